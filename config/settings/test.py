@@ -1,0 +1,21 @@
+import tempfile
+
+from .base import *  # noqa: F401,F403
+from .base import CELERY_BROKER_URL
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = tempfile.mkdtemp(prefix="pb-test-media-")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# A broker of the test run's own, so tests never pick up `make run`'s queued jobs.
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _queue_dir = tempfile.mkdtemp(prefix="pb-test-broker-")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": _queue_dir,
+        "data_folder_out": _queue_dir,
+        "control_folder": tempfile.mkdtemp(prefix="pb-test-control-"),
+    }

@@ -1,0 +1,1 @@
+# Rules, ledger, balances, standings and commendations arrive with the pointbook issue.

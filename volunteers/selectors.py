@@ -1,0 +1,121 @@
+"""Reads, each scoped to what the asking user may see."""
+
+from django.db.models import Count, Q
+from django.http import Http404
+
+from .models import Contributor, Membership, Organisation, Region, StaffProfile, Venue
+
+
+def staff_region(user):
+    """The region a bureau staff member is responsible for, or None if they are not staff.
+
+    A superuser without a staff profile sees the whole tree (the root region).
+    """
+    if not user.is_authenticated:
+        return None
+    try:
+        profile = user.staff_profile
+    except StaffProfile.DoesNotExist:
+        profile = None
+    if profile is not None:
+        return profile.region
+    if user.is_superuser:
+        return Region.get_first_root_node()
+    return None
+
+
+def user_roles(user):
+    """What the navigation and home page offer: one flag per role."""
+    if not user.is_authenticated:
+        return {"contributor": False, "org_admin": False, "staff": False, "superuser": False}
+    return {
+        "contributor": Contributor.objects.filter(user=user).exists(),
+        "org_admin": user.administered_organisations.exists(),
+        "staff": staff_region(user) is not None,
+        "superuser": user.is_superuser,
+    }
+
+
+def _in_region(queryset, region, field="region"):
+    """Rows whose `field` region lies in `region`'s subtree (field=None: the regions themselves)."""
+    lookup = "path__startswith" if field is None else f"{field}__path__startswith"
+    return queryset.filter(**{lookup: region.path})
+
+
+def regions_for_staff(region, *, q=""):
+    qs = region.subtree().order_by("path")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    return qs
+
+
+def venues_for_staff(region, *, q=""):
+    qs = _in_region(Venue.objects.select_related("region"), region).order_by("region__path", "name")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(region__name__icontains=q))
+    return qs
+
+
+def organisations_for_staff(region, *, q=""):
+    qs = _in_region(Organisation.objects.select_related("region"), region).annotate(
+        member_count=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE))
+    )
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(licence_number__startswith=q))
+    return qs.order_by("name")
+
+
+def contributors_for_staff(region, *, q="", kind=""):
+    qs = _in_region(Contributor.objects.select_related("region", "user"), region)
+    if q:
+        qs = qs.filter(
+            Q(legal_name__icontains=q) | Q(licence_number__startswith=q) | Q(user__email__icontains=q) | Q(phone=q)
+        )
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("legal_name", "id")
+
+
+def get_in_scope_or_404(queryset, region, pk, field="region"):
+    """One object of `queryset` inside `region`'s subtree; anything else is a 404, not a 403,
+    so staff cannot learn what exists outside their area."""
+    try:
+        return _in_region(queryset, region, field).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def organisation_for_admin_or_404(user, pk):
+    try:
+        return user.administered_organisations.select_related("region").get(pk=pk)
+    except (Organisation.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def organisation_members(organisation):
+    """Pending requests, current members and the history, for the organisation's admins."""
+    rows = list(
+        organisation.memberships.select_related("contributor", "contributor__user", "decided_by").order_by(
+            "-requested_at"
+        )
+    )
+    return {
+        "pending": [m for m in rows if m.status == Membership.Status.PENDING],
+        "active": sorted(
+            (m for m in rows if m.status == Membership.Status.ACTIVE), key=lambda m: m.contributor.legal_name
+        ),
+        "history": [m for m in rows if m.status not in (Membership.Status.PENDING, Membership.Status.ACTIVE)],
+    }
+
+
+def contributor_memberships(contributor):
+    return list(contributor.memberships.select_related("organisation", "organisation__region"))
+
+
+def current_membership(contributor):
+    return (
+        contributor.memberships.select_related("organisation")
+        .filter(status=Membership.Status.ACTIVE)
+        .first()
+    )
+

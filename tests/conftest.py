@@ -1,0 +1,125 @@
+"""Named people and places shared by the permission tests (as healthchecks' alice / bob / charlie).
+
+    city 平顶山市
+    ├── district A 新华区 ── township A ── village A      firm A, venue A, lawyer, applicant A
+    └── district B 卫东区 ── township B ── village B      firm B, venue B, other lawyer, applicant B
+
+`lawyer` is a member of firm A, `other_lawyer` of firm B; `firm_admin` administers firm A;
+`staff_a` / `staff_b` are bureau staff of district A / B and `city_staff` of the whole city.
+`applicant_a` / `applicant_b` have a pending request to join firm A / B.
+"""
+
+import types
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from volunteers.models import Membership
+
+from .factories import (
+    ContributorFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    RegionFactory,
+    StaffProfileFactory,
+    UserFactory,
+    VenueFactory,
+)
+
+USER_NAMES = ("anonymous", "lawyer", "other_lawyer", "firm_admin", "staff_a", "staff_b", "city_staff")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # allauth's rate limits use the database cache (settings.CACHES); its table is not a migration.
+    with django_db_blocker.unblock():
+        call_command("createcachetable", verbosity=0)
+
+
+@pytest.fixture
+def world(db):
+    w = types.SimpleNamespace()
+    w.city = RegionFactory(code="410400", name="平顶山市")
+    w.district_a = RegionFactory(parent=w.city, code="410402", name="新华区")
+    w.township_a = RegionFactory(parent=w.district_a, code="410402001", name="中兴路街道")
+    w.village_a = RegionFactory(parent=w.township_a, code="410402001001", name="光明社区")
+    w.district_b = RegionFactory(parent=w.city, code="410403", name="卫东区")
+    w.township_b = RegionFactory(parent=w.district_b, code="410403001", name="东安路街道")
+    w.village_b = RegionFactory(parent=w.township_b, code="410403001001", name="建设社区")
+
+    w.firm_a = OrganisationFactory(name="河南新华律师事务所", region=w.district_a)
+    w.firm_b = OrganisationFactory(name="河南卫东律师事务所", region=w.district_b)
+    w.venue_a = VenueFactory(name="新华区公共法律服务中心", kind="centre", region=w.district_a)
+    w.venue_b = VenueFactory(name="卫东区公共法律服务中心", kind="centre", region=w.district_b)
+
+    w.lawyer = UserFactory(email="lawyer@example.cn")
+    w.lawyer_contributor = ContributorFactory(user=w.lawyer, legal_name="李明", region=w.district_a)
+    w.lawyer_membership = MembershipFactory(contributor=w.lawyer_contributor, organisation=w.firm_a)
+
+    w.other_lawyer = UserFactory(email="other.lawyer@example.cn")
+    w.other_lawyer_contributor = ContributorFactory(user=w.other_lawyer, legal_name="王芳", region=w.district_b)
+    w.other_lawyer_membership = MembershipFactory(contributor=w.other_lawyer_contributor, organisation=w.firm_b)
+
+    w.applicant_a = ContributorFactory(legal_name="赵强", region=w.township_a)
+    w.pending_a = MembershipFactory(
+        contributor=w.applicant_a, organisation=w.firm_a, status=Membership.Status.PENDING
+    )
+    w.applicant_b = ContributorFactory(legal_name="孙丽", region=w.township_b)
+    w.pending_b = MembershipFactory(
+        contributor=w.applicant_b, organisation=w.firm_b, status=Membership.Status.PENDING
+    )
+
+    w.firm_admin = UserFactory(email="firm.admin@example.cn")
+    w.firm_a.admins.add(w.firm_admin)
+
+    w.staff_a = StaffProfileFactory(user__email="staff.a@example.cn", region=w.district_a).user
+    w.staff_b = StaffProfileFactory(user__email="staff.b@example.cn", region=w.district_b).user
+    w.city_staff = StaffProfileFactory(user__email="city.staff@example.cn", region=w.city).user
+    w.anonymous = None
+    return w
+
+
+@pytest.fixture
+def lawyer(world):
+    return world.lawyer
+
+
+@pytest.fixture
+def other_lawyer(world):
+    return world.other_lawyer
+
+
+@pytest.fixture
+def firm_admin(world):
+    return world.firm_admin
+
+
+@pytest.fixture
+def staff_a(world):
+    return world.staff_a
+
+
+@pytest.fixture
+def staff_b(world):
+    return world.staff_b
+
+
+@pytest.fixture
+def city_staff(world):
+    return world.city_staff
+
+
+@pytest.fixture
+def client_for(world):
+    """client_for("staff_a") → a Client logged in as that named user ("anonymous": logged out)."""
+
+    def make(name):
+        assert name in USER_NAMES, name
+        client = Client()
+        user = getattr(world, name)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

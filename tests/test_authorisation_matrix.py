@@ -1,0 +1,262 @@
+"""Who may open what: every URL of our apps against every named user (see tests/conftest.py).
+
+The matrix below is the specification. Adding a URL to volunteers/urls.py without a row here
+fails `test_every_url_has_a_row_in_the_matrix`.
+
+Cells:
+    200            the page renders
+    Redirect(path) the request is accepted and answered with a redirect to `path`
+    LOGIN          anonymous: redirected to the login page with ?next=
+    403            logged in, but without the role the page needs
+    404            has the role, but the object is outside their region / organisation, or
+                   (POST-only endpoints) the object is not theirs
+
+For GET pages every refused cell is also tried with a POST, which must be refused the same way
+and change nothing. For POST-only endpoints a GET is 405 (login redirect for anonymous), and
+every refused POST changes nothing.
+"""
+
+import dataclasses
+import json
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.serializers import serialize
+from django.urls import URLResolver, get_resolver, reverse
+
+from volunteers.models import AuditEntry, Contributor, Membership, Organisation, Region, StaffProfile, Venue
+
+from .conftest import USER_NAMES
+
+
+@dataclasses.dataclass(frozen=True)
+class Redirect:
+    to: str
+
+
+LOGIN = "login"
+PROFILE = Redirect("/profile/")
+PROFILE_FORM = Redirect("/profile/edit/")
+
+# Path and payload placeholders, filled with ids from the `world` fixture.
+A, B = "A", "B"
+
+#                          anonymous  lawyer    other_lawyer firm_admin  staff_a  staff_b  city_staff
+PUBLIC = (200, 200, 200, 200, 200, 200, 200)
+LOGGED_IN = (LOGIN, 200, 200, 200, 200, 200, 200)
+STAFF_ONLY = (LOGIN, 403, 403, 403, 200, 200, 200)
+STAFF_IN_A = (LOGIN, 403, 403, 403, 200, 404, 200)
+STAFF_IN_B = (LOGIN, 403, 403, 403, 404, 200, 200)
+
+# url name (or a literal path) → variant → (method, url args, payload, expected per USER_NAMES).
+MATRIX = {
+    "/": {
+        "-": ("GET", [], None, PUBLIC),
+    },
+    "profile": {
+        "-": ("GET", [], None, (LOGIN, 200, 200, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM)),
+    },
+    "profile_complete": {
+        "-": ("GET", [], None, LOGGED_IN),
+    },
+    "membership_request": {
+        "-": ("POST", [], {"organisation": "{firm_b}"},
+              (LOGIN, PROFILE, PROFILE, 404, 404, 404, 404)),
+    },
+    "membership_withdraw": {
+        A: ("POST", ["{pending_a}"], {}, (LOGIN, 404, 404, 404, 404, 404, 404)),
+        B: ("POST", ["{pending_b}"], {}, (LOGIN, 404, 404, 404, 404, 404, 404)),
+        "own": ("POST", ["{lawyer_membership}"], {}, (LOGIN, PROFILE, 404, 404, 404, 404, 404)),
+    },
+    "membership_leave": {
+        A: ("POST", ["{lawyer_membership}"], {}, (LOGIN, PROFILE, 404, 404, 404, 404, 404)),
+        B: ("POST", ["{other_lawyer_membership}"], {}, (LOGIN, 404, PROFILE, 404, 404, 404, 404)),
+    },
+    "org_index": {
+        "-": ("GET", [], None, (LOGIN, 403, 403, Redirect("/org/{firm_a}/members/"), 403, 403, 403)),
+    },
+    "org_members": {
+        A: ("GET", ["{firm_a}"], None, (LOGIN, 403, 403, 200, 403, 403, 403)),
+        B: ("GET", ["{firm_b}"], None, (LOGIN, 403, 403, 404, 403, 403, 403)),
+    },
+    "org_member_action": {
+        A: ("POST", ["{firm_a}", "{pending_a}", "confirm"], {},
+            (LOGIN, 404, 404, Redirect("/org/{firm_a}/members/"), 404, 404, 404)),
+        B: ("POST", ["{firm_b}", "{pending_b}", "confirm"], {}, (LOGIN, 404, 404, 404, 404, 404, 404)),
+        # Own firm in the path, another firm's request as the membership: still not theirs.
+        "forged": ("POST", ["{firm_a}", "{pending_b}", "confirm"], {}, (LOGIN, 404, 404, 404, 404, 404, 404)),
+        "unknown action": ("POST", ["{firm_a}", "{pending_a}", "approve-all"], {},
+                           (LOGIN, 404, 404, 404, 404, 404, 404)),
+    },
+    "staff_dashboard": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_regions": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_region_edit": {
+        A: ("GET", ["{township_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{township_b}"], None, STAFF_IN_B),
+    },
+    "staff_region_add_child": {
+        A: ("GET", ["{township_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{township_b}"], None, STAFF_IN_B),
+    },
+    "staff_venues": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_venue_create": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_venue_edit": {
+        A: ("GET", ["{venue_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{venue_b}"], None, STAFF_IN_B),
+    },
+    "staff_organisations": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_organisation_create": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_organisation_edit": {
+        A: ("GET", ["{firm_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{firm_b}"], None, STAFF_IN_B),
+    },
+    "staff_organisation_admins": {
+        A: ("GET", ["{firm_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{firm_b}"], None, STAFF_IN_B),
+    },
+    "staff_people": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_person_edit": {
+        A: ("GET", ["{lawyer_contributor}"], None, STAFF_IN_A),
+        B: ("GET", ["{other_lawyer_contributor}"], None, STAFF_IN_B),
+    },
+}
+
+# What a refused POST must leave untouched.
+_WATCHED = [Region, Venue, Organisation, Organisation.admins.through, Contributor, Membership, StaffProfile,
+            AuditEntry, get_user_model()]
+
+
+def _cases():
+    for name, variants in MATRIX.items():
+        for variant, (method, args, payload, expected) in variants.items():
+            assert len(expected) == len(USER_NAMES), (name, variant)
+            for user_name, cell in zip(USER_NAMES, expected):
+                yield pytest.param(name, method, args, payload, user_name, cell, id=f"{name}[{variant}]-{user_name}")
+
+
+def _ids(world):
+    return {key: getattr(value, "pk", None) for key, value in vars(world).items()}
+
+
+def _url(name, args, ids):
+    if name.startswith("/"):
+        return name
+    return reverse(name, args=[arg.format(**ids) for arg in args])
+
+
+def _snapshot():
+    return {model._meta.label: json.loads(serialize("json", model.objects.order_by("pk"))) for model in _WATCHED}
+
+
+def _assert_response(response, cell, ids, url):
+    if cell == LOGIN:
+        assert response.status_code == 302, response
+        assert response["Location"].startswith(reverse("account_login") + "?next="), response["Location"]
+    elif isinstance(cell, Redirect):
+        assert response.status_code == 302, response
+        assert response["Location"].split("?")[0] == cell.to.format(**ids)
+    else:
+        assert response.status_code == cell, f"{url}: expected {cell}, got {response.status_code}"
+
+
+def _post_data(payload, ids):
+    return {key: value.format(**ids) for key, value in (payload or {}).items()}
+
+
+@pytest.mark.parametrize("name, method, args, payload, user_name, cell", list(_cases()))
+def test_authorisation_matrix(world, client_for, name, method, args, payload, user_name, cell):
+    ids = _ids(world)
+    url = _url(name, args, ids)
+    client = client_for(user_name)
+    refused = cell == LOGIN or cell in (403, 404)
+
+    if method == "GET":
+        _assert_response(client.get(url), cell, ids, url)
+        if refused:
+            before = _snapshot()
+            _assert_response(client.post(url, {}), cell, ids, url)
+            assert _snapshot() == before, f"a refused POST to {url} changed the database"
+    else:
+        _assert_response(client.get(url), LOGIN if user_name == "anonymous" else 405, ids, url)
+        before = _snapshot()
+        _assert_response(client.post(url, _post_data(payload, ids)), cell, ids, url)
+        if refused:
+            assert _snapshot() == before, f"a refused POST to {url} changed the database"
+
+
+def _our_url_names():
+    """Names of every pattern under an include() of volunteers.urls, read from the project resolver."""
+    names = set()
+
+    def walk(patterns, inside):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, inside or pattern.urlconf_name == "volunteers.urls"
+                     or getattr(pattern.urlconf_name, "__name__", "") == "volunteers.urls")
+            elif inside and pattern.name:
+                names.add(pattern.name)
+
+    walk(get_resolver().url_patterns, False)
+    return names
+
+
+def test_every_url_has_a_row_in_the_matrix():
+    names = _our_url_names()
+    assert names, "no URL patterns found under volunteers.urls"
+    table = {key for key in MATRIX if not key.startswith("/")}
+    assert names - table == set(), "URLs without a row in the authorisation matrix"
+    assert table - names == set(), "rows in the matrix for URLs that no longer exist"
+
+
+def test_every_url_with_an_object_id_is_tried_inside_and_outside_each_region():
+    for name in _our_url_names():
+        pattern = get_resolver().reverse_dict.getlist(name)[0][1]
+        if re.search(r"pk>", pattern):
+            assert {A, B} <= set(MATRIX[name]), f"{name} needs an object in district A and one in district B"
+
+
+# --- The admins: one login form (allauth's), and no way in for ordinary users ---------------------
+
+
+@pytest.mark.parametrize("path", ["/cms-admin/login/", "/django-admin/login/"])
+def test_admin_login_pages_send_people_to_the_allauth_login(db, client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    page = client.get(path, follow=True)
+    assert page.redirect_chain[-1][0].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("path", ["/cms-admin/login/", "/django-admin/login/"])
+def test_admin_login_pages_take_no_password(db, client, path):
+    response = client.post(path, {"username": "x@example.cn", "email": "x@example.cn", "password": "x"})
+    assert response.status_code in (302, 403, 405)
+    assert b'type="password"' not in response.content
+
+
+@pytest.mark.parametrize("user_name", ["lawyer", "firm_admin", "staff_a", "city_staff"])
+def test_django_admin_is_closed_to_people_who_are_not_django_staff(client_for, user_name):
+    client = client_for(user_name)
+    response = client.get("/django-admin/", follow=True)
+    final = response.redirect_chain[-1][0] if response.redirect_chain else "/django-admin/"
+    assert response.status_code == 403 or not final.startswith("/django-admin/"), final
+    assert b"site-name" not in response.content  # the Django admin's header
+    assert client.get("/django-admin/volunteers/").status_code in (302, 403, 404)
+
+
+def test_django_admin_opens_for_a_superuser(db, client):
+    from .factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get("/django-admin/").status_code == 200
+
+
+def test_a_verified_user_logs_in_with_email_and_lands_on_the_home_page(world, client):
+    from .factories import PASSWORD
+
+    response = client.post(reverse("account_login"), {"login": "lawyer@example.cn", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get("/").status_code == 200
+    assert int(client.session["_auth_user_id"]) == world.lawyer.pk

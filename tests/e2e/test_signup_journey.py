@@ -67,6 +67,8 @@ class Journey:
         self.artifacts = artifacts
         self.shots = 0
         self.untranslated = []  # msgids shown in English on a Chinese page
+        self.server_errors = []
+        page.on("response", lambda r: r.status >= 500 and self.server_errors.append(f"{r.status} {r.url}"))
 
     def go(self, path):
         self.page.goto(self.base_url + path)
@@ -86,6 +88,7 @@ class Journey:
         page.wait_for_load_state("load")
         self.shots += 1
         page.screenshot(path=str(self.artifacts / f"{self.shots:02d}-{name}.png"), full_page=True)
+        assert not self.server_errors, f"{name}: server error(s) {self.server_errors}"
         expect(page.locator("html")).to_have_attribute("lang", lang)
         phone_width = page.viewport_size["width"]
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -116,8 +119,11 @@ class Journey:
         self.check("login", strings=["Sign In"])
         self.page.locator("input[name=login]").fill(email)
         self.page.locator("input[name=password]").fill(password)
-        self.button("Sign In", within=self.page.locator("main")).click()
-        self.page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        with self.page.expect_navigation():
+            self.button("Sign In", within=self.page.locator("main")).click()
+        self.page.wait_for_load_state("load")
+        assert not self.server_errors, f"logging in as {email}: server error(s) {self.server_errors}"
+        assert "/accounts/login/" not in self.page.url, f"still on the login page after logging in as {email}"
         expect(self.button("Log out", within=self.header)).to_be_visible()
 
 

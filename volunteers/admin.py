@@ -1,0 +1,93 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from treebeard.admin import TreeAdmin
+from treebeard.forms import movenodeform_factory
+
+from .models import AuditEntry, Contributor, Membership, Organisation, Region, ServiceType, StaffProfile, User, Venue
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_superuser", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+@admin.register(Region)
+class RegionAdmin(TreeAdmin):
+    form = movenodeform_factory(Region)
+    list_display = ["name", "code", "level"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(ServiceType)
+class ServiceTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_zh", "name_en", "sort_order", "is_active"]
+
+
+@admin.register(Venue)
+class VenueAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "region", "is_rural", "is_active"]
+    list_filter = ["kind", "is_rural"]
+    search_fields = ["name"]
+    raw_id_fields = ["region"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "region", "licence_number"]
+    list_filter = ["kind"]
+    search_fields = ["name", "licence_number"]
+    raw_id_fields = ["region"]
+    filter_horizontal = ["admins"]
+
+
+@admin.register(Contributor)
+class ContributorAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "kind", "region", "licence_number"]
+    list_filter = ["kind"]
+    search_fields = ["legal_name", "licence_number", "user__email"]
+    raw_id_fields = ["user", "region"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["contributor", "organisation", "status", "started_on", "ended_on"]
+    list_filter = ["status"]
+    raw_id_fields = ["contributor", "organisation", "decided_by"]
+
+    # Memberships change only through the services (they keep the dated history).
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "region", "title"]
+    raw_id_fields = ["user", "region"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor", "action", "object_type", "object_id"]
+    list_filter = ["action"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

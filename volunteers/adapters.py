@@ -3,9 +3,6 @@ from django.urls import reverse
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def get_login_redirect_url(self, request):
-        # Let the profile middleware decide whether the person must finish their profile first.
-        return super().get_login_redirect_url(request)
-
     def get_signup_redirect_url(self, request):
+        # A new account goes straight on to finishing its profile.
         return reverse("profile_complete")

@@ -111,7 +111,7 @@ def _build_regions(rng, scale):
         rows.append(district)
         districts.append(district)
         for t in range(township_counts[d]):
-            suffix = "街道" if t < 2 else rng.choice(["镇", "镇", "乡"])
+            suffix = "街道" if t < max(1, township_counts[d] // 4) else rng.choice(["镇", "镇", "乡"])
             township = Region(
                 code=f"{district.code}{t + 1:03d}", name=_place_name(rng, used, suffix), level=Region.Level.TOWNSHIP,
                 depth=3, path=Region._get_path(district.path, 3, t + 1),
@@ -297,7 +297,13 @@ def demo_build(scale_name="small", *, today=None):
 
     # --- memberships, with history: about one in eight moved firm during the last three years
     memberships = []
+    # The three most recently licensed lawyers have no firm yet: they ask to join the demo firm,
+    # so its admin has requests to answer.
+    newcomers = [c for c in contributors if c.kind == Contributor.Kind.LAWYER][-3:]
+    newcomer_ids = {c.pk for c in newcomers}
     for c in contributors:
+        if c.pk in newcomer_ids:
+            continue
         org_kind = home_org.get(c.kind)
         candidates = by_kind.get(org_kind) if org_kind else None
         if not candidates or (c.kind == Contributor.Kind.VOLUNTEER and rng.random() < 0.6):
@@ -322,10 +328,7 @@ def demo_build(scale_name="small", *, today=None):
             contributor=c, organisation=current, status=Membership.Status.ACTIVE,
             requested_at=now - timedelta(days=(today - started).days + 2), started_on=started,
         ))
-    # Unaffiliated lawyers asking to join the demo firm, so its admin has requests to answer.
-    joined = {m.contributor_id for m in memberships if m.status == Membership.Status.ACTIVE}
-    waiting = [c for c in contributors if c.kind == Contributor.Kind.VOLUNTEER and c.pk not in joined][:3]
-    for c in waiting:
+    for c in newcomers:
         memberships.append(Membership(contributor=c, organisation=first_firm, status=Membership.Status.PENDING,
                                       requested_at=now - timedelta(days=rng.randint(0, 5))))
     Membership.objects.bulk_create(memberships, batch_size=2000)

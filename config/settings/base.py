@@ -124,7 +124,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- allauth: email is the login, and it must be verified before the account can be used.
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

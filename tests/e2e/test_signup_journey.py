@@ -146,11 +146,12 @@ def test_lawyer_signs_up_and_is_confirmed_by_her_firm(live_server, phone, artifa
     journey.button("Sign Up", within=page.locator("main")).click()
     page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
     journey.check("verification-sent", strings=["Verify Your Email Address"])
-    expect(page.locator("main")).to_contain_text(tr(
+    journey.see(
         "We have sent an email to you for verification. Follow the link provided to finalize the signup "
         "process. If you do not see the verification email in your main inbox, check your spam folder. "
-        "Please contact us if you do not receive the verification email within a few minutes."
-    ))
+        "Please contact us if you do not receive the verification email within a few minutes.",
+        within=page.locator("main"),
+    )
 
     # --- The verification email (locmem outbox: live_server runs in this process).
     assert len(mailoutbox) == 1, [m.subject for m in mailoutbox]
@@ -187,7 +188,7 @@ def test_lawyer_signs_up_and_is_confirmed_by_her_firm(live_server, phone, artifa
     journey.button("Save", within=page.locator("main")).click()
 
     # --- Saved; the request to join the firm waits for its administrator.
-    expect(page.locator(".messages")).to_contain_text(tr("Your profile has been saved."))
+    journey.see("Your profile has been saved.", within=page.locator(".messages"))
     journey.see("Your request to join %(org)s is waiting for confirmation.", within=page.locator(".messages"),
                 org=FIRM_NAME)
     page.wait_for_url(re.compile(r"/profile/$"))
@@ -202,7 +203,7 @@ def test_lawyer_signs_up_and_is_confirmed_by_her_firm(live_server, phone, artifa
     expect(main).to_contain_text(city["township"].name)
     expect(main).to_contain_text(consultation.name_zh)
     journey.see("Your request to join %(org)s is waiting for the organisation's confirmation.", org=FIRM_NAME)
-    expect(page.locator("#current-organisation")).to_have_text(tr("None"))
+    journey.see("None", within=page.locator("#current-organisation"))
     contributor = Contributor.objects.get(user__email=NEW_EMAIL)
     assert contributor.licence_number == NEW_LICENCE
     assert contributor.memberships.get().status == Membership.Status.PENDING
@@ -224,10 +225,10 @@ def test_lawyer_signs_up_and_is_confirmed_by_her_firm(live_server, phone, artifa
     expect(row).to_have_count(1)
     expect(row).to_contain_text(NEW_EMAIL)
     expect(row).to_contain_text(NEW_LICENCE)
-    expect(row).to_contain_text(tr("Lawyer"))
+    journey.see("Lawyer", within=row)
     journey.button("Confirm", within=row).click()
 
-    expect(page.locator(".messages")).to_contain_text(tr("%(name)s is now a member.", name=NEW_NAME))
+    journey.see("%(name)s is now a member.", within=page.locator(".messages"), name=NEW_NAME)
     expect(page.locator("#pending-requests")).to_have_count(0)
     expect(page.locator("#members")).to_contain_text(NEW_NAME)
     journey.check("org-confirmed", strings=["No requests are waiting.", "Members", "Member from", "Remove"])
@@ -245,7 +246,8 @@ def test_lawyer_signs_up_and_is_confirmed_by_her_firm(live_server, phone, artifa
     journey.see("Leave %(org)s", org=FIRM_NAME)
 
     # --- The language switch in the header: the same page, in English.
-    page.locator("form.lang-switch").get_by_role("button", name="EN", exact=True).click()
+    with page.expect_navigation():
+        page.locator("form.lang-switch").get_by_role("button", name="EN", exact=True).click()
     page.wait_for_url(re.compile(r"/profile/$"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text("My profile")

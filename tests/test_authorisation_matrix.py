@@ -162,17 +162,16 @@ def _post_data(payload, ids):
     return {key: value.format(**ids) for key, value in (payload or {}).items()}
 
 
-def _check(client, method, url, payload, user_name, cell, ids):
+def _check(client, method, url, payload, user_name, cell, ids, before):
+    """`before` is the database as the world fixture made it (each person starts from it)."""
     refused = cell == LOGIN or cell in (403, 404)
     if method == "GET":
         _assert_response(client.get(url), cell, ids, url)
         if refused:
-            before = _snapshot()
             _assert_response(client.post(url, {}), cell, ids, url)
             assert _snapshot() == before, f"a refused POST to {url} changed the database"
     else:
         _assert_response(client.get(url), LOGIN if user_name == "anonymous" else 405, ids, url)
-        before = _snapshot()
         _assert_response(client.post(url, _post_data(payload, ids)), cell, ids, url)
         if refused:
             assert _snapshot() == before, f"a refused POST to {url} changed the database"
@@ -182,12 +181,13 @@ def _check(client, method, url, payload, user_name, cell, ids):
 def test_authorisation_matrix(world, client_for, subtests, name, method, args, payload, expected):
     ids = _ids(world)
     url = _url(name, args, ids)
+    before = _snapshot()
     for user_name, cell in zip(USER_NAMES, expected):
         with subtests.test(user=user_name, expected=cell):
             # Each person starts from the same world: what an allowed POST changes is rolled back.
             with transaction.atomic():
                 try:
-                    _check(client_for(user_name), method, url, payload, user_name, cell, ids)
+                    _check(client_for(user_name), method, url, payload, user_name, cell, ids, before)
                 finally:
                     transaction.set_rollback(True)
 

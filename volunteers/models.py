@@ -211,7 +211,7 @@ class Membership(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_at = models.DateTimeField(default=timezone.now)
     started_on = models.DateField(_("member from"), null=True, blank=True)
-    ended_on = models.DateField(_("member until"), null=True, blank=True)
+    ended_on = models.DateField(_("left on"), null=True, blank=True)
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)

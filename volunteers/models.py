@@ -41,6 +41,12 @@ class User(AbstractUser):
 
     objects = UserManager()
 
+    def get_full_name(self):
+        # Chinese names are family name first, with no space between.
+        if any("\u4e00" <= ch <= "\u9fff" for ch in self.first_name + self.last_name):
+            return f"{self.last_name}{self.first_name}"
+        return super().get_full_name()
+
     def __str__(self):
         return self.get_full_name() or self.email
 

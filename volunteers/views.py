@@ -62,13 +62,14 @@ def profile(request):
     if contributor is None:
         return redirect("profile_complete")
     memberships = selectors.contributor_memberships(contributor)
+    current = next((m for m in memberships if m.status == Membership.Status.ACTIVE), None)
     return render(request, "volunteers/profile.html", {
         "contributor": contributor,
         "specialities": list(contributor.specialities.all()),
-        "current": next((m for m in memberships if m.status == Membership.Status.ACTIVE), None),
+        "current": current,
         "pending": next((m for m in memberships if m.status == Membership.Status.PENDING), None),
         "memberships": memberships,
-        "join_form": JoinForm(),
+        "join_form": JoinForm(current=current.organisation if current else None),
     })
 
 

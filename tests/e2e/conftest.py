@@ -2,7 +2,8 @@
 
 Playwright's sync API runs an asyncio event loop in the test thread, which makes Django refuse
 ORM calls from that thread ("You cannot call this from an async context"). The tests arrange data
-and read the mail outbox from that thread, so allow it for this package only.
+and read the mail outbox from that thread, so allow it. (The variable is process-wide: it is set when
+this package is collected, so it also applies to the rest of a run that includes the e2e tests.)
 """
 
 import os

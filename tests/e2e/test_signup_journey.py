@@ -11,7 +11,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from playwright.sync_api import expect
 
 from volunteers import services
@@ -31,10 +31,11 @@ NEW_LICENCE = "14104201810654321"  # a lawyer's practice licence number: 17 digi
 FIRM_NAME = "平顶山鹰城律师事务所"
 
 
-def tr(msgid, lang="zh-hans", **params):
-    """What the site should show for `msgid` in `lang`, computed from the same catalogues."""
+def tr(msgid, lang="zh-hans", context=None, **params):
+    """What the site should show for `msgid` (in `context`, if given) in `lang`, computed from the
+    same catalogues the live server uses."""
     with translation.override(lang):
-        text = gettext(msgid)
+        text = pgettext(context, msgid) if context else gettext(msgid)
     return text % params if params else text
 
 
@@ -73,9 +74,9 @@ class Journey:
     def go(self, path):
         self.page.goto(self.base_url + path)
 
-    def see(self, msgid, lang="zh-hans", within=None, **params):
+    def see(self, msgid, lang="zh-hans", within=None, context=None, **params):
         """The translated string is on the page; on a Chinese page it must really be Chinese."""
-        expected = tr(msgid, lang, **params)
+        expected = tr(msgid, lang, context, **params)
         expect(within or self.page.locator("body")).to_contain_text(expected)
         if lang == "zh-hans" and expected == (msgid % params if params else msgid):
             if msgid not in self.untranslated:
@@ -96,7 +97,9 @@ class Journey:
             f"{name} ({page.url}) is {width}px wide on a {phone_width}px phone: something overflows"
         )
         for msgid in strings:
-            self.see(msgid, lang)
+            # ("person", "Name") is a msgid with a context, {% trans "Name" context "person" %}.
+            context, msgid = msgid if isinstance(msgid, tuple) else (None, msgid)
+            self.see(msgid, lang, context=context)
 
     def button(self, msgid, within=None, **params):
         return (within or self.page).get_by_role("button", name=tr(msgid, **params), exact=True)
@@ -193,7 +196,7 @@ def test_lawyer_signs_up_and_is_confirmed_by_her_firm(live_server, phone, artifa
                 org=FIRM_NAME)
     page.wait_for_url(re.compile(r"/profile/$"))
     journey.check("profile-waiting", strings=[
-        "My profile", "Name", "I serve as", "Mobile phone", "Region", "Practice licence number",
+        "My profile", ("person", "Name"), "I serve as", "Mobile phone", "Region", "Practice licence number",
         "Specialities", "Organisation", "Withdraw the request", "Membership history", "Waiting for confirmation",
     ])
     main = page.locator("main")
@@ -217,8 +220,8 @@ def test_lawyer_signs_up_and_is_confirmed_by_her_firm(live_server, phone, artifa
     page.wait_for_url(re.compile(rf"/org/{firm.pk}/members/$"))
     pending = page.locator("#pending-requests")
     journey.check("org-pending", strings=[
-        "Requests to join", "Members", "Licence number", "Name", "Kind", "Practice licence number", "Asked on",
-        "Confirm", "Decline", "No members yet.",
+        "Requests to join", "Members", "Licence number", ("person", "Name"), "Kind", "Practice licence number",
+        "Asked on", "Confirm", "Decline", "No members yet.",
     ])
     expect(page.locator("h1")).to_have_text(FIRM_NAME)
     row = pending.locator("tbody tr").filter(has_text=NEW_NAME)

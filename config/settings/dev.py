@@ -2,3 +2,6 @@ from .base import *  # noqa: F401,F403
 from .env import env_bool
 
 DEBUG = env_bool("DEBUG", True)
+
+# runserver serves static files; whitenoise (and its collected folder) is for production.
+MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405

@@ -19,3 +19,6 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": _queue_dir,
         "control_folder": tempfile.mkdtemp(prefix="pb-test-control-"),
     }
+
+# Static files are served by the test server itself; whitenoise is for production.
+MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405

@@ -10,6 +10,7 @@ Cells:
     403            logged in, but without the role the page needs
     404            has the role, but the object is outside their region / organisation, or
                    (POST-only endpoints) the object is not theirs
+    NO_ROLE        POST-only endpoints, logged in without the role: refused, 403 or 404
 
 For GET pages every refused cell is also tried with a POST, which must be refused the same way
 and change nothing. For POST-only endpoints a GET is 405 (login redirect for anonymous), and
@@ -35,20 +36,22 @@ class Redirect:
 
 
 LOGIN = "login"
+NO_ROLE = (403, 404)
 PROFILE = Redirect("/profile/")
 PROFILE_FORM = Redirect("/profile/edit/")
 
-# Path and payload placeholders, filled with ids from the `world` fixture.
+# Variants of a URL with an object id: the object in district A, and the one in district B.
 A, B = "A", "B"
 
-#                          anonymous  lawyer    other_lawyer firm_admin  staff_a  staff_b  city_staff
+#             anonymous lawyer other_lawyer firm_admin staff_a staff_b city_staff
 PUBLIC = (200, 200, 200, 200, 200, 200, 200)
 LOGGED_IN = (LOGIN, 200, 200, 200, 200, 200, 200)
 STAFF_ONLY = (LOGIN, 403, 403, 403, 200, 200, 200)
 STAFF_IN_A = (LOGIN, 403, 403, 403, 200, 404, 200)
 STAFF_IN_B = (LOGIN, 403, 403, 403, 404, 200, 200)
 
-# url name (or a literal path) → variant → (method, url args, payload, expected per USER_NAMES).
+# url name (or a literal path) → variant → (method, url args, POST data, expected per USER_NAMES).
+# "{firm_a}" in args and data is the id of world.firm_a (tests/conftest.py), and so on.
 MATRIX = {
     "/": {
         "-": ("GET", [], None, PUBLIC),
@@ -61,16 +64,16 @@ MATRIX = {
     },
     "membership_request": {
         "-": ("POST", [], {"organisation": "{firm_b}"},
-              (LOGIN, PROFILE, PROFILE, 404, 404, 404, 404)),
+              (LOGIN, PROFILE, PROFILE, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
     },
     "membership_withdraw": {
-        A: ("POST", ["{pending_a}"], {}, (LOGIN, 404, 404, 404, 404, 404, 404)),
-        B: ("POST", ["{pending_b}"], {}, (LOGIN, 404, 404, 404, 404, 404, 404)),
-        "own": ("POST", ["{lawyer_membership}"], {}, (LOGIN, PROFILE, 404, 404, 404, 404, 404)),
+        A: ("POST", ["{pending_a}"], {}, (LOGIN, 404, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        B: ("POST", ["{pending_b}"], {}, (LOGIN, 404, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        "own": ("POST", ["{lawyer_membership}"], {}, (LOGIN, PROFILE, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
     },
     "membership_leave": {
-        A: ("POST", ["{lawyer_membership}"], {}, (LOGIN, PROFILE, 404, 404, 404, 404, 404)),
-        B: ("POST", ["{other_lawyer_membership}"], {}, (LOGIN, 404, PROFILE, 404, 404, 404, 404)),
+        A: ("POST", ["{lawyer_membership}"], {}, (LOGIN, PROFILE, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        B: ("POST", ["{other_lawyer_membership}"], {}, (LOGIN, 404, PROFILE, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
     },
     "org_index": {
         "-": ("GET", [], None, (LOGIN, 403, 403, Redirect("/org/{firm_a}/members/"), 403, 403, 403)),
@@ -81,12 +84,14 @@ MATRIX = {
     },
     "org_member_action": {
         A: ("POST", ["{firm_a}", "{pending_a}", "confirm"], {},
-            (LOGIN, 404, 404, Redirect("/org/{firm_a}/members/"), 404, 404, 404)),
-        B: ("POST", ["{firm_b}", "{pending_b}", "confirm"], {}, (LOGIN, 404, 404, 404, 404, 404, 404)),
+            (LOGIN, NO_ROLE, NO_ROLE, Redirect("/org/{firm_a}/members/"), NO_ROLE, NO_ROLE, NO_ROLE)),
+        B: ("POST", ["{firm_b}", "{pending_b}", "confirm"], {},
+            (LOGIN, NO_ROLE, NO_ROLE, 404, NO_ROLE, NO_ROLE, NO_ROLE)),
         # Own firm in the path, another firm's request as the membership: still not theirs.
-        "forged": ("POST", ["{firm_a}", "{pending_b}", "confirm"], {}, (LOGIN, 404, 404, 404, 404, 404, 404)),
+        "forged": ("POST", ["{firm_a}", "{pending_b}", "confirm"], {},
+                   (LOGIN, NO_ROLE, NO_ROLE, 404, NO_ROLE, NO_ROLE, NO_ROLE)),
         "unknown action": ("POST", ["{firm_a}", "{pending_a}", "approve-all"], {},
-                           (LOGIN, 404, 404, 404, 404, 404, 404)),
+                           (LOGIN, NO_ROLE, NO_ROLE, 404, NO_ROLE, NO_ROLE, NO_ROLE)),
     },
     "staff_dashboard": {"-": ("GET", [], None, STAFF_ONLY)},
     "staff_regions": {"-": ("GET", [], None, STAFF_ONLY)},
@@ -121,9 +126,13 @@ MATRIX = {
     },
 }
 
-# What a refused POST must leave untouched.
-_WATCHED = [Region, Venue, Organisation, Organisation.admins.through, Contributor, Membership, StaffProfile,
-            AuditEntry, get_user_model()]
+# What a refused POST must leave untouched (logging in sets User.last_login, so not that).
+_WATCHED = {
+    model: [f.attname for f in model._meta.concrete_fields]
+    for model in (Region, Venue, Organisation, Organisation.admins.through, Contributor, Membership, StaffProfile,
+                  AuditEntry)
+}
+_WATCHED[get_user_model()] = ["id", "email", "password", "is_active", "is_staff", "is_superuser"]
 
 
 def _rows():
@@ -144,7 +153,8 @@ def _url(name, args, ids):
 
 
 def _snapshot():
-    return {model._meta.label: list(model.objects.order_by("pk").values_list()) for model in _WATCHED}
+    return {model._meta.label: list(model.objects.order_by("pk").values_list(*fields))
+            for model, fields in _WATCHED.items()}
 
 
 def _assert_response(response, cell, ids, url):
@@ -154,6 +164,8 @@ def _assert_response(response, cell, ids, url):
     elif isinstance(cell, Redirect):
         assert response.status_code == 302, response
         assert response["Location"].split("?")[0] == cell.to.format(**ids)
+    elif cell == NO_ROLE:
+        assert response.status_code in NO_ROLE, f"{url}: expected 403 or 404, got {response.status_code}"
     else:
         assert response.status_code == cell, f"{url}: expected {cell}, got {response.status_code}"
 
@@ -164,7 +176,7 @@ def _post_data(payload, ids):
 
 def _check(client, method, url, payload, user_name, cell, ids, before):
     """`before` is the database as the world fixture made it (each person starts from it)."""
-    refused = cell == LOGIN or cell in (403, 404)
+    refused = cell in (LOGIN, NO_ROLE, 403, 404)
     if method == "GET":
         _assert_response(client.get(url), cell, ids, url)
         if refused:

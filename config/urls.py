@@ -2,7 +2,9 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils.http import urlencode
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -11,12 +13,19 @@ from wagtail.documents import urls as wagtaildocs_urls
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = admin.site.site_title = settings.WAGTAIL_SITE_NAME
 
+
+
+def wagtail_admin_login(request):
+    """Wagtail sends people without admin access here: strangers go to allauth's login (keeping
+    `next`); signed-in people without access are refused instead of looping back."""
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    query = {"next": request.GET["next"]} if request.GET.get("next") else {}
+    return redirect(f"/accounts/login/{'?' + urlencode(query) if query else ''}")
+
+
 urlpatterns = [
-    path(
-        "cms-admin/login/",
-        RedirectView.as_view(pattern_name="account_login", query_string=True),
-        name="wagtailadmin_login",
-    ),
+    path("cms-admin/login/", wagtail_admin_login, name="wagtailadmin_login"),
     path("cms-admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

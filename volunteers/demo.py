@@ -321,7 +321,7 @@ def demo_build(scale_name="small", *, today=None):
                 contributor=c, organisation=previous, status=Membership.Status.ENDED,
                 requested_at=now - timedelta(days=1100 + rng.randint(0, 400)),
                 started_on=moved_on - timedelta(days=rng.randint(200, 2000)), ended_on=moved_on,
-                note="调入其他机构",
+                note="Moved to another organisation",
             ))
             started = moved_on
         memberships.append(Membership(

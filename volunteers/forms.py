@@ -86,6 +86,11 @@ class ScopedModelForm(forms.ModelForm):
             label=_("Region"), queryset=scope.subtree().order_by("path")
         )
 
+    def validate_unique(self):
+        # The services check uniqueness with messages written for people (and the database
+        # backs them); Django's generic "already exists" would pre-empt them.
+        pass
+
 
 class OrganisationForm(ScopedModelForm):
     class Meta:

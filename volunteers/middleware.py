@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -24,5 +26,5 @@ class ProfileCompletionMiddleware:
                 roles = user_roles(user)
                 request.pb_roles = roles
                 if not (roles["contributor"] or roles["org_admin"] or roles["staff"] or roles["superuser"]):
-                    return redirect(f"{complete_url}?next={request.get_full_path()}")
+                    return redirect(f"{complete_url}?{urlencode({'next': request.get_full_path()}, safe='/')}")
         return self.get_response(request)

@@ -220,6 +220,7 @@ class Membership(models.Model):
     ended_on = models.DateField(_("left on"), null=True, blank=True)
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Notes the system writes are English msgids, translated when shown; reasons people type stay as typed.
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:

@@ -1,6 +1,7 @@
 """Reads, each scoped to what the asking user may see."""
 
 from django.db.models import Count, Q
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from .models import Contributor, Membership, Organisation, Region, StaffProfile, Venue
@@ -29,7 +30,7 @@ def user_roles(user):
     if not user.is_authenticated:
         return {"contributor": False, "org_admin": False, "staff": False, "superuser": False}
     return {
-        "contributor": Contributor.objects.filter(user=user).exists(),
+        "contributor": Contributor.objects.filter(user=user, profile_completed_at__isnull=False).exists(),
         "org_admin": user.administered_organisations.exists(),
         "staff": staff_region(user) is not None,
         "superuser": user.is_superuser,
@@ -86,6 +87,10 @@ def get_in_scope_or_404(queryset, region, pk, field="region"):
 
 
 def organisation_for_admin_or_404(user, pk):
+    """An organisation the user administers. Someone who runs no organisation at all is refused
+    (403); an admin asking for another organisation learns nothing (404)."""
+    if not user.administered_organisations.exists():
+        raise PermissionDenied
     try:
         return user.administered_organisations.select_related("region").get(pk=pk)
     except (Organisation.DoesNotExist, ValueError):

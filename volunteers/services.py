@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .licences import licence_normalise, licence_validate
 from .models import AuditEntry, Contributor, Membership, Organisation, Region, Venue
@@ -129,7 +130,7 @@ def membership_confirm(*, actor, membership, today=None):
     if previous is not None:
         previous.status = Membership.Status.ENDED
         previous.ended_on = max(today, previous.started_on)
-        previous.note = _("Moved to another organisation")
+        previous.note = gettext_noop("Moved to another organisation")
         previous.save(update_fields=["status", "ended_on", "note"])
         audit(actor=actor, action="membership_end", obj=previous, reason="moved")
     membership.status = Membership.Status.ACTIVE

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
@@ -159,7 +160,7 @@ def membership_leave(request, pk):
         raise Http404
     membership = _own_membership_or_404(contributor, pk)
     try:
-        services.membership_end(actor=request.user, membership=membership, reason=_("Left the organisation"))
+        services.membership_end(actor=request.user, membership=membership, reason=gettext_noop("Left the organisation"))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -210,7 +211,7 @@ def org_member_action(request, pk, membership_pk, action):
             messages.success(request, _("The request from %(name)s was declined.") % {"name": name})
         elif action == "remove":
             services.membership_end(actor=request.user, membership=membership,
-                                    reason=_("Removed by the organisation"))
+                                    reason=gettext_noop("Removed by the organisation"))
             messages.success(request, _("%(name)s is no longer a member.") % {"name": name})
         else:
             raise Http404

@@ -2,16 +2,13 @@
 
 Playwright's sync API runs an asyncio event loop in the test thread, which makes Django refuse
 ORM calls from that thread ("You cannot call this from an async context"). The tests arrange data
-and read the mail outbox from that thread, so allow it. (The variable is process-wide: it is set when
-this package is collected, so it also applies to the rest of a run that includes the e2e tests.)
+and read the mail outbox from that thread, so allow it — only while a browser is open.
 """
 
 import os
 from pathlib import Path
 
 import pytest
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -33,8 +30,9 @@ def artifacts_dir():
 
 
 @pytest.fixture
-def chromium():
+def chromium(monkeypatch):
     """A fresh headless Chromium for one test, closed afterwards whatever happens."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run browser journeys")
     from playwright.sync_api import sync_playwright

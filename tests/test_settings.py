@@ -1,0 +1,94 @@
+"""Production settings: `check --deploy` is clean, and missing or bad environment values stop start-up."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Anything the production settings read; the test decides each of them.
+_SETTINGS_ENV = (
+    "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
+    "DEBUG", "DJANGO_SETTINGS_MODULE",
+)
+
+
+def _production_env(tmp_path, **values):
+    env = {key: value for key, value in os.environ.items() if key not in _SETTINGS_ENV}  # keeps DATABASE_URL
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="probono.example.cn",
+        EMAIL_HOST="smtp.example.cn",
+        PB_VAR_DIR=str(tmp_path),
+    )
+    for key, value in values.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+class _Run:
+    def __init__(self, env, *args):
+        self._process = subprocess.Popen(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+
+    def result(self):
+        stdout, stderr = self._process.communicate(timeout=120)
+        return subprocess.CompletedProcess(self._process.args, self._process.returncode, stdout, stderr)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Every `manage.py` run of this module, started together (each takes a second or two)."""
+    tmp = tmp_path_factory.mktemp("var")
+    deploy = ("check", "--deploy", "--fail-level", "WARNING")
+    started = {
+        "clean": _Run(_production_env(tmp), *deploy),
+        "short key": _Run(_production_env(tmp, SECRET_KEY="too-short"), *deploy),
+        "bad boolean": _Run(_production_env(tmp, SECURE_SSL_REDIRECT="perhaps"), "check"),
+        **{f"no {name}": _Run(_production_env(tmp, **{name: None}), *deploy)
+           for name in ("SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST")},
+    }
+    return {name: run.result() for name, run in started.items()}
+
+
+def test_production_settings_pass_the_deployment_checks_without_warnings(tmp_path, runs):
+    assert len(_production_env(tmp_path)["SECRET_KEY"]) >= 50
+    result = runs["clean"]
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "WARNINGS" not in output
+    assert "no issues" in output
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST"])
+def test_production_refuses_to_start_without_a_required_value(runs, missing):
+    result = runs[f"no {missing}"]
+
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_a_bad_boolean_in_the_environment_stops_start_up(runs):
+    result = runs["bad boolean"]
+
+    assert result.returncode != 0
+    assert "SECURE_SSL_REDIRECT" in result.stderr
+
+
+def test_a_short_secret_key_fails_the_deployment_checks(runs):
+    result = runs["short key"]
+
+    assert result.returncode != 0
+    assert "security.W009" in result.stdout + result.stderr

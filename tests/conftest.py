@@ -12,6 +12,7 @@
 import types
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
@@ -35,6 +36,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # allauth's rate limits use the database cache (settings.CACHES); its table is not a migration.
     with django_db_blocker.unblock():
         call_command("createcachetable", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(django_db_setup, django_db_blocker):
+    """allauth's rate-limit counters live in the real shared cache (Redis in CI), which outlives a
+    test and even a run: start every test from an empty one."""
+    with django_db_blocker.unblock():  # the default cache is a database table
+        cache.clear()
+    yield
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 
@@ -23,14 +22,6 @@ from volunteers.models import Region, StaffProfile
 
 User = get_user_model()
 PASSWORD = "Lawful-Service-2026"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    # Rate-limit counters live in the real shared cache (Redis in CI), not per test.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _verified_user(email, **extra):

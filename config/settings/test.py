@@ -22,3 +22,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 
 # Static files are served by the test server itself; whitenoise is for production.
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
+
+# Threads in tests (a Celery worker, the live server) must not keep connections open, or the test
+# database cannot be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

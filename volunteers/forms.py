@@ -125,12 +125,4 @@ class JoinForm(forms.Form):
     organisation = OrganisationChoiceField(
         label=_("Ask to join an organisation"),
         queryset=Organisation.objects.select_related("region").order_by("name"),
-        empty_label=_("— choose an organisation —"),
     )
-
-    def __init__(self, *args, current=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if current is not None:
-            # No point offering the organisation the person already belongs to.
-            self.fields["organisation"].queryset = self.fields["organisation"].queryset.exclude(pk=current.pk)
-            self.fields["organisation"].label = _("Move to another organisation")

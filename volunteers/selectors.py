@@ -97,6 +97,15 @@ def organisation_for_admin_or_404(user, pk):
         raise Http404 from None
 
 
+def organisations_matching(q, *, exclude=None, limit=20):
+    """Organisations a person may ask to join, by name or licence number (a bounded page, so the
+    profile stays the same size however many organisations the city has)."""
+    qs = Organisation.objects.select_related("region").filter(Q(name__icontains=q) | Q(licence_number__startswith=q))
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return list(qs.order_by("name")[:limit])
+
+
 def organisation_members(organisation):
     """Pending requests, current members and the history, for the organisation's admins."""
     rows = list(

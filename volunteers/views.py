@@ -63,6 +63,7 @@ def profile(request):
     if contributor is None:
         return redirect("profile_complete")
     memberships = selectors.contributor_memberships(contributor)
+    org_q = request.GET.get("org_q", "").strip()[:60]
     current = next((m for m in memberships if m.status == Membership.Status.ACTIVE), None)
     return render(request, "volunteers/profile.html", {
         "contributor": contributor,
@@ -70,7 +71,9 @@ def profile(request):
         "current": current,
         "pending": next((m for m in memberships if m.status == Membership.Status.PENDING), None),
         "memberships": memberships,
-        "join_form": JoinForm(current=current.organisation if current else None),
+        "org_q": org_q,
+        "org_results": selectors.organisations_matching(org_q, exclude=current.organisation if current else None)
+        if org_q else [],
     })
 
 

@@ -245,7 +245,7 @@ def test_lawyer_signs_up_and_is_confirmed_by_her_firm(live_server, phone, artifa
     page.wait_for_url(re.compile(r"/profile/$"))
     current = page.locator("#current-organisation")
     expect(current).to_contain_text(FIRM_NAME)
-    journey.check("profile-member", strings=["My profile", "Member", "Send the request"])
+    journey.check("profile-member", strings=["My profile", "Member", "Move to another organisation"])
     journey.see("Leave %(org)s", org=FIRM_NAME)
 
     # --- The language switch in the header: the same page, in English.

@@ -188,6 +188,8 @@ class Contributor(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["licence_number"], name="contributor_unique_licence"),
         ]
+        # Staff lists page through people by name.
+        indexes = [models.Index(fields=["legal_name", "id"], name="contributor_name_idx")]
 
     def __str__(self):
         return self.legal_name

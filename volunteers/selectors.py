@@ -58,12 +58,23 @@ def venues_for_staff(region, *, q=""):
 
 
 def organisations_for_staff(region, *, q=""):
-    qs = _in_region(Organisation.objects.select_related("region"), region).annotate(
-        member_count=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE))
-    )
+    qs = _in_region(Organisation.objects.select_related("region"), region)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(licence_number__startswith=q))
     return qs.order_by("name")
+
+
+def with_member_counts(organisations):
+    """Set `member_count` (current members) on a page of organisations with one grouped query,
+    rather than grouping every organisation in the area before the page is cut."""
+    organisations = list(organisations)
+    counts = dict(
+        Membership.objects.filter(organisation__in=organisations, status=Membership.Status.ACTIVE)
+        .values_list("organisation").annotate(n=Count("id")).values_list("organisation", "n")
+    )
+    for organisation in organisations:
+        organisation.member_count = counts.get(organisation.pk, 0)
+    return organisations
 
 
 def contributors_for_staff(region, *, q="", kind=""):

@@ -336,8 +336,9 @@ def staff_venue_edit(request, scope, pk=None):
 @staff_required
 def staff_organisations(request, scope):
     q = request.GET.get("q", "").strip()
+    page = _page(request, selectors.organisations_for_staff(scope, q=q))
     return render(request, "volunteers/staff/organisations.html", {
-        "scope": scope, "q": q, "page": _page(request, selectors.organisations_for_staff(scope, q=q)),
+        "scope": scope, "q": q, "page": page, "organisations": selectors.with_member_counts(page),
     })
 
 

@@ -39,6 +39,8 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
+            # A terminal's Ctrl-C reaches the children too; a second one must not cut our wait short.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             for child in children:
                 if child.poll() is None:
                     child.send_signal(signal.SIGTERM)

@@ -1,6 +1,6 @@
 """Demo pages: the home page's English translation and a few standard pages in both languages."""
 
-from wagtail.models import Locale, Page
+from wagtail.models import Locale
 
 from .models import HomePage, StandardPage
 

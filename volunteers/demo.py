@@ -7,7 +7,7 @@ post points through their own services on top of this.
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password

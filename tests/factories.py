@@ -10,8 +10,18 @@ import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 from factory.django import DjangoModelFactory
+from wagtail.models import Page
 
-from volunteers.models import Contributor, Membership, Organisation, Region, StaffProfile, Venue
+from volunteers.models import (
+    Contributor,
+    Membership,
+    Organisation,
+    Region,
+    ServiceType,
+    Shift,
+    StaffProfile,
+    Venue,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -129,3 +139,20 @@ class StaffProfileFactory(DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     region = factory.SubFactory(RegionFactory)
     title = "科员"
+
+
+class ShiftFactory(DjangoModelFactory):
+    """A three-hour shift a week ahead at a venue; the opportunity is the site's home page until
+    opportunity pages exist (any Wagtail page will do for the rota rules)."""
+
+    class Meta:
+        model = Shift
+
+    opportunity = factory.LazyFunction(lambda: Page.objects.filter(depth=2).first())
+    service_type = factory.LazyFunction(lambda: ServiceType.objects.get(code="hotline_12348"))
+    venue = factory.SubFactory(VenueFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0) + datetime.timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=3))
+    capacity = 2
+    signup_deadline = factory.LazyAttribute(lambda o: o.starts_at - datetime.timedelta(hours=12))
+    cancel_deadline = factory.LazyAttribute(lambda o: o.starts_at - datetime.timedelta(hours=24))

@@ -4,7 +4,19 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from .models import AuditEntry, Contributor, Membership, Organisation, Region, ServiceType, StaffProfile, User, Venue
+from .models import (
+    AuditEntry,
+    Contributor,
+    Membership,
+    Organisation,
+    Region,
+    ServiceType,
+    Shift,
+    Signup,
+    StaffProfile,
+    User,
+    Venue,
+)
 
 
 @admin.register(User)
@@ -90,4 +102,25 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Shift)
+class ShiftAdmin(admin.ModelAdmin):
+    list_display = ["starts_at", "ends_at", "venue", "service_type", "capacity", "status"]
+    list_filter = ["status", "service_type"]
+    raw_id_fields = ["opportunity", "venue"]
+
+
+@admin.register(Signup)
+class SignupAdmin(admin.ModelAdmin):
+    list_display = ["shift", "contributor", "status", "seat", "created_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["shift", "contributor"]
+
+    # Seats are handed out only by the sign-up services, under the shift lock.
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
         return False

@@ -282,3 +282,92 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+
+class Shift(models.Model):
+    """One slot of an opportunity's rota (a hotline morning, a village clinic afternoon).
+
+    The opportunity itself is a Wagtail page in `cms`; this app refers to it only as a page, and
+    keeps on the shift what signing up needs (service type, venue, who may take it), so the rules
+    for signing up never have to read `cms`.
+    """
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    opportunity = models.ForeignKey("wagtailcore.Page", on_delete=models.PROTECT, related_name="shifts")
+    service_type = models.ForeignKey(ServiceType, verbose_name=_("service type"), on_delete=models.PROTECT)
+    venue = models.ForeignKey(Venue, verbose_name=_("venue"), on_delete=models.PROTECT, related_name="shifts")
+    # Contributor kinds that may take the shift; empty means anyone with a completed profile.
+    eligible_kinds = models.JSONField(_("who may take it"), default=list, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveSmallIntegerField(_("places"))
+    min_staffing = models.PositiveSmallIntegerField(_("minimum staffing"), default=1)
+    signup_deadline = models.DateTimeField(_("sign-up deadline"))
+    cancel_deadline = models.DateTimeField(_("free cancellation until"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        indexes = [models.Index(fields=["starts_at"], name="shift_starts_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="shift_has_places"),
+        ]
+
+    def __str__(self):
+        return f"{self.venue} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def hours(self):
+        return (self.ends_at - self.starts_at).total_seconds() / 3600
+
+
+class Signup(models.Model):
+    """A person's place on a shift, or their place in its waiting list.
+
+    A confirmed sign-up holds a numbered seat; seats are unique per shift in the database, so even a
+    writer that skipped the shift lock could not put more people on a shift than it has seats.
+    """
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITING = "waiting", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+        LATE_CANCELLED = "late_cancelled", _("Cancelled late")
+
+    OPEN = (Status.CONFIRMED, Status.WAITING)
+
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="signups")
+    contributor = models.ForeignKey(Contributor, on_delete=models.PROTECT, related_name="signups")
+    status = models.CharField(_("status"), max_length=15, choices=Status.choices)
+    seat = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("sign-up")
+        verbose_name_plural = _("sign-ups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shift", "contributor"], condition=Q(status__in=["confirmed", "waiting"]),
+                name="signup_one_open_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["shift", "seat"], condition=Q(status="confirmed"), name="signup_one_person_per_seat"
+            ),
+            models.CheckConstraint(
+                # seat IS NOT NULL spelled out: a CHECK that evaluates to NULL passes.
+                condition=(Q(status="confirmed") & Q(seat__isnull=False) & Q(seat__gte=1))
+                | (~Q(status="confirmed") & Q(seat__isnull=True)),
+                name="signup_seat_only_when_confirmed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contributor} → {self.shift}"

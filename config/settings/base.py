@@ -222,3 +222,7 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# --- Rota: the fatigue cap on confirmed shifts per person.
+PB_MAX_SHIFT_HOURS_PER_DAY = env_int("PB_MAX_SHIFT_HOURS_PER_DAY", 10)
+PB_MAX_SHIFT_HOURS_PER_WEEK = env_int("PB_MAX_SHIFT_HOURS_PER_WEEK", 40)

@@ -1,4 +1,5 @@
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F401,F403
 from .base import CELERY_BROKER_URL
@@ -26,3 +27,8 @@ MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
 # Threads in tests (a Celery worker, the live server) must not keep connections open, or the test
 # database cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# A file, not SQLite's shared in-memory database: race tests run real threads, and only a file
+# gives them SQLite's real locking (busy timeout, IMMEDIATE transactions) as in production.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.mkdtemp(prefix="pb-test-db-")) / "test.sqlite3")}  # noqa: F405

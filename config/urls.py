@@ -1,7 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.http import urlencode
@@ -21,7 +21,7 @@ def wagtail_admin_login(request):
     if request.user.is_authenticated:
         raise PermissionDenied
     query = {"next": request.GET["next"]} if request.GET.get("next") else {}
-    return redirect(f"/accounts/login/{'?' + urlencode(query) if query else ''}")
+    return redirect(f"{reverse('account_login')}{'?' + urlencode(query) if query else ''}")
 
 
 urlpatterns = [

@@ -1,7 +1,7 @@
 """Reads, each scoped to what the asking user may see."""
 
-from django.db.models import Count, Q
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import Http404
 
 from .models import Contributor, Membership, Organisation, Region, StaffProfile, Venue

@@ -10,8 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from django.utils.translation import gettext_lazy
+
 from .licences import licence_normalise, licence_validate
 from .models import AuditEntry, Contributor, Membership, Organisation, Region, Shift, Signup, Venue
+
+
+# Uniqueness is the database's job (constraints); these are what a person reads when it says no.
+LICENCE_TAKEN = gettext_lazy("This practice licence number is already registered.")
+ORGANISATION_LICENCE_TAKEN = gettext_lazy("An organisation with this licence number already exists.")
+VENUE_NAME_TAKEN = gettext_lazy("This region already has a venue with this name.")
+REGION_CODE_TAKEN = gettext_lazy("Another region already uses this code.")
+ALREADY_ANSWERED = gettext_lazy("This request has already been answered.")
 
 
 def audit(*, actor, action, obj, **data):
@@ -24,7 +34,7 @@ def audit(*, actor, action, obj, **data):
     )
 
 
-def _check_licence(*, kind, licence_number, exclude_pk=None):
+def _check_licence(*, kind, licence_number):
     number = licence_normalise(licence_number) or None
     if kind not in Contributor.LICENSED_KINDS:
         # Mediators and volunteers hold no practice licence; drop whatever was typed.
@@ -33,21 +43,20 @@ def _check_licence(*, kind, licence_number, exclude_pk=None):
         licence_validate(kind, number)
     except ValidationError as exc:
         raise ValidationError({"licence_number": exc.messages}) from None
-    taken = Contributor.objects.filter(licence_number=number).exclude(pk=exclude_pk)
-    if taken.exists():
-        raise ValidationError({"licence_number": _("This practice licence number is already registered.")})
     return number
 
 
-def _save_contributor(contributor, *, specialities):
-    """Save, turning a lost race on the unique licence number into the same clear message."""
+def _save_model(obj, *, field, message):
+    """Save, turning the database's unique-constraint refusal into `message` on `field`."""
     try:
         with transaction.atomic():
-            contributor.save()
+            obj.save()
     except IntegrityError:
-        raise ValidationError(
-            {"licence_number": _("This practice licence number is already registered.")}
-        ) from None
+        raise ValidationError({field: message}) from None
+
+
+def _save_contributor(contributor, *, specialities):
+    _save_model(contributor, field="licence_number", message=LICENCE_TAKEN)
     if specialities is not None:
         contributor.specialities.set(specialities)
 
@@ -57,7 +66,7 @@ def profile_complete(*, user, kind, legal_name, phone, region, specialities=(), 
     """Create or update the signed-in person's contributor profile, and optionally ask to join
     an organisation. Raises ValidationError (keyed by field) and writes nothing on bad input."""
     existing = Contributor.objects.filter(user=user).first()
-    number = _check_licence(kind=kind, licence_number=licence_number, exclude_pk=existing.pk if existing else None)
+    number = _check_licence(kind=kind, licence_number=licence_number)
     contributor = existing or Contributor(user=user)
     contributor.kind = kind
     contributor.legal_name = legal_name.strip()
@@ -77,7 +86,7 @@ def profile_complete(*, user, kind, legal_name, phone, region, specialities=(), 
 @transaction.atomic
 def contributor_update(*, actor, contributor, kind, legal_name, phone, region, licence_number=""):
     """Staff correct a contributor's profile (within their region: the view checks scope)."""
-    number = _check_licence(kind=kind, licence_number=licence_number, exclude_pk=contributor.pk)
+    number = _check_licence(kind=kind, licence_number=licence_number)
     before = {"kind": contributor.kind, "legal_name": contributor.legal_name, "phone": contributor.phone,
               "region": contributor.region.code, "licence_number": contributor.licence_number}
     contributor.kind = kind
@@ -116,7 +125,7 @@ def membership_request(*, contributor, organisation):
 def _lock_pending(membership):
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status != Membership.Status.PENDING:
-        raise ValidationError(_("This request has already been answered."))
+        raise ValidationError(ALREADY_ANSWERED)
     return locked
 
 
@@ -176,7 +185,7 @@ def membership_end(*, actor, membership, reason="", today=None):
 def membership_withdraw(*, contributor, membership):
     membership = Membership.objects.select_for_update().get(pk=membership.pk, contributor=contributor)
     if membership.status != Membership.Status.PENDING:
-        raise ValidationError(_("This request has already been answered."))
+        raise ValidationError(ALREADY_ANSWERED)
     membership.status = Membership.Status.WITHDRAWN
     membership.decided_at = timezone.now()
     membership.save(update_fields=["status", "decided_at"])
@@ -192,14 +201,6 @@ def _require_in_scope(scope, region, field="region"):
         raise ValidationError({field: _("Choose a region inside your own area.")})
 
 
-def _save_model(obj, *, field, message):
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError:
-        raise ValidationError({field: message}) from None
-
-
 @transaction.atomic
 def organisation_save(*, actor, scope, organisation=None, **fields):
     """Create or update an organisation inside the staff member's `scope` region."""
@@ -209,10 +210,7 @@ def organisation_save(*, actor, scope, organisation=None, **fields):
     fields["licence_number"] = licence_normalise(fields["licence_number"])
     for name, value in fields.items():
         setattr(organisation, name, value)
-    if Organisation.objects.filter(licence_number=organisation.licence_number).exclude(pk=organisation.pk).exists():
-        raise ValidationError({"licence_number": _("An organisation with this licence number already exists.")})
-    _save_model(organisation, field="licence_number",
-                message=_("An organisation with this licence number already exists."))
+    _save_model(organisation, field="licence_number", message=ORGANISATION_LICENCE_TAKEN)
     audit(actor=actor, action="organisation_create" if creating else "organisation_update", obj=organisation,
           licence_number=organisation.licence_number, region=organisation.region.code)
     return organisation
@@ -237,16 +235,9 @@ def venue_save(*, actor, scope, venue=None, **fields):
     creating = venue.pk is None
     for name, value in fields.items():
         setattr(venue, name, value)
-    if Venue.objects.filter(region=venue.region, name=venue.name).exclude(pk=venue.pk).exists():
-        raise ValidationError({"name": _("This region already has a venue with this name.")})
-    _save_model(venue, field="name", message=_("This region already has a venue with this name."))
+    _save_model(venue, field="name", message=VENUE_NAME_TAKEN)
     audit(actor=actor, action="venue_create" if creating else "venue_update", obj=venue, region=venue.region.code)
     return venue
-
-
-def _check_region_code(code, exclude_pk=None):
-    if Region.objects.filter(code=code).exclude(pk=exclude_pk).exists():
-        raise ValidationError({"code": _("Another region already uses this code.")})
 
 
 @transaction.atomic
@@ -254,12 +245,11 @@ def region_add_child(*, actor, scope, parent, code, name):
     _require_in_scope(scope, parent, field="parent")
     if parent.level >= Region.Level.VILLAGE:
         raise ValidationError(_("A village or community cannot have regions under it."))
-    _check_region_code(code)
     try:
         with transaction.atomic():
             region = parent.add_child(code=code, name=name, level=parent.level + 1)
     except IntegrityError:
-        raise ValidationError({"code": _("Another region already uses this code.")}) from None
+        raise ValidationError({"code": REGION_CODE_TAKEN}) from None
     audit(actor=actor, action="region_create", obj=region, parent=parent.code)
     return region
 
@@ -267,10 +257,9 @@ def region_add_child(*, actor, scope, parent, code, name):
 @transaction.atomic
 def region_update(*, actor, scope, region, code, name):
     _require_in_scope(scope, region, field="name")
-    _check_region_code(code, exclude_pk=region.pk)
     before = {"code": region.code, "name": region.name}
     region.code, region.name = code, name
-    _save_model(region, field="code", message=_("Another region already uses this code."))
+    _save_model(region, field="code", message=REGION_CODE_TAKEN)
     audit(actor=actor, action="region_update", obj=region, before=before)
     return region
 

@@ -2,7 +2,7 @@
 
 from wagtail.models import Locale
 
-from .models import HomePage, StandardPage
+from .models import HomePage, OpportunityIndexPage, OpportunityPage, StandardPage
 
 PAGES = [
     (
@@ -64,3 +64,69 @@ def demo_pages():
             made += 1
         _translate(page, en, title=en_title, draft_title=en_title, intro=en_intro, body=_paragraph(en_body))
     return made
+
+
+# slug, zh title, en title, service type, venue kind (first of the region), region: "city" or district
+# index, eligible kinds, weekdays, times, places, min staffing, every N weeks, zh summary, en summary
+OPPORTUNITIES = [
+    ("hotline-12348", "12348公共法律服务热线值班", "12348 public legal service hotline duty", "hotline_12348",
+     "hotline_seat", "city", ["lawyer", "grassroots_worker"], (0, 1, 2, 3, 4, 5, 6), ((9, 0, 12, 0), (14, 0, 17, 30)),
+     2, 1, 1, "每天上午、下午各一班，接听群众法律咨询电话。司法部要求每天至少有一名律师在岗。",
+     "A morning and an afternoon shift every day, answering the public's legal questions by phone. The Ministry "
+     "of Justice expects at least one lawyer on duty every day."),
+    ("court-duty-lawyer-0", "法院值班律师", "Duty lawyer at the court", "duty_lawyer", "court", 0, ["lawyer"],
+     (0, 1, 2, 3, 4), ((9, 0, 17, 0),), 1, 1, 1, "为刑事案件犯罪嫌疑人、被告人提供法律帮助。仅限执业律师。",
+     "Legal help for suspects and defendants in criminal cases. Practising lawyers only."),
+    ("court-duty-lawyer-1", "法院值班律师", "Duty lawyer at the court", "duty_lawyer", "court", 1, ["lawyer"],
+     (0, 2, 4), ((9, 0, 12, 0),), 1, 1, 1, "为刑事案件犯罪嫌疑人、被告人提供法律帮助。仅限执业律师。",
+     "Legal help for suspects and defendants in criminal cases. Practising lawyers only."),
+    ("village-clinic", "村（居）法律顾问驻点服务", "Village legal clinic", "village_adviser", "workstation", 0, [],
+     (1,), ((9, 0, 12, 0),), 3, 1, 2, "隔周二上午在乡镇公共法律服务工作站为村民解答法律问题，律师、基层法律服务工作者和志愿者均可报名。",
+     "Every other Tuesday morning at the township workstation, answering villagers' legal questions. Lawyers, "
+     "grassroots legal workers and volunteers are all welcome."),
+    ("centre-window", "公共法律服务中心窗口接待", "Public legal service centre front desk", "consultation", "centre", 1,
+     [], (0, 1, 2, 3, 4), ((9, 0, 12, 0),), 2, 1, 1, "在区公共法律服务中心窗口接待来访群众，提供咨询和引导。",
+     "Receiving visitors at the district public legal service centre's front desk, with advice and referrals."),
+]
+
+
+def demo_opportunities():
+    """Published opportunity pages (with English translations) and a quarter of their rota."""
+    from volunteers.demo import RotaPlan, demo_rota
+    from volunteers.models import Region, ServiceType, Venue
+
+    index = OpportunityIndexPage.objects.filter(locale__language_code="zh-hans").first()
+    city = Region.objects.filter(depth=1).first()
+    if index is None or city is None:
+        return {}
+    en = Locale.objects.get(language_code="en")
+    _translate(index, en, title="Service opportunities", draft_title="Service opportunities",
+               intro="<p>12348 hotline duty, village legal clinics, the court's duty-lawyer seat… pick your shifts "
+                     "and sign up in one click.</p>")
+    districts = list(city.get_children().order_by("path"))
+    plans = []
+    for (slug, zh, en_title, code, venue_kind, where, kinds, weekdays, times, places, minimum, every, zh_sum,
+         en_sum) in OPPORTUNITIES:
+        region = city if where == "city" else districts[where % len(districts)]
+        venue = Venue.objects.filter(region__path__startswith=region.path, kind=venue_kind).order_by("region__path",
+                                                                                                     "id").first()
+        service_type = ServiceType.objects.get(code=code)
+        title = f"{venue.region.name}{zh}" if where != "city" else zh
+        page = OpportunityPage(
+            title=title, slug=slug, service_type=service_type, region=venue.region, venue=venue,
+            eligible_kinds=kinds, summary=zh_sum, description=f"<p>{zh_sum}</p>",
+            contact_name="公共法律服务管理处", contact_phone="0877-12348")
+        index.add_child(instance=page)
+        page.save_revision().publish()
+        _translate(page, en, title=en_title if where == "city" else f"{en_title} ({venue.region.name})",
+                   draft_title=en_title, summary=en_sum, description=f"<p>{en_sum}</p>")
+        plans.append(RotaPlan(opportunity_id=page.pk, venue=venue, service_type=service_type, eligible_kinds=kinds,
+                              weekdays=weekdays, times=times, capacity=places, min_staffing=minimum,
+                              every_weeks=every))
+    counts = demo_rota(plans)
+    return {"opportunities": len(plans), **counts}
+
+
+def demo_opportunities_reset():
+    for page in OpportunityPage.objects.all():
+        page.delete()

@@ -1,9 +1,14 @@
+from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
+
+from volunteers.models import Contributor, Region, Venue
+from volunteers.selectors import staff_region
 
 from .blocks import BodyBlock
 
@@ -25,7 +30,7 @@ class HomePage(LocalizedContentMixin, Page):
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
     search_fields = Page.search_fields + [index.SearchField("intro")]
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms.StandardPage"]
+    subpage_types = ["cms.StandardPage", "cms.OpportunityIndexPage"]
     max_count_per_parent = 1
 
     class Meta:
@@ -43,3 +48,94 @@ class StandardPage(LocalizedContentMixin, Page):
 
     class Meta:
         verbose_name = _("standard page")
+
+
+class OpportunityIndexPage(LocalizedContentMixin, Page):
+    """The public list of service opportunities, with filters (see `cms.selectors`)."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.OpportunityPage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("opportunity list")
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import opportunity_list
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(opportunity_list(self, request))
+        return context
+
+
+class OpportunityPageForm(WagtailAdminPageForm):
+    """Who may take it is a list of contributor kinds; region and venue are limited to the
+    editor's own region when the editor is bureau staff."""
+
+    eligible_kinds = forms.MultipleChoiceField(
+        label=_("Who may take it"), choices=Contributor.Kind.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked to let anyone with a completed profile sign up."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = staff_region(self.for_user) if self.for_user and not self.for_user.is_superuser else None
+        if scope is not None:
+            self.fields["region"].queryset = scope.subtree()
+            self.fields["venue"].queryset = Venue.objects.filter(region__path__startswith=scope.path)
+        if self.for_user and not self.for_user.is_superuser and scope is None:
+            self.fields["region"].queryset = Region.objects.none()
+
+    def clean(self):
+        cleaned = super().clean()
+        region, venue = cleaned.get("region"), cleaned.get("venue")
+        if region and venue and not region.contains(venue.region):
+            self.add_error("venue", _("The venue must be in the opportunity's region."))
+        return cleaned
+
+
+class OpportunityPage(LocalizedContentMixin, Page):
+    """A service opportunity (the 12348 hotline duty, a village clinic, the court's duty-lawyer
+    seat). Its shifts are `volunteers.Shift` rows, edited in the staff area; publishing copies the
+    service type and who may take it onto the shifts to come."""
+
+    service_type = models.ForeignKey("volunteers.ServiceType", verbose_name=_("service type"),
+                                     on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("volunteers.Region", verbose_name=_("region"), on_delete=models.PROTECT,
+                               related_name="+")
+    venue = models.ForeignKey("volunteers.Venue", verbose_name=_("usual venue"), on_delete=models.PROTECT,
+                              related_name="+", help_text=_("New shifts start with this venue."))
+    eligible_kinds = models.JSONField(_("who may take it"), default=list, blank=True)
+    summary = models.CharField(_("summary"), max_length=250, blank=True)
+    description = RichTextField(_("description"), blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+
+    base_form_class = OpportunityPageForm
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldRowPanel([FieldPanel("service_type"), FieldPanel("region"), FieldPanel("venue")]),
+        FieldPanel("eligible_kinds"),
+        FieldPanel("description"),
+        MultiFieldPanel([FieldPanel("contact_name"), FieldPanel("contact_phone"), FieldPanel("contact_email")],
+                        heading=_("Contact")),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("description")]
+    parent_page_types = ["cms.OpportunityIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("service opportunity")
+        verbose_name_plural = _("service opportunities")
+        indexes = [models.Index(fields=["region"], name="opportunity_region_idx")]
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import opportunity_detail
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(opportunity_detail(self, request))
+        return context

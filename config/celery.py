@@ -7,10 +7,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = Celery("probono")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.imports = ["tasks.housekeeping"]
+app.conf.imports = ["tasks.housekeeping", "tasks.notifications"]
 
-# The one beat schedule. Later issues add rankings, reminders and reports here.
+# The one beat schedule. Later issues add rankings and reports here.
 app.conf.beat_schedule = {
+    "send-shift-reminders": {
+        "task": "tasks.notifications.send_due_reminders",
+        "schedule": crontab(minute="*/10"),
+    },
+    "expire-waiting-list-offers": {
+        "task": "tasks.notifications.expire_offers",
+        "schedule": crontab(minute="*/5"),
+    },
     "clear-expired-sessions": {
         "task": "tasks.housekeeping.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

@@ -32,5 +32,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("volunteers.urls")),
+    path("", include("cms.urls")),
     path("", include(wagtail_urls)),
 ]

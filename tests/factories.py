@@ -140,10 +140,35 @@ class StaffProfileFactory(DjangoModelFactory):
     region = factory.SubFactory(RegionFactory)
     title = "科员"
 
+    @classmethod
+    def _create(cls, model_class, *args, user, region, title, **kwargs):
+        from volunteers.services import staff_profile_save
+
+        return staff_profile_save(actor=None, user=user, region=region, title=title)
+
+
+def opportunity_create(*, venue=None, region=None, service_type="hotline_12348", eligible_kinds=(), title="12348热线值班",
+                       slug=None, publish=True):
+    """A published opportunity page under the site's opportunity list (made by cms's migration)."""
+    from cms.models import OpportunityIndexPage, OpportunityPage
+
+    venue = venue or VenueFactory(region=region) if region is not None else venue or VenueFactory()
+    index = OpportunityIndexPage.objects.get(locale__language_code="zh-hans")
+    page = OpportunityPage(
+        title=title, slug=slug or f"opp-{OpportunityPage.objects.count() + 1}-{venue.pk}",
+        service_type=ServiceType.objects.get(code=service_type), region=venue.region, venue=venue,
+        eligible_kinds=list(eligible_kinds), summary=f"{title}摘要", description="<p>说明</p>",
+    )
+    index.add_child(instance=page)
+    if publish:
+        page.save_revision().publish()
+    return page
+
 
 class ShiftFactory(DjangoModelFactory):
-    """A three-hour shift a week ahead at a venue; the opportunity is the site's home page until
-    opportunity pages exist (any Wagtail page will do for the rota rules)."""
+    """A three-hour shift a week ahead at a venue. The opportunity defaults to the site's home page
+    (any Wagtail page will do for the rota rules); pass `opportunity=opportunity_create(...)` when
+    the test is about opportunity pages."""
 
     class Meta:
         model = Shift

@@ -89,6 +89,11 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "region", "title"]
     raw_id_fields = ["user", "region"]
 
+    def save_model(self, request, obj, form, change):
+        from .services import staff_profile_save
+
+        staff_profile_save(actor=request.user, user=obj.user, region=obj.region, title=obj.title)
+
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):

@@ -7,14 +7,19 @@ post points through their own services on top of this.
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Contributor, Membership, Organisation, Region, ServiceType, StaffProfile, User, Venue
+from .models import (
+    Contributor, Membership, Organisation, Region, ServiceRecord, ServiceType, Shift, Signup, StaffProfile, User, Venue,
+)
+from .services import BUREAU_STAFF_GROUP
 
 DEMO_PASSWORD = "demo-pass-2026"
 SEED = 20261123
@@ -85,7 +90,10 @@ def demo_exists():
 
 @transaction.atomic
 def demo_reset():
-    """Remove people and places (pages and the service catalogue stay)."""
+    """Remove people, places and the rota (the service catalogue stays; cms removes its pages)."""
+    ServiceRecord.objects.all().delete()
+    Signup.objects.all().delete()
+    Shift.objects.all().delete()
     Membership.objects.all().delete()
     StaffProfile.objects.all().delete()
     Contributor.objects.all().delete()
@@ -259,6 +267,8 @@ def demo_build(scale_name="small", *, today=None):
         region = city if i < 2 else (districts[i % len(districts)] if i % 4 else rng.choice(townships))
         staff_rows.append(StaffProfile(user=user_by_email[email], region=region, title=f"{region.name}司法局"))
     StaffProfile.objects.bulk_create(staff_rows)
+    group, _created = Group.objects.get_or_create(name=BUREAU_STAFF_GROUP)
+    group.user_set.add(*[row.user for row in staff_rows])
 
     # --- contributors
     home_org = {
@@ -350,3 +360,105 @@ def demo_build(scale_name="small", *, today=None):
         "staff": len(staff_rows),
         "memberships": len(memberships),
     }
+
+
+# --- Rota ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RotaPlan:
+    """One opportunity's rota for the demo: which weekdays (every `every_weeks` weeks) at which times."""
+
+    opportunity_id: int
+    venue: Venue
+    service_type: ServiceType
+    eligible_kinds: list
+    weekdays: tuple
+    times: tuple  # ((9, 0, 12, 0), ...)
+    capacity: int
+    min_staffing: int = 1
+    every_weeks: int = 1
+
+
+def demo_rota(plans, *, weeks_back=6, weeks_ahead=7, now=None):
+    """A quarter of shifts around today for each plan, with sign-ups, waiting lists, attendance and
+    service records, written in bulk. Deterministic; returns counts."""
+    rng = random.Random(SEED + 1)
+    now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    first = today - timedelta(days=today.weekday() + 7 * weeks_back)
+    people = list(Contributor.objects.select_related("user").order_by("id"))
+    by_email = {c.user.email: c for c in people}
+    by_kind = {}
+    for c in people:
+        by_kind.setdefault(c.kind, []).append(c)
+
+    shifts = []
+    for plan in plans:
+        for n in range(7 * (weeks_back + weeks_ahead)):
+            day = first + timedelta(days=n)
+            if day.weekday() not in plan.weekdays or (n // 7) % plan.every_weeks:
+                continue
+            for h1, m1, h2, m2 in plan.times:
+                starts = timezone.make_aware(datetime(day.year, day.month, day.day, h1, m1), tz)
+                ends = timezone.make_aware(datetime(day.year, day.month, day.day, h2, m2), tz)
+                shifts.append(Shift(
+                    opportunity_id=plan.opportunity_id, service_type=plan.service_type, venue=plan.venue,
+                    eligible_kinds=plan.eligible_kinds, starts_at=starts, ends_at=ends, capacity=plan.capacity,
+                    min_staffing=plan.min_staffing, signup_deadline=starts - timedelta(hours=12),
+                    cancel_deadline=starts - timedelta(hours=24),
+                ))
+    shifts = Shift.objects.bulk_create(shifts, batch_size=1000)
+
+    busy = set()  # (contributor id, date, hour): nobody is put on two shifts at once
+    signups, records = [], []
+    lawyer, volunteer = by_email.get("lawyer@demo.cn"), by_email.get("volunteer@demo.cn")
+    for shift in shifts:
+        local = timezone.localtime(shift.starts_at)
+        pool = [c for kind in (shift.eligible_kinds or list(by_kind)) for c in by_kind.get(kind, [])]
+        past = shift.ends_at <= now
+        # Fill most shifts; leave some thin (for the coverage view) and some full with a queue.
+        roll = rng.random()
+        wanted = 0 if roll < 0.08 else (shift.capacity if roll > 0.7 else rng.randint(1, shift.capacity))
+        chosen = []
+        if lawyer and lawyer in pool and shift.service_type.code == "hotline_12348" and local.weekday() in (1, 3) \
+                and local.hour < 12:
+            chosen.append(lawyer)  # the demo lawyer does Tuesday and Thursday mornings on the hotline
+        for c in rng.sample(pool, k=min(len(pool), wanted + 3)):
+            if len(chosen) >= wanted:
+                break
+            if c not in chosen and c not in (lawyer, volunteer):
+                chosen.append(c)
+        chosen = [c for c in chosen if (c.pk, local.date(), local.hour) not in busy][:shift.capacity]
+        created = shift.starts_at - timedelta(days=rng.randint(3, 20), minutes=rng.randint(0, 600))
+        for seat, c in enumerate(chosen, start=1):
+            busy.add((c.pk, local.date(), local.hour))
+            s = Signup(shift=shift, contributor=c, status=Signup.Status.CONFIRMED, seat=seat, created_at=created)
+            if past:
+                s.reminder_sent_at = shift.starts_at - timedelta(hours=24)
+                s.attendance = Signup.Attendance.NO_SHOW if rng.random() < 0.04 else Signup.Attendance.ATTENDED
+                s.attendance_marked_at = shift.ends_at + timedelta(hours=2)
+            signups.append(s)
+        if not past and len(chosen) == shift.capacity and roll > 0.85:
+            queue = [c for c in pool if c not in chosen and c not in (lawyer, volunteer)]
+            if volunteer and volunteer in pool and shift.capacity == len(chosen):
+                queue.insert(0, volunteer)
+            for i, c in enumerate(queue[:rng.randint(1, 3)]):
+                signups.append(Signup(shift=shift, contributor=c, status=Signup.Status.WAITING,
+                                      created_at=created + timedelta(hours=1 + i)))
+    signups = Signup.objects.bulk_create(signups, batch_size=2000)
+    shift_by_id = {s.pk: s for s in shifts}
+    for s in signups:
+        if s.attendance == Signup.Attendance.ATTENDED:
+            shift = shift_by_id[s.shift_id]
+            records.append(ServiceRecord(
+                contributor_id=s.contributor_id, signup=s, service_type_id=shift.service_type_id, venue=shift.venue,
+                region_id=shift.venue.region_id, date=timezone.localtime(shift.starts_at).date(),
+                started_at=shift.starts_at, ended_at=shift.ends_at,
+                hours=Decimal((shift.ends_at - shift.starts_at).total_seconds() / 3600).quantize(Decimal("0.01")),
+                status=ServiceRecord.Status.VERIFIED_ATTENDANCE, created_at=s.attendance_marked_at,
+                updated_at=s.attendance_marked_at,
+            ))
+    ServiceRecord.objects.bulk_create(records, batch_size=2000)
+    return {"shifts": len(shifts), "signups": len(signups), "service records": len(records)}

@@ -36,6 +36,9 @@ class User(AbstractUser):
     username = None
     email = models.EmailField(_("email address"), unique=True)
 
+    # The language emails are written in; follows the language switch of a signed-in person.
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
 
@@ -180,6 +183,8 @@ class Contributor(models.Model):
     licence_number = models.CharField(_("practice licence number"), max_length=30, null=True, blank=True)
     profile_completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Secret of the private calendar feed; replacing it revokes the old address.
+    calendar_token = models.CharField(max_length=43, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["legal_name"]
@@ -308,6 +313,10 @@ class Shift(models.Model):
     signup_deadline = models.DateTimeField(_("sign-up deadline"))
     cancel_deadline = models.DateTimeField(_("free cancellation until"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    # Shifts created together by one series form share this, so a person can take several at once.
+    series = models.UUIDField(null=True, blank=True, db_index=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -330,17 +339,26 @@ class Shift(models.Model):
 class Signup(models.Model):
     """A person's place on a shift, or their place in its waiting list.
 
-    A confirmed sign-up holds a numbered seat; seats are unique per shift in the database, so even a
-    writer that skipped the shift lock could not put more people on a shift than it has seats.
+    A confirmed sign-up, or a pending offer from the waiting list, holds a numbered seat; seats are
+    unique per shift in the database, so even a writer that skipped the shift lock could not put
+    more people on a shift than it has seats.
     """
 
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed")
         WAITING = "waiting", _("On the waiting list")
+        OFFERED = "offered", _("Offered a place")
+        OFFER_EXPIRED = "offer_expired", _("Offer expired")
         CANCELLED = "cancelled", _("Cancelled")
         LATE_CANCELLED = "late_cancelled", _("Cancelled late")
 
-    OPEN = (Status.CONFIRMED, Status.WAITING)
+    class Attendance(models.TextChoices):
+        UNMARKED = "", _("Not marked")
+        ATTENDED = "attended", _("Attended")
+        NO_SHOW = "no_show", _("No-show")
+
+    OPEN = (Status.CONFIRMED, Status.WAITING, Status.OFFERED)
+    HOLDS_SEAT = (Status.CONFIRMED, Status.OFFERED)
 
     shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="signups")
     contributor = models.ForeignKey(Contributor, on_delete=models.PROTECT, related_name="signups")
@@ -348,26 +366,112 @@ class Signup(models.Model):
     seat = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    # A reminder is claimed (lease) before it is sent and marked sent after, so overlapping or
+    # restarted jobs never send it twice; a claim whose sender died is taken again after the lease.
+    reminder_claimed_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    attendance = models.CharField(_("attendance"), max_length=10, choices=Attendance.choices, blank=True,
+                                  default=Attendance.UNMARKED)
+    attendance_marked_at = models.DateTimeField(null=True, blank=True)
+    attendance_marked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                                             related_name="+")
 
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("sign-up")
         verbose_name_plural = _("sign-ups")
+        indexes = [
+            models.Index(fields=["status", "offer_expires_at"], name="signup_offer_idx"),
+            models.Index(fields=["contributor", "status"], name="signup_person_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
-                fields=["shift", "contributor"], condition=Q(status__in=["confirmed", "waiting"]),
+                fields=["shift", "contributor"], condition=Q(status__in=["confirmed", "waiting", "offered"]),
                 name="signup_one_open_per_person",
             ),
             models.UniqueConstraint(
-                fields=["shift", "seat"], condition=Q(status="confirmed"), name="signup_one_person_per_seat"
+                fields=["shift", "seat"], condition=Q(status__in=["confirmed", "offered"]),
+                name="signup_one_person_per_seat",
             ),
             models.CheckConstraint(
                 # seat IS NOT NULL spelled out: a CHECK that evaluates to NULL passes.
-                condition=(Q(status="confirmed") & Q(seat__isnull=False) & Q(seat__gte=1))
-                | (~Q(status="confirmed") & Q(seat__isnull=True)),
-                name="signup_seat_only_when_confirmed",
+                condition=(Q(status__in=["confirmed", "offered"]) & Q(seat__isnull=False) & Q(seat__gte=1))
+                | (~Q(status__in=["confirmed", "offered"]) & Q(seat__isnull=True)),
+                name="signup_seat_only_when_held",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="offered") | Q(offer_expires_at__isnull=False),
+                name="signup_offer_has_deadline",
             ),
         ]
 
     def __str__(self):
         return f"{self.contributor} → {self.shift}"
+
+
+class ServiceRecord(models.Model):
+    """Pro-bono work done, in hours: here, a shift attended (one record per sign-up). The points
+    ledger reads these; a correction edits the record (audited), never adds a second one."""
+
+    class Status(models.TextChoices):
+        VERIFIED_ATTENDANCE = "attended", _("Verified by attendance")
+        WITHDRAWN = "withdrawn", _("Withdrawn (marked no-show)")
+
+    contributor = models.ForeignKey(Contributor, on_delete=models.PROTECT, related_name="service_records")
+    signup = models.OneToOneField(Signup, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="service_record")
+    service_type = models.ForeignKey(ServiceType, verbose_name=_("service type"), on_delete=models.PROTECT)
+    venue = models.ForeignKey(Venue, verbose_name=_("venue"), null=True, blank=True, on_delete=models.PROTECT)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("date"))
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"))
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=2)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("service record")
+        verbose_name_plural = _("service records")
+        indexes = [models.Index(fields=["contributor", "date"], name="record_person_date_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_at__gt=models.F("started_at")), name="record_ends_after_start"),
+            models.CheckConstraint(condition=Q(hours__gt=0) & Q(hours__lte=24), name="record_hours_in_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.contributor} {self.date} {self.hours}h"
+
+
+class RotaPolicy(models.Model):
+    """City-wide rota rules that bureau staff adjust (one row)."""
+
+    max_hours_per_day = models.PositiveSmallIntegerField(_("most shift hours per person per day"), default=10)
+    max_hours_per_week = models.PositiveSmallIntegerField(_("most shift hours per person per week"), default=40)
+    offer_hours = models.PositiveSmallIntegerField(
+        _("hours to accept a waiting-list offer"), default=12,
+        help_text=_("Shorter when the shift is sooner: never more than half the time left before it starts."))
+    reminder_hours = models.PositiveSmallIntegerField(_("reminder this many hours before a shift"), default=24)
+    no_show_limit = models.PositiveSmallIntegerField(
+        _("no-shows that block signing up"), default=3,
+        help_text=_("Counted over the period below; 0 turns the block off."))
+    no_show_window_days = models.PositiveSmallIntegerField(_("no-show period (days)"), default=180)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rota rules")
+        verbose_name_plural = _("rota rules")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="rota_policy_single_row")]
+
+    def __str__(self):
+        return str(_("rota rules"))
+
+    @classmethod
+    def current(cls):
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy

@@ -1,10 +1,17 @@
 """Reads, each scoped to what the asking user may see."""
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
-from django.http import Http404
+from datetime import timedelta
 
-from .models import Contributor, Membership, Organisation, Region, StaffProfile, Venue
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from .models import Contributor, Membership, Organisation, Region, Shift, Signup, StaffProfile, Venue
+
+# The 12348 public legal service hotline: the Ministry expects a lawyer on it every day.
+HOTLINE = "hotline_12348"
 
 
 def staff_region(user):
@@ -144,3 +151,120 @@ def current_membership(contributor):
         .first()
     )
 
+
+
+# --- Rota ------------------------------------------------------------------------------------------
+
+
+def _held_count():
+    return Coalesce(Subquery(
+        Signup.objects.filter(shift=OuterRef("pk"), status__in=Signup.HOLDS_SEAT)
+        .order_by().values("shift").annotate(n=Count("id")).values("n")[:1]
+    ), 0)
+
+
+def _waiting_count():
+    return Coalesce(Subquery(
+        Signup.objects.filter(shift=OuterRef("pk"), status=Signup.Status.WAITING)
+        .order_by().values("shift").annotate(n=Count("id")).values("n")[:1]
+    ), 0)
+
+
+def shifts_with_places(queryset):
+    """Shifts annotated with `held` (confirmed or offered places) and `free`, in the same query."""
+    return queryset.annotate(held=_held_count(), waiting=_waiting_count()).annotate(free=F("capacity") - F("held"))
+
+
+def shifts_upcoming(*, now, opportunity_id=None):
+    qs = Shift.objects.filter(status=Shift.Status.SCHEDULED, ends_at__gt=now)
+    if opportunity_id is not None:
+        qs = qs.filter(opportunity_id=opportunity_id)
+    return shifts_with_places(qs.select_related("venue")).order_by("starts_at", "id")
+
+
+def qualified_filter(kind, prefix=""):
+    """Shifts (or opportunities) whose `eligible_kinds` lets `kind` in. JSON `contains` is not
+    available on SQLite, so this matches the quoted kind in the JSON text, which is exact."""
+    return Q(**{f"{prefix}eligible_kinds": []}) | Q(**{f"{prefix}eligible_kinds__icontains": f'"{kind}"'})
+
+
+def signups_for_shifts(contributor, shift_ids):
+    """{shift id: the person's open sign-up} for the shifts on one page."""
+    if contributor is None:
+        return {}
+    return {s.shift_id: s for s in Signup.objects.filter(contributor=contributor, shift_id__in=shift_ids,
+                                                           status__in=Signup.OPEN)}
+
+
+def _signups_of(contributor):
+    return Signup.objects.filter(contributor=contributor).select_related(
+        "shift__venue", "shift__service_type", "shift__opportunity")
+
+
+def my_shifts(contributor, *, now):
+    """What My shifts shows, each list in one query: offers, upcoming places, waiting-list places
+    (with position), and the past (a queryset to page through)."""
+    mine = _signups_of(contributor)
+    position = Subquery(
+        Signup.objects.filter(shift=OuterRef("shift"), status=Signup.Status.WAITING)
+        .filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__lte=OuterRef("id")))
+        .order_by().values("shift").annotate(n=Count("id")).values("n")[:1])
+    return {
+        "offers": list(mine.filter(status=Signup.Status.OFFERED, shift__ends_at__gt=now).order_by("offer_expires_at")),
+        "upcoming": list(mine.filter(status=Signup.Status.CONFIRMED, shift__ends_at__gt=now)
+                         .order_by("shift__starts_at")),
+        "waiting": list(mine.filter(status=Signup.Status.WAITING, shift__ends_at__gt=now)
+                        .annotate(position=position).order_by("shift__starts_at")),
+        "past": mine.filter(Q(shift__ends_at__lte=now) | Q(shift__status=Shift.Status.CANCELLED)
+                            | ~Q(status__in=Signup.OPEN))
+        .select_related("service_record").order_by("-shift__starts_at", "-id"),
+    }
+
+
+def calendar_signups(token):
+    """The confirmed shifts behind a calendar token, or None when the token is unknown."""
+    contributor = Contributor.objects.filter(calendar_token=token).first() if token else None
+    if contributor is None:
+        return None, None
+    return contributor, list(_signups_of(contributor).filter(status=Signup.Status.CONFIRMED)
+                             .order_by("shift__starts_at")[:1000])
+
+
+def shifts_for_staff(region, *, now, opportunity_id=None, past=False):
+    qs = _in_region(Shift.objects.select_related("venue", "service_type", "opportunity"), region, "venue__region")
+    if opportunity_id is not None:
+        qs = qs.filter(opportunity_id=opportunity_id)
+    qs = qs.filter(ends_at__lte=now) if past else qs.filter(ends_at__gt=now)
+    return shifts_with_places(qs).order_by("-starts_at" if past else "starts_at", "id")
+
+
+def shift_roster(shift):
+    """Everyone on a shift's roster with their service record, confirmed first, then the queue."""
+    return list(shift.signups.select_related("contributor__user", "service_record")
+                .order_by("status", "seat", "created_at", "id"))
+
+
+def coverage(region, *, now, days):
+    """What staff should act on before the day comes: upcoming shifts in their subtree below
+    minimum staffing, and days on which the 12348 hotline has no lawyer confirmed."""
+    until = now + timedelta(days=days)
+    thin = shifts_with_places(
+        _in_region(Shift.objects.select_related("venue", "service_type", "opportunity"), region, "venue__region")
+        .filter(status=Shift.Status.SCHEDULED, starts_at__gt=now, starts_at__lt=until)
+    ).annotate(confirmed=Coalesce(Subquery(
+        Signup.objects.filter(shift=OuterRef("pk"), status=Signup.Status.CONFIRMED)
+        .order_by().values("shift").annotate(n=Count("id")).values("n")[:1]), 0)
+    ).filter(confirmed__lt=F("min_staffing")).order_by("starts_at")
+    covered = set()
+    lawyer_shifts = _in_region(Shift.objects, region, "venue__region").filter(
+        status=Shift.Status.SCHEDULED, starts_at__gte=now, starts_at__lt=until,
+        service_type__code=HOTLINE, signups__status=Signup.Status.CONFIRMED,
+        signups__contributor__kind=Contributor.Kind.LAWYER,
+    ).values_list("starts_at", flat=True).distinct()
+    for starts_at in lawyer_shifts.iterator():
+        covered.add(timezone.localtime(starts_at).date())
+    today = timezone.localtime(now).date()
+    uncovered = [today + timedelta(days=n) for n in range(days) if today + timedelta(days=n) not in covered]
+    # Staff whose subtree runs no hotline (a district when the city runs it) have nothing to cover.
+    runs_hotline = _in_region(Shift.objects, region, "venue__region").filter(service_type__code=HOTLINE).exists()
+    return {"thin": thin, "hotline_uncovered": uncovered if runs_hotline else None}

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_noop
 from django.utils.translation import gettext_lazy
 
 from .licences import licence_normalise, licence_validate
-from .models import AuditEntry, Contributor, Membership, Organisation, Region, Shift, Signup, Venue
+from .models import AuditEntry, Contributor, Membership, Organisation, Region, StaffProfile, Venue
 
 
 # Uniqueness is the database's job (constraints); these are what a person reads when it says no.
@@ -264,128 +265,22 @@ def region_update(*, actor, scope, region, code, name):
     return region
 
 
+# Bureau staff use the Wagtail admin for opportunities; cms's migration gives this group its page
+# permissions, and the Wagtail hooks narrow them to each person's region.
+BUREAU_STAFF_GROUP = "Bureau staff"
+
+
+@transaction.atomic
+def staff_profile_save(*, actor, user, region, title=""):
+    """Make `user` bureau staff for `region` (or move them), with access to the Wagtail admin."""
+    profile, created = StaffProfile.objects.update_or_create(user=user, defaults={"region": region, "title": title})
+    group, _created = Group.objects.get_or_create(name=BUREAU_STAFF_GROUP)
+    user.groups.add(group)
+    audit(actor=actor, action="staff_profile_save", obj=profile, region=region.code, created=created)
+    return profile
+
+
 def sessions_clear_expired():
     """Delete expired sessions; returns how many went."""
     deleted, _details = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
-
-
-# --- Rota: signing up for shifts -----------------------------------------------------------------
-
-
-class SignupRefused(Exception):
-    """A sign-up the rules do not allow; `code` for programs, `message` for the person."""
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class ShiftFull(SignupRefused):
-    def __init__(self):
-        super().__init__("full", _("This shift is full. You can join its waiting list."))
-
-
-def _check_may_take(*, contributor, shift, now):
-    """Every reason to refuse that does not depend on free places, in the order a person fixes them."""
-    if shift.status != Shift.Status.SCHEDULED:
-        raise SignupRefused("cancelled", _("This shift has been cancelled."))
-    if now >= shift.signup_deadline:
-        raise SignupRefused("deadline", _("Sign-up for this shift closed on %(when)s.")
-                            % {"when": timezone.localtime(shift.signup_deadline).strftime("%Y-%m-%d %H:%M")})
-    if shift.eligible_kinds and contributor.kind not in shift.eligible_kinds:
-        kinds = "、".join(str(Contributor.Kind(kind).label) for kind in shift.eligible_kinds)
-        raise SignupRefused("not_qualified", _("Only these may take this shift: %(kinds)s.") % {"kinds": kinds})
-    day_start = timezone.localtime(shift.starts_at).replace(hour=0, minute=0, second=0, microsecond=0)
-    week_start = day_start - timedelta(days=day_start.weekday())
-    mine = list(
-        Shift.objects.filter(
-            signups__contributor=contributor, signups__status=Signup.Status.CONFIRMED,
-            starts_at__lt=week_start + timedelta(days=7), ends_at__gt=week_start,
-        ).select_related("venue")
-    )
-    for other in mine:
-        if other.starts_at < shift.ends_at and other.ends_at > shift.starts_at:
-            raise SignupRefused("overlap", _("It overlaps your shift at %(venue)s starting %(when)s.") % {
-                "venue": other.venue.name,
-                "when": timezone.localtime(other.starts_at).strftime("%Y-%m-%d %H:%M")})
-    same_day = sum(o.hours for o in mine if day_start <= o.starts_at < day_start + timedelta(days=1))
-    if same_day + shift.hours > settings.PB_MAX_SHIFT_HOURS_PER_DAY:
-        raise SignupRefused("fatigue_day", _("That would be more than %(hours)s hours of shifts in one day.")
-                            % {"hours": settings.PB_MAX_SHIFT_HOURS_PER_DAY})
-    if sum(o.hours for o in mine) + shift.hours > settings.PB_MAX_SHIFT_HOURS_PER_WEEK:
-        raise SignupRefused("fatigue_week", _("That would be more than %(hours)s hours of shifts in one week.")
-                            % {"hours": settings.PB_MAX_SHIFT_HOURS_PER_WEEK})
-
-
-def _open_signup(shift, contributor):
-    return shift.signups.filter(contributor=contributor, status__in=Signup.OPEN).first()
-
-
-@transaction.atomic
-def signup_create(*, contributor, shift, now=None):
-    """Take a place on `shift`, or raise SignupRefused (ShiftFull when no place is free).
-
-    The shift row is locked first, so sign-ups for one shift happen one at a time; the seat
-    constraint backs this up. Asking twice (a double click) returns the same sign-up.
-    """
-    now = now or timezone.now()
-    shift = Shift.objects.select_for_update().get(pk=shift.pk)
-    existing = _open_signup(shift, contributor)
-    if existing is not None and existing.status == Signup.Status.CONFIRMED:
-        return existing
-    _check_may_take(contributor=contributor, shift=shift, now=now)
-    taken = set(shift.signups.filter(status=Signup.Status.CONFIRMED).values_list("seat", flat=True))
-    seat = next((n for n in range(1, shift.capacity + 1) if n not in taken), None)
-    if seat is None:
-        raise ShiftFull()
-    try:
-        with transaction.atomic():
-            if existing is not None:  # promoted from the waiting list
-                existing.status, existing.seat = Signup.Status.CONFIRMED, seat
-                existing.save(update_fields=["status", "seat"])
-                signup = existing
-            else:
-                signup = Signup.objects.create(shift=shift, contributor=contributor, seat=seat,
-                                               status=Signup.Status.CONFIRMED, created_at=now)
-    except IntegrityError:
-        # Only reachable if something wrote without the lock: the database kept the seat unique.
-        raise ShiftFull() from None
-    audit(actor=contributor.user, action="signup_create", obj=signup, shift=shift.pk, seat=seat)
-    return signup
-
-
-@transaction.atomic
-def signup_join_waitlist(*, contributor, shift, now=None):
-    """Queue for a full shift (first come, first offered). A shift with a free place is simply taken."""
-    now = now or timezone.now()
-    shift = Shift.objects.select_for_update().get(pk=shift.pk)
-    existing = _open_signup(shift, contributor)
-    if existing is not None:
-        return existing
-    _check_may_take(contributor=contributor, shift=shift, now=now)
-    if shift.signups.filter(status=Signup.Status.CONFIRMED).count() < shift.capacity:
-        return signup_create(contributor=contributor, shift=shift, now=now)
-    signup = Signup.objects.create(shift=shift, contributor=contributor, status=Signup.Status.WAITING,
-                                   created_at=now)
-    audit(actor=contributor.user, action="signup_waitlist", obj=signup, shift=shift.pk)
-    return signup
-
-
-@transaction.atomic
-def signup_cancel(*, contributor, signup, now=None):
-    """Give up a place (or leave the waiting list). After the shift's cancellation deadline it is
-    still allowed, but recorded as a late cancellation."""
-    now = now or timezone.now()
-    Shift.objects.select_for_update().get(pk=signup.shift_id)
-    signup = Signup.objects.select_related("shift").get(pk=signup.pk, contributor=contributor)
-    if signup.status not in Signup.OPEN:
-        raise SignupRefused("not_open", _("This sign-up was already cancelled."))
-    late = signup.status == Signup.Status.CONFIRMED and now > signup.shift.cancel_deadline
-    signup.status = Signup.Status.LATE_CANCELLED if late else Signup.Status.CANCELLED
-    signup.seat = None
-    signup.cancelled_at = now
-    signup.save(update_fields=["status", "seat", "cancelled_at"])
-    audit(actor=contributor.user, action="signup_cancel", obj=signup, late=late)
-    return signup

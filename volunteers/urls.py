@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import rota_views, views
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
@@ -28,4 +28,17 @@ urlpatterns = [
     path("staff/organisations/<int:pk>/admins/", views.staff_organisation_admins, name="staff_organisation_admins"),
     path("staff/people/", views.staff_people, name="staff_people"),
     path("staff/people/<int:pk>/", views.staff_person_edit, name="staff_person_edit"),
+    # Rota
+    path("shifts/signup/", rota_views.signup, name="shift_signup"),
+    path("shifts/<int:pk>/waitlist/", rota_views.waitlist_join, name="shift_waitlist"),
+    path("my/shifts/", rota_views.my_shifts, name="my_shifts"),
+    path("my/shifts/<int:pk>/cancel/", rota_views.signup_cancel, name="signup_cancel"),
+    path("my/shifts/<int:pk>/accept/", rota_views.offer_accept, name="offer_accept"),
+    path("my/calendar/reset/", rota_views.calendar_reset, name="calendar_reset"),
+    path("calendar/<str:token>.ics", rota_views.calendar_feed, name="calendar_feed"),
+    path("staff/shifts/<int:pk>/", rota_views.staff_shift_edit, name="staff_shift_edit"),
+    path("staff/shifts/<int:pk>/cancel/", rota_views.staff_shift_cancel, name="staff_shift_cancel"),
+    path("staff/shifts/<int:pk>/roster/", rota_views.staff_shift_roster, name="staff_shift_roster"),
+    path("staff/coverage/", rota_views.staff_coverage, name="staff_coverage"),
+    path("staff/rota-rules/", rota_views.staff_rota_rules, name="staff_rota_rules"),
 ]

@@ -164,6 +164,8 @@ WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAIL_SITE_NAME = "公共法律服务公益积分"
 WAGTAILADMIN_BASE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Links in emails and calendar entries.
+PB_SITE_URL = WAGTAILADMIN_BASE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
@@ -223,6 +225,11 @@ LOGGING = {
     },
 }
 
-# --- Rota: the fatigue cap on confirmed shifts per person.
-PB_MAX_SHIFT_HOURS_PER_DAY = env_int("PB_MAX_SHIFT_HOURS_PER_DAY", 10)
-PB_MAX_SHIFT_HOURS_PER_WEEK = env_int("PB_MAX_SHIFT_HOURS_PER_WEEK", 40)
+# --- Rota. The rules staff change (fatigue cap, offer window, reminder lead, no-show block) are a
+# row they edit (volunteers.RotaPolicy); these are the operational ones.
+# A reminder claimed by a sender that died is taken again after this long.
+PB_REMINDER_LEASE_SECONDS = env_int("PB_REMINDER_LEASE_SECONDS", 300)
+# Staff coverage view: how far ahead to look for thin shifts and hotline days without a lawyer.
+PB_COVERAGE_DAYS = env_int("PB_COVERAGE_DAYS", 28)
+# Most shifts one series form may create (a weekday rota for a year is about 500).
+PB_MAX_SERIES_SHIFTS = env_int("PB_MAX_SERIES_SHIFTS", 600)

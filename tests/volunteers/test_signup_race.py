@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from volunteers import services
+from volunteers import rota
 from volunteers.models import Signup
 
 from ..factories import ContributorFactory, ShiftFactory
@@ -25,8 +25,8 @@ def _race(shift, people):
     def attempt(person):
         try:
             barrier.wait()
-            result = services.signup_create(contributor=person, shift=shift).pk
-        except services.ShiftFull:
+            result = rota.signup_create(contributor=person, shift=shift).pk
+        except rota.ShiftFull:
             result = "full"
         except Exception as exc:  # noqa: BLE001 — any other outcome is what the test must catch
             result = f"error: {exc!r}"
@@ -52,7 +52,7 @@ def test_racing_for_the_last_places_fills_exactly_those(free):
     for round_ in range(ROUNDS):
         shift = ShiftFactory(capacity=free + 2, starts_at=first_day + datetime.timedelta(days=8 * round_))
         for person in early:
-            services.signup_create(contributor=person, shift=shift)
+            rota.signup_create(contributor=person, shift=shift)
 
         outcomes = _race(shift, people)
 

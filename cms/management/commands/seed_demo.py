@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from cms.demo import demo_pages
+from cms.demo import demo_opportunities, demo_opportunities_reset, demo_pages
 from volunteers import demo as people_demo
 
 
@@ -20,8 +20,10 @@ class Command(BaseCommand):
             if not reset:
                 raise CommandError("This database already has demo data. Use --reset to rebuild it.")
             people_demo.demo_reset()
+            demo_opportunities_reset()
         counts = people_demo.demo_build(scale)
         counts["pages"] = demo_pages()
+        counts.update(demo_opportunities())
         self.stdout.write(self.style.SUCCESS(
             "Demo '%s' built: %s" % (scale, ", ".join(f"{k} {v}" for k, v in counts.items()))
         ))

@@ -1,0 +1,107 @@
+"""Reads for the public opportunity pages; each runs a fixed number of queries however many
+opportunities and shifts there are."""
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from volunteers.models import Contributor, Region, ServiceType, Shift
+from volunteers.selectors import qualified_filter, shifts_upcoming, shifts_with_places, signups_for_shifts
+
+PAGE_SIZE = 20
+
+
+class OpportunityFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    service_type = forms.ModelChoiceField(label=_("Service type"), required=False,
+                                          queryset=ServiceType.objects.filter(is_active=True))
+    region = forms.ModelChoiceField(label=_("Region"), required=False,
+                                    queryset=Region.objects.filter(depth__lte=3).order_by("path"))
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    free = forms.BooleanField(label=_("Has free places"), required=False)
+    qualified = forms.BooleanField(label=_("I am qualified"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Indent regions by level so the tree reads in a plain select.
+        self.fields["region"].label_from_instance = lambda r: "\u3000" * (r.depth - 1) + r.name
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_to"] < cleaned["date_from"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned
+
+
+def _contributor(request):
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    return Contributor.objects.filter(user=user, profile_completed_at__isnull=False).first()
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def opportunity_list(index_page, request):
+    from .models import OpportunityPage
+
+    now = timezone.now()
+    contributor = _contributor(request)
+    form = OpportunityFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    shifts = Shift.objects.filter(opportunity=OuterRef("pk"), status=Shift.Status.SCHEDULED, starts_at__gt=now)
+    narrowed = False
+    if filters.get("date_from"):
+        shifts, narrowed = shifts.filter(starts_at__gte=_day_start(filters["date_from"])), True
+    if filters.get("date_to"):
+        shifts, narrowed = shifts.filter(starts_at__lt=_day_start(filters["date_to"]) + timedelta(days=1)), True
+    if filters.get("free"):
+        shifts, narrowed = shifts_with_places(shifts).filter(free__gt=0), True
+    qualified = filters.get("qualified") and contributor is not None
+    if qualified:
+        shifts, narrowed = shifts.filter(qualified_filter(contributor.kind)), True
+
+    pages = OpportunityPage.objects.live().descendant_of(index_page).select_related("service_type", "region", "venue")
+    if filters.get("q"):
+        q = filters["q"]
+        pages = pages.filter(Q(title__icontains=q) | Q(summary__icontains=q) | Q(description__icontains=q))
+    if filters.get("service_type"):
+        pages = pages.filter(service_type=filters["service_type"])
+    if filters.get("region"):
+        pages = pages.filter(region__path__startswith=filters["region"].path)
+    if narrowed:
+        pages = pages.filter(Exists(shifts))
+    pages = pages.annotate(
+        next_start=Subquery(shifts.order_by("starts_at").values("starts_at")[:1]),
+        upcoming=Subquery(shifts.order_by().values("opportunity").annotate(n=Count("id")).values("n")[:1]),
+    ).order_by(F("next_start").asc(nulls_last=True), "title")
+    page = Paginator(pages, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "filter_form": form, "opportunities": page, "page_query": query.urlencode(),
+        "contributor": contributor, "qualified_ignored": filters.get("qualified") and contributor is None,
+    }
+
+
+def opportunity_detail(page, request):
+    """The opportunity's upcoming shifts with free places, and the visitor's own sign-ups on them."""
+    now = timezone.now()
+    contributor = _contributor(request)
+    shifts = Paginator(shifts_upcoming(now=now, opportunity_id=page.pk), PAGE_SIZE).get_page(request.GET.get("page"))
+    mine = signups_for_shifts(contributor, [s.pk for s in shifts])
+    rows = [{"shift": s, "mine": mine.get(s.pk), "open": now < s.signup_deadline} for s in shifts]
+    eligible = page.eligible_kinds
+    not_qualified = contributor is not None and eligible and contributor.kind not in eligible
+    return {
+        "shift_rows": rows, "shift_page": shifts, "contributor": contributor,
+        "eligible_labels": [Contributor.Kind(k).label for k in eligible if k in Contributor.Kind.values],
+        "not_qualified": not_qualified,
+    }

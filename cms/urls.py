@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("staff/opportunities/", views.staff_opportunities, name="staff_opportunities"),
+    path("staff/opportunities/<int:pk>/shifts/", views.staff_opportunity_shifts, name="staff_opportunity_shifts"),
+]

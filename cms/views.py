@@ -1,0 +1,61 @@
+"""Staff pages about opportunities: their list in the staff member's region, and each one's shifts
+with the series form. Shifts themselves are edited by `volunteers` views."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from volunteers import rota, selectors
+from volunteers.forms import SeriesForm
+from volunteers.views import form_add_errors, staff_required
+
+from .models import OpportunityPage
+
+PAGE_SIZE = 50
+
+
+def _opportunities(scope):
+    return OpportunityPage.objects.filter(region__path__startswith=scope.path).select_related(
+        "service_type", "region", "venue")
+
+
+@staff_required
+def staff_opportunities(request, scope):
+    q = request.GET.get("q", "").strip()[:100]
+    now = timezone.now()
+    pages = _opportunities(scope).annotate(
+        upcoming=Count("shifts", filter=Q(shifts__starts_at__gt=now, shifts__status="scheduled")),
+    ).order_by("-live", "title")
+    if q:
+        pages = pages.filter(title__icontains=q)
+    return render(request, "cms/staff/opportunities.html", {
+        "scope": scope, "q": q, "page": Paginator(pages, PAGE_SIZE).get_page(request.GET.get("page")),
+    })
+
+
+@staff_required
+def staff_opportunity_shifts(request, scope, pk):
+    opportunity = get_object_or_404(_opportunities(scope), pk=pk)
+    form = SeriesForm(request.POST or None, scope=scope, initial={"venue": opportunity.venue_id})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            shifts = rota.shift_series_create(
+                actor=request.user, scope=scope, opportunity=opportunity, service_type=opportunity.service_type,
+                eligible_kinds=opportunity.eligible_kinds, **data)
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("%(count)s shifts created.") % {"count": len(shifts)})
+            return redirect("staff_opportunity_shifts", pk=opportunity.pk)
+    past = request.GET.get("past") == "1"
+    shifts = selectors.shifts_for_staff(scope, now=timezone.now(), opportunity_id=opportunity.pk, past=past)
+    return render(request, "cms/staff/opportunity_shifts.html", {
+        "scope": scope, "opportunity": opportunity, "form": form, "past": past,
+        "page": Paginator(shifts, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page_query": "past=1" if past else "",
+    })

@@ -1,0 +1,69 @@
+"""Wagtail admin for bureau staff: opportunities only within their region's subtree, and the
+service-type catalogue as a snippet they can add to."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.widgets.button import Button
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from volunteers.models import ServiceType
+from volunteers.selectors import staff_region
+
+from .models import OpportunityPage
+
+
+def _scope(user):
+    """None for superusers (everything); otherwise the staff member's region (None: no region)."""
+    return None if user.is_superuser else (staff_region(user) or False)
+
+
+def _outside_scope(user, page):
+    scope = _scope(user)
+    if scope is None:
+        return False
+    specific = page.specific
+    if not isinstance(specific, OpportunityPage):
+        return False
+    return scope is False or not scope.contains(specific.region)
+
+
+@hooks.register("construct_explorer_page_queryset")
+def only_opportunities_in_scope(parent_page, pages, request):
+    scope = _scope(request.user)
+    if scope is None:
+        return pages
+    if scope is False:
+        return pages.exclude(content_type__model="opportunitypage")
+    return pages.filter(~Q(content_type__model="opportunitypage")
+                        | Q(opportunitypage__region__path__startswith=scope.path))
+
+
+def _guard(request, page, *args, **kwargs):
+    if _outside_scope(request.user, page):
+        raise PermissionDenied
+
+
+for _hook in ("before_edit_page", "before_delete_page", "before_unpublish_page", "before_copy_page",
+              "before_move_page"):
+    hooks.register(_hook, _guard)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def shifts_button(page, user, next_url=None):
+    if page.content_type.model == "opportunitypage":
+        yield Button(_("Shifts"), reverse("staff_opportunity_shifts", args=[page.pk]), priority=15, icon_name="date")
+
+
+class ServiceTypeViewSet(SnippetViewSet):
+    model = ServiceType
+    icon = "list-ul"
+    menu_label = _("Service types")
+    list_display = ["name_zh", "name_en", "code", "is_active"]
+    add_to_admin_menu = True
+
+
+register_snippet(ServiceTypeViewSet)

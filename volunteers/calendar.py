@@ -1,0 +1,30 @@
+"""iCalendar (RFC 5545) for confirmed shifts: the private feed and the email attachment."""
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+
+def calendar_for_signups(signups, *, name=None):
+    """An .ics document (bytes) with one event per sign-up. Each event's UID is stable per sign-up,
+    so calendar apps update rather than duplicate it; cancelled ones are sent as CANCELLED."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//probono points//rota//ZH")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name or _("My shifts"))
+    calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    host = settings.PB_SITE_URL.split("://", 1)[-1].split("/", 1)[0]
+    for signup in signups:
+        shift = signup.shift
+        event = Event()
+        event.add("uid", f"signup-{signup.pk}@{host}")
+        event.add("dtstamp", timezone.now())
+        event.add("dtstart", shift.starts_at)
+        event.add("dtend", shift.ends_at)
+        event.add("summary", f"{shift.service_type} · {shift.opportunity.title}")
+        event.add("location", ", ".join(part for part in (shift.venue.name, shift.venue.address) if part))
+        event.add("url", f"{settings.PB_SITE_URL}{shift.opportunity.url or ''}")
+        event.add("status", "CONFIRMED" if shift.status == shift.Status.SCHEDULED else "CANCELLED")
+        calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,249 @@
+"""Rota pages: signing up, My shifts and the calendar feed; staff shift editing, rosters, coverage."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import rota, selectors
+from .forms import AttendanceForm, ReasonForm, RotaPolicyForm, ShiftForm, form_errors_text
+from .models import RotaPolicy, Shift, Signup
+from .views import _own_contributor, _page, _safe_next, form_add_errors, staff_required
+
+MAX_SHIFTS_AT_ONCE = 60
+
+
+def _contributor_or_profile(request):
+    contributor = _own_contributor(request)
+    if contributor is None or not contributor.is_complete:
+        return None
+    return contributor
+
+
+def _when(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+@login_required
+@require_POST
+def signup(request):
+    """Sign up for one shift (button) or several ticked shifts of an opportunity at once."""
+    back = _safe_next(request, reverse("my_shifts"))
+    contributor = _contributor_or_profile(request)
+    if contributor is None:
+        return redirect(f"{reverse('profile_complete')}?next={back}")
+    # A row's own button sends ?only=<id>, so shifts ticked elsewhere on the page are not taken too.
+    chosen = [request.GET["only"]] if request.GET.get("only") else request.POST.getlist("shift")
+    ids = [int(v) for v in chosen if v.isdigit()][:MAX_SHIFTS_AT_ONCE]
+    shifts = list(Shift.objects.filter(pk__in=ids).order_by("starts_at"))
+    if not shifts:
+        messages.error(request, _("Tick at least one shift to sign up for."))
+        return redirect(back)
+    taken = 0
+    for shift, taken_signup, refusal in rota.signups_create_many(contributor=contributor, shifts=shifts):
+        if refusal is None:
+            taken += 1
+        else:
+            messages.warning(request, _("%(when)s: %(reason)s") % {"when": _when(shift.starts_at),
+                                                                   "reason": refusal.message})
+    if taken:
+        messages.success(request, _("You are signed up for %(count)s shift(s). A confirmation email is on its way.")
+                         % {"count": taken})
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def waitlist_join(request, pk):
+    back = _safe_next(request, reverse("my_shifts"))
+    contributor = _contributor_or_profile(request)
+    if contributor is None:
+        return redirect(f"{reverse('profile_complete')}?next={back}")
+    shift = get_object_or_404(Shift, pk=pk)
+    try:
+        result = rota.signup_join_waitlist(contributor=contributor, shift=shift)
+    except rota.SignupRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        if result.status == Signup.Status.CONFIRMED:
+            messages.success(request, _("A place was free, so you are signed up."))
+        else:
+            messages.success(request, _("You are on the waiting list. If a place comes free and you are first in "
+                                        "line, we will email you an offer."))
+    return redirect(back)
+
+
+def _own_signup(request, pk):
+    contributor = _contributor_or_profile(request)
+    if contributor is None:
+        raise Http404
+    return contributor, get_object_or_404(Signup.objects.select_related("shift"), pk=pk, contributor=contributor)
+
+
+@login_required
+@require_POST
+def signup_cancel(request, pk):
+    contributor, signup = _own_signup(request, pk)
+    try:
+        result = rota.signup_cancel(contributor=contributor, signup=signup)
+    except rota.SignupRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        if result.status == Signup.Status.LATE_CANCELLED:
+            messages.warning(request, _("Cancelled. It was after the free-cancellation deadline, so it is recorded "
+                                        "as a late cancellation."))
+        else:
+            messages.success(request, _("Cancelled."))
+    return redirect(_safe_next(request, reverse("my_shifts")))
+
+
+@login_required
+@require_POST
+def offer_accept(request, pk):
+    contributor, signup = _own_signup(request, pk)
+    try:
+        rota.signup_offer_accept(contributor=contributor, signup=signup)
+    except rota.SignupRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("The place is yours. A confirmation email is on its way."))
+    return redirect("my_shifts")
+
+
+@login_required
+def my_shifts(request):
+    contributor = _contributor_or_profile(request)
+    if contributor is None:
+        return redirect(f"{reverse('profile_complete')}?next={reverse('my_shifts')}")
+    now = timezone.now()
+    lists = selectors.my_shifts(contributor, now=now)
+    feed = (request.build_absolute_uri(reverse("calendar_feed", args=[contributor.calendar_token]))
+            if contributor.calendar_token else None)
+    return render(request, "volunteers/my_shifts.html", {
+        **lists, "past": _page(request, lists["past"]), "page": _page(request, lists["past"]),
+        "now": now, "feed_url": feed, "contributor": contributor,
+    })
+
+
+@login_required
+@require_POST
+def calendar_reset(request):
+    contributor = _contributor_or_profile(request)
+    if contributor is None:
+        raise Http404
+    had = bool(contributor.calendar_token)
+    rota.calendar_token_reset(contributor=contributor)
+    messages.success(request, _("Your calendar address was replaced; the old one no longer works.") if had
+                     else _("Your private calendar address is ready. Add it to your phone's calendar."))
+    return redirect("my_shifts")
+
+
+def calendar_feed(request, token):
+    contributor, signups = selectors.calendar_signups(token)
+    if contributor is None:
+        raise Http404
+    from .calendar import calendar_for_signups
+
+    response = HttpResponse(calendar_for_signups(signups), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="shifts.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# --- Staff ----------------------------------------------------------------------------------------
+
+
+def _shift_in_scope(scope, pk):
+    return selectors.get_in_scope_or_404(Shift.objects.select_related("venue__region", "opportunity", "service_type"),
+                                         scope, pk, field="venue__region")
+
+
+@staff_required
+def staff_shift_edit(request, scope, pk):
+    shift = _shift_in_scope(scope, pk)
+    fields = {name: getattr(shift, name) for name in rota.SHIFT_FIELDS}
+    fields = {k: (timezone.localtime(v) if hasattr(v, "tzinfo") else v) for k, v in fields.items()}
+    form = ShiftForm(request.POST or None, scope=scope, initial=fields)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rota.shift_update(actor=request.user, scope=scope, shift=shift, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("staff_opportunity_shifts", pk=shift.opportunity_id)
+    return render(request, "volunteers/staff/shift_form.html", {"scope": scope, "form": form, "shift": shift})
+
+
+@staff_required
+def staff_shift_cancel(request, scope, pk):
+    shift = _shift_in_scope(scope, pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rota.shift_cancel(actor=request.user, scope=scope, shift=shift, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("The shift is cancelled and everyone signed up is being told."))
+            return redirect("staff_opportunity_shifts", pk=shift.opportunity_id)
+    held = shift.signups.filter(status__in=Signup.OPEN).count()
+    return render(request, "volunteers/staff/shift_cancel.html", {"scope": scope, "form": form, "shift": shift,
+                                                                 "affected": held})
+
+
+@staff_required
+def staff_shift_roster(request, scope, pk):
+    shift = _shift_in_scope(scope, pk)
+    if request.method == "POST":
+        signup_id = request.POST.get("signup", "")
+        signup = get_object_or_404(Signup, pk=int(signup_id) if signup_id.isdigit() else 0, shift=shift)
+        form = AttendanceForm(request.POST)
+        if form.is_valid():
+            try:
+                rota.attendance_mark(actor=request.user, scope=scope, signup=signup, **form.cleaned_data)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("%(name)s: saved.") % {"name": signup.contributor.legal_name})
+        else:
+            messages.error(request, form_errors_text(form))
+        return redirect("staff_shift_roster", pk=shift.pk)
+    roster = selectors.shift_roster(shift)
+    return render(request, "volunteers/staff/roster.html", {
+        "scope": scope, "shift": shift, "roster": roster, "started": timezone.now() >= shift.starts_at,
+        "confirmed": [s for s in roster if s.status == Signup.Status.CONFIRMED],
+        "queue": [s for s in roster if s.status in (Signup.Status.WAITING, Signup.Status.OFFERED)],
+        "starts_local": timezone.localtime(shift.starts_at), "ends_local": timezone.localtime(shift.ends_at),
+    })
+
+
+@staff_required
+def staff_coverage(request, scope):
+    days = settings.PB_COVERAGE_DAYS
+    result = selectors.coverage(scope, now=timezone.now(), days=days)
+    return render(request, "volunteers/staff/coverage.html", {
+        "scope": scope, "days": days, "thin": _page(request, result["thin"]), "page": _page(request, result["thin"]),
+        "hotline_uncovered": result["hotline_uncovered"],
+    })
+
+
+@staff_required
+def staff_rota_rules(request, scope):
+    # City-wide rules: only staff responsible for a whole tree (the city bureau) change them.
+    if not scope.is_root():
+        raise PermissionDenied
+    policy = RotaPolicy.current()
+    form = RotaPolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        rota.rota_policy_update(actor=request.user, **{k: form.cleaned_data[k] for k in form.Meta.fields})
+        messages.success(request, _("Saved."))
+        return redirect("staff_rota_rules")
+    return render(request, "volunteers/staff/form.html", {"scope": scope, "form": form, "title": _("Rota rules"),
+                                                         "back": "staff_dashboard"})

@@ -91,6 +91,38 @@ def world(db):
 
 
 @pytest.fixture
+def rota(world):
+    """The rota on top of `world`: an opportunity page with shifts in each district.
+
+    opportunity_a at venue_a (district A): shift_a (next week, lawyer confirmed), past_shift_a
+    (yesterday, lawyer confirmed, ready for attendance); opportunity_b likewise with other_lawyer
+    on shift_b and past_shift_b.
+    """
+    import datetime
+
+    from django.utils import timezone
+
+    from volunteers.models import Signup
+
+    from .factories import ShiftFactory, opportunity_create
+
+    r = types.SimpleNamespace()
+    yesterday = timezone.now().replace(microsecond=0) - datetime.timedelta(days=1)
+    for side, venue, person in (("a", world.venue_a, world.lawyer_contributor),
+                                ("b", world.venue_b, world.other_lawyer_contributor)):
+        opportunity = opportunity_create(venue=venue, title=f"{venue.region.name}值班", slug=f"duty-{side}")
+        shift = ShiftFactory(opportunity=opportunity, venue=venue)
+        past = ShiftFactory(opportunity=opportunity, venue=venue, starts_at=yesterday)
+        setattr(r, f"opportunity_{side}", opportunity)
+        setattr(r, f"shift_{side}", shift)
+        setattr(r, f"past_shift_{side}", past)
+        for s in (shift, past):
+            signup = Signup.objects.create(shift=s, contributor=person, status=Signup.Status.CONFIRMED, seat=1)
+            setattr(r, f"{'past_' if s is past else ''}signup_{side}", signup)
+    return r
+
+
+@pytest.fixture
 def lawyer(world):
     return world.lawyer
 

@@ -5,6 +5,8 @@ from django.urls import include, path, reverse
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -24,7 +26,18 @@ def wagtail_admin_login(request):
     return redirect(f"{reverse('account_login')}{'?' + urlencode(query) if query else ''}")
 
 
+@require_POST
+def language_set(request):
+    """Django's language switch, remembered on the account too so emails come in that language."""
+    response = set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES) and request.user.language != language:
+        type(request.user).objects.filter(pk=request.user.pk).update(language=language)
+    return response
+
+
 urlpatterns = [
+    path("i18n/setlang/", language_set, name="set_language"),
     path("cms-admin/login/", wagtail_admin_login, name="wagtailadmin_login"),
     path("cms-admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),

@@ -1,7 +1,7 @@
 """Who may open what: every URL of our apps against every named user (see tests/conftest.py).
 
-The matrix below is the specification. Adding a URL to volunteers/urls.py without a row here
-fails `test_every_url_has_a_row_in_the_matrix`.
+The matrix below is the specification. Adding a URL to volunteers/urls.py or cms/urls.py without
+a row here fails `test_every_url_has_a_row_in_the_matrix`.
 
 Cells:
     200            the page renders
@@ -11,10 +11,19 @@ Cells:
     404            has the role, but the object is outside their region / organisation, or
                    (POST-only endpoints) the object is not theirs
     NO_ROLE        POST-only endpoints, logged in without the role: refused, 403 or 404
+    Unchanged(c)   answered as `c` (a redirect with a message, a form with errors), but refused:
+                   the database must not change
+
+Methods: "GET" a page; "POST" a POST-only endpoint; "FORM" a POST to a page that also answers GET
+(a staff form), with data that would be accepted from someone allowed.
 
 For GET pages every refused cell is also tried with a POST, which must be refused the same way
 and change nothing. For POST-only endpoints a GET is 405 (login redirect for anonymous), and
 every refused POST changes nothing.
+
+Ids: "{firm_a}" is world.firm_a's id (tests/conftest.py), "{shift_a}" the rota fixture's, and so
+on, plus the few extra objects `_rota_extras` makes (open shifts, waiting-list offers, the
+lawyer's calendar token, form dates).
 """
 
 import dataclasses
@@ -26,7 +35,19 @@ from django.db import transaction
 from django.test.client import RedirectCycleError
 from django.urls import URLResolver, get_resolver, reverse
 
-from volunteers.models import AuditEntry, Contributor, Membership, Organisation, Region, StaffProfile, Venue
+from volunteers.models import (
+    AuditEntry,
+    Contributor,
+    Membership,
+    Organisation,
+    Region,
+    RotaPolicy,
+    ServiceRecord,
+    Shift,
+    Signup,
+    StaffProfile,
+    Venue,
+)
 
 from .conftest import USER_NAMES
 
@@ -36,12 +57,18 @@ class Redirect:
     to: str
 
 
+@dataclasses.dataclass(frozen=True)
+class Unchanged:
+    cell: object
+
+
 LOGIN = "login"
 NO_ROLE = (403, 404)
 PROFILE = Redirect("/profile/")
 PROFILE_FORM = Redirect("/profile/edit/")
 
-# Variants of a URL with an object id: the object in district A, and the one in district B.
+# Variants of a URL with an object id: the object in district A, and the one in district B (for a
+# contributor's own things: the lawyer's, in district A, and the other lawyer's, in district B).
 A, B = "A", "B"
 
 #             anonymous lawyer other_lawyer firm_admin staff_a staff_b city_staff
@@ -50,6 +77,31 @@ LOGGED_IN = (LOGIN, 200, 200, 200, 200, 200, 200)
 STAFF_ONLY = (LOGIN, 403, 403, 403, 200, 200, 200)
 STAFF_IN_A = (LOGIN, 403, 403, 403, 200, 404, 200)
 STAFF_IN_B = (LOGIN, 403, 403, 403, 404, 200, 200)
+
+
+def staff_in_a(ok):
+    """A staff form for an object in district A: `ok` for staff of A and the city."""
+    return (LOGIN, 403, 403, 403, ok, 404, ok)
+
+
+def staff_in_b(ok):
+    return (LOGIN, 403, 403, 403, 404, ok, ok)
+
+
+MY_SHIFTS = Redirect("/my/shifts/")
+# Someone without a contributor profile (firm admin, bureau staff) is sent to fill one in; nothing is taken.
+NOT_A_CONTRIBUTOR = Unchanged(PROFILE_FORM)
+CONTRIBUTORS_ONLY = (LOGIN, MY_SHIFTS, MY_SHIFTS, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
+                     NOT_A_CONTRIBUTOR)
+OPP_A_SHIFTS = Redirect("/staff/opportunities/{opportunity_a}/shifts/")
+OPP_B_SHIFTS = Redirect("/staff/opportunities/{opportunity_b}/shifts/")
+
+# A valid shift form / series form (dates from `_rota_extras`).
+SHIFT_FORM = {"starts_at": "{edit_starts}", "ends_at": "{edit_ends}", "capacity": "3", "min_staffing": "1",
+              "signup_deadline": "{edit_signup}", "cancel_deadline": "{edit_cancel}"}
+SERIES_FORM = {"first_day": "{series_first}", "last_day": "{series_last}", "weekdays": ["0", "2"],
+               "every_weeks": "1", "times": "09:00-12:00", "capacity": "2", "min_staffing": "1",
+               "signup_hours_before": "12", "cancel_hours_before": "24"}
 
 # url name (or a literal path) → variant → (method, url args, POST data, expected per USER_NAMES).
 # "{firm_a}" in args and data is the id of world.firm_a (tests/conftest.py), and so on.
@@ -125,13 +177,98 @@ MATRIX = {
         A: ("GET", ["{lawyer_contributor}"], None, STAFF_IN_A),
         B: ("GET", ["{other_lawyer_contributor}"], None, STAFF_IN_B),
     },
+    # --- Rota: contributors ---
+    "shift_signup": {
+        "-": ("POST", [], {"shift": "{open_shift_b}"}, CONTRIBUTORS_ONLY),
+        # The lawyer holds shift_a already; the other lawyer holds shift_b at the same time.
+        "taken or clashing": ("POST", [], {"shift": "{shift_a}"},
+                              (LOGIN, Unchanged(MY_SHIFTS), Unchanged(MY_SHIFTS), NOT_A_CONTRIBUTOR,
+                               NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
+        "offsite next": ("POST", [], {"shift": "{open_shift_a}", "next": "https://evil.example/"},
+                         CONTRIBUTORS_ONLY),
+    },
+    "shift_waitlist": {
+        A: ("POST", ["{open_shift_a}"], {}, CONTRIBUTORS_ONLY),
+        B: ("POST", ["{open_shift_b}"], {}, CONTRIBUTORS_ONLY),
+        "taken or clashing": ("POST", ["{shift_a}"], {},
+                              (LOGIN, Unchanged(MY_SHIFTS), Unchanged(MY_SHIFTS), NOT_A_CONTRIBUTOR,
+                               NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
+        "unknown": ("POST", ["999999999"], {},
+                    (LOGIN, 404, 404, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
+    },
+    "my_shifts": {
+        "-": ("GET", [], None, (LOGIN, 200, 200, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM)),
+    },
+    "signup_cancel": {
+        A: ("POST", ["{signup_a}"], {}, (LOGIN, MY_SHIFTS, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        B: ("POST", ["{signup_b}"], {}, (LOGIN, 404, MY_SHIFTS, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        "over": ("POST", ["{past_signup_a}"], {},
+                 (LOGIN, Unchanged(MY_SHIFTS), 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+    },
+    "offer_accept": {
+        A: ("POST", ["{offer_a}"], {}, (LOGIN, MY_SHIFTS, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        B: ("POST", ["{offer_b}"], {}, (LOGIN, 404, MY_SHIFTS, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        "no offer": ("POST", ["{signup_a}"], {},
+                     (LOGIN, Unchanged(MY_SHIFTS), 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+    },
+    "calendar_reset": {
+        "-": ("POST", [], {}, (LOGIN, MY_SHIFTS, MY_SHIFTS, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+    },
+    # The token is the only key: no login, and an unknown one is simply not there.
+    "calendar_feed": {
+        "lawyer's": ("GET", ["{lawyer_calendar_token}"], None, PUBLIC),
+        "unknown": ("GET", ["not-a-calendar-token"], None, (404,) * 7),
+    },
+    # --- Rota: bureau staff ---
+    "staff_shift_edit": {
+        A: ("GET", ["{shift_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{shift_b}"], None, STAFF_IN_B),
+        "A saved": ("FORM", ["{shift_a}"], {**SHIFT_FORM, "venue": "{venue_a}"}, staff_in_a(OPP_A_SHIFTS)),
+        "B saved": ("FORM", ["{shift_b}"], {**SHIFT_FORM, "venue": "{venue_b}"}, staff_in_b(OPP_B_SHIFTS)),
+        "moved out of the region": ("FORM", ["{shift_a}"], {**SHIFT_FORM, "venue": "{venue_b}"},
+                                    (LOGIN, 403, 403, 403, Unchanged(200), 404, OPP_A_SHIFTS)),
+    },
+    "staff_shift_cancel": {
+        A: ("GET", ["{shift_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{shift_b}"], None, STAFF_IN_B),
+        "A cancelled": ("FORM", ["{shift_a}"], {"reason": "场地维修"}, staff_in_a(OPP_A_SHIFTS)),
+        "B cancelled": ("FORM", ["{shift_b}"], {"reason": "场地维修"}, staff_in_b(OPP_B_SHIFTS)),
+    },
+    "staff_shift_roster": {
+        A: ("GET", ["{shift_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{shift_b}"], None, STAFF_IN_B),
+        "A marked": ("FORM", ["{past_shift_a}"], {"signup": "{past_signup_a}", "attended": "yes"},
+                     staff_in_a(Redirect("/staff/shifts/{past_shift_a}/roster/"))),
+        "B marked": ("FORM", ["{past_shift_b}"], {"signup": "{past_signup_b}", "attended": "yes"},
+                     staff_in_b(Redirect("/staff/shifts/{past_shift_b}/roster/"))),
+        # A roster in district A, someone from district B's shift as the sign-up: not on this shift.
+        "forged": ("FORM", ["{past_shift_a}"], {"signup": "{past_signup_b}", "attended": "yes"},
+                   (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+    "staff_coverage": {"-": ("GET", [], None, STAFF_ONLY)},
+    # City-wide rules: only the city bureau.
+    "staff_rota_rules": {
+        "-": ("GET", [], None, (LOGIN, 403, 403, 403, 403, 403, 200)),
+        "saved": ("FORM", [], {"max_hours_per_day": "8", "max_hours_per_week": "30", "offer_hours": "6",
+                               "reminder_hours": "24", "no_show_limit": "2", "no_show_window_days": "90"},
+                  (LOGIN, 403, 403, 403, 403, 403, Redirect("/staff/rota-rules/"))),
+    },
+    "staff_opportunities": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_opportunity_shifts": {
+        A: ("GET", ["{opportunity_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{opportunity_b}"], None, STAFF_IN_B),
+        "A series": ("FORM", ["{opportunity_a}"], {**SERIES_FORM, "venue": "{venue_a}"}, staff_in_a(OPP_A_SHIFTS)),
+        "B series": ("FORM", ["{opportunity_b}"], {**SERIES_FORM, "venue": "{venue_b}"}, staff_in_b(OPP_B_SHIFTS)),
+        "venue outside the region": ("FORM", ["{opportunity_a}"], {**SERIES_FORM, "venue": "{venue_b}"},
+                                     (LOGIN, 403, 403, 403, Unchanged(200), 404, OPP_A_SHIFTS)),
+    },
 }
 
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).
 _WATCHED = {
     model: [f.attname for f in model._meta.concrete_fields]
     for model in (Region, Venue, Organisation, Organisation.admins.through, Contributor, Membership, StaffProfile,
-                  AuditEntry)
+                  AuditEntry, Shift, Signup, ServiceRecord, RotaPolicy)
 }
 _WATCHED[get_user_model()] = ["id", "email", "password", "is_active", "is_staff", "is_superuser"]
 
@@ -143,8 +280,49 @@ def _rows():
             yield pytest.param(name, *row, id=f"{name}[{variant}]")
 
 
-def _ids(world):
-    return {key: getattr(value, "pk", None) for key, value in vars(world).items()}
+def _rota_extras(world, rota):
+    """What the rota fixture lacks for the matrix: shifts with free places, a waiting-list offer for
+    each lawyer, the lawyer's calendar token, and dates for the staff forms."""
+    import datetime
+
+    from django.utils import timezone
+
+    from volunteers import rota as rota_services
+
+    from .factories import ShiftFactory
+
+    now = timezone.now().replace(microsecond=0)
+    day = datetime.timedelta(days=1)
+    x = {}
+    for side, venue, opportunity, person in (
+            ("a", world.venue_a, rota.opportunity_a, world.lawyer_contributor),
+            ("b", world.venue_b, rota.opportunity_b, world.other_lawyer_contributor)):
+        x[f"open_shift_{side}"] = ShiftFactory(opportunity=opportunity, venue=venue, starts_at=now + 10 * day)
+        offered = ShiftFactory(opportunity=opportunity, venue=venue, capacity=1, starts_at=now + 12 * day)
+        x[f"offer_{side}"] = Signup.objects.create(shift=offered, contributor=person, status=Signup.Status.OFFERED,
+                                                   seat=1, offered_at=now, offer_expires_at=now + day)
+    ids = {key: value.pk for key, value in x.items()}
+    RotaPolicy.current()  # the one row exists before anyone looks, so a refused request cannot create it
+    ids["lawyer_calendar_token"] = rota_services.calendar_token_reset(contributor=world.lawyer_contributor)
+    start = timezone.localtime(now + 8 * day).replace(hour=9, minute=0, second=0)
+    form_time = "%Y-%m-%dT%H:%M"
+    ids.update(
+        edit_starts=start.strftime(form_time),
+        edit_ends=(start + datetime.timedelta(hours=3)).strftime(form_time),
+        edit_signup=(start - datetime.timedelta(hours=12)).strftime(form_time),
+        edit_cancel=(start - datetime.timedelta(hours=24)).strftime(form_time),
+        series_first=(timezone.localdate() + 14 * day).isoformat(),
+        series_last=(timezone.localdate() + 20 * day).isoformat(),
+    )
+    return ids
+
+
+@pytest.fixture
+def matrix_ids(world, rota):
+    ids = {key: getattr(value, "pk", None) for key, value in vars(world).items()}
+    ids.update({key: value.pk for key, value in vars(rota).items()})
+    ids.update(_rota_extras(world, rota))
+    return ids
 
 
 def _url(name, args, ids):
@@ -172,13 +350,20 @@ def _assert_response(response, cell, ids, url):
 
 
 def _post_data(payload, ids):
-    return {key: value.format(**ids) for key, value in (payload or {}).items()}
+    return {key: [v.format(**ids) for v in value] if isinstance(value, list) else value.format(**ids)
+            for key, value in (payload or {}).items()}
 
 
 def _check(client, method, url, payload, user_name, cell, ids, before):
     """`before` is the database as the world fixture made it (each person starts from it)."""
     refused = cell in (LOGIN, NO_ROLE, 403, 404)
-    if method == "GET":
+    if isinstance(cell, Unchanged):
+        cell, refused = cell.cell, True
+    if method == "FORM":
+        _assert_response(client.post(url, _post_data(payload, ids)), cell, ids, url)
+        if refused:
+            assert _snapshot() == before, f"a refused POST to {url} changed the database"
+    elif method == "GET":
         _assert_response(client.get(url), cell, ids, url)
         if refused:
             _assert_response(client.post(url, {}), cell, ids, url)
@@ -191,8 +376,8 @@ def _check(client, method, url, payload, user_name, cell, ids, before):
 
 
 @pytest.mark.parametrize("name, method, args, payload, expected", list(_rows()))
-def test_authorisation_matrix(world, client_for, subtests, name, method, args, payload, expected):
-    ids = _ids(world)
+def test_authorisation_matrix(matrix_ids, client_for, subtests, name, method, args, payload, expected):
+    ids = matrix_ids
     url = _url(name, args, ids)
     before = _snapshot()
     for user_name, cell in zip(USER_NAMES, expected):
@@ -205,15 +390,18 @@ def test_authorisation_matrix(world, client_for, subtests, name, method, args, p
                     transaction.set_rollback(True)
 
 
+OUR_URLCONFS = ("volunteers.urls", "cms.urls")
+
+
 def _our_url_names():
-    """Names of every pattern under an include() of volunteers.urls, read from the project resolver."""
+    """Names of every pattern under an include() of one of OUR_URLCONFS, read from the project resolver."""
     names = set()
 
     def walk(patterns, inside):
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, inside or pattern.urlconf_name == "volunteers.urls"
-                     or getattr(pattern.urlconf_name, "__name__", "") == "volunteers.urls")
+                walk(pattern.url_patterns, inside or pattern.urlconf_name in OUR_URLCONFS
+                     or getattr(pattern.urlconf_name, "__name__", "") in OUR_URLCONFS)
             elif inside:
                 # An unnamed pattern cannot have a row: it shows up as missing.
                 names.add(pattern.name or f"<unnamed {pattern.pattern}>")
@@ -225,6 +413,7 @@ def _our_url_names():
 def test_every_url_has_a_row_in_the_matrix():
     names = _our_url_names()
     assert names, "no URL patterns found under volunteers.urls"
+    assert {"staff_opportunities", "staff_opportunity_shifts"} <= names, "cms.urls is not walked"
     table = {key for key in MATRIX if not key.startswith("/")}
     assert names - table == set(), "URLs without a row in the authorisation matrix"
     assert table - names == set(), "rows in the matrix for URLs that no longer exist"

@@ -125,8 +125,9 @@ def my_shifts(request):
     lists = selectors.my_shifts(contributor, now=now)
     feed = (request.build_absolute_uri(reverse("calendar_feed", args=[contributor.calendar_token]))
             if contributor.calendar_token else None)
+    past = _page(request, lists["past"])
     return render(request, "volunteers/my_shifts.html", {
-        **lists, "past": _page(request, lists["past"]), "page": _page(request, lists["past"]),
+        **lists, "past": past, "page": past,
         "now": now, "feed_url": feed, "contributor": contributor,
     })
 
@@ -226,11 +227,11 @@ def staff_shift_roster(request, scope, pk):
 
 @staff_required
 def staff_coverage(request, scope):
-    days = settings.PB_COVERAGE_DAYS
-    result = selectors.coverage(scope, now=timezone.now(), days=days)
+    days, now = settings.PB_COVERAGE_DAYS, timezone.now()
+    thin = _page(request, selectors.shifts_below_minimum(scope, now=now, days=days))
     return render(request, "volunteers/staff/coverage.html", {
-        "scope": scope, "days": days, "thin": _page(request, result["thin"]), "page": _page(request, result["thin"]),
-        "hotline_uncovered": result["hotline_uncovered"],
+        "scope": scope, "days": days, "thin": thin, "page": thin,
+        "hotline_uncovered": selectors.hotline_days_uncovered(scope, now=now, days=days),
     })
 
 

@@ -244,27 +244,32 @@ def shift_roster(shift):
                 .order_by("status", "seat", "created_at", "id"))
 
 
-def coverage(region, *, now, days):
-    """What staff should act on before the day comes: upcoming shifts in their subtree below
-    minimum staffing, and days on which the 12348 hotline has no lawyer confirmed."""
-    until = now + timedelta(days=days)
-    thin = shifts_with_places(
-        _in_region(Shift.objects.select_related("venue", "service_type", "opportunity"), region, "venue__region")
-        .filter(status=Shift.Status.SCHEDULED, starts_at__gt=now, starts_at__lt=until)
-    ).annotate(confirmed=Coalesce(Subquery(
+def shifts_below_minimum(region, *, now, days):
+    """Upcoming shifts in the subtree with fewer confirmed people than their minimum staffing."""
+    confirmed = Coalesce(Subquery(
         Signup.objects.filter(shift=OuterRef("pk"), status=Signup.Status.CONFIRMED)
         .order_by().values("shift").annotate(n=Count("id")).values("n")[:1]), 0)
-    ).filter(confirmed__lt=F("min_staffing")).order_by("starts_at")
-    covered = set()
-    lawyer_shifts = _in_region(Shift.objects, region, "venue__region").filter(
-        status=Shift.Status.SCHEDULED, starts_at__gte=now, starts_at__lt=until,
-        service_type__code=HOTLINE, signups__status=Signup.Status.CONFIRMED,
-        signups__contributor__kind=Contributor.Kind.LAWYER,
-    ).values_list("starts_at", flat=True).distinct()
-    for starts_at in lawyer_shifts.iterator():
-        covered.add(timezone.localtime(starts_at).date())
+    return shifts_with_places(
+        _in_region(Shift.objects.select_related("venue", "service_type", "opportunity"), region, "venue__region")
+        .filter(status=Shift.Status.SCHEDULED, starts_at__gt=now, starts_at__lt=now + timedelta(days=days))
+    ).annotate(confirmed=confirmed).filter(confirmed__lt=F("min_staffing")).order_by("starts_at", "id")
+
+
+def hotline_days_uncovered(region, *, now, days):
+    """Days ahead on which no lawyer is confirmed on a 12348 hotline shift in the subtree (the
+    Ministry expects one every day), or None when the subtree runs no hotline (a district when
+    the city runs it)."""
+    hotline = _in_region(Shift.objects, region, "venue__region").filter(service_type__code=HOTLINE)
+    if not hotline.exists():
+        return None
     today = timezone.localtime(now).date()
-    uncovered = [today + timedelta(days=n) for n in range(days) if today + timedelta(days=n) not in covered]
-    # Staff whose subtree runs no hotline (a district when the city runs it) have nothing to cover.
-    runs_hotline = _in_region(Shift.objects, region, "venue__region").filter(service_type__code=HOTLINE).exists()
-    return {"thin": thin, "hotline_uncovered": uncovered if runs_hotline else None}
+    # Today counts whole: a lawyer who served this morning covered it.
+    since = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    covered = {
+        timezone.localtime(starts_at).date()
+        for starts_at in hotline.filter(
+            status=Shift.Status.SCHEDULED, starts_at__gte=since, starts_at__lt=since + timedelta(days=days),
+            signups__status=Signup.Status.CONFIRMED, signups__contributor__kind=Contributor.Kind.LAWYER,
+        ).values_list("starts_at", flat=True).distinct().iterator()
+    }
+    return [today + timedelta(days=n) for n in range(days) if today + timedelta(days=n) not in covered]

@@ -2,6 +2,7 @@
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -9,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -242,9 +244,12 @@ def staff_required(view):
 
 @staff_required
 def staff_dashboard(request, scope):
+    now = timezone.now()
     return render(request, "volunteers/staff/dashboard.html", {
         "scope": scope,
         "counts": {
+            "upcoming_shifts": selectors.shifts_for_staff(scope, now=now).count(),
+            "thin_shifts": selectors.shifts_below_minimum(scope, now=now, days=settings.PB_COVERAGE_DAYS).count(),
             "regions": scope.subtree().count(),
             "venues": selectors.venues_for_staff(scope).count(),
             "organisations": selectors.organisations_for_staff(scope).count(),

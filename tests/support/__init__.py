@@ -1,0 +1,1 @@
+"""Test-only helpers that run outside the test process too (email backends, a real Celery worker)."""

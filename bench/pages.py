@@ -29,6 +29,12 @@ PAGES = [
     ("staff: regions", "staff.city@demo.cn", "/staff/regions/"),
     ("staff: venues", "staff.district@demo.cn", "/staff/venues/"),
     ("staff: overview", "staff.city@demo.cn", "/staff/"),
+    ("opportunity list", None, "/opportunities/"),
+    ("opportunity list, filtered", "lawyer@demo.cn", "/opportunities/?free=on&qualified=on&region=1"),
+    ("opportunity page", "lawyer@demo.cn", "/opportunities/hotline-12348/"),
+    ("my shifts", "lawyer@demo.cn", "/my/shifts/"),
+    ("staff: coverage", "staff.city@demo.cn", "/staff/coverage/"),
+    ("staff: opportunities", "staff.city@demo.cn", "/staff/opportunities/"),
 ]
 REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
 
@@ -55,7 +61,7 @@ def measure(scale):
     from django.db import connection
     from django.test import Client
 
-    from volunteers.models import Contributor, User
+    from volunteers.models import Contributor, Shift, User
 
     settings.ALLOWED_HOSTS = ["*"]
     rows = []
@@ -78,7 +84,7 @@ def measure(scale):
             client.get(path)
             times.append(time.perf_counter() - start)
         rows.append((label, status, len(queries), statistics.median(times) * 1000))
-    print(repr({"contributors": Contributor.objects.count(), "rows": rows}))
+    print(repr({"contributors": Contributor.objects.count(), "shifts": Shift.objects.count(), "rows": rows}))
 
 
 def main():
@@ -94,6 +100,7 @@ def main():
     small, large = results["small"], results["large"]
     trivial = {s: results[s]["rows"][0][3] for s in results}
     print(f"contributors: small {small['contributors']:,}, large {large['contributors']:,}; "
+          f"shifts: small {small['shifts']:,}, large {large['shifts']:,}; "
           f"median of {REPEAT} requests, SQLite, Django test client")
     print(f"{'page':<24}{'queries s/l':>12}{'ms small':>10}{'ms large':>10}{'÷trivial s':>12}{'÷trivial l':>12}{'large÷small':>13}")
     for (label, st_s, q_s, t_s), (_, st_l, q_l, t_l) in zip(small["rows"], large["rows"]):

@@ -90,7 +90,11 @@ OPPORTUNITIES = [
 ]
 
 
-def demo_opportunities():
+# More village clinics as the demo grows, so the rota grows with the city.
+EXTRA_CLINICS = {"small": 0, "city": 12, "large": 60}
+
+
+def demo_opportunities(scale_name="small"):
     """Published opportunity pages (with English translations) and a quarter of their rota."""
     from volunteers.demo import RotaPlan, demo_rota
     from volunteers.models import Region, ServiceType, Venue
@@ -123,6 +127,17 @@ def demo_opportunities():
         plans.append(RotaPlan(opportunity_id=page.pk, venue=venue, service_type=service_type, eligible_kinds=kinds,
                               weekdays=weekdays, times=times, capacity=places, min_staffing=minimum,
                               every_weeks=every))
+    clinic_type = ServiceType.objects.get(code="village_adviser")
+    workstations = Venue.objects.filter(kind="workstation").select_related("region").order_by("region__path")
+    for n, venue in enumerate(workstations[1:EXTRA_CLINICS.get(scale_name, 0) + 1], start=1):
+        page = OpportunityPage(
+            title=f"{venue.region.name}村（居）法律顾问驻点服务", slug=f"village-clinic-{n}", service_type=clinic_type,
+            region=venue.region, venue=venue, eligible_kinds=[], summary=OPPORTUNITIES[3][12],
+            description=f"<p>{OPPORTUNITIES[3][12]}</p>", contact_name="公共法律服务管理处", contact_phone="0877-12348")
+        index.add_child(instance=page)
+        page.save_revision().publish()
+        plans.append(RotaPlan(opportunity_id=page.pk, venue=venue, service_type=clinic_type, eligible_kinds=[],
+                              weekdays=(n % 5,), times=((9, 0, 12, 0),), capacity=3, every_weeks=2))
     counts = demo_rota(plans)
     return {"opportunities": len(plans), **counts}
 

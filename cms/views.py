@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from volunteers import rota, selectors
 from volunteers.forms import SeriesForm
@@ -50,7 +51,8 @@ def staff_opportunity_shifts(request, scope, pk):
         except ValidationError as exc:
             form_add_errors(form, exc)
         else:
-            messages.success(request, _("%(count)s shifts created.") % {"count": len(shifts)})
+            messages.success(request, ngettext("%(count)s shift created.", "%(count)s shifts created.", len(shifts))
+                             % {"count": len(shifts)})
             return redirect("staff_opportunity_shifts", pk=opportunity.pk)
     past = request.GET.get("past") == "1"
     shifts = selectors.shifts_for_staff(scope, now=timezone.now(), opportunity_id=opportunity.pk, past=past)

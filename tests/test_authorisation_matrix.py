@@ -177,7 +177,11 @@ MATRIX = {
         A: ("GET", ["{lawyer_contributor}"], None, STAFF_IN_A),
         B: ("GET", ["{other_lawyer_contributor}"], None, STAFF_IN_B),
     },
-    # --- Rota: contributors ---
+}
+
+# The rota's pages, tried with the `rota` fixture on top of the world (tests/conftest.py).
+ROTA_MATRIX = {
+    # --- contributors ---
     "shift_signup": {
         "-": ("POST", [], {"shift": "{open_shift_b}"}, CONTRIBUTORS_ONLY),
         # The lawyer holds shift_a already; the other lawyer holds shift_b at the same time.
@@ -219,7 +223,7 @@ MATRIX = {
         "lawyer's": ("GET", ["{lawyer_calendar_token}"], None, PUBLIC),
         "unknown": ("GET", ["not-a-calendar-token"], None, (404,) * 7),
     },
-    # --- Rota: bureau staff ---
+    # --- bureau staff ---
     "staff_shift_edit": {
         A: ("GET", ["{shift_a}"], None, STAFF_IN_A),
         B: ("GET", ["{shift_b}"], None, STAFF_IN_B),
@@ -263,6 +267,7 @@ MATRIX = {
                                      (LOGIN, 403, 403, 403, Unchanged(200), 404, OPP_A_SHIFTS)),
     },
 }
+MATRIX.update(ROTA_MATRIX)
 
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).
 _WATCHED = {
@@ -317,11 +322,13 @@ def _rota_extras(world, rota):
     return ids
 
 
-@pytest.fixture
-def matrix_ids(world, rota):
+def _ids(request, world, name):
+    """The ids the rows name; the rota (Wagtail pages, shifts) is only built for its own rows."""
     ids = {key: getattr(value, "pk", None) for key, value in vars(world).items()}
-    ids.update({key: value.pk for key, value in vars(rota).items()})
-    ids.update(_rota_extras(world, rota))
+    if name in ROTA_MATRIX:
+        rota = request.getfixturevalue("rota")
+        ids.update({key: value.pk for key, value in vars(rota).items()})
+        ids.update(_rota_extras(world, rota))
     return ids
 
 
@@ -376,8 +383,8 @@ def _check(client, method, url, payload, user_name, cell, ids, before):
 
 
 @pytest.mark.parametrize("name, method, args, payload, expected", list(_rows()))
-def test_authorisation_matrix(matrix_ids, client_for, subtests, name, method, args, payload, expected):
-    ids = matrix_ids
+def test_authorisation_matrix(request, world, client_for, subtests, name, method, args, payload, expected):
+    ids = _ids(request, world, name)
     url = _url(name, args, ids)
     before = _snapshot()
     for user_name, cell in zip(USER_NAMES, expected):
@@ -499,3 +506,33 @@ def test_an_unverified_email_address_cannot_log_in(db, client):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_email_verification_sent"))
     assert "_auth_user_id" not in client.session
+
+
+# --- Wagtail admin: bureau staff work on opportunity pages of their own region only ----------------
+
+
+def _admin(page, action=""):
+    return f"/cms-admin/pages/{page.pk}/{action}"
+
+
+def _refused(response):
+    """Refused: 403, or sent away (with a message) instead of the page."""
+    if response.status_code == 403:
+        return True
+    return response.status_code == 302 and not response["Location"].startswith(response.wsgi_request.path)
+
+
+@pytest.mark.parametrize("user_name, side, allowed", [
+    ("staff_a", "a", True), ("staff_a", "b", False), ("staff_b", "a", False), ("staff_b", "b", True),
+    ("city_staff", "a", True), ("city_staff", "b", True),
+])
+def test_staff_open_the_page_editor_only_for_opportunities_in_their_region(rota, client_for, user_name, side,
+                                                                           allowed):
+    page = getattr(rota, f"opportunity_{side}")
+    response = client_for(user_name).get(_admin(page, "edit/"))
+    if allowed:
+        assert response.status_code == 200
+        assert page.title in response.content.decode()
+    else:
+        assert _refused(response), f"{user_name} opened {page.title}'s editor: {response.status_code}"
+        assert page.title.encode() not in response.content

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import notifications
 from .models import Contributor, RotaPolicy, ServiceRecord, Shift, Signup
@@ -59,10 +60,12 @@ def _check_may_take(*, contributor, shift, now, policy, deadline=True):
         kinds = "、".join(str(Contributor.Kind(kind).label) for kind in shift.eligible_kinds)
         raise SignupRefused("not_qualified", _("Only these may take this shift: %(kinds)s.") % {"kinds": kinds})
     if policy.no_show_limit and no_shows_recent(contributor, policy=policy, now=now) >= policy.no_show_limit:
-        raise SignupRefused("blocked", _(
+        raise SignupRefused("blocked", ngettext(
+            "You missed %(count)s shift in the last %(days)s days without cancelling, so you cannot sign up "
+            "for now. Please contact the bureau.",
             "You missed %(count)s shifts in the last %(days)s days without cancelling, so you cannot sign up "
-            "for now. Please contact the bureau.") % {"count": policy.no_show_limit,
-                                                       "days": policy.no_show_window_days})
+            "for now. Please contact the bureau.", policy.no_show_limit,
+        ) % {"count": policy.no_show_limit, "days": policy.no_show_window_days})
     day_start = timezone.localtime(shift.starts_at).replace(hour=0, minute=0, second=0, microsecond=0)
     week_start = day_start - timedelta(days=day_start.weekday())
     mine = list(
@@ -362,8 +365,11 @@ def shift_update(*, actor, scope, shift, now=None, **fields):
                     cancel_deadline=shift.cancel_deadline, capacity=shift.capacity, min_staffing=shift.min_staffing)
     held = shift.signups.filter(status__in=Signup.HOLDS_SEAT)
     if held.filter(seat__gt=shift.capacity).exists():
-        raise ValidationError({"capacity": _("%(count)s people hold places on this shift; cancel sign-ups before "
-                                             "removing places.") % {"count": held.count()}})
+        holders = held.count()
+        raise ValidationError({"capacity": ngettext(
+            "%(count)s person holds a place on this shift; cancel sign-ups before removing places.",
+            "%(count)s people hold places on this shift; cancel sign-ups before removing places.", holders,
+        ) % {"count": holders}})
     shift.save()
     audit(actor=actor, action="shift_update", obj=shift, before=before)
     _offer_next(shift, now=now)

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from . import rota, selectors
@@ -53,8 +54,9 @@ def signup(request):
             messages.warning(request, _("%(when)s: %(reason)s") % {"when": _when(shift.starts_at),
                                                                    "reason": refusal.message})
     if taken:
-        messages.success(request, _("You are signed up for %(count)s shift(s). A confirmation email is on its way.")
-                         % {"count": taken})
+        messages.success(request, ngettext(
+            "You are signed up for %(count)s shift. A confirmation email is on its way.",
+            "You are signed up for %(count)s shifts. Confirmation emails are on their way.", taken) % {"count": taken})
     return redirect(back)
 
 

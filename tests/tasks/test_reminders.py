@@ -37,8 +37,9 @@ def _signed_up(starts_in, people=1, *, status=Signup.Status.CONFIRMED, **shift_f
     shift = ShiftFactory(starts_at=timezone.now().replace(microsecond=0) + starts_in, capacity=max(2, people),
                          **shift_fields)
     holds_seat = status in Signup.HOLDS_SEAT
+    offer_expires_at = timezone.now() + H if status == Signup.Status.OFFERED else None
     return [Signup.objects.create(shift=shift, contributor=ContributorFactory(), status=status,
-                                  seat=seat if holds_seat else None)
+                                  seat=seat if holds_seat else None, offer_expires_at=offer_expires_at)
             for seat in range(1, people + 1)]
 
 

@@ -23,7 +23,7 @@ class Command(BaseCommand):
             demo_opportunities_reset()
         counts = people_demo.demo_build(scale)
         counts["pages"] = demo_pages()
-        counts.update(demo_opportunities())
+        counts.update(demo_opportunities(scale))
         self.stdout.write(self.style.SUCCESS(
             "Demo '%s' built: %s" % (scale, ", ".join(f"{k} {v}" for k, v in counts.items()))
         ))

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import Locale
 
 from volunteers.models import Contributor, Region, ServiceType, Shift
 from volunteers.selectors import qualified_filter, shifts_upcoming, shifts_with_places, signups_for_shifts
@@ -83,12 +84,31 @@ def opportunity_list(index_page, request):
         upcoming=Subquery(shifts.order_by().values("opportunity").annotate(n=Count("id")).values("n")[:1]),
     ).order_by(F("next_start").asc(nulls_last=True), "title")
     page = Paginator(pages, PAGE_SIZE).get_page(request.GET.get("page"))
+    _attach_translations(page.object_list, index_page.locale_id)
     query = request.GET.copy()
     query.pop("page", None)
     return {
         "filter_form": form, "opportunities": page, "page_query": query.urlencode(),
         "contributor": contributor, "qualified_ignored": filters.get("qualified") and contributor is None,
+        "filters_active": any(filters.values()) or bool(form.errors),
     }
+
+
+def _attach_translations(pages, default_locale_id):
+    """Give each listed page `.content`: its live translation in the visitor's language, fetched for
+    the whole page of results in one query (Wagtail's `localized` costs a query per page)."""
+    from .models import OpportunityPage
+
+    try:
+        locale = Locale.get_active()
+    except (LookupError, Locale.DoesNotExist):
+        locale = None
+    translations = {}
+    if locale is not None and locale.pk != default_locale_id:
+        translations = {t.translation_key: t for t in OpportunityPage.objects.live().filter(
+            locale=locale, translation_key__in=[p.translation_key for p in pages])}
+    for p in pages:
+        p.content = translations.get(p.translation_key, p)
 
 
 def opportunity_detail(page, request):
@@ -100,8 +120,11 @@ def opportunity_detail(page, request):
     rows = [{"shift": s, "mine": mine.get(s.pk), "open": now < s.signup_deadline} for s in shifts]
     eligible = page.eligible_kinds
     not_qualified = contributor is not None and eligible and contributor.kind not in eligible
+    for row in rows:
+        row["pickable"] = bool(contributor and not not_qualified and row["open"] and not row["mine"]
+                               and row["shift"].free > 0)
     return {
         "shift_rows": rows, "shift_page": shifts, "contributor": contributor,
         "eligible_labels": [Contributor.Kind(k).label for k in eligible if k in Contributor.Kind.values],
-        "not_qualified": not_qualified,
+        "not_qualified": not_qualified, "any_pickable": any(row["pickable"] for row in rows),
     }

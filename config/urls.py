@@ -1,6 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.urls import include, path, reverse
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -32,7 +33,7 @@ def language_set(request):
     response = set_language(request)
     language = request.POST.get("language")
     if request.user.is_authenticated and language in dict(settings.LANGUAGES) and request.user.language != language:
-        type(request.user).objects.filter(pk=request.user.pk).update(language=language)
+        get_user_model().objects.filter(pk=request.user.pk).update(language=language)
     return response
 
 

@@ -5,7 +5,8 @@ a row here fails `test_every_url_has_a_row_in_the_matrix`.
 
 Cells:
     200            the page renders
-    Redirect(path) the request is accepted and answered with a redirect to `path`
+    Redirect(path) the request is accepted and answered with a redirect to `path` (a POST so
+                   answered must have changed the database)
     LOGIN          anonymous: redirected to the login page with ?next=
     403            logged in, but without the role the page needs
     404            has the role, but the object is outside their region / organisation, or
@@ -366,6 +367,8 @@ def _check(client, method, url, payload, user_name, cell, ids, before):
     refused = cell in (LOGIN, NO_ROLE, 403, 404)
     if isinstance(cell, Unchanged):
         cell, refused = cell.cell, True
+    # A POST answered with a redirect and not marked Unchanged was accepted: it did something.
+    accepted = method in ("POST", "FORM") and isinstance(cell, Redirect) and not refused
     if method == "FORM":
         _assert_response(client.post(url, _post_data(payload, ids)), cell, ids, url)
         if refused:
@@ -380,6 +383,8 @@ def _check(client, method, url, payload, user_name, cell, ids, before):
         _assert_response(client.post(url, _post_data(payload, ids)), cell, ids, url)
         if refused:
             assert _snapshot() == before, f"a refused POST to {url} changed the database"
+    if accepted:
+        assert _snapshot() != before, f"an accepted POST to {url} changed nothing"
 
 
 @pytest.mark.parametrize("name, method, args, payload, expected", list(_rows()))
@@ -536,3 +541,136 @@ def test_staff_open_the_page_editor_only_for_opportunities_in_their_region(rota,
     else:
         assert _refused(response), f"{user_name} opened {page.title}'s editor: {response.status_code}"
         assert page.title.encode() not in response.content
+
+
+def _page_state(page):
+    from wagtail.models import Page, PageViewRestriction
+
+    fresh = Page.objects.get(pk=page.pk)
+    return {"title": fresh.specific.title, "live": fresh.live, "path": fresh.path, "locked": fresh.locked,
+            "revisions": fresh.revisions.count(), "pages": Page.objects.count(),
+            "restrictions": PageViewRestriction.objects.filter(page=fresh).count()}
+
+
+@pytest.mark.parametrize("action, data", [
+    ("edit/", {"title": "改过的标题", "slug": "duty-a", "action-publish": "action-publish"}),
+    ("delete/", {}),
+    ("unpublish/", {}),
+    ("copy/", {"new_title": "复制的值班", "new_slug": "duty-a-copy", "new_parent_page": "{index}"}),
+    ("move/{index}/confirm/", {}),
+])
+def test_staff_cannot_save_delete_unpublish_copy_or_move_an_opportunity_outside_their_region(
+        rota, client_for, action, data):
+    page = rota.opportunity_a
+    index = page.get_parent().pk
+    before = _page_state(page)
+    response = client_for("staff_b").post(_admin(page, action.format(index=index)),
+                                          {k: v.format(index=index) for k, v in data.items()})
+    assert _refused(response), response.status_code
+    assert _page_state(page) == before
+
+
+@pytest.mark.parametrize("action, data", [
+    ("lock/", {}),
+    ("privacy/", {"restriction_type": "password", "password": "secret-1234"}),
+])
+def test_staff_cannot_lock_or_restrict_an_opportunity_outside_their_region(rota, client_for, action, data):
+    page = rota.opportunity_a
+    before = _page_state(page)
+    response = client_for("staff_b").post(_admin(page, action), data)
+    assert _page_state(page) == before, f"staff of district B changed district A's page through {action}"
+    assert _refused(response), response.status_code
+
+
+def test_staff_cannot_unlock_an_opportunity_locked_by_its_own_region(rota, client_for):
+    page = rota.opportunity_a
+    assert client_for("staff_a").post(_admin(page, "lock/")).status_code == 302
+    assert _page_state(page)["locked"]
+    client_for("staff_b").post(_admin(page, "unlock/"))
+    assert _page_state(page)["locked"], "staff of district B unlocked district A's page"
+
+
+@pytest.mark.parametrize("action", ["view_draft/", "history/"])
+def test_staff_cannot_read_drafts_or_history_of_an_opportunity_outside_their_region(rota, client_for, action):
+    response = client_for("staff_b").get(_admin(rota.opportunity_a, action))
+    assert _refused(response) or response.status_code == 404, response.status_code
+
+
+@pytest.mark.parametrize("user_name, shown, hidden", [
+    ("staff_a", ["a"], ["b"]), ("staff_b", ["b"], ["a"]), ("city_staff", ["a", "b"], []),
+])
+def test_the_page_explorer_lists_only_opportunities_in_the_staff_members_region(rota, client_for, user_name, shown,
+                                                                                 hidden):
+    index = rota.opportunity_a.get_parent()
+    response = client_for(user_name).get(_admin(index))
+    assert response.status_code == 200
+    body = response.content.decode()
+    for side in shown:
+        page = getattr(rota, f"opportunity_{side}")
+        assert page.title in body and _admin(page, "edit/") in body
+    for side in hidden:
+        page = getattr(rota, f"opportunity_{side}")
+        assert page.title not in body and _admin(page, "edit/") not in body
+
+
+def test_the_admin_page_search_finds_only_opportunities_in_the_staff_members_region(rota, client_for):
+    client = client_for("staff_b")
+    own = client.get("/cms-admin/pages/search/", {"q": rota.opportunity_b.title}).content.decode()
+    assert _admin(rota.opportunity_b, "edit/") in own  # the search does find pages
+    other = client.get("/cms-admin/pages/search/", {"q": rota.opportunity_a.title}).content.decode()
+    assert _admin(rota.opportunity_a, "edit/") not in other, "district A's opportunity listed to staff of B"
+
+
+def _options(body, field):
+    select = re.search(rf'<select name="{field}"[^>]*>(.*?)</select>', body, re.S)
+    assert select, f"no <select name={field}> in the form"
+    return {int(v) for v in re.findall(r'<option value="(\d+)"', select.group(1))}
+
+
+@pytest.mark.parametrize("user_name, side", [("staff_a", "a"), ("staff_b", "b")])
+def test_the_opportunity_form_offers_only_regions_and_venues_in_the_staff_members_subtree(world, rota, client_for,
+                                                                                          user_name, side):
+    district = Region.objects.get(pk=getattr(world, f"district_{side}").pk)  # fresh: the fixture's has no children
+    subtree = {r.pk for r in Region.get_tree(district)}
+    assert len(subtree) == 3
+    venues = {getattr(world, f"venue_{side}").pk}
+    client = client_for(user_name)
+    page = getattr(rota, f"opportunity_{side}")
+    edit = client.get(_admin(page, "edit/")).content.decode()
+    add = client.get(f"/cms-admin/pages/add/cms/opportunitypage/{page.get_parent().pk}/").content.decode()
+    for body in (edit, add):
+        assert _options(body, "region") == subtree
+        assert _options(body, "venue") == venues
+
+
+def _opportunity_form(page, **changes):
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+
+    return nested_form_data({
+        "title": page.title, "slug": page.slug, "summary": page.summary, "service_type": page.service_type_id,
+        "region": page.region_id, "venue": page.venue_id, "description": rich_text("<p>说明</p>"),
+        "contact_name": "", "contact_phone": "", "contact_email": "",
+        "comments": inline_formset([]), **changes,
+    })
+
+
+def _latest(page):
+    """The opportunity as last saved in the editor (a draft revision until published)."""
+    from wagtail.models import Page
+
+    return Page.objects.get(pk=page.pk).get_latest_revision().as_object()
+
+
+def test_staff_cannot_move_an_opportunity_into_another_region_through_the_form(world, rota, client_for):
+    page, client = rota.opportunity_a, client_for("staff_a")
+    # The same form inside the district saves (so the refusal below is about the region).
+    saved = client.post(_admin(page, "edit/"), _opportunity_form(page, summary="街道值班"))
+    assert saved.status_code == 302, saved.context["form"].errors if saved.context else saved
+    assert _latest(page).summary == "街道值班"
+
+    refused = client.post(_admin(page, "edit/"), _opportunity_form(page, region=world.district_b.pk,
+                                                                   venue=world.venue_b.pk, summary="越界"))
+    assert refused.status_code == 200
+    assert set(refused.context["form"].errors) >= {"region", "venue"}
+    kept = _latest(page)
+    assert (kept.summary, kept.region_id, kept.venue_id) == ("街道值班", world.district_a.pk, world.venue_a.pk)

@@ -14,7 +14,7 @@ from django.utils import translation
 
 from .calendar import calendar_for_signups
 
-KINDS = ("confirmed", "cancelled", "offered", "shift_cancelled", "reminder")
+KINDS = ("confirmed", "cancelled", "offered", "shift_cancelled", "shift_changed", "reminder")
 TASK = "tasks.notifications.send_signup_email"
 
 
@@ -38,7 +38,7 @@ def signup_email_send(kind, signup_id):
         subject = " ".join(render_to_string(f"volunteers/email/{kind}_subject.txt", context).split())
         body = render_to_string(f"volunteers/email/{kind}_body.txt", context)
         message = EmailMessage(subject, body, to=[user.email])
-        if kind == "confirmed":
+        if kind in ("confirmed", "shift_changed"):
             message.attach("shift.ics", calendar_for_signups([signup]), "text/calendar; charset=utf-8")
         message.send()
     return message

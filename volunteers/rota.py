@@ -5,6 +5,7 @@ happen one at a time; the seat constraints on Signup back that up. Emails are qu
 transaction commits (`notifications.signup_email`), never from inside it.
 """
 
+import logging
 import secrets
 import uuid
 from datetime import datetime, timedelta
@@ -21,6 +22,8 @@ from django.utils.translation import ngettext
 from . import notifications
 from .models import Contributor, RotaPolicy, ServiceRecord, Shift, Signup
 from .services import audit
+
+logger = logging.getLogger(__name__)
 
 
 class SignupRefused(Exception):
@@ -372,6 +375,12 @@ def shift_update(*, actor, scope, shift, now=None, **fields):
         ) % {"count": holders}})
     shift.save()
     audit(actor=actor, action="shift_update", obj=shift, before=before)
+    moved = any(before[name] != str(getattr(shift, name)) for name in ("starts_at", "ends_at", "venue") if name in before)
+    if moved:
+        # People holding a place are told, and reminded again before the new time.
+        for signup in held.filter(status=Signup.Status.CONFIRMED):
+            notifications.signup_email("shift_changed", signup)
+        held.update(reminder_claimed_at=None, reminder_sent_at=None)
     _offer_next(shift, now=now)
     return shift
 
@@ -429,6 +438,9 @@ def reminders_due(*, now, policy):
              | Q(reminder_claimed_at__lt=now - timedelta(seconds=settings.PB_REMINDER_LEASE_SECONDS)))
 
 
+REMINDER_BATCH = 5000  # per run; the next run (10 minutes later) takes the rest
+
+
 def reminders_send(*, now=None):
     """Send each due reminder once. Each is claimed with a conditional update before it is sent
     (an overlapping run finds it claimed) and marked sent after; a claim whose sender died mid-way
@@ -436,7 +448,9 @@ def reminders_send(*, now=None):
     now = now or timezone.now()
     policy = RotaPolicy.current()
     sent = 0
-    for signup_id in reminders_due(now=now, policy=policy).values_list("id", flat=True).iterator():
+    # The ids are read in full first: on SQLite a cursor still open would block this run's own writes.
+    for signup_id in list(reminders_due(now=now, policy=policy).order_by("shift__starts_at", "id")
+                          .values_list("id", flat=True)[:REMINDER_BATCH]):
         claimed_at = timezone.now()
         lease_over = claimed_at - timedelta(seconds=settings.PB_REMINDER_LEASE_SECONDS)
         claimed = Signup.objects.filter(
@@ -445,7 +459,13 @@ def reminders_send(*, now=None):
         ).update(reminder_claimed_at=claimed_at)
         if not claimed:
             continue
-        notifications.signup_email_send("reminder", signup_id)
+        try:
+            notifications.signup_email_send("reminder", signup_id)
+        except Exception:
+            # One address the mail server refuses must not hold up everyone after it; the claim
+            # stays and a run after the lease tries this one again.
+            logger.exception("Reminder for sign-up %s not sent; retried after the lease", signup_id)
+            continue
         Signup.objects.filter(pk=signup_id, reminder_claimed_at=claimed_at).update(reminder_sent_at=timezone.now())
         sent += 1
     return sent

@@ -129,8 +129,8 @@ def my_shifts(request):
             if contributor.calendar_token else None)
     past = _page(request, lists["past"])
     return render(request, "volunteers/my_shifts.html", {
-        **lists, "past": past, "page": past,
-        "now": now, "feed_url": feed, "contributor": contributor,
+        **lists, "past": past, "page": past, "now": now, "contributor": contributor,
+        "feed_url": feed, "webcal_url": feed and "webcal://" + feed.split("://", 1)[1],
     })
 
 

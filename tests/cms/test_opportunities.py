@@ -8,7 +8,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone, translation
 from django.utils.html import escape
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from cms.models import OpportunityPage
 from cms.selectors import PAGE_SIZE
@@ -22,6 +22,16 @@ LIST = "/opportunities/"
 def zh(message):
     with translation.override("zh-hans"):
         return gettext(message)
+
+
+def zh_n(singular, plural, n):
+    with translation.override("zh-hans"):
+        return ngettext(singular, plural, n) % {"count": n}
+
+
+def signed_up_for(n):
+    return zh_n("You are signed up for %(count)s shift. A confirmation email is on its way.",
+                "You are signed up for %(count)s shifts. Confirmation emails are on their way.", n)
 
 
 def shown(response, text):
@@ -275,8 +285,8 @@ def test_bad_filter_values_give_the_page_with_a_message(world, client, bad):
 def _rows(response):
     """{shift id: the HTML of its row} on an opportunity page."""
     assert response.status_code == 200
-    return {int(pk): html for pk, html in
-            re.findall(r'<tr data-shift="(\d+)">(.*?)</tr>', response.content.decode(), re.S)}
+    return {int(pk): html for _tag, pk, html in
+            re.findall(r'<(tr|li) data-shift="(\d+)"[^>]*>(.*?)</\1>', response.content.decode(), re.S)}
 
 
 def test_the_opportunity_page_shows_upcoming_shifts_with_free_places_and_my_status(world, client):
@@ -317,8 +327,7 @@ def test_someone_else_does_not_see_my_status(world, client):
     shift = add_shift(page)
     Signup.objects.create(shift=shift, contributor=world.lawyer_contributor, status=Signup.Status.CONFIRMED, seat=1)
     client.force_login(world.other_lawyer)
-    r = client.get("/opportunities/hotline/"); print(r.status_code, r.content.decode()[-2500:])
-    row = _rows(r)[shift.pk]
+    row = _rows(client.get("/opportunities/hotline/"))[shift.pk]
     assert escape(zh("You are signed up")) not in row
     assert escape(zh("%(free)s of %(cap)s free") % {"free": 1, "cap": 2}) in row
 
@@ -414,8 +423,7 @@ def test_signing_up_for_two_ticked_shifts_takes_both_and_returns_to_the_page(wor
     assert response.status_code == 302 and response["Location"] == "/opportunities/hotline/"
     taken = Signup.objects.filter(contributor=world.lawyer_contributor, status=Signup.Status.CONFIRMED)
     assert {s.shift_id for s in taken} == {first.pk, second.pk}
-    assert ("success", zh("You are signed up for %(count)s shift(s). A confirmation email is on its way.")
-            % {"count": 2}) in _messages(response)
+    assert ("success", signed_up_for(2)) in _messages(response)
     rows = _rows(client.get("/opportunities/hotline/"))
     assert all(escape(zh("You are signed up")) in rows[s.pk] for s in (first, second))
 
@@ -428,8 +436,7 @@ def test_a_rows_own_button_takes_only_that_shift(world, client, hotline):
     assert response.status_code == 302
     assert list(Signup.objects.filter(contributor=world.lawyer_contributor).values_list("shift_id", flat=True)) \
         == [second.pk]
-    assert ("success", zh("You are signed up for %(count)s shift(s). A confirmation email is on its way.")
-            % {"count": 1}) in _messages(response)
+    assert ("success", signed_up_for(1)) in _messages(response)
 
 
 def test_a_full_shift_says_join_the_waiting_list_and_the_others_are_still_taken(world, client, hotline):
@@ -441,8 +448,7 @@ def test_a_full_shift_says_join_the_waiting_list_and_the_others_are_still_taken(
     assert response.status_code == 200
     assert response.redirect_chain == [("/opportunities/hotline/", 302)]
     assert shown(response, zh("This shift is full. You can join its waiting list."))
-    assert shown(response, zh("You are signed up for %(count)s shift(s). A confirmation email is on its way.")
-                 % {"count": 1})
+    assert shown(response, signed_up_for(1))
     assert not Signup.objects.filter(shift=first, contributor=world.lawyer_contributor).exists()
     assert Signup.objects.get(shift=second, contributor=world.lawyer_contributor).status == Signup.Status.CONFIRMED
     assert f"/shifts/{first.pk}/waitlist/" in _rows(response)[first.pk]

@@ -11,13 +11,12 @@ server's thread, so they land in the locmem outbox.
 """
 
 import datetime
-import re
 import urllib.request
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from icalendar import Calendar
 from playwright.sync_api import expect
 
@@ -51,6 +50,11 @@ def tr(msgid, lang="zh-hans", **params):
     with translation.override(lang):
         text = gettext(msgid)
     return text % params if params else text
+
+
+def trn(singular, plural, count, lang="zh-hans", **params):
+    with translation.override(lang):
+        return ngettext(singular, plural, count) % {"count": count, **params}
 
 
 def local(moment, fmt="%Y-%m-%d %H:%M"):
@@ -120,6 +124,9 @@ class Phone:
         self.who = who
         self.server_errors = []
         page.on("response", lambda r: r.status >= 500 and self.server_errors.append(f"{r.status} {r.url}"))
+        # Giving up a place asks for confirmation; record the question and say yes.
+        self.dialogs = []
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.accept()))
 
     @classmethod
     def open(cls, browser, base_url, shots, who):
@@ -164,7 +171,7 @@ class Phone:
         expect(self.page.locator("header.site form[action='/accounts/logout/']")).to_have_count(1)
 
 
-def test_lawyer_takes_two_hotline_shifts_cancels_one_and_the_waiting_volunteer_gets_it_then_staff_mark_attendance(
+def test_lawyer_signs_up_for_two_hotline_shifts_cancels_one_the_waiting_volunteer_takes_it_and_staff_record_attendance(
         live_server, chromium, artifacts_dir, mailoutbox, eager_celery, district, venue, duty_lawyer_opportunity):
     hotline_type = ServiceType.objects.get(code="hotline_12348")
     hotline = opportunity_create(venue=venue, service_type="hotline_12348", title=HOTLINE_TITLE,
@@ -200,6 +207,7 @@ def test_lawyer_takes_two_hotline_shifts_cancels_one_and_the_waiting_volunteer_g
     her.check("opportunities")
     tiles = page.locator("#opportunities a.tile")
     expect(tiles).to_have_count(2)
+    page.locator("details.filters > summary").click()  # the filters fold away on a phone
     page.locator("#id_service_type").select_option(str(hotline_type.pk))
     her.submit(page.locator("#opportunity-filters .actions button[type=submit]"))
     assert f"service_type={hotline_type.pk}" in page.url
@@ -230,8 +238,9 @@ def test_lawyer_takes_two_hotline_shifts_cancels_one_and_the_waiting_volunteer_g
     her.submit(page.locator("#signup-selected"))
     assert page.url.removeprefix(live_server.url) == opportunity_path, "sign-up should come back to the opportunity"
     her.check("signed-up")
-    expect(her.messages).to_contain_text(
-        tr("You are signed up for %(count)s shift(s). A confirmation email is on its way.", count=2))
+    expect(her.messages).to_contain_text(trn(
+        "You are signed up for %(count)s shift. A confirmation email is on its way.",
+        "You are signed up for %(count)s shifts. Confirmation emails are on their way.", 2))
     for shift in (s1, s2):
         expect(rows[shift.pk].locator("input[name=shift]")).to_have_count(0)
         expect(rows[shift.pk]).to_contain_text(tr("You are signed up"))
@@ -295,6 +304,7 @@ def test_lawyer_takes_two_hotline_shifts_cancels_one_and_the_waiting_volunteer_g
     # --- She cancels s2 (in good time: free cancellation runs until 24 hours before).
     mailoutbox.clear()
     her.submit(page.locator(f"tr[data-signup='{mine[s2.pk].pk}'] button[type=submit]"))
+    assert len(her.dialogs) == 1, "cancelling asks before giving the place away"
     her.check("cancelled")
     expect(her.messages).to_contain_text(tr("Cancelled."))
     expect(upcoming).to_have_count(1)
@@ -372,6 +382,7 @@ def test_volunteer_is_told_why_she_cannot_take_a_duty_lawyer_shift(live_server, 
     # "I am qualified" leaves the lawyers-only opportunity out of the list.
     vol.go("/opportunities/")
     expect(phone.locator("#opportunities a.tile")).to_contain_text([DUTY_TITLE])
+    phone.locator("details.filters > summary").click()
     phone.locator("#opportunity-filters input[name=qualified]").check()
     vol.submit(phone.locator("#opportunity-filters .actions button[type=submit]"))
     vol.check("opportunities-qualified")

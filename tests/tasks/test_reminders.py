@@ -18,7 +18,9 @@ from collections import Counter
 import pytest
 from django.core import mail
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from kombu import Exchange, Queue
 
 from config.celery import app
 from tasks.notifications import send_due_reminders
@@ -58,9 +60,10 @@ def _one_each(signups):
 
 @pytest.fixture
 def eager():
+    before = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield
-    app.conf.task_always_eager = False
+    app.conf.task_always_eager = before
 
 
 # --- The job, in process ---------------------------------------------------------------------------
@@ -128,20 +131,25 @@ def test_the_lead_time_is_the_rota_policys(mailoutbox):
 
 
 @pytest.mark.django_db
-def test_the_reminder_is_written_to_the_person_in_their_language(mailoutbox):
-    signup = _signed_up(5 * H)[0]
-    user = signup.contributor.user
-    user.language = "en"
-    user.save(update_fields=["language"])
+def test_the_reminder_is_written_to_each_person_in_their_language(mailoutbox):
+    chinese, english = _signed_up(5 * H, people=2)
+    english.contributor.user.language = "en"
+    english.contributor.user.save(update_fields=["language"])
+    shift = chinese.shift
+    local_start = timezone.localtime(shift.starts_at).strftime("%Y-%m-%d %H:%M")
 
     rota.reminders_send()
 
-    [message] = mailoutbox
-    local_start = timezone.localtime(signup.shift.starts_at).strftime("%Y-%m-%d %H:%M")
-    assert message.to == [user.email]
-    assert message.subject == f"Reminder: your shift at {local_start} {signup.shift.opportunity.title}"
-    assert f"Dear {signup.contributor.legal_name}," in message.body
-    assert "A reminder of your shift:" in message.body
+    for signup, language in ((chinese, "zh-hans"), (english, "en")):
+        [message] = [m for m in mailoutbox if m.to == [_address(signup)]]
+        with translation.override(language):
+            subject = gettext("Reminder: your shift at %(date)s") % {"date": local_start}
+            greeting = gettext("Dear %(name)s,") % {"name": signup.contributor.legal_name}
+            opening = gettext("A reminder of your shift:")
+        assert message.subject == f"{subject} {shift.opportunity.title}"
+        assert greeting in message.body
+        assert opening in message.body
+    assert mailoutbox[0].subject != mailoutbox[1].subject
 
 
 @pytest.mark.django_db
@@ -293,8 +301,11 @@ def worker_run(tmp_path):
     yield run
     for worker in run.workers:
         worker.end()
+    # Leave nothing of the test's queue on a shared broker (on Redis, its binding outlives the queue).
     with app.connection_for_write() as conn:
-        conn.default_channel.queue_delete(run.queue)
+        queue = Queue(run.queue, Exchange(run.queue, type="direct"), routing_key=run.queue)(conn.default_channel)
+        queue.declare()
+        queue.delete()
 
 
 def _check_one_reminder_each(folder, due):
@@ -349,17 +360,26 @@ def test_a_worker_killed_mid_run_leaves_no_reminder_unsent_or_sent_twice(worker_
 
     worker_run.enqueue()
     first = worker_run.start(log_name="first", broker_options=broker_options, **worker_settings)
-    _wait_for(lambda: len(sent_files(mail_dir)) == 2 and len(sending_notes(mail_dir)) == 3, seconds=30,
-              what="two reminders sent and the third being sent", workers=[first])
+    _wait_for(lambda: sending_notes(mail_dir), seconds=30, what="the first worker to start sending", workers=[first])
+    # A second worker, as in production's pool: it finds the queue empty, the first having the run.
+    second = worker_run.start(log_name="second", broker_options=broker_options, **worker_settings)
+
+    def pausing_after_two_or_more():
+        sent = len(sent_files(mail_dir))
+        return sent >= 2 and len(sending_notes(mail_dir)) == sent + 1
+
+    _wait_for(pausing_after_two_or_more, seconds=30, what="two reminders sent and another being sent",
+              workers=[first])
     first.kill()
 
-    assert len(sent_files(mail_dir)) == 2
+    sent = len(sent_files(mail_dir))
+    assert len(sending_notes(mail_dir)) == sent + 1, "the kill did not land while the worker paused to send"
+    assert sent < len(due)
     orphan = _unsent(due).filter(reminder_claimed_at__isnull=False)
     assert orphan.count() == 1, "one reminder claimed by the dead worker and not sent"
-    assert _unsent(due).count() == 3
+    assert _unsent(due).count() == len(due) - sent
     claimed_at = orphan.get().reminder_claimed_at
 
-    second = worker_run.start(log_name="second", broker_options=broker_options, **worker_settings)
     if not redis:
         # The filesystem broker deletes a message when a worker takes it, so the killed run is lost;
         # the next beat run picks up what it left. Queue it once the dead worker's claim has expired.

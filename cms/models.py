@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PagePermissionTester
 from wagtail.search import index
 
 from volunteers.models import Contributor, Region, Venue
@@ -97,6 +97,19 @@ class OpportunityPageForm(WagtailAdminPageForm):
         return cleaned
 
 
+class RegionalPermissionTester(PagePermissionTester):
+    """Bureau staff hold page permissions on the whole opportunity list (cms migration 0004);
+    on an opportunity outside their region's subtree they have none at all — no edit, publish,
+    lock, privacy, draft view or history."""
+
+    def __init__(self, user, page):
+        super().__init__(user, page)
+        if user.is_active and not user.is_superuser:
+            scope = staff_region(user)
+            if scope is None or not scope.contains(page.region):
+                self.permissions = set()
+
+
 class OpportunityPage(LocalizedContentMixin, Page):
     """A service opportunity (the 12348 hotline duty, a village clinic, the court's duty-lawyer
     seat). Its shifts are `volunteers.Shift` rows, edited in the staff area; publishing copies the
@@ -132,6 +145,9 @@ class OpportunityPage(LocalizedContentMixin, Page):
         verbose_name = _("service opportunity")
         verbose_name_plural = _("service opportunities")
         indexes = [models.Index(fields=["region"], name="opportunity_region_idx")]
+
+    def permissions_for_user(self, user):
+        return RegionalPermissionTester(user, self)
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import opportunity_detail

@@ -56,7 +56,9 @@ def opportunity_list(index_page, request):
     now = timezone.now()
     contributor = _contributor(request)
     form = OpportunityFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    # Keep the filters that are valid; the invalid ones show their message on the form.
+    form.is_valid()
+    filters = getattr(form, "cleaned_data", {})
     shifts = Shift.objects.filter(opportunity=OuterRef("pk"), status=Shift.Status.SCHEDULED, starts_at__gt=now)
     narrowed = False
     if filters.get("date_from"):

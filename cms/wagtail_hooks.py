@@ -6,6 +6,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.models import AbstractPage
+from wagtail.permission_policies.pages import PagePermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.admin.widgets.button import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -31,15 +34,33 @@ def _outside_scope(user, page):
     return scope is False or not scope.contains(specific.region)
 
 
-@hooks.register("construct_explorer_page_queryset")
-def only_opportunities_in_scope(parent_page, pages, request):
-    scope = _scope(request.user)
+def _in_scope(user, pages):
+    scope = _scope(user)
     if scope is None:
         return pages
     if scope is False:
-        return pages.exclude(content_type__model="opportunitypage")
-    return pages.filter(~Q(content_type__model="opportunitypage")
+        return pages.exclude(content_type__app_label="cms", content_type__model="opportunitypage")
+    return pages.filter(~Q(content_type__app_label="cms", content_type__model="opportunitypage")
                         | Q(opportunitypage__region__path__startswith=scope.path))
+
+
+@hooks.register("construct_explorer_page_queryset")
+def only_opportunities_in_scope(parent_page, pages, request):
+    return _in_scope(request.user, pages)
+
+
+class RegionalPagePolicy(PagePermissionPolicy):
+    """Wagtail's page policy, less the opportunities outside the staff member's region: this is
+    what the admin's page search, choosers and listings ask for."""
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        return _in_scope(user, super().instances_user_has_any_permission_for(user, actions))
+
+    def explorable_instances(self, user):
+        return _in_scope(user, super().explorable_instances(user))
+
+
+register_permission_policy(AbstractPage, RegionalPagePolicy("wagtailcore.Page"))
 
 
 def _guard(request, page, *args, **kwargs):

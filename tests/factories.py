@@ -157,7 +157,7 @@ def opportunity_create(*, venue=None, region=None, service_type="hotline_12348",
     page = OpportunityPage(
         title=title, slug=slug or f"opp-{OpportunityPage.objects.count() + 1}-{venue.pk}",
         service_type=ServiceType.objects.get(code=service_type), region=venue.region, venue=venue,
-        eligible_kinds=list(eligible_kinds), summary=f"{title}摘要", description="<p>说明</p>",
+        eligible_kinds=list(eligible_kinds), summary=f"{title}摘要", description="<p>说明</p>", live=publish,
     )
     index.add_child(instance=page)
     if publish:

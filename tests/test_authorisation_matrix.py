@@ -117,13 +117,16 @@ MATRIX = {
         "-": ("GET", [], None, LOGGED_IN),
     },
     "membership_request": {
+        # The other lawyer is already a member of firm B: told so, nothing asked.
         "-": ("POST", [], {"organisation": "{firm_b}"},
-              (LOGIN, PROFILE, PROFILE, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+              (LOGIN, PROFILE, Unchanged(PROFILE), NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
     },
     "membership_withdraw": {
         A: ("POST", ["{pending_a}"], {}, (LOGIN, 404, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
         B: ("POST", ["{pending_b}"], {}, (LOGIN, 404, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
-        "own": ("POST", ["{lawyer_membership}"], {}, (LOGIN, PROFILE, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        # An active membership is left, not withdrawn: refused with a message.
+        "own": ("POST", ["{lawyer_membership}"], {},
+                (LOGIN, Unchanged(PROFILE), 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
     },
     "membership_leave": {
         A: ("POST", ["{lawyer_membership}"], {}, (LOGIN, PROFILE, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),

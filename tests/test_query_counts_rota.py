@@ -101,9 +101,13 @@ def _grow(world, pages):
     for i in range(BIG_SHIFTS):
         page = main if i % 3 == 0 else pages[i % len(pages)]
         past = i % 7 == 0
-        starts = now - datetime.timedelta(days=1 + i % 60, hours=3) if past else now + datetime.timedelta(hours=2) + i * step
+        if past:
+            starts = now - datetime.timedelta(days=1 + i % 60, hours=3)
+        else:
+            starts = now + datetime.timedelta(hours=2) + i * step
         shifts.append(Shift(
-            opportunity_id=page.pk, venue_id=page.venue_id, service_type_id=page.service_type_id if i % 5 else hotline.pk,
+            opportunity_id=page.pk, venue_id=page.venue_id,
+            service_type_id=page.service_type_id if i % 5 else hotline.pk,
             eligible_kinds=list(page.eligible_kinds), starts_at=starts, ends_at=starts + datetime.timedelta(hours=3),
             capacity=2, min_staffing=1 + i % 2, signup_deadline=starts - datetime.timedelta(hours=1),
             cancel_deadline=starts - datetime.timedelta(hours=2),

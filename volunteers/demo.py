@@ -90,10 +90,9 @@ def demo_exists():
 
 @transaction.atomic
 def demo_reset():
-    """Remove people, places and the rota (the service catalogue stays; cms removes its pages)."""
-    ServiceRecord.objects.all().delete()
-    Signup.objects.all().delete()
-    Shift.objects.all().delete()
+    """Remove people and places (the service catalogue stays). Call `demo_rota_reset` and remove
+    the opportunity pages first: they refer to venues."""
+    demo_rota_reset()
     Membership.objects.all().delete()
     StaffProfile.objects.all().delete()
     Contributor.objects.all().delete()
@@ -102,6 +101,13 @@ def demo_reset():
     Region.objects.all().delete()
     EmailAddress.objects.all().delete()
     User.objects.all().delete()
+
+
+@transaction.atomic
+def demo_rota_reset():
+    ServiceRecord.objects.all().delete()
+    Signup.objects.all().delete()
+    Shift.objects.all().delete()
 
 
 def _build_regions(rng, scale):

@@ -111,7 +111,6 @@ def _queue_ahead(shift, signup=None):
     return waiting
 
 
-@transaction.atomic
 def signup_create(*, contributor, shift, now=None):
     """Take a place on `shift`, or raise SignupRefused (ShiftFull when no place is free).
 
@@ -119,12 +118,19 @@ def signup_create(*, contributor, shift, now=None):
     place goes to the waiting list first: nobody jumps the queue.
     """
     now = now or timezone.now()
-    shift = _lock(shift)
-    existing = _open_signup(shift, contributor)
+    with transaction.atomic():
+        shift = _lock(shift)
+        existing = _open_signup(shift, contributor)
+        if existing is None or existing.status != Signup.Status.OFFERED:
+            return _signup_take(contributor=contributor, shift=shift, existing=existing, now=now)
+    # Outside the transaction: an expired offer is closed (and passed on) even though this refuses.
+    return signup_offer_accept(contributor=contributor, signup=existing, now=now)
+
+
+def _signup_take(*, contributor, shift, existing, now):
+    """signup_create's work, under the shift lock."""
     if existing is not None and existing.status == Signup.Status.CONFIRMED:
         return existing
-    if existing is not None and existing.status == Signup.Status.OFFERED:
-        return signup_offer_accept(contributor=contributor, signup=existing, now=now)
     policy = RotaPolicy.current()
     _check_may_take(contributor=contributor, shift=shift, now=now, policy=policy)
     seat = _free_seat(shift)
@@ -201,26 +207,29 @@ def _offer_next(shift, *, now):
     return offered
 
 
-@transaction.atomic
 def signup_offer_accept(*, contributor, signup, now=None):
     """Take the place a waiting-list offer holds. The sign-up deadline does not apply (the place
-    came free late); the other rules do."""
+    came free late); the other rules do. Too late, the offer is closed and passed to the next in
+    line — committed before the refusal is raised, so the refusal does not undo it."""
     now = now or timezone.now()
-    shift = _lock(signup.shift)
-    signup = Signup.objects.get(pk=signup.pk, contributor=contributor)
-    if signup.status == Signup.Status.CONFIRMED:
-        return signup
-    if signup.status != Signup.Status.OFFERED:
-        raise SignupRefused("no_offer", _("There is no open offer for this shift."))
-    if now >= signup.offer_expires_at:
+    with transaction.atomic():
+        shift = _lock(signup.shift)
+        signup = Signup.objects.get(pk=signup.pk, contributor=contributor)
+        if signup.status == Signup.Status.CONFIRMED:
+            return signup
+        if signup.status != Signup.Status.OFFERED:
+            raise SignupRefused("no_offer", _("There is no open offer for this shift."))
+        if now < signup.offer_expires_at:
+            _check_may_take(contributor=contributor, shift=shift, now=now, policy=RotaPolicy.current(),
+                            deadline=False)
+            signup.status = Signup.Status.CONFIRMED
+            signup.save(update_fields=["status"])
+            audit(actor=contributor.user, action="signup_offer_accept", obj=signup, seat=signup.seat)
+            notifications.signup_email("confirmed", signup)
+            return signup
+        expired_at = signup.offer_expires_at
         _offer_expire(shift, signup, now=now)
-        raise SignupRefused("offer_expired", _("This offer expired on %(when)s.") % {"when": _when(signup.offer_expires_at)})
-    _check_may_take(contributor=contributor, shift=shift, now=now, policy=RotaPolicy.current(), deadline=False)
-    signup.status = Signup.Status.CONFIRMED
-    signup.save(update_fields=["status"])
-    audit(actor=contributor.user, action="signup_offer_accept", obj=signup, seat=signup.seat)
-    notifications.signup_email("confirmed", signup)
-    return signup
+    raise SignupRefused("offer_expired", _("This offer expired on %(when)s.") % {"when": _when(expired_at)})
 
 
 def _offer_expire(shift, signup, *, now):
@@ -367,12 +376,17 @@ def shift_update(*, actor, scope, shift, now=None, **fields):
     _validate_times(starts_at=shift.starts_at, ends_at=shift.ends_at, signup_deadline=shift.signup_deadline,
                     cancel_deadline=shift.cancel_deadline, capacity=shift.capacity, min_staffing=shift.min_staffing)
     held = shift.signups.filter(status__in=Signup.HOLDS_SEAT)
-    if held.filter(seat__gt=shift.capacity).exists():
-        holders = held.count()
+    holders = held.count()
+    if holders > shift.capacity:
         raise ValidationError({"capacity": ngettext(
             "%(count)s person holds a place on this shift; cancel sign-ups before removing places.",
             "%(count)s people hold places on this shift; cancel sign-ups before removing places.", holders,
         ) % {"count": holders}})
+    # Fewer places: people in seats beyond the new number move down into the free ones, one at a
+    # time so the unique seat constraint holds at every step.
+    for signup in held.filter(seat__gt=shift.capacity).order_by("seat"):
+        signup.seat = _free_seat(shift)
+        signup.save(update_fields=["seat"])
     shift.save()
     audit(actor=actor, action="shift_update", obj=shift, before=before)
     moved = any(before[name] != str(getattr(shift, name)) for name in ("starts_at", "ends_at", "venue") if name in before)

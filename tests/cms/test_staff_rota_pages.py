@@ -202,7 +202,8 @@ def test_bad_series_input_is_explained_and_creates_nothing(world, client_for, du
     days = {"SUNDAY BEFORE": -1, "FRIDAY": 4}
     if "last_day" in overrides:
         overrides["last_day"] = (monday + datetime.timedelta(days=days[overrides["last_day"]])).isoformat()
-    response = client_for("staff_a").post(f"/staff/opportunities/{duty.pk}/shifts/", _series(world.venue_a, **overrides))
+    response = client_for("staff_a").post(f"/staff/opportunities/{duty.pk}/shifts/",
+                                          _series(world.venue_a, **overrides))
     refused_with(response, field, message())
     assert not Shift.objects.filter(opportunity=duty).exists()
     assert f'value="{monday.isoformat()}"' in response.content.decode()  # what was typed is kept

@@ -157,9 +157,11 @@ def test_staff_see_only_the_regions_of_their_district(world, as_staff_a):
     assert [r.pk for r in as_staff_a.get("/staff/regions/", {"q": "光明"}).context["page"]] == [world.village_a.pk]
 
 
-def test_the_dashboard_counts_only_the_district(world, as_staff_a):
+def test_the_dashboard_counts_only_the_district(world, rota, as_staff_a):
+    # rota: one upcoming shift in each district (each with its one person confirmed) and one past.
     counts = as_staff_a.get("/staff/").context["counts"]
-    assert counts == {"regions": 3, "venues": 1, "organisations": 1, "contributors": 2}
+    assert counts == {"regions": 3, "venues": 1, "organisations": 1, "contributors": 2,
+                      "upcoming_shifts": 1, "thin_shifts": 0}
 
 
 # --- Query counts do not grow with the rows shown ----------------------------------------------------

@@ -19,8 +19,9 @@ class Command(BaseCommand):
                 return
             if not reset:
                 raise CommandError("This database already has demo data. Use --reset to rebuild it.")
-            people_demo.demo_reset()
+            people_demo.demo_rota_reset()
             demo_opportunities_reset()
+            people_demo.demo_reset()
         counts = people_demo.demo_build(scale)
         counts["pages"] = demo_pages()
         counts.update(demo_opportunities(scale))

@@ -165,3 +165,50 @@ def client_for(world):
         return client
 
     return make
+
+
+@pytest.fixture
+def eager_celery():
+    """Queued tasks (the rota emails) run at once in the thread that queues them, and raise."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    try:
+        yield app
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
+@pytest.fixture
+def queued_emails():
+    """Stand in for the Celery worker through the real broker: empties the queue first, and returns
+    a function that runs every send_signup_email task queued since, as the worker would, and says
+    how many."""
+    from config.celery import app
+
+    def messages():
+        with app.connection_for_read() as connection:
+            queue = connection.SimpleQueue(app.conf.task_default_queue)
+            try:
+                while True:
+                    try:
+                        message = queue.get(block=False)
+                    except queue.Empty:
+                        return
+                    args, kwargs, _embed = message.decode()
+                    message.ack()
+                    yield message.headers["task"], args, kwargs
+            finally:
+                queue.close()
+
+    list(messages())  # left over from earlier tests that committed
+
+    def run():
+        tasks = list(messages())
+        for name, args, kwargs in tasks:
+            assert name == "tasks.notifications.send_signup_email", name
+            app.tasks[name](*args, **kwargs)
+        return len(tasks)
+
+    return run

@@ -1,8 +1,6 @@
 """Every write to people and places goes through here, with its audit row in the same transaction."""
 
-from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError

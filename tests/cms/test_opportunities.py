@@ -6,27 +6,17 @@ import re
 
 import pytest
 from django.contrib.messages import get_messages
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import escape
-from django.utils.translation import gettext, ngettext
 
 from cms.models import OpportunityPage
 from cms.selectors import PAGE_SIZE
 from volunteers.models import Contributor, ServiceType, Shift, Signup
 
 from ..factories import ContributorFactory, ShiftFactory, VenueFactory, opportunity_create
+from tests.support.i18n import zh, zh_n
 
 LIST = "/opportunities/"
-
-
-def zh(message):
-    with translation.override("zh-hans"):
-        return gettext(message)
-
-
-def zh_n(singular, plural, n):
-    with translation.override("zh-hans"):
-        return ngettext(singular, plural, n) % {"count": n}
 
 
 def signed_up_for(n):

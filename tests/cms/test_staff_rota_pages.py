@@ -10,21 +10,11 @@ from django.contrib.messages import get_messages
 from django.core import mail
 from django.utils import timezone, translation
 from django.utils.html import escape
-from django.utils.translation import gettext, ngettext
 
 from volunteers.models import Contributor, RotaPolicy, ServiceRecord, ServiceType, Shift, Signup
 
 from ..factories import ContributorFactory, ShiftFactory, VenueFactory, opportunity_create
-
-
-def zh(message):
-    with translation.override("zh-hans"):
-        return gettext(message)
-
-
-def zh_n(singular, plural, n):
-    with translation.override("zh-hans"):
-        return ngettext(singular, plural, n) % {"count": n}
+from tests.support.i18n import zh, zh_n
 
 
 def required():
@@ -71,17 +61,6 @@ def refused_with(response, field, message):
     errors = response.context["form"].errors
     assert message in errors.get(field or "__all__", []), errors
     assert shown(response, message)
-
-
-@pytest.fixture
-def eager_celery():
-    """Queued tasks run in place (and raise), as a worker would run them."""
-    from config.celery import app
-
-    before = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager = app.conf.task_eager_propagates = True
-    yield app
-    app.conf.task_always_eager, app.conf.task_eager_propagates = before
 
 
 # --- Opportunities in the staff member's area --------------------------------------------------------

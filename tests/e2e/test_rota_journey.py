@@ -62,20 +62,6 @@ def local(moment, fmt="%Y-%m-%d %H:%M"):
 
 
 @pytest.fixture
-def eager_celery():
-    """Run queued Celery tasks (the rota emails) at once, in the thread that queues them."""
-    from config.celery import app
-
-    app.loader.import_default_modules()  # register the tasks (conf.imports), as a worker does
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        yield app
-    finally:
-        app.conf.task_always_eager = before
-
-
-@pytest.fixture
 def district(db):
     city = RegionFactory(code="410400", name="平顶山市")
     return RegionFactory(parent=city, code="410402", name="新华区")

@@ -58,14 +58,6 @@ def _one_each(signups):
     return {_address(s): 1 for s in signups}
 
 
-@pytest.fixture
-def eager():
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
 # --- The job, in process ---------------------------------------------------------------------------
 
 
@@ -214,7 +206,7 @@ def test_beat_runs_the_reminder_job_every_ten_minutes():
 
 
 @pytest.mark.django_db
-def test_the_celery_task_sends_the_due_reminders(mailoutbox, eager):
+def test_the_celery_task_sends_the_due_reminders(mailoutbox, eager_celery):
     due = _signed_up(2 * H, people=2)
     send_due_reminders.delay()
     send_due_reminders.delay()

@@ -8,17 +8,12 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 
 from volunteers import services
 from volunteers.models import AuditEntry, Membership
 
 from ..factories import ContributorFactory, MembershipFactory, OrganisationFactory, UserFactory
-
-
-def zh(message):
-    with translation.override("zh-hans"):
-        return gettext(message)
+from tests.support.i18n import zh
 
 
 def _messages(response):

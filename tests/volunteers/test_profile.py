@@ -6,19 +6,13 @@ import pytest
 from django import forms
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext
 
 from volunteers.models import AuditEntry, Contributor, Membership, ServiceType
 
 from ..factories import ContributorFactory, UserFactory
+from tests.support.i18n import zh
 
 PROFILE_EDIT = "/profile/edit/"
-
-
-def zh(message):
-    """`message` as a visitor sees it in the default language."""
-    with translation.override("zh-hans"):
-        return gettext(message)
 
 
 def invalid_choice():

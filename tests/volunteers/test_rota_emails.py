@@ -28,40 +28,6 @@ ESCAPES = ("&amp;", "&lt;", "&gt;", "&quot;", "&#x27;", "&#39;")
 
 
 @pytest.fixture
-def queued_emails():
-    """Stand in for the Celery worker: empties the broker's queue first, and returns a function
-    that runs every send_signup_email task queued since, as the worker would, and says how many."""
-    import tasks.notifications  # noqa: F401 — registers the task by name
-    from config.celery import app
-
-    def messages():
-        with app.connection_for_read() as connection:
-            queue = connection.SimpleQueue(app.conf.task_default_queue)
-            try:
-                while True:
-                    try:
-                        message = queue.get(block=False)
-                    except queue.Empty:
-                        return
-                    args, kwargs, _embed = message.decode()
-                    message.ack()
-                    yield message.headers["task"], args, kwargs
-            finally:
-                queue.close()
-
-    list(messages())  # left over from earlier tests that committed
-
-    def run():
-        tasks = list(messages())
-        for name, args, kwargs in tasks:
-            assert name == "tasks.notifications.send_signup_email", name
-            app.tasks[name](*args, **kwargs)
-        return len(tasks)
-
-    return run
-
-
-@pytest.fixture
 def people(world):
     """The lawyer reads English, the other lawyer Chinese (the default)."""
     world.lawyer.language = "en"

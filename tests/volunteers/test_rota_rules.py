@@ -9,7 +9,7 @@ from django.utils import timezone
 from volunteers import rota as services
 from volunteers.models import Contributor, Signup
 
-from ..factories import ContributorFactory, ShiftFactory
+from ..factories import ShiftFactory
 
 H = datetime.timedelta(hours=1)
 

@@ -15,40 +15,6 @@ from ..factories import ContributorFactory, ShiftFactory
 T = datetime.time
 
 
-@pytest.fixture
-def queued_emails():
-    """Stand in for the Celery worker: empties the broker's queue first, and returns a function
-    that runs every send_signup_email task queued since, as the worker would, and says how many."""
-    import tasks.notifications  # noqa: F401 — registers the task by name
-    from config.celery import app
-
-    def messages():
-        with app.connection_for_read() as connection:
-            queue = connection.SimpleQueue(app.conf.task_default_queue)
-            try:
-                while True:
-                    try:
-                        message = queue.get(block=False)
-                    except queue.Empty:
-                        return
-                    args, kwargs, _embed = message.decode()
-                    message.ack()
-                    yield message.headers["task"], args, kwargs
-            finally:
-                queue.close()
-
-    list(messages())  # left over from earlier tests that committed
-
-    def run():
-        tasks = list(messages())
-        for name, args, kwargs in tasks:
-            assert name == "tasks.notifications.send_signup_email", name
-            app.tasks[name](*args, **kwargs)
-        return len(tasks)
-
-    return run
-
-
 def _monday_after_next():
     today = timezone.localdate()
     return today + datetime.timedelta(days=14 - today.weekday())

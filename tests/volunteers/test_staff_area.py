@@ -8,18 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
-from django.utils.translation import gettext
 
 from volunteers import services
 from volunteers.models import AuditEntry, Contributor, Membership, Organisation, Region, Venue
 from volunteers.views import PAGE_SIZE
 
 from ..factories import ContributorFactory, MembershipFactory, OrganisationFactory, UserFactory, VenueFactory
-
-
-def zh(message):
-    with translation.override("zh-hans"):
-        return gettext(message)
+from tests.support.i18n import zh
 
 
 def invalid_choice():

@@ -117,7 +117,9 @@ def opportunity_detail(page, request):
     """The opportunity's upcoming shifts with free places, and the visitor's own sign-ups on them."""
     now = timezone.now()
     contributor = _contributor(request)
-    shifts = Paginator(shifts_upcoming(now=now, opportunity_id=page.pk), PAGE_SIZE).get_page(request.GET.get("page"))
+    # A page being previewed before its first save has no shifts yet.
+    upcoming = shifts_upcoming(now=now, opportunity_id=page.pk) if page.pk else Shift.objects.none()
+    shifts = Paginator(upcoming, PAGE_SIZE).get_page(request.GET.get("page"))
     mine = signups_for_shifts(contributor, [s.pk for s in shifts])
     rows = [{"shift": s, "mine": mine.get(s.pk), "open": now < s.signup_deadline} for s in shifts]
     eligible = page.eligible_kinds

@@ -50,6 +50,18 @@ class StandardPage(LocalizedContentMixin, Page):
         verbose_name = _("standard page")
 
 
+class IndexPermissionTester(PagePermissionTester):
+    """The opportunity list is the whole city's: staff below the city may add opportunities under
+    it, but not edit, move, lock or unpublish the list itself."""
+
+    def __init__(self, user, page):
+        super().__init__(user, page)
+        if user.is_active and not user.is_superuser:
+            scope = staff_region(user)
+            if scope is None or not scope.is_root():
+                self.permissions &= {"add"}
+
+
 class OpportunityIndexPage(LocalizedContentMixin, Page):
     """The public list of service opportunities, with filters (see `cms.selectors`)."""
 
@@ -62,6 +74,9 @@ class OpportunityIndexPage(LocalizedContentMixin, Page):
 
     class Meta:
         verbose_name = _("opportunity list")
+
+    def permissions_for_user(self, user):
+        return IndexPermissionTester(user, self)
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import opportunity_list

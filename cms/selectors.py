@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
 
 from volunteers.models import Contributor, Region, ServiceType, Shift
+from volunteers.rota import kinds_text
 from volunteers.selectors import qualified_filter, shifts_upcoming, shifts_with_places, signups_for_shifts
 
 PAGE_SIZE = 20
@@ -129,6 +130,6 @@ def opportunity_detail(page, request):
                                and row["shift"].free > 0)
     return {
         "shift_rows": rows, "shift_page": shifts, "contributor": contributor,
-        "eligible_labels": [Contributor.Kind(k).label for k in eligible if k in Contributor.Kind.values],
+        "eligible_text": kinds_text(eligible),
         "not_qualified": not_qualified, "any_pickable": any(row["pickable"] for row in rows),
     }

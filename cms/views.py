@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import ngettext
+from wagtail.models import Locale
 
 from volunteers import rota, selectors
 from volunteers.forms import SeriesForm
@@ -19,8 +20,10 @@ PAGE_SIZE = 50
 
 
 def _opportunities(scope):
-    return OpportunityPage.objects.filter(region__path__startswith=scope.path).select_related(
-        "service_type", "region", "venue")
+    # Translations are copies of the same opportunity; shifts hang on the default-language page.
+    return OpportunityPage.objects.filter(
+        region__path__startswith=scope.path, locale=Locale.get_default(),
+    ).select_related("service_type", "region", "venue")
 
 
 @staff_required

@@ -1,7 +1,9 @@
 """Wagtail admin for bureau staff: opportunities only within their region's subtree, and the
 service-type catalogue as a snippet they can add to."""
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +15,7 @@ from wagtail.admin.widgets.button import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from volunteers.models import ServiceType
+from volunteers.models import ServiceType, Shift
 from volunteers.selectors import staff_region
 
 from .models import OpportunityPage
@@ -68,9 +70,17 @@ def _guard(request, page, *args, **kwargs):
         raise PermissionDenied
 
 
-for _hook in ("before_edit_page", "before_delete_page", "before_unpublish_page", "before_copy_page",
-              "before_move_page"):
+for _hook in ("before_edit_page", "before_unpublish_page", "before_copy_page", "before_move_page"):
     hooks.register(_hook, _guard)
+
+
+@hooks.register("before_delete_page")
+def keep_opportunities_with_shifts(request, page):
+    _guard(request, page)
+    if Shift.objects.filter(opportunity_id=page.pk).exists():
+        # Shifts, sign-ups and service records point at the page: it stays, unpublished if need be.
+        messages.error(request, _("This opportunity has shifts, so it cannot be deleted. Unpublish it instead."))
+        return redirect("wagtailadmin_explore", page.get_parent().pk)
 
 
 @hooks.register("register_page_listing_more_buttons")

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .calendar import calendar_for_signups
+from .calendar import calendar_for_signups, opportunity_title
 
 KINDS = ("confirmed", "cancelled", "offered", "shift_cancelled", "shift_changed", "reminder")
 TASK = "tasks.notifications.send_signup_email"
@@ -34,11 +34,12 @@ def signup_email_send(kind, signup_id):
     user = signup.contributor.user
     with translation.override(user.language or settings.LANGUAGE_CODE):
         context = {"signup": signup, "shift": signup.shift, "person": signup.contributor,
+                   "title": opportunity_title(signup.shift.opportunity),
                    "site_url": settings.PB_SITE_URL, "bureau": settings.PB_BUREAU_NAME}
         subject = " ".join(render_to_string(f"volunteers/email/{kind}_subject.txt", context).split())
         body = render_to_string(f"volunteers/email/{kind}_body.txt", context)
         message = EmailMessage(subject, body, to=[user.email])
-        if kind in ("confirmed", "shift_changed"):
+        if kind in ("confirmed", "shift_changed", "cancelled", "shift_cancelled"):
             message.attach("shift.ics", calendar_for_signups([signup]), "text/calendar; charset=utf-8")
         message.send()
     return message

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from . import notifications
 from .models import Contributor, RotaPolicy, ServiceRecord, Shift, Signup
@@ -40,8 +40,14 @@ class ShiftFull(SignupRefused):
         super().__init__("full", _("This shift is full. You can join its waiting list."))
 
 
-def _when(moment):
+def when_text(moment):
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def kinds_text(kinds):
+    """Contributor kinds as one phrase in the reader's language ("Lawyer, Notary" / "律师、公证员")."""
+    return pgettext("list separator", ", ").join(str(Contributor.Kind(k).label) for k in kinds
+                                                if k in Contributor.Kind.values)
 
 
 def no_shows_recent(contributor, *, policy, now):
@@ -54,13 +60,15 @@ def _check_may_take(*, contributor, shift, now, policy, deadline=True):
     """Every reason to refuse that does not depend on free places, in the order a person fixes them."""
     if shift.status != Shift.Status.SCHEDULED:
         raise SignupRefused("cancelled", _("This shift has been cancelled."))
+    if not shift.opportunity.live:
+        raise SignupRefused("unpublished", _("This opportunity is not open for sign-up."))
     if deadline and now >= shift.signup_deadline:
         raise SignupRefused("deadline", _("Sign-up for this shift closed on %(when)s.")
-                            % {"when": _when(shift.signup_deadline)})
+                            % {"when": when_text(shift.signup_deadline)})
     if now >= shift.starts_at:
         raise SignupRefused("started", _("This shift has already started."))
     if shift.eligible_kinds and contributor.kind not in shift.eligible_kinds:
-        kinds = "、".join(str(Contributor.Kind(kind).label) for kind in shift.eligible_kinds)
+        kinds = kinds_text(shift.eligible_kinds)
         raise SignupRefused("not_qualified", _("Only these may take this shift: %(kinds)s.") % {"kinds": kinds})
     if policy.no_show_limit and no_shows_recent(contributor, policy=policy, now=now) >= policy.no_show_limit:
         raise SignupRefused("blocked", ngettext(
@@ -80,7 +88,7 @@ def _check_may_take(*, contributor, shift, now, policy, deadline=True):
     for other in mine:
         if other.starts_at < shift.ends_at and other.ends_at > shift.starts_at:
             raise SignupRefused("overlap", _("It overlaps your shift at %(venue)s starting %(when)s.") % {
-                "venue": other.venue.name, "when": _when(other.starts_at)})
+                "venue": other.venue.name, "when": when_text(other.starts_at)})
     same_day = sum(o.hours for o in mine if day_start <= o.starts_at < day_start + timedelta(days=1))
     if same_day + shift.hours > policy.max_hours_per_day:
         raise SignupRefused("fatigue_day", _("That would be more than %(hours)s hours of shifts in one day.")
@@ -91,7 +99,13 @@ def _check_may_take(*, contributor, shift, now, policy, deadline=True):
 
 
 def _lock(shift):
-    return Shift.objects.select_for_update().select_related("venue").get(pk=shift.pk)
+    return Shift.objects.select_for_update(of=("self",)).select_related("venue", "opportunity").get(pk=shift.pk)
+
+
+def _lock_person(contributor):
+    """A person's own sign-ups are decided one at a time (overlap and hours caps read them all).
+    Always the person first, then the shift, so two locks never wait on each other in a circle."""
+    Contributor.objects.select_for_update().filter(pk=contributor.pk).first()
 
 
 def _free_seat(shift):
@@ -119,6 +133,7 @@ def signup_create(*, contributor, shift, now=None):
     """
     now = now or timezone.now()
     with transaction.atomic():
+        _lock_person(contributor)
         shift = _lock(shift)
         existing = _open_signup(shift, contributor)
         if existing is None or existing.status != Signup.Status.OFFERED:
@@ -169,6 +184,7 @@ def signups_create_many(*, contributor, shifts, now=None):
 def signup_join_waitlist(*, contributor, shift, now=None):
     """Queue for a full shift (first come, first offered). A shift with a free place is simply taken."""
     now = now or timezone.now()
+    _lock_person(contributor)
     shift = _lock(shift)
     existing = _open_signup(shift, contributor)
     if existing is not None:
@@ -213,6 +229,7 @@ def signup_offer_accept(*, contributor, signup, now=None):
     line — committed before the refusal is raised, so the refusal does not undo it."""
     now = now or timezone.now()
     with transaction.atomic():
+        _lock_person(contributor)
         shift = _lock(signup.shift)
         signup = Signup.objects.get(pk=signup.pk, contributor=contributor)
         if signup.status == Signup.Status.CONFIRMED:
@@ -229,7 +246,7 @@ def signup_offer_accept(*, contributor, signup, now=None):
             return signup
         expired_at = signup.offer_expires_at
         _offer_expire(shift, signup, now=now)
-    raise SignupRefused("offer_expired", _("This offer expired on %(when)s.") % {"when": _when(expired_at)})
+    raise SignupRefused("offer_expired", _("This offer expired on %(when)s.") % {"when": when_text(expired_at)})
 
 
 def _offer_expire(shift, signup, *, now):
@@ -245,7 +262,7 @@ def offers_expire(*, now=None):
     now = now or timezone.now()
     expired = 0
     due = Signup.objects.filter(status=Signup.Status.OFFERED, offer_expires_at__lte=now)
-    for signup_id, shift_id in due.values_list("id", "shift_id").iterator():
+    for signup_id, shift_id in list(due.values_list("id", "shift_id")):
         with transaction.atomic():
             shift = Shift.objects.select_for_update().get(pk=shift_id)
             signup = Signup.objects.filter(pk=signup_id, status=Signup.Status.OFFERED,
@@ -266,8 +283,10 @@ def signup_cancel(*, contributor, signup, now=None):
     signup = Signup.objects.get(pk=signup.pk, contributor=contributor)
     if signup.status not in Signup.OPEN:
         raise SignupRefused("not_open", _("This sign-up was already cancelled."))
-    if now >= shift.ends_at:
-        raise SignupRefused("past", _("This shift is over; it can no longer be cancelled."))
+    if now >= shift.starts_at:
+        # From the start on, attendance decides: a no-show cannot be turned into a cancellation.
+        raise SignupRefused("started", _("This shift has started; it can no longer be cancelled. "
+                                         "If you could not come, please tell the bureau."))
     held = signup.status in Signup.HOLDS_SEAT
     late = signup.status == Signup.Status.CONFIRMED and now > shift.cancel_deadline
     signup.status = Signup.Status.LATE_CANCELLED if late else Signup.Status.CANCELLED
@@ -367,7 +386,7 @@ def shift_update(*, actor, scope, shift, now=None, **fields):
     _require_scope(scope, shift)
     if shift.status != Shift.Status.SCHEDULED:
         raise ValidationError(_("A cancelled shift cannot be changed."))
-    before = {name: str(getattr(shift, name)) for name in fields}
+    before = {name: getattr(shift, name) for name in fields}
     for name, value in fields.items():
         if name not in SHIFT_FIELDS:
             raise TypeError(name)
@@ -388,8 +407,9 @@ def shift_update(*, actor, scope, shift, now=None, **fields):
         signup.seat = _free_seat(shift)
         signup.save(update_fields=["seat"])
     shift.save()
-    audit(actor=actor, action="shift_update", obj=shift, before=before)
-    moved = any(before[name] != str(getattr(shift, name)) for name in ("starts_at", "ends_at", "venue") if name in before)
+    audit(actor=actor, action="shift_update", obj=shift, before={k: str(v) for k, v in before.items()})
+    # Aware datetimes compare by moment and venues by id, whatever time zone the form used.
+    moved = any(before[name] != getattr(shift, name) for name in ("starts_at", "ends_at", "venue") if name in before)
     if moved:
         # People holding a place are told, and reminded again before the new time.
         for signup in held.filter(status=Signup.Status.CONFIRMED):
@@ -407,6 +427,8 @@ def shift_cancel(*, actor, scope, shift, reason, now=None):
     _require_scope(scope, shift)
     if shift.status == Shift.Status.CANCELLED:
         return shift
+    if now >= shift.starts_at:
+        raise ValidationError(_("A shift that has started cannot be cancelled; mark attendance on its roster."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the shift is cancelled; everyone signed up is told.")})
     shift.status, shift.cancelled_at, shift.cancel_reason = Shift.Status.CANCELLED, now, reason.strip()
@@ -498,8 +520,9 @@ def attendance_mark(*, actor, scope, signup, attended, started_at=None, ended_at
     shift's by default) or no-show. Attended creates the sign-up's one service record; marking
     again corrects that record (audited with before and after), never adds a second."""
     now = now or timezone.now()
-    signup = Signup.objects.select_for_update().select_related("shift__venue", "contributor").get(pk=signup.pk)
-    shift = signup.shift
+    shift = _lock(signup.shift)  # the shift first, as every other rota write does
+    signup = Signup.objects.select_for_update(of=("self",)).select_related("contributor").get(pk=signup.pk)
+    signup.shift = shift
     _require_scope(scope, shift)
     if signup.status != Signup.Status.CONFIRMED:
         raise ValidationError(_("Only people confirmed on the shift can be marked."))

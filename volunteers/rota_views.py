@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -27,10 +28,6 @@ def _contributor_or_profile(request):
     return contributor
 
 
-def _when(moment):
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
-
-
 @login_required
 @require_POST
 def signup(request):
@@ -38,7 +35,7 @@ def signup(request):
     back = _safe_next(request, reverse("my_shifts"))
     contributor = _contributor_or_profile(request)
     if contributor is None:
-        return redirect(f"{reverse('profile_complete')}?next={back}")
+        return redirect(f"{reverse('profile_complete')}?{urlencode({'next': back})}")
     # A row's own button sends ?only=<id>, so shifts ticked elsewhere on the page are not taken too.
     chosen = [request.GET["only"]] if request.GET.get("only") else request.POST.getlist("shift")
     ids = [int(v) for v in chosen if v.isdigit()][:MAX_SHIFTS_AT_ONCE]
@@ -51,7 +48,7 @@ def signup(request):
         if refusal is None:
             taken += 1
         else:
-            messages.warning(request, _("%(when)s: %(reason)s") % {"when": _when(shift.starts_at),
+            messages.warning(request, _("%(when)s: %(reason)s") % {"when": rota.when_text(shift.starts_at),
                                                                    "reason": refusal.message})
     if taken:
         messages.success(request, ngettext(
@@ -66,7 +63,7 @@ def waitlist_join(request, pk):
     back = _safe_next(request, reverse("my_shifts"))
     contributor = _contributor_or_profile(request)
     if contributor is None:
-        return redirect(f"{reverse('profile_complete')}?next={back}")
+        return redirect(f"{reverse('profile_complete')}?{urlencode({'next': back})}")
     shift = get_object_or_404(Shift, pk=pk)
     try:
         result = rota.signup_join_waitlist(contributor=contributor, shift=shift)

@@ -226,7 +226,9 @@ def calendar_signups(token):
     contributor = Contributor.objects.filter(calendar_token=token).first() if token else None
     if contributor is None:
         return None, None
-    return contributor, list(_signups_of(contributor).filter(status=Signup.Status.CONFIRMED)
+    # The last three months and everything ahead: calendar apps keep what they have already seen.
+    since = timezone.now() - timedelta(days=90)
+    return contributor, list(_signups_of(contributor).filter(status=Signup.Status.CONFIRMED, shift__ends_at__gte=since)
                              .order_by("shift__starts_at")[:1000])
 
 

@@ -248,7 +248,7 @@ def staff_dashboard(request, scope):
     return render(request, "volunteers/staff/dashboard.html", {
         "scope": scope,
         "counts": {
-            "upcoming_shifts": selectors.shifts_for_staff(scope, now=now).count(),
+            "upcoming_shifts": selectors.shifts_for_staff(scope, now=now).filter(status="scheduled").count(),
             "thin_shifts": selectors.shifts_below_minimum(scope, now=now, days=settings.PB_COVERAGE_DAYS).count(),
             "regions": scope.subtree().count(),
             "venues": selectors.venues_for_staff(scope).count(),

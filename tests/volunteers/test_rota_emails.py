@@ -122,7 +122,11 @@ def test_a_cancellation_email_follows_each_cancelled_signup(
         message = _to(person)
         _check(message, language, subject="Cancelled: %(date)s", phrase="Your sign-up for this shift is cancelled.",
                shift=shift)
-        assert not message.attachments
+        # The same event, now cancelled, so a calendar that imported the confirmation drops it.
+        (attachment,) = message.attachments
+        (event,) = Calendar.from_ical(attachment[1]).walk("VEVENT")
+        assert str(event["UID"]) == f"signup-{signups[language].pk}@127.0.0.1:8000"
+        assert str(event["STATUS"]) == "CANCELLED"
 
 
 def test_an_offer_email_tells_each_person_in_line_until_when_the_place_is_held(

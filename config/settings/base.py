@@ -182,6 +182,8 @@ STORAGES = {
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@probono.example.cn")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A stalled mail server must give up well before a reminder's claim (PB_REMINDER_LEASE_SECONDS) lapses.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 
 # --- Celery: an embedded filesystem broker unless CELERY_BROKER_URL names Redis or RabbitMQ.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")

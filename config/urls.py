@@ -47,5 +47,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("volunteers.urls")),
     path("", include("cms.urls")),
+    path("", include("pointbook.urls")),
     path("", include(wagtail_urls)),
 ]

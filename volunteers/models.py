@@ -418,6 +418,8 @@ class ServiceRecord(models.Model):
     class Status(models.TextChoices):
         VERIFIED_ATTENDANCE = "attended", _("Verified by attendance")
         WITHDRAWN = "withdrawn", _("Withdrawn (marked no-show)")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
 
     contributor = models.ForeignKey(Contributor, on_delete=models.PROTECT, related_name="service_records")
     signup = models.OneToOneField(Signup, null=True, blank=True, on_delete=models.PROTECT,
@@ -433,12 +435,16 @@ class ServiceRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decision_reason = models.CharField(_("reason"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name = _("service record")
         verbose_name_plural = _("service records")
-        indexes = [models.Index(fields=["contributor", "date"], name="record_person_date_idx")]
+        indexes = [models.Index(fields=["contributor", "date"], name="record_person_date_idx"),
+                   models.Index(fields=["status", "created_at"], name="record_queue_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(ended_at__gt=models.F("started_at")), name="record_ends_after_start"),
             models.CheckConstraint(condition=Q(hours__gt=0) & Q(hours__lte=24), name="record_hours_in_day"),

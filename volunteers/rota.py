@@ -530,6 +530,10 @@ def attendance_mark(*, actor, scope, signup, attended, started_at=None, ended_at
         raise ValidationError(_("Attendance can be marked once the shift has started."))
     before = {"attendance": signup.attendance}
     record = ServiceRecord.objects.filter(signup=signup).first()
+    if record is not None and record.status in (ServiceRecord.Status.APPROVED, ServiceRecord.Status.REJECTED):
+        # Its points are in the ledger (or it was refused): undo the decision in Points first.
+        raise ValidationError(_("This service record has already been decided; withdraw the decision before "
+                                "correcting attendance."))
     if record is not None:
         before.update(record_status=record.status, hours=str(record.hours), started_at=record.started_at.isoformat(),
                       ended_at=record.ended_at.isoformat())

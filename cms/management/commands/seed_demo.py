@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from cms.demo import demo_opportunities, demo_opportunities_reset, demo_pages
+from pointbook.demo import demo_points
+from pointbook.maintenance import ledger_wipe
 from volunteers import demo as people_demo
 
 
@@ -19,12 +21,14 @@ class Command(BaseCommand):
                 return
             if not reset:
                 raise CommandError("This database already has demo data. Use --reset to rebuild it.")
+            ledger_wipe()
             people_demo.demo_rota_reset()
             demo_opportunities_reset()
             people_demo.demo_reset()
         counts = people_demo.demo_build(scale)
         counts["pages"] = demo_pages()
         counts.update(demo_opportunities(scale))
+        counts.update(demo_points())
         self.stdout.write(self.style.SUCCESS(
             "Demo '%s' built: %s" % (scale, ", ".join(f"{k} {v}" for k, v in counts.items()))
         ))

@@ -1,0 +1,49 @@
+"""Lifting the ledger's append-only guard, for wiping a whole demo or test database only.
+
+Nothing in the product calls this on a live ledger: `seed_demo --reset` uses it to start a demo
+again, and the test suite uses it so Django can empty the database between transactional tests.
+"""
+
+from contextlib import contextmanager
+from importlib import import_module
+
+from django.db import connection as default_connection
+from django.db import transaction
+
+_triggers = import_module("pointbook.migrations.0002_ledger_append_only")
+
+
+@contextmanager
+def ledger_guard_lifted(connection=None):
+    connection = connection or default_connection
+    if connection.vendor == "postgresql":
+        table = _triggers.TABLE
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ledger_no_update_delete")
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ledger_no_truncate")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER ledger_no_update_delete")
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER ledger_no_truncate")
+    elif connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for statement in _triggers.SQLITE_DROP:
+                cursor.execute(statement)
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                for statement in _triggers.SQLITE:
+                    cursor.execute(statement)
+    else:
+        yield
+
+
+def ledger_wipe():
+    """Delete every entry (demo reset only)."""
+    from .models import LedgerEntry
+
+    with transaction.atomic(), ledger_guard_lifted():
+        LedgerEntry.objects.all().delete()

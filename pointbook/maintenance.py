@@ -19,6 +19,8 @@ def ledger_guard_lifted(connection=None):
     if connection.vendor == "postgresql":
         table = _triggers.TABLE
         with connection.cursor() as cursor:
+            # Deferred foreign-key checks from this transaction's inserts must run before ALTER TABLE.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ledger_no_update_delete")
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER ledger_no_truncate")
         try:

@@ -1,7 +1,7 @@
 """Who may open what: every URL of our apps against every named user (see tests/conftest.py).
 
-The matrix below is the specification. Adding a URL to volunteers/urls.py or cms/urls.py without
-a row here fails `test_every_url_has_a_row_in_the_matrix`.
+The matrix below is the specification. Adding a URL to volunteers/urls.py, cms/urls.py or
+pointbook/urls.py without a row here fails `test_every_url_has_a_row_in_the_matrix`.
 
 Cells:
     200            the page renders
@@ -24,7 +24,9 @@ every refused POST changes nothing.
 
 Ids: "{firm_a}" is world.firm_a's id (tests/conftest.py), "{shift_a}" the rota fixture's, and so
 on, plus the few extra objects `_rota_extras` makes (open shifts, waiting-list offers, the
-lawyer's calendar token, form dates).
+lawyer's calendar token, form dates), and for the points rows the service records
+`_pointbook_extras` makes ("{record_a}" waiting in district A, "{record_b}" in B, "{approved_a}"
+approved in A).
 """
 
 import dataclasses
@@ -36,6 +38,7 @@ from django.db import transaction
 from django.test.client import RedirectCycleError
 from django.urls import URLResolver, get_resolver, reverse
 
+from pointbook.models import LedgerEntry, PointsRule
 from volunteers.models import (
     AuditEntry,
     Contributor,
@@ -273,11 +276,48 @@ ROTA_MATRIX = {
 }
 MATRIX.update(ROTA_MATRIX)
 
+QUEUE = Redirect("/staff/records/")
+
+# Points (the rota fixture plus the service records of `_pointbook_extras`).
+POINTBOOK_MATRIX = {
+    "my_points": {
+        "-": ("GET", [], None, (LOGIN, 200, 200, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM)),
+    },
+    "staff_records": {
+        "-": ("GET", [], None, STAFF_ONLY),
+        # The queue is the staff member's region: a record of another district ticked is not in it.
+        "A ticked": ("FORM", [], {"record": ["{record_a}"]}, (LOGIN, 403, 403, 403, QUEUE, Unchanged(QUEUE), QUEUE)),
+        "B ticked": ("FORM", [], {"record": ["{record_b}"]}, (LOGIN, 403, 403, 403, Unchanged(QUEUE), QUEUE, QUEUE)),
+        "approved A ticked": ("FORM", [], {"record": ["{approved_a}"]},
+                              (LOGIN, 403, 403, 403, Unchanged(QUEUE), Unchanged(QUEUE), Unchanged(QUEUE))),
+    },
+    "staff_record_decide": {
+        A: ("POST", ["{record_a}", "approve"], {}, (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE)),
+        B: ("POST", ["{record_b}", "approve"], {}, (LOGIN, 403, 403, 403, 404, QUEUE, QUEUE)),
+        "A rejected": ("POST", ["{record_a}", "reject"], {"reason": "签到表无本人签字"},
+                       (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE)),
+        "A rejected without a reason": ("POST", ["{record_a}", "reject"], {"reason": "  "},
+                                        (LOGIN, 403, 403, 403, Unchanged(QUEUE), 404, Unchanged(QUEUE))),
+        "A unapproved": ("POST", ["{approved_a}", "unapprove"], {"reason": "服务记录不实"},
+                         (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE)),
+        "A unapproved without a reason": ("POST", ["{approved_a}", "unapprove"], {},
+                                          (LOGIN, 403, 403, 403, Unchanged(QUEUE), 404, Unchanged(QUEUE))),
+        "waiting A unapproved": ("POST", ["{record_a}", "unapprove"], {"reason": "服务记录不实"},
+                                 (LOGIN, 403, 403, 403, Unchanged(QUEUE), 404, Unchanged(QUEUE))),
+        "unknown action": ("POST", ["{record_a}", "approve-all"], {},
+                           (LOGIN, 403, 403, 403, Unchanged(QUEUE), 404, Unchanged(QUEUE))),
+        "offsite back": ("POST", ["{record_a}", "approve"], {"back": "https://evil.example/staff/"},
+                         (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE)),
+        "unknown": ("POST", ["999999999", "approve"], {}, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+}
+MATRIX.update(POINTBOOK_MATRIX)
+
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).
 _WATCHED = {
     model: [f.attname for f in model._meta.concrete_fields]
     for model in (Region, Venue, Organisation, Organisation.admins.through, Contributor, Membership, StaffProfile,
-                  AuditEntry, Shift, Signup, ServiceRecord, RotaPolicy)
+                  AuditEntry, Shift, Signup, ServiceRecord, RotaPolicy, PointsRule, LedgerEntry)
 }
 _WATCHED[get_user_model()] = ["id", "email", "password", "is_active", "is_staff", "is_superuser"]
 
@@ -326,13 +366,41 @@ def _rota_extras(world, rota):
     return ids
 
 
+def _pointbook_extras(world, rota):
+    """Service records for the points rows: the lawyer's yesterday in district A and the other
+    lawyer's in district B, waiting for a decision, and one of the lawyer's approved (its award posted)."""
+    import datetime
+
+    from pointbook import services as points
+    from volunteers import rota as rota_services
+
+    from .factories import ShiftFactory
+
+    x = {}
+    for side, staff, district in (("a", world.staff_a, world.district_a), ("b", world.staff_b, world.district_b)):
+        x[f"record_{side}"] = rota_services.attendance_mark(actor=staff, scope=district,
+                                                            signup=getattr(rota, f"past_signup_{side}"), attended=True)
+    earlier = ShiftFactory(opportunity=rota.opportunity_a, venue=world.venue_a,
+                           starts_at=rota.past_shift_a.starts_at - datetime.timedelta(days=2))
+    signup = Signup.objects.create(shift=earlier, contributor=world.lawyer_contributor,
+                                   status=Signup.Status.CONFIRMED, seat=1)
+    x["approved_a"] = rota_services.attendance_mark(actor=world.staff_a, scope=world.district_a, signup=signup,
+                                                    attended=True)
+    points.record_approve(actor=world.staff_a, scope=world.district_a, record=x["approved_a"])
+    assert {r.status for r in ServiceRecord.objects.filter(pk__in=[r.pk for r in x.values()])} == {
+        ServiceRecord.Status.VERIFIED_ATTENDANCE, ServiceRecord.Status.APPROVED}
+    return {key: value.pk for key, value in x.items()}
+
+
 def _ids(request, world, name):
     """The ids the rows name; the rota (Wagtail pages, shifts) is only built for its own rows."""
     ids = {key: getattr(value, "pk", None) for key, value in vars(world).items()}
-    if name in ROTA_MATRIX:
+    if name in ROTA_MATRIX or name in POINTBOOK_MATRIX:
         rota = request.getfixturevalue("rota")
         ids.update({key: value.pk for key, value in vars(rota).items()})
         ids.update(_rota_extras(world, rota))
+        if name in POINTBOOK_MATRIX:
+            ids.update(_pointbook_extras(world, rota))
     return ids
 
 
@@ -405,7 +473,28 @@ def test_authorisation_matrix(request, world, client_for, subtests, name, method
                     transaction.set_rollback(True)
 
 
-OUR_URLCONFS = ("volunteers.urls", "cms.urls")
+@pytest.mark.parametrize("user_name, allowed", [("staff_a", True), ("city_staff", True), ("staff_b", False)])
+def test_an_approval_the_matrix_accepts_approves_the_record_and_posts_its_award(request, world, client_for,
+                                                                                user_name, allowed):
+    ids = _ids(request, world, "staff_record_decide")
+    record_id = ids["record_a"]
+    response = client_for(user_name).post(reverse("staff_record_decide", args=[record_id, "approve"]))
+    record = ServiceRecord.objects.get(pk=record_id)
+    awards = LedgerEntry.objects.filter(source=LedgerEntry.Source.SERVICE_RECORD, source_id=record_id)
+    if allowed:
+        assert (response.status_code, response["Location"]) == (302, "/staff/records/")
+        assert record.status == ServiceRecord.Status.APPROVED
+        assert record.decided_by == getattr(world, user_name)
+        award = awards.get()
+        assert (award.kind, award.contributor, award.points, award.hours) == (
+            LedgerEntry.Kind.AWARD, world.lawyer_contributor, record.hours * 10, record.hours)  # hotline: 10/h
+    else:
+        assert response.status_code == 404
+        assert record.status == ServiceRecord.Status.VERIFIED_ATTENDANCE and record.decided_at is None
+        assert not awards.exists()
+
+
+OUR_URLCONFS = ("volunteers.urls", "cms.urls", "pointbook.urls")
 
 
 def _our_url_names():
@@ -429,6 +518,7 @@ def test_every_url_has_a_row_in_the_matrix():
     names = _our_url_names()
     assert names, "no URL patterns found under volunteers.urls"
     assert {"staff_opportunities", "staff_opportunity_shifts"} <= names, "cms.urls is not walked"
+    assert {"my_points", "staff_records"} <= names, "pointbook.urls is not walked"
     table = {key for key in MATRIX if not key.startswith("/")}
     assert names - table == set(), "URLs without a row in the authorisation matrix"
     assert table - names == set(), "rows in the matrix for URLs that no longer exist"

@@ -16,8 +16,8 @@ def points_summary(contributor, *, year=None):
     year = year or timezone.localdate().year
     totals = LedgerEntry.objects.filter(contributor=contributor).aggregate(
         lifetime=Sum("points"), year=Sum("points", filter=Q(effective_date__year=year)),
-        hours=Sum("hours"), year_hours=Sum("hours", filter=Q(effective_date__year=year)))
-    hours = totals["hours"] or Decimal(0)
+        all_hours=Sum("hours"), year_hours=Sum("hours", filter=Q(effective_date__year=year)))
+    hours = totals["all_hours"] or Decimal(0)
     stars, next_at = stars_for(hours)
     previous = ([0, 100, 300, 600, 1000, 1500][stars])
     progress = None if next_at is None else int(100 * (hours - previous) / (next_at - previous))

@@ -97,7 +97,9 @@ else:
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                # REPLACE deletes the old row; with recursive triggers the ledger guard sees that delete.
+                "PRAGMA recursive_triggers=ON;",
             },
         }
     }

@@ -51,8 +51,9 @@ def staff_records(request, scope):
     return render(request, "pointbook/staff_records.html", {"scope": scope, "page": page})
 
 
-@staff_required
+@login_required
 @require_POST
+@staff_required
 def staff_record_decide(request, scope, pk, action):
     record = get_object_or_404(ServiceRecord.objects.filter(region__path__startswith=scope.path), pk=pk)
     reason = request.POST.get("reason", "")[:300]

@@ -32,6 +32,13 @@ class Command(BaseCommand):
         celery = [python, "-m", "celery", "-A", "config", "worker", "--beat", "--loglevel=INFO",
                   "--concurrency=2", "--hostname=dev@%h"]
         web = [python, "manage.py", "runserver", f"{host}:{port}"]
+        # `kill` or a closed terminal stop everything the way Ctrl-C does, leaving no orphans behind
+        # (and a background run, where the shell ignores SIGINT, still gets a clean stop).
+        def stop(signum, frame):
+            raise KeyboardInterrupt
+
+        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(signum, stop)
         children = [subprocess.Popen(celery), subprocess.Popen(web)]
         try:
             while all(child.poll() is None for child in children):
@@ -40,7 +47,8 @@ class Command(BaseCommand):
             pass
         finally:
             # A terminal's Ctrl-C reaches the children too; a second one must not cut our wait short.
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                signal.signal(signum, signal.SIG_IGN)
             for child in children:
                 if child.poll() is None:
                     child.send_signal(signal.SIGTERM)

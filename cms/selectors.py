@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
 
-from volunteers.models import Contributor, Region, ServiceType, Shift
+from volunteers.models import Region, ServiceType, Shift
 from volunteers.rota import kinds_text
-from volunteers.selectors import qualified_filter, shifts_upcoming, shifts_with_places, signups_for_shifts
+from volunteers.selectors import (
+    completed_contributor, qualified_filter, shifts_upcoming, shifts_with_places, signups_for_shifts,
+)
 
 PAGE_SIZE = 20
 
@@ -40,13 +42,6 @@ class OpportunityFilterForm(forms.Form):
         return cleaned
 
 
-def _contributor(request):
-    user = request.user
-    if not user.is_authenticated:
-        return None
-    return Contributor.objects.filter(user=user, profile_completed_at__isnull=False).first()
-
-
 def _day_start(day):
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -55,7 +50,7 @@ def opportunity_list(index_page, request):
     from .models import OpportunityPage
 
     now = timezone.now()
-    contributor = _contributor(request)
+    contributor = completed_contributor(request.user)
     form = OpportunityFilterForm(request.GET or None)
     # Keep the filters that are valid; the invalid ones show their message on the form.
     form.is_valid()
@@ -117,7 +112,7 @@ def _attach_translations(pages, default_locale_id):
 def opportunity_detail(page, request):
     """The opportunity's upcoming shifts with free places, and the visitor's own sign-ups on them."""
     now = timezone.now()
-    contributor = _contributor(request)
+    contributor = completed_contributor(request.user)
     # A page being previewed before its first save has no shifts yet.
     upcoming = shifts_upcoming(now=now, opportunity_id=page.pk) if page.pk else Shift.objects.none()
     shifts = Paginator(upcoming, PAGE_SIZE).get_page(request.GET.get("page"))

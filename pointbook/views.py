@@ -6,13 +6,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from volunteers.models import Contributor, ServiceRecord
-from volunteers.views import staff_required
+from volunteers.models import ServiceRecord
+from volunteers.selectors import completed_contributor
+from volunteers.views import staff_required, to_profile_form
 
 from . import selectors, services
 
@@ -21,9 +21,9 @@ PAGE_SIZE = 30
 
 @login_required
 def my_points(request):
-    contributor = Contributor.objects.filter(user=request.user, profile_completed_at__isnull=False).first()
+    contributor = completed_contributor(request.user)
     if contributor is None:
-        return redirect(f"{reverse('profile_complete')}?{urlencode({'next': reverse('my_points')})}")
+        return to_profile_form(reverse("my_points"))
     page = Paginator(selectors.entries_for(contributor), PAGE_SIZE).get_page(request.GET.get("page"))
     selectors.explain_page(page.object_list)
     return render(request, "pointbook/my_points.html", {

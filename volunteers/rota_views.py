@@ -8,7 +8,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -16,16 +15,9 @@ from django.views.decorators.http import require_POST
 from . import rota, selectors
 from .forms import AttendanceForm, ReasonForm, RotaPolicyForm, ShiftForm, form_errors_text
 from .models import RotaPolicy, Shift, Signup
-from .views import _own_contributor, _page, _safe_next, form_add_errors, staff_required
+from .views import _page, _safe_next, form_add_errors, staff_required, to_profile_form
 
 MAX_SHIFTS_AT_ONCE = 60
-
-
-def _contributor_or_profile(request):
-    contributor = _own_contributor(request)
-    if contributor is None or not contributor.is_complete:
-        return None
-    return contributor
 
 
 @login_required
@@ -33,9 +25,9 @@ def _contributor_or_profile(request):
 def signup(request):
     """Sign up for one shift (button) or several ticked shifts of an opportunity at once."""
     back = _safe_next(request, reverse("my_shifts"))
-    contributor = _contributor_or_profile(request)
+    contributor = selectors.completed_contributor(request.user)
     if contributor is None:
-        return redirect(f"{reverse('profile_complete')}?{urlencode({'next': back})}")
+        return to_profile_form(back)
     # A row's own button sends ?only=<id>, so shifts ticked elsewhere on the page are not taken too.
     chosen = [request.GET["only"]] if request.GET.get("only") else request.POST.getlist("shift")
     ids = [int(v) for v in chosen if v.isdigit()][:MAX_SHIFTS_AT_ONCE]
@@ -61,9 +53,9 @@ def signup(request):
 @require_POST
 def waitlist_join(request, pk):
     back = _safe_next(request, reverse("my_shifts"))
-    contributor = _contributor_or_profile(request)
+    contributor = selectors.completed_contributor(request.user)
     if contributor is None:
-        return redirect(f"{reverse('profile_complete')}?{urlencode({'next': back})}")
+        return to_profile_form(back)
     shift = get_object_or_404(Shift, pk=pk)
     try:
         result = rota.signup_join_waitlist(contributor=contributor, shift=shift)
@@ -79,7 +71,7 @@ def waitlist_join(request, pk):
 
 
 def _own_signup(request, pk):
-    contributor = _contributor_or_profile(request)
+    contributor = selectors.completed_contributor(request.user)
     if contributor is None:
         raise Http404
     return contributor, get_object_or_404(Signup.objects.select_related("shift"), pk=pk, contributor=contributor)
@@ -117,9 +109,9 @@ def offer_accept(request, pk):
 
 @login_required
 def my_shifts(request):
-    contributor = _contributor_or_profile(request)
+    contributor = selectors.completed_contributor(request.user)
     if contributor is None:
-        return redirect(f"{reverse('profile_complete')}?next={reverse('my_shifts')}")
+        return to_profile_form(reverse("my_shifts"))
     now = timezone.now()
     lists = selectors.my_shifts(contributor, now=now)
     feed = (request.build_absolute_uri(reverse("calendar_feed", args=[contributor.calendar_token]))
@@ -134,7 +126,7 @@ def my_shifts(request):
 @login_required
 @require_POST
 def calendar_reset(request):
-    contributor = _contributor_or_profile(request)
+    contributor = selectors.completed_contributor(request.user)
     if contributor is None:
         raise Http404
     had = bool(contributor.calendar_token)
@@ -215,11 +207,8 @@ def staff_shift_roster(request, scope, pk):
         else:
             messages.error(request, form_errors_text(form))
         return redirect("staff_shift_roster", pk=shift.pk)
-    roster = selectors.shift_roster(shift)
     return render(request, "volunteers/staff/roster.html", {
-        "scope": scope, "shift": shift, "roster": roster, "started": timezone.now() >= shift.starts_at,
-        "confirmed": [s for s in roster if s.status == Signup.Status.CONFIRMED],
-        "queue": [s for s in roster if s.status in (Signup.Status.WAITING, Signup.Status.OFFERED)],
+        "scope": scope, "shift": shift, "started": timezone.now() >= shift.starts_at, **selectors.shift_roster(shift),
         "starts_local": timezone.localtime(shift.starts_at), "ends_local": timezone.localtime(shift.ends_at),
     })
 

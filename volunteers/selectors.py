@@ -32,6 +32,13 @@ def staff_region(user):
     return None
 
 
+def completed_contributor(user):
+    """The signed-in person's contributor profile if it is complete, else None (one query)."""
+    if not user.is_authenticated:
+        return None
+    return Contributor.objects.filter(user=user, profile_completed_at__isnull=False).first()
+
+
 def user_roles(user):
     """What the navigation and home page offer: one flag per role."""
     if not user.is_authenticated:
@@ -156,23 +163,18 @@ def current_membership(contributor):
 # --- Rota ------------------------------------------------------------------------------------------
 
 
-def _held_count():
+def _signups_on_shift(*statuses):
+    """A subquery counting the shift's sign-ups in `statuses` (0 when none), for annotations."""
     return Coalesce(Subquery(
-        Signup.objects.filter(shift=OuterRef("pk"), status__in=Signup.HOLDS_SEAT)
-        .order_by().values("shift").annotate(n=Count("id")).values("n")[:1]
-    ), 0)
-
-
-def _waiting_count():
-    return Coalesce(Subquery(
-        Signup.objects.filter(shift=OuterRef("pk"), status=Signup.Status.WAITING)
+        Signup.objects.filter(shift=OuterRef("pk"), status__in=statuses)
         .order_by().values("shift").annotate(n=Count("id")).values("n")[:1]
     ), 0)
 
 
 def shifts_with_places(queryset):
     """Shifts annotated with `held` (confirmed or offered places) and `free`, in the same query."""
-    return queryset.annotate(held=_held_count(), waiting=_waiting_count()).annotate(free=F("capacity") - F("held"))
+    return queryset.annotate(held=_signups_on_shift(*Signup.HOLDS_SEAT),
+                             waiting=_signups_on_shift(Signup.Status.WAITING)).annotate(free=F("capacity") - F("held"))
 
 
 def shifts_upcoming(*, now, opportunity_id=None):
@@ -241,16 +243,18 @@ def shifts_for_staff(region, *, now, opportunity_id=None, past=False):
 
 
 def shift_roster(shift):
-    """Everyone on a shift's roster with their service record, confirmed first, then the queue."""
-    return list(shift.signups.select_related("contributor__user", "service_record")
-                .order_by("status", "seat", "created_at", "id"))
+    """The shift's roster: `confirmed` (with their service records, by seat) and `queue` (offered
+    and waiting, first come first), from one query."""
+    signups = list(shift.signups.filter(status__in=Signup.OPEN)
+                   .select_related("contributor__user", "service_record").order_by("seat", "created_at", "id"))
+    return {"confirmed": [s for s in signups if s.status == Signup.Status.CONFIRMED],
+            "queue": sorted((s for s in signups if s.status != Signup.Status.CONFIRMED),
+                            key=lambda s: (s.created_at, s.id))}
 
 
 def shifts_below_minimum(region, *, now, days):
     """Upcoming shifts in the subtree with fewer confirmed people than their minimum staffing."""
-    confirmed = Coalesce(Subquery(
-        Signup.objects.filter(shift=OuterRef("pk"), status=Signup.Status.CONFIRMED)
-        .order_by().values("shift").annotate(n=Count("id")).values("n")[:1]), 0)
+    confirmed = _signups_on_shift(Signup.Status.CONFIRMED)
     return shifts_with_places(
         _in_region(Shift.objects.select_related("venue", "service_type", "opportunity"), region, "venue__region")
         .filter(status=Shift.Status.SCHEDULED, starts_at__gt=now, starts_at__lt=now + timedelta(days=days))

@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
@@ -27,7 +28,7 @@ from .forms import (
     RegionForm,
     VenueForm,
 )
-from .models import Contributor, Membership, Organisation, Region, Venue
+from .models import Contributor, Membership, Organisation, Region, Shift, Venue
 
 PAGE_SIZE = 50
 
@@ -53,6 +54,11 @@ def _safe_next(request, default):
 
 
 # --- The contributor's own profile --------------------------------------------------------------
+
+
+def to_profile_form(next_url):
+    """Send someone without a completed profile to fill it in, then back to `next_url`."""
+    return redirect(f"{reverse('profile_complete')}?{urlencode({'next': next_url})}")
 
 
 def _own_contributor(request):
@@ -248,7 +254,7 @@ def staff_dashboard(request, scope):
     return render(request, "volunteers/staff/dashboard.html", {
         "scope": scope,
         "counts": {
-            "upcoming_shifts": selectors.shifts_for_staff(scope, now=now).filter(status="scheduled").count(),
+            "upcoming_shifts": selectors.shifts_for_staff(scope, now=now).filter(status=Shift.Status.SCHEDULED).count(),
             "thin_shifts": selectors.shifts_below_minimum(scope, now=now, days=settings.PB_COVERAGE_DAYS).count(),
             "regions": scope.subtree().count(),
             "venues": selectors.venues_for_staff(scope).count(),

@@ -19,6 +19,10 @@ app.conf.beat_schedule = {
         "task": "tasks.notifications.expire_offers",
         "schedule": crontab(minute="*/5"),
     },
+    "post-conduct-penalties": {
+        "task": "tasks.points.post_conduct_penalties",
+        "schedule": crontab(minute="*/10"),
+    },
     "clear-expired-sessions": {
         "task": "tasks.housekeeping.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

@@ -2,13 +2,15 @@
 
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from volunteers.models import ServiceRecord
+from volunteers.models import Membership, ServiceRecord
 
-from .models import LedgerEntry
+from .models import Appeal, AppealMessage, ConductRule, LedgerEntry, PointsRule, PublicRating
 from .rules import explain, stars_for
+from .services import EARNED_SOURCES
 
 
 def points_summary(contributor, *, year=None):
@@ -37,8 +39,99 @@ def explain_page(entries):
     return entries
 
 
+def _with_points(records):
+    """Each record with `points`: what it holds in the ledger now (award, reversals, re-scoring)."""
+    held = (LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=OuterRef("pk")).order_by()
+            .values("source_id").annotate(s=Sum("points")).values("s"))
+    return records.annotate(points=Coalesce(Subquery(held), Decimal(0), output_field=DecimalField()))
+
+
 def records_waiting(region):
     """The staff queue: records in the subtree waiting for a decision, oldest first."""
-    return (ServiceRecord.objects.filter(status=ServiceRecord.Status.VERIFIED_ATTENDANCE,
-                                         region__path__startswith=region.path)
-            .select_related("contributor", "service_type", "venue").order_by("created_at", "id"))
+    return (ServiceRecord.objects.filter(status__in=ServiceRecord.WAITING, region__path__startswith=region.path)
+            .select_related("contributor", "service_type", "venue").annotate(files=Count("evidence"))
+            .order_by("created_at", "id"))
+
+
+def records_flagged(region):
+    """Approved records a poor public rating put in front of staff, newest first."""
+    return (ServiceRecord.objects.filter(flagged=True, region__path__startswith=region.path)
+            .select_related("contributor", "service_type", "venue", "rating").order_by("-decided_at", "-id"))
+
+
+def record_for_staff(region, pk):
+    return (ServiceRecord.objects.filter(region__path__startswith=region.path, pk=pk)
+            .select_related("contributor__user", "service_type", "venue", "region", "decided_by", "signup__shift")
+            .first())
+
+
+def records_of(contributor):
+    """A contributor's own records, newest first, with the points each holds."""
+    return (_with_points(ServiceRecord.objects.filter(contributor=contributor))
+            .select_related("service_type", "venue", "region").order_by("-date", "-id"))
+
+
+def record_of(contributor, pk):
+    return records_of(contributor).select_related("rating").filter(pk=pk).first()
+
+
+def record_entries(record):
+    """The entries a record produced (award, reversals, re-scoring), oldest first, explained."""
+    entries = (LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=record.pk, contributor=record.contributor_id)
+               .order_by("created_at", "id"))
+    return explain_page(list(entries))
+
+
+def member_records(organisation, *, year):
+    """An organisation's members' records of `year` (counted by the dates each belonged), read-only
+    for its admins: status, hours and the points each holds."""
+    belonged = Membership.objects.filter(
+        contributor=OuterRef("contributor"), organisation=organisation,
+        status__in=[Membership.Status.ACTIVE, Membership.Status.ENDED], started_on__lte=OuterRef("date"),
+    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=OuterRef("date")))
+    return (_with_points(ServiceRecord.objects.filter(date__year=year).filter(Exists(belonged)))
+            .select_related("contributor", "service_type").order_by("-date", "-id"))
+
+
+def open_appeal_ids(contributor):
+    """{("entry", id) | ("record", id)} with an appeal open, so pages link to it, not a new one."""
+    rows = Appeal.objects.filter(contributor=contributor, status=Appeal.Status.OPEN).values_list("pk", "entry_id",
+                                                                                                   "record_id")
+    return {("entry", e) if e else ("record", r): pk for pk, e, r in rows}
+
+
+def appeals_of(contributor):
+    return (Appeal.objects.filter(contributor=contributor).select_related("entry", "record__service_type")
+            .order_by("-created_at", "-id"))
+
+
+def appeals_for_staff(region, *, status=Appeal.Status.OPEN):
+    return (Appeal.objects.filter(region__path__startswith=region.path, status=status)
+            .select_related("contributor", "entry", "record__service_type").order_by("created_at", "id"))
+
+
+def appeal_thread(appeals, pk):
+    """One appeal from `appeals` (already scoped to who asks) with its messages, or None."""
+    appeal = (appeals.select_related("contributor", "entry", "record__service_type", "record__region", "resolution",
+                                     "region")
+              .prefetch_related(Prefetch("messages", AppealMessage.objects.select_related("author")))
+              .filter(pk=pk).first())
+    if appeal is not None:
+        explain_page([e for e in (appeal.entry, appeal.resolution) if e is not None])
+    return appeal
+
+
+def rules_by_type():
+    """Every service type with its rule versions, newest first (one query each way)."""
+    from volunteers.models import ServiceType
+
+    return ServiceType.objects.order_by("sort_order", "code").prefetch_related(
+        Prefetch("points_rules", PointsRule.objects.select_related("created_by").order_by("-effective_from")))
+
+
+def conduct_rules():
+    return ConductRule.objects.select_related("created_by").order_by("event", "-effective_from")
+
+
+def rating_by_token(token):
+    return PublicRating.objects.select_related("record__contributor", "record__service_type").filter(token=token).first()

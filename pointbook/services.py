@@ -5,12 +5,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import DecimalField, F, Func, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from volunteers.models import ServiceRecord
+from volunteers.models import Contributor, ServiceRecord
 from volunteers.services import audit
 
 from .models import LedgerEntry
@@ -26,7 +27,7 @@ _SAME = ("contributor_id", "points", "kind", "source", "source_id", "reverses_id
 
 
 def entry_post(*, contributor, points, kind, source, source_id, idempotency_key, breakdown, effective_date,
-               hours=None, rule=None, reverses=None, actor=None):
+               hours=None, rule=None, conduct_rule=None, service_type_id=None, reverses=None, actor=None):
     """Post one entry, or return the entry already posted under `idempotency_key` if it is the same
     posting; the same key with different content raises IdempotencyConflict."""
     points = Decimal(points).quantize(Decimal("0.01"))
@@ -43,7 +44,8 @@ def entry_post(*, contributor, points, kind, source, source_id, idempotency_key,
                 with transaction.atomic():
                     return LedgerEntry.objects.create(
                         contributor=contributor, points=points, hours=hours, kind=kind, source=source,
-                        source_id=source_id, rule=rule, explanation=text[:300], breakdown=breakdown,
+                        source_id=source_id, rule=rule, conduct_rule=conduct_rule, service_type_id=service_type_id,
+                        explanation=text[:300], breakdown=breakdown,
                         reverses=reverses, idempotency_key=idempotency_key, effective_date=effective_date,
                         actor=actor if actor is not None and actor.is_authenticated else None)
             except IntegrityError:
@@ -68,41 +70,65 @@ def _require_scope(scope, record):
         raise ValidationError(_("This record is outside your region."))
 
 
+# Entries that count as points earned in a service type (award, its reversal, re-scoring).
+EARNED_SOURCES = (LedgerEntry.Source.SERVICE_RECORD, LedgerEntry.Source.RESCORE)
+
+
+def earned_before(contributor_id, service_type_id, day):
+    """(points that day, points that year) the person holds in this service type: what caps count."""
+    totals = LedgerEntry.objects.filter(
+        contributor_id=contributor_id, service_type_id=service_type_id, source__in=EARNED_SOURCES,
+        effective_date__year=day.year).aggregate(day=Sum("points", filter=Q(effective_date=day)), year=Sum("points"))
+    return totals["day"] or Decimal(0), totals["year"] or Decimal(0)
+
+
+def _decide(record, status, actor, now, reason=""):
+    record.status, record.decided_at, record.decided_by, record.decision_reason = status, now, actor, reason
+    record.save(update_fields=["status", "decided_at", "decided_by", "decision_reason", "capped_out"])
+
+
 @transaction.atomic
 def record_approve(*, actor, scope, record, now=None):
-    """Approve a verified service record and post its award, in one transaction. Approving an
-    approved record again returns its award."""
+    """Approve a service record waiting for a decision and post its award, in one transaction.
+    Returns the award entry, or None when the day's or year's cap was already reached (the record
+    is approved with no points, and says so). Approving an approved record again changes nothing."""
     now = now or timezone.now()
+    # The person first: the caps read all their awards, so their approvals go one at a time.
+    Contributor.objects.select_for_update().filter(pk=record.contributor_id).first()
     record = (ServiceRecord.objects.select_for_update(of=("self",)).select_related("venue", "region")
               .get(pk=record.pk))
     _require_scope(scope, record)
     if record.status == ServiceRecord.Status.APPROVED:
         return _net_award(record)
-    if record.status != ServiceRecord.Status.VERIFIED_ATTENDANCE:
+    if record.status not in ServiceRecord.WAITING:
         raise ValidationError(_("Only records waiting for a decision can be approved."))
     rule = rule_in_force(record.service_type_id, record.date)
     if rule is None:
         raise ValidationError(_("No points rule is in force for %(type)s on %(date)s; add one first.")
                               % {"type": record.service_type, "date": record.date})
-    points, breakdown = award_proposal(record, rule)
-    entry = entry_post(contributor=record.contributor, points=points, hours=record.hours,
-                       kind=LedgerEntry.Kind.AWARD, source=LedgerEntry.Source.SERVICE_RECORD, source_id=record.pk,
-                       idempotency_key=_approval_key(record), breakdown=breakdown, effective_date=record.date,
-                       rule=rule, actor=actor)
-    record.status, record.decided_at, record.decided_by, record.decision_reason = (
-        ServiceRecord.Status.APPROVED, now, actor, "")
-    record.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
-    audit(actor=actor, action="record_approve", obj=record, entry=entry.pk, points=str(points))
+    day, year = earned_before(record.contributor_id, record.service_type_id, record.date)
+    points, breakdown = award_proposal(record, rule, day_earned=day, year_earned=year)
+    entry = None
+    if points:
+        entry = entry_post(contributor=record.contributor, points=points, hours=record.hours,
+                           kind=LedgerEntry.Kind.AWARD, source=LedgerEntry.Source.SERVICE_RECORD,
+                           source_id=record.pk, idempotency_key=_approval_key(record), breakdown=breakdown,
+                           effective_date=record.date, rule=rule, service_type_id=record.service_type_id,
+                           actor=actor)
+    record.capped_out = entry is None
+    _decide(record, ServiceRecord.Status.APPROVED, actor, now)
+    audit(actor=actor, action="record_approve", obj=record, entry=entry.pk if entry else None, points=str(points))
     return entry
 
 
 def records_approve(*, actor, scope, records):
     """Bulk approval from the staff queue: each record on its own, so one without a rule does not
-    hold up the rest. Returns (approved entries, [(record, message)])."""
-    done, refused = [], []
+    hold up the rest. Returns (number approved, [(record, message)])."""
+    done, refused = 0, []
     for record in records:
         try:
-            done.append(record_approve(actor=actor, scope=scope, record=record))
+            record_approve(actor=actor, scope=scope, record=record)
+            done += 1
         except ValidationError as exc:
             refused.append((record, " ".join(exc.messages)))
     return done, refused
@@ -115,11 +141,9 @@ def record_reject(*, actor, scope, record, reason, now=None):
     _require_scope(scope, record)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the contributor a reason.")})
-    if record.status != ServiceRecord.Status.VERIFIED_ATTENDANCE:
+    if record.status not in ServiceRecord.WAITING:
         raise ValidationError(_("Only records waiting for a decision can be rejected."))
-    record.status, record.decided_at, record.decided_by, record.decision_reason = (
-        ServiceRecord.Status.REJECTED, now or timezone.now(), actor, reason.strip())
-    record.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+    _decide(record, ServiceRecord.Status.REJECTED, actor, now or timezone.now(), reason.strip())
     audit(actor=actor, action="record_reject", obj=record, reason=record.decision_reason)
     return record
 
@@ -133,21 +157,24 @@ def _net_award(record):
 
 @transaction.atomic
 def record_unapprove(*, actor, scope, record, reason, now=None):
-    """Take back an approval (the record was found false): a reversal entry cancels its award and
-    the record goes back to waiting for a decision. Nothing is edited in the ledger."""
+    """Take back an approval (the record was found false): reversal entries cancel its award and any
+    re-scoring, and the record goes back to waiting for a decision. Nothing is edited in the ledger."""
+    Contributor.objects.select_for_update().filter(pk=record.contributor_id).first()
     record = ServiceRecord.objects.select_for_update(of=("self",)).select_related("region").get(pk=record.pk)
     _require_scope(scope, record)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the approval is withdrawn; the contributor sees it.")})
     if record.status != ServiceRecord.Status.APPROVED:
         raise ValidationError(_("This record is not approved."))
-    award = _net_award(record)
-    reversal = entry_reverse(actor=actor, entry=award, reason=reason.strip())
-    record.status, record.decided_at, record.decided_by, record.decision_reason = (
-        ServiceRecord.Status.VERIFIED_ATTENDANCE, now or timezone.now(), actor, reason.strip())
-    record.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
-    audit(actor=actor, action="record_unapprove", obj=record, reversal=reversal.pk, reason=reason.strip())
-    return reversal
+    standing = (LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=record.pk, reversed_by__isnull=True)
+                .exclude(kind=LedgerEntry.Kind.REVERSAL).order_by("id"))
+    reversals = [entry_reverse(actor=actor, entry=entry, reason=reason.strip()) for entry in standing]
+    record.capped_out = False
+    waiting = ServiceRecord.Status.SUBMITTED if record.is_logged else ServiceRecord.Status.VERIFIED_ATTENDANCE
+    _decide(record, waiting, actor, now or timezone.now(), reason.strip())
+    audit(actor=actor, action="record_unapprove", obj=record, reversals=[r.pk for r in reversals],
+          reason=reason.strip())
+    return reversals[0] if reversals else None
 
 
 def entry_reverse(*, actor, entry, reason):
@@ -156,37 +183,47 @@ def entry_reverse(*, actor, entry, reason):
         contributor=entry.contributor, points=-entry.points, hours=-entry.hours if entry.hours else None,
         kind=LedgerEntry.Kind.REVERSAL, source=entry.source, source_id=entry.source_id,
         idempotency_key=f"reversal:{entry.pk}", reverses=entry, effective_date=entry.effective_date,
+        rule=entry.rule, conduct_rule=entry.conduct_rule, service_type_id=entry.service_type_id,
         breakdown={"reason": reason, "reversed": entry.pk, "reversed_date": entry.effective_date.isoformat()},
         actor=actor)
 
 
 def ledger_verify():
-    """Check the ledger's invariants; returns a list of problems (empty when all hold)."""
-    problems = []
-    for entry in LedgerEntry.objects.filter(points=0).values_list("pk", flat=True):
-        problems.append(f"entry {entry}: zero points")
-    reversals = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REVERSAL).select_related("reverses")
-    for r in reversals.iterator():
-        target = r.reverses
-        if target is None:
-            problems.append(f"reversal {r.pk}: points at no entry")
-        elif target.contributor_id != r.contributor_id:
-            problems.append(f"reversal {r.pk}: reverses entry {target.pk} of another contributor")
-        elif r.points != -target.points or (r.hours or 0) != -(target.hours or 0):
-            problems.append(f"reversal {r.pk}: does not cancel entry {target.pk} exactly")
-    net = (LedgerEntry.objects.filter(source=LedgerEntry.Source.SERVICE_RECORD,
-                                      kind__in=[LedgerEntry.Kind.AWARD, LedgerEntry.Kind.REVERSAL])
-           .values("source_id").annotate(awards=Count("id", filter=Q(kind=LedgerEntry.Kind.AWARD)),
-                                         reversals=Count("id", filter=Q(kind=LedgerEntry.Kind.REVERSAL))))
-    net_by_record = {row["source_id"]: row["awards"] - row["reversals"] for row in net}
-    approved = set(ServiceRecord.objects.filter(status=ServiceRecord.Status.APPROVED).values_list("pk", flat=True))
-    for record_id in approved:
-        if net_by_record.get(record_id, 0) != 1:
-            problems.append(f"record {record_id}: approved with {net_by_record.get(record_id, 0)} net awards")
-    for record_id, count in net_by_record.items():
-        if record_id not in approved and count != 0:
-            problems.append(f"record {record_id}: not approved but {count} net awards")
-    return problems
+    """Check the ledger's invariants; returns a list of problems (empty when all hold). Each check is
+    one query the database answers, so it runs on millions of entries without loading them."""
+    problems = [f"entry {pk}: zero points" for pk in LedgerEntry.objects.filter(points=0).values_list("pk", flat=True)]
+    reversals = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REVERSAL)
+    for pk, target in reversals.filter(reverses__isnull=True).values_list("pk", "reverses_id"):
+        problems.append(f"reversal {pk}: points at no entry")
+    for pk, target in reversals.exclude(contributor_id=F("reverses__contributor_id")).values_list("pk", "reverses_id"):
+        problems.append(f"reversal {pk}: reverses entry {target} of another contributor")
+    inexact = reversals.exclude(points=-F("reverses__points")) | reversals.exclude(
+        hours__isnull=True, reverses__hours__isnull=True).exclude(hours=-F("reverses__hours"))
+    for pk, target in inexact.values_list("pk", "reverses_id").distinct():
+        problems.append(f"reversal {pk}: does not cancel entry {target} exactly")
+    for pk in LedgerEntry.objects.filter(reverses__kind=LedgerEntry.Kind.REVERSAL).values_list("pk", flat=True):
+        problems.append(f"reversal {pk}: reverses a reversal")
+
+    def per_record(entries):
+        return Coalesce(Subquery(entries.filter(source_id=OuterRef("pk")).order_by().values("source_id")
+                                 .annotate(n=Func(F("id"), function="COUNT")).values("n")), 0)
+
+    awards = LedgerEntry.objects.filter(source=LedgerEntry.Source.SERVICE_RECORD, kind=LedgerEntry.Kind.AWARD,
+                                        reversed_by__isnull=True)
+    points = Coalesce(Subquery(LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=OuterRef("pk"))
+                               .order_by().values("source_id").annotate(s=Sum("points")).values("s")),
+                      Decimal(0), output_field=DecimalField())
+    approved = ServiceRecord.Status.APPROVED
+    records = ServiceRecord.objects.annotate(net_awards=per_record(awards), net_points=points).filter(
+        (Q(status=approved, capped_out=False) & ~Q(net_awards=1))
+        | (Q(status=approved, capped_out=True) & ~Q(net_awards=0))
+        | (~Q(status=approved) & (~Q(net_awards=0) | ~Q(net_points=0))))
+    for pk, status, net_awards, net_points in records.values_list("pk", "status", "net_awards", "net_points"):
+        if status == approved:
+            problems.append(f"record {pk}: approved with {net_awards} net awards")
+        else:
+            problems.append(f"record {pk}: not approved but {net_awards} net awards, {net_points} net points")
+    return problems + balances_check()
 
 
 def balances_check():

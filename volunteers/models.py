@@ -411,12 +411,26 @@ class Signup(models.Model):
         return f"{self.contributor} → {self.shift}"
 
 
+class SpecialGroup(models.TextChoices):
+    """People the seeds single out (特殊群体); serving them can earn more."""
+
+    MIGRANT_WORKERS = "migrant_workers", _("Migrant workers")
+    DISABLED = "disabled", _("People with disabilities")
+    ELDERLY = "elderly", _("The elderly")
+    MINORS = "minors", _("Minors")
+    WOMEN = "women", _("Women")
+    MILITARY = "military", _("Military families and veterans")
+    LOW_INCOME = "low_income", _("Low-income people")
+
+
 class ServiceRecord(models.Model):
-    """Pro-bono work done, in hours: here, a shift attended (one record per sign-up). The points
-    ledger reads these; a correction edits the record (audited), never adds a second one."""
+    """Pro-bono work done, in hours: a shift attended (one record per sign-up, verified by the
+    roster) or other work the contributor logs with evidence. The points ledger reads these; a
+    correction edits the record (audited), never adds a second one."""
 
     class Status(models.TextChoices):
         VERIFIED_ATTENDANCE = "attended", _("Verified by attendance")
+        SUBMITTED = "submitted", _("Submitted, waiting for review")
         WITHDRAWN = "withdrawn", _("Withdrawn (marked no-show)")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
@@ -438,6 +452,20 @@ class ServiceRecord(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decision_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # Logged work says what was done and for whom; attended shifts leave these empty.
+    people_served = models.PositiveIntegerField(_("people served"), default=0)
+    special_groups = models.JSONField(_("special groups served"), default=list, blank=True)
+    description = models.TextField(_("what was done"), blank=True)
+    # Approved while the day's or year's cap was already reached: rightly no award entry.
+    capped_out = models.BooleanField(default=False)
+    # A poor public rating puts the record in front of staff.
+    flagged = models.BooleanField(_("flagged for review"), default=False)
+    flag_reason = models.CharField(_("why flagged"), max_length=300, blank=True)
+
+    # Statuses that still wait for a decision by staff.
+    WAITING = (Status.VERIFIED_ATTENDANCE, Status.SUBMITTED)
+    # Statuses whose hours count towards the 24 hours a day a person can serve.
+    COUNTING = (Status.VERIFIED_ATTENDANCE, Status.SUBMITTED, Status.APPROVED)
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -452,6 +480,41 @@ class ServiceRecord(models.Model):
 
     def __str__(self):
         return f"{self.contributor} {self.date} {self.hours}h"
+
+    @property
+    def is_logged(self):
+        return self.signup_id is None
+
+    def special_group_labels(self):
+        return [SpecialGroup(code).label for code in self.special_groups if code in SpecialGroup.values]
+
+
+def evidence_storage():
+    """Evidence sits outside MEDIA_ROOT and has no URL: only a view that checks who asks serves it."""
+    from django.conf import settings
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+class EvidenceFile(models.Model):
+    """A PDF or image backing a logged record; its type was checked from its content on upload."""
+
+    record = models.ForeignKey(ServiceRecord, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(storage=evidence_storage, upload_to="evidence/%Y/%m/", max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self):
+        return self.original_name
 
 
 class RotaPolicy(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import rota_views, views
+from . import record_views, rota_views, views
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
@@ -32,6 +32,9 @@ urlpatterns = [
     path("shifts/signup/", rota_views.signup, name="shift_signup"),
     path("shifts/<int:pk>/waitlist/", rota_views.waitlist_join, name="shift_waitlist"),
     path("my/shifts/", rota_views.my_shifts, name="my_shifts"),
+    path("my/records/new/", record_views.record_log, name="record_log"),
+    path("my/records/<int:pk>/edit/", record_views.record_edit, name="record_edit"),
+    path("records/<int:pk>/evidence/<int:file_pk>/", record_views.evidence_file, name="evidence_file"),
     path("my/shifts/<int:pk>/cancel/", rota_views.signup_cancel, name="signup_cancel"),
     path("my/shifts/<int:pk>/accept/", rota_views.offer_accept, name="offer_accept"),
     path("my/calendar/reset/", rota_views.calendar_reset, name="calendar_reset"),

@@ -176,6 +176,9 @@ STATIC_ROOT = BASE_DIR / "static_collected"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Evidence files: never under MEDIA_ROOT, never at a URL (served by a view that checks scope). With
+# several web machines this must be a shared volume.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -237,3 +240,8 @@ PB_REMINDER_LEASE_SECONDS = env_int("PB_REMINDER_LEASE_SECONDS", 300)
 PB_COVERAGE_DAYS = env_int("PB_COVERAGE_DAYS", 28)
 # Most shifts one series form may create (a weekday rota for a year is about 500).
 PB_MAX_SERIES_SHIFTS = env_int("PB_MAX_SERIES_SHIFTS", 600)
+# Evidence uploads: each file at most this many MiB, at most this many files a record.
+PB_EVIDENCE_MAX_MB = env_int("PB_EVIDENCE_MAX_MB", 10)
+PB_EVIDENCE_MAX_FILES = env_int("PB_EVIDENCE_MAX_FILES", 5)
+# A public rating link works for this many days after the contributor first shows it.
+PB_RATING_LINK_DAYS = env_int("PB_RATING_LINK_DAYS", 30)

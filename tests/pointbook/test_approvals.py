@@ -139,7 +139,6 @@ def test_under_the_daily_cap_nothing_is_capped(world, record):
     assert entry.points == Decimal("30.00") and entry.breakdown["cap"] is None
 
 
-@pytest.mark.xfail(strict=True, reason="known bug, issue 4 rule work: the daily cap is applied per record")
 @pytest.mark.django_db
 def test_the_daily_cap_counts_all_of_a_persons_records_that_day(world, rota):
     """The cap is "most points per day": two shifts on one day together earn at most the cap."""

@@ -100,6 +100,8 @@ def complaint_uphold(*, actor, scope, record, reason, now=None):
     now = now or timezone.now()
     record = ServiceRecord.objects.select_related("region", "venue", "contributor").get(pk=record.pk)
     _require_scope(scope, record)
+    if record.status != ServiceRecord.Status.APPROVED:
+        raise ValidationError(_("A complaint is upheld about an approved service record."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say what was upheld; the contributor sees it.")})
     complaint = Complaint.objects.create(contributor=record.contributor, record=record, region=record.region,
@@ -136,9 +138,10 @@ def rating_link(*, contributor, record, now=None):
 GOOD_SCORE, POOR_SCORE = 4, 2
 
 
-def rating_submit(*, token, score, comment="", now=None):
+def rating_submit(*, token, score, comment="", rater=None, now=None):
     """Someone served rates once through the link. A good rating posts the bonus rule's entry; a poor
-    one flags the record for staff. An expired, unknown or used link is refused."""
+    one flags the record for staff. An expired, unknown or used link is refused, and so is the
+    contributor rating their own service (`rater`, the signed-in user if any)."""
     now = now or timezone.now()
     if score not in range(1, 6):
         raise ValidationError({"score": _("Choose from one to five stars.")})
@@ -149,6 +152,8 @@ def rating_submit(*, token, score, comment="", now=None):
             raise ValidationError(_("This rating link has expired or does not exist."))
         if rating.score is not None:
             raise ValidationError(_("This service has already been rated. Thank you."))
+        if rater is not None and rater.is_authenticated and rating.record.contributor.user_id == rater.pk:
+            raise ValidationError(_("You cannot rate your own service; show the link to the person you served."))
         rating.score, rating.comment, rating.rated_at = score, comment.strip()[:500], now
         rating.save(update_fields=["score", "comment", "rated_at"])
         record = rating.record

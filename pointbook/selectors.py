@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from volunteers.models import Membership, ServiceRecord
 
-from .models import Appeal, AppealMessage, ConductRule, LedgerEntry, PointsRule, PublicRating
+from .models import Appeal, AppealMessage, Complaint, ConductRule, LedgerEntry, PointsRule, PublicRating
 from .rules import explain, stars_for
 from .services import EARNED_SOURCES
 
@@ -76,9 +76,12 @@ def record_of(contributor, pk):
 
 
 def record_entries(record):
-    """The entries a record produced (award, reversals, re-scoring), oldest first, explained."""
-    entries = (LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=record.pk, contributor=record.contributor_id)
-               .order_by("created_at", "id"))
+    """The entries a record produced (award, reversals, re-scoring, its rating's bonus, upheld
+    complaints' penalties), oldest first, explained."""
+    about = Q(source__in=EARNED_SOURCES, source_id=record.pk) | Q(
+        source=LedgerEntry.Source.RATING, source_id__in=PublicRating.objects.filter(record=record).values("pk")) | Q(
+        source=LedgerEntry.Source.COMPLAINT, source_id__in=Complaint.objects.filter(record=record).values("pk"))
+    entries = LedgerEntry.objects.filter(about, contributor=record.contributor_id).order_by("created_at", "id")
     return explain_page(list(entries))
 
 

@@ -123,12 +123,11 @@ def record_approve(*, actor, scope, record, now=None):
 
 def records_approve(*, actor, scope, records):
     """Bulk approval from the staff queue: each record on its own, so one without a rule does not
-    hold up the rest. Returns (number approved, [(record, message)])."""
-    done, refused = 0, []
+    hold up the rest. Returns ([award entry, or None when capped out], [(record, message)])."""
+    done, refused = [], []
     for record in records:
         try:
-            record_approve(actor=actor, scope=scope, record=record)
-            done += 1
+            done.append(record_approve(actor=actor, scope=scope, record=record))
         except ValidationError as exc:
             refused.append((record, " ".join(exc.messages)))
     return done, refused
@@ -222,7 +221,8 @@ def ledger_verify():
         if status == approved:
             problems.append(f"record {pk}: approved with {net_awards} net awards")
         else:
-            problems.append(f"record {pk}: not approved but {net_awards} net awards, {net_points} net points")
+            problems.append(f"record {pk}: not approved but {net_awards} net awards" if net_awards
+                            else f"record {pk}: not approved but {net_points} net points")
     return problems + balances_check()
 
 

@@ -36,7 +36,7 @@ def staff_records(request, scope):
         if done:
             messages.success(request, ngettext("%(count)s record approved; its points are posted.",
                                                "%(count)s records approved; their points are posted.",
-                                               done) % {"count": done})
+                                               len(done)) % {"count": len(done)})
         for record, message in refused:
             messages.error(request, f"{record.contributor.legal_name} {record.date}: {message}")
         if not ids:
@@ -44,7 +44,8 @@ def staff_records(request, scope):
         return redirect("staff_records")
     page = Paginator(selectors.records_waiting(scope), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "pointbook/staff_records.html", {
-        "scope": scope, "page": page, "flagged": selectors.records_flagged(scope)[:20]})
+        "scope": scope, "page": page, "flagged": selectors.records_flagged(scope)[:20],
+        "tickable": any(record.signup_id for record in page)})
 
 
 @staff_required
@@ -90,7 +91,10 @@ def staff_record_decide(request, scope, pk, action):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     back = request.POST.get("back", "")
-    return redirect(back if back.startswith("/staff/") else reverse("staff_record", args=[record.pk]))
+    if back.startswith("/staff/"):
+        return redirect(back)
+    # A decision sends staff on to the next record in the queue; the rest stay on the record.
+    return redirect("staff_records" if action in ("approve", "reject", "unapprove") else reverse("staff_record", args=[record.pk]))
 
 
 @staff_required

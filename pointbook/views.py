@@ -178,7 +178,8 @@ def rate(request, token):
     form = RatingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            conduct.rating_submit(token=token, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"])
+            conduct.rating_submit(token=token, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"],
+                                  rater=request.user)
             return render(request, "pointbook/rate.html", {"state": "thanks"})
         except ValidationError as exc:
             form_add_errors(form, exc)

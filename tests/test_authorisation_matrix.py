@@ -24,9 +24,11 @@ every refused POST changes nothing.
 
 Ids: "{firm_a}" is world.firm_a's id (tests/conftest.py), "{shift_a}" the rota fixture's, and so
 on, plus the few extra objects `_rota_extras` makes (open shifts, waiting-list offers, the
-lawyer's calendar token, form dates), and for the points rows the service records
-`_pointbook_extras` makes ("{record_a}" waiting in district A, "{record_b}" in B, "{approved_a}"
-approved in A).
+lawyer's calendar token, form dates), and for the points rows what `_pointbook_extras` makes
+("{record_a}" attendance waiting in district A, "{record_b}" in B, "{approved_a}" / "{approved_b}"
+approved, "{logged_a}" / "{logged_b}" logged work with an evidence file, "{appeal_a}" /
+"{appeal_b}" each lawyer's appeal, the lawyer's "{rating_token}", ...). An arg starting with "?"
+is the query string (`appeal_new`, `staff_rescore`).
 """
 
 import dataclasses
@@ -38,10 +40,19 @@ from django.db import transaction
 from django.test.client import RedirectCycleError
 from django.urls import URLResolver, get_resolver, reverse
 
-from pointbook.models import LedgerEntry, PointsRule
+from pointbook.models import (
+    Appeal,
+    AppealMessage,
+    Complaint,
+    ConductRule,
+    LedgerEntry,
+    PointsRule,
+    PublicRating,
+)
 from volunteers.models import (
     AuditEntry,
     Contributor,
+    EvidenceFile,
     Membership,
     Organisation,
     Region,
@@ -277,12 +288,125 @@ ROTA_MATRIX = {
 MATRIX.update(ROTA_MATRIX)
 
 QUEUE = Redirect("/staff/records/")
+# A contributor's own pages: people without a completed contributor profile are sent to fill one in.
+CONTRIBUTOR_PAGE = (LOGIN, 200, 200, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM)
+# Someone else's record, appeal or entry, asked for by a contributor, is simply not there.
+LAWYERS_OWN = (LOGIN, 200, 404, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM)
+OTHER_LAWYERS_OWN = (LOGIN, 404, 200, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM)
+CITY_STAFF_ONLY = (LOGIN, 403, 403, 403, 403, 403, 200)
 
-# Points (the rota fixture plus the service records of `_pointbook_extras`).
+
+def city_staff_only(ok):
+    """A city-wide form (the points rules): `ok` for city staff; district staff are refused too."""
+    return (LOGIN, 403, 403, 403, 403, 403, ok)
+
+
+# Logged work (dates from `_pointbook_extras`): valid, except that no evidence file comes with it.
+LOG_FORM = {"service_type": "{hotline}", "date": "{log_date}", "start_time": "09:00", "hours": "2",
+            "people_served": "1", "description": "为社区居民提供法律咨询"}
+RULE_FORM = {"effective_from": "{rule_date}", "points_per_hour": "11", "rural_multiplier": "1.5",
+             "special_group_multiplier": "1", "night_holiday_multiplier": "1", "daily_cap": "", "yearly_cap": "",
+             "note": "调整"}
+CONDUCT_FORM = {"event": "complaint", "effective_from": "{rule_date}", "fixed_points": "-60", "times_points": "0",
+                "note": "投诉属实"}
+RECORD_A = Redirect("/staff/records/{approved_a}/")
+RECORD_B = Redirect("/staff/records/{approved_b}/")
+APPEAL_A = Redirect("/staff/appeals/{appeal_a}/")
+APPEAL_B = Redirect("/staff/appeals/{appeal_b}/")
+
+# Points (the rota fixture plus the service records, appeals and rating links of `_pointbook_extras`).
 POINTBOOK_MATRIX = {
+    # --- contributors ---
     "my_points": {
-        "-": ("GET", [], None, (LOGIN, 200, 200, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM)),
+        "-": ("GET", [], None, CONTRIBUTOR_PAGE),
     },
+    "my_records": {
+        "-": ("GET", [], None, CONTRIBUTOR_PAGE),
+    },
+    "my_record": {
+        A: ("GET", ["{approved_a}"], None, LAWYERS_OWN),
+        B: ("GET", ["{approved_b}"], None, OTHER_LAWYERS_OWN),
+        "logged A": ("GET", ["{logged_a}"], None, LAWYERS_OWN),
+        "unknown": ("GET", ["999999999"], None, (LOGIN, 404, 404) + (PROFILE_FORM,) * 4),
+    },
+    "rating_link": {
+        # The lawyer's link exists already: shown again, nothing new made.
+        A: ("POST", ["{approved_a}"], {},
+            (LOGIN, Unchanged(Redirect("/my/records/{approved_a}/#rating")), 404, NO_ROLE, NO_ROLE, NO_ROLE,
+             NO_ROLE)),
+        B: ("POST", ["{approved_b}"], {},
+            (LOGIN, 404, Redirect("/my/records/{approved_b}/#rating"), NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        # Only approved records are rated: told so.
+        "waiting": ("POST", ["{record_a}"], {},
+                    (LOGIN, Unchanged(Redirect("/my/records/{record_a}/#rating")), 404, NO_ROLE, NO_ROLE, NO_ROLE,
+                     NO_ROLE)),
+    },
+    "my_appeals": {
+        "-": ("GET", [], None, CONTRIBUTOR_PAGE),
+    },
+    "my_appeal": {
+        A: ("GET", ["{appeal_a}"], None, LAWYERS_OWN),
+        B: ("GET", ["{appeal_b}"], None, OTHER_LAWYERS_OWN),
+        "A replied": ("FORM", ["{appeal_a}"], {"body": "补充：当天签到表已上传"},
+                      (LOGIN, Redirect("/my/appeals/{appeal_a}/"), 404, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
+                       NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
+        "B replied": ("FORM", ["{appeal_b}"], {"body": "补充：当天签到表已上传"},
+                      (LOGIN, 404, Redirect("/my/appeals/{appeal_b}/"), NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
+                       NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
+    },
+    "appeal_new": {
+        # What is appealed comes as ?entry= or ?record=; without one there is nothing to appeal.
+        "-": ("GET", [], None, (LOGIN, 404, 404) + (PROFILE_FORM,) * 4),
+        "entry A": ("GET", ["?entry={award_a}"], None, LAWYERS_OWN),
+        "entry B": ("GET", ["?entry={award_b}"], None, OTHER_LAWYERS_OWN),
+        "record B": ("GET", ["?record={logged_b}"], None, OTHER_LAWYERS_OWN),
+        # The lawyer's appeal about this entry is open already; the other lawyer cannot appeal it.
+        "entry A again": ("FORM", [], {"entry": "{award_a}", "body": "积分计算有误"},
+                          (LOGIN, Unchanged(200), 404, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
+                           NOT_A_CONTRIBUTOR)),
+        # Only a rejected record is appealed: one still waiting is amended instead.
+        "waiting record A": ("FORM", [], {"record": "{logged_a}", "body": "请尽快审核"},
+                             (LOGIN, Unchanged(200), 404, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
+                              NOT_A_CONTRIBUTOR)),
+    },
+    "record_log": {
+        "-": ("GET", [], None, CONTRIBUTOR_PAGE),
+        "without evidence": ("FORM", [], {**LOG_FORM, "region": "{district_a}"},
+                             (LOGIN, Unchanged(200), Unchanged(200), NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
+                              NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
+    },
+    "record_edit": {
+        A: ("GET", ["{logged_a}"], None, LAWYERS_OWN),
+        B: ("GET", ["{logged_b}"], None, OTHER_LAWYERS_OWN),
+        # Attendance comes from the roster: it is not logged work to edit.
+        "attendance A": ("GET", ["{record_a}"], None, (LOGIN, 404, 404) + (PROFILE_FORM,) * 4),
+        "A saved": ("FORM", ["{logged_a}"], {**LOG_FORM, "region": "{district_a}"},
+                    (LOGIN, Redirect("/my/records/{logged_a}/"), 404, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
+                     NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
+        "B saved": ("FORM", ["{logged_b}"], {**LOG_FORM, "region": "{district_b}"},
+                    (LOGIN, 404, Redirect("/my/records/{logged_b}/"), NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
+                     NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
+    },
+    # The file itself: to its owner and to staff whose region holds the record; nobody else learns it exists.
+    "evidence_file": {
+        A: ("GET", ["{logged_a}", "{evidence_a}"], None, (LOGIN, 200, 404, 404, 200, 404, 200)),
+        B: ("GET", ["{logged_b}", "{evidence_b}"], None, (LOGIN, 404, 200, 404, 404, 200, 200)),
+        # Another record's file under the lawyer's record: not this record's.
+        "forged": ("GET", ["{logged_a}", "{evidence_b}"], None, (LOGIN, 404, 404, 404, 404, 404, 404)),
+    },
+    # --- firm admins: their members' records, read-only ---
+    "org_records": {
+        A: ("GET", ["{firm_a}"], None, (LOGIN, 403, 403, 200, 403, 403, 403)),
+        B: ("GET", ["{firm_b}"], None, (LOGIN, 403, 403, 404, 403, 403, 403)),
+    },
+    # --- the public: the token is the only key ---
+    "rate": {
+        "lawyer's": ("GET", ["{rating_token}"], None, PUBLIC),
+        "used": ("GET", ["{used_rating_token}"], None, PUBLIC),
+        "rated": ("FORM", ["{rating_token}"], {"score": "5", "comment": "解答很耐心"}, PUBLIC),
+        "unknown": ("GET", ["not-a-rating-token"], None, (404,) * 7),
+    },
+    # --- bureau staff ---
     "staff_records": {
         "-": ("GET", [], None, STAFF_ONLY),
         # The queue is the staff member's region: a record of another district ticked is not in it.
@@ -290,10 +414,21 @@ POINTBOOK_MATRIX = {
         "B ticked": ("FORM", [], {"record": ["{record_b}"]}, (LOGIN, 403, 403, 403, Unchanged(QUEUE), QUEUE, QUEUE)),
         "approved A ticked": ("FORM", [], {"record": ["{approved_a}"]},
                               (LOGIN, 403, 403, 403, Unchanged(QUEUE), Unchanged(QUEUE), Unchanged(QUEUE))),
+        # Logged work is decided one record at a time, its evidence open: never in a bulk approval.
+        "logged A ticked": ("FORM", [], {"record": ["{logged_a}"]},
+                            (LOGIN, 403, 403, 403, Unchanged(QUEUE), Unchanged(QUEUE), Unchanged(QUEUE))),
+    },
+    "staff_record": {
+        A: ("GET", ["{record_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{record_b}"], None, STAFF_IN_B),
+        "logged A": ("GET", ["{logged_a}"], None, STAFF_IN_A),
+        "logged B": ("GET", ["{logged_b}"], None, STAFF_IN_B),
+        "unknown": ("GET", ["999999999"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
     },
     "staff_record_decide": {
         A: ("POST", ["{record_a}", "approve"], {}, (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE)),
         B: ("POST", ["{record_b}", "approve"], {}, (LOGIN, 403, 403, 403, 404, QUEUE, QUEUE)),
+        "logged A approved": ("POST", ["{logged_a}", "approve"], {}, (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE)),
         "A rejected": ("POST", ["{record_a}", "reject"], {"reason": "签到表无本人签字"},
                        (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE)),
         "A rejected without a reason": ("POST", ["{record_a}", "reject"], {"reason": "  "},
@@ -304,11 +439,62 @@ POINTBOOK_MATRIX = {
                                           (LOGIN, 403, 403, 403, Unchanged(QUEUE), 404, Unchanged(QUEUE))),
         "waiting A unapproved": ("POST", ["{record_a}", "unapprove"], {"reason": "服务记录不实"},
                                  (LOGIN, 403, 403, 403, Unchanged(QUEUE), 404, Unchanged(QUEUE))),
+        # A complaint upheld, or a flag cleared, keeps staff on the record.
+        "A complaint": ("POST", ["{approved_a}", "complaint"], {"reason": "当事人投诉服务态度差，经核实属实"},
+                        (LOGIN, 403, 403, 403, RECORD_A, 404, RECORD_A)),
+        "B complaint": ("POST", ["{approved_b}", "complaint"], {"reason": "当事人投诉服务态度差，经核实属实"},
+                        (LOGIN, 403, 403, 403, 404, RECORD_B, RECORD_B)),
+        "A complaint without a reason": ("POST", ["{approved_a}", "complaint"], {"reason": "  "},
+                                         (LOGIN, 403, 403, 403, Unchanged(RECORD_A), 404, Unchanged(RECORD_A))),
+        "flagged A unflagged": ("POST", ["{flagged_a}", "unflag"], {},
+                                (LOGIN, 403, 403, 403, Redirect("/staff/records/{flagged_a}/"), 404,
+                                 Redirect("/staff/records/{flagged_a}/"))),
         "unknown action": ("POST", ["{record_a}", "approve-all"], {},
-                           (LOGIN, 403, 403, 403, Unchanged(QUEUE), 404, Unchanged(QUEUE))),
+                           (LOGIN, 403, 403, 403, 404, 404, 404)),
         "offsite back": ("POST", ["{record_a}", "approve"], {"back": "https://evil.example/staff/"},
                          (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE)),
         "unknown": ("POST", ["999999999", "approve"], {}, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+    "staff_appeals": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_appeal": {
+        A: ("GET", ["{appeal_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{appeal_b}"], None, STAFF_IN_B),
+        "A replied": ("FORM", ["{appeal_a}"], {"action": "reply", "reply-body": "请补充当天的签到表"},
+                      staff_in_a(APPEAL_A)),
+        "B replied": ("FORM", ["{appeal_b}"], {"action": "reply", "reply-body": "请补充当天的签到表"},
+                      staff_in_b(APPEAL_B)),
+        "A adjusted": ("FORM", ["{appeal_a}"], {"action": "adjust", "adjust-points": "5",
+                                                "adjust-reason": "补记夜间值班系数"},
+                       staff_in_a(APPEAL_A)),
+        "A refused": ("FORM", ["{appeal_a}"], {"action": "refuse", "refuse-body": "积分按规则计算无误"},
+                      staff_in_a(APPEAL_A)),
+        "unknown action": ("FORM", ["{appeal_a}"], {"action": "delete"}, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+    # Points rules hold city-wide: only the city bureau sees and changes them.
+    "staff_rules": {"-": ("GET", [], None, CITY_STAFF_ONLY)},
+    "staff_rule_new": {
+        # Service types are not in a region: "A" and "B" are two types, both the city bureau's alone.
+        A: ("GET", ["{hotline}"], None, CITY_STAFF_ONLY),
+        B: ("GET", ["{duty_lawyer}"], None, CITY_STAFF_ONLY),
+        "saved": ("FORM", ["{hotline}"], RULE_FORM, city_staff_only(Redirect("/staff/rules/rescore/"))),
+        # A version from that date exists already (the initial rules are in force from 2020-01-01).
+        "same date": ("FORM", ["{hotline}"], {**RULE_FORM, "effective_from": "2020-01-01"},
+                      city_staff_only(Unchanged(200))),
+        "unknown type": ("GET", ["999999999"], None, city_staff_only(404)),
+    },
+    "staff_conduct_new": {
+        "-": ("GET", [], None, CITY_STAFF_ONLY),
+        "saved": ("FORM", [], CONDUCT_FORM, city_staff_only(Redirect("/staff/rules/"))),
+        # A penalty with positive points is refused.
+        "wrong sign": ("FORM", [], {**CONDUCT_FORM, "fixed_points": "60"}, city_staff_only(Unchanged(200))),
+    },
+    "staff_rescore": {
+        "-": ("GET", [], None, CITY_STAFF_ONLY),
+        "preview": ("GET", ["?service_type={hotline}&from_date={rule_date}"], None, CITY_STAFF_ONLY),
+        # Accepted, but the POST only queues the job (tasks.points.rescore_apply_task) once the request
+        # commits: the request itself changes no row.
+        "queued": ("FORM", [], {"service_type": "{hotline}", "from_date": "{rule_date}"},
+                   city_staff_only(Unchanged(Redirect("/staff/rules/rescore/")))),
     },
 }
 MATRIX.update(POINTBOOK_MATRIX)
@@ -317,7 +503,8 @@ MATRIX.update(POINTBOOK_MATRIX)
 _WATCHED = {
     model: [f.attname for f in model._meta.concrete_fields]
     for model in (Region, Venue, Organisation, Organisation.admins.through, Contributor, Membership, StaffProfile,
-                  AuditEntry, Shift, Signup, ServiceRecord, RotaPolicy, PointsRule, LedgerEntry)
+                  AuditEntry, Shift, Signup, ServiceRecord, EvidenceFile, RotaPolicy, PointsRule, ConductRule,
+                  LedgerEntry, Complaint, Appeal, AppealMessage, PublicRating)
 }
 _WATCHED[get_user_model()] = ["id", "email", "password", "is_active", "is_staff", "is_superuser"]
 
@@ -366,30 +553,88 @@ def _rota_extras(world, rota):
     return ids
 
 
-def _pointbook_extras(world, rota):
-    """Service records for the points rows: the lawyer's yesterday in district A and the other
-    lawyer's in district B, waiting for a decision, and one of the lawyer's approved (its award posted)."""
-    import datetime
+def _png():
+    """A small, valid PNG: evidence is checked by its content."""
+    import io
 
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _pointbook_extras(world, rota):
+    """What the points rows need, made through the services: the lawyer's attendance yesterday in
+    district A and the other lawyer's in B, waiting for a decision; an approved record of each
+    (its award posted) with an appeal about that award; each lawyer's logged work with an evidence
+    file, waiting; the lawyer's open rating link, and another approved record of the lawyer's rated
+    one star (flagged, its link used); service type ids and dates for the forms."""
+    import datetime
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from pointbook import appeals, conduct
     from pointbook import services as points
+    from volunteers import records
     from volunteers import rota as rota_services
+    from volunteers.models import ServiceType
 
     from .factories import ShiftFactory
 
-    x = {}
-    for side, staff, district in (("a", world.staff_a, world.district_a), ("b", world.staff_b, world.district_b)):
+    day = datetime.timedelta(days=1)
+    hotline = ServiceType.objects.get(code="hotline_12348")
+    x, ids = {}, {}
+    for side, staff, district, person in (
+            ("a", world.staff_a, world.district_a, world.lawyer_contributor),
+            ("b", world.staff_b, world.district_b, world.other_lawyer_contributor)):
         x[f"record_{side}"] = rota_services.attendance_mark(actor=staff, scope=district,
                                                             signup=getattr(rota, f"past_signup_{side}"), attended=True)
-    earlier = ShiftFactory(opportunity=rota.opportunity_a, venue=world.venue_a,
-                           starts_at=rota.past_shift_a.starts_at - datetime.timedelta(days=2))
-    signup = Signup.objects.create(shift=earlier, contributor=world.lawyer_contributor,
-                                   status=Signup.Status.CONFIRMED, seat=1)
-    x["approved_a"] = rota_services.attendance_mark(actor=world.staff_a, scope=world.district_a, signup=signup,
-                                                    attended=True)
-    points.record_approve(actor=world.staff_a, scope=world.district_a, record=x["approved_a"])
-    assert {r.status for r in ServiceRecord.objects.filter(pk__in=[r.pk for r in x.values()])} == {
-        ServiceRecord.Status.VERIFIED_ATTENDANCE, ServiceRecord.Status.APPROVED}
-    return {key: value.pk for key, value in x.items()}
+        opportunity, venue = getattr(rota, f"opportunity_{side}"), getattr(world, f"venue_{side}")
+        approved = []
+        for days_before in ((2, 3) if side == "a" else (2,)):
+            earlier = ShiftFactory(opportunity=opportunity, venue=venue,
+                                   starts_at=getattr(rota, f"past_shift_{side}").starts_at - days_before * day)
+            signup = Signup.objects.create(shift=earlier, contributor=person, status=Signup.Status.CONFIRMED, seat=1)
+            record = rota_services.attendance_mark(actor=staff, scope=district, signup=signup, attended=True)
+            points.record_approve(actor=staff, scope=district, record=record)
+            approved.append(ServiceRecord.objects.get(pk=record.pk))
+        x[f"approved_{side}"] = approved[0]
+        award = LedgerEntry.objects.get(source=LedgerEntry.Source.SERVICE_RECORD, source_id=approved[0].pk,
+                                        kind=LedgerEntry.Kind.AWARD)
+        ids[f"award_{side}"] = award.pk
+        x[f"appeal_{side}"] = appeals.appeal_open(user=person.user, contributor=person, entry=award,
+                                                  body="夜间值班应按夜间系数计分")
+        x[f"logged_{side}"] = records.record_log(
+            actor=person.user, contributor=person, service_type=hotline, date=timezone.localdate() - 5 * day,
+            start_time=datetime.time(9, 0), hours=Decimal("2"), people_served=1, region=district,
+            description="为社区居民提供法律咨询",
+            files=[SimpleUploadedFile("签到表.png", _png(), content_type="image/png")])
+        x[f"evidence_{side}"] = x[f"logged_{side}"].evidence.get()
+        if side == "a":
+            x["flagged_a"] = approved[1]
+    lawyer = world.lawyer_contributor
+    ids["rating_token"] = conduct.rating_link(contributor=lawyer, record=x["approved_a"]).token
+    ids["used_rating_token"] = conduct.rating_link(contributor=lawyer, record=x["flagged_a"]).token
+    conduct.rating_submit(token=ids["used_rating_token"], score=1)
+
+    assert {r.status for r in ServiceRecord.objects.filter(pk__in=[x[k].pk for k in ("record_a", "record_b")])} == {
+        ServiceRecord.Status.VERIFIED_ATTENDANCE}
+    assert ServiceRecord.objects.filter(pk__in=[x[k].pk for k in ("approved_a", "approved_b", "flagged_a")],
+                                        status=ServiceRecord.Status.APPROVED).count() == 3
+    assert ServiceRecord.objects.get(pk=x["flagged_a"].pk).flagged
+    assert {r.status for r in ServiceRecord.objects.filter(pk__in=[x[k].pk for k in ("logged_a", "logged_b")])} == {
+        ServiceRecord.Status.SUBMITTED}
+    ids.update({key: value.pk for key, value in x.items()})
+    ids.update(
+        hotline=hotline.pk,
+        duty_lawyer=ServiceType.objects.get(code="duty_lawyer").pk,
+        log_date=(timezone.localdate() - 5 * day).isoformat(),
+        rule_date=(timezone.localdate() + 30 * day).isoformat(),
+    )
+    return ids
 
 
 def _ids(request, world, name):
@@ -405,9 +650,11 @@ def _ids(request, world, name):
 
 
 def _url(name, args, ids):
+    """An arg starting with "?" is the query string, not a path argument."""
     if name.startswith("/"):
         return name
-    return reverse(name, args=[arg.format(**ids) for arg in args])
+    query = "".join(arg.format(**ids) for arg in args if arg.startswith("?"))
+    return reverse(name, args=[arg.format(**ids) for arg in args if not arg.startswith("?")]) + query
 
 
 def _snapshot():

@@ -262,7 +262,7 @@ class LogWorkForm(forms.Form):
     """Other pro-bono work, logged by the contributor with evidence."""
 
     service_type = forms.ModelChoiceField(label=_("Service type"), queryset=ServiceType.objects.filter(is_active=True))
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start_time = forms.TimeField(label=_("Started at"), initial=datetime.time(9, 0),
                                  widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     hours = forms.DecimalField(label=_("Hours"), min_value=Decimal("0.25"), max_value=24, decimal_places=2,

@@ -47,11 +47,11 @@ def _summary(response):
 
 
 def _entries(response):
-    """My points' entry rows as (date, points, kind, why), top to bottom."""
+    """My points' entry rows as (date, points, kind, why), top to bottom (the appeal link aside)."""
     table = re.search(r'<table class="stack" id="entries">.*?<tbody>(.*?)</tbody>', response.content.decode(), re.S)
     if table is None:
         return []
-    return [tuple(strip_tags(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))
+    return [tuple(strip_tags(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))[:4]
             for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)]
 
 

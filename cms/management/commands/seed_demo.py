@@ -28,7 +28,7 @@ class Command(BaseCommand):
         counts = people_demo.demo_build(scale)
         counts["pages"] = demo_pages()
         counts.update(demo_opportunities(scale))
-        counts.update(demo_points())
+        counts.update(demo_points(scale))
         self.stdout.write(self.style.SUCCESS(
             "Demo '%s' built: %s" % (scale, ", ".join(f"{k} {v}" for k, v in counts.items()))
         ))

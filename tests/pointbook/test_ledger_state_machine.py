@@ -1,0 +1,286 @@
+"""The ledger under random sequences of everything that moves points: staff approve, reject and
+withdraw approvals, add a points rule version and re-score, the people served rate a record,
+attendance is marked no-show (or corrected) and the conduct sweep prices it, appeals are resolved
+with an adjustment or by approving a rejected record. After every step:
+
+- `ledger_verify()` finds nothing wrong;
+- each person's balance as their points page shows it (`selectors.points_summary`) is the sum of
+  their entries, for the lifetime and for each year;
+- no person holds more on a day, in a service type, than the daily cap of the rule in force that day;
+- right after a re-score, planning it again finds nothing left to change, and the re-score said how
+  many entries it posted.
+
+The world is small on purpose: two lawyers with several shifts on the same two days, so the daily
+caps bite and every re-score, withdrawal and re-approval moves points between records of one day.
+Each example runs inside a savepoint that is rolled back at its end (the ledger refuses DELETE, so
+rolling back is the only way to start the next example from the same world)."""
+
+import datetime
+import os
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from pointbook import appeals, conduct, rescore, selectors, services
+from pointbook.models import Appeal, ConductRule, LedgerEntry, PointsRule, PublicRating
+from pointbook.rules import rule_in_force
+from volunteers import rota as rota_services
+from volunteers.models import ServiceRecord, ServiceType, Signup
+
+from ..factories import ShiftFactory
+
+H = datetime.timedelta(hours=1)
+EARNED = services.EARNED_SOURCES
+
+# Rule versions a re-score may add: few values, so that a record's points can go back and forth.
+RATES = [Decimal("8"), Decimal("10"), Decimal("12")]
+DAY_CAPS = [None, Decimal("30"), Decimal("40"), Decimal("60")]
+YEAR_CAPS = [None, Decimal("100"), Decimal("150")]
+NIGHT = [Decimal("1"), Decimal("1.5")]
+# Days from the first service day on which a new version takes effect (+1 is the second day only).
+VERSION_OFFSETS = [-20, -5, -1, 0, 1]
+ADJUSTMENTS = [Decimal("-15"), Decimal("-2.5"), Decimal("3"), Decimal("20")]
+
+# PB_LEDGER_EXAMPLES=500 explores further (minutes); the default keeps the file well under a minute.
+MACHINE_SETTINGS = settings(
+    max_examples=int(os.environ.get("PB_LEDGER_EXAMPLES", "25")), stateful_step_count=15, deadline=None, database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def _at(day, hour, minute=0):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def _build(world):
+    """Shifts on two days for the lawyer and the other lawyer, most marked attended (records waiting
+    for a decision), two left unmarked; a rule version with a daily cap from before those days, and
+    penalty and bonus rules. Made once per test; each example starts from it."""
+    first_day = timezone.localdate() - datetime.timedelta(days=3)
+    second_day = first_day + datetime.timedelta(days=1)
+    hotline = ServiceType.objects.get(code="hotline_12348")
+    legal_aid = ServiceType.objects.get(code="legal_aid")
+    lawyer, other = world.lawyer_contributor, world.other_lawyer_contributor
+    plan = [  # (person, venue, type, start, hours, marked attended)
+        (lawyer, world.venue_a, hotline, _at(first_day, 8), 3, True),
+        (lawyer, world.venue_a, hotline, _at(first_day, 11), 3, True),
+        (lawyer, world.venue_a, hotline, _at(first_day, 14), 3, True),
+        (lawyer, world.venue_a, hotline, _at(first_day, 21), 2, True),  # night
+        (lawyer, world.venue_a, hotline, _at(second_day, 9), 3, True),
+        (lawyer, world.venue_a, hotline, _at(second_day, 14), 3, False),
+        (other, world.venue_b, hotline, _at(first_day, 8), 3, True),
+        (other, world.venue_b, hotline, _at(first_day, 12), 3, True),
+        (other, world.venue_b, legal_aid, _at(first_day, 16), 3, True),
+        (other, world.venue_b, legal_aid, _at(second_day, 10), 3, True),
+        (other, world.venue_b, hotline, _at(second_day, 15), 2, False),
+    ]
+    signups = []
+    for person, venue, service_type, start, hours, attended in plan:
+        shift = ShiftFactory(venue=venue, service_type=service_type, starts_at=start, ends_at=start + hours * H)
+        signup = Signup.objects.create(shift=shift, contributor=person, status=Signup.Status.CONFIRMED, seat=1)
+        if attended:
+            rota_services.attendance_mark(actor=world.city_staff, scope=world.city, signup=signup, attended=True)
+        signups.append(signup)
+    since = first_day - datetime.timedelta(days=30)
+    PointsRule.objects.create(service_type=hotline, effective_from=since, points_per_hour=Decimal("10"),
+                              daily_cap=Decimal("40"), note="state machine")
+    PointsRule.objects.create(service_type=legal_aid, effective_from=since, points_per_hour=Decimal("12"),
+                              daily_cap=Decimal("50"), note="state machine")
+    ConductRule.objects.create(event=ConductRule.Event.NO_SHOW, effective_from=since, times_points=Decimal("-2"))
+    ConductRule.objects.create(event=ConductRule.Event.GOOD_RATING, effective_from=since,
+                               fixed_points=Decimal("5"), times_points=Decimal("0.1"))
+    return {"first_day": first_day, "signups": [s.pk for s in signups],
+            "people": [lawyer.pk, other.pk], "types": [hotline.pk, legal_aid.pk]}
+
+
+def _pick(candidates, index):
+    candidates = list(candidates)
+    return candidates[index % len(candidates)] if candidates else None
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    def __init__(self, world, built):
+        super().__init__()
+        self.world, self.built = world, built
+        self.staff, self.scope = world.city_staff, world.city
+        self.first_day = built["first_day"]
+        self.people = built["people"]
+        self.rescored = None  # (service type ids, from date) of a re-score in the last step
+        # Everything an example does is undone at its end (see teardown).
+        self._savepoint = transaction.atomic()
+        self._savepoint.__enter__()
+
+    def teardown(self):
+        transaction.set_rollback(True)
+        self._savepoint.__exit__(None, None, None)
+
+    # --- staff decisions -----------------------------------------------------------------------------
+
+    def _records(self, *statuses):
+        return ServiceRecord.objects.filter(contributor_id__in=self.people, status__in=statuses).order_by("pk")
+
+    @rule(i=st.integers(0, 50))
+    def approve(self, i):
+        record = _pick(self._records(*ServiceRecord.WAITING), i)
+        if record is None:
+            return
+        entry = services.record_approve(actor=self.staff, scope=self.scope, record=record)
+        record.refresh_from_db()
+        assert record.status == ServiceRecord.Status.APPROVED
+        assert record.capped_out == (entry is None)
+
+    @rule(i=st.integers(0, 50))
+    def reject(self, i):
+        record = _pick(self._records(*ServiceRecord.WAITING), i)
+        if record is None:
+            return
+        services.record_reject(actor=self.staff, scope=self.scope, record=record, reason="记录不实")
+
+    @rule(i=st.integers(0, 50))
+    def unapprove(self, i):
+        record = _pick(self._records(ServiceRecord.Status.APPROVED), i)
+        if record is None:
+            return
+        services.record_unapprove(actor=self.staff, scope=self.scope, record=record, reason="重复登记")
+        held = LedgerEntry.objects.filter(source__in=EARNED, source_id=record.pk).aggregate(s=Sum("points"))["s"]
+        assert (held or 0) == 0
+
+    # --- a new rule version, then re-scoring -----------------------------------------------------------
+
+    @rule(type_index=st.integers(0, 1), offset=st.sampled_from(VERSION_OFFSETS), rate=st.sampled_from(RATES),
+          day_cap=st.sampled_from(DAY_CAPS), year_cap=st.sampled_from(YEAR_CAPS), night=st.sampled_from(NIGHT))
+    def new_rule_and_rescore(self, type_index, offset, rate, day_cap, year_cap, night):
+        service_type_id = self.built["types"][type_index]
+        effective_from = self.first_day + datetime.timedelta(days=offset)
+        # A version already starting that day: only re-score again (confirming twice).
+        if not PointsRule.objects.filter(service_type_id=service_type_id, effective_from=effective_from).exists():
+            PointsRule.objects.create(service_type_id=service_type_id, effective_from=effective_from,
+                                      points_per_hour=rate, daily_cap=day_cap, yearly_cap=year_cap,
+                                      night_holiday_multiplier=night, created_by=self.staff)
+        from_date = min(effective_from, self.first_day)
+        for type_id in self.built["types"]:
+            before = LedgerEntry.objects.count()
+            posted = rescore.rescore_apply(actor=self.staff, service_type_id=type_id, from_date=from_date)
+            assert LedgerEntry.objects.count() - before == posted, "re-scoring counted entries it did not post"
+        self.rescored = (self.built["types"], from_date)
+
+    # --- ratings, no-shows, appeals ------------------------------------------------------------------
+
+    @rule(i=st.integers(0, 50), score=st.integers(1, 5))
+    def rate(self, i, score):
+        unrated = self._records(ServiceRecord.Status.APPROVED).exclude(rating__score__isnull=False)
+        record = _pick(unrated, i)
+        if record is None:
+            return
+        link = conduct.rating_link(contributor=record.contributor, record=record)
+        conduct.rating_submit(token=link.token, score=score)
+        assert PublicRating.objects.get(record=record).score == score
+
+    @rule(i=st.integers(0, 50), attended=st.booleans())
+    def mark_attendance_and_sweep(self, i, attended):
+        """A no-show (or a correction back to attended) on a past shift, then the penalty sweep."""
+        decided = ServiceRecord.objects.filter(
+            status__in=[ServiceRecord.Status.APPROVED, ServiceRecord.Status.REJECTED]).values("signup_id")
+        signup = _pick(Signup.objects.filter(pk__in=self.built["signups"]).exclude(pk__in=decided).order_by("pk"), i)
+        if signup is None:
+            return
+        rota_services.attendance_mark(actor=self.staff, scope=self.scope, signup=signup, attended=attended)
+        conduct.conduct_sweep()
+        standing = LedgerEntry.objects.filter(source=LedgerEntry.Source.NO_SHOW, source_id=signup.pk,
+                                              kind=LedgerEntry.Kind.PENALTY, reversed_by__isnull=True)
+        assert standing.count() == (0 if attended else 1)
+
+    @rule(i=st.integers(0, 200), points=st.sampled_from(ADJUSTMENTS))
+    def appeal_an_entry_adjusted(self, i, points):
+        entry = _pick(LedgerEntry.objects.filter(contributor_id__in=self.people).exclude(
+            kind=LedgerEntry.Kind.REVERSAL).order_by("pk"), i)
+        if entry is None:
+            return
+        appeal = appeals.appeal_open(user=entry.contributor.user, contributor=entry.contributor, entry=entry,
+                                     body="积分算错了")
+        resolved = appeals.appeal_adjust(actor=self.staff, scope=self.scope, appeal=appeal, points=points,
+                                         reason="核实后调整")
+        assert resolved.status == Appeal.Status.ADJUSTED and resolved.resolution.points == points
+
+    @rule(i=st.integers(0, 50), points=st.sampled_from(ADJUSTMENTS), approve=st.booleans())
+    def appeal_a_rejection(self, i, points, approve):
+        record = _pick(self._records(ServiceRecord.Status.REJECTED), i)
+        if record is None:
+            return
+        appeal = appeals.appeal_open(user=record.contributor.user, contributor=record.contributor, record=record,
+                                     body="我确实提供了服务")
+        if approve:
+            appeals.appeal_approve_record(actor=self.staff, scope=self.scope, appeal=appeal, reason="核实无误")
+            record.refresh_from_db()
+            assert record.status == ServiceRecord.Status.APPROVED
+        else:
+            appeals.appeal_adjust(actor=self.staff, scope=self.scope, appeal=appeal, points=points, reason="部分认可")
+
+    # --- what must hold after every step -------------------------------------------------------------
+
+    @invariant()
+    def ledger_verifies(self):
+        assert services.ledger_verify() == []
+
+    @invariant()
+    def balances_are_the_sum_of_entries(self):
+        for person in (self.world.lawyer_contributor, self.world.other_lawyer_contributor):
+            by_year = {row["effective_date__year"]: row["s"] for row in LedgerEntry.objects.filter(contributor=person)
+                       .values("effective_date__year").annotate(s=Sum("points")).order_by()}
+            summary = selectors.points_summary(person)
+            assert summary["lifetime"] == sum(by_year.values(), Decimal(0))
+            assert summary["year_points"] == by_year.pop(summary["year"], Decimal(0))
+            for year, points in by_year.items():  # the service days fall in last year in early January
+                assert selectors.points_summary(person, year=year)["year_points"] == points
+
+    @invariant()
+    def no_day_holds_more_than_its_cap(self):
+        totals = (LedgerEntry.objects.filter(contributor_id__in=self.people, source__in=EARNED)
+                  .values("contributor_id", "service_type_id", "effective_date").annotate(s=Sum("points")))
+        for row in totals:
+            rule = rule_in_force(row["service_type_id"], row["effective_date"])
+            assert row["s"] >= 0, row
+            if rule.daily_cap is not None:
+                assert row["s"] <= rule.daily_cap, (row, rule.daily_cap)
+
+    @invariant()
+    def a_rescore_leaves_nothing_to_rescore(self):
+        if self.rescored is None:
+            return
+        service_type_ids, from_date = self.rescored
+        self.rescored = None
+        for service_type_id in service_type_ids:
+            left = list(rescore.rescore_plan(service_type_id=service_type_id, from_date=from_date))
+            assert left == [], [(c.record_id, c.current, c.target) for c in left]
+
+
+@pytest.mark.django_db
+def test_the_ledger_holds_under_random_decisions_rescoring_ratings_no_shows_and_appeals(world):
+    built = _build(world)
+    assert services.ledger_verify() == []
+    run_state_machine_as_test(lambda: LedgerMachine(world, built), settings=MACHINE_SETTINGS)
+    # Every example was rolled back: the world is as it was built.
+    assert not LedgerEntry.objects.exists()
+    assert not ServiceRecord.objects.filter(status=ServiceRecord.Status.APPROVED).exists()
+
+
+@pytest.mark.django_db
+def test_scratch_rescore_back_and_forth(world):
+    built = _build(world)
+    hotline = built["types"][0]
+    record = ServiceRecord.objects.filter(contributor=world.lawyer_contributor, service_type_id=hotline,
+                                          date=built["first_day"]).order_by("started_at").first()
+    services.record_approve(actor=world.city_staff, scope=world.city, record=record)
+    day = built["first_day"]
+    for n, rate in enumerate(["12", "10", "12"]):
+        PointsRule.objects.create(service_type_id=hotline, effective_from=day - datetime.timedelta(days=5 - n),
+                                  points_per_hour=Decimal(rate))
+        posted = rescore.rescore_apply(actor=world.city_staff, service_type_id=hotline, from_date=day)
+        print(n, rate, posted, list(LedgerEntry.objects.filter(source_id=record.pk, source__in=EARNED).values_list("points", "idempotency_key")),
+              [(c.current, c.target) for c in rescore.rescore_plan(service_type_id=hotline, from_date=day)])

@@ -1,0 +1,59 @@
+"""Insert many rows fast: one `executemany` of prepared tuples instead of `bulk_create`, whose
+per-field preparation costs ten times the insert itself at a million rows. For plain values only
+(no signals, no save(), no field defaults): callers pass every column they want set, and the
+database's constraints and triggers still check each row.
+"""
+
+import json
+from datetime import timezone
+
+from django.db import connection
+
+
+def _converter(field):
+    """How one column's Python values go to the driver: chosen once per column, not per value."""
+    kind = field.get_internal_type()
+    if kind == "JSONField":
+        return lambda v: json.dumps(v, ensure_ascii=False)
+    if connection.vendor != "sqlite":
+        return None  # psycopg takes Decimal, date and aware datetime as they are
+    if kind == "DateTimeField":
+        return lambda v: None if v is None else v.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ")
+    if kind == "DateField":
+        return lambda v: None if v is None else v.isoformat()
+    if kind == "DecimalField":
+        return lambda v: None if v is None else str(v)
+    return None
+
+
+def ids_reserve(model, count):
+    """`count` primary keys for new rows of `model`, never handed out twice (PostgreSQL: from the
+    table's sequence; SQLite: past the largest id, inside the caller's IMMEDIATE transaction,
+    which holds the only write lock)."""
+    table, pk = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [table, pk, count])
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"')
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
+
+
+def rows_insert(model, columns, rows, *, batch_size=5000):
+    """Insert `rows` (tuples in the order of `columns`, attribute names such as "contributor_id")."""
+    fields = [model._meta.get_field(name) for name in columns]
+    names = ", ".join(f'"{field.column}"' for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f'INSERT INTO "{model._meta.db_table}" ({names}) VALUES ({marks})'
+    converters = [(i, convert) for i, convert in enumerate(map(_converter, fields)) if convert is not None]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            batch = []
+            for row in rows[start:start + batch_size]:
+                row = list(row)
+                for i, convert in converters:
+                    row[i] = convert(row[i])
+                batch.append(row)
+            cursor.executemany(sql, batch)

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BUSIEST = "the contributor with the most ledger entries"
 WORK = Path(os.environ.get("BENCH_DIR", "/tmp/pb-bench"))
 PAGES = [
     ("login form (trivial)", None, "/accounts/login/"),
@@ -35,6 +36,15 @@ PAGES = [
     ("my shifts", "lawyer@demo.cn", "/my/shifts/"),
     ("staff: coverage", "staff.city@demo.cn", "/staff/coverage/"),
     ("staff: opportunities", "staff.city@demo.cn", "/staff/opportunities/"),
+    ("my points", "lawyer@demo.cn", "/my/points/"),
+    ("my points, busiest", BUSIEST, "/my/points/"),
+    ("my points, busiest p.3", BUSIEST, "/my/points/?page=3"),
+    ("my records, busiest", BUSIEST, "/my/records/"),
+    ("my appeals", "lawyer@demo.cn", "/my/appeals/"),
+    ("firm: member records", "firm.admin@demo.cn", "/org/1/records/"),
+    ("staff: records queue", "staff.city@demo.cn", "/staff/records/"),
+    ("staff: appeals", "staff.city@demo.cn", "/staff/appeals/"),
+    ("staff: points rules", "staff.city@demo.cn", "/staff/rules/"),
 ]
 REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
 
@@ -61,13 +71,20 @@ def measure(scale):
     from django.db import connection
     from django.test import Client
 
+    from django.db.models import Count
+
+    from pointbook.models import LedgerEntry
     from volunteers.models import Contributor, Shift, User
 
     settings.ALLOWED_HOSTS = ["*"]
+    busiest = (Contributor.objects.annotate(n=Count("ledger_entries")).order_by("-n").values_list("user_id", "n")
+               .first())
     rows = []
     for label, email, path in PAGES:
         client = Client()
-        if email:
+        if email == BUSIEST:
+            client.force_login(User.objects.get(pk=busiest[0]))
+        elif email:
             client.force_login(User.objects.get(email=email))
         client.get(path)  # warm caches and templates
         queries = []
@@ -84,7 +101,8 @@ def measure(scale):
             client.get(path)
             times.append(time.perf_counter() - start)
         rows.append((label, status, len(queries), statistics.median(times) * 1000))
-    print(repr({"contributors": Contributor.objects.count(), "shifts": Shift.objects.count(), "rows": rows}))
+    print(repr({"contributors": Contributor.objects.count(), "shifts": Shift.objects.count(), "rows": rows,
+                "entries": LedgerEntry.objects.count(), "busiest": busiest[1]}))
 
 
 def main():
@@ -101,7 +119,8 @@ def main():
     trivial = {s: results[s]["rows"][0][3] for s in results}
     print(f"contributors: small {small['contributors']:,}, large {large['contributors']:,}; "
           f"shifts: small {small['shifts']:,}, large {large['shifts']:,}; "
-          f"median of {REPEAT} requests, SQLite, Django test client")
+          f"ledger entries: small {small['entries']:,}, large {large['entries']:,} (busiest contributor "
+          f"{small['busiest']:,} / {large['busiest']:,}); median of {REPEAT} requests, SQLite, Django test client")
     print(f"{'page':<24}{'queries s/l':>12}{'ms small':>10}{'ms large':>10}{'÷trivial s':>12}{'÷trivial l':>12}{'large÷small':>13}")
     for (label, st_s, q_s, t_s), (_, st_l, q_l, t_l) in zip(small["rows"], large["rows"]):
         print(f"{label:<24}{f'{q_s}/{q_l}':>12}{t_s:>10.1f}{t_l:>10.1f}{t_s / trivial['small']:>12.1f}"

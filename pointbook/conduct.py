@@ -75,8 +75,10 @@ def conduct_sweep(*, since_days=60, now=None):
         todo = (signups.annotate(penalised=Exists(penalised)).filter(penalised=False)
                 .select_related("shift__venue", "contributor").order_by("pk"))
         for signup in todo.iterator(chunk_size=500):
-            earlier = LedgerEntry.objects.filter(source=source, source_id=signup.pk,
-                                                 kind=LedgerEntry.Kind.PENALTY).count()
+            # Penalties already taken back (a corrected no-show marked again): sweeps running at
+            # once count the same, so they build the same key and post one entry between them.
+            earlier = LedgerEntry.objects.filter(source=source, source_id=signup.pk, kind=LedgerEntry.Kind.PENALTY,
+                                                 reversed_by__isnull=False).count()
             day = timezone.localdate(signup.shift.starts_at)
             entry = _conduct_post(event=event, contributor=signup.contributor, source=source, source_id=signup.pk,
                                   key=f"{source}:{signup.pk}:{earlier + 1}", day=day,
@@ -148,7 +150,7 @@ def rating_submit(*, token, score, comment="", rater=None, now=None):
     with transaction.atomic():
         rating = (PublicRating.objects.select_for_update(of=("self",))
                   .select_related("record__contributor", "record__venue").filter(token=token).first())
-        if rating is None or rating.expires_at <= now:
+        if rating is None or rating.expires_at <= now or rating.record.status != ServiceRecord.Status.APPROVED:
             raise ValidationError(_("This rating link has expired or does not exist."))
         if rating.score is not None:
             raise ValidationError(_("This service has already been rated. Thank you."))

@@ -85,8 +85,8 @@ def rescore_summary(*, service_type_id, from_date, show=100):
 
 def rescore_apply(*, actor, service_type_id, from_date):
     """Post an adjustment for each change, one person at a time under their lock (so approvals in
-    between are counted, not overwritten). Keys name the record and the move (held → target):
-    confirming twice, or a retried job, posts nothing new. Returns the number of entries posted."""
+    between are counted, not overwritten, and a second run finds nothing left to change). Returns
+    the number of entries posted."""
     posted = 0
     people = sorted({c.contributor_id for c in rescore_plan(service_type_id=service_type_id, from_date=from_date)})
     for contributor_id in people:
@@ -94,9 +94,12 @@ def rescore_apply(*, actor, service_type_id, from_date):
             contributor = Contributor.objects.select_for_update().get(pk=contributor_id)
             for change in rescore_plan(service_type_id=service_type_id, from_date=from_date,
                                        contributor_id=contributor_id):
+                # The n-th re-scoring of the record: a retried job (after a rollback) or a second
+                # confirm meets the same n, while a rule that goes up, down and up again gets new keys.
+                done = LedgerEntry.objects.filter(source=LedgerEntry.Source.RESCORE, source_id=change.record_id).count()
                 entry_post(contributor=contributor, points=change.delta, kind=LedgerEntry.Kind.ADJUSTMENT,
                            source=LedgerEntry.Source.RESCORE, source_id=change.record_id,
-                           idempotency_key=f"rescore:{change.record_id}:{change.current}:{change.target}",
+                           idempotency_key=f"rescore:{change.record_id}:{done + 1}",
                            breakdown={"rescored_from": str(change.current), "rescored_to": str(change.target),
                                       "rule": change.rule.pk, "rule_from": change.rule.effective_from.isoformat()},
                            effective_date=change.date, rule=change.rule, service_type_id=service_type_id,

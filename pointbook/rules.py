@@ -62,7 +62,7 @@ def award_proposal(record, rule, *, day_earned=Decimal(0), year_earned=Decimal(0
     for kind, limit, already in (("day", rule.daily_cap, day_earned), ("year", rule.yearly_cap, year_earned)):
         if limit is not None and already + points > limit:
             points = max(Decimal(0), limit - already).quantize(CENT)
-            cap, cap_kind, earned = limit, kind, already
+            cap, cap_kind, earned = limit, kind, Decimal(already).quantize(CENT)
     breakdown = {"hours": str(hours), "per_hour": str(rule.points_per_hour), "factors": factors,
                  "cap": str(cap) if cap is not None else None, "cap_kind": cap_kind,
                  "earned_before": str(earned) if earned else None, "asked": str(asked),

@@ -1,6 +1,7 @@
 """Who and where: accounts, regions, venues, organisations, contributors and their memberships."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -489,12 +490,16 @@ class ServiceRecord(models.Model):
         return [SpecialGroup(code).label for code in self.special_groups if code in SpecialGroup.values]
 
 
+class _PrivateStorage(FileSystemStorage):
+    def url(self, name):
+        raise ValueError("evidence files have no URL; the evidence_file view serves them")
+
+
 def evidence_storage():
     """Evidence sits outside MEDIA_ROOT and has no URL: only a view that checks who asks serves it."""
     from django.conf import settings
-    from django.core.files.storage import FileSystemStorage
 
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+    return _PrivateStorage(location=settings.PRIVATE_MEDIA_ROOT)
 
 
 class EvidenceFile(models.Model):

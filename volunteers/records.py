@@ -114,7 +114,11 @@ def record_amend(*, actor, contributor, record, service_type, date, start_time, 
         raise ValidationError(_("Only your own logged work can be changed here."))
     if record.status not in (ServiceRecord.Status.SUBMITTED, ServiceRecord.Status.REJECTED):
         raise ValidationError(_("This record has been decided; appeal the decision instead."))
-    record.evidence.filter(pk__in=list(remove)).delete()
+    removed = list(record.evidence.filter(pk__in=list(remove)))
+    for evidence in removed:
+        evidence.delete()
+        # The file goes only once the change is kept (a refused amendment keeps it).
+        transaction.on_commit(lambda name=evidence.file.name, storage=evidence.file.storage: storage.delete(name))
     hours, started_at, checked = _clean(
         contributor=contributor, record=record, service_type=service_type, date=date, start_time=start_time,
         hours=hours, people_served=people_served, special_groups=list(special_groups), region=region, venue=venue,

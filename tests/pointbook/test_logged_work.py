@@ -177,8 +177,6 @@ def test_logging_with_a_pdf_and_a_png_waits_for_review_with_private_evidence(wor
 
 
 
-@pytest.mark.xfail(strict=True, reason="bug: evidence_storage passes base_url=None, which FileSystemStorage "
-                                       "reads as 'use MEDIA_URL', so every evidence file has a /media/ URL")
 @pytest.mark.django_db
 def test_evidence_files_have_no_url(world):
     record = _log(world, files=[_pdf()])

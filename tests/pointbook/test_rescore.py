@@ -214,9 +214,6 @@ def test_withdrawing_an_approval_after_rescoring_takes_back_award_and_adjustment
     assert services.ledger_verify() == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: rescore_apply's idempotency key rescore:<record>:<held>:<target> "
-                                       "repeats when a rule goes up, down and up again, so the third re-scoring "
-                                       "finds the first adjustment and posts nothing")
 @pytest.mark.django_db
 def test_rescoring_after_a_rule_goes_up_down_and_up_again(world, rota):
     record = _approved(world, rota, days_ago=5)

@@ -21,7 +21,7 @@ from volunteers.services import audit
 
 from .models import LedgerEntry, PointsRule, PublicHoliday
 from .rules import award_proposal, explain, is_night_or_holiday
-from .services import EARNED_SOURCES
+from .services import CENT, EARNED_SOURCES
 
 
 class _Rules:
@@ -41,10 +41,10 @@ def _earned(contributor_ids):
     entries = LedgerEntry.objects.filter(contributor_id__in=contributor_ids, source__in=EARNED_SOURCES)
     day, year = defaultdict(Decimal), defaultdict(Decimal)
     for row in entries.values("contributor_id", "service_type_id", "effective_date").annotate(s=Sum("points")):
-        day[(row["contributor_id"], row["service_type_id"], row["effective_date"])] = row["s"]
+        day[(row["contributor_id"], row["service_type_id"], row["effective_date"])] = Decimal(row["s"]).quantize(CENT)
     for row in (entries.annotate(y=ExtractYear("effective_date")).values("contributor_id", "service_type_id", "y")
                 .annotate(s=Sum("points"))):
-        year[(row["contributor_id"], row["service_type_id"], row["y"])] = row["s"]
+        year[(row["contributor_id"], row["service_type_id"], row["y"])] = Decimal(row["s"]).quantize(CENT)
     return day, year
 
 

@@ -7,7 +7,7 @@ from datetime import date as Date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, OuterRef, Subquery, Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from volunteers.models import Contributor, ServiceRecord
@@ -15,7 +15,7 @@ from volunteers.services import audit
 
 from .models import LedgerEntry, PointsRule, PublicHoliday
 from .rules import award_proposal, is_night_or_holiday
-from .services import EARNED_SOURCES, entry_post
+from .services import CENT, EARNED_SOURCES, POINTS, entry_post
 
 
 @dataclass
@@ -39,7 +39,7 @@ def _records(service_type_id, from_date, contributor_id=None):
             .values("source_id").annotate(s=Sum("points")).values("s"))
     records = (ServiceRecord.objects.filter(service_type_id=service_type_id, status=ServiceRecord.Status.APPROVED,
                                             date__gte=Date(from_date.year, 1, 1))
-               .annotate(held=Coalesce(Subquery(held), Decimal(0), output_field=DecimalField()))
+               .annotate(held=Coalesce(Subquery(held), Decimal(0), output_field=POINTS))
                .select_related("venue", "contributor")
                # Approval order within a person: the order the caps were filled in when approved.
                .order_by("contributor_id", "decided_at", "id"))
@@ -66,6 +66,8 @@ def rescore_plan(*, service_type_id, from_date, contributor_id=None):
                                             night_or_holiday=is_night_or_holiday(record, holidays))
         day_total[record.date] += target
         year_total[record.date.year] += target
+        # To the cent: SQLite sums decimals as floats (10 - 0.80 - 9.10 = 0.0999999999999996).
+        record.held = Decimal(record.held).quantize(CENT)
         if target != record.held:
             yield Change(record.pk, record.contributor_id, record.contributor.legal_name, record.date, record.hours,
                          record.held, target, rule)

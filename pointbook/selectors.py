@@ -1,16 +1,18 @@
 """Reads of points: balances, verified hours, star level and the entries behind them."""
 
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Prefetch, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
-from volunteers.models import Membership, ServiceRecord
+from volunteers.models import EvidenceFile, Membership, Region, ServiceRecord
 
 from .models import Appeal, AppealMessage, Complaint, ConductRule, LedgerEntry, PointsRule, PublicRating
 from .rules import explain, stars_for
-from .services import EARNED_SOURCES
+from .services import EARNED_SOURCES, POINTS
 
 
 def points_summary(contributor, *, year=None):
@@ -43,14 +45,29 @@ def _with_points(records):
     """Each record with `points`: what it holds in the ledger now (award, reversals, re-scoring)."""
     held = (LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=OuterRef("pk")).order_by()
             .values("source_id").annotate(s=Sum("points")).values("s"))
-    return records.annotate(points=Coalesce(Subquery(held), Decimal(0), output_field=DecimalField()))
+    # Rounded in the query: SQLite adds decimals as floats (10 - 0.80 - 9.10 = 0.0999999999999996).
+    return records.annotate(points=Round(Coalesce(Subquery(held), Decimal(0), output_field=POINTS), 2))
 
 
 def records_waiting(region):
     """The staff queue: records in the subtree waiting for a decision, oldest first."""
-    return (ServiceRecord.objects.filter(status__in=ServiceRecord.WAITING, region__path__startswith=region.path)
-            .select_related("contributor", "service_type", "venue").annotate(files=Count("evidence"))
+    # A subquery, not a join + GROUP BY: counted only for the page's rows.
+    files = Subquery(EvidenceFile.objects.filter(record=OuterRef("pk")).order_by().values("record")
+                     .annotate(n=Count("id")).values("n"))
+    regions = Region.objects.filter(path__startswith=region.path).values("pk")
+    return (ServiceRecord.objects.filter(status__in=ServiceRecord.WAITING, region_id__in=regions)
+            .select_related("contributor", "service_type", "venue").annotate(files=Coalesce(files, 0))
             .order_by("created_at", "id"))
+
+
+def records_waiting_page(region, number, per_page):
+    """One page of the queue: the page's ids are found on the index alone, then only those rows are
+    joined (sorting thousands of joined rows to show thirty took a tenth of a second)."""
+    page = Paginator(records_waiting(region).select_related(None).values_list("pk", flat=True),
+                     per_page).get_page(number)
+    rows = records_waiting(region).in_bulk(list(page.object_list))
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+    return page
 
 
 def records_flagged(region):
@@ -88,12 +105,16 @@ def record_entries(record):
 def member_records(organisation, *, year):
     """An organisation's members' records of `year` (counted by the dates each belonged), read-only
     for its admins: status, hours and the points each holds."""
-    belonged = Membership.objects.filter(
-        contributor=OuterRef("contributor"), organisation=organisation,
-        status__in=[Membership.Status.ACTIVE, Membership.Status.ENDED], started_on__lte=OuterRef("date"),
-    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=OuterRef("date")))
-    return (_with_points(ServiceRecord.objects.filter(date__year=year).filter(Exists(belonged)))
-            .select_related("contributor", "service_type").order_by("-date", "-id"))
+    counted = Membership.objects.filter(organisation=organisation,
+                                        status__in=[Membership.Status.ACTIVE, Membership.Status.ENDED])
+    belonged = counted.filter(contributor=OuterRef("contributor"), started_on__lte=OuterRef("date")).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=OuterRef("date")))
+    # The members of that year first (an index on person and date), then the exact days each belonged.
+    members = counted.filter(started_on__lte=date(year, 12, 31)).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=date(year, 1, 1))).values("contributor_id")
+    records = ServiceRecord.objects.filter(contributor_id__in=members, date__gte=date(year, 1, 1),
+                                           date__lte=date(year, 12, 31)).filter(Exists(belonged))
+    return _with_points(records).select_related("contributor", "service_type").order_by("-date", "-id")
 
 
 def open_appeal_ids(contributor):

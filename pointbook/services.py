@@ -15,7 +15,7 @@ from volunteers.models import Contributor, ServiceRecord
 from volunteers.services import audit
 
 from .models import LedgerEntry
-from .rules import award_proposal, explain, rule_in_force
+from .rules import CENT, award_proposal, explain, rule_in_force
 
 
 class IdempotencyConflict(Exception):
@@ -70,6 +70,10 @@ def _require_scope(scope, record):
         raise ValidationError(_("This record is outside your region."))
 
 
+# Sums of points come back as exact cents on every database (SQLite adds decimals as floats).
+POINTS = DecimalField(max_digits=14, decimal_places=2)
+HALF_CENT = Decimal("0.005")
+
 # Entries that count as points earned in a service type (award, its reversal, re-scoring).
 EARNED_SOURCES = (LedgerEntry.Source.SERVICE_RECORD, LedgerEntry.Source.RESCORE)
 
@@ -79,7 +83,7 @@ def earned_before(contributor_id, service_type_id, day):
     totals = LedgerEntry.objects.filter(
         contributor_id=contributor_id, service_type_id=service_type_id, source__in=EARNED_SOURCES,
         effective_date__year=day.year).aggregate(day=Sum("points", filter=Q(effective_date=day)), year=Sum("points"))
-    return totals["day"] or Decimal(0), totals["year"] or Decimal(0)
+    return (Decimal(totals["day"] or 0).quantize(CENT), Decimal(totals["year"] or 0).quantize(CENT))
 
 
 def _decide(record, status, actor, now, reason=""):
@@ -211,12 +215,13 @@ def ledger_verify():
                                         reversed_by__isnull=True)
     points = Coalesce(Subquery(LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=OuterRef("pk"))
                                .order_by().values("source_id").annotate(s=Sum("points")).values("s")),
-                      Decimal(0), output_field=DecimalField())
+                      Decimal(0), output_field=POINTS)
     approved = ServiceRecord.Status.APPROVED
     records = ServiceRecord.objects.annotate(net_awards=per_record(awards), net_points=points).filter(
         (Q(status=approved, capped_out=False) & ~Q(net_awards=1))
         | (Q(status=approved, capped_out=True) & ~Q(net_awards=0))
-        | (~Q(status=approved) & (~Q(net_awards=0) | ~Q(net_points=0))))
+        # Not "!= 0": SQLite adds decimals as floats, so a cancelled record can hold 1e-15.
+        | (~Q(status=approved) & (~Q(net_awards=0) | Q(net_points__gt=HALF_CENT) | Q(net_points__lt=-HALF_CENT))))
     for pk, status, net_awards, net_points in records.values_list("pk", "status", "net_awards", "net_points"):
         if status == approved:
             problems.append(f"record {pk}: approved with {net_awards} net awards")
@@ -229,6 +234,9 @@ def ledger_verify():
 def balances_check():
     """Balances derived two ways (per person sums vs the grand total) must agree; cheap sanity check
     the standings refresh will extend."""
-    total = LedgerEntry.objects.aggregate(s=Sum("points"))["s"] or 0
-    per_person = sum(row["s"] for row in LedgerEntry.objects.values("contributor").annotate(s=Sum("points")))
+    # SQLite sums decimals as floating point: compare to the cent, which is what entries carry.
+    total = Decimal(LedgerEntry.objects.aggregate(s=Sum("points"))["s"] or 0).quantize(CENT)
+    per_person = sum((Decimal(row["s"]).quantize(CENT)
+                      for row in LedgerEntry.objects.values("contributor").annotate(s=Sum("points")).iterator()),
+                     Decimal(0))
     return [] if total == per_person else [f"sum of balances {per_person} differs from ledger total {total}"]

@@ -42,7 +42,7 @@ def staff_records(request, scope):
         if not ids:
             messages.error(request, _("Tick the records to approve."))
         return redirect("staff_records")
-    page = Paginator(selectors.records_waiting(scope), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.records_waiting_page(scope, request.GET.get("page"), PAGE_SIZE)
     return render(request, "pointbook/staff_records.html", {
         "scope": scope, "page": page, "flagged": selectors.records_flagged(scope)[:20],
         "tickable": any(record.signup_id for record in page)})

@@ -71,9 +71,9 @@ def worker_run(tmp_path):
     run.queue = f"test-rescore-{uuid.uuid4().hex[:8]}"
     run.workers = []
 
-    def start(*, log_name, pool="solo", concurrency=1):
+    def start(*, log_name, pool="solo", concurrency=1, redeliver_soon=False):
         env = worker_env(mail_dir=tmp_path / "mail", tmp_dir=tmp_path / "tmp",
-                         broker_options=REDIS_REDELIVERY if _redis() else None)
+                         broker_options=REDIS_REDELIVERY if redeliver_soon and _redis() else None)
         worker = Worker.start(env, queue=run.queue, log=tmp_path / f"{log_name}.log", pool=pool,
                               concurrency=concurrency, name=f"{run.queue}-{log_name}")
         run.workers.append(worker)
@@ -205,7 +205,7 @@ def test_a_worker_killed_mid_rescore_leaves_each_record_rescored_exactly_once(wo
 
     with PersonLock(second_person if postgres else first_person) as lock:
         _enqueue(s, worker_run.queue)
-        first = worker_run.start(log_name="first")
+        first = worker_run.start(log_name="first", redeliver_soon=True)
         _wait_for(lambda: _log_count(RECEIVED, first), seconds=60, what="the first worker to take the job",
                   workers=[first])
         if postgres:
@@ -223,7 +223,7 @@ def test_a_worker_killed_mid_rescore_leaves_each_record_rescored_exactly_once(wo
 
     if not _redis():
         _enqueue(s, worker_run.queue)  # the filesystem queue lost the killed delivery: confirm again
-    second = worker_run.start(log_name="second")
+    second = worker_run.start(log_name="second", redeliver_soon=True)
     _wait_for(lambda: _log_count(SUCCEEDED, second), seconds=60, what="the job to run again and finish",
               workers=[first, second])
     assert second.stop() == 0, second.output()[-4000:]
@@ -240,7 +240,7 @@ def test_the_rescore_job_delivered_twice_at_once_adjusts_each_record_once(worker
     worker processes, both held at the first person's lock until both are there, then let go."""
     s = scored
     first_person = min(s.people, key=lambda p: p.pk)
-    held_for = 2.0
+    held_for = 3.0
 
     with PersonLock(first_person) as lock:
         _enqueue(s, worker_run.queue)
@@ -260,5 +260,5 @@ def test_the_rescore_job_delivered_twice_at_once_adjusts_each_record_once(worker
     runs = [(float(runtime), int(posted)) for runtime, posted in SUCCEEDED.findall(worker.output())]
     assert sum(posted for _runtime, posted in runs) == 6, runs
     # Both were held at the lock (a run on its own takes a fraction of a second): they overlapped.
-    assert all(runtime >= held_for - 0.5 for runtime, _posted in runs), runs
+    assert all(runtime >= held_for - 1 for runtime, _posted in runs), runs
     _check_each_record_rescored_once(s)

@@ -72,7 +72,8 @@ def records_waiting_page(region, number, per_page):
 
 def records_flagged(region):
     """Approved records a poor public rating put in front of staff, newest first."""
-    return (ServiceRecord.objects.filter(flagged=True, region__path__startswith=region.path)
+    return (ServiceRecord.objects.filter(flagged=True, region_id__in=Region.objects.filter(path__startswith=region.path)
+                                         .values("pk"))
             .select_related("contributor", "service_type", "venue", "rating").order_by("-decided_at", "-id"))
 
 

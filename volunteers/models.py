@@ -475,7 +475,9 @@ class ServiceRecord(models.Model):
         indexes = [models.Index(fields=["contributor", "date"], name="record_person_date_idx"),
                    models.Index(fields=["status", "created_at"], name="record_queue_idx"),
                    # The staff queue of a region's subtree: its regions' waiting records only.
-                   models.Index(fields=["region", "status", "created_at"], name="record_region_queue_idx")]
+                   models.Index(fields=["region", "status", "created_at"], name="record_region_queue_idx"),
+                   # The few records a poor rating flagged, found without reading the rest.
+                   models.Index(fields=["-decided_at"], condition=Q(flagged=True), name="record_flagged_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(ended_at__gt=models.F("started_at")), name="record_ends_after_start"),
             models.CheckConstraint(condition=Q(hours__gt=0) & Q(hours__lte=24), name="record_hours_in_day"),

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from cms.demo import demo_opportunities, demo_opportunities_reset, demo_pages
 from pointbook.demo import demo_points
@@ -29,6 +30,10 @@ class Command(BaseCommand):
         counts["pages"] = demo_pages()
         counts.update(demo_opportunities(scale))
         counts.update(demo_points(scale))
+        # Fresh statistics: without them SQLite's planner can pick a region index over a partial one
+        # (the staff queue's flagged records took 2 s instead of 7 ms on the large demo).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(self.style.SUCCESS(
             "Demo '%s' built: %s" % (scale, ", ".join(f"{k} {v}" for k, v in counts.items()))
         ))

@@ -66,10 +66,11 @@ def posting():
             day = today - timedelta(days=rng.randint(400, 1400))
             start = timezone.make_aware(datetime.combine(day, clock(9)))
             rows.append((pk, person, rng.choice(types), region, day, start, start + timedelta(hours=2), Decimal(2),
-                         "submitted", now, now, 0, [], "", False, False, ""))
+                         "submitted", now, now, 0, [], "", False, False, "", ""))
         rows_insert(ServiceRecord, ("id", "contributor_id", "service_type_id", "region_id", "date", "started_at",
                                     "ended_at", "hours", "status", "created_at", "updated_at", "people_served",
-                                    "special_groups", "description", "capped_out", "flagged", "flag_reason"), rows)
+                                    "special_groups", "description", "capped_out", "flagged", "flag_reason",
+                                    "decision_reason"), rows)
         return list(ServiceRecord.objects.filter(pk__in=[r[0] for r in rows]).select_related("venue")
                     .order_by("contributor_id", "date", "id"))
 

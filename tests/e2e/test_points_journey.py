@@ -23,7 +23,8 @@ from playwright.sync_api import expect
 from pointbook import services
 from pointbook.models import ConductRule, LedgerEntry, PointsRule, PublicRating
 from tests.e2e.conftest import PHONE
-from tests.factories import PASSWORD, VenueFactory
+from tests.e2e.phones import Phone, Shots
+from tests.factories import VenueFactory
 from volunteers import records
 from volunteers.models import EvidenceFile, ServiceRecord, ServiceType, SpecialGroup, Venue
 
@@ -72,91 +73,6 @@ def pdf_bytes(text="Sign-in sheet"):
 EXE_BYTES = (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8" + b"\x00" * 43 + b"\x80\x00\x00\x00"
              + b"\x0e\x1f\xba\x0e\x00\xb4\x09\xcd\x21\xb8\x01\x4c\xcd\x21This program cannot be run in DOS mode.\r\r\n$"
              + b"\x00" * 200)
-
-
-class Shots:
-    """Numbers the journey's screenshots across everyone's phones: points-01-…, points-02-…"""
-
-    def __init__(self, artifacts):
-        self.artifacts = artifacts
-        self.count = 0
-
-    def path(self, name):
-        self.count += 1
-        return str(self.artifacts / f"points-{self.count:02d}-{name}.png")
-
-
-class Phone:
-    """One person's phone: their own browser context (cookies, session) at 390×844."""
-
-    def __init__(self, page, base_url, shots, who):
-        self.page = page
-        self.base_url = base_url
-        self.shots = shots
-        self.who = who
-        self.server_errors = []
-        page.on("response", lambda r: r.status >= 500 and self.server_errors.append(f"{r.status} {r.url}"))
-        self.dialogs = []
-        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.accept()))
-
-    @classmethod
-    def open(cls, browser, base_url, shots, who):
-        context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="en-US", is_mobile=True,
-                                      has_touch=True)
-        context.set_default_timeout(10_000)
-        return cls(context.new_page(), base_url, shots, who)
-
-    def go(self, path):
-        self.page.goto(path if path.startswith("http") else self.base_url + path)
-
-    def check(self, name, known_overflow=None):
-        """Photograph the page, then: no server error, Chinese, nothing wider than the phone.
-        `known_overflow`: a selector for a reported bug that overflows; anything else still fails."""
-        page = self.page
-        page.wait_for_load_state("load")
-        page.screenshot(path=self.shots.path(f"{self.who}-{name}"), full_page=True)
-        assert not self.server_errors, f"{self.who} {name}: server error(s) {self.server_errors}"
-        expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width <= PHONE["width"]:
-            return
-        culprits = self.overflowing(known_overflow)
-        assert known_overflow and not culprits, (
-            f"{self.who} {name} ({page.url}) is {width}px wide on a {PHONE['width']}px phone: "
-            f"{culprits or self.overflowing()} stick out"
-        )
-
-    def overflowing(self, known=None):
-        """The elements whose right edge is past the phone's (but not inside `known`), as tag#id.class."""
-        return self.page.evaluate("""([limit, known]) => Array.from(document.querySelectorAll("body *"))
-            .filter(e => e.getBoundingClientRect().right > limit + 0.5 && !(known && e.closest(known)))
-            .map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
-                 + (typeof e.className === "string" && e.className ? "." + e.className.split(" ").join(".") : ""))""",
-                                  [PHONE["width"], known])
-
-    def submit(self, button):
-        """Press a button that posts a form (or follow a link) and wait for the page it leads to."""
-        with self.page.expect_navigation():
-            button.click()
-        self.page.wait_for_load_state("load")
-
-    def nav(self, href):
-        """Follow a link of the site's header."""
-        self.submit(self.page.locator(f"header.site a[href='{href}']"))
-
-    @property
-    def messages(self):
-        return self.page.locator("main .messages")
-
-    def log_in(self, email):
-        self.go("/accounts/login/")
-        self.check("login")
-        self.page.locator("input[name=login]").fill(email)
-        self.page.locator("input[name=password]").fill(PASSWORD)
-        self.submit(self.page.locator("main button[type=submit]"))
-        assert not self.server_errors, f"logging in as {email}: server error(s) {self.server_errors}"
-        assert "/accounts/login/" not in self.page.url, f"still on the login page after logging in as {email}"
-        expect(self.page.locator("header.site form[action='/accounts/logout/']")).to_have_count(1)
 
 
 def fill_log_form(page, *, service_type, day, hours, region, venue, description, people=1, groups=(), files=None):
@@ -209,7 +125,7 @@ def test_lawyer_logs_village_clinic_staff_approve_she_sees_points_amends_a_rejec
     second_day = today - datetime.timedelta(days=2)
     sheet = pdf_bytes("Guangming clinic sign-in sheet")
 
-    shots = Shots(artifacts_dir)
+    shots = Shots(artifacts_dir, "points")
     her = Phone.open(chromium, live_server.url, shots, "lawyer")
     page = her.page
 
@@ -455,7 +371,7 @@ def test_amend_form_shows_the_record_date(live_server, chromium, artifacts_dir, 
         description="社区法律咨询", files=[SimpleUploadedFile("咨询登记表.pdf", pdf_bytes(), "application/pdf")])
     services.record_reject(actor=world.staff_a, scope=world.district_a, record=record, reason="请补充咨询登记表。")
 
-    shots = Shots(artifacts_dir)
+    shots = Shots(artifacts_dir, "points")
     shots.count = 80  # after the journey's pictures
     her = Phone.open(chromium, live_server.url, shots, "amend")
     her.log_in(world.lawyer.email)
@@ -481,7 +397,7 @@ def test_rating_link_fits_on_a_phone(live_server, chromium, artifacts_dir, world
         files=[SimpleUploadedFile("登记表.pdf", pdf_bytes(), "application/pdf")])
     services.record_approve(actor=world.staff_a, scope=world.district_a, record=record)
 
-    shots = Shots(artifacts_dir)
+    shots = Shots(artifacts_dir, "points")
     shots.count = 90
     her = Phone.open(chromium, live_server.url, shots, "rating-link")
     her.log_in(world.lawyer.email)

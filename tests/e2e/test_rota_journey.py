@@ -20,9 +20,8 @@ from django.utils.translation import gettext, ngettext
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE
+from tests.e2e.phones import Phone, Shots
 from tests.factories import (
-    PASSWORD,
     ContributorFactory,
     RegionFactory,
     ShiftFactory,
@@ -88,75 +87,6 @@ def person(email, kind, legal_name, region):
     return ContributorFactory(user=user, kind=kind, legal_name=legal_name, region=region)
 
 
-class Shots:
-    """Numbers the journey's screenshots across everyone's phones: rota-01-…, rota-02-…"""
-
-    def __init__(self, artifacts):
-        self.artifacts = artifacts
-        self.count = 0
-
-    def path(self, name):
-        self.count += 1
-        return str(self.artifacts / f"rota-{self.count:02d}-{name}.png")
-
-
-class Phone:
-    """One person's phone: their own browser context (cookies, session) at 390×844."""
-
-    def __init__(self, page, base_url, shots, who):
-        self.page = page
-        self.base_url = base_url
-        self.shots = shots
-        self.who = who
-        self.server_errors = []
-        page.on("response", lambda r: r.status >= 500 and self.server_errors.append(f"{r.status} {r.url}"))
-        # Giving up a place asks for confirmation; record the question and say yes.
-        self.dialogs = []
-        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.accept()))
-
-    @classmethod
-    def open(cls, browser, base_url, shots, who):
-        context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="en-US", is_mobile=True,
-                                      has_touch=True)
-        context.set_default_timeout(10_000)
-        return cls(context.new_page(), base_url, shots, who)
-
-    def go(self, path):
-        self.page.goto(self.base_url + path)
-
-    def check(self, name):
-        """Photograph the page, then: no server error, Chinese, nothing wider than the phone."""
-        page = self.page
-        page.wait_for_load_state("load")
-        page.screenshot(path=self.shots.path(f"{self.who}-{name}"), full_page=True)
-        assert not self.server_errors, f"{self.who} {name}: server error(s) {self.server_errors}"
-        expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], (
-            f"{self.who} {name} ({page.url}) is {width}px wide on a {PHONE['width']}px phone: something overflows"
-        )
-
-    def submit(self, button):
-        """Press a button that posts a form and wait for the page it leads to."""
-        with self.page.expect_navigation():
-            button.click()
-        self.page.wait_for_load_state("load")
-
-    @property
-    def messages(self):
-        return self.page.locator("main .messages")
-
-    def log_in(self, email):
-        self.go("/accounts/login/")
-        self.check("login")
-        self.page.locator("input[name=login]").fill(email)
-        self.page.locator("input[name=password]").fill(PASSWORD)
-        self.submit(self.page.locator("main").get_by_role("button", name=tr("Sign In"), exact=True))
-        assert not self.server_errors, f"logging in as {email}: server error(s) {self.server_errors}"
-        assert "/accounts/login/" not in self.page.url, f"still on the login page after logging in as {email}"
-        expect(self.page.locator("header.site form[action='/accounts/logout/']")).to_have_count(1)
-
-
 def test_lawyer_signs_up_for_two_hotline_shifts_cancels_one_the_waiting_volunteer_takes_it_and_staff_record_attendance(
         live_server, chromium, artifacts_dir, mailoutbox, eager_celery, district, venue, duty_lawyer_opportunity):
     hotline_type = ServiceType.objects.get(code="hotline_12348")
@@ -183,7 +113,7 @@ def test_lawyer_signs_up_for_two_hotline_shifts_cancels_one_the_waiting_voluntee
     rota.signup_create(contributor=mediator, shift=s3)
     mailoutbox.clear()  # their confirmations
 
-    shots = Shots(artifacts_dir)
+    shots = Shots(artifacts_dir, "rota")
     her = Phone.open(chromium, live_server.url, shots, "lawyer")
     page = her.page
 
@@ -360,7 +290,7 @@ def test_lawyer_signs_up_for_two_hotline_shifts_cancels_one_the_waiting_voluntee
 def test_volunteer_is_told_why_she_cannot_take_a_duty_lawyer_shift(live_server, phone, artifacts_dir, district,
                                                                    duty_lawyer_opportunity):
     person(VOLUNTEER_EMAIL, Contributor.Kind.VOLUNTEER, "陈静", district)
-    shots = Shots(artifacts_dir)
+    shots = Shots(artifacts_dir, "rota")
     shots.count = 50  # after the main journey's pictures
     vol = Phone(phone, live_server.url, shots, "unqualified")
     vol.log_in(VOLUNTEER_EMAIL)

@@ -17,11 +17,11 @@ rolling back is the only way to start the next example from the same world)."""
 
 import datetime
 import os
+from collections import defaultdict
 from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -36,6 +36,7 @@ from volunteers.models import ServiceRecord, ServiceType, Signup
 from ..factories import ShiftFactory
 
 H = datetime.timedelta(hours=1)
+CENT = Decimal("0.01")
 EARNED = services.EARNED_SOURCES
 
 # Rule versions a re-score may add: few values, so that a record's points can go back and forth.
@@ -101,6 +102,20 @@ def _build(world):
             "people": [lawyer.pk, other.pk], "types": [hotline.pk, legal_aid.pk]}
 
 
+def _total(entries):
+    """The entries' points added up here, exactly: the test does not trust the database's SUM (on
+    SQLite a float sum) for what it checks the application's sums against."""
+    return sum(entries.values_list("points", flat=True), Decimal(0))
+
+
+def _to_cents(summary):
+    """The balances to the cent. On SQLite points_summary is off by a float's last digits (0.300000000000001
+    for 0.30): a bug of its own, test_the_balance_is_exact_to_the_cent below; rounding here keeps this
+    machine about the ledger."""
+    return {**summary, "lifetime": summary["lifetime"].quantize(CENT),
+            "year_points": summary["year_points"].quantize(CENT)}
+
+
 def _pick(candidates, index):
     candidates = list(candidates)
     return candidates[index % len(candidates)] if candidates else None
@@ -150,8 +165,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if record is None:
             return
         services.record_unapprove(actor=self.staff, scope=self.scope, record=record, reason="重复登记")
-        held = LedgerEntry.objects.filter(source__in=EARNED, source_id=record.pk).aggregate(s=Sum("points"))["s"]
-        assert (held or 0) == 0
+        assert _total(LedgerEntry.objects.filter(source__in=EARNED, source_id=record.pk)) == 0
 
     # --- a new rule version, then re-scoring -----------------------------------------------------------
 
@@ -233,23 +247,26 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def balances_are_the_sum_of_entries(self):
         for person in (self.world.lawyer_contributor, self.world.other_lawyer_contributor):
-            by_year = {row["effective_date__year"]: row["s"] for row in LedgerEntry.objects.filter(contributor=person)
-                       .values("effective_date__year").annotate(s=Sum("points")).order_by()}
-            summary = selectors.points_summary(person)
+            by_year = defaultdict(Decimal)
+            for day, points in LedgerEntry.objects.filter(contributor=person).values_list("effective_date", "points"):
+                by_year[day.year] += points
+            summary = _to_cents(selectors.points_summary(person))
             assert summary["lifetime"] == sum(by_year.values(), Decimal(0))
             assert summary["year_points"] == by_year.pop(summary["year"], Decimal(0))
             for year, points in by_year.items():  # the service days fall in last year in early January
-                assert selectors.points_summary(person, year=year)["year_points"] == points
+                assert _to_cents(selectors.points_summary(person, year=year))["year_points"] == points
 
     @invariant()
     def no_day_holds_more_than_its_cap(self):
-        totals = (LedgerEntry.objects.filter(contributor_id__in=self.people, source__in=EARNED)
-                  .values("contributor_id", "service_type_id", "effective_date").annotate(s=Sum("points")))
-        for row in totals:
-            rule = rule_in_force(row["service_type_id"], row["effective_date"])
-            assert row["s"] >= 0, row
+        totals = defaultdict(Decimal)
+        for *key, points in (LedgerEntry.objects.filter(contributor_id__in=self.people, source__in=EARNED)
+                             .values_list("contributor_id", "service_type_id", "effective_date", "points")):
+            totals[tuple(key)] += points
+        for (person, service_type_id, day), total in totals.items():
+            rule = rule_in_force(service_type_id, day)
+            assert total >= 0, (person, day, total)
             if rule.daily_cap is not None:
-                assert row["s"] <= rule.daily_cap, (row, rule.daily_cap)
+                assert total <= rule.daily_cap, (person, day, total, rule.daily_cap)
 
     @invariant()
     def a_rescore_leaves_nothing_to_rescore(self):
@@ -316,3 +333,18 @@ def test_rescoring_by_tenths_of_points_leaves_nothing_to_rescore(world):
         [mine] = [r for r in selectors.records_of(world.lawyer_contributor) if r.pk == second.pk]
         assert mine.points == Decimal(held)
     assert services.ledger_verify() == []
+
+
+@pytest.mark.xfail(SQLITE, strict=True, reason="bug: on SQLite, points_summary's Sum('points') is a float sum "
+                   "returned to 15 significant digits and not rounded to the cent: a balance of 30 - 29.70 is "
+                   "0.300000000000001 (the page's floatformat hides it; anything comparing balances does not)")
+@pytest.mark.django_db
+def test_the_balance_is_exact_to_the_cent(world):
+    built = _build(world)
+    person = world.lawyer_contributor
+    record = ServiceRecord.objects.filter(contributor=person, date=built["first_day"]).order_by("started_at").first()
+    award = services.record_approve(actor=world.city_staff, scope=world.city, record=record)
+    appeal = appeals.appeal_open(user=person.user, contributor=person, entry=award, body="积分算错了")
+    appeals.appeal_adjust(actor=world.city_staff, scope=world.city, appeal=appeal, points="-29.70", reason="核实后调整")
+
+    assert selectors.points_summary(person)["lifetime"] == Decimal("0.30")

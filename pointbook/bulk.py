@@ -16,7 +16,7 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from volunteers.bulk_insert import rows_insert
-from volunteers.models import ServiceRecord
+from volunteers.models import Contributor, ServiceRecord
 from volunteers.services import audit
 
 from .models import LedgerEntry, PointsRule, PublicHoliday
@@ -56,6 +56,10 @@ def _approve_batch(records, *, actor, now, rules, holidays, texts):
     ids = [r.pk for r in records]
     actor_id = actor.pk if actor is not None else None
     with transaction.atomic():
+        # The people first, in id order, as `record_approve` does: caps read all their awards, so no
+        # single approval of theirs can slip in between (and two lockers never wait in a circle).
+        list(Contributor.objects.select_for_update().filter(pk__in={r.contributor_id for r in records})
+             .order_by("pk").values_list("pk", flat=True))
         # Claim: only records still waiting are ours; anything decided meanwhile is left alone.
         waiting = set(ServiceRecord.objects.select_for_update().filter(pk__in=ids, status__in=ServiceRecord.WAITING)
                       .values_list("pk", flat=True))

@@ -12,7 +12,7 @@ from volunteers.models import EvidenceFile, Membership, Region, ServiceRecord
 
 from .models import Appeal, AppealMessage, Complaint, ConductRule, LedgerEntry, PointsRule, PublicRating
 from .rules import explain, stars_for
-from .services import EARNED_SOURCES, POINTS
+from .services import CENT, EARNED_SOURCES, POINTS
 
 
 def points_summary(contributor, *, year=None):
@@ -21,12 +21,14 @@ def points_summary(contributor, *, year=None):
     totals = LedgerEntry.objects.filter(contributor=contributor).aggregate(
         lifetime=Sum("points"), year=Sum("points", filter=Q(effective_date__year=year)),
         all_hours=Sum("hours"), year_hours=Sum("hours", filter=Q(effective_date__year=year)))
-    hours = totals["all_hours"] or Decimal(0)
+    # To the cent: SQLite adds decimals as floats (30 - 29.70 = 0.300000000000001).
+    totals = {name: Decimal(value or 0).quantize(CENT) for name, value in totals.items()}
+    hours = totals["all_hours"]
     stars, next_at = stars_for(hours)
     previous = ([0, 100, 300, 600, 1000, 1500][stars])
     progress = None if next_at is None else int(100 * (hours - previous) / (next_at - previous))
-    return {"year": year, "lifetime": totals["lifetime"] or Decimal(0), "year_points": totals["year"] or Decimal(0),
-            "hours": hours, "year_hours": totals["year_hours"] or Decimal(0), "stars": stars,
+    return {"year": year, "lifetime": totals["lifetime"], "year_points": totals["year"],
+            "hours": hours, "year_hours": totals["year_hours"], "stars": stars,
             "next_star_at": next_at, "to_next": (next_at - hours) if next_at else None, "progress": progress}
 
 

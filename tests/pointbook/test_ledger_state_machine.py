@@ -289,9 +289,7 @@ def test_the_ledger_holds_under_random_decisions_rescoring_ratings_no_shows_and_
     assert not ServiceRecord.objects.filter(status=ServiceRecord.Status.APPROVED).exists()
 
 
-# --- SQLite sums decimals as floats ------------------------------------------------------------------
-
-SQLITE = connection.vendor == "sqlite"
+# --- SQLite sums decimals as floats: every sum shown or compared is exact to the cent -----------------
 
 
 @pytest.mark.django_db
@@ -335,9 +333,6 @@ def test_rescoring_by_tenths_of_points_leaves_nothing_to_rescore(world):
     assert services.ledger_verify() == []
 
 
-@pytest.mark.xfail(SQLITE, strict=True, reason="bug: on SQLite, points_summary's Sum('points') is a float sum "
-                   "returned to 15 significant digits and not rounded to the cent: a balance of 30 - 29.70 is "
-                   "0.300000000000001 (the page's floatformat hides it; anything comparing balances does not)")
 @pytest.mark.django_db
 def test_the_balance_is_exact_to_the_cent(world):
     built = _build(world)

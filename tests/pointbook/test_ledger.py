@@ -105,7 +105,16 @@ def test_truncating_the_ledger_is_refused_on_postgresql(world):
         # The test's own inserts leave deferred foreign-key checks pending, and PostgreSQL refuses any
         # TRUNCATE with pending trigger events: run them now, so what refuses is the ledger's guard.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    for sql in (f"TRUNCATE {LedgerEntry._meta.db_table}", f"TRUNCATE {LedgerEntry._meta.db_table} CASCADE"):
+    # Tables with a foreign key to the ledger (appeals) must go in the same TRUNCATE, or PostgreSQL
+    # refuses it for that reason before the guard is asked: name them, and try CASCADE as well.
+    tables, todo = set(), [LedgerEntry]
+    while todo:  # everything that refers to the ledger, directly or through another table
+        model = todo.pop()
+        if model._meta.db_table not in tables:
+            tables.add(model._meta.db_table)
+            todo.extend(f.related_model for f in model._meta.related_objects)
+    table = LedgerEntry._meta.db_table
+    for sql in (f"TRUNCATE {', '.join(sorted(tables))}", f"TRUNCATE {table} CASCADE"):
         def truncate(sql=sql):
             with connection.cursor() as cursor:
                 cursor.execute(sql)

@@ -36,7 +36,6 @@ from volunteers.models import ServiceRecord, ServiceType, Signup
 from ..factories import ShiftFactory
 
 H = datetime.timedelta(hours=1)
-CENT = Decimal("0.01")
 EARNED = services.EARNED_SOURCES
 
 # Rule versions a re-score may add: few values, so that a record's points can go back and forth.
@@ -106,14 +105,6 @@ def _total(entries):
     """The entries' points added up here, exactly: the test does not trust the database's SUM (on
     SQLite a float sum) for what it checks the application's sums against."""
     return sum(entries.values_list("points", flat=True), Decimal(0))
-
-
-def _to_cents(summary):
-    """The balances to the cent. On SQLite points_summary is off by a float's last digits (0.300000000000001
-    for 0.30): a bug of its own, test_the_balance_is_exact_to_the_cent below; rounding here keeps this
-    machine about the ledger."""
-    return {**summary, "lifetime": summary["lifetime"].quantize(CENT),
-            "year_points": summary["year_points"].quantize(CENT)}
 
 
 def _pick(candidates, index):
@@ -250,11 +241,11 @@ class LedgerMachine(RuleBasedStateMachine):
             by_year = defaultdict(Decimal)
             for day, points in LedgerEntry.objects.filter(contributor=person).values_list("effective_date", "points"):
                 by_year[day.year] += points
-            summary = _to_cents(selectors.points_summary(person))
+            summary = selectors.points_summary(person)
             assert summary["lifetime"] == sum(by_year.values(), Decimal(0))
             assert summary["year_points"] == by_year.pop(summary["year"], Decimal(0))
             for year, points in by_year.items():  # the service days fall in last year in early January
-                assert _to_cents(selectors.points_summary(person, year=year))["year_points"] == points
+                assert selectors.points_summary(person, year=year)["year_points"] == points
 
     @invariant()
     def no_day_holds_more_than_its_cap(self):

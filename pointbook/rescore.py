@@ -34,18 +34,44 @@ class Change:
         return self.target - self.current
 
 
+@dataclass(slots=True)
+class _Venue:
+    is_rural: bool
+
+
+@dataclass(slots=True)
+class _Scored:
+    """What scoring reads of a record, fetched as plain values (no model per row: a year of one
+    service type can be tens of thousands of records)."""
+
+    pk: int
+    contributor_id: int
+    name: str
+    date: Date
+    hours: Decimal
+    started_at: object
+    special_groups: list
+    venue: _Venue | None
+    held: Decimal
+
+
 def _records(service_type_id, from_date, contributor_id=None):
     held = (LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=OuterRef("pk")).order_by()
             .values("source_id").annotate(s=Sum("points")).values("s"))
     records = (ServiceRecord.objects.filter(service_type_id=service_type_id, status=ServiceRecord.Status.APPROVED,
                                             date__gte=Date(from_date.year, 1, 1))
                .annotate(held=Coalesce(Subquery(held), Decimal(0), output_field=POINTS))
-               .select_related("venue", "contributor")
                # Approval order within a person: the order the caps were filled in when approved.
                .order_by("contributor_id", "decided_at", "id"))
     if contributor_id is not None:
         records = records.filter(contributor_id=contributor_id)
-    return records
+    rural, plain = _Venue(True), _Venue(False)
+    for pk, person, name, day, hours, started, groups, venue_id, is_rural, held in records.values_list(
+            "pk", "contributor_id", "contributor__legal_name", "date", "hours", "started_at", "special_groups",
+            "venue_id", "venue__is_rural", "held").iterator(chunk_size=5000):
+        # To the cent: SQLite sums decimals as floats (10 - 0.80 - 9.10 = 0.0999999999999996).
+        yield _Scored(pk, person, name, day, hours, started, groups or [],
+                      None if venue_id is None else (rural if is_rural else plain), Decimal(held).quantize(CENT))
 
 
 def rescore_plan(*, service_type_id, from_date, contributor_id=None):
@@ -55,7 +81,7 @@ def rescore_plan(*, service_type_id, from_date, contributor_id=None):
     rules = list(PointsRule.objects.filter(service_type_id=service_type_id).order_by("-effective_from"))
     holidays = set(PublicHoliday.objects.filter(date__year__gte=from_date.year).values_list("date", flat=True))
     person, day_total, year_total = None, defaultdict(Decimal), defaultdict(Decimal)
-    for record in _records(service_type_id, from_date, contributor_id).iterator(chunk_size=2000):
+    for record in _records(service_type_id, from_date, contributor_id):
         if record.contributor_id != person:
             person, day_total, year_total = record.contributor_id, defaultdict(Decimal), defaultdict(Decimal)
         rule = next((r for r in rules if r.effective_from <= record.date), None)
@@ -66,10 +92,8 @@ def rescore_plan(*, service_type_id, from_date, contributor_id=None):
                                             night_or_holiday=is_night_or_holiday(record, holidays))
         day_total[record.date] += target
         year_total[record.date.year] += target
-        # To the cent: SQLite sums decimals as floats (10 - 0.80 - 9.10 = 0.0999999999999996).
-        record.held = Decimal(record.held).quantize(CENT)
         if target != record.held:
-            yield Change(record.pk, record.contributor_id, record.contributor.legal_name, record.date, record.hours,
+            yield Change(record.pk, record.contributor_id, record.name, record.date, record.hours,
                          record.held, target, rule)
 
 

@@ -119,6 +119,14 @@ def complaint_uphold(*, actor, scope, record, reason, now=None):
     return complaint, entry
 
 
+@transaction.atomic
+def record_unflag(*, actor, scope, record):
+    """Staff have looked at a record a poor rating flagged: clear the flag (audited)."""
+    _require_scope(scope, record)
+    ServiceRecord.objects.filter(pk=record.pk).update(flagged=False)
+    audit(actor=actor, action="record_unflag", obj=record)
+
+
 def rating_link(*, contributor, record, now=None):
     """The record's public rating link: created when the contributor first shows it, renewed (a new
     token) once expired unless someone has rated. Only approved records of the contributor."""

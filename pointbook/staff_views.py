@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from volunteers.models import ServiceRecord, ServiceType
+from volunteers.models import ServiceType
 from volunteers.services import audit
 from volunteers.views import form_add_errors, staff_required
 
@@ -83,8 +83,7 @@ def staff_record_decide(request, scope, pk, action):
             conduct.complaint_uphold(actor=request.user, scope=scope, record=record, reason=reason)
             messages.success(request, _("Complaint upheld; the penalty rule in force is applied."))
         elif action == "unflag":
-            ServiceRecord.objects.filter(pk=record.pk).update(flagged=False)
-            audit(actor=request.user, action="record_unflag", obj=record)
+            conduct.record_unflag(actor=request.user, scope=scope, record=record)
             messages.success(request, _("The flag is cleared."))
         else:
             raise Http404

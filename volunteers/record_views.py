@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import records, selectors
@@ -68,7 +69,7 @@ def record_edit(request, pk):
             return done
     else:
         form = LogWorkForm(initial={name: getattr(record, name) for name in FIELDS if name != "start_time"}
-                           | {"start_time": record.started_at.astimezone().time().replace(second=0, microsecond=0),
+                           | {"start_time": timezone.localtime(record.started_at).time().replace(second=0, microsecond=0),
                               "service_type": record.service_type_id, "region": record.region_id,
                               "venue": record.venue_id})
     return render(request, "volunteers/record_form.html", {"form": form, "record": record,

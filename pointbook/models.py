@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from volunteers.models import evidence_storage
+
 
 class PointsRule(models.Model):
     """How many points an hour of one service type earns, from `effective_from` on. Editing a rule
@@ -265,3 +267,293 @@ class PublicRating(models.Model):
 
     def __str__(self):
         return f"{self.record_id} {self.score or '-'}"
+
+
+# --- Recognition (issue 5): standings, commendations, certificates, targets, reports ---------------------------
+
+
+class StandingsSnapshot(models.Model):
+    """One computation of a year's standings. Readers see only the current one; a refresh writes a new
+    snapshot beside it and swaps the flag in one transaction, so nobody sees half a refresh."""
+
+    year = models.PositiveSmallIntegerField()
+    computed_at = models.DateTimeField(default=timezone.now)
+    # The highest ledger entry id counted: what `ledger_verify` recomputes the snapshot against.
+    watermark = models.BigIntegerField(default=0)
+    is_current = models.BooleanField(default=False)
+    contributors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year"], condition=Q(is_current=True),
+                                               name="standings_one_current_per_year")]
+
+
+class Standing(models.Model):
+    """A row of a leaderboard: a contributor's (or an organisation's) rank in one scope of one year."""
+
+    class Scope(models.TextChoices):
+        OVERALL = "overall", _("Overall")
+        DISTRICT = "district", _("District")
+        SERVICE_TYPE = "service_type", _("Service type")
+        KIND = "kind", _("Contributor kind")
+        ORGANISATION = "organisation", _("Organisations")
+
+    snapshot = models.ForeignKey(StandingsSnapshot, on_delete=models.CASCADE, related_name="rows")
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    # "" for overall and organisations; the district's region id, the service type id or the kind code.
+    scope_key = models.CharField(max_length=40, blank=True, default="")
+    contributor = models.ForeignKey("volunteers.Contributor", null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="+")
+    organisation = models.ForeignKey("volunteers.Organisation", null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="+")
+    rank = models.PositiveIntegerField()
+    points = models.DecimalField(max_digits=12, decimal_places=2)
+    hours = models.DecimalField(max_digits=10, decimal_places=2)
+    # When the total was reached (the last entry counted): the last tie-break.
+    reached_at = models.DateTimeField(null=True, blank=True)
+    members = models.PositiveIntegerField(null=True, blank=True)
+    average = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["snapshot", "scope", "scope_key", "rank"], name="standing_board_idx"),
+            models.Index(fields=["snapshot", "contributor"], name="standing_person_idx"),
+            models.Index(fields=["snapshot", "organisation"], name="standing_org_idx"),
+        ]
+
+
+class AwardCategory(models.Model):
+    """One of a year's annual commendations (年度表彰), with how nominees are drafted and who is eligible.
+
+    It moves draft → public notice (公示) → approved; nothing is awarded twice for one category."""
+
+    class Basis(models.TextChoices):
+        TOP_PER_DISTRICT = "top_district", _("Top N contributors per district")
+        TOP_OVERALL = "top_overall", _("Top N contributors overall")
+        POINTS_AT_LEAST = "points_min", _("Points at or above a threshold")
+        TOP_FIRMS = "top_firms", _("Top N organisations")
+        STAR_LEVEL = "star_level", _("Star level at or above")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        NOTICE = "notice", _("On public notice")
+        APPROVED = "approved", _("Approved")
+
+    region = models.ForeignKey("volunteers.Region", verbose_name=_("region"), on_delete=models.PROTECT,
+                               related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    name_zh = models.CharField(_("name (Chinese)"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    basis = models.CharField(_("drafted from"), max_length=12, choices=Basis.choices)
+    top_n = models.PositiveSmallIntegerField(_("how many (N)"), null=True, blank=True)
+    min_points = models.DecimalField(_("points at least"), max_digits=10, decimal_places=2, null=True, blank=True)
+    min_stars = models.PositiveSmallIntegerField(_("star level at least"), null=True, blank=True)
+    no_upheld_complaint = models.BooleanField(_("no upheld complaint that year"), default=True)
+    profile_verified = models.BooleanField(_("profile verified by the bureau"), default=True)
+    firm_in_good_standing = models.BooleanField(_("member of an organisation in good standing"), default=False)
+    notice_working_days = models.PositiveSmallIntegerField(_("public notice (working days)"), default=5)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    notice_starts_on = models.DateField(_("notice from"), null=True, blank=True)
+    notice_ends_on = models.DateField(_("notice until"), null=True, blank=True)
+    drafted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-year", "region__path", "id"]
+        verbose_name = _("award category")
+        verbose_name_plural = _("award categories")
+        constraints = [
+            models.CheckConstraint(condition=Q(notice_working_days__gte=5), name="award_notice_at_least_5_days"),
+            models.UniqueConstraint(fields=["region", "year", "name_zh"], name="award_unique_name"),
+        ]
+
+    def __str__(self):
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+    @property
+    def for_organisations(self):
+        return self.basis == self.Basis.TOP_FIRMS
+
+
+class Nomination(models.Model):
+    """A nominee of an award category: drafted from the standings or added by staff; removing one keeps
+    the row with the reason."""
+
+    class Status(models.TextChoices):
+        NOMINATED = "nominated", _("Nominated")
+        REMOVED = "removed", _("Removed")
+
+    category = models.ForeignKey(AwardCategory, on_delete=models.PROTECT, related_name="nominations")
+    contributor = models.ForeignKey("volunteers.Contributor", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="nominations")
+    organisation = models.ForeignKey("volunteers.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="nominations")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NOMINATED)
+    drafted = models.BooleanField(default=True)  # False: added by hand
+    # The figures when nominated, shown on the notice and the certificate.
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    points = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    hours = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    district = models.ForeignKey("volunteers.Region", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["rank", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "contributor"], name="nomination_one_per_person"),
+            models.UniqueConstraint(fields=["category", "organisation"], name="nomination_one_per_org"),
+            models.CheckConstraint(condition=Q(contributor__isnull=True) ^ Q(organisation__isnull=True),
+                                   name="nomination_person_or_org"),
+        ]
+
+
+class Objection(models.Model):
+    """Lodged by anyone on the public notice page (公示异议); staff resolve it before approval."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        UPHELD = "upheld", _("Upheld")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    category = models.ForeignKey(AwardCategory, on_delete=models.PROTECT, related_name="objections")
+    nomination = models.ForeignKey(Nomination, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="objections")
+    name = models.CharField(_("your name"), max_length=60, blank=True)
+    contact = models.CharField(_("phone or email"), max_length=100, blank=True)
+    body = models.TextField(_("objection"), max_length=2000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolution = models.CharField(_("resolution"), max_length=500, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Certificate(models.Model):
+    """A document the public can verify by its QR code: an award certificate or a firm's statement.
+
+    The code is random (secrets.token_urlsafe), so it cannot be guessed; the figures are copied at issue
+    so the document stays what was issued. Revoking keeps the row with the reason."""
+
+    class Kind(models.TextChoices):
+        AWARD = "award", _("Award certificate")
+        STATEMENT = "statement", _("Public-service statement")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    number = models.CharField(_("certificate number"), max_length=40, unique=True)
+    code = models.CharField(max_length=43, unique=True)
+    nomination = models.OneToOneField(Nomination, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="certificate")
+    contributor = models.ForeignKey("volunteers.Contributor", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="certificates")
+    organisation = models.ForeignKey("volunteers.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="certificates")
+    holder_name = models.CharField(_("name"), max_length=120)
+    title_zh = models.CharField(max_length=80)
+    title_en = models.CharField(max_length=100)
+    year = models.PositiveSmallIntegerField(_("year"))
+    hours = models.DecimalField(_("verified hours"), max_digits=10, decimal_places=2)
+    points = models.DecimalField(_("points"), max_digits=12, decimal_places=2)
+    issuer = models.CharField(_("issued by"), max_length=120)
+    issued_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    revoke_reason = models.CharField(_("reason for revoking"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+
+    @property
+    def title(self):
+        from django.utils.translation import get_language
+
+        return self.title_en if (get_language() or "").startswith("en") else self.title_zh
+
+
+class TargetPlan(models.Model):
+    """A region's targets for a year (seed 004) and the expected cumulative share by each quarter's end."""
+
+    region = models.ForeignKey("volunteers.Region", verbose_name=_("region"), on_delete=models.PROTECT,
+                               related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    # Cumulative percent of the year's target expected by the end of Q1..Q4 (Yuxi: 10, 60, 100, 100).
+    q1_share = models.PositiveSmallIntegerField(_("expected by end of Q1 (%)"), default=10)
+    q2_share = models.PositiveSmallIntegerField(_("expected by end of Q2 (%)"), default=60)
+    q3_share = models.PositiveSmallIntegerField(_("expected by end of Q3 (%)"), default=100)
+    q4_share = models.PositiveSmallIntegerField(_("expected by end of Q4 (%)"), default=100)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="target_plan_one_per_region_year"),
+            models.CheckConstraint(condition=Q(q1_share__lte=models.F("q2_share"), q2_share__lte=models.F("q3_share"),
+                                               q3_share__lte=models.F("q4_share"), q4_share__lte=100),
+                                   name="target_shares_cumulative"),
+        ]
+
+
+class Target(models.Model):
+    class Metric(models.TextChoices):
+        EDUCATION_EVENTS = "education_events", _("Legal-education events")
+        SERVICE_CASES = "service_cases", _("Service cases")
+        CONSULTATIONS = "consultations", _("Consultations (people)")
+        VILLAGES_WITH_ADVISER = "villages_adviser", _("Villages with a legal adviser")
+
+    plan = models.ForeignKey(TargetPlan, on_delete=models.CASCADE, related_name="targets")
+    metric = models.CharField(_("measure"), max_length=20, choices=Metric.choices)
+    value = models.PositiveIntegerField(_("target for the year"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "metric"], name="target_one_per_metric")]
+
+
+class RecognitionReport(models.Model):
+    """An annual recognition report or a monthly staff digest for a region, built by a Celery job."""
+
+    class Kind(models.TextChoices):
+        ANNUAL = "annual", _("Annual recognition report")
+        MONTHLY = "monthly", _("Monthly digest")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being built")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    region = models.ForeignKey("volunteers.Region", verbose_name=_("region"), on_delete=models.PROTECT,
+                               related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    pdf = models.FileField(storage=evidence_storage, upload_to="reports/%Y/", blank=True,
+                           max_length=200)
+    xlsx = models.FileField(storage=evidence_storage, upload_to="reports/%Y/", blank=True,
+                            max_length=200)
+    error = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["region", "year"], name="report_region_year_idx")]

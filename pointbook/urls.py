@@ -22,3 +22,8 @@ urlpatterns = [
     path("staff/rules/conduct/new/", staff_views.staff_conduct_new, name="staff_conduct_new"),
     path("staff/rules/rescore/", staff_views.staff_rescore, name="staff_rescore"),
 ]
+
+# Recognition (issue 5), one module per part so they grow independently.
+from . import urls_firm, urls_recognition, urls_reports, urls_targets  # noqa: E402
+
+urlpatterns += urls_recognition.urlpatterns + urls_firm.urlpatterns + urls_reports.urlpatterns + urls_targets.urlpatterns

@@ -145,6 +145,8 @@ class Organisation(models.Model):
     licence_number = models.CharField(_("licence number"), max_length=30, unique=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Annual commendations can require a firm in good standing (no sanction that year); staff keep this.
+    good_standing = models.BooleanField(_("in good standing"), default=True)
     admins = models.ManyToManyField(
         User, verbose_name=_("administrators"), related_name="administered_organisations", blank=True
     )
@@ -183,6 +185,10 @@ class Contributor(models.Model):
     specialities = models.ManyToManyField(ServiceType, verbose_name=_("specialities"), blank=True)
     licence_number = models.CharField(_("practice licence number"), max_length=30, null=True, blank=True)
     profile_completed_at = models.DateTimeField(null=True, blank=True)
+    # Bureau staff have checked the profile against the licence register; commendations can require it.
+    verified_at = models.DateTimeField(_("profile verified"), null=True, blank=True)
+    # Off: leaderboards and the honour roll show a masked name instead of the legal name.
+    public_listing = models.BooleanField(_("show my name on public lists"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
     # Secret of the private calendar feed; replacing it revokes the old address.
     calendar_token = models.CharField(max_length=43, null=True, blank=True, unique=True)

@@ -1,0 +1,3 @@
+"""URLs of this part of the pointbook; pointbook/urls.py adds them to its own."""
+
+urlpatterns = []

@@ -1,3 +1,9 @@
-"""URLs of this part of the pointbook; pointbook/urls.py adds them to its own."""
+"""Standings, commendations and certificates (issue 5)."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import recognition_views
+
+urlpatterns = [
+    path("verify/<str:code>/", recognition_views.certificate_verify, name="certificate_verify"),
+]

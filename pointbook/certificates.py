@@ -1,0 +1,61 @@
+"""Issuing, revoking and verifying documents the public can check by QR code: award certificates and
+firm public-service statements. The code in the QR link is random (cannot be guessed or derived); the
+number printed on the document is for people to quote."""
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from volunteers.services import audit
+
+from .models import Certificate
+
+PREFIX = {Certificate.Kind.AWARD: "ZS", Certificate.Kind.STATEMENT: "SM"}
+
+
+def issuer_name():
+    return settings.PB_BUREAU_NAME
+
+
+@transaction.atomic
+def certificate_issue(*, kind, holder_name, title_zh, title_en, year, hours, points, actor=None, contributor=None,
+                      organisation=None, nomination=None):
+    """A new certificate numbered `ZS2026-000123` (award) or `SM2026-000124` (statement)."""
+    code = secrets.token_urlsafe(24)
+    certificate = Certificate.objects.create(
+        kind=kind, number=code, code=code, holder_name=holder_name, title_zh=title_zh, title_en=title_en, year=year,
+        hours=hours, points=points, issuer=issuer_name(), contributor=contributor, organisation=organisation,
+        nomination=nomination)
+    # Numbered from the row id: unique without a counter to race on.
+    certificate.number = f"{PREFIX[kind]}{year}-{certificate.pk:06d}"
+    certificate.save(update_fields=["number"])
+    audit(actor=actor, action="certificate.issue", obj=certificate, number=certificate.number)
+    return certificate
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate_id, actor, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for revoking.")})
+    certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+    if certificate.revoked_at is not None:
+        return certificate
+    certificate.revoked_at, certificate.revoked_by, certificate.revoke_reason = timezone.now(), actor, reason
+    certificate.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    audit(actor=actor, action="certificate.revoke", obj=certificate, reason=reason)
+    return certificate
+
+
+def certificate_by_code(code):
+    return Certificate.objects.filter(code=code).first() if code else None
+
+
+def verify_url(certificate):
+    """The absolute address the QR code carries."""
+    return settings.PB_SITE_URL.rstrip("/") + reverse("certificate_verify", args=[certificate.code])

@@ -9,7 +9,7 @@ app = Celery("probono")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.imports = ["tasks.housekeeping", "tasks.notifications"]
 
-# The one beat schedule. Later issues add rankings and reports here.
+# The one beat schedule.
 app.conf.beat_schedule = {
     "send-shift-reminders": {
         "task": "tasks.notifications.send_due_reminders",
@@ -22,6 +22,10 @@ app.conf.beat_schedule = {
     "post-conduct-penalties": {
         "task": "tasks.points.post_conduct_penalties",
         "schedule": crontab(minute="*/10"),
+    },
+    "refresh-standings": {
+        "task": "tasks.recognition.refresh_standings",
+        "schedule": crontab(hour=2, minute=7),
     },
     "clear-expired-sessions": {
         "task": "tasks.housekeeping.clear_expired_sessions",

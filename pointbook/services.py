@@ -16,6 +16,7 @@ from volunteers.services import audit
 
 from .models import LedgerEntry
 from .rules import CENT, award_proposal, explain, rule_in_force
+from .standings import standings_check
 
 
 class IdempotencyConflict(Exception):
@@ -228,7 +229,7 @@ def ledger_verify():
         else:
             problems.append(f"record {pk}: not approved but {net_awards} net awards" if net_awards
                             else f"record {pk}: not approved but {net_points} net points")
-    return problems + balances_check()
+    return problems + balances_check() + standings_check()
 
 
 def balances_check():

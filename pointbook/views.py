@@ -19,7 +19,7 @@ from volunteers.models import ServiceRecord
 from volunteers.selectors import completed_contributor, organisation_for_admin_or_404
 from volunteers.views import form_add_errors, to_profile_form
 
-from . import appeals, conduct, selectors
+from . import appeals, conduct, selectors, standings
 from .forms import MessageForm, RatingForm
 from .models import Appeal, LedgerEntry
 
@@ -41,8 +41,9 @@ def my_points(request):
     open_appeals = selectors.open_appeal_ids(contributor)
     for entry in page.object_list:
         entry.open_appeal = open_appeals.get(("entry", entry.pk))
+    summary = selectors.points_summary(contributor)
     return render(request, "pointbook/my_points.html", {
-        "summary": selectors.points_summary(contributor), "page": page, "entries": page})
+        "summary": summary, "page": page, "entries": page, "ranks": standings.ranks_of(contributor, summary["year"])})
 
 
 @login_required

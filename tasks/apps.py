@@ -8,4 +8,4 @@ class TasksConfig(AppConfig):
     def ready(self):
         # Register the jobs with the Celery app in every process (web too), so work queued by
         # name from `volunteers` resolves to the task itself (and runs in place when eager).
-        from . import housekeeping, notifications, points  # noqa: F401
+        from . import housekeeping, notifications, points, recognition  # noqa: F401

@@ -57,6 +57,9 @@ class ProfileForm(forms.Form):
         empty_label=_("— not now —"),
         help_text=_("The organisation's administrator will confirm that you belong to it."),
     )
+    public_listing = forms.BooleanField(
+        label=_("Show my name on public lists"), required=False, initial=True,
+        help_text=_("Standings and the honour roll show only your family name when this is off."))
 
     def clean_phone(self):
         return clean_mobile(self.cleaned_data["phone"])
@@ -68,6 +71,9 @@ class ContributorStaffForm(forms.Form):
     phone = forms.CharField(label=_("Mobile phone"), max_length=20)
     region = RegionChoiceField(label=_("Region"), queryset=Region.objects.none())
     licence_number = forms.CharField(label=_("Practice licence number"), max_length=40, required=False)
+    verified = forms.BooleanField(
+        label=_("Profile verified against the licence register"), required=False,
+        help_text=_("Annual commendations can require a verified profile."))
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)

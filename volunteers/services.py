@@ -61,7 +61,8 @@ def _save_contributor(contributor, *, specialities):
 
 
 @transaction.atomic
-def profile_complete(*, user, kind, legal_name, phone, region, specialities=(), licence_number="", organisation=None):
+def profile_complete(*, user, kind, legal_name, phone, region, specialities=(), licence_number="", organisation=None,
+                     public_listing=None):
     """Create or update the signed-in person's contributor profile, and optionally ask to join
     an organisation. Raises ValidationError (keyed by field) and writes nothing on bad input."""
     existing = Contributor.objects.filter(user=user).first()
@@ -72,18 +73,20 @@ def profile_complete(*, user, kind, legal_name, phone, region, specialities=(), 
     contributor.phone = phone
     contributor.region = region
     contributor.licence_number = number
+    if public_listing is not None:
+        contributor.public_listing = public_listing
     if contributor.profile_completed_at is None:
         contributor.profile_completed_at = timezone.now()
     _save_contributor(contributor, specialities=specialities)
     audit(actor=user, action="profile_complete" if existing is None else "profile_update", obj=contributor,
-          kind=kind, region=region.code, licence_number=number)
+          kind=kind, region=region.code, licence_number=number, public_listing=contributor.public_listing)
     if organisation is not None:
         membership_request(contributor=contributor, organisation=organisation)
     return contributor
 
 
 @transaction.atomic
-def contributor_update(*, actor, contributor, kind, legal_name, phone, region, licence_number=""):
+def contributor_update(*, actor, contributor, kind, legal_name, phone, region, licence_number="", verified=None):
     """Staff correct a contributor's profile (within their region: the view checks scope)."""
     number = _check_licence(kind=kind, licence_number=licence_number)
     before = {"kind": contributor.kind, "legal_name": contributor.legal_name, "phone": contributor.phone,
@@ -93,10 +96,12 @@ def contributor_update(*, actor, contributor, kind, legal_name, phone, region, l
     contributor.phone = phone
     contributor.region = region
     contributor.licence_number = number
+    if verified is not None and verified != (contributor.verified_at is not None):
+        contributor.verified_at = timezone.now() if verified else None
     _save_contributor(contributor, specialities=None)
     audit(actor=actor, action="contributor_update", obj=contributor, before=before,
           after={"kind": kind, "legal_name": contributor.legal_name, "phone": phone,
-                 "region": region.code, "licence_number": number})
+                 "region": region.code, "licence_number": number, "verified": contributor.verified_at is not None})
     return contributor
 
 

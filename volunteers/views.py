@@ -94,6 +94,7 @@ def profile_complete(request):
             "kind": contributor.kind, "legal_name": contributor.legal_name, "phone": contributor.phone,
             "region": contributor.region_id, "licence_number": contributor.licence_number or "",
             "specialities": list(contributor.specialities.values_list("pk", flat=True)),
+            "public_listing": contributor.public_listing,
         }
     form = ProfileForm(request.POST or None, initial=initial)
     if contributor is not None:
@@ -105,7 +106,7 @@ def profile_complete(request):
             services.profile_complete(
                 user=request.user, kind=data["kind"], legal_name=data["legal_name"], phone=data["phone"],
                 region=data["region"], specialities=data["specialities"], licence_number=data["licence_number"],
-                organisation=data.get("organisation"),
+                organisation=data.get("organisation"), public_listing=data["public_listing"],
             )
         except ValidationError as exc:
             form_add_errors(form, exc)
@@ -410,7 +411,8 @@ def staff_people(request, scope):
 def staff_person_edit(request, scope, pk):
     contributor = selectors.get_in_scope_or_404(Contributor.objects.select_related("user", "region"), scope, pk)
     initial = {"kind": contributor.kind, "legal_name": contributor.legal_name, "phone": contributor.phone,
-               "region": contributor.region_id, "licence_number": contributor.licence_number or ""}
+               "region": contributor.region_id, "licence_number": contributor.licence_number or "",
+               "verified": contributor.verified_at is not None}
     form = ContributorStaffForm(request.POST or None, initial=initial, scope=scope)
     if request.method == "POST" and form.is_valid():
         try:

@@ -30,7 +30,7 @@ class HomePage(LocalizedContentMixin, Page):
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
     search_fields = Page.search_fields + [index.SearchField("intro")]
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms.StandardPage", "cms.OpportunityIndexPage"]
+    subpage_types = ["cms.StandardPage", "cms.OpportunityIndexPage", "cms.HonourRollPage"]
     max_count_per_parent = 1
 
     class Meta:
@@ -169,4 +169,32 @@ class OpportunityPage(LocalizedContentMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context.update(opportunity_detail(self, request))
+        return context
+
+
+class HonourRollPage(LocalizedContentMixin, Page):
+    """The honour roll (光荣榜) of one approved commendation. Created when staff approve the award;
+    editors can change the title and introduction afterwards. The list itself is read from the issued
+    certificates, so a revoked certificate leaves the roll."""
+
+    category = models.OneToOneField("pointbook.AwardCategory", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="honour_roll")
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("honour roll")
+
+    def get_context(self, request, *args, **kwargs):
+        from pointbook.commendations import honourees, public_name
+
+        context = super().get_context(request, *args, **kwargs)
+        rows = list(honourees(self.category)) if self.category_id else []
+        for certificate in rows:
+            certificate.public_name = public_name(certificate.nomination)
+        context["honourees"] = rows
         return context

@@ -15,6 +15,7 @@ from volunteers.views import staff_required
 
 from . import certificates, standings
 from .models import Standing
+from .views import year_param
 
 
 def certificate_verify(request, code):
@@ -24,17 +25,11 @@ def certificate_verify(request, code):
     return render(request, "pointbook/certificate_verify.html", {"certificate": certificate}, status=status)
 
 
-def _year(request):
-    today = timezone.localdate()
-    value = request.GET.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= today.year else today.year
-
-
 @login_required
 def leaderboards(request):
     """Top contributors (or organisations) of one board; the signed-in contributor's own row is
     highlighted, and shown below the top when they are further down."""
-    year = _year(request)
+    year = year_param(request)
     choices = standings.boards(year)
     scope, _bar, key = request.GET.get("board", Standing.Scope.OVERALL).partition("|")
     if (scope, key) not in {(s, k) for s, k, _label in choices}:
@@ -54,7 +49,7 @@ def leaderboards(request):
 @require_POST
 def standings_refresh_now(request, scope):
     """Staff start the nightly refresh now; it runs in the worker."""
-    year = _year(request)
+    year = year_param(request)
     transaction.on_commit(lambda: current_app.signature("tasks.recognition.refresh_standings",
                                                         args=[year]).apply_async())
     messages.success(request, _("The standings for %(year)s are being recomputed; this takes a minute.")

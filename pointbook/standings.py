@@ -253,8 +253,6 @@ def masked_name(name):
 
 
 def board_label(scope, key, *, regions=None, types=None):
-    from volunteers.models import ServiceType
-
     if scope == Scope.DISTRICT:
         region = (regions or {}).get(int(key)) if key.isdigit() else None
         return region.name if region else key

@@ -1,6 +1,8 @@
 """Contributors' points, records and appeals; firm admins' read-only view of their members'
 records; the public rating page."""
 
+import re
+
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
@@ -24,6 +26,17 @@ from .forms import MessageForm, RatingForm
 from .models import Appeal, LedgerEntry
 
 PAGE_SIZE = 30
+FIRST_YEAR = 2000
+
+
+def year_param(request, *, last=None):
+    """The ?year= asked for, or this year for anything else (never a 500: ASCII digits only, since
+    str.isdigit() accepts "²", which int() refuses)."""
+    this_year = timezone.localdate().year
+    asked = request.GET.get("year", "")
+    if re.fullmatch(r"[0-9]{4}", asked) and FIRST_YEAR <= int(asked) <= (last or this_year):
+        return int(asked)
+    return this_year
 
 
 def _contributor_or_redirect(request, here):
@@ -159,8 +172,7 @@ def org_records(request, pk):
     """A firm admin sees their members' records and statuses, read-only."""
     organisation = organisation_for_admin_or_404(request.user, pk)
     today = timezone.localdate()
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() and 2000 <= int(year) <= today.year else today.year
+    year = year_param(request)
     page = Paginator(selectors.member_records(organisation, year=year), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "pointbook/org_records.html", {
         "organisation": organisation, "page": page, "year": year,

@@ -12,3 +12,12 @@ def refresh_standings(year=None):
 
     years = [year] if year else standings_years()
     return {y: standings_refresh(y).pk for y in years}
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=10, max_retries=5)
+def publish_honour_roll(category_id):
+    """The approved award's honour roll page; a second run finds it and makes none."""
+    from cms.honours import honour_roll_publish
+
+    page = honour_roll_publish(category_id)
+    return page.pk if page else None

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import close_old_connections, transaction
+from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -181,7 +181,7 @@ def test_a_slower_refresh_that_counted_less_steps_aside(world, monkeypatch):
     assert list(StandingsSnapshot.objects.filter(year=YEAR).values_list("pk", flat=True)) == [newer.pk]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_refreshes_at_the_same_time_leave_one_correct_board(world):
     for n in range(30):
         entry(world.lawyer_contributor if n % 2 else world.other_lawyer_contributor, 7, hours=1)
@@ -193,7 +193,7 @@ def test_two_refreshes_at_the_same_time_leave_one_correct_board(world):
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
-            close_old_connections()
+            connections.close_all()
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:

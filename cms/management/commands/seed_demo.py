@@ -2,9 +2,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from cms.demo import demo_opportunities, demo_opportunities_reset, demo_pages
+from cms.honours import honour_roll_publish
+from cms.models import HonourRollPage
 from pointbook.demo import demo_points
+from pointbook.demo_recognition import demo_recognition, demo_recognition_reset
+from pointbook.demo_targets import demo_targets
 from pointbook.maintenance import ledger_wipe
+from pointbook.models import AwardCategory
 from volunteers import demo as people_demo
+from volunteers.models import User
 
 
 class Command(BaseCommand):
@@ -22,6 +28,9 @@ class Command(BaseCommand):
                 return
             if not reset:
                 raise CommandError("This database already has demo data. Use --reset to rebuild it.")
+            for page in HonourRollPage.objects.all():
+                page.delete()
+            demo_recognition_reset()
             ledger_wipe()
             people_demo.demo_rota_reset()
             demo_opportunities_reset()
@@ -30,6 +39,10 @@ class Command(BaseCommand):
         counts["pages"] = demo_pages()
         counts.update(demo_opportunities(scale))
         counts.update(demo_points(scale))
+        counts.update(demo_targets())
+        counts.update(demo_recognition(User.objects.get(email="staff.city@demo.cn")))
+        for category in AwardCategory.objects.filter(status=AwardCategory.Status.APPROVED):
+            honour_roll_publish(category.pk)
         # Fresh statistics: without them SQLite's planner can pick a region index over a partial one
         # (the staff queue's flagged records took 2 s instead of 7 ms on the large demo).
         with connection.cursor() as cursor:

@@ -1,0 +1,190 @@
+"""Annual commendations: staff draft, adjust, publish the notice, resolve objections, approve and revoke;
+the public notice page where anyone can object; certificates as PDF for their holder and for staff."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from volunteers.selectors import completed_contributor
+from volunteers.views import form_add_errors, staff_required
+
+from . import certificates, commendations
+from .forms import AwardCategoryForm, NomineeAddForm, ObjectionForm, ReasonForm, ResolveForm
+from .models import AwardCategory, Certificate, Nomination, Objection
+from .views import year_param
+
+# Objections from one address: at most this many an hour (the form needs no account).
+OBJECTIONS_PER_HOUR = 10
+
+
+def _category_in_scope(scope, pk):
+    return get_object_or_404(commendations.categories_for_staff(scope), pk=pk)
+
+
+@staff_required
+def staff_commendations(request, scope):
+    year = year_param(request, last=timezone.localdate().year + 1)
+    form = AwardCategoryForm(request.POST or None, scope=scope, initial={"year": year})
+    if request.method == "POST" and form.is_valid():
+        try:
+            category = commendations.category_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Award created. Draft its nominees from the standings."))
+            return redirect("staff_commendation", category.pk)
+    today = timezone.localdate()
+    return render(request, "pointbook/staff_commendations.html", {
+        "scope": scope, "year": year, "years": list(range(today.year, today.year - 5, -1)), "form": form,
+        "categories": commendations.categories_for_staff(scope, year).order_by("region__path", "id"),
+    })
+
+
+@staff_required
+def staff_commendation(request, scope, pk):
+    category = _category_in_scope(scope, pk)
+    rows = list(commendations.nominees(category))
+    return render(request, "pointbook/staff_commendation.html", {
+        "scope": scope, "category": category,
+        "nominated": [n for n in rows if n.status == Nomination.Status.NOMINATED],
+        "removed": [n for n in rows if n.status == Nomination.Status.REMOVED],
+        "objections": category.objections.select_related("nomination__contributor", "nomination__organisation",
+                                                          "resolved_by"),
+        "add_form": NomineeAddForm(), "reason_form": ReasonForm(), "resolve_form": ResolveForm(),
+        "notice_open": commendations.notice_is_open(category), "today": timezone.localdate(),
+    })
+
+
+@staff_required
+@require_POST
+def staff_commendation_act(request, scope, pk, action):
+    """One POST per step: draft, add, remove, notice, resolve, approve."""
+    category = _category_in_scope(scope, pk)
+    back = redirect("staff_commendation", category.pk)
+    try:
+        if action == "draft":
+            count = commendations.nominees_draft(category_id=category.pk, actor=request.user)
+            messages.success(request, _("%(n)s nominees drafted from the standings.") % {"n": count})
+        elif action == "add":
+            form = NomineeAddForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Give the licence number (or mobile) and the reason."))
+            who = commendations.nominee_lookup(category, form.cleaned_data["who"])
+            if who is None:
+                raise ValidationError(_("Nobody in %(region)s has that licence number or mobile.")
+                                      % {"region": category.region.name})
+            kind = "organisation" if category.for_organisations else "contributor"
+            commendations.nomination_add(category_id=category.pk, actor=request.user,
+                                         reason=form.cleaned_data["reason"], **{kind: who})
+            messages.success(request, _("Added to the list."))
+        elif action == "remove":
+            nomination = get_object_or_404(category.nominations, pk=request.POST.get("nomination", "0") or 0)
+            commendations.nomination_remove(nomination_id=nomination.pk, actor=request.user,
+                                            reason=request.POST.get("reason", ""))
+            messages.success(request, _("Removed from the list; the reason is kept."))
+        elif action == "notice":
+            category = commendations.notice_publish(category_id=category.pk, actor=request.user)
+            messages.success(request, _("On public notice until %(day)s.") % {"day": category.notice_ends_on})
+        elif action == "resolve":
+            objection = get_object_or_404(category.objections, pk=request.POST.get("objection", "0") or 0)
+            form = ResolveForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Choose a decision and write the answer."))
+            commendations.objection_resolve(objection_id=objection.pk, actor=request.user,
+                                            upheld=form.cleaned_data["decision"] == "uphold",
+                                            resolution=form.cleaned_data["resolution"])
+            messages.success(request, _("Objection resolved."))
+        elif action == "approve":
+            issued = commendations.category_approve(category_id=category.pk, actor=request.user)
+            messages.success(request, _("Approved: %(n)s certificates issued; the honour roll is being published.")
+                             % {"n": len(issued)})
+        else:
+            raise Http404
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return back
+
+
+@staff_required
+@require_POST
+def staff_certificate_revoke(request, scope, pk):
+    certificate = get_object_or_404(Certificate, pk=pk, nomination__category__region__path__startswith=scope.path)
+    try:
+        certificates.certificate_revoke(certificate_id=certificate.pk, actor=request.user,
+                                        reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Certificate %(number)s revoked.") % {"number": certificate.number})
+    return redirect("staff_commendation", certificate.nomination.category_id)
+
+
+def _pdf(certificate):
+    from .documents import certificate_pdf
+
+    response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
+    return response
+
+
+@staff_required
+def staff_certificate_pdf(request, scope, pk):
+    certificate = get_object_or_404(Certificate, pk=pk, nomination__category__region__path__startswith=scope.path)
+    return _pdf(certificate)
+
+
+@login_required
+def my_certificate_pdf(request, pk):
+    contributor = completed_contributor(request.user)
+    certificate = get_object_or_404(Certificate, pk=pk, contributor=contributor, contributor__isnull=False,
+                                    kind=Certificate.Kind.AWARD)
+    return _pdf(certificate)
+
+
+# --- Public notice --------------------------------------------------------------------------------------------
+
+
+def notices(request):
+    return render(request, "pointbook/notices.html", {"categories": commendations.notices_open()})
+
+
+def notice(request, pk):
+    category = get_object_or_404(AwardCategory.objects.select_related("region"), pk=pk,
+                                 status__in=[AwardCategory.Status.NOTICE, AwardCategory.Status.APPROVED])
+    rows = [n for n in commendations.nominees(category) if n.status == Nomination.Status.NOMINATED]
+    for row in rows:
+        row.public_name = commendations.public_name(row)
+    is_open = commendations.notice_is_open(category)
+    form = ObjectionForm(request.POST or None, nominees=rows)
+    if request.method == "POST":
+        address = request.META.get("REMOTE_ADDR", "")
+        key = f"objection-rate:{address}"
+        if not is_open:
+            messages.error(request, _("The public notice period is over; objections can no longer be lodged."))
+        elif cache.get(key, 0) >= OBJECTIONS_PER_HOUR:
+            form.add_error(None, _("Too many objections from this connection. Try again in an hour."))
+        elif form.is_valid():
+            try:
+                commendations.objection_lodge(category_id=category.pk, nomination_id=form.cleaned_data["nomination"],
+                                              body=form.cleaned_data["body"], name=form.cleaned_data["name"],
+                                              contact=form.cleaned_data["contact"])
+            except ValidationError as exc:
+                form_add_errors(form, exc)
+            else:
+                cache.set(key, cache.get(key, 0) + 1, 3600)
+                messages.success(request, _("Your objection has been received. Bureau staff will look into it "
+                                            "before the award is approved."))
+                return redirect(reverse("notice", args=[category.pk]))
+    return render(request, "pointbook/notice.html", {
+        "category": category, "nominees": rows, "form": form, "is_open": is_open,
+        "objections_open": category.objections.filter(status=Objection.Status.OPEN).count(),
+    })

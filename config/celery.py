@@ -27,6 +27,14 @@ app.conf.beat_schedule = {
         "task": "tasks.recognition.refresh_standings",
         "schedule": crontab(hour=2, minute=7),
     },
+    "monthly-digests": {
+        "task": "tasks.reports.jobs.monthly_digests",
+        "schedule": crontab(hour=6, minute=7),
+    },
+    "requeue-stale-reports": {
+        "task": "tasks.reports.jobs.requeue_stale_reports",
+        "schedule": crontab(minute="*/15"),
+    },
     "clear-expired-sessions": {
         "task": "tasks.housekeeping.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

@@ -146,7 +146,7 @@ def staff_certificate_pdf(request, scope, pk):
 def my_certificate_pdf(request, pk):
     contributor = completed_contributor(request.user)
     certificate = get_object_or_404(Certificate, pk=pk, contributor=contributor, contributor__isnull=False,
-                                    kind=Certificate.Kind.AWARD)
+                                    kind=Certificate.Kind.AWARD, revoked_at__isnull=True)
     return _pdf(certificate)
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from volunteers.models import EvidenceFile, Membership, Region, ServiceRecord
 
-from .models import Appeal, AppealMessage, Complaint, ConductRule, LedgerEntry, PointsRule, PublicRating
+from .models import Appeal, AppealMessage, Certificate, Complaint, ConductRule, LedgerEntry, PointsRule, PublicRating
 from .rules import explain, stars_for
 from .services import CENT, EARNED_SOURCES, POINTS
 
@@ -162,3 +162,8 @@ def conduct_rules():
 
 def rating_by_token(token):
     return PublicRating.objects.select_related("record__contributor", "record__service_type").filter(token=token).first()
+
+
+def certificates_of(contributor):
+    """The contributor's award certificates, newest first (revoked ones too, marked)."""
+    return Certificate.objects.filter(contributor=contributor, kind=Certificate.Kind.AWARD).order_by("-year", "-id")

@@ -56,7 +56,8 @@ def my_points(request):
         entry.open_appeal = open_appeals.get(("entry", entry.pk))
     summary = selectors.points_summary(contributor)
     return render(request, "pointbook/my_points.html", {
-        "summary": summary, "page": page, "entries": page, "ranks": standings.ranks_of(contributor, summary["year"])})
+        "summary": summary, "page": page, "entries": page, "ranks": standings.ranks_of(contributor, summary["year"]),
+        "certificates": selectors.certificates_of(contributor)})
 
 
 @login_required

@@ -9,3 +9,4 @@ class TasksConfig(AppConfig):
         # Register the jobs with the Celery app in every process (web too), so work queued by
         # name from `volunteers` resolves to the task itself (and runs in place when eager).
         from . import housekeeping, notifications, points, recognition  # noqa: F401
+        from .reports import jobs as report_jobs  # noqa: F401

@@ -245,3 +245,5 @@ PB_EVIDENCE_MAX_MB = env_int("PB_EVIDENCE_MAX_MB", 10)
 PB_EVIDENCE_MAX_FILES = env_int("PB_EVIDENCE_MAX_FILES", 5)
 # A public rating link works for this many days after the contributor first shows it.
 PB_RATING_LINK_DAYS = env_int("PB_RATING_LINK_DAYS", 30)
+# --- Recognition. A report build with no progress for this long is taken over by another delivery.
+PB_REPORT_LEASE_SECONDS = env_int("PB_REPORT_LEASE_SECONDS", 1800)

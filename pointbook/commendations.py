@@ -273,7 +273,7 @@ def objection_lodge(*, category_id, body, nomination_id=None, name="", contact="
 
 @transaction.atomic
 def objection_resolve(*, objection_id, actor, upheld, resolution):
-    objection = Objection.objects.select_for_update().select_related("nomination").get(pk=objection_id)
+    objection = Objection.objects.select_for_update().get(pk=objection_id)
     _locked(objection.category_id, Status.NOTICE)
     if objection.status != Objection.Status.OPEN:
         raise ValidationError(_("This objection has already been resolved."))

@@ -21,7 +21,7 @@ def honour_roll_publish(category_id):
     title = f"{category.year}年度{category.name_zh}光荣榜"
     page = HonourRollPage(
         title=title, slug=f"honours-{category.year}-{category.pk}", category=category,
-        intro=f"<p>经公示无异议，{escape(category.region.name)}{category.year}年度{escape(category.name_zh)}名单如下。</p>")
+        intro=f"<p>经评选和公示，{escape(category.region.name)}{category.year}年度{escape(category.name_zh)}名单如下。</p>")
     try:
         with transaction.atomic():
             home.add_child(instance=page)

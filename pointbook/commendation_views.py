@@ -51,19 +51,21 @@ def staff_commendations(request, scope):
 def staff_commendation(request, scope, pk):
     category = _category_in_scope(scope, pk)
     rows = list(commendations.nominees(category))
+    objections = list(category.objections.select_related("nomination__contributor", "nomination__organisation",
+                                                          "resolved_by"))
     return render(request, "pointbook/staff_commendation.html", {
         "scope": scope, "category": category,
         "nominated": [n for n in rows if n.status == Nomination.Status.NOMINATED],
         "removed": [n for n in rows if n.status == Nomination.Status.REMOVED],
-        "objections": category.objections.select_related("nomination__contributor", "nomination__organisation",
-                                                          "resolved_by"),
+        "objections": objections, "open_objections": sum(o.status == Objection.Status.OPEN for o in objections),
         "add_form": NomineeAddForm(), "reason_form": ReasonForm(), "resolve_form": ResolveForm(),
         "notice_open": commendations.notice_is_open(category), "today": timezone.localdate(),
     })
 
 
-@staff_required
+@login_required
 @require_POST
+@staff_required
 def staff_commendation_act(request, scope, pk, action):
     """One POST per step: draft, add, remove, notice, resolve, approve."""
     category = _category_in_scope(scope, pk)
@@ -113,8 +115,9 @@ def staff_commendation_act(request, scope, pk, action):
     return back
 
 
-@staff_required
+@login_required
 @require_POST
+@staff_required
 def staff_certificate_revoke(request, scope, pk):
     certificate = get_object_or_404(Certificate, pk=pk, nomination__category__region__path__startswith=scope.path)
     try:

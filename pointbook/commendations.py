@@ -167,11 +167,19 @@ def _reason(reason):
 
 
 def _figures(category, *, contributor=None, organisation=None):
-    """The nominee's current standing (rank, points, hours), or zeros when not on the board."""
+    """The nominee's current standing (rank, points, hours, district id) on the board the category
+    drafts from, or zeros when not on it. A per-district award counts the person's district rank."""
     board = Standing.objects.filter(snapshot__year=category.year, snapshot__is_current=True)
-    row = (board.filter(scope=Standing.Scope.ORGANISATION, organisation=organisation) if organisation
-           else board.filter(scope=Standing.Scope.OVERALL, contributor=contributor)).first()
-    return (row.rank, row.points, row.hours) if row else (None, 0, 0)
+    if organisation is not None:
+        row = board.filter(scope=Standing.Scope.ORGANISATION, organisation=organisation).first()
+    elif category.basis == Basis.TOP_PER_DISTRICT:
+        row = board.filter(scope=Standing.Scope.DISTRICT, contributor=contributor).first()
+    else:
+        row = board.filter(scope=Standing.Scope.OVERALL, contributor=contributor).first()
+    if row is None:
+        return None, 0, 0, None
+    district = int(row.scope_key) if row.scope == Standing.Scope.DISTRICT else None
+    return row.rank, row.points, row.hours, district
 
 
 @transaction.atomic
@@ -185,7 +193,7 @@ def nomination_add(*, category_id, actor, reason, contributor=None, organisation
     if not subject.region.path.startswith(category.region.path):
         raise ValidationError(_("Only people and organisations of %(region)s can be nominated.")
                               % {"region": category.region.name})
-    rank, points, hours = _figures(category, contributor=contributor, organisation=organisation)
+    rank, points, hours, district = _figures(category, contributor=contributor, organisation=organisation)
     nomination = category.nominations.filter(contributor=contributor, organisation=organisation).first()
     if nomination is not None and nomination.status == Nomination.Status.NOMINATED:
         raise ValidationError(_("Already nominated."))
@@ -193,7 +201,7 @@ def nomination_add(*, category_id, actor, reason, contributor=None, organisation
         nomination = Nomination(category=category, contributor=contributor, organisation=organisation, drafted=False)
     nomination.status, nomination.reason, nomination.changed_by, nomination.changed_at = (
         Nomination.Status.NOMINATED, reason, actor, timezone.now())
-    nomination.rank, nomination.points, nomination.hours = rank, points, hours
+    nomination.rank, nomination.points, nomination.hours, nomination.district_id = rank, points, hours, district
     nomination.save()
     audit(actor=actor, action="nomination.add", obj=nomination, reason=reason)
     return nomination
@@ -342,7 +350,7 @@ def categories_for_staff(region, year=None):
 def nominees(category):
     """The nominee list with people and organisations, nominated first."""
     return (category.nominations.select_related("contributor__region", "organisation__region", "district",
-                                                "changed_by", "certificate")
+                                                "changed_by", "certificate__revoked_by")
             .order_by("status", "district__path", "rank", "id"))
 
 

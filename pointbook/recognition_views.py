@@ -45,8 +45,9 @@ def leaderboards(request):
     })
 
 
-@staff_required
+@login_required
 @require_POST
+@staff_required
 def standings_refresh_now(request, scope):
     """Staff start the nightly refresh now; it runs in the worker."""
     year = year_param(request)

@@ -6,7 +6,8 @@ pointbook/urls.py without a row here fails `test_every_url_has_a_row_in_the_matr
 Cells:
     200            the page renders
     Redirect(path) the request is accepted and answered with a redirect to `path` (a POST so
-                   answered must have changed the database)
+                   answered must have changed the database); a path ending in "*" is to
+                   something the request made (any id there: "/staff/reports/*")
     LOGIN          anonymous: redirected to the login page with ?next=
     403            logged in, but without the role the page needs
     404            has the role, but the object is outside their region / organisation, or
@@ -27,8 +28,9 @@ on, plus the few extra objects `_rota_extras` makes (open shifts, waiting-list o
 lawyer's calendar token, form dates), and for the points rows what `_pointbook_extras` makes
 ("{record_a}" attendance waiting in district A, "{record_b}" in B, "{approved_a}" / "{approved_b}"
 approved, "{logged_a}" / "{logged_b}" logged work with an evidence file, "{appeal_a}" /
-"{appeal_b}" each lawyer's appeal, the lawyer's "{rating_token}", ...). An arg starting with "?"
-is the query string (`appeal_new`, `staff_rescore`).
+"{appeal_b}" each lawyer's appeal, the lawyer's "{rating_token}", ...), and for the recognition
+rows (issue 5) what `_recognition_extras` makes (awards, nominees, certificates, reports of each
+district). An arg starting with "?" is the query string (`appeal_new`, `staff_rescore`).
 """
 
 import dataclasses
@@ -43,11 +45,20 @@ from django.urls import URLResolver, get_resolver, reverse
 from pointbook.models import (
     Appeal,
     AppealMessage,
+    AwardCategory,
+    Certificate,
     Complaint,
     ConductRule,
     LedgerEntry,
+    Nomination,
+    Objection,
     PointsRule,
     PublicRating,
+    RecognitionReport,
+    Standing,
+    StandingsSnapshot,
+    Target,
+    TargetPlan,
 )
 from volunteers.models import (
     AuditEntry,
@@ -499,12 +510,198 @@ POINTBOOK_MATRIX = {
 }
 MATRIX.update(POINTBOOK_MATRIX)
 
+# --- Recognition (issue 5): standings, commendations, certificates, firm records, targets, reports ---
+# Ids from `_recognition_extras`: "{category_a}" / "{category_b}" a draft award of district A / B with the
+# lawyer / other lawyer drafted; "{notice_a}" / "{notice_b}" awards on public notice ("{notice_nomination_a}",
+# an objection "{objection_a}"); "{approved_a}" / "{approved_b}" approved, with the lawyer's certificate
+# "{certificate_a}" (code "{certificate_a_code}") and the other lawyer's "{certificate_b}"; "{loose_certificate}"
+# a revoked one outside any award; "{report_a}" / "{report_b}" last year's report of A / B, built (a PDF and a
+# spreadsheet stored); "{this_year}", "{last_year}", "{next_year}". A Redirect to a path ending in "*" is to
+# something the POST made: any id there.
+
+COMMENDATION_A = Redirect("/staff/commendations/{category_a}/")
+COMMENDATION_B = Redirect("/staff/commendations/{category_b}/")
+NEW_COMMENDATION = Redirect("/staff/commendations/*")
+NOTICE_A = Redirect("/notices/{notice_a}/")
+# Someone's own certificate: a contributor asking for another's, or anyone without a profile, finds nothing.
+LAWYERS_CERTIFICATE = (LOGIN, 200, 404, 404, 404, 404, 404)
+OTHER_LAWYERS_CERTIFICATE = (LOGIN, 404, 200, 404, 404, 404, 404)
+# The refresh only queues the job (tasks.recognition.refresh_standings) once the request commits.
+REFRESH_QUEUED = Unchanged(Redirect("/standings/"))
+AWARD_FORM = {"year": "{this_year}", "name_zh": "优秀公益法律服务者", "name_en": "Outstanding pro-bono lawyer",
+              "basis": "top_district", "top_n": "3", "no_upheld_complaint": "on", "profile_verified": "on",
+              "notice_working_days": "5"}
+OBJECTION_FORM = {"nomination": "{notice_nomination_a}", "body": "该律师今年曾被当事人投诉", "name": "", "contact": ""}
+TARGETS = Redirect("/staff/targets/")
+TARGET_FORM = {"education_events": "700", "service_cases": "8000", "consultations": "80000", "villages_adviser": "70",
+               "q1_share": "10", "q2_share": "60", "q3_share": "100", "q4_share": "100"}
+NEW_REPORT = Redirect("/staff/reports/*")
+REPORT_FORM = {"kind": "annual", "year": "{this_year}", "month": ""}
+
+RECOGNITION_MATRIX = {
+    # --- the public ---
+    # The QR code's link: the random code is the only key; a revoked certificate is shown as revoked.
+    "certificate_verify": {
+        A: ("GET", ["{certificate_a_code}"], None, PUBLIC),
+        B: ("GET", ["{certificate_b_code}"], None, PUBLIC),
+        "revoked": ("GET", ["{loose_certificate_code}"], None, PUBLIC),
+        "unknown": ("GET", ["not-a-certificate-code"], None, (404,) * 7),
+        "certificate number": ("GET", ["ZS{this_year}-000001"], None, (404,) * 7),
+    },
+    "notices": {"-": ("GET", [], None, PUBLIC)},
+    "notice": {
+        A: ("GET", ["{notice_a}"], None, PUBLIC),
+        B: ("GET", ["{notice_b}"], None, PUBLIC),
+        "approved": ("GET", ["{approved_a}"], None, PUBLIC),
+        # A draft is not public: nobody, staff included, finds it here.
+        "draft": ("GET", ["{category_a}"], None, (404,) * 7),
+        # Anyone may object while the notice is up, no account needed.
+        "objection": ("FORM", ["{notice_a}"], OBJECTION_FORM, (NOTICE_A,) * 7),
+        "objection to the list": ("FORM", ["{notice_a}"], {**OBJECTION_FORM, "nomination": ""}, (NOTICE_A,) * 7),
+        # A nominee of another award is not on this list.
+        "forged nominee": ("FORM", ["{notice_a}"], {**OBJECTION_FORM, "nomination": "{notice_nomination_b}"},
+                           (Unchanged(200),) * 7),
+        "after approval": ("FORM", ["{approved_a}"], {**OBJECTION_FORM, "nomination": "{approved_nomination_a}"},
+                           (Unchanged(200),) * 7),
+        "to a draft": ("FORM", ["{category_a}"], {**OBJECTION_FORM, "nomination": "{nomination_a}"}, (404,) * 7),
+    },
+    # --- signed in ---
+    "leaderboards": {
+        "-": ("GET", [], None, LOGGED_IN),
+        "district A": ("GET", ["?board=district|{district_a}"], None, LOGGED_IN),
+        "firms": ("GET", ["?board=organisation|&year={this_year}"], None, LOGGED_IN),
+    },
+    "my_certificate_pdf": {
+        A: ("GET", ["{certificate_a}"], None, LAWYERS_CERTIFICATE),
+        B: ("GET", ["{certificate_b}"], None, OTHER_LAWYERS_CERTIFICATE),
+        "unknown": ("GET", ["999999999"], None, (LOGIN, 404, 404, 404, 404, 404, 404)),
+    },
+    # --- firm admins: their organisation's public-service record ---
+    "firm_record": {
+        A: ("GET", ["{firm_a}"], None, (LOGIN, 403, 403, 200, 403, 403, 403)),
+        B: ("GET", ["{firm_b}"], None, (LOGIN, 403, 403, 404, 403, 403, 403)),
+    },
+    "firm_record_xlsx": {
+        A: ("GET", ["{firm_a}"], None, (LOGIN, 403, 403, 200, 403, 403, 403)),
+        B: ("GET", ["{firm_b}"], None, (LOGIN, 403, 403, 404, 403, 403, 403)),
+    },
+    "firm_record_pdf": {
+        A: ("GET", ["{firm_a}"], None, (LOGIN, 403, 403, 200, 403, 403, 403)),
+        B: ("GET", ["{firm_b}"], None, (LOGIN, 403, 403, 404, 403, 403, 403)),
+    },
+    # --- bureau staff ---
+    "standings_refresh": {
+        "-": ("POST", [], {}, (LOGIN, 403, 403, 403, REFRESH_QUEUED, REFRESH_QUEUED, REFRESH_QUEUED)),
+    },
+    "staff_commendations": {
+        "-": ("GET", [], None, STAFF_ONLY),
+        # An award is created in a region of the staff member's own subtree only.
+        "created in A": ("FORM", [], {**AWARD_FORM, "region": "{district_a}"},
+                         (LOGIN, 403, 403, 403, NEW_COMMENDATION, Unchanged(200), NEW_COMMENDATION)),
+        "created in B": ("FORM", [], {**AWARD_FORM, "region": "{district_b}"},
+                         (LOGIN, 403, 403, 403, Unchanged(200), NEW_COMMENDATION, NEW_COMMENDATION)),
+        "same name in A": ("FORM", [], {**AWARD_FORM, "region": "{district_a}", "name_zh": "{category_a_name}"},
+                           (LOGIN, 403, 403, 403, Unchanged(200), Unchanged(200), Unchanged(200))),
+    },
+    "staff_commendation": {
+        A: ("GET", ["{category_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{category_b}"], None, STAFF_IN_B),
+        "notice A": ("GET", ["{notice_a}"], None, STAFF_IN_A),
+        "approved B": ("GET", ["{approved_b}"], None, STAFF_IN_B),
+        "unknown": ("GET", ["999999999"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+    "staff_commendation_act": {
+        A: ("POST", ["{category_a}", "draft"], {}, (LOGIN, 403, 403, 403, COMMENDATION_A, 404, COMMENDATION_A)),
+        B: ("POST", ["{category_b}", "draft"], {}, (LOGIN, 403, 403, 403, 404, COMMENDATION_B, COMMENDATION_B)),
+        "A added": ("POST", ["{category_a}", "add"], {"who": "{applicant_a_licence}", "reason": "社区推荐"},
+                    (LOGIN, 403, 403, 403, COMMENDATION_A, 404, COMMENDATION_A)),
+        # Only people of the award's region are nominated: told so.
+        "B's person added to A": ("POST", ["{category_a}", "add"], {"who": "{applicant_b_licence}", "reason": "推荐"},
+                                  (LOGIN, 403, 403, 403, Unchanged(COMMENDATION_A), 404, Unchanged(COMMENDATION_A))),
+        "A removed": ("POST", ["{category_a}", "remove"], {"nomination": "{nomination_a}", "reason": "本年度有投诉"},
+                      (LOGIN, 403, 403, 403, COMMENDATION_A, 404, COMMENDATION_A)),
+        "A removed without a reason": ("POST", ["{category_a}", "remove"], {"nomination": "{nomination_a}"},
+                                       (LOGIN, 403, 403, 403, Unchanged(COMMENDATION_A), 404,
+                                        Unchanged(COMMENDATION_A))),
+        # Award A in the path, a nominee of award B in the form: not on this list.
+        "forged": ("POST", ["{category_a}", "remove"], {"nomination": "{nomination_b}", "reason": "本年度有投诉"},
+                   (LOGIN, 403, 403, 403, 404, 404, 404)),
+        "A on notice": ("POST", ["{category_a}", "notice"], {},
+                        (LOGIN, 403, 403, 403, COMMENDATION_A, 404, COMMENDATION_A)),
+        "objection A resolved": ("POST", ["{notice_a}", "resolve"],
+                                 {"objection": "{objection_a}", "decision": "dismiss", "resolution": "经核实，投诉不属实"},
+                                 (LOGIN, 403, 403, 403, Redirect("/staff/commendations/{notice_a}/"), 404,
+                                  Redirect("/staff/commendations/{notice_a}/"))),
+        # The notice is still up: approval must wait.
+        "approved too early": ("POST", ["{notice_a}", "approve"], {},
+                               (LOGIN, 403, 403, 403, Unchanged(Redirect("/staff/commendations/{notice_a}/")), 404,
+                                Unchanged(Redirect("/staff/commendations/{notice_a}/")))),
+        "unknown action": ("POST", ["{category_a}", "delete"], {}, (LOGIN, 403, 403, 403, 404, 404, 404)),
+        "unknown": ("POST", ["999999999", "draft"], {}, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+    "staff_certificate_revoke": {
+        A: ("POST", ["{certificate_a}"], {"reason": "获奖依据的服务记录不实"},
+            staff_in_a(Redirect("/staff/commendations/{approved_a}/"))),
+        B: ("POST", ["{certificate_b}"], {"reason": "获奖依据的服务记录不实"},
+            staff_in_b(Redirect("/staff/commendations/{approved_b}/"))),
+        "A without a reason": ("POST", ["{certificate_a}"], {"reason": " "},
+                               staff_in_a(Unchanged(Redirect("/staff/commendations/{approved_a}/")))),
+        # Outside any award (no region to hold it): no staff member's.
+        "outside an award": ("POST", ["{loose_certificate}"], {"reason": "重复"}, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+    "staff_certificate_pdf": {
+        A: ("GET", ["{certificate_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{certificate_b}"], None, STAFF_IN_B),
+        "outside an award": ("GET", ["{loose_certificate}"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+    "staff_targets": {
+        "-": ("GET", [], None, STAFF_ONLY),
+        "last year": ("GET", ["?year={last_year}"], None, STAFF_ONLY),
+    },
+    "staff_target_edit": {
+        A: ("GET", ["{district_a}", "{this_year}"], None, STAFF_IN_A),
+        B: ("GET", ["{district_b}", "{this_year}"], None, STAFF_IN_B),
+        "city": ("GET", ["{city}", "{this_year}"], None, (LOGIN, 403, 403, 403, 404, 404, 200)),
+        "A saved": ("FORM", ["{district_a}", "{this_year}"], TARGET_FORM, staff_in_a(TARGETS)),
+        "B saved": ("FORM", ["{district_b}", "{this_year}"], TARGET_FORM, staff_in_b(TARGETS)),
+        "A not cumulative": ("FORM", ["{district_a}", "{this_year}"], {**TARGET_FORM, "q1_share": "70"},
+                             staff_in_a(Unchanged(200))),
+    },
+    # Reports of a region: asked for, watched and downloaded by staff whose area holds it.
+    "staff_reports": {
+        "-": ("GET", [], None, STAFF_ONLY),
+        "filtered": ("GET", ["?year={last_year}&region={district_a}"], None, STAFF_ONLY),
+        "asked for A": ("FORM", [], {**REPORT_FORM, "region": "{district_a}"},
+                        (LOGIN, 403, 403, 403, NEW_REPORT, Unchanged(200), NEW_REPORT)),
+        "asked for B": ("FORM", [], {**REPORT_FORM, "region": "{district_b}"},
+                        (LOGIN, 403, 403, 403, Unchanged(200), NEW_REPORT, NEW_REPORT)),
+        "next year": ("FORM", [], {**REPORT_FORM, "region": "{district_a}", "year": "{next_year}"},
+                      (LOGIN, 403, 403, 403, Unchanged(200), Unchanged(200), Unchanged(200))),
+    },
+    "staff_report": {
+        A: ("GET", ["{report_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{report_b}"], None, STAFF_IN_B),
+        "A polled": ("GET", ["{report_a}", "?format=json"], None, STAFF_IN_A),
+        "B polled": ("GET", ["{report_b}", "?format=json"], None, STAFF_IN_B),
+        "unknown": ("GET", ["999999999"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+    "staff_report_file": {
+        A: ("GET", ["{report_a}", "pdf"], None, STAFF_IN_A),
+        B: ("GET", ["{report_b}", "xlsx"], None, STAFF_IN_B),
+        "A spreadsheet": ("GET", ["{report_a}", "xlsx"], None, STAFF_IN_A),
+        "unknown format": ("GET", ["{report_a}", "csv"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+}
+MATRIX.update(RECOGNITION_MATRIX)
+
+
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).
 _WATCHED = {
     model: [f.attname for f in model._meta.concrete_fields]
     for model in (Region, Venue, Organisation, Organisation.admins.through, Contributor, Membership, StaffProfile,
                   AuditEntry, Shift, Signup, ServiceRecord, EvidenceFile, RotaPolicy, PointsRule, ConductRule,
-                  LedgerEntry, Complaint, Appeal, AppealMessage, PublicRating)
+                  LedgerEntry, Complaint, Appeal, AppealMessage, PublicRating, StandingsSnapshot, Standing,
+                  AwardCategory, Nomination, Objection, Certificate, TargetPlan, Target, RecognitionReport)
 }
 _WATCHED[get_user_model()] = ["id", "email", "password", "is_active", "is_staff", "is_superuser"]
 
@@ -637,6 +834,78 @@ def _pointbook_extras(world, rota):
     return ids
 
 
+def _recognition_extras(world):
+    """What the recognition rows need: a current standings snapshot of this year; in each district a
+    draft award with its drafted nominee, an award on public notice (an objection lodged against the
+    one in A) and an approved award whose nominee holds a certificate (the lawyer in A, the other
+    lawyer in B); a revoked certificate outside any award; a built report of each district."""
+    import datetime
+    from decimal import Decimal
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from pointbook import certificates, commendations
+
+    today = timezone.localdate()
+    year = today.year
+    ids = {"this_year": year, "last_year": year - 1, "next_year": year + 1}
+    snapshot = StandingsSnapshot.objects.create(year=year, is_current=True, contributors=2)
+    sides = (("a", world.staff_a, world.district_a, world.lawyer_contributor, world.firm_a, 1),
+             ("b", world.staff_b, world.district_b, world.other_lawyer_contributor, world.firm_b, 2))
+    for side, staff, district, person, firm, rank in sides:
+        points, hours = Decimal(100 * (3 - rank)), Decimal(10 * (3 - rank))
+        Standing.objects.create(snapshot=snapshot, scope=Standing.Scope.OVERALL, contributor=person, rank=rank,
+                                points=points, hours=hours)
+        Standing.objects.create(snapshot=snapshot, scope=Standing.Scope.DISTRICT, scope_key=str(district.pk),
+                                contributor=person, rank=1, points=points, hours=hours)
+        Standing.objects.create(snapshot=snapshot, scope=Standing.Scope.ORGANISATION, organisation=firm, rank=rank,
+                                points=points, hours=hours, members=1, average=points)
+
+        def award(status, name, **dates):
+            category = AwardCategory.objects.create(
+                region=district, year=year, name_zh=name, name_en=f"{name} ({side})", status=status,
+                basis=AwardCategory.Basis.TOP_PER_DISTRICT, top_n=3, created_by=staff, **dates)
+            nomination = Nomination.objects.create(category=category, contributor=person, rank=1, points=points,
+                                                   hours=hours, district=district)
+            return category, nomination
+
+        ids[f"category_{side}"], ids[f"nomination_{side}"] = (
+            x.pk for x in award(AwardCategory.Status.DRAFT, "优秀法律援助律师"))
+        ids[f"category_{side}_name"] = "优秀法律援助律师"
+        notice, nomination = award(AwardCategory.Status.NOTICE, "公益法律服务之星",
+                                   notice_starts_on=today - datetime.timedelta(days=1),
+                                   notice_ends_on=today + datetime.timedelta(days=6))
+        ids[f"notice_{side}"], ids[f"notice_nomination_{side}"] = notice.pk, nomination.pk
+        approved, nomination = award(AwardCategory.Status.APPROVED, "年度优秀志愿者",
+                                     notice_starts_on=today - datetime.timedelta(days=20),
+                                     notice_ends_on=today - datetime.timedelta(days=12))
+        certificate = certificates.certificate_issue(
+            kind=Certificate.Kind.AWARD, holder_name=person.legal_name, title_zh=f"{year}年度年度优秀志愿者",
+            title_en=f"Volunteer of the year {year}", year=year, hours=hours, points=points, actor=staff,
+            contributor=person, nomination=nomination)
+        ids.update({f"approved_{side}": approved.pk, f"approved_nomination_{side}": nomination.pk,
+                    f"certificate_{side}": certificate.pk, f"certificate_{side}_code": certificate.code})
+        report = RecognitionReport.objects.create(region=district, kind=RecognitionReport.Kind.ANNUAL, year=year - 1,
+                                                  status=RecognitionReport.Status.DONE, progress=100,
+                                                  requested_by=staff, finished_at=timezone.now())
+        report.pdf.save(f"report-{side}.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+        report.xlsx.save(f"report-{side}.xlsx", ContentFile(b"PK\x03\x04"), save=False)
+        report.save()
+        ids[f"report_{side}"] = report.pk
+    ids["objection_a"] = commendations.objection_lodge(category_id=ids["notice_a"], body="该律师今年曾被当事人投诉",
+                                                       nomination_id=ids["notice_nomination_a"]).pk
+    loose = certificates.certificate_issue(
+        kind=Certificate.Kind.AWARD, holder_name=world.lawyer_contributor.legal_name, title_zh="优秀志愿者",
+        title_en="Outstanding volunteer", year=year - 1, hours=Decimal("10"), points=Decimal("100"),
+        contributor=world.lawyer_contributor)
+    certificates.certificate_revoke(certificate_id=loose.pk, actor=world.city_staff, reason="重复颁发")
+    ids.update(loose_certificate=loose.pk, loose_certificate_code=loose.code,
+               applicant_a_licence=world.applicant_a.licence_number,
+               applicant_b_licence=world.applicant_b.licence_number)
+    return ids
+
+
 def _ids(request, world, name):
     """The ids the rows name; the rota (Wagtail pages, shifts) is only built for its own rows."""
     ids = {key: getattr(value, "pk", None) for key, value in vars(world).items()}
@@ -646,6 +915,8 @@ def _ids(request, world, name):
         ids.update(_rota_extras(world, rota))
         if name in POINTBOOK_MATRIX:
             ids.update(_pointbook_extras(world, rota))
+    if name in RECOGNITION_MATRIX:
+        ids.update(_recognition_extras(world))
     return ids
 
 
@@ -668,7 +939,11 @@ def _assert_response(response, cell, ids, url):
         assert response["Location"].startswith(reverse("account_login") + "?next="), response["Location"]
     elif isinstance(cell, Redirect):
         assert response.status_code == 302, response
-        assert response["Location"].split("?")[0] == cell.to.format(**ids)
+        location, to = response["Location"].split("?")[0], cell.to.format(**ids)
+        if to.endswith("*"):  # to something new: its id is not known beforehand
+            assert re.fullmatch(re.escape(to[:-1]) + r"\d+/", location), (location, to)
+        else:
+            assert location == to
     elif cell == NO_ROLE:
         assert response.status_code in NO_ROLE, f"{url}: expected 403 or 404, got {response.status_code}"
     else:
@@ -682,6 +957,7 @@ def _post_data(payload, ids):
 
 def _check(client, method, url, payload, user_name, cell, ids, before):
     """`before` is the database as the world fixture made it (each person starts from it)."""
+    get_cell = LOGIN if user_name == "anonymous" else 405
     refused = cell in (LOGIN, NO_ROLE, 403, 404)
     if isinstance(cell, Unchanged):
         cell, refused = cell.cell, True
@@ -697,7 +973,7 @@ def _check(client, method, url, payload, user_name, cell, ids, before):
             _assert_response(client.post(url, {}), cell, ids, url)
             assert _snapshot() == before, f"a refused POST to {url} changed the database"
     else:
-        _assert_response(client.get(url), LOGIN if user_name == "anonymous" else 405, ids, url)
+        _assert_response(client.get(url), get_cell, ids, url)
         _assert_response(client.post(url, _post_data(payload, ids)), cell, ids, url)
         if refused:
             assert _snapshot() == before, f"a refused POST to {url} changed the database"
@@ -739,6 +1015,14 @@ def test_an_approval_the_matrix_accepts_approves_the_record_and_posts_its_award(
         assert response.status_code == 404
         assert record.status == ServiceRecord.Status.VERIFIED_ATTENDANCE and record.decided_at is None
         assert not awards.exists()
+
+
+def test_post_only_staff_endpoints_answer_a_get_with_405(world, client_for):
+    ids = _recognition_extras(world)
+    urls = [reverse("standings_refresh"), reverse("staff_commendation_act", args=[ids["category_a"], "draft"]),
+            reverse("staff_certificate_revoke", args=[ids["certificate_a"]])]
+    client = client_for("lawyer")
+    assert [client.get(url).status_code for url in urls] == [405, 405, 405]
 
 
 OUR_URLCONFS = ("volunteers.urls", "cms.urls", "pointbook.urls")

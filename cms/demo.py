@@ -3,6 +3,7 @@
 from wagtail.models import Locale
 
 from .models import HomePage, OpportunityIndexPage, OpportunityPage, StandardPage
+from .translations import page_translate
 
 PAGES = [
     (
@@ -36,24 +37,12 @@ def _paragraph(text):
     return [("paragraph", f"<p>{text}</p>")]
 
 
-def _translate(page, locale, **fields):
-    """The page's translation into `locale`, created or updated, and published."""
-    translation = page.get_translation_or_none(locale)
-    if translation is None:
-        translation = page.copy_for_translation(locale, copy_parents=True, alias=False)
-    translation = translation.specific
-    for name, value in fields.items():
-        setattr(translation, name, value)
-    translation.save_revision().publish()
-    return translation
-
-
 def demo_pages():
     en = Locale.objects.get(language_code="en")
     home = HomePage.objects.filter(locale__language_code="zh-hans").first()
     if home is None:
         return 0
-    _translate(home, en, title=HOME_EN_TITLE, draft_title=HOME_EN_TITLE, intro=HOME_EN_INTRO)
+    page_translate(home, en, title=HOME_EN_TITLE, draft_title=HOME_EN_TITLE, intro=HOME_EN_INTRO)
     made = 0
     for slug, zh_title, en_title, zh_intro, en_intro, zh_body, en_body in PAGES:
         page = StandardPage.objects.filter(slug=slug, locale=home.locale).first()
@@ -62,7 +51,7 @@ def demo_pages():
             home.add_child(instance=page)
             page.save_revision().publish()
             made += 1
-        _translate(page, en, title=en_title, draft_title=en_title, intro=en_intro, body=_paragraph(en_body))
+        page_translate(page, en, title=en_title, draft_title=en_title, intro=en_intro, body=_paragraph(en_body))
     return made
 
 
@@ -104,7 +93,7 @@ def demo_opportunities(scale_name="small"):
     if index is None or city is None:
         return {}
     en = Locale.objects.get(language_code="en")
-    _translate(index, en, title="Service opportunities", draft_title="Service opportunities",
+    page_translate(index, en, title="Service opportunities", draft_title="Service opportunities",
                intro="<p>12348 hotline duty, village legal clinics, the court's duty-lawyer seat… pick your shifts "
                      "and sign up in one click.</p>")
     districts = list(city.get_children().order_by("path"))
@@ -122,7 +111,7 @@ def demo_opportunities(scale_name="small"):
             contact_name="公共法律服务管理处", contact_phone="0877-12348")
         index.add_child(instance=page)
         page.save_revision().publish()
-        _translate(page, en, title=en_title if where == "city" else f"{en_title} ({venue.region.name})",
+        page_translate(page, en, title=en_title if where == "city" else f"{en_title} ({venue.region.name})",
                    draft_title=en_title, summary=en_sum, description=f"<p>{en_sum}</p>")
         plans.append(RotaPlan(opportunity_id=page.pk, venue=venue, service_type=service_type, eligible_kinds=kinds,
                               weekdays=weekdays, times=times, capacity=places, min_staffing=minimum,

@@ -2,10 +2,12 @@
 
 from django.db import IntegrityError, transaction
 from django.utils.html import escape
+from wagtail.models import Locale
 
 from pointbook.models import AwardCategory
 
 from .models import HomePage, HonourRollPage
+from .translations import page_translate
 
 
 def honour_roll_publish(category_id):
@@ -28,4 +30,10 @@ def honour_roll_publish(category_id):
             page.save_revision().publish()
     except IntegrityError:
         return HonourRollPage.objects.filter(category_id=category_id).first()
+    english = Locale.objects.filter(language_code="en").first()
+    if english is not None:
+        title_en = f"Honour roll: {category.name_en} {category.year}"
+        page_translate(page, english, title=title_en, draft_title=title_en, intro=(
+            f"<p>After selection and public notice, the {escape(category.name_en)} of {category.year} "
+            f"({escape(category.region.name)}) are:</p>"))
     return page

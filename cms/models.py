@@ -185,6 +185,8 @@ class HonourRollPage(LocalizedContentMixin, Page):
     search_fields = Page.search_fields + [index.SearchField("intro")]
     parent_page_types = ["cms.HomePage"]
     subpage_types = []
+    # The Chinese page holds the award (one roll per award); its English translation only the words.
+    exclude_fields_in_copy = ["category"]
 
     class Meta:
         verbose_name = _("honour roll")
@@ -193,7 +195,9 @@ class HonourRollPage(LocalizedContentMixin, Page):
         from pointbook.commendations import honourees, public_name
 
         context = super().get_context(request, *args, **kwargs)
-        rows = list(honourees(self.category)) if self.category_id else []
+        source = self if self.category_id else (
+            HonourRollPage.objects.filter(translation_key=self.translation_key, category__isnull=False).first())
+        rows = list(honourees(source.category)) if source else []
         for certificate in rows:
             certificate.public_name = public_name(certificate.nomination)
         context["honourees"] = rows

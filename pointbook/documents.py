@@ -10,6 +10,7 @@ from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
@@ -204,7 +205,7 @@ def statement_pdf(certificate, record):
 
     # Members, as many pages as it takes (the header row repeats).
     story.append(_p(_("Members"), s["h2"]))
-    header = [_p(h, s["cell"]) for h in (_("Name"), _("Kind"), _("Licence number"), _("Verified hours"),
+    header = [_p(h, s["cell"]) for h in (pgettext("person", "Name"), _("Kind"), _("Licence number"), _("Verified hours"),
                                          _("Points"), _("Star level"), _("Commendations"))]
     rows, shaded = [header], []
     for member in record.members:

@@ -108,7 +108,7 @@ class ReasonForm(forms.Form):
 
 
 class ObjectionForm(forms.Form):
-    nomination = forms.TypedChoiceField(label=_("About"), coerce=int, required=False, empty_value=None)
+    nomination = forms.TypedChoiceField(label=_("Objection to"), coerce=int, required=False, empty_value=None)
     body = forms.CharField(label=_("Your objection"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}),
                            help_text=_("Say what is wrong and how you know. Objections are read by bureau staff."))
     name = forms.CharField(label=_("Your name (optional)"), max_length=60, required=False)

@@ -19,6 +19,7 @@ from django.db.models import Count, F, Q, Sum, TextField
 from django.db.models.functions import Cast, ExtractDay, ExtractMonth, Substr
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from volunteers.models import Contributor, Membership, Region, ServiceRecord, SpecialGroup
 
@@ -71,7 +72,7 @@ def column_labels():
         "code": _("Region code"), "kind": _("Contributor kind"), "group": _("Special group"),
         "records": _("Approved records"), "people_served": _("People served"), "rank": _("Rank"),
         "name": _("Name"), "region": _("Region"), "members": _("Members"), "contributors": _("Contributors"),
-        "points": _("Points"), "hours": _("Verified hours"), "entries": _("Ledger entries"), "award": _("Award"),
+        "points": _("Points"), "hours": _("Verified hours"), "entries": _("Ledger entries"), "award": pgettext("commendation", "Award"),
     }
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
@@ -68,7 +69,7 @@ def firm_record_xlsx(record):
     yes = _("Yes")
     members = _sheet(
         workbook, _("Members"),
-        [_("Name"), _("Kind"), _("Licence number"), _("Member from"), _("Left on"), _("Verified hours"),
+        [pgettext("person", "Name"), _("Kind"), _("Licence number"), _("Member from"), _("Left on"), _("Verified hours"),
          _("Points"), _("Star level"), _("Commendations"),
          _("Below the %(hours)s-hour guideline") % {"hours": record.guideline_hours}],
         ([m.legal_name, m.kind_label, m.licence_number, m.periods[0][0] if m.periods else None,

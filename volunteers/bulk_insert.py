@@ -42,12 +42,23 @@ def ids_reserve(model, count):
 
 
 def rows_insert(model, columns, rows, *, batch_size=5000):
-    """Insert `rows` (tuples in the order of `columns`, attribute names such as "contributor_id")."""
+    """Insert `rows` (tuples in the order of `columns`, attribute names such as "contributor_id").
+    PostgreSQL: one COPY (several times faster than executemany); SQLite: executemany in batches."""
     fields = [model._meta.get_field(name) for name in columns]
     names = ", ".join(f'"{field.column}"' for field in fields)
+    converters = [(i, convert) for i, convert in enumerate(map(_converter, fields)) if convert is not None]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f'COPY "{model._meta.db_table}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                if converters:
+                    row = list(row)
+                    for i, convert in converters:
+                        row[i] = convert(row[i])
+                copy.write_row(row)
+        return
     marks = ", ".join(["%s"] * len(fields))
     sql = f'INSERT INTO "{model._meta.db_table}" ({names}) VALUES ({marks})'
-    converters = [(i, convert) for i, convert in enumerate(map(_converter, fields)) if convert is not None]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             batch = []

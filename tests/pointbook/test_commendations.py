@@ -272,9 +272,11 @@ def test_approving_twice_issues_nothing_more_and_publishes_one_honour_roll(
     assert len(first) == 4 and {c.pk for c in second} == {c.pk for c in first}
     assert Certificate.objects.count() == 4
     assert len({c.number for c in first}) == 4 and all(c.number.startswith(f"ZS{YEAR}-") for c in first)
-    assert HonourRollPage.objects.count() == 1
-    page = HonourRollPage.objects.get()
+    page = HonourRollPage.objects.get(category__isnull=False)
     assert page.live and page.category == category
+    # …and its English translation, which holds only the words.
+    assert [p.title for p in HonourRollPage.objects.filter(category__isnull=True)] == [
+        f"Honour roll: Outstanding pro-bono lawyer {YEAR}"]
 
 
 @pytest.mark.django_db
@@ -286,9 +288,13 @@ def test_the_honour_roll_lists_the_honourees_and_drops_a_revoked_certificate(
     on_notice_and_ended(category, w.city_staff)
     with django_capture_on_commit_callbacks(execute=True):
         commendations.category_approve(category_id=category.pk, actor=w.city_staff)
-    page = HonourRollPage.objects.get()
+    page = HonourRollPage.objects.get(category=category)
     html = client.get(page.url).content.decode()
     assert "李明" in html and "王芳" in html
+    client.cookies["pb_language"] = "en"
+    english = client.get(page.url).content.decode()
+    assert "Honour roll: Outstanding pro-bono lawyer" in english and "李明" in english
+    del client.cookies["pb_language"]
     certificate = Certificate.objects.get(contributor=w.lawyer_contributor)
     certificate_revoke(certificate_id=certificate.pk, actor=w.city_staff, reason="材料造假")
     html = client.get(page.url).content.decode()

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from volunteers.selectors import bureau_name
 from volunteers.services import audit
 
 from .models import Certificate
@@ -19,7 +20,7 @@ PREFIX = {Certificate.Kind.AWARD: "ZS", Certificate.Kind.STATEMENT: "SM"}
 
 
 def issuer_name():
-    return settings.PB_BUREAU_NAME
+    return bureau_name()
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from .calendar import calendar_for_signups, opportunity_title
+from .selectors import bureau_name
 
 KINDS = ("confirmed", "cancelled", "offered", "shift_cancelled", "shift_changed", "reminder")
 TASK = "tasks.notifications.send_signup_email"
@@ -35,7 +36,7 @@ def signup_email_send(kind, signup_id):
     with translation.override(user.language or settings.LANGUAGE_CODE):
         context = {"signup": signup, "shift": signup.shift, "person": signup.contributor,
                    "title": opportunity_title(signup.shift.opportunity),
-                   "site_url": settings.PB_SITE_URL, "bureau": settings.PB_BUREAU_NAME}
+                   "site_url": settings.PB_SITE_URL, "bureau": bureau_name()}
         subject = " ".join(render_to_string(f"volunteers/email/{kind}_subject.txt", context).split())
         body = render_to_string(f"volunteers/email/{kind}_body.txt", context)
         message = EmailMessage(subject, body, to=[user.email])

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -12,6 +13,14 @@ from .models import Contributor, Membership, Organisation, Region, Shift, Signup
 
 # The 12348 public legal service hotline: the Ministry expects a lawyer on it every day.
 HOTLINE = "hotline_12348"
+
+
+def bureau_name():
+    """Who issues what the site sends: settings.PB_BUREAU_NAME, or the city's justice bureau."""
+    if settings.PB_BUREAU_NAME:
+        return settings.PB_BUREAU_NAME
+    root = Region.get_first_root_node()
+    return f"{root.name}司法局" if root else "司法局"
 
 
 def staff_region(user):

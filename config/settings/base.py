@@ -217,7 +217,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Domain settings.
-PB_BUREAU_NAME = env_str("PB_BUREAU_NAME", "市司法局")
+# The issuing bureau on certificates, statements, reports and emails; empty: the city's name + 司法局.
+PB_BUREAU_NAME = env_str("PB_BUREAU_NAME", "")
 
 LOGGING = {
     "version": 1,

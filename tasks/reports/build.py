@@ -24,6 +24,7 @@ from pointbook.models import RecognitionReport
 from pointbook.report_data import report_figures
 from pointbook.reports import lease
 from volunteers.models import StaffProfile
+from volunteers.selectors import bureau_name
 from volunteers.services import audit
 
 from . import charts, pdf, xlsx
@@ -160,7 +161,7 @@ def report_email(report_id):
                 subject = _("Failed: %(what)s, %(region)s") % {"what": what, "region": report.region.name}
                 body = _("The %(what)s for %(region)s could not be built. You can start it again here:"
                          "\n\n%(url)s\n\n— %(bureau)s\n")
-            body = body % {"what": what, "region": report.region.name, "url": url, "bureau": settings.PB_BUREAU_NAME}
+            body = body % {"what": what, "region": report.region.name, "url": url, "bureau": bureau_name()}
         try:
             sent += EmailMessage(subject, body, to=[user.email]).send()
         except Exception:  # noqa: BLE001

@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -18,6 +17,7 @@ from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate
 
 from pointbook.pdf import cjk_font
 from pointbook.report_data import column_labels, total_labels
+from volunteers.selectors import bureau_name
 
 from .charts import DPI
 
@@ -83,7 +83,7 @@ def render(figures, charts):
     story = [
         Paragraph(escape(f"{region.name} · {title}"), styles["title"]),
         Paragraph(escape(_("%(bureau)s · region code %(code)s · %(start)s to %(end)s · made %(made)s") % {
-            "bureau": settings.PB_BUREAU_NAME, "code": region.code, "start": figures.start.isoformat(),
+            "bureau": bureau_name(), "code": region.code, "start": figures.start.isoformat(),
             "end": (figures.end - timedelta(days=1)).isoformat(),
             "made": timezone.localtime().strftime("%Y-%m-%d %H:%M")}), styles["small"]),
         Paragraph(escape(_("Contributors whose home region is in %(region)s and below, and every ledger entry "
@@ -118,7 +118,7 @@ def render(figures, charts):
 
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                            bottomMargin=16 * mm, title=f"{region.name} {title}", author=settings.PB_BUREAU_NAME)
+                            bottomMargin=16 * mm, title=f"{region.name} {title}", author=bureau_name())
 
     def footer(canvas, doc):
         canvas.saveState()

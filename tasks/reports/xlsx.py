@@ -6,7 +6,6 @@ a formula by a spreadsheet program (CSV/formula injection): such cells get a lea
 
 import io
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -15,6 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from pointbook.report_data import column_labels, total_labels
 from pointbook.spreadsheets import safe_cell
+from volunteers.selectors import bureau_name
 
 # Characters a sheet title may not hold.
 BAD_TITLE_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
@@ -48,7 +48,7 @@ def render(figures):
              else _("Monthly digest %(period)s") % {"period": figures.period_label})
     for row in ([_("Report"), title], [_("Region"), region.name], [_("Region code"), region.code],
                 [_("From"), figures.start.isoformat()], [_("Until (not included)"), figures.end.isoformat()],
-                [_("Issued by"), settings.PB_BUREAU_NAME],
+                [_("Issued by"), bureau_name()],
                 [_("Made"), timezone.localtime().strftime("%Y-%m-%d %H:%M")], []):
         summary.append([safe_cell(v) for v in row])
     labels = total_labels()

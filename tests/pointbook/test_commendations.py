@@ -312,6 +312,7 @@ def test_the_verification_page_says_genuine_then_revoked(standings, client, djan
     url = reverse("certificate_verify", args=[certificate.code])
     html = client.get(url).content.decode()
     assert 'id="verify-genuine"' in html and certificate.number in html
+    assert "平顶山市司法局" in html  # no PB_BUREAU_NAME set: the city's justice bureau issues
     with pytest.raises(ValidationError):
         certificate_revoke(certificate_id=certificate.pk, actor=w.city_staff, reason="")
     certificate_revoke(certificate_id=certificate.pk, actor=w.city_staff, reason="材料造假")

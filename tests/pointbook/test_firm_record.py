@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -59,9 +59,9 @@ def workbook(content):
     return load_workbook(io.BytesIO(content))
 
 
-def _t(response, msgid):
+def _t(response, msgid, context=None):
     with translation.override(response.wsgi_request.LANGUAGE_CODE):
-        return gettext(msgid)
+        return pgettext(context, msgid) if context else gettext(msgid)
 
 
 @pytest.fixture
@@ -206,7 +206,7 @@ def test_xlsx_has_the_members_with_their_hours_and_only_this_firm(world, firm, c
     assert rows["李明"][5] == 60 and rows["李明"][6] == 685
     assert rows["陈静"][5] == 10
     assert "王芳" not in rows
-    assert members.cell(1, 1).value == _t(response, "Name")
+    assert members.cell(1, 1).value == _t(response, "Name", "person")
     months = list(book.worksheets[2].iter_rows(min_row=2, max_row=13, values_only=True))
     assert [m[0] for m in months] == [f"{YEAR}-{n:02d}" for n in range(1, 13)]
     summary = {row[0]: row[1] for row in book.worksheets[3].iter_rows(min_row=2, values_only=True)}

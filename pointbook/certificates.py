@@ -15,6 +15,7 @@ from volunteers.selectors import bureau_name
 from volunteers.services import audit
 
 from .models import Certificate
+from .standings import masked_name
 
 PREFIX = {Certificate.Kind.AWARD: "ZS", Certificate.Kind.STATEMENT: "SM"}
 
@@ -54,7 +55,15 @@ def certificate_revoke(*, certificate_id, actor, reason):
 
 
 def certificate_by_code(code):
-    return Certificate.objects.filter(code=code).first() if code else None
+    return Certificate.objects.select_related("contributor").filter(code=code).first() if code else None
+
+
+def public_holder_name(certificate):
+    """The holder's name as the public may see it: family name only for someone who opted out."""
+    person = certificate.contributor
+    if certificate.kind == Certificate.Kind.AWARD and person is not None and not person.public_listing:
+        return masked_name(certificate.holder_name)
+    return certificate.holder_name
 
 
 def verify_url(certificate):

@@ -1,6 +1,8 @@
 """Annual commendations: staff draft, adjust, publish the notice, resolve objections, approve and revoke;
 the public notice page where anyone can object; certificates as PDF for their holder and for staff."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -12,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from allauth.core.internal.httpkit import get_client_ip
+
 from volunteers.selectors import completed_contributor
 from volunteers.views import form_add_errors, staff_required
 
@@ -20,8 +24,15 @@ from .forms import AwardCategoryForm, NomineeAddForm, ObjectionForm, ReasonForm,
 from .models import AwardCategory, Certificate, Nomination, Objection
 from .views import year_param
 
-# Objections from one address: at most this many an hour (the form needs no account).
-OBJECTIONS_PER_HOUR = 10
+# Objections to one notice from one address: at most this many an hour (the form needs no account).
+# The address is allauth's (ALLAUTH_TRUSTED_PROXY_COUNT behind a proxy), as for its login limits.
+OBJECTIONS_PER_HOUR = 20
+
+
+def _posted_id(request, name):
+    """A posted object id, or 0 (no such object: a 404) for anything that is not one."""
+    value = request.POST.get(name, "")
+    return int(value) if re.fullmatch(r"[0-9]{1,12}", value) else 0
 
 
 def _category_in_scope(scope, pk):
@@ -87,7 +98,7 @@ def staff_commendation_act(request, scope, pk, action):
                                          reason=form.cleaned_data["reason"], **{kind: who})
             messages.success(request, _("Added to the list."))
         elif action == "remove":
-            nomination = get_object_or_404(category.nominations, pk=request.POST.get("nomination", "0") or 0)
+            nomination = get_object_or_404(category.nominations, pk=_posted_id(request, "nomination"))
             commendations.nomination_remove(nomination_id=nomination.pk, actor=request.user,
                                             reason=request.POST.get("reason", ""))
             messages.success(request, _("Removed from the list; the reason is kept."))
@@ -95,7 +106,7 @@ def staff_commendation_act(request, scope, pk, action):
             category = commendations.notice_publish(category_id=category.pk, actor=request.user)
             messages.success(request, _("On public notice until %(day)s.") % {"day": category.notice_ends_on})
         elif action == "resolve":
-            objection = get_object_or_404(category.objections, pk=request.POST.get("objection", "0") or 0)
+            objection = get_object_or_404(category.objections, pk=_posted_id(request, "objection"))
             form = ResolveForm(request.POST)
             if not form.is_valid():
                 raise ValidationError(_("Choose a decision and write the answer."))
@@ -104,9 +115,13 @@ def staff_commendation_act(request, scope, pk, action):
                                             resolution=form.cleaned_data["resolution"])
             messages.success(request, _("Objection resolved."))
         elif action == "approve":
-            issued = commendations.category_approve(category_id=category.pk, actor=request.user)
-            messages.success(request, _("Approved: %(n)s certificates issued; the honour roll is being published.")
-                             % {"n": len(issued)})
+            if category.status == AwardCategory.Status.APPROVED:
+                commendations.category_approve(category_id=category.pk, actor=request.user)
+                messages.info(request, _("Already approved; nothing more was issued."))
+            else:
+                issued = commendations.category_approve(category_id=category.pk, actor=request.user)
+                messages.success(request, _("Approved: %(n)s certificates issued; the honour roll is being "
+                                            "published.") % {"n": len(issued)})
         else:
             raise Http404
     except ValidationError as exc:
@@ -163,14 +178,14 @@ def notices(request):
 def notice(request, pk):
     category = get_object_or_404(AwardCategory.objects.select_related("region"), pk=pk,
                                  status__in=[AwardCategory.Status.NOTICE, AwardCategory.Status.APPROVED])
-    rows = [n for n in commendations.nominees(category) if n.status == Nomination.Status.NOMINATED]
+    rows = [n for n in commendations.nominees(category) if n.status == Nomination.Status.NOMINATED
+            and not (hasattr(n, "certificate") and n.certificate.revoked_at)]
     for row in rows:
         row.public_name = commendations.public_name(row)
     is_open = commendations.notice_is_open(category)
     form = ObjectionForm(request.POST or None, nominees=rows)
     if request.method == "POST":
-        address = request.META.get("REMOTE_ADDR", "")
-        key = f"objection-rate:{address}"
+        key = f"objection-rate:{category.pk}:{get_client_ip(request)}"
         if not is_open:
             messages.error(request, _("The public notice period is over; objections can no longer be lodged."))
         elif cache.get(key, 0) >= OBJECTIONS_PER_HOUR:

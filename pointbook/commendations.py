@@ -310,6 +310,10 @@ def category_approve(*, category_id, actor):
     with transaction.atomic():
         category = AwardCategory.objects.select_for_update().get(pk=category_id)
         if category.status == Status.APPROVED:
+            # The honour roll job may have been lost (broker down, retries spent): queue it again; it
+            # makes the page once.
+            transaction.on_commit(lambda: current_app.signature(
+                "tasks.recognition.publish_honour_roll", args=[category.pk]).apply_async())
             return list(Certificate.objects.filter(nomination__category=category))
         if category.status != Status.NOTICE:
             raise ValidationError(_("Put the nominees on public notice first."))

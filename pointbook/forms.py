@@ -96,6 +96,14 @@ class AwardCategoryForm(forms.ModelForm):
         self.fields["region"].queryset = scope.subtree().filter(level__lte=Region.Level.DISTRICT).order_by("path")
         self.fields["region"].initial = scope.pk
 
+    def clean_year(self):
+        from django.utils import timezone
+
+        year = self.cleaned_data["year"]
+        if not 2000 <= year <= timezone.localdate().year + 1:
+            raise forms.ValidationError(_("Choose a year from 2000 to next year."))
+        return year
+
 
 class NomineeAddForm(forms.Form):
     who = forms.CharField(label=_("Practice licence number or mobile (organisations: licence number)"),

@@ -21,8 +21,10 @@ from .views import year_param
 def certificate_verify(request, code):
     """Where a certificate's or statement's QR code leads: genuine or not, revoked or not."""
     certificate = certificates.certificate_by_code(code)
-    status = 404 if certificate is None else 200
-    return render(request, "pointbook/certificate_verify.html", {"certificate": certificate}, status=status)
+    if certificate is None:
+        return render(request, "pointbook/certificate_verify.html", {"certificate": None}, status=404)
+    return render(request, "pointbook/certificate_verify.html", {
+        "certificate": certificate, "holder": certificates.public_holder_name(certificate)})
 
 
 @login_required

@@ -186,13 +186,17 @@ def report_figures(region, *, kind, year, month=None):
          for i, r in enumerate(rows, 1)],
         ["rank", "name", "members", "points", "hours"])
 
-    # 9. Honourees (annual): nominees of approved award categories of the year, of this region's
-    # subtree or of a region above it (a city award lists the district's winners in its report).
+    # 9. Honourees (annual): this region's people and organisations honoured by approved award categories
+    # of the year, of this subtree or of a region above it (a city award lists the district's winners,
+    # not the other districts'); a revoked certificate no longer counts.
     if figures.annual:
         above = [region.path[:i] for i in range(Region.steplen, len(region.path), Region.steplen)]
         rows = (Nomination.objects.filter(status=Nomination.Status.NOMINATED, category__year=year,
                                           category__status=AwardCategory.Status.APPROVED)
                 .filter(Q(category__region__path__startswith=region.path) | Q(category__region__path__in=above))
+                .filter(Q(contributor__region__path__startswith=region.path)
+                        | Q(organisation__region__path__startswith=region.path))
+                .exclude(certificate__revoked_at__isnull=False)
                 .values("category__name_zh", "category__name_en", "contributor__legal_name", "organisation__name",
                         "district__name", "points", "hours")
                 .order_by("category__region__path", "category", "rank", "id")[:MOST_HONOUREES])

@@ -17,6 +17,7 @@ from volunteers.views import form_add_errors, staff_required
 
 from . import reports
 from .models import RecognitionReport
+from .views import year_param
 
 PAGE_SIZE = 30
 CONTENT_TYPES = {"pdf": "application/pdf",
@@ -70,8 +71,7 @@ def staff_reports(request, scope):
     else:
         form = ReportRequestForm(scope=scope)
     regions = list(_regions(scope))
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() else None
+    year = year_param(request) if request.GET.get("year") else None
     region = next((r for r in regions if str(r.pk) == request.GET.get("region", "")), None)
     page = Paginator(reports.reports_for_staff(scope, year=year, region=region), PAGE_SIZE).get_page(
         request.GET.get("page"))

@@ -73,27 +73,30 @@ def _aggregate(year, watermark):
 
 
 def _memberships(year):
-    """({person: organisation} for members all year, [people who belonged only part of it])."""
+    """({person: organisation} for members all year, [people who belonged only part of it],
+    {organisation: number of people who belonged any day of the year})."""
     first, last = date(year, 1, 1), date(year, 12, 31)
     spans = {}
     for person, organisation, start, end in (
             Membership.objects.filter(status__in=COUNTED_MEMBERSHIPS, started_on__lte=last)
             .exclude(ended_on__lte=first).values_list("contributor_id", "organisation_id", "started_on", "ended_on")):
         spans.setdefault(person, []).append((organisation, start, end))
-    whole, part = {}, []
+    whole, part, members = {}, [], {}
     for person, held in spans.items():
+        for organisation in {org for org, _start, _end in held}:
+            members[organisation] = members.get(organisation, 0) + 1
         organisation, start, end = held[0]
         if len(held) == 1 and start <= first and (end is None or end > last):
             whole[person] = organisation
         else:
             part.append(person)
-    return whole, part
+    return whole, part, members
 
 
 def _aggregate_firms(year, watermark, people):
     """Per (person, organisation) for the year, counted by the days each belonged: members of the
     whole year from `people` (the per-person totals), the others from the ledger by date."""
-    whole, part = _memberships(year)
+    whole, part, members = _memberships(year)
     firms = people[people["contributor"].isin(whole.keys())][["contributor", "points", "hours", "reached"]].copy()
     firms["organisation"] = firms["contributor"].map(whole)
     tables = dict(entry=LedgerEntry._meta.db_table, membership=Membership._meta.db_table)
@@ -105,7 +108,7 @@ def _aggregate_firms(year, watermark, people):
                            [*COUNTED_MEMBERSHIPS, date(year, 1, 1), date(year, 12, 31), watermark, *chunk])
             rows += cursor.fetchall()
     split = _frame(rows, ["contributor", "organisation", "points", "hours", "reached"])
-    return pd.concat([firms, split], ignore_index=True) if len(split) else firms
+    return (pd.concat([firms, split], ignore_index=True) if len(split) else firms), members
 
 
 def _districts():
@@ -160,11 +163,12 @@ def standings_compute(year, watermark):
     by_type["scope_key"] = by_type["service_type"].astype("int64").astype(str)
     boards.append(_ranked(by_type, "scope_key").assign(scope=Scope.SERVICE_TYPE))
 
-    members = _aggregate_firms(year, watermark, people)
-    firms = (members.groupby("organisation", as_index=False)
-             .agg(points=("points", "sum"), hours=("hours", "sum"), reached=("reached", "max"),
-                  members=("contributor", "nunique")))
+    earned, members = _aggregate_firms(year, watermark, people)
+    firms = (earned.groupby("organisation", as_index=False)
+             .agg(points=("points", "sum"), hours=("hours", "sum"), reached=("reached", "max")))
     firms["organisation"] = firms["organisation"].astype("int64")
+    # Members: everyone who belonged any day of the year, with points or not (as the firm record counts).
+    firms["members"] = firms["organisation"].map(members).fillna(1).astype("int64")
     firms["id"] = firms["organisation"]
     firms["average"] = (firms["points"] / firms["members"]).round(2)
     boards.append(_ranked(firms, None).assign(scope=Scope.ORGANISATION, scope_key=""))

@@ -68,6 +68,8 @@ def profile_complete(*, user, kind, legal_name, phone, region, specialities=(), 
     existing = Contributor.objects.filter(user=user).first()
     number = _check_licence(kind=kind, licence_number=licence_number)
     contributor = existing or Contributor(user=user)
+    if existing is not None and (existing.legal_name, existing.licence_number) != (legal_name.strip(), number):
+        contributor.verified_at = None  # what the bureau checked has changed: it is checked again
     contributor.kind = kind
     contributor.legal_name = legal_name.strip()
     contributor.phone = phone

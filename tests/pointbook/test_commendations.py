@@ -368,3 +368,71 @@ def test_a_bad_category_form_shows_errors_and_creates_nothing(standings, client_
         "notice_working_days": 2})
     assert response.status_code == 200 and not AwardCategory.objects.exists()
     assert response.context["form"].errors
+
+
+# --- From the review of the whole diff -----------------------------------------------------------------------
+
+
+def approved(world, **overrides):
+    category = make_category(world, **overrides)
+    commendations.nominees_draft(category_id=category.pk, actor=world.city_staff)
+    on_notice_and_ended(category, world.city_staff)
+    commendations.category_approve(category_id=category.pk, actor=world.city_staff)
+    return category
+
+
+@pytest.mark.django_db
+def test_the_verification_page_masks_someone_who_opted_out_of_public_lists(standings, client):
+    w = standings
+    approved(w)
+    w.lawyer_contributor.public_listing = False
+    w.lawyer_contributor.save()
+    certificate = Certificate.objects.get(contributor=w.lawyer_contributor)
+    html = client.get(reverse("certificate_verify", args=[certificate.code])).content.decode()
+    assert "李**" in html and "李明" not in html and certificate.number in html
+
+
+@pytest.mark.django_db
+def test_approving_again_publishes_a_lost_honour_roll(standings, eager_celery, django_capture_on_commit_callbacks):
+    w = standings
+    category = approved(w)  # on_commit callbacks not run: the honour roll job was "lost"
+    assert not HonourRollPage.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = commendations.category_approve(category_id=category.pk, actor=w.city_staff)
+    assert len(again) == Certificate.objects.count() == 4
+    assert HonourRollPage.objects.filter(category=category).exists()
+
+
+@pytest.mark.django_db
+def test_odd_ids_in_staff_forms_are_404_not_errors(standings, client_for):
+    category = make_category(standings)
+    staff = client_for("city_staff")
+    for action, field in (("remove", "nomination"), ("resolve", "objection")):
+        for value in ("abc", "", "1e5", "99999999999999999999"):
+            response = staff.post(reverse("staff_commendation_act", args=[category.pk, action]), {field: value})
+            assert response.status_code == 404, (action, value)
+
+
+@pytest.mark.django_db
+def test_an_award_year_out_of_range_is_a_form_error(standings, client_for):
+    response = client_for("city_staff").post(reverse("staff_commendations"), {
+        "year": 1990, "region": standings.city.pk, "name_zh": "优秀", "name_en": "Outstanding",
+        "basis": "top_district", "top_n": 1, "notice_working_days": 5})
+    assert response.status_code == 200 and "year" in response.context["form"].errors
+    assert not AwardCategory.objects.exists()
+
+
+@pytest.mark.django_db
+def test_objections_are_limited_per_notice_and_address(standings, client, settings):
+    from pointbook import commendation_views
+
+    w = standings
+    first, second = make_category(w), make_category(w, name_zh="其他奖项", name_en="Another award")
+    for category in (first, second):
+        commendations.nominees_draft(category_id=category.pk, actor=w.city_staff)
+        commendations.notice_publish(category_id=category.pk, actor=w.city_staff)
+    for _ in range(commendation_views.OBJECTIONS_PER_HOUR):
+        assert client.post(reverse("notice", args=[first.pk]), {"body": "异议"}).status_code == 302
+    assert client.post(reverse("notice", args=[first.pk]), {"body": "再一条"}).status_code == 200
+    assert client.post(reverse("notice", args=[second.pk]), {"body": "另一项"}).status_code == 302
+    assert Objection.objects.filter(category=first).count() == commendation_views.OBJECTIONS_PER_HOUR

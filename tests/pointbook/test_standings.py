@@ -315,3 +315,13 @@ def test_the_leaderboard_page_reads_the_same_number_of_queries_at_two_sizes(rank
         entry(person, 10 + n, hours=1)
     standings_refresh(YEAR)
     assert count() == small
+
+
+@pytest.mark.django_db
+def test_an_organisations_members_count_those_without_points_too(world):
+    """Points per member divides by everyone who belonged that year, as the firm record counts."""
+    entry(world.lawyer_contributor, 90, hours=9)
+    MembershipFactory(contributor=ContributorFactory(region=world.district_a), organisation=world.firm_a)
+    standings_refresh(YEAR)
+    row = Standing.objects.get(scope="organisation", organisation=world.firm_a)
+    assert (row.points, row.members, row.average) == (Decimal("90.00"), 2, Decimal("45.00"))

@@ -198,6 +198,10 @@ def test_honourees_are_the_approved_awards_of_the_region_and_above(world, year_o
                                   points=Decimal("60"), hours=Decimal("5"), district=world.district_a, rank=1)
 
     award(world.city, "全市优秀公益律师", AwardCategory.Status.APPROVED, world.applicant_a)
+    # The city's award also honoured someone of district B: not in district A's report.
+    Nomination.objects.create(category=AwardCategory.objects.get(name_zh="全市优秀公益律师"),
+                              contributor=world.applicant_b, points=Decimal("70"), hours=Decimal("6"),
+                              district=world.district_b, rank=1)
     award(world.district_a, "新华区公益之星", AwardCategory.Status.APPROVED, world.lawyer_contributor)
     award(world.district_a, "草稿奖", AwardCategory.Status.DRAFT, world.lawyer_contributor)
     award(world.district_b, "卫东区公益之星", AwardCategory.Status.APPROVED, world.other_lawyer_contributor)
@@ -580,3 +584,8 @@ def start_worker(env, *, queue, log):
         process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     return Worker(process, log)
+
+
+def test_an_odd_year_in_the_report_list_address_is_not_an_error(world, client_for):
+    response = client_for("staff_a").get(reverse("staff_reports"), {"year": "²"})
+    assert response.status_code == 200

@@ -278,3 +278,32 @@ def test_contributor_factory_licences_fit_the_lawyer_format(db):
     numbers = {ContributorFactory().licence_number for _ in range(3)}
     assert len(numbers) == 3
     assert all(len(n) == 17 and n.isdigit() for n in numbers)
+
+
+def test_a_verified_profile_is_checked_again_after_the_name_or_licence_changes(world, client_for):
+    from django.utils import timezone
+
+    person = world.lawyer_contributor
+    client = client_for("lawyer")
+
+    def save(**changes):
+        person.verified_at = timezone.now()
+        person.save()
+        data = {"kind": person.kind, "legal_name": person.legal_name, "phone": person.phone,
+                "region": person.region_id, "licence_number": person.licence_number, "public_listing": "on", **changes}
+        assert client.post(PROFILE_EDIT, data).status_code == 302
+        person.refresh_from_db()
+        return person.verified_at
+
+    assert save(phone="13900000001") is not None          # a new phone: still verified
+    assert save(legal_name="李明明") is None               # a new name: checked again
+    assert save(licence_number="14104201810600001") is None
+
+
+def test_switching_off_public_listing_is_saved(world, client_for):
+    person = world.lawyer_contributor
+    data = {"kind": person.kind, "legal_name": person.legal_name, "phone": person.phone,
+            "region": person.region_id, "licence_number": person.licence_number}
+    assert client_for("lawyer").post(PROFILE_EDIT, data).status_code == 302
+    person.refresh_from_db()
+    assert person.public_listing is False

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,6 +25,8 @@ from .forms import AwardCategoryForm, NomineeAddForm, ObjectionForm, ReasonForm,
 from .models import AwardCategory, Certificate, Nomination, Objection
 from .views import year_param
 
+# Nominees a page, on the staff page and the public notice.
+LIST_PAGE = 50
 # Objections to one notice from one address: at most this many an hour (the form needs no account).
 # The address is allauth's (ALLAUTH_TRUSTED_PROXY_COUNT behind a proxy), as for its login limits.
 OBJECTIONS_PER_HOUR = 20
@@ -61,13 +64,14 @@ def staff_commendations(request, scope):
 @staff_required
 def staff_commendation(request, scope, pk):
     category = _category_in_scope(scope, pk)
-    rows = list(commendations.nominees(category))
+    page = Paginator(commendations.nominees(category, Nomination.Status.NOMINATED), LIST_PAGE).get_page(
+        request.GET.get("page"))
     objections = list(category.objections.select_related("nomination__contributor", "nomination__organisation",
                                                           "resolved_by"))
     return render(request, "pointbook/staff_commendation.html", {
         "scope": scope, "category": category,
-        "nominated": [n for n in rows if n.status == Nomination.Status.NOMINATED],
-        "removed": [n for n in rows if n.status == Nomination.Status.REMOVED],
+        "nominated": page, "page": page,
+        "removed": list(commendations.nominees(category, Nomination.Status.REMOVED)),
         "objections": objections, "open_objections": sum(o.status == Objection.Status.OPEN for o in objections),
         "add_form": NomineeAddForm(), "reason_form": ReasonForm(), "resolve_form": ResolveForm(),
         "notice_open": commendations.notice_is_open(category), "today": timezone.localdate(),
@@ -178,12 +182,18 @@ def notices(request):
 def notice(request, pk):
     category = get_object_or_404(AwardCategory.objects.select_related("region"), pk=pk,
                                  status__in=[AwardCategory.Status.NOTICE, AwardCategory.Status.APPROVED])
-    rows = [n for n in commendations.nominees(category) if n.status == Nomination.Status.NOMINATED
-            and not (hasattr(n, "certificate") and n.certificate.revoked_at)]
-    for row in rows:
+    listed = commendations.nominees_public(category)
+    page = Paginator(listed, LIST_PAGE).get_page(request.GET.get("page"))
+    for row in page:
         row.public_name = commendations.public_name(row)
     is_open = commendations.notice_is_open(category)
-    form = ObjectionForm(request.POST or None, nominees=rows)
+    form = ObjectionForm(request.POST or None, initial={"nomination": request.GET.get("nomination")})
+    # The nominee objected to (from the row's link), shown above the form.
+    chosen_id = _posted_id(request, "nomination") if request.method == "POST" else (
+        int(request.GET["nomination"]) if re.fullmatch(r"[0-9]{1,12}", request.GET.get("nomination", "")) else 0)
+    chosen = listed.filter(pk=chosen_id).first() if chosen_id else None
+    if chosen is not None:
+        chosen.public_name = commendations.public_name(chosen)
     if request.method == "POST":
         key = f"objection-rate:{category.pk}:{get_client_ip(request)}"
         if not is_open:
@@ -196,13 +206,13 @@ def notice(request, pk):
                                               body=form.cleaned_data["body"], name=form.cleaned_data["name"],
                                               contact=form.cleaned_data["contact"])
             except ValidationError as exc:
-                form_add_errors(form, exc)
+                form.add_error(None, exc.messages)
             else:
                 cache.set(key, cache.get(key, 0) + 1, 3600)
                 messages.success(request, _("Your objection has been received. Bureau staff will look into it "
                                             "before the award is approved."))
                 return redirect(reverse("notice", args=[category.pk]))
     return render(request, "pointbook/notice.html", {
-        "category": category, "nominees": rows, "form": form, "is_open": is_open,
+        "category": category, "nominees": page, "page": page, "chosen": chosen, "form": form, "is_open": is_open,
         "objections_open": category.objections.filter(status=Objection.Status.OPEN).count(),
     })

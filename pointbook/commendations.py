@@ -351,11 +351,17 @@ def categories_for_staff(region, year=None):
     return categories.filter(year=year) if year else categories
 
 
-def nominees(category):
+def nominees(category, status=None):
     """The nominee list with people and organisations, nominated first."""
-    return (category.nominations.select_related("contributor__region", "organisation__region", "district",
+    rows = (category.nominations.select_related("contributor__region", "organisation__region", "district",
                                                 "changed_by", "certificate__revoked_by")
             .order_by("status", "district__path", "rank", "id"))
+    return rows if status is None else rows.filter(status=status)
+
+
+def nominees_public(category):
+    """What the notice shows: the nominees, less any whose certificate was revoked."""
+    return nominees(category, Nomination.Status.NOMINATED).exclude(certificate__revoked_at__isnull=False)
 
 
 def public_name(nomination):

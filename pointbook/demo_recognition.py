@@ -35,9 +35,13 @@ def demo_recognition(staff_user):
         actor=staff_user, region=city, year=today.year - 1, name_zh="优秀公益律师事务所", name_en="Outstanding firm",
         basis=AwardCategory.Basis.TOP_FIRMS, top_n=5, profile_verified=False)
     commendations.nominees_draft(category_id=firms.pk, actor=staff_user)
+    # The threshold the 20th of the city reached, so the notice lists about twenty at every demo scale.
+    twentieth = (Standing.objects.filter(snapshot__year=today.year, snapshot__is_current=True,
+                                         scope=Standing.Scope.OVERALL, rank=20).values_list("points", flat=True)
+                 .first()) or Decimal("100")
     star = commendations.category_create(
         actor=staff_user, region=city, year=today.year, name_zh="公益之星", name_en="Public-service star",
-        basis=AwardCategory.Basis.POINTS_AT_LEAST, min_points=Decimal("550"))
+        basis=AwardCategory.Basis.POINTS_AT_LEAST, min_points=max(Decimal("10"), twentieth // 10 * 10))
     commendations.nominees_draft(category_id=star.pk, actor=staff_user)
     if star.nominations.exists():
         commendations.notice_publish(category_id=star.pk, actor=staff_user)

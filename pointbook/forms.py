@@ -116,16 +116,14 @@ class ReasonForm(forms.Form):
 
 
 class ObjectionForm(forms.Form):
-    nomination = forms.TypedChoiceField(label=_("Objection to"), coerce=int, required=False, empty_value=None)
+    # Chosen with the "Object" link of a nominee's row (a list can run to thousands); empty: the whole list.
+    nomination = forms.IntegerField(required=False, widget=forms.HiddenInput)
     body = forms.CharField(label=_("Your objection"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}),
                            help_text=_("Say what is wrong and how you know. Objections are read by bureau staff."))
     name = forms.CharField(label=_("Your name (optional)"), max_length=60, required=False)
     contact = forms.CharField(label=_("Phone or email, if you want an answer (optional)"), max_length=100,
                               required=False)
 
-    def __init__(self, *args, nominees, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["nomination"].choices = [("", _("The list as a whole"))] + [(n.pk, n.public_name) for n in nominees]
 
 
 class ResolveForm(forms.Form):

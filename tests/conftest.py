@@ -233,3 +233,18 @@ def queued_emails():
         return len(tasks)
 
     return run
+
+
+@pytest.fixture
+def home_page(db):
+    """The site's Chinese home page (migrations make it; a flushed transactional test may not have it)."""
+    from wagtail.models import Locale, Page
+
+    from cms.models import HomePage
+
+    home = HomePage.objects.first()
+    if home is None:
+        root = Page.get_first_root_node()
+        home = root.add_child(instance=HomePage(title="首页", slug="home-test",
+                                                locale=Locale.objects.get(language_code="zh-hans")))
+    return home

@@ -22,7 +22,6 @@ import datetime
 import io
 import re
 from decimal import Decimal
-from itertools import count
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,11 +30,11 @@ from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from cms.models import HonourRollPage
-from pointbook import services
 from pointbook.models import AwardCategory, Certificate, LedgerEntry, Nomination, Objection
 from pointbook.standings import standings_refresh
 from tests.e2e.phones import Phone, Shots
 from tests.factories import ContributorFactory
+from tests.support.ledger import post
 from volunteers.models import ServiceType
 
 # serialized_rollback: the home page (cms 0002) and the service catalogue are migration data, which
@@ -52,7 +51,6 @@ OBJECTION = "该律师今年曾因服务态度问题被当事人投诉，请核�
 UPHOLD_ANSWER = "经核实投诉属实，取消其推荐资格。"
 REVOKE_REASON = "经复查，部分服务时长登记不实。"
 
-_keys = count(1)
 
 
 def tr(msgid, lang="zh-hans", **params):
@@ -63,28 +61,9 @@ def tr(msgid, lang="zh-hans", **params):
 
 
 def earn(person, points, *, service_type, day=None):
-    """Verified work in the ledger, posted the only way the ledger is written (10 points an hour)."""
-    key = next(_keys)
-    return services.entry_post(
-        contributor=person, points=Decimal(points), hours=Decimal(points) / 10, kind=LedgerEntry.Kind.ADJUSTMENT,
-        source=LedgerEntry.Source.APPEAL, source_id=key, idempotency_key=f"e2e-recognition:{key}",
-        breakdown={"text": "公益服务"}, effective_date=day or datetime.date(YEAR, 3, 1),
-        service_type_id=service_type.pk)
-
-
-@pytest.fixture
-def home_page():
-    """The site's home page, under which approval publishes the honour roll (cms 0002 makes it)."""
-    from wagtail.models import Locale, Page
-
-    from cms.models import HomePage
-
-    home = HomePage.objects.first()
-    if home is None:
-        root = Page.get_first_root_node()
-        home = root.add_child(instance=HomePage(title="首页", slug="home-e2e",
-                                                locale=Locale.objects.get(language_code="zh-hans")))
-    return home
+    """Verified work in the ledger (10 points an hour)."""
+    return post(person, day or datetime.date(YEAR, 3, 1), Decimal(points) / 10, points, service_type=service_type,
+                kind=LedgerEntry.Kind.ADJUSTMENT, source=LedgerEntry.Source.APPEAL, text="公益服务")
 
 
 @pytest.fixture
@@ -249,8 +228,11 @@ def test_staff_put_an_award_on_notice_the_public_objects_staff_approve_and_a_cer
     expect(visitor.page.locator("main")).not_to_contain_text("赵强")
     expect(visitor.page.locator("main")).not_to_contain_text("孙丽")
     zhao = Nomination.objects.get(category=category, contributor=w.applicant_a)
+    # Each row has its own "object" link; it names the nominee above the form.
+    visitor.submit(public.filter(has_text="赵**").locator("a.object-link"))
+    visitor.check("objection-about")
+    expect(visitor.page.locator("#objection-about")).to_contain_text("赵**")
     objection_form = visitor.page.locator("#objection-form")
-    objection_form.locator("#id_nomination").select_option(str(zhao.pk))
     objection_form.locator("#id_body").fill(OBJECTION)
     visitor.submit(objection_form.locator("button[type=submit]"))
     visitor.check("objection-sent")

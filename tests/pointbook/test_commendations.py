@@ -31,20 +31,6 @@ def english_errors():
 
 
 @pytest.fixture
-def home_page(db):
-    from wagtail.models import Locale, Page
-
-    from cms.models import HomePage
-
-    home = HomePage.objects.first()
-    if home is None:
-        root = Page.get_first_root_node()
-        home = root.add_child(instance=HomePage(title="首页", slug="home-test",
-                                                locale=Locale.objects.get(language_code="zh-hans")))
-    return home
-
-
-@pytest.fixture
 def standings(world, home_page):
     """District A: lawyer 80, applicant A 60, a third person 40; district B: other lawyer 70, applicant B 50."""
     w = world
@@ -436,3 +422,20 @@ def test_objections_are_limited_per_notice_and_address(standings, client, settin
     assert client.post(reverse("notice", args=[first.pk]), {"body": "再一条"}).status_code == 200
     assert client.post(reverse("notice", args=[second.pk]), {"body": "另一项"}).status_code == 302
     assert Objection.objects.filter(category=first).count() == commendation_views.OBJECTIONS_PER_HOUR
+
+
+@pytest.mark.django_db
+def test_a_long_notice_is_shown_a_page_at_a_time(standings, client, django_assert_max_num_queries):
+    from pointbook.commendation_views import LIST_PAGE
+
+    w = standings
+    category = make_category(w, basis=AwardCategory.Basis.POINTS_AT_LEAST, top_n=None, min_points=Decimal("1"))
+    Nomination.objects.bulk_create(
+        Nomination(category=category, contributor=ContributorFactory(region=w.village_b), points=Decimal(10),
+                   hours=Decimal(1), rank=n) for n in range(LIST_PAGE + 10))
+    commendations.notice_publish(category_id=category.pk, actor=w.city_staff)
+    with django_assert_max_num_queries(12):
+        first = client.get(reverse("notice", args=[category.pk]))
+    assert len(first.context["nominees"].object_list) == LIST_PAGE
+    second = client.get(reverse("notice", args=[category.pk]), {"page": 2})
+    assert len(second.context["nominees"].object_list) == 10

@@ -19,32 +19,22 @@ from django.utils.translation import gettext, pgettext
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from pointbook import services
 from pointbook.certificates import certificate_issue, certificate_revoke, verify_url
 from pointbook.documents import certificate_pdf
 from pointbook.firm_record import GUIDELINE_HOURS, firm_record, statement_for
 from pointbook.models import Certificate, LedgerEntry, Standing, StandingsSnapshot
 from pointbook.spreadsheets import safe_cell
+from tests.support.ledger import post
 from volunteers.models import AuditEntry, Membership, ServiceType
 
 from ..factories import ContributorFactory, MembershipFactory, UserFactory
 
 YEAR = timezone.localdate().year - 1
 ACTIVE, ENDED = Membership.Status.ACTIVE, Membership.Status.ENDED
-_keys = iter(range(1, 10**9))
 
 
 def day(month, dom):
     return datetime.date(YEAR, month, dom)
-
-
-def post(contributor, when, hours, points, *, service_type=None, kind=LedgerEntry.Kind.AWARD):
-    """One ledger entry through the only write path."""
-    key = next(_keys)
-    return services.entry_post(
-        contributor=contributor, points=Decimal(points), hours=Decimal(hours) if hours is not None else None,
-        kind=kind, source=LedgerEntry.Source.SERVICE_RECORD, source_id=key, idempotency_key=f"firm-test:{key}",
-        breakdown={"text": "测试"}, effective_date=when, service_type_id=service_type.pk if service_type else None)
 
 
 def url(name, organisation, year=YEAR):

@@ -31,7 +31,7 @@ from kombu import Exchange, Queue
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from pointbook import reports, services
+from pointbook import reports
 from pointbook.models import AwardCategory, LedgerEntry, Nomination, RecognitionReport
 from pointbook.report_data import report_figures
 from pointbook.rules import CENT
@@ -41,24 +41,15 @@ from volunteers.models import AuditEntry, Membership, ServiceRecord, ServiceType
 
 from ..factories import ContributorFactory, MembershipFactory, OrganisationFactory
 from ..support.i18n import zh
+from ..support.ledger import post
 from ..support.worker import Worker, worker_env
 
 YEAR = timezone.localdate().year - 1
 ANNUAL, MONTHLY = RecognitionReport.Kind.ANNUAL, RecognitionReport.Kind.MONTHLY
-_keys = iter(range(1, 10**9))
 
 
 def day(month, dom, year=YEAR):
     return datetime.date(year, month, dom)
-
-
-def post(contributor, when, hours, points, *, service_type=None, kind=LedgerEntry.Kind.AWARD):
-    """One ledger entry through the only write path."""
-    key = next(_keys)
-    return services.entry_post(
-        contributor=contributor, points=Decimal(points), hours=Decimal(hours) if hours is not None else None,
-        kind=kind, source=LedgerEntry.Source.SERVICE_RECORD, source_id=key, idempotency_key=f"report-test:{key}",
-        breakdown={"text": "测试"}, effective_date=when, service_type_id=service_type.pk if service_type else None)
 
 
 def approved_record(contributor, when, service_type, hours, *, groups=(), people=0):

@@ -18,6 +18,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from volunteers.language import in_english
+
 from .certificates import verify_url
 from .pdf import cjk_font
 
@@ -34,7 +36,7 @@ def _lang():
 def _styles():
     font = cjk_font()
     # Chinese wraps between any two characters; English between words.
-    wrap = None if _lang().startswith("en") else "CJK"
+    wrap = None if in_english() else "CJK"
     base = ParagraphStyle("base", fontName=font, fontSize=10, leading=14, wordWrap=wrap)
     return {
         "base": base,

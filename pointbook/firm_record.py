@@ -16,14 +16,14 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import ExtractMonth
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from volunteers.language import localized
 from volunteers.models import Contributor, Membership, Organisation
 
 from .certificates import certificate_issue
 from .models import Certificate, LedgerEntry, Standing
-from .rules import CENT, stars_for
+from .rules import cents, stars_for
 
 # The yearly guideline of pro-bono hours per member (seed 001's 50 hours a year).
 GUIDELINE_HOURS = Decimal(50)
@@ -37,15 +37,6 @@ OTHER_TYPE = _("Other (bonuses, penalties, adjustments)")
 COUNTED = (Membership.Status.ACTIVE, Membership.Status.ENDED)
 
 
-def _english():
-    return (get_language() or "").startswith("en")
-
-
-def _money(value):
-    """To the cent: SQLite adds decimals as floats."""
-    return Decimal(value or 0).quantize(CENT)
-
-
 @dataclass
 class Commendation:
     title_zh: str
@@ -53,7 +44,7 @@ class Commendation:
 
     @property
     def title(self):
-        return self.title_en if _english() else self.title_zh
+        return localized(self.title_zh, self.title_en)
 
 
 @dataclass
@@ -90,7 +81,7 @@ class TypeLine:
     def name(self):
         if self.service_type_id is None:
             return str(OTHER_TYPE)
-        return self.name_en if _english() else self.name_zh
+        return localized(self.name_zh, self.name_en)
 
 
 @dataclass
@@ -177,14 +168,14 @@ def firm_record(organisation, year):
     # 2. Each member's hours and points for the firm.
     for row in counted.values("contributor_id").annotate(h=Sum("hours"), p=Sum("points")):
         line = members[row["contributor_id"]]
-        line.hours, line.points = _money(row["h"]), _money(row["p"])
+        line.hours, line.points = cents(row["h"]), cents(row["p"])
 
     # 3. Star level: the person's verified hours up to the end of the year (anywhere they served).
     lifetime = (LedgerEntry.objects.filter(contributor_id__in=member_ids, effective_date__lte=last).order_by()
                 .values("contributor_id").annotate(h=Sum("hours")))
     for row in lifetime:
         line = members[row["contributor_id"]]
-        line.hours_to_year_end = _money(row["h"])
+        line.hours_to_year_end = cents(row["h"])
     for line in members.values():
         line.stars = stars_for(line.hours_to_year_end)[0]
         line.below_guideline = line.hours < GUIDELINE_HOURS
@@ -201,7 +192,7 @@ def firm_record(organisation, year):
     # 5. By service type.
     by_type = [
         TypeLine(service_type_id=row["service_type_id"], name_zh=row["service_type__name_zh"] or "",
-                 name_en=row["service_type__name_en"] or "", hours=_money(row["h"]), points=_money(row["p"]))
+                 name_en=row["service_type__name_en"] or "", hours=cents(row["h"]), points=cents(row["p"]))
         for row in counted.values("service_type_id", "service_type__name_zh", "service_type__name_en",
                                   "service_type__sort_order").annotate(h=Sum("hours"), p=Sum("points"))
         .order_by("service_type__sort_order", "service_type_id")]
@@ -210,7 +201,7 @@ def firm_record(organisation, year):
     # 6. By month, all twelve.
     months = {row["m"]: row for row in counted.annotate(m=ExtractMonth("effective_date")).values("m")
               .annotate(h=Sum("hours"), p=Sum("points"))}
-    by_month = [MonthLine(month=m, hours=_money(months.get(m, {}).get("h")), points=_money(months.get(m, {}).get("p")))
+    by_month = [MonthLine(month=m, hours=cents(months.get(m, {}).get("h")), points=cents(months.get(m, {}).get("p")))
                 for m in range(1, 13)]
 
     largest = max([line.hours for line in by_type] + [Decimal(0)])
@@ -226,8 +217,8 @@ def firm_record(organisation, year):
                                         snapshot__year=year, snapshot__is_current=True)
                 .annotate(of=Subquery(ranked.values("snapshot").annotate(n=Count("id")).values("n")))
                 .select_related("snapshot").first())
-    rank = None if standing is None else Rank(rank=standing.rank, of=standing.of or 0, points=_money(standing.points),
-                                              hours=_money(standing.hours), computed_at=standing.snapshot.computed_at)
+    rank = None if standing is None else Rank(rank=standing.rank, of=standing.of or 0, points=cents(standing.points),
+                                              hours=cents(standing.hours), computed_at=standing.snapshot.computed_at)
 
     lines = sorted(members.values(), key=lambda m: (-m.hours, -m.points, m.legal_name, m.contributor_id))
     return FirmRecord(organisation=organisation, year=year, members=lines, by_type=by_type, by_month=by_month,
@@ -247,7 +238,7 @@ def statement_for(organisation, year, record, actor):
         Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
         latest = (Certificate.objects.filter(kind=Certificate.Kind.STATEMENT, organisation=organisation, year=year,
                                              revoked_at__isnull=True).order_by("-issued_at", "-id").first())
-        if (latest is not None and _money(latest.hours) == record.hours and _money(latest.points) == record.points
+        if (latest is not None and cents(latest.hours) == record.hours and cents(latest.points) == record.points
                 and latest.holder_name == organisation.name):
             return latest
         return certificate_issue(kind=Certificate.Kind.STATEMENT, organisation=organisation,

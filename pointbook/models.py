@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from volunteers.language import localized
 from volunteers.models import evidence_storage
 
 
@@ -373,9 +374,7 @@ class AwardCategory(models.Model):
         ]
 
     def __str__(self):
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+        return localized(self.name_zh, self.name_en)
 
     @property
     def for_organisations(self):
@@ -480,9 +479,7 @@ class Certificate(models.Model):
 
     @property
     def title(self):
-        from django.utils.translation import get_language
-
-        return self.title_en if (get_language() or "").startswith("en") else self.title_zh
+        return localized(self.title_zh, self.title_en)
 
 
 class TargetPlan(models.Model):

@@ -12,19 +12,18 @@ membership dates, as `selectors.member_records`). Labels are in the active langu
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 
 import pandas as pd
 from django.db.models import Count, F, Q, Sum, TextField
 from django.db.models.functions import Cast, ExtractDay, ExtractMonth, Substr
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from volunteers.language import localized
 from volunteers.models import Contributor, Membership, Region, ServiceRecord, SpecialGroup
 
 from .models import AwardCategory, LedgerEntry, Nomination, RecognitionReport
-from .rules import CENT
+from .rules import cents
 
 TOP_CONTRIBUTORS = 20
 TOP_ORGANISATIONS = 10
@@ -83,10 +82,6 @@ def report_period(kind, year, month=None):
     return date(year, month, 1), (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1))
 
 
-def _cents(value):
-    return Decimal(value or 0).quantize(CENT)
-
-
 def _frame(rows, columns):
     return pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
 
@@ -95,7 +90,7 @@ def _service_type_name(row):
     zh, en = row.get("service_type__name_zh"), row.get("service_type__name_en")
     if zh is None:
         return _("Other (penalties, adjustments)")
-    return en if (get_language() or "").startswith("en") else zh
+    return localized(zh, en)
 
 
 def report_figures(region, *, kind, year, month=None):
@@ -113,7 +108,7 @@ def report_figures(region, *, kind, year, month=None):
     part = ExtractMonth("effective_date") if figures.annual else ExtractDay("effective_date")
     rows = {r["period"]: r for r in entries.annotate(period=part).values("period").annotate(**sums, entries=Count("id"))}
     periods = range(1, 13) if figures.annual else range(1, (end - start).days + 1)
-    figures.by_period = _frame([(p, _cents(rows.get(p, {}).get("points")), _cents(rows.get(p, {}).get("hours")),
+    figures.by_period = _frame([(p, cents(rows.get(p, {}).get("points")), cents(rows.get(p, {}).get("hours")),
                                  rows.get(p, {}).get("entries", 0)) for p in periods],
                                [figures.period_column, "points", "hours", "entries"])
 
@@ -123,7 +118,7 @@ def report_figures(region, *, kind, year, month=None):
             .annotate(**sums, entries=Count("id"))
             .order_by(F("service_type__sort_order").asc(nulls_last=True), "service_type"))
     figures.by_service_type = _frame(
-        [(_service_type_name(r), _cents(r["points"]), _cents(r["hours"]), r["entries"]) for r in rows],
+        [(_service_type_name(r), cents(r["points"]), cents(r["hours"]), r["entries"]) for r in rows],
         ["service_type", "points", "hours", "entries"])
 
     # 4. By district: the depth-2 prefix of the contributor's region path (the city rolls into itself).
@@ -134,7 +129,7 @@ def report_figures(region, *, kind, year, month=None):
         path__in=[r["district_path"] for r in rows]).values_list("path", "name", "code")} if rows else {}
     figures.by_district = _frame(
         [(*districts.get(r["district_path"], (r["district_path"], "")), r["contributors"],
-          _cents(r["points"]), _cents(r["hours"])) for r in rows],
+          cents(r["points"]), cents(r["hours"])) for r in rows],
         ["district", "code", "contributors", "points", "hours"])
 
     # 5. By contributor kind.
@@ -142,8 +137,8 @@ def report_figures(region, *, kind, year, month=None):
     rows = (entries.values("contributor__kind").annotate(**sums, contributors=Count("contributor", distinct=True))
             .order_by("contributor__kind"))
     figures.by_kind = _frame(
-        [(str(labels.get(r["contributor__kind"], r["contributor__kind"])), r["contributors"], _cents(r["points"]),
-          _cents(r["hours"])) for r in rows],
+        [(str(labels.get(r["contributor__kind"], r["contributor__kind"])), r["contributors"], cents(r["points"]),
+          cents(r["hours"])) for r in rows],
         ["kind", "contributors", "points", "hours"])
 
     # 6. Special groups served: approved records of the period, one conditional count per group. The
@@ -167,7 +162,7 @@ def report_figures(region, *, kind, year, month=None):
             .annotate(**sums).order_by("-points", "contributor")[:TOP_CONTRIBUTORS])
     figures.top_contributors = _frame(
         [(i, r["contributor__legal_name"], str(labels.get(r["contributor__kind"], "")), r["contributor__region__name"],
-          _cents(r["points"]), _cents(r["hours"])) for i, r in enumerate(rows, 1)],
+          cents(r["points"]), cents(r["hours"])) for i, r in enumerate(rows, 1)],
         ["rank", "name", "kind", "region", "points", "hours"])
 
     # 8. Top organisations of the subtree: their members' entries on the days they were members. All
@@ -182,7 +177,7 @@ def report_figures(region, *, kind, year, month=None):
             .annotate(**sums, members=Count("contributor", distinct=True))
             .order_by("-points", "contributor__memberships__organisation")[:TOP_ORGANISATIONS])
     figures.top_organisations = _frame(
-        [(i, r["contributor__memberships__organisation__name"], r["members"], _cents(r["points"]), _cents(r["hours"]))
+        [(i, r["contributor__memberships__organisation__name"], r["members"], cents(r["points"]), cents(r["hours"]))
          for i, r in enumerate(rows, 1)],
         ["rank", "name", "members", "points", "hours"])
 
@@ -200,17 +195,16 @@ def report_figures(region, *, kind, year, month=None):
                 .values("category__name_zh", "category__name_en", "contributor__legal_name", "organisation__name",
                         "district__name", "points", "hours")
                 .order_by("category__region__path", "category", "rank", "id")[:MOST_HONOUREES])
-        english = (get_language() or "").startswith("en")
         figures.honourees = _frame(
-            [(r["category__name_en"] if english else r["category__name_zh"],
+            [(localized(r["category__name_zh"], r["category__name_en"]),
               r["contributor__legal_name"] or r["organisation__name"], r["district__name"] or "",
-              _cents(r["points"]), _cents(r["hours"])) for r in rows],
+              cents(r["points"]), cents(r["hours"])) for r in rows],
             ["award", "name", "district", "points", "hours"])
     else:
         figures.honourees = _frame([], ["award", "name", "district", "points", "hours"])
 
     figures.totals = {
-        "points": _cents(totals["points"]), "hours": _cents(totals["hours"]), "entries": totals["entries"],
+        "points": cents(totals["points"]), "hours": cents(totals["hours"]), "entries": totals["entries"],
         "contributors": totals["contributors"], "records": groups["records"], "people_served": groups["people"] or 0,
     }
     return figures

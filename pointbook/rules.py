@@ -133,6 +133,11 @@ def _conduct_text(breakdown):
     return f"{events.get(breakdown['event'], '')}{about}: {' + '.join(parts)} = {_number(breakdown['points'])}"
 
 
+def cents(value):
+    """A sum to the cent (SQLite adds decimals as floats: 30 - 29.70 = 0.300000000000001)."""
+    return Decimal(value or 0).quantize(CENT)
+
+
 def stars_for(hours):
     """(stars, hours needed for the next star or None) for cumulative verified hours."""
     stars = sum(1 for threshold in STAR_HOURS if hours >= threshold)

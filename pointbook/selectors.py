@@ -11,8 +11,8 @@ from django.utils import timezone
 from volunteers.models import EvidenceFile, Membership, Region, ServiceRecord
 
 from .models import Appeal, AppealMessage, Certificate, Complaint, ConductRule, LedgerEntry, PointsRule, PublicRating
-from .rules import explain, stars_for
-from .services import CENT, EARNED_SOURCES, POINTS
+from .rules import cents, explain, stars_for
+from .services import EARNED_SOURCES, POINTS
 
 
 def points_summary(contributor, *, year=None):
@@ -21,8 +21,7 @@ def points_summary(contributor, *, year=None):
     totals = LedgerEntry.objects.filter(contributor=contributor).aggregate(
         lifetime=Sum("points"), year=Sum("points", filter=Q(effective_date__year=year)),
         all_hours=Sum("hours"), year_hours=Sum("hours", filter=Q(effective_date__year=year)))
-    # To the cent: SQLite adds decimals as floats (30 - 29.70 = 0.300000000000001).
-    totals = {name: Decimal(value or 0).quantize(CENT) for name, value in totals.items()}
+    totals = {name: cents(value) for name, value in totals.items()}
     hours = totals["all_hours"]
     stars, next_at = stars_for(hours)
     previous = ([0, 100, 300, 600, 1000, 1500][stars])

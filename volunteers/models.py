@@ -5,9 +5,10 @@ from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
+
+from .language import localized
 
 
 class UserManager(BaseUserManager):
@@ -100,7 +101,7 @@ class ServiceType(models.Model):
         verbose_name_plural = _("service types")
 
     def __str__(self):
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+        return localized(self.name_zh, self.name_en)
 
 
 class Venue(models.Model):

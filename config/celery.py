@@ -35,6 +35,10 @@ app.conf.beat_schedule = {
         "task": "tasks.reports.jobs.requeue_stale_reports",
         "schedule": crontab(minute="*/15"),
     },
+    "clear-pending-imports": {
+        "task": "tasks.imports.clear_pending_imports",
+        "schedule": crontab(hour=3, minute=37),
+    },
     "clear-expired-sessions": {
         "task": "tasks.housekeeping.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

@@ -48,5 +48,6 @@ urlpatterns = [
     path("", include("volunteers.urls")),
     path("", include("cms.urls")),
     path("", include("pointbook.urls")),
+    path("", include("pointbook.urls_exports")),
     path("", include(wagtail_urls)),
 ]

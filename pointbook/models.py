@@ -283,6 +283,9 @@ class StandingsSnapshot(models.Model):
     watermark = models.BigIntegerField(default=0)
     is_current = models.BooleanField(default=False)
     contributors = models.PositiveIntegerField(default=0)
+    # How many are on each board: {scope: {key: count}} ("" the key of the overall and organisations'
+    # boards), so "No. 3 of 120" and the list of boards need no count over the rows.
+    sizes = models.JSONField(default=dict)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["year"], condition=Q(is_current=True),
@@ -290,7 +293,14 @@ class StandingsSnapshot(models.Model):
 
 
 class Standing(models.Model):
-    """A row of a leaderboard: a contributor's (or an organisation's) rank in one scope of one year."""
+    """A row of a leaderboard: a contributor's (or an organisation's) rank in one scope of one year.
+
+    Rows are stored for three scopes: overall (one per contributor), service type (one per
+    contributor and type) and organisation. A district's and a contributor kind's boards are the
+    overall board restricted to one district or kind, so the overall row carries the contributor's
+    district and kind and their rank within each (`district_rank`, `kind_rank`) instead of rows of
+    their own. Derived data, rebuilt whole by every refresh: no foreign-key constraints in the database
+    (deleting a contributor or an organisation still removes their rows, through Django)."""
 
     class Scope(models.TextChoices):
         OVERALL = "overall", _("Overall")
@@ -299,14 +309,15 @@ class Standing(models.Model):
         KIND = "kind", _("Contributor kind")
         ORGANISATION = "organisation", _("Organisations")
 
-    snapshot = models.ForeignKey(StandingsSnapshot, on_delete=models.CASCADE, related_name="rows")
+    snapshot = models.ForeignKey(StandingsSnapshot, on_delete=models.CASCADE, related_name="rows",
+                                 db_constraint=False, db_index=False)
     scope = models.CharField(max_length=12, choices=Scope.choices)
-    # "" for overall and organisations; the district's region id, the service type id or the kind code.
+    # "" for overall and organisations; the service type id on a service-type row.
     scope_key = models.CharField(max_length=40, blank=True, default="")
     contributor = models.ForeignKey("volunteers.Contributor", null=True, blank=True, on_delete=models.CASCADE,
-                                    related_name="+")
+                                    related_name="+", db_constraint=False, db_index=False)
     organisation = models.ForeignKey("volunteers.Organisation", null=True, blank=True, on_delete=models.CASCADE,
-                                     related_name="+")
+                                     related_name="+", db_constraint=False, db_index=False)
     rank = models.PositiveIntegerField()
     points = models.DecimalField(max_digits=12, decimal_places=2)
     hours = models.DecimalField(max_digits=10, decimal_places=2)
@@ -314,12 +325,21 @@ class Standing(models.Model):
     reached_at = models.DateTimeField(null=True, blank=True)
     members = models.PositiveIntegerField(null=True, blank=True)
     average = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # Overall rows only: the contributor's district (the region itself above district level) and kind,
+    # and their rank on that district's and that kind's board.
+    district = models.ForeignKey("volunteers.Region", null=True, blank=True, on_delete=models.DO_NOTHING,
+                                 related_name="+", db_constraint=False, db_index=False)
+    district_rank = models.PositiveIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=20, blank=True, default="")
+    kind_rank = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [
+            # A board in rank order; a district's or a kind's board walks the overall one in rank order.
             models.Index(fields=["snapshot", "scope", "scope_key", "rank"], name="standing_board_idx"),
             models.Index(fields=["snapshot", "contributor"], name="standing_person_idx"),
-            models.Index(fields=["snapshot", "organisation"], name="standing_org_idx"),
+            models.Index(fields=["snapshot", "organisation"], name="standing_org_idx",
+                         condition=Q(organisation__isnull=False)),
         ]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import record_views, rota_views, views
+from . import import_views, record_views, rota_views, views
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
@@ -28,6 +28,11 @@ urlpatterns = [
     path("staff/organisations/<int:pk>/admins/", views.staff_organisation_admins, name="staff_organisation_admins"),
     path("staff/people/", views.staff_people, name="staff_people"),
     path("staff/people/<int:pk>/", views.staff_person_edit, name="staff_person_edit"),
+    path("staff/imports/", import_views.staff_imports, name="staff_imports"),
+    path("staff/imports/confirm/", import_views.staff_import_confirm, name="staff_import_confirm"),
+    path("staff/imports/<int:pk>/", import_views.staff_import, name="staff_import"),
+    path("staff/imports/templates/<slug:kind>/<slug:language>.<slug:extension>", import_views.staff_import_template,
+         name="staff_import_template"),
     # Rota
     path("shifts/signup/", rota_views.signup, name="shift_signup"),
     path("shifts/<int:pk>/waitlist/", rota_views.waitlist_join, name="shift_waitlist"),

@@ -248,3 +248,12 @@ PB_EVIDENCE_MAX_FILES = env_int("PB_EVIDENCE_MAX_FILES", 5)
 PB_RATING_LINK_DAYS = env_int("PB_RATING_LINK_DAYS", 30)
 # --- Recognition. A report build with no progress for this long is taken over by another delivery.
 PB_REPORT_LEASE_SECONDS = env_int("PB_REPORT_LEASE_SECONDS", 1800)
+# --- Import and export. An uploaded spreadsheet is at most this many MiB (and its XLSX parts at most
+# PB_IMPORT_MAX_UNZIPPED_MB once unpacked) and this many data rows; files with more rows than
+# PB_IMPORT_INLINE_ROWS are checked and imported by a Celery job instead of in the request.
+PB_IMPORT_MAX_MB = env_int("PB_IMPORT_MAX_MB", 20)
+PB_IMPORT_MAX_UNZIPPED_MB = env_int("PB_IMPORT_MAX_UNZIPPED_MB", 200)
+PB_IMPORT_MAX_ROWS = env_int("PB_IMPORT_MAX_ROWS", 200_000)
+PB_IMPORT_INLINE_ROWS = env_int("PB_IMPORT_INLINE_ROWS", 1000)
+# Exports of up to this many rows are built in the request; larger ones by a Celery job.
+PB_EXPORT_INLINE_ROWS = env_int("PB_EXPORT_INLINE_ROWS", 5000)

@@ -1,0 +1,348 @@
+"""The volunteers side's imports: organisations, contributors (the bar association's roster), regions and
+venues. Each finds existing rows by its natural key, keeps to the staff member's region, and writes in
+bulk. See `volunteers.imports` for the engine."""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from .forms import clean_mobile
+from .imports import ImportKind, duplicates_report, import_kind_register
+from .licences import licence_validate
+from .models import Contributor, Membership, Organisation, Region, User, Venue
+from .resources import ContributorResource, OrganisationResource, RegionResource, VenueResource
+
+
+def scope_regions(scope):
+    """Every region in the staff member's area, by code."""
+    return {region.code: region for region in scope.subtree()}
+
+
+def region_of(plan, row, regions, column, code):
+    region = regions.get(code)
+    if region is None:
+        if Region.objects.filter(code=code).exists():
+            plan.problem(row.number, column, _("Region %(code)s is outside your area.") % {"code": code})
+        else:
+            plan.problem(row.number, column, _("There is no region with code %(code)s.") % {"code": code})
+    return region
+
+
+def _changed(obj, values):
+    return any(getattr(obj, name) != value for name, value in values.items())
+
+
+@import_kind_register
+class OrganisationImport(ImportKind):
+    code = "organisations"
+    label = gettext_lazy("Organisations")
+    help_text = gettext_lazy("Law firms, notary offices and other organisations, found by licence number.")
+    order = 10
+    resource_class = OrganisationResource
+
+    def check(self, plan, rows, *, scope):
+        licence = self.header("licence_number")
+        rows = duplicates_report(plan, rows, lambda r: r.values["licence_number"], licence)
+        regions = scope_regions(scope)
+        existing = {o.licence_number: o for o in Organisation.objects.select_related("region")
+                    .filter(licence_number__in=[r.values["licence_number"] for r in rows])}
+        create, update = [], []
+        for row in rows:
+            v = row.values
+            region = region_of(plan, row, regions, self.header("region__code"), v["region__code"])
+            organisation = existing.get(v["licence_number"])
+            if organisation is not None and not scope.contains(organisation.region):
+                plan.problem(row.number, licence, _("This organisation belongs to a region outside your area."))
+                continue
+            if region is None:
+                continue
+            values = {"name": v["name"], "kind": v["kind"], "region": region, "address": v["address"],
+                      "phone": v["phone"], "good_standing": v["good_standing"]}
+            if organisation is None:
+                create.append(Organisation(licence_number=v["licence_number"], **values))
+            elif _changed(organisation, values):
+                update.append((organisation, values))
+            else:
+                plan.unchanged += 1
+        plan.new, plan.changed = len(create), len(update)
+        plan.work = {"create": create, "update": update}
+
+    def apply(self, plan, *, actor, now):
+        for organisation in plan.work["create"]:
+            organisation.created_at = now
+        Organisation.objects.bulk_create(plan.work["create"], batch_size=1000)
+        changed = []
+        for organisation, values in plan.work["update"]:
+            for name, value in values.items():
+                setattr(organisation, name, value)
+            changed.append(organisation)
+        Organisation.objects.bulk_update(changed, ["name", "kind", "region", "address", "phone", "good_standing"],
+                                         batch_size=1000)
+
+
+@import_kind_register
+class ContributorImport(ImportKind):
+    code = "contributors"
+    label = gettext_lazy("Contributors (roster)")
+    help_text = gettext_lazy("Lawyers, notaries, mediators and volunteers, found by licence number (or email "
+                             "for those without a licence). New people get an account they sign in to with "
+                             "their email address.")
+    order = 20
+    resource_class = ContributorResource
+
+    def _clean(self, plan, row):
+        v = row.values
+        ok = True
+        if v["kind"] in Contributor.LICENSED_KINDS:
+            try:
+                licence_validate(v["kind"], v["licence_number"])
+            except ValidationError as exc:
+                plan.problem(row.number, self.header("licence_number"), " ".join(exc.messages))
+                ok = False
+        else:
+            v["licence_number"] = None  # mediators and volunteers hold no practice licence
+        try:
+            v["phone"] = clean_mobile(v["phone"])
+        except ValidationError as exc:
+            plan.problem(row.number, self.header("phone"), " ".join(exc.messages))
+            ok = False
+        v["user__email"] = User.objects.normalize_email(v["user__email"])
+        try:
+            validate_email(v["user__email"])
+        except ValidationError:
+            plan.problem(row.number, self.header("user__email"), _("“%(value)s” is not an email address.")
+                         % {"value": v["user__email"]})
+            ok = False
+        return ok
+
+    def check(self, plan, rows, *, scope):
+        rows = [row for row in rows if self._clean(plan, row)]
+        rows = duplicates_report(plan, rows, lambda r: r.values["licence_number"], self.header("licence_number"))
+        rows = duplicates_report(plan, rows, lambda r: r.values["user__email"].lower(), self.header("user__email"))
+        regions = scope_regions(scope)
+        by_licence = {c.licence_number: c for c in Contributor.objects.select_related("user", "region").filter(
+            licence_number__in=[r.values["licence_number"] for r in rows if r.values["licence_number"]])}
+        emails = [r.values["user__email"].lower() for r in rows]
+        users = {}
+        for chunk in range(0, len(emails), 5000):
+            for user in (User.objects.annotate(lower_email=Lower("email"))
+                         .filter(lower_email__in=emails[chunk:chunk + 5000]).select_related("contributor__region")):
+                users[user.lower_email] = user
+        organisations = {o.licence_number: o for o in Organisation.objects.select_related("region").filter(
+            licence_number__in={r.values["organisation_licence"] for r in rows if r.values["organisation_licence"]})}
+        current = dict(Membership.objects.filter(
+            status=Membership.Status.ACTIVE,
+            contributor__in=[c.pk for c in by_licence.values()] + [u.contributor.pk for u in users.values()
+                                                                   if hasattr(u, "contributor")])
+            .values_list("contributor_id", "organisation_id"))
+        create, update = [], []
+        email_h, licence_h = self.header("user__email"), self.header("licence_number")
+        for row in rows:
+            v = row.values
+            email = v["user__email"]
+            user = users.get(email.lower())
+            contributor = by_licence.get(v["licence_number"]) if v["licence_number"] else None
+            if contributor is None and user is not None:
+                contributor = getattr(user, "contributor", None)
+                if contributor is not None and contributor.licence_number and v["licence_number"]:
+                    # Found by email but holding another licence: another person, or a typing error.
+                    plan.problem(row.number, email_h, _("This email address belongs to the holder of licence "
+                                                        "%(number)s.") % {"number": contributor.licence_number})
+                    continue
+            if contributor is not None:
+                if contributor.user.email.lower() != email.lower():
+                    other = user is not None and user.pk != contributor.user_id
+                    plan.problem(row.number, email_h, _("This email address belongs to another account.") if other
+                                 else _("This person's account uses %(email)s; people change their own address.")
+                                 % {"email": contributor.user.email})
+                    continue
+                if not scope.contains(contributor.region):
+                    plan.problem(row.number, licence_h if v["licence_number"] else email_h,
+                                 _("This person belongs to a region outside your area."))
+                    continue
+            elif user is not None and (user.is_staff or hasattr(user, "staff_profile")):
+                plan.problem(row.number, email_h, _("This email address belongs to a staff account."))
+                continue
+            region = region_of(plan, row, regions, self.header("region__code"), v["region__code"])
+            organisation = None
+            if v["organisation_licence"]:
+                organisation = organisations.get(v["organisation_licence"])
+                if organisation is None or not scope.contains(organisation.region):
+                    plan.problem(row.number, self.header("organisation_licence"),
+                                 _("There is no organisation with licence number %(number)s in your area.")
+                                 % {"number": v["organisation_licence"]})
+                    continue
+            if region is None:
+                continue
+            values = {"legal_name": v["legal_name"], "kind": v["kind"], "licence_number": v["licence_number"],
+                      "phone": v["phone"], "region": region}
+            joins = organisation is not None and (contributor is None or current.get(contributor.pk) != organisation.pk)
+            if contributor is None:
+                create.append((user, email, values, organisation))
+            elif _changed(contributor, values) or joins:
+                update.append((contributor, values, organisation if joins else None))
+            else:
+                plan.unchanged += 1
+        plan.new, plan.changed = len(create), len(update)
+        plan.work = {"create": create, "update": update}
+
+    def apply(self, plan, *, actor, now):
+        today = timezone.localdate(now)
+        new_users = [User(email=email, password=make_password(None), date_joined=now)
+                     for user, email, _values, _org in plan.work["create"] if user is None]
+        User.objects.bulk_create(new_users, batch_size=1000)
+        EmailAddress.objects.bulk_create(
+            [EmailAddress(user=user, email=user.email, primary=True, verified=False) for user in new_users],
+            batch_size=1000)
+        fresh = iter(new_users)
+        contributors, joins = [], []
+        for user, _email, values, organisation in plan.work["create"]:
+            contributor = Contributor(user=user or next(fresh), profile_completed_at=now, created_at=now, **values)
+            contributors.append(contributor)
+            if organisation is not None:
+                joins.append((contributor, organisation))
+        Contributor.objects.bulk_create(contributors, batch_size=1000)
+        changed = []
+        for contributor, values, organisation in plan.work["update"]:
+            if (contributor.legal_name, contributor.licence_number) != (values["legal_name"], values["licence_number"]):
+                contributor.verified_at = None  # what the bureau checked has changed: it is checked again
+            for name, value in values.items():
+                setattr(contributor, name, value)
+            changed.append(contributor)
+            if organisation is not None:
+                joins.append((contributor, organisation))
+        Contributor.objects.bulk_update(changed, ["legal_name", "kind", "licence_number", "phone", "region",
+                                                  "verified_at"], batch_size=1000)
+        self._join(joins, actor=actor, now=now, today=today)
+
+    def _join(self, joins, *, actor, now, today):
+        """The roster's organisation becomes each person's current one: a membership elsewhere ends today,
+        and a request waiting for this organisation is confirmed rather than duplicated."""
+        if not joins:
+            return
+        ids = [contributor.pk for contributor, _org in joins]
+        ending = Membership.objects.filter(contributor_id__in=ids, status=Membership.Status.ACTIVE)
+        for membership in ending.only("pk", "started_on"):
+            Membership.objects.filter(pk=membership.pk).update(
+                status=Membership.Status.ENDED, ended_on=max(today, membership.started_on),
+                note=gettext_noop("Moved to another organisation"))
+        waiting = {(m.contributor_id, m.organisation_id): m.pk for m in Membership.objects.filter(
+            contributor_id__in=ids, status=Membership.Status.PENDING)}
+        confirmed, created = [], []
+        for contributor, organisation in joins:
+            pk = waiting.get((contributor.pk, organisation.pk))
+            if pk is not None:
+                confirmed.append(pk)
+            else:
+                created.append(Membership(contributor=contributor, organisation=organisation,
+                                          status=Membership.Status.ACTIVE, requested_at=now, started_on=today,
+                                          decided_by=actor, decided_at=now, note=gettext_noop("Imported roster")))
+        Membership.objects.filter(pk__in=confirmed).update(status=Membership.Status.ACTIVE, started_on=today,
+                                                          decided_by=actor, decided_at=now)
+        Membership.objects.bulk_create(created, batch_size=1000)
+
+
+@import_kind_register
+class RegionImport(ImportKind):
+    code = "regions"
+    label = gettext_lazy("Regions")
+    help_text = gettext_lazy("Districts, townships and villages under a parent region, found by region code. "
+                             "A parent must come before its children.")
+    order = 30
+    resource_class = RegionResource
+
+    def check(self, plan, rows, *, scope):
+        code_h, parent_h = self.header("code"), self.header("parent_code")
+        rows = duplicates_report(plan, rows, lambda r: r.values["code"], code_h)
+        inside = scope_regions(scope)
+        everywhere = dict(Region.objects.values_list("code", "path"))
+        levels = {code: region.level for code, region in inside.items()}
+        create, update = [], []
+        for row in rows:
+            v = row.values
+            region = inside.get(v["code"])
+            if region is None and v["code"] in everywhere:
+                plan.problem(row.number, code_h, _("Region %(code)s is outside your area.") % {"code": v["code"]})
+                continue
+            if region is not None:
+                parent_code = region.get_parent().code if region.depth > 1 else ""
+                if v["parent_code"] and v["parent_code"] != parent_code:
+                    plan.problem(row.number, parent_h, _("A region cannot be moved by importing; its parent is "
+                                                         "%(code)s.") % {"code": parent_code or "—"})
+                elif region.name != v["name"]:
+                    update.append((region, v["name"]))
+                else:
+                    plan.unchanged += 1
+                continue
+            parent_level = levels.get(v["parent_code"])
+            if not v["parent_code"]:
+                plan.problem(row.number, parent_h, _("A new region needs the code of its parent region."))
+            elif parent_level is None:
+                plan.problem(row.number, parent_h, _("There is no region with code %(code)s in your area, nor "
+                                                     "in an earlier row.") % {"code": v["parent_code"]})
+            elif parent_level >= Region.Level.VILLAGE:
+                plan.problem(row.number, parent_h, _("A village or community cannot have regions under it."))
+            elif v["level"] and int(v["level"]) != parent_level + 1:
+                plan.problem(row.number, self.header("level"), _("Under %(parent)s the level is %(level)s.") % {
+                    "parent": v["parent_code"], "level": Region.Level(parent_level + 1).label})
+            else:
+                levels[v["code"]] = parent_level + 1
+                create.append((v["code"], v["name"], v["parent_code"]))
+        plan.new, plan.changed = len(create), len(update)
+        plan.work = {"create": create, "update": update}
+
+    def apply(self, plan, *, actor, now):
+        # treebeard updates the parent's child count on the instance it is given, so each parent is
+        # one instance for the whole import.
+        nodes = {}
+        for code, name, parent_code in plan.work["create"]:
+            parent = nodes.get(parent_code) or Region.objects.get(code=parent_code)
+            nodes[code] = parent.add_child(code=code, name=name, level=parent.level + 1)
+            nodes[parent_code] = parent
+        for region, name in plan.work["update"]:
+            Region.objects.filter(pk=region.pk).update(name=name)
+
+
+@import_kind_register
+class VenueImport(ImportKind):
+    code = "venues"
+    label = gettext_lazy("Venues")
+    help_text = gettext_lazy("Service centres, workstations and village rooms, found by region code and name.")
+    order = 40
+    resource_class = VenueResource
+
+    def check(self, plan, rows, *, scope):
+        rows = duplicates_report(plan, rows, lambda r: (r.values["region__code"], r.values["name"]), self.header("name"))
+        regions = scope_regions(scope)
+        existing = {(v.region.code, v.name): v for v in Venue.objects.select_related("region").filter(
+            region__in=[regions[r.values["region__code"]] for r in rows if r.values["region__code"] in regions])}
+        create, update = [], []
+        for row in rows:
+            v = row.values
+            region = region_of(plan, row, regions, self.header("region__code"), v["region__code"])
+            if region is None:
+                continue
+            values = {"kind": v["kind"], "address": v["address"], "is_rural": v["is_rural"], "is_active": v["is_active"]}
+            venue = existing.get((v["region__code"], v["name"]))
+            if venue is None:
+                create.append(Venue(name=v["name"], region=region, **values))
+            elif _changed(venue, values):
+                update.append((venue, values))
+            else:
+                plan.unchanged += 1
+        plan.new, plan.changed = len(create), len(update)
+        plan.work = {"create": create, "update": update}
+
+    def apply(self, plan, *, actor, now):
+        Venue.objects.bulk_create(plan.work["create"], batch_size=1000)
+        changed = []
+        for venue, values in plan.work["update"]:
+            for name, value in values.items():
+                setattr(venue, name, value)
+            changed.append(venue)
+        Venue.objects.bulk_update(changed, ["kind", "address", "is_rural", "is_active"], batch_size=1000)

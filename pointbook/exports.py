@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Length, Substr
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -56,6 +56,8 @@ LEASE = timedelta(minutes=30)
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 OPTIONAL, REQUIRED = "optional", "required"
+# Excel's most rows in a sheet, less the header: longer exports go on in a second sheet.
+XLSX_SHEET_ROWS = 1_048_575
 
 
 def _year_range(year):
@@ -273,43 +275,56 @@ class LedgerExport(ExportDataset):
 
 @dataset_register
 class StandingExport(ExportDataset):
-    """The current standings of a year: every board's rows for the area's contributors and organisations
-    (their ranks are the boards' own, city-wide). Full names: staff see them."""
+    """The current standings of a year for the area's contributors and organisations, board by board
+    (their ranks are the boards' own, city-wide). Full names: staff see them. A district's and a kind's
+    board are the overall rows with their `district_rank` / `kind_rank`; one streamed query per board."""
 
     code = "standings"
     label = gettext_lazy("Standings")
     order = 70
     year = REQUIRED
 
-    BOARDS = [Standing.Scope.OVERALL, Standing.Scope.ORGANISATION, Standing.Scope.DISTRICT, Standing.Scope.KIND,
-              Standing.Scope.SERVICE_TYPE]
-
     def headers(self):
         return [_("Board"), _("Rank"), _("Name"), _("Licence number"), _("Points"), _("Hours")]
 
-    def queryset(self, scope, year):
+    def _boards(self, scope, year):
+        """[(rows, rank field, how a row's board is labelled)] in the order the file lists them."""
         snapshot = standings.snapshot_of(year) if year else None
-        rows = Standing.objects.filter(snapshot=snapshot).filter(
-            Q(contributor__region__path__startswith=scope.path) | Q(organisation__region__path__startswith=scope.path))
-        board = Case(*[When(scope=s, then=Value(i)) for i, s in enumerate(self.BOARDS)], default=Value(99),
-                     output_field=IntegerField())
-        return rows.annotate(board=board).order_by("board", "scope_key", "rank", "pk").values_list(
-            "scope", "scope_key", "rank", "contributor__legal_name", "contributor__licence_number",
-            "contributor__user__email", "organisation__name", "organisation__licence_number", "points", "hours")
+        rows = Standing.objects.filter(snapshot=snapshot)
+        people = rows.filter(contributor__region__path__startswith=scope.path)
+        overall = people.filter(scope=Standing.Scope.OVERALL)
+        return [
+            (overall.order_by("rank", "pk"), "rank", lambda v, c: c["scopes"][Standing.Scope.OVERALL]),
+            (rows.filter(scope=Standing.Scope.ORGANISATION, organisation__region__path__startswith=scope.path)
+             .order_by("rank", "pk"), "rank", lambda v, c: c["scopes"][Standing.Scope.ORGANISATION]),
+            (overall.filter(district_rank__isnull=False).order_by("district__path", "district_rank", "pk"),
+             "district_rank", lambda v, c: c["regions"].get(v["district_id"], "")),
+            (overall.filter(kind_rank__isnull=False).order_by("kind", "kind_rank", "pk"), "kind_rank",
+             lambda v, c: c["kinds"].get(v["kind"], v["kind"])),
+            (people.filter(scope=Standing.Scope.SERVICE_TYPE).order_by("scope_key", "rank", "pk"), "rank",
+             lambda v, c: c["types"].get(int(v["scope_key"]), v["scope_key"]) if v["scope_key"].isdigit()
+             else v["scope_key"]),
+        ]
 
-    def prepare(self, scope, year):
-        return {"regions": Region.objects.filter(level=Region.Level.DISTRICT).in_bulk(),
-                "types": ServiceType.objects.in_bulk(), "labels": {}}
+    def count(self, scope, year):
+        return sum(rows.count() for rows, _rank, _label in self._boards(scope, year))
 
-    def row(self, v, context):
-        board, key, rank, name, licence, email, org_name, org_licence, points, hours = v
-        label = context["labels"].get((board, key))
-        if label is None:
-            label = context["labels"][(board, key)] = standings.board_label(
-                board, key, regions=context["regions"], types=context["types"])
-        if org_name is not None:
-            return [label, rank, org_name, org_licence, points, hours]
-        return [label, rank, name, _person(licence, email), points, hours]
+    def rows(self, scope, year):
+        context = {"scopes": {code: str(label) for code, label in Standing.Scope.choices},
+                   "regions": dict(Region.objects.filter(level__lte=Region.Level.DISTRICT).values_list("pk", "name")),
+                   "kinds": {code: str(label) for code, label in Contributor.Kind.choices},
+                   "types": {t.pk: str(t) for t in ServiceType.objects.all()}}
+        for rows, rank, label in self._boards(scope, year):
+            values = rows.values(rank, "scope_key", "district_id", "kind", "points", "hours", "contributor__legal_name",
+                                 "contributor__licence_number", "contributor__user__email", "organisation__name",
+                                 "organisation__licence_number")
+            for v in values.iterator(chunk_size=self.chunk_size):
+                if v["organisation__name"] is not None:
+                    name, licence = v["organisation__name"], v["organisation__licence_number"]
+                else:
+                    name = v["contributor__legal_name"]
+                    licence = _person(v["contributor__licence_number"], v["contributor__user__email"])
+                yield [label(v, context), v[rank], name, licence, v["points"], v["hours"]]
 
 
 def dataset_or_none(code):
@@ -350,30 +365,44 @@ def _xlsx_value(value):
 
 
 def xlsx_write(handle, title, headers, rows):
-    """XLSX from openpyxl's write-only workbook (rows go to a temporary file as they come), into `handle`."""
+    """XLSX from openpyxl's write-only workbook (rows go to a temporary file as they come), into `handle`.
+    A sheet holds at most XLSX_SHEET_ROWS rows below its header; more continue on a next sheet."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_sheet_title(title))
-    sheet.freeze_panes = "A2"
     bold = Font(bold=True)
+    sheet, on_sheet, sheets, count = None, XLSX_SHEET_ROWS, 0, 0
+    for row in rows:
+        if on_sheet == XLSX_SHEET_ROWS:
+            sheets += 1
+            sheet = _xlsx_sheet(workbook, _sheet_title(title, sheets), headers, bold)
+            on_sheet = 0
+        sheet.append([_xlsx_value(value) for value in row])
+        on_sheet += 1
+        count += 1
+    if sheet is None:
+        _xlsx_sheet(workbook, _sheet_title(title), headers, bold)
+    workbook.save(handle)
+    return count
+
+
+def _xlsx_sheet(workbook, title, headers, bold):
+    sheet = workbook.create_sheet(title=title)
+    sheet.freeze_panes = "A2"
     heading = []
     for text in headers:
         cell = WriteOnlyCell(sheet, value=safe_cell(text))
         cell.font = bold
         heading.append(cell)
     sheet.append(heading)
-    count = 0
-    for row in rows:
-        sheet.append([_xlsx_value(value) for value in row])
-        count += 1
-    workbook.save(handle)
-    return count
+    return sheet
 
 
-def _sheet_title(title):
+def _sheet_title(title, number=1):
+    """A sheet name Excel accepts (31 characters, none of []:*?/\\), numbered from the second sheet."""
     title = str(title)
     for ch in "[]:*?/\\":
         title = title.replace(ch, " ")
-    return title.strip("' ")[:31] or "Sheet1"
+    suffix = f" ({number})" if number > 1 else ""
+    return (title.strip("' ")[:31 - len(suffix)] or "Sheet") + suffix
 
 
 def export_write(handle, dataset, fmt, scope, year, *, on_rows=None):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from volunteers.bulk_insert import ids_reserve, rows_insert
 from volunteers.import_kinds import region_of, scope_regions
-from volunteers.imports import ImportKind, duplicates_report, import_kind_register
+from volunteers.imports import ImportKind, duplicates_report, import_kind_register, matching
 from volunteers.licences import licence_normalise
 from volunteers.models import Contributor, ServiceRecord, ServiceType, Venue
 from volunteers.resources import header_key
@@ -41,10 +41,10 @@ def _people(refs, scope_path):
     emails = {ref.lower() for ref in refs if "@" in ref}
     found = {}
     fields = ("pk", "licence_number", "region__path", "legal_name")
-    for row in Contributor.objects.filter(licence_number__in=licences).values_list(*fields):
+    for row in matching(Contributor.objects.values_list(*fields), "licence_number", licences):
         found[row[1]] = row
-    for row in (Contributor.objects.annotate(email=Lower("user__email")).filter(email__in=emails)
-                .values_list(*fields, "email")):
+    for row in matching(Contributor.objects.annotate(email=Lower("user__email")).values_list(*fields, "email"),
+                        "email", emails):
         found[row[4]] = row[:4]
     return found
 
@@ -53,10 +53,10 @@ def _existing_records(refs):
     """What was imported under each source id, as (person, type, date, hours). Exports name the site's
     own records `record:<id>`, so a file exported and imported again finds them too."""
     fields = ("contributor_id", "service_type_id", "date", "hours")
-    found = {ref: tuple(rest) for ref, *rest in ServiceRecord.objects.filter(import_ref__in=refs)
-             .values_list("import_ref", *fields)}
+    found = {ref: tuple(rest) for ref, *rest in matching(ServiceRecord.objects.values_list("import_ref", *fields),
+                                                         "import_ref", refs)}
     own = {int(m.group(1)): ref for ref in refs if (m := SITE_REF.match(ref))}
-    for pk, *rest in ServiceRecord.objects.filter(pk__in=own).values_list("pk", *fields):
+    for pk, *rest in matching(ServiceRecord.objects.values_list("pk", *fields), "pk", own):
         found[own[pk]] = tuple(rest)
     return found
 
@@ -89,6 +89,7 @@ class HistoryImport(ImportKind):
             region__path__startswith=scope.path).values_list("pk", "region_id", "name")}
         imported = _existing_records([r.values["import_ref"] for r in rows])
         rules = _Rules()
+        region_h = h("region__code")  # once: a heading is a translation lookup
         work, day_hours = [], defaultdict(Decimal)
         for row in rows:
             v = row.values
@@ -103,7 +104,7 @@ class HistoryImport(ImportKind):
                 plan.problem(row.number, h("service_type"), _("There is no service type “%(value)s”.")
                              % {"value": v["service_type"]})
                 continue
-            region = region_of(plan, row, regions, h("region__code"), v["region__code"])
+            region = region_of(plan, row, regions, region_h, v["region__code"])
             if region is None:
                 continue
             venue_id = None
@@ -136,6 +137,9 @@ class HistoryImport(ImportKind):
                 continue
             day_hours[(person[0], v["date"])] += v["hours"]
             work.append((row.number, person[0], type_id, venue_id, region.pk, v))
+            plan.sample(row, lambda: _("%(ref)s: %(name)s · %(date)s · %(hours)s h · %(type)s") % {
+                "ref": v["import_ref"], "name": person[3], "date": v["date"].isoformat(),
+                "hours": f'{v["hours"]:g}', "type": v["service_type"]})
         self._day_limit(plan, work, day_hours)
         plan.new = len(work)
         plan.work = {"records": work}
@@ -146,9 +150,9 @@ class HistoryImport(ImportKind):
             return
         people = {w[1] for w in work}
         dates = [w[5]["date"] for w in work]
-        already = {(c, d): h for c, d, h in ServiceRecord.objects.filter(
-            contributor_id__in=people, date__range=(min(dates), max(dates)), status__in=ServiceRecord.COUNTING)
-            .values_list("contributor_id", "date").annotate(h=Sum("hours")).values_list("contributor_id", "date", "h")}
+        counting = (ServiceRecord.objects.filter(date__range=(min(dates), max(dates)), status__in=ServiceRecord.COUNTING)
+                    .values_list("contributor_id", "date").annotate(h=Sum("hours")).values_list("contributor_id", "date", "h"))
+        already = {(c, d): h for c, d, h in matching(counting, "contributor_id", people)}
         over = {key for key, hours in day_hours.items() if hours + already.get(key, 0) > 24}
         for number, contributor_id, _t, _v, _r, v in work:
             if (contributor_id, v["date"]) in over:
@@ -228,8 +232,12 @@ class TargetImport(ImportKind):
                 continue
             if before is None:
                 plan.new += 1
+                plan.sample(row, f"{region.name} {v['year']}")
             else:
                 plan.changed += 1
+                plan.sample(row, f"{region.name} {v['year']}", [h(m.value) for m in METRICS
+                                                                if before[0].get(m.value) != values[m.value]]
+                            + ([h("q1_share")] if before[1] != shares else []))
             work.append((region, v["year"], values, shares))
         plan.work = {"plans": work}
 

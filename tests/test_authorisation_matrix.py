@@ -64,6 +64,7 @@ from volunteers.models import (
     AuditEntry,
     Contributor,
     EvidenceFile,
+    ImportJob,
     Membership,
     Organisation,
     Region,
@@ -694,6 +695,30 @@ RECOGNITION_MATRIX = {
 }
 MATRIX.update(RECOGNITION_MATRIX)
 
+# Imports: staff only; an import is seen by staff whose area holds the region it was made for.
+IMPORT_MATRIX = {
+    "staff_imports": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_import_confirm": {
+        "forged token": ("POST", [], {"token": "../../secret.csv", "kind": "contributors", "name": "x.csv"},
+                         (LOGIN, 403, 403, 403, Unchanged(200), Unchanged(200), Unchanged(200))),
+        "unknown kind": ("POST", [], {"token": "x" * 32 + ".csv", "kind": "nothing", "name": "x.csv"},
+                         (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+    "staff_import": {
+        A: ("GET", ["{import_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{import_b}"], None, STAFF_IN_B),
+        "A polled": ("GET", ["{import_a}", "?format=json"], None, STAFF_IN_A),
+        "unknown": ("GET", ["999999999"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+    "staff_import_template": {
+        "-": ("GET", ["contributors", "zh-hans", "xlsx"], None, STAFF_ONLY),
+        "English CSV": ("GET", ["history", "en", "csv"], None, STAFF_ONLY),
+        "unknown kind": ("GET", ["nothing", "en", "csv"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
+        "unknown language": ("GET", ["regions", "fr", "csv"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+}
+MATRIX.update(IMPORT_MATRIX)
+
 
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).
 _WATCHED = {
@@ -701,7 +726,8 @@ _WATCHED = {
     for model in (Region, Venue, Organisation, Organisation.admins.through, Contributor, Membership, StaffProfile,
                   AuditEntry, Shift, Signup, ServiceRecord, EvidenceFile, RotaPolicy, PointsRule, ConductRule,
                   LedgerEntry, Complaint, Appeal, AppealMessage, PublicRating, StandingsSnapshot, Standing,
-                  AwardCategory, Nomination, Objection, Certificate, TargetPlan, Target, RecognitionReport)
+                  AwardCategory, Nomination, Objection, Certificate, TargetPlan, Target, RecognitionReport,
+                  ImportJob)
 }
 _WATCHED[get_user_model()] = ["id", "email", "password", "is_active", "is_staff", "is_superuser"]
 
@@ -917,6 +943,11 @@ def _ids(request, world, name):
             ids.update(_pointbook_extras(world, rota))
     if name in RECOGNITION_MATRIX:
         ids.update(_recognition_extras(world))
+    if name in IMPORT_MATRIX:
+        for side, staff, region in (("a", world.staff_a, world.district_a), ("b", world.staff_b, world.district_b)):
+            ids[f"import_{side}"] = ImportJob.objects.create(
+                kind="contributors", file=f"imports/roster-{side}.csv", original_name=f"roster-{side}.csv",
+                region=region, created_by=staff, status=ImportJob.Status.DONE, rows=1, created=1).pk
     return ids
 
 

@@ -111,14 +111,20 @@ def import_confirm(*, actor, scope, kind, token, original_name):
         job.save()
         audit(actor=actor, action="import_start", obj=job, kind=kind, rows=plan.rows, file=job.original_name)
         if plan.rows > settings.PB_IMPORT_INLINE_ROWS:
-            from celery import current_app
-
-            transaction.on_commit(lambda: current_app.signature(TASK, args=(job.pk,)).delay())
+            transaction.on_commit(lambda: _enqueue(job.pk))
     storage.delete(PENDING + token)
     if plan.rows <= settings.PB_IMPORT_INLINE_ROWS:
         import_run(job.pk, plan=plan, notify=False)
         job.refresh_from_db()
     return job, plan
+
+
+def _enqueue(job_id):
+    from celery import current_app
+
+    # PB_IMPORT_QUEUE: None is Celery's default queue (a test gives its worker a queue of its own).
+    queue = getattr(settings, "PB_IMPORT_QUEUE", None)
+    current_app.signature(TASK, args=(job_id,)).apply_async(**({"queue": queue} if queue else {}))
 
 
 def _claim(job_id, now):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from .forms import clean_mobile
-from .imports import ImportKind, duplicates_report, import_kind_register
+from .imports import ImportKind, duplicates_report, import_kind_register, matching
 from .licences import licence_validate
 from .models import Contributor, Membership, Organisation, Region, User, Venue
 from .resources import ContributorResource, OrganisationResource, RegionResource, VenueResource
@@ -33,10 +33,6 @@ def region_of(plan, row, regions, column, code):
     return region
 
 
-def _changed(obj, values):
-    return any(getattr(obj, name) != value for name, value in values.items())
-
-
 @import_kind_register
 class OrganisationImport(ImportKind):
     code = "organisations"
@@ -49,12 +45,13 @@ class OrganisationImport(ImportKind):
         licence = self.header("licence_number")
         rows = duplicates_report(plan, rows, lambda r: r.values["licence_number"], licence)
         regions = scope_regions(scope)
-        existing = {o.licence_number: o for o in Organisation.objects.select_related("region")
-                    .filter(licence_number__in=[r.values["licence_number"] for r in rows])}
+        region_h = self.header("region__code")  # once: a heading is a translation lookup
+        existing = {o.licence_number: o for o in matching(Organisation.objects.select_related("region"),
+                                                          "licence_number", [r.values["licence_number"] for r in rows])}
         create, update = [], []
         for row in rows:
             v = row.values
-            region = region_of(plan, row, regions, self.header("region__code"), v["region__code"])
+            region = region_of(plan, row, regions, region_h, v["region__code"])
             organisation = existing.get(v["licence_number"])
             if organisation is not None and not scope.contains(organisation.region):
                 plan.problem(row.number, licence, _("This organisation belongs to a region outside your area."))
@@ -63,10 +60,13 @@ class OrganisationImport(ImportKind):
                 continue
             values = {"name": v["name"], "kind": v["kind"], "region": region, "address": v["address"],
                       "phone": v["phone"], "good_standing": v["good_standing"]}
+            changes = organisation and self.changes(organisation, values)
             if organisation is None:
                 create.append(Organisation(licence_number=v["licence_number"], **values))
-            elif _changed(organisation, values):
+                plan.sample(row, f'{v["name"]}（{v["licence_number"]}）')
+            elif changes:
                 update.append((organisation, values))
+                plan.sample(row, f'{v["name"]}（{v["licence_number"]}）', changes)
             else:
                 plan.unchanged += 1
         plan.new, plan.changed = len(create), len(update)
@@ -125,23 +125,22 @@ class ContributorImport(ImportKind):
         rows = duplicates_report(plan, rows, lambda r: r.values["licence_number"], self.header("licence_number"))
         rows = duplicates_report(plan, rows, lambda r: r.values["user__email"].lower(), self.header("user__email"))
         regions = scope_regions(scope)
-        by_licence = {c.licence_number: c for c in Contributor.objects.select_related("user", "region").filter(
-            licence_number__in=[r.values["licence_number"] for r in rows if r.values["licence_number"]])}
-        emails = [r.values["user__email"].lower() for r in rows]
-        users = {}
-        for chunk in range(0, len(emails), 5000):
-            for user in (User.objects.annotate(lower_email=Lower("email"))
-                         .filter(lower_email__in=emails[chunk:chunk + 5000]).select_related("contributor__region")):
-                users[user.lower_email] = user
-        organisations = {o.licence_number: o for o in Organisation.objects.select_related("region").filter(
-            licence_number__in={r.values["organisation_licence"] for r in rows if r.values["organisation_licence"]})}
-        current = dict(Membership.objects.filter(
-            status=Membership.Status.ACTIVE,
-            contributor__in=[c.pk for c in by_licence.values()] + [u.contributor.pk for u in users.values()
-                                                                   if hasattr(u, "contributor")])
-            .values_list("contributor_id", "organisation_id"))
+        by_licence = {c.licence_number: c for c in matching(
+            Contributor.objects.select_related("user", "region"), "licence_number",
+            [r.values["licence_number"] for r in rows if r.values["licence_number"]])}
+        users = {user.lower_email: user for user in matching(
+            User.objects.annotate(lower_email=Lower("email")).select_related("contributor__region"), "lower_email",
+            [r.values["user__email"].lower() for r in rows])}
+        organisations = {o.licence_number: o for o in matching(
+            Organisation.objects.select_related("region"), "licence_number",
+            {r.values["organisation_licence"] for r in rows if r.values["organisation_licence"]})}
+        current = dict(matching(
+            Membership.objects.filter(status=Membership.Status.ACTIVE).values_list("contributor_id", "organisation_id"),
+            "contributor_id", [c.pk for c in by_licence.values()] + [u.contributor.pk for u in users.values()
+                                                                     if hasattr(u, "contributor")]))
         create, update = [], []
         email_h, licence_h = self.header("user__email"), self.header("licence_number")
+        region_h = self.header("region__code")
         for row in rows:
             v = row.values
             email = v["user__email"]
@@ -168,7 +167,7 @@ class ContributorImport(ImportKind):
             elif user is not None and (user.is_staff or hasattr(user, "staff_profile")):
                 plan.problem(row.number, email_h, _("This email address belongs to a staff account."))
                 continue
-            region = region_of(plan, row, regions, self.header("region__code"), v["region__code"])
+            region = region_of(plan, row, regions, region_h, v["region__code"])
             organisation = None
             if v["organisation_licence"]:
                 organisation = organisations.get(v["organisation_licence"])
@@ -182,10 +181,15 @@ class ContributorImport(ImportKind):
             values = {"legal_name": v["legal_name"], "kind": v["kind"], "licence_number": v["licence_number"],
                       "phone": v["phone"], "region": region}
             joins = organisation is not None and (contributor is None or current.get(contributor.pk) != organisation.pk)
+            key = f'{v["legal_name"]}（{v["licence_number"] or email}）'
+            changes = contributor and self.changes(contributor, values) + (
+                [self.header("organisation_licence")] if joins else [])
             if contributor is None:
                 create.append((user, email, values, organisation))
-            elif _changed(contributor, values) or joins:
+                plan.sample(row, key)
+            elif changes:
                 update.append((contributor, values, organisation if joins else None))
+                plan.sample(row, key, changes)
             else:
                 plan.unchanged += 1
         plan.new, plan.changed = len(create), len(update)
@@ -226,13 +230,13 @@ class ContributorImport(ImportKind):
         if not joins:
             return
         ids = [contributor.pk for contributor, _org in joins]
-        ending = Membership.objects.filter(contributor_id__in=ids, status=Membership.Status.ACTIVE)
-        for membership in ending.only("pk", "started_on"):
+        ending = Membership.objects.filter(status=Membership.Status.ACTIVE).only("pk", "started_on")
+        for membership in list(matching(ending, "contributor_id", ids)):
             Membership.objects.filter(pk=membership.pk).update(
                 status=Membership.Status.ENDED, ended_on=max(today, membership.started_on),
                 note=gettext_noop("Moved to another organisation"))
-        waiting = {(m.contributor_id, m.organisation_id): m.pk for m in Membership.objects.filter(
-            contributor_id__in=ids, status=Membership.Status.PENDING)}
+        waiting = {(m.contributor_id, m.organisation_id): m.pk for m in matching(
+            Membership.objects.filter(status=Membership.Status.PENDING), "contributor_id", ids)}
         confirmed, created = [], []
         for contributor, organisation in joins:
             pk = waiting.get((contributor.pk, organisation.pk))
@@ -242,8 +246,9 @@ class ContributorImport(ImportKind):
                 created.append(Membership(contributor=contributor, organisation=organisation,
                                           status=Membership.Status.ACTIVE, requested_at=now, started_on=today,
                                           decided_by=actor, decided_at=now, note=gettext_noop("Imported roster")))
-        Membership.objects.filter(pk__in=confirmed).update(status=Membership.Status.ACTIVE, started_on=today,
-                                                          decided_by=actor, decided_at=now)
+        for start in range(0, len(confirmed), 5000):
+            Membership.objects.filter(pk__in=confirmed[start:start + 5000]).update(
+                status=Membership.Status.ACTIVE, started_on=today, decided_by=actor, decided_at=now)
         Membership.objects.bulk_create(created, batch_size=1000)
 
 
@@ -276,6 +281,7 @@ class RegionImport(ImportKind):
                                                          "%(code)s.") % {"code": parent_code or "—"})
                 elif region.name != v["name"]:
                     update.append((region, v["name"]))
+                    plan.sample(row, f'{v["name"]}（{v["code"]}）', [self.header("name")])
                 else:
                     plan.unchanged += 1
                 continue
@@ -293,6 +299,7 @@ class RegionImport(ImportKind):
             else:
                 levels[v["code"]] = parent_level + 1
                 create.append((v["code"], v["name"], v["parent_code"]))
+                plan.sample(row, f'{v["name"]}（{v["code"]}）')
         plan.new, plan.changed = len(create), len(update)
         plan.work = {"create": create, "update": update}
 
@@ -319,20 +326,25 @@ class VenueImport(ImportKind):
     def check(self, plan, rows, *, scope):
         rows = duplicates_report(plan, rows, lambda r: (r.values["region__code"], r.values["name"]), self.header("name"))
         regions = scope_regions(scope)
-        existing = {(v.region.code, v.name): v for v in Venue.objects.select_related("region").filter(
-            region__in=[regions[r.values["region__code"]] for r in rows if r.values["region__code"] in regions])}
+        region_h = self.header("region__code")
+        existing = {(v.region.code, v.name): v for v in matching(
+            Venue.objects.select_related("region"), "region",
+            {regions[r.values["region__code"]].pk for r in rows if r.values["region__code"] in regions})}
         create, update = [], []
         for row in rows:
             v = row.values
-            region = region_of(plan, row, regions, self.header("region__code"), v["region__code"])
+            region = region_of(plan, row, regions, region_h, v["region__code"])
             if region is None:
                 continue
             values = {"kind": v["kind"], "address": v["address"], "is_rural": v["is_rural"], "is_active": v["is_active"]}
             venue = existing.get((v["region__code"], v["name"]))
+            changes = venue and self.changes(venue, values)
             if venue is None:
                 create.append(Venue(name=v["name"], region=region, **values))
-            elif _changed(venue, values):
+                plan.sample(row, f'{v["name"]}（{region.name}）')
+            elif changes:
                 update.append((venue, values))
+                plan.sample(row, f'{v["name"]}（{region.name}）', changes)
             else:
                 plan.unchanged += 1
         plan.new, plan.changed = len(create), len(update)

@@ -5,6 +5,7 @@ import io
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -33,7 +34,8 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(kind.code, kind.label) for kind in import_kinds()]
+        # No kind chosen beforehand: checking a roster as organisations would only confuse.
+        self.fields["kind"].choices = [("", _("Choose…"))] + [(kind.code, kind.label) for kind in import_kinds()]
 
 
 def _kind_or_404(code):
@@ -64,6 +66,7 @@ def staff_imports(request, scope):
     })
 
 
+@login_required
 @require_POST
 @staff_required
 def staff_import_confirm(request, scope):

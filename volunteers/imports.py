@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 
 from .resources import header_key
 
-# A preview lists at most this many problems (and says how many there are in all).
+# A preview lists at most this many problems (and says how many there are in all), and this many of
+# the rows that would be added or changed.
 PROBLEMS_SHOWN = 1000
+SAMPLES_SHOWN = 50
 
 KINDS = {}
 
@@ -48,6 +50,13 @@ class Problem:
 
 
 @dataclass
+class Sample:
+    row: int
+    key: str
+    changes: list  # the headings of the columns that change; empty for a new row
+
+
+@dataclass
 class Plan:
     kind: "ImportKind"
     rows: int = 0
@@ -58,11 +67,18 @@ class Plan:
     problems: list = field(default_factory=list)
     ignored_columns: list = field(default_factory=list)
     work: dict = field(default_factory=dict)  # what `apply` writes, as the kind's `check` left it
+    samples: list = field(default_factory=list)
 
     def problem(self, row, column, message):
         self.problem_count += 1
         if len(self.problems) < PROBLEMS_SHOWN:
             self.problems.append(Problem(row, str(column), str(message)))
+
+    def sample(self, row, key, changes=()):
+        """Note a row that would be added (no `changes`) or changed, for the preview's first rows. `key`
+        may be a function giving the text, so rows past the first SAMPLES_SHOWN cost nothing."""
+        if len(self.samples) < SAMPLES_SHOWN:
+            self.samples.append(Sample(row.number, str(key() if callable(key) else key), [str(c) for c in changes]))
 
     @property
     def ok(self):
@@ -95,8 +111,17 @@ class ImportKind:
         raise NotImplementedError
 
     def header(self, attribute):
-        """The heading of the column that holds `attribute`, in the active language."""
-        return next(column.header() for column in self.resource_class().columns() if column.attribute == attribute)
+        """The heading of the column that holds `attribute` ("region" finds "region__code"), in the active
+        language."""
+        columns = self.__dict__.get("_columns")
+        if columns is None:  # a resource deep-copies its declared fields (~1 ms): once per kind, not per row
+            columns = self._columns = self.resource_class().columns()
+        return next(column.header() for column in columns
+                    if attribute in (column.attribute, column.attribute.split("__")[0]))
+
+    def changes(self, obj, values):
+        """The headings of the columns whose value differs from `obj`'s."""
+        return [self.header(name) for name, value in values.items() if getattr(obj, name) != value]
 
 
 def _column_positions(plan, columns, headers):
@@ -149,6 +174,14 @@ def rows_clean(plan, sheet):
         if not bad:
             rows.append(Row(number, values))
     return rows
+
+
+def matching(queryset, lookup, values, size=5000):
+    """`queryset` filtered on `<lookup>__in=values`, a chunk at a time: a file can name 200,000 keys, and
+    SQLite takes at most 32,766 parameters in one statement."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield from queryset.filter(**{f"{lookup}__in": values[start:start + size]})
 
 
 def duplicates_report(plan, rows, key, column):

@@ -26,3 +26,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 EMAIL_BACKEND = "tests.support.mail.SlowFileBackend"
 EMAIL_FILE_PATH = os.environ["PB_TEST_WORKER_MAIL_DIR"]
 PB_TEST_MAIL_DELAY = float(os.environ.get("PB_TEST_MAIL_DELAY", "0"))
+
+# Private files shared with the test process (production shares one folder or bucket), when a test
+# hands the worker a file it stored itself.
+if os.environ.get("PB_TEST_WORKER_PRIVATE_ROOT"):
+    PRIVATE_MEDIA_ROOT = os.environ["PB_TEST_WORKER_PRIVATE_ROOT"]

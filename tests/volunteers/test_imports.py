@@ -167,6 +167,9 @@ def test_roster_update_changes_name_and_moves_firm_and_clears_verification(world
     client = client_for("staff_a")
     response = upload(client, "contributors", csv_file(roster(world, [row])))
     assert response.context["plan"].changed == 1
+    sample = response.context["plan"].samples[0]
+    assert (sample.row, sample.changes) == (2, ["姓名", "所属机构执业许可证号"])
+    assert "所属机构执业许可证号" in response.content.decode()
     confirm(client, response)
     lawyer.refresh_from_db()
     assert lawyer.legal_name == "李明明" and lawyer.verified_at is None
@@ -282,3 +285,64 @@ def test_templates_have_the_columns_in_each_language(world, client_for, language
     csv_response = client.get(reverse("staff_import_template", args=["history", language, "csv"]))
     assert csv_response.content.startswith(b"\xef\xbb\xbf")
     assert client.get(reverse("staff_import_template", args=["nothing", language, "csv"])).status_code == 404
+
+
+def test_previewed_files_never_confirmed_are_cleared_after_a_day(world, client_for):
+    import datetime
+
+    from django.utils import timezone
+
+    from volunteers.import_jobs import PENDING, pending_clear
+    from volunteers.models import evidence_storage
+
+    response = upload(client_for("staff_a"), "contributors", csv_file(roster(world, roster_rows(world, 1))))
+    token = response.context["token"]
+    storage = evidence_storage()
+    assert storage.exists(PENDING + token)
+    assert pending_clear(now=timezone.now()) == 0
+    assert pending_clear(now=timezone.now() + datetime.timedelta(days=2)) >= 1
+    assert not storage.exists(PENDING + token)
+
+
+def test_a_file_with_problems_is_not_kept(world, client_for):
+    from volunteers.import_jobs import PENDING
+    from volunteers.models import evidence_storage
+
+    rows = roster_rows(world, 1)
+    rows[0] = rows[0].replace(",139", ",1")
+    storage = evidence_storage()
+    before = storage.listdir(PENDING)[1] if storage.exists(PENDING) else []
+    response = upload(client_for("staff_a"), "contributors", csv_file(roster(world, rows)))
+    assert response.context["token"] is None
+    assert (storage.listdir(PENDING)[1] if storage.exists(PENDING) else []) == before
+
+
+FILES = __import__("pathlib").Path(__file__).parent / "files"
+
+
+@pytest.mark.parametrize("name", ["binary.csv", "blank_headers.csv", "bomb_entities.xlsx", "empty.csv",
+                                  "header_only.csv", "old.xls", "renamed_png.xlsx", "renamed_zip.csv",
+                                  "truncated.xlsx", "zip_bomb.xlsx"])
+def test_bad_files_get_a_message_on_the_form_and_change_nothing(world, client_for, name, settings):
+    settings.PB_IMPORT_MAX_UNZIPPED_MB = 5  # the zip bomb unpacks to more than this
+    client = client_for("staff_a")
+    audits = AuditEntry.objects.count()
+    response = upload(client, "contributors", SimpleUploadedFile(name, (FILES / name).read_bytes()))
+    assert response.status_code == 200
+    errors = response.context["form"].errors["file"]
+    assert errors and name.split(".")[0] in " ".join(errors) or "文件" in " ".join(errors)
+    assert "plan" not in response.context
+    assert AuditEntry.objects.count() == audits and not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["roster_utf8.csv", "roster_utf8_bom.csv", "roster_gbk.csv",
+                                  "roster.xlsx", "roster_libreoffice.xlsx", "roster_wrong_dimension.xlsx"])
+def test_every_encoding_and_writer_reaches_the_same_preview(world, client_for, name):
+    plan = upload(client_for("city_staff"), "contributors",
+                  SimpleUploadedFile(name, (FILES / name).read_bytes())).context["plan"]
+    assert plan.rows > 0
+    first = upload(client_for("city_staff"), "contributors",
+                   SimpleUploadedFile("roster_utf8.csv", (FILES / "roster_utf8.csv").read_bytes())).context["plan"]
+    assert [(p.row, p.column, p.message) for p in plan.problems] == [
+        (p.row, p.column, p.message) for p in first.problems]
+    assert (plan.new, plan.changed, plan.unchanged) == (first.new, first.changed, first.unchanged)

@@ -102,14 +102,14 @@ class ContributorImport(ImportKind):
             try:
                 licence_validate(v["kind"], v["licence_number"])
             except ValidationError as exc:
-                plan.problem(row.number, self.header("licence_number"), " ".join(exc.messages))
+                plan.problem(row.number, self.header("licence_number"), " ".join(exc.messages), v["licence_number"])
                 ok = False
         else:
             v["licence_number"] = None  # mediators and volunteers hold no practice licence
         try:
             v["phone"] = clean_mobile(v["phone"])
         except ValidationError as exc:
-            plan.problem(row.number, self.header("phone"), " ".join(exc.messages))
+            plan.problem(row.number, self.header("phone"), " ".join(exc.messages), v["phone"])
             ok = False
         v["user__email"] = User.objects.normalize_email(v["user__email"])
         try:

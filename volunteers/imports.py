@@ -69,10 +69,15 @@ class Plan:
     work: dict = field(default_factory=dict)  # what `apply` writes, as the kind's `check` left it
     samples: list = field(default_factory=list)
 
-    def problem(self, row, column, message):
+    def problem(self, row, column, message, value=None):
+        """A problem of `row` (its number in the file) in `column`; `value`, the cell as written, is
+        quoted so the staff member finds it, unless the message already does."""
         self.problem_count += 1
         if len(self.problems) < PROBLEMS_SHOWN:
-            self.problems.append(Problem(row, str(column), str(message)))
+            message = str(message)
+            if value not in (None, "") and str(value) not in message:
+                message += " " + _("(The cell holds “%(value)s”.)") % {"value": str(value)[:60]}
+            self.problems.append(Problem(row, str(column), message))
 
     def sample(self, row, key, changes=()):
         """Note a row that would be added (no `changes`) or changed, for the preview's first rows. `key`
@@ -164,7 +169,7 @@ def rows_clean(plan, sheet):
             try:
                 value = column.widget.clean(raw)
             except ValidationError as exc:
-                plan.problem(number, column.header(), " ".join(exc.messages))
+                plan.problem(number, column.header(), " ".join(exc.messages), raw)
                 bad = True
                 continue
             if column.required and value in (None, ""):

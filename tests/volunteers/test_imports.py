@@ -107,7 +107,7 @@ def test_one_bad_row_among_500_writes_nothing_and_names_the_row_and_column(world
     assert not plan.ok and plan.problem_count == 1
     problem = plan.problems[0]
     assert (problem.row, problem.column) == (323, "Mobile phone")
-    assert "11-digit" in problem.message
+    assert "11-digit" in problem.message and "12345" in problem.message  # the cell as written is quoted
     page = response.content.decode()
     assert "Nothing was imported" in page and "323" in page
     assert response.context["token"] is None  # nothing to confirm

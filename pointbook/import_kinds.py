@@ -95,7 +95,9 @@ class HistoryImport(ImportKind):
             v = row.values
             ref = v["person"]
             person = people.get(ref.lower() if "@" in ref else licence_normalise(ref))
-            if person is None or not person[2].startswith(scope.path):
+            # A record already here is compared whoever made it (a district exports the work done in
+            # it, by people from elsewhere too); a new one must be by someone of the staff's area.
+            if person is None or (not person[2].startswith(scope.path) and v["import_ref"] not in imported):
                 plan.problem(row.number, h("person"), _("No contributor in your area has the licence number or "
                                                         "email %(value)s.") % {"value": ref})
                 continue

@@ -56,7 +56,8 @@ BINARY_MAGICS = (
     b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08", OLE2_MAGIC, b"\x89PNG", b"%PDF-", b"\xff\xd8\xff",
     b"GIF87a", b"GIF89a", b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c", b"Rar!", b"\x7fELF",
 )
-UNQUOTE_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# "\n" too: XML turns a carriage return into a line feed, so an XLSX gives back CR-started text that way.
+UNQUOTE_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 # C0 control characters that never occur in a text CSV (tab, LF, VT, FF, CR and ^Z excepted).
 _CONTROL = frozenset(chr(c) for c in range(32) if c not in (9, 10, 11, 12, 13, 26))
 

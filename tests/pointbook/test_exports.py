@@ -345,9 +345,6 @@ def test_site_records_exported_and_imported_again_change_nothing(world, staff_a,
     assert (plan.new, plan.changed, plan.unchanged) == (0, 0, 3)
 
 
-@pytest.mark.xfail(strict=True, reason="import side: the history import wants the person in the staff member's "
-                                       "area, but a record of the area (by where the work was done, as on the "
-                                       "staff records page) may be by someone of another district")
 def test_a_record_of_the_area_by_someone_from_elsewhere_round_trips(world, staff_a):
     site_record(world.other_lawyer_contributor, datetime.date(LAST_YEAR, 3, 8), region=world.district_a)
     job = exports.export_start(actor=staff_a, scope=world.district_a, dataset="records", fmt="csv")

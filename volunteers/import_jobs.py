@@ -64,11 +64,19 @@ def _sheet_of(path, original_name):
         return sheet_read(_Stored(handle, original_name, storage.size(path)))
 
 
-def pending_sheet(token, original_name):
-    """The kept file read again, or SheetError if the token is unknown or the file has gone."""
-    if not _TOKEN.match(token or "") or not evidence_storage().exists(PENDING + token):
-        raise SheetError(_("That upload has expired. Choose the file again."))
-    return _sheet_of(PENDING + token, original_name)
+def pending_claim(token):
+    """Take the kept file for one confirmation: it is renamed, which only one of two clicks can do.
+    Returns its new name, or SheetError if the token is unknown or the file has gone."""
+    storage = evidence_storage()
+    gone = SheetError(_("That upload has expired or was imported already. Choose the file again."))
+    if not _TOKEN.match(token or ""):
+        raise gone
+    claimed = f"{PENDING}{token}.{secrets.token_hex(8)}.claimed"
+    try:
+        os.rename(storage.path(PENDING + token), storage.path(claimed))
+    except FileNotFoundError:
+        raise gone from None
+    return claimed
 
 
 def pending_clear(older_than=timedelta(days=1), now=None):
@@ -98,21 +106,23 @@ def import_preview(*, kind, upload, scope):
 def import_confirm(*, actor, scope, kind, token, original_name):
     """Check the kept file again (the data may have changed since the preview) and start the import.
     Returns (job, plan); job is None when the file now has problems."""
-    sheet = pending_sheet(token, original_name)
-    plan = import_check(kind, sheet, scope=scope)
-    if not plan.ok:
-        return None, plan
+    claimed = pending_claim(token)
     storage = evidence_storage()
-    with transaction.atomic():
-        job = ImportJob(kind=kind, original_name=original_name[:200], region=scope, created_by=actor,
-                        rows=plan.rows)
-        with storage.open(PENDING + token, "rb") as handle:
-            job.file.save(token, ContentFile(handle.read()), save=False)
-        job.save()
-        audit(actor=actor, action="import_start", obj=job, kind=kind, rows=plan.rows, file=job.original_name)
-        if plan.rows > settings.PB_IMPORT_INLINE_ROWS:
-            transaction.on_commit(lambda: _enqueue(job.pk))
-    storage.delete(PENDING + token)
+    try:
+        plan = import_check(kind, _sheet_of(claimed, original_name), scope=scope)
+        if not plan.ok:
+            return None, plan
+        with transaction.atomic():
+            job = ImportJob(kind=kind, original_name=original_name[:200], region=scope, created_by=actor,
+                            rows=plan.rows)
+            with storage.open(claimed, "rb") as handle:
+                job.file.save(token, ContentFile(handle.read()), save=False)
+            job.save()
+            audit(actor=actor, action="import_start", obj=job, kind=kind, rows=plan.rows, file=job.original_name)
+            if plan.rows > settings.PB_IMPORT_INLINE_ROWS:
+                transaction.on_commit(lambda: _enqueue(job.pk))
+    finally:
+        storage.delete(claimed)
     if plan.rows <= settings.PB_IMPORT_INLINE_ROWS:
         import_run(job.pk, plan=plan, notify=False)
         job.refresh_from_db()

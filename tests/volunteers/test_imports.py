@@ -346,3 +346,13 @@ def test_every_encoding_and_writer_reaches_the_same_preview(world, client_for, n
     assert [(p.row, p.column, p.message) for p in plan.problems] == [
         (p.row, p.column, p.message) for p in first.problems]
     assert (plan.new, plan.changed, plan.unchanged) == (first.new, first.changed, first.unchanged)
+
+
+def test_confirming_the_same_preview_twice_imports_once(world, client_for):
+    client = client_for("staff_a")
+    response = upload(client, "contributors", csv_file(roster(world, roster_rows(world, 2))))
+    assert confirm(client, response).status_code == 302
+    again = confirm(client, response)
+    assert again.status_code == 200 and "already" in again.content.decode() or "已导入" in again.content.decode()
+    assert ImportJob.objects.count() == 1
+    assert Contributor.objects.filter(legal_name__startswith="钱律师").count() == 2

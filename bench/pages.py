@@ -97,8 +97,8 @@ def _lookups():
 
     year = timezone.localdate().year
     lawyer = User.objects.get(email="lawyer@demo.cn").contributor
-    district = (Standing.objects.filter(snapshot__year=year, snapshot__is_current=True, scope=Standing.Scope.DISTRICT,
-                                        contributor=lawyer).values_list("scope_key", flat=True).first()
+    district = (Standing.objects.filter(snapshot__year=year, snapshot__is_current=True, scope=Standing.Scope.OVERALL,
+                                        contributor=lawyer).values_list("district_id", flat=True).first()
                 or Region.objects.filter(path__startswith=lawyer.region.path[:Region.steplen * 2], depth=2)
                 .values_list("pk", flat=True).first())
     approved = AwardCategory.objects.filter(status=AwardCategory.Status.APPROVED, year=year - 1).order_by("id").first()

@@ -52,14 +52,51 @@ ENTRY_COLUMNS = ("contributor_id", "points", "hours", "kind", "source", "source_
                   "explanation", "breakdown", "idempotency_key", "effective_date", "actor_id", "created_at")
 
 
+def _lock_people(records):
+    # The people first, in id order, as `record_approve` does: caps read all their awards, so no
+    # single approval of theirs can slip in between (and two lockers never wait in a circle).
+    list(Contributor.objects.select_for_update().filter(pk__in={r.contributor_id for r in records})
+         .order_by("pk").values_list("pk", flat=True))
+
+
+def _awards(records, *, actor_id, now, rules, holidays, texts, earlier):
+    """The award entries of `records` (rows for ENTRY_COLUMNS), with each person's caps counted from the
+    ledger and from the records before in the batch; and the ids capped out, the ids awarded, and the
+    records refused for want of a rule. `earlier` counts each record's earlier awards (for its key)."""
+    day, year = _earned({r.contributor_id for r in records})
+    entries, capped, awarded, refused = [], [], [], []
+    for record in records:
+        rule = rules.in_force(record.service_type_id, record.date)
+        if rule is None:
+            refused.append(record)
+            continue
+        day_key = (record.contributor_id, record.service_type_id, record.date)
+        year_key = (record.contributor_id, record.service_type_id, record.date.year)
+        points, breakdown = award_proposal(record, rule, day_earned=day[day_key], year_earned=year[year_key],
+                                           night_or_holiday=is_night_or_holiday(record, holidays))
+        if not points:
+            capped.append(record.pk)
+            continue
+        day[day_key] += points
+        year[year_key] += points
+        awarded.append(record.pk)
+        text_key = (rule.pk, breakdown["hours"], tuple(f["name"] for f in breakdown["factors"]), breakdown["cap"],
+                    breakdown["earned_before"])
+        text = texts.get(text_key)
+        if text is None:
+            text = texts[text_key] = explain("award", breakdown)[:300]
+        entries.append((
+            record.contributor_id, points, record.hours, LedgerEntry.Kind.AWARD,
+            LedgerEntry.Source.SERVICE_RECORD, record.pk, rule.pk, record.service_type_id, text, breakdown,
+            f"record:{record.pk}:award:{earlier.get(record.pk, 0) + 1}", record.date, actor_id, now))
+    return entries, capped, awarded, refused
+
+
 def _approve_batch(records, *, actor, now, rules, holidays, texts):
     ids = [r.pk for r in records]
     actor_id = actor.pk if actor is not None else None
     with transaction.atomic():
-        # The people first, in id order, as `record_approve` does: caps read all their awards, so no
-        # single approval of theirs can slip in between (and two lockers never wait in a circle).
-        list(Contributor.objects.select_for_update().filter(pk__in={r.contributor_id for r in records})
-             .order_by("pk").values_list("pk", flat=True))
+        _lock_people(records)
         # Claim: only records still waiting are ours; anything decided meanwhile is left alone.
         waiting = set(ServiceRecord.objects.select_for_update().filter(pk__in=ids, status__in=ServiceRecord.WAITING)
                       .values_list("pk", flat=True))
@@ -67,32 +104,8 @@ def _approve_batch(records, *, actor, now, rules, holidays, texts):
         earlier = dict(LedgerEntry.objects.filter(source=LedgerEntry.Source.SERVICE_RECORD, source_id__in=waiting,
                                                   kind=LedgerEntry.Kind.AWARD)
                        .values("source_id").annotate(n=Count("id")).values_list("source_id", "n"))
-        day, year = _earned({r.contributor_id for r in records})
-        entries, capped, awarded, refused = [], [], [], []
-        for record in records:
-            rule = rules.in_force(record.service_type_id, record.date)
-            if rule is None:
-                refused.append(record)
-                continue
-            day_key = (record.contributor_id, record.service_type_id, record.date)
-            year_key = (record.contributor_id, record.service_type_id, record.date.year)
-            points, breakdown = award_proposal(record, rule, day_earned=day[day_key], year_earned=year[year_key],
-                                               night_or_holiday=is_night_or_holiday(record, holidays))
-            if not points:
-                capped.append(record.pk)
-                continue
-            day[day_key] += points
-            year[year_key] += points
-            awarded.append(record.pk)
-            text = texts.get((rule.pk, breakdown["hours"], tuple(f["name"] for f in breakdown["factors"]),
-                              breakdown["cap"], breakdown["earned_before"]))
-            if text is None:
-                text = texts[(rule.pk, breakdown["hours"], tuple(f["name"] for f in breakdown["factors"]),
-                              breakdown["cap"], breakdown["earned_before"])] = explain("award", breakdown)[:300]
-            entries.append((
-                record.contributor_id, points, record.hours, LedgerEntry.Kind.AWARD,
-                LedgerEntry.Source.SERVICE_RECORD, record.pk, rule.pk, record.service_type_id, text, breakdown,
-                f"record:{record.pk}:award:{earlier.get(record.pk, 0) + 1}", record.date, actor_id, now))
+        entries, capped, awarded, refused = _awards(records, actor_id=actor_id, now=now, rules=rules,
+                                                    holidays=holidays, texts=texts, earlier=earlier)
         rows_insert(LedgerEntry, ENTRY_COLUMNS, entries)
         decided = {"status": ServiceRecord.Status.APPROVED, "decided_at": now, "decided_by": actor,
                    "decision_reason": ""}
@@ -103,6 +116,44 @@ def _approve_batch(records, *, actor, now, rules, holidays, texts):
             audit(actor=actor, action="records_approve_bulk", obj=ServiceRecord(pk=min(waiting)), records=len(records),
                   first=min(waiting), last=max(waiting), entries=len(entries), capped=len(capped))
     return len(entries), len(capped), refused
+
+
+# What `records_add_approved` sets on each new record besides the caller's columns.
+DECIDED_COLUMNS = ("status", "decided_at", "decided_by_id", "decision_reason", "capped_out")
+
+
+def records_add_approved(*, actor, records, columns, rows, batch_size=5000, now=None):
+    """Insert new service records already approved, with their award entries: work verified before
+    this site (a history import). `rows[i]` is the record `records[i]` describes (as
+    `records_approve_bulk` reads one, with its reserved id), in `columns` order without
+    DECIDED_COLUMNS. The same rules, caps, keys and explanations as any approval; nothing to claim,
+    as nobody else can see these rows yet. Returns (entries posted, capped out, records refused)."""
+    from django.utils import translation
+
+    now = now or timezone.now()
+    actor = actor if actor is not None and actor.is_authenticated else None
+    actor_id = actor.pk if actor is not None else None
+    rules, holidays, texts = _Rules(), set(PublicHoliday.objects.values_list("date", flat=True)), {}
+    posted = capped_count = 0
+    refused = []
+    with translation.override("zh-hans"), transaction.atomic():  # stored text in the default language
+        for start in range(0, len(records), batch_size):
+            batch, batch_rows = records[start:start + batch_size], rows[start:start + batch_size]
+            _lock_people(batch)
+            entries, capped, _awarded, no_rule = _awards(batch, actor_id=actor_id, now=now, rules=rules,
+                                                         holidays=holidays, texts=texts, earlier={})
+            capped, no_rule_ids = set(capped), {r.pk for r in no_rule}
+            approved = ServiceRecord.Status.APPROVED
+            rows_insert(ServiceRecord, (*columns, *DECIDED_COLUMNS),
+                        [(*row, approved, now, actor_id, "", record.pk in capped)
+                         for record, row in zip(batch, batch_rows) if record.pk not in no_rule_ids])
+            rows_insert(LedgerEntry, ENTRY_COLUMNS, entries)
+            if batch:
+                audit(actor=actor, action="records_add_approved", obj=ServiceRecord(pk=batch[0].pk),
+                      records=len(batch), first=batch[0].pk, last=batch[-1].pk, entries=len(entries),
+                      capped=len(capped))
+            posted, capped_count, refused = posted + len(entries), capped_count + len(capped), refused + no_rule
+    return posted, capped_count, refused
 
 
 def records_approve_bulk(*, actor, records, batch_size=5000, now=None):

@@ -125,8 +125,9 @@ def _candidates(category):
             districts = [region]
         picked = []
         for district in districts:
-            rows = (board.filter(scope=Standing.Scope.DISTRICT, scope_key=str(district.pk)).order_by("rank")
-                    .values_list("contributor_id", "rank", "points", "hours"))
+            # The district's board: its people's overall rows, in overall order, ranked within it.
+            rows = (board.filter(scope=Standing.Scope.OVERALL, district=district).order_by("rank")
+                    .values_list("contributor_id", "district_rank", "points", "hours"))
             eligible = [(p, None, rank, pts, hrs, district.pk) for p, rank, pts, hrs in rows if p not in excluded]
             picked += eligible[:category.top_n]
         return picked
@@ -172,14 +173,16 @@ def _figures(category, *, contributor=None, organisation=None):
     board = Standing.objects.filter(snapshot__year=category.year, snapshot__is_current=True)
     if organisation is not None:
         row = board.filter(scope=Standing.Scope.ORGANISATION, organisation=organisation).first()
-    elif category.basis == Basis.TOP_PER_DISTRICT:
-        row = board.filter(scope=Standing.Scope.DISTRICT, contributor=contributor).first()
     else:
+        # Overall rows also carry the person's district and their rank within it.
         row = board.filter(scope=Standing.Scope.OVERALL, contributor=contributor).first()
+    if organisation is None and category.basis == Basis.TOP_PER_DISTRICT:
+        if row is None or row.district_id is None:
+            return None, 0, 0, None
+        return row.district_rank, row.points, row.hours, row.district_id
     if row is None:
         return None, 0, 0, None
-    district = int(row.scope_key) if row.scope == Standing.Scope.DISTRICT else None
-    return row.rank, row.points, row.hours, district
+    return row.rank, row.points, row.hours, None
 
 
 @transaction.atomic

@@ -301,13 +301,17 @@ class StandingExport(ExportDataset):
              "district_rank", lambda v, c: c["regions"].get(v["district_id"], "")),
             (overall.filter(kind_rank__isnull=False).order_by("kind", "kind_rank", "pk"), "kind_rank",
              lambda v, c: c["kinds"].get(v["kind"], v["kind"])),
-            (people.filter(scope=Standing.Scope.SERVICE_TYPE).order_by("scope_key", "rank", "pk"), "rank",
-             lambda v, c: c["types"].get(int(v["scope_key"]), v["scope_key"]) if v["scope_key"].isdigit()
-             else v["scope_key"]),
         ]
 
+    def _overall(self, scope, year):
+        snapshot = standings.snapshot_of(year) if year else None
+        return Standing.objects.filter(snapshot=snapshot, scope=Standing.Scope.OVERALL,
+                                       contributor__region__path__startswith=scope.path)
+
     def count(self, scope, year):
-        return sum(rows.count() for rows, _rank, _label in self._boards(scope, year))
+        # Service-type boards live in each overall row's `types` (only their tops are rows of their own).
+        types = sum(len(t or {}) for t in self._overall(scope, year).values_list("types", flat=True).iterator())
+        return sum(rows.count() for rows, _rank, _label in self._boards(scope, year)) + types
 
     def rows(self, scope, year):
         context = {"scopes": {code: str(label) for code, label in Standing.Scope.choices},
@@ -325,6 +329,14 @@ class StandingExport(ExportDataset):
                     name = v["contributor__legal_name"]
                     licence = _person(v["contributor__licence_number"], v["contributor__user__email"])
                 yield [label(v, context), v[rank], name, licence, v["points"], v["hours"]]
+        # The service-type boards, from the overall rows' `types`, board by board in rank order.
+        values = self._overall(scope, year).values("types", "contributor__legal_name", "contributor__licence_number",
+                                                   "contributor__user__email")
+        for v in standings.service_type_values(values.iterator(chunk_size=self.chunk_size)):
+            key = v["scope_key"]
+            yield [context["types"].get(int(key), key) if key.isdigit() else key, v["rank"],
+                   v["contributor__legal_name"], _person(v["contributor__licence_number"],
+                                                         v["contributor__user__email"]), v["points"], v["hours"]]
 
 
 def dataset_or_none(code):

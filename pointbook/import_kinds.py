@@ -13,14 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from volunteers.bulk_insert import ids_reserve, rows_insert
+from volunteers.bulk_insert import ids_reserve
 from volunteers.import_kinds import region_of, scope_regions
 from volunteers.imports import ImportKind, duplicates_report, import_kind_register, matching
 from volunteers.licences import licence_normalise
 from volunteers.models import Contributor, ServiceRecord, ServiceType, Venue
 from volunteers.resources import header_key
 
-from .bulk import _Rules, records_approve_bulk
+from .bulk import _Rules, records_add_approved
 from .models import TargetPlan
 from .resources import HistoryResource, TargetResource
 from .targets import DEFAULT_SHARES, MAX_TARGET, METRICS, YEARS, target_plan_set
@@ -31,8 +31,8 @@ HISTORY_START = datetime.time(9, 0)
 SITE_REF = re.compile(r"^record:(\d{1,12})$")
 
 RECORD_COLUMNS = ("id", "contributor_id", "service_type_id", "venue_id", "region_id", "date", "started_at",
-                  "ended_at", "hours", "status", "created_at", "updated_at", "decision_reason", "people_served",
-                  "special_groups", "description", "capped_out", "import_ref", "flagged", "flag_reason")
+                  "ended_at", "hours", "created_at", "updated_at", "people_served", "special_groups", "description",
+                  "import_ref", "flagged", "flag_reason")
 
 
 def _people(refs, scope_path):
@@ -69,6 +69,18 @@ def _service_types():
     return lookup
 
 
+class _Record:
+    """A new record as the bulk approval reads it (ServiceRecord's attribute names): building 100,000
+    model instances would cost more than inserting them."""
+
+    __slots__ = ("pk", "contributor_id", "service_type_id", "venue", "region_id", "date", "started_at", "ended_at",
+                 "hours", "special_groups")
+
+    def __init__(self, **values):
+        for name, value in values.items():
+            setattr(self, name, value)
+
+
 @import_kind_register
 class HistoryImport(ImportKind):
     code = "history"
@@ -90,6 +102,7 @@ class HistoryImport(ImportKind):
         imported = _existing_records([r.values["import_ref"] for r in rows])
         rules = _Rules()
         region_h = h("region__code")  # once: a heading is a translation lookup
+        type_keys = {}
         work, day_hours = [], defaultdict(Decimal)
         for row in rows:
             v = row.values
@@ -101,7 +114,9 @@ class HistoryImport(ImportKind):
                 plan.problem(row.number, h("person"), _("No contributor in your area has the licence number or "
                                                         "email %(value)s.") % {"value": ref})
                 continue
-            type_id = types.get(header_key(v["service_type"]))
+            spelt = v["service_type"]
+            key = type_keys.get(spelt) or type_keys.setdefault(spelt, header_key(spelt))  # each spelling once
+            type_id = types.get(key)
             if type_id is None:
                 plan.problem(row.number, h("service_type"), _("There is no service type “%(value)s”.")
                              % {"value": v["service_type"]})
@@ -173,14 +188,14 @@ class HistoryImport(ImportKind):
             started = datetime.datetime.combine(v["date"], HISTORY_START, tzinfo=tz)
             ended = started + datetime.timedelta(hours=float(v["hours"]))
             rows.append((pk, contributor_id, type_id, venue_id, region_id, v["date"], started, ended, v["hours"],
-                         ServiceRecord.Status.SUBMITTED, now, now, "", v["people_served"] or 0,
-                         v["special_groups"], v["description"], False, v["import_ref"], False, ""))
-            records.append(ServiceRecord(
+                         now, now, v["people_served"] or 0, v["special_groups"], v["description"], v["import_ref"],
+                         False, ""))
+            records.append(_Record(
                 pk=pk, contributor_id=contributor_id, service_type_id=type_id, venue=venues.get(venue_id),
                 region_id=region_id, date=v["date"], started_at=started, ended_at=ended, hours=v["hours"],
-                status=ServiceRecord.Status.SUBMITTED, special_groups=v["special_groups"]))
-        rows_insert(ServiceRecord, RECORD_COLUMNS, rows)
-        _posted, _capped, refused = records_approve_bulk(actor=actor, records=records, now=now)
+                special_groups=v["special_groups"]))
+        _posted, _capped, refused = records_add_approved(actor=actor, records=records, columns=RECORD_COLUMNS,
+                                                         rows=rows, now=now)
         if refused:  # checked in the preview; a rule removed since then stops the whole import
             raise ValidationError(_("A points rule changed during the import; nothing was imported."))
 

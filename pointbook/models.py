@@ -295,12 +295,13 @@ class StandingsSnapshot(models.Model):
 class Standing(models.Model):
     """A row of a leaderboard: a contributor's (or an organisation's) rank in one scope of one year.
 
-    Rows are stored for three scopes: overall (one per contributor), service type (one per
-    contributor and type) and organisation. A district's and a contributor kind's boards are the
-    overall board restricted to one district or kind, so the overall row carries the contributor's
-    district and kind and their rank within each (`district_rank`, `kind_rank`) instead of rows of
-    their own. Derived data, rebuilt whole by every refresh: no foreign-key constraints in the database
-    (deleting a contributor or an organisation still removes their rows, through Django)."""
+    Rows are stored for three scopes: overall (one per contributor), organisation (one per
+    organisation) and service type (only the top of each type's board). A district's and a contributor
+    kind's boards are the overall board restricted to one district or kind, so the overall row carries
+    the contributor's district and kind and their rank within each (`district_rank`, `kind_rank`), and
+    their rank on each service type's board (`types`), instead of rows of their own. Derived data,
+    rebuilt whole by every refresh: no foreign-key constraints in the database (deleting a contributor
+    or an organisation still removes their rows, through Django)."""
 
     class Scope(models.TextChoices):
         OVERALL = "overall", _("Overall")
@@ -312,7 +313,7 @@ class Standing(models.Model):
     snapshot = models.ForeignKey(StandingsSnapshot, on_delete=models.CASCADE, related_name="rows",
                                  db_constraint=False, db_index=False)
     scope = models.CharField(max_length=12, choices=Scope.choices)
-    # "" for overall and organisations; the service type id on a service-type row.
+    # "" for overall and organisations; the service type's id on a service-type row.
     scope_key = models.CharField(max_length=40, blank=True, default="")
     contributor = models.ForeignKey("volunteers.Contributor", null=True, blank=True, on_delete=models.CASCADE,
                                     related_name="+", db_constraint=False, db_index=False)
@@ -332,6 +333,10 @@ class Standing(models.Model):
     district_rank = models.PositiveIntegerField(null=True, blank=True)
     kind = models.CharField(max_length=20, blank=True, default="")
     kind_rank = models.PositiveIntegerField(null=True, blank=True)
+    # Overall rows only: the contributor's rank on each service type's board, {"<type id>": [rank,
+    # points, hours]}. Only the top of each service type's board (what a leaderboard page shows) is
+    # also stored as rows of its own (scope service type).
+    types = models.JSONField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -8,27 +8,35 @@ from django.utils.translation import gettext_lazy as _
 
 from volunteers.models import SpecialGroup
 from volunteers.resources import (ChoiceWidget, Column, DateWidget, DecimalWidget, IntegerWidget, SheetResource,
-                                  TextWidget)
+                                  TextWidget, header_key)
 
 from .models import Target
 
 
 class ChoicesWidget(ChoiceWidget):
-    """Several choices in one cell, separated by 、 , ; or spaces."""
+    """Several choices in one cell, separated by 、 , ; / or spaces. Labels may hold those characters
+    themselves (军人军属、退役军人, "Migrant workers"), so the cell is read label by label, the longest
+    that fits first, rather than split."""
 
-    SEPARATORS = "、,，;；/ \u3000"
+    SEPARATORS = "、,，;；/"
 
     def clean(self, value, row=None, **kwargs):
         if value in (None, ""):
             return []
-        text = str(value)
-        for separator in self.SEPARATORS[1:]:
-            text = text.replace(separator, self.SEPARATORS[0])
+        text = header_key(value)  # spaces gone, lower case, as the lookup's keys
+        labels = sorted(self._lookup, key=len, reverse=True)
         codes = []
-        for part in filter(None, (p.strip() for p in text.split(self.SEPARATORS[0]))):
-            code = super().clean(part)
-            if code not in codes:
-                codes.append(code)
+        while text:
+            text = text.lstrip(self.SEPARATORS)
+            if not text:
+                break
+            label = next((key for key in labels if text.startswith(key)), None)
+            if label is None:
+                part = next((text[:i] for i, ch in enumerate(text) if ch in self.SEPARATORS), text)
+                super().clean(part)  # raises the widget's own message, naming the part and the choices
+            if self._lookup[label] not in codes:
+                codes.append(self._lookup[label])
+            text = text[len(label):]
         return codes
 
     def render(self, value, obj=None, **kwargs):

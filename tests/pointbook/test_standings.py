@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from pointbook.models import LedgerEntry, Standing, StandingsSnapshot
 from pointbook.services import ledger_verify
-from pointbook.standings import leaderboard, ranks_of, standings_check, standings_refresh
+from pointbook import standings
+from pointbook.standings import boards, leaderboard, ranks_of, standings_check, standings_refresh
 from tests.factories import ContributorFactory, MembershipFactory, OrganisationFactory
 from volunteers.models import Contributor, Membership, ServiceType
 
@@ -34,8 +35,8 @@ def entry(person, points, *, day=None, hours=None, service_type=None, at=None):
 
 
 def board(year, scope, key=""):
-    rows = Standing.objects.filter(snapshot__year=year, snapshot__is_current=True, scope=scope, scope_key=key)
-    return [(r.contributor_id or r.organisation_id, r.rank, r.points) for r in rows.order_by("rank")]
+    """[(contributor or organisation id, rank on the board, points)] of one whole board, as stored."""
+    return [(r.contributor_id or r.organisation_id, r.rank, r.points) for r in standings.board(year, scope, key)]
 
 
 def expected_board(totals):
@@ -100,6 +101,21 @@ def test_standings_equal_a_plain_recomputation_from_the_ledger(world, entries):
         assert board(YEAR, "organisation") == expected_board(firms)
         district_a = {k: v for k, v in overall.items() if k in (people[0].pk, people[2].pk)}
         assert board(YEAR, "district", str(world.district_a.pk)) == expected_board(district_a)
+        for kind in {person.kind for person in people}:
+            of_kind = {k: v for k, v in overall.items() if k in {p.pk for p in people if p.kind == kind}}
+            assert board(YEAR, "kind", kind) == expected_board(of_kind)
+        # Every board a visitor can pick, and every rank a contributor sees, with its size.
+        picked = {(scope, key) for scope, key, _label in boards(YEAR)}
+        assert {(s_, k) for s_, k in picked if s_ in ("overall", "kind", "service_type", "organisation")} == (
+            ({("overall", "")} if overall else set())
+            | {("kind", p.kind) for p in people if p.pk in overall}
+            | {("service_type", str(t)) for t, totals in by_type.items() if t is not None and totals}
+            | ({("organisation", "")} if firms else set()))
+        for person in people:
+            seen = {(r["scope"], r["scope_key"]): (r["rank"], r["out_of"]) for r in ranks_of(person, YEAR)}
+            for (scope, key), (rank, out_of) in seen.items():
+                on_board = board(YEAR, scope, key)
+                assert (person.pk, rank) in [(pk, r) for pk, r, _points in on_board] and out_of == len(on_board)
         assert standings_check() == []
         transaction.set_rollback(True)
 
@@ -116,6 +132,78 @@ def test_ledger_verify_finds_a_standing_that_does_not_match_the_ledger(world):
 
     Standing.objects.filter(scope="overall", contributor=world.lawyer_contributor).update(points=Decimal("31"))
     assert any("overall" in problem for problem in ledger_verify())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tamper, found", [
+    ("organisation", "(organisation): 1 totals differ"),
+    ("type row", "(service type): 1 top rows differ"),
+    ("type rank", "(service_type): 1 totals differ"),
+])
+def test_ledger_verify_finds_a_tampered_service_type_or_organisation_total(world, tamper, found):
+    service_type = ServiceType.objects.order_by("id").first()
+    key = str(service_type.pk)
+    entry(world.lawyer_contributor, 30, hours=3, service_type=service_type)
+    entry(world.other_lawyer_contributor, 20, hours=2, service_type=service_type)
+    standings_refresh(YEAR)
+    assert standings_check() == []
+    if tamper == "organisation":
+        row = Standing.objects.filter(scope="organisation").order_by("rank").first()
+        Standing.objects.filter(pk=row.pk).update(points=row.points + 1)
+    elif tamper == "type row":
+        row = Standing.objects.get(scope="service_type", scope_key=key, rank=1)
+        Standing.objects.filter(pk=row.pk).update(points=row.points + 1)
+    else:
+        row = Standing.objects.get(scope="overall", contributor=world.lawyer_contributor)
+        row.types[key][1] += 1
+        row.save()
+    assert any(found in problem for problem in standings_check()), standings_check()
+
+
+@pytest.mark.django_db
+def test_below_the_stored_top_of_a_service_type_the_rank_comes_from_the_overall_row(world, monkeypatch):
+    """Only the top of a service type's board is stored as rows; further down, a contributor still sees
+    their own row, and a longer list reads everyone's."""
+    monkeypatch.setattr(standings, "TYPE_ROWS", 1)
+    service_type = ServiceType.objects.order_by("id").first()
+    key = str(service_type.pk)
+    entry(world.other_lawyer_contributor, 50, hours=5, service_type=service_type)
+    entry(world.lawyer_contributor, 30, hours=3, service_type=service_type)
+    entry(world.applicant_a, 10, hours=1, service_type=service_type)
+    standings_refresh(YEAR)
+    assert standings_check() == []
+    assert Standing.objects.filter(scope="service_type").count() == 1
+    rows, own = leaderboard(YEAR, "service_type", key, viewer=world.lawyer_contributor, size=1)
+    assert [r.contributor_id for r in rows] == [world.other_lawyer_contributor.pk]
+    assert (own.contributor_id, own.rank, own.points, own.hours, own.mine) == (
+        world.lawyer_contributor.pk, 2, Decimal("30.00"), Decimal("3.00"), True)
+    rows, own = leaderboard(YEAR, "service_type", key, viewer=world.lawyer_contributor, size=5)
+    assert [(r.contributor_id, r.rank, r.points) for r in rows] == [
+        (world.other_lawyer_contributor.pk, 1, Decimal("50.00")), (world.lawyer_contributor.pk, 2, Decimal("30.00")),
+        (world.applicant_a.pk, 3, Decimal("10.00"))] and own is None
+    ranks = {(r["scope"], r["rank"], r["out_of"]) for r in ranks_of(world.lawyer_contributor, YEAR)}
+    assert ("service_type", 2, 3) in ranks
+
+
+@pytest.mark.django_db
+def test_ledger_verify_finds_a_district_or_kind_rank_out_of_order(world):
+    entry(world.lawyer_contributor, 30, hours=3)
+    entry(world.applicant_a, 20, hours=2)  # the lawyer's district too
+    standings_refresh(YEAR)
+    assert standings_check() == []
+    row = Standing.objects.filter(scope="overall", contributor=world.applicant_a)
+    district_rank, kind_rank = row.values_list("district_rank", "kind_rank").get()
+    assert district_rank == 2
+    row.update(district_rank=1)
+    assert any("district, kind and service type" in problem for problem in standings_check())
+    row.update(district_rank=district_rank, kind_rank=kind_rank + 3)
+    assert any("district, kind and service type" in problem for problem in standings_check())
+    row.update(kind_rank=kind_rank)
+    assert standings_check() == []
+    snapshot = StandingsSnapshot.objects.get(is_current=True)
+    snapshot.sizes["overall"][""] += 1
+    snapshot.save()
+    assert any("sizes" in problem for problem in standings_check())
 
 
 @pytest.mark.django_db
@@ -325,3 +413,75 @@ def test_an_organisations_members_count_those_without_points_too(world):
     standings_refresh(YEAR)
     row = Standing.objects.get(scope="organisation", organisation=world.firm_a)
     assert (row.points, row.members, row.average) == (Decimal("90.00"), 2, Decimal("45.00"))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_second_connection_counts_what_one_connection_would(world, monkeypatch):
+    """Outside a transaction the memberships and the split of those who moved firm are read on a
+    second connection while the main pass runs; the boards are the same as read on one."""
+    import pointbook.standings as module
+
+    Membership.objects.filter(pk=world.lawyer_membership.pk).update(
+        status=Membership.Status.ENDED, started_on=datetime.date(YEAR - 1, 1, 1), ended_on=datetime.date(YEAR, 7, 1))
+    MembershipFactory(contributor=world.lawyer_contributor, organisation=world.firm_b,
+                      started_on=datetime.date(YEAR, 7, 1))
+    service_type = ServiceType.objects.order_by("id").first()
+    entry(world.lawyer_contributor, 40, hours=4, day=datetime.date(YEAR, 3, 1), service_type=service_type)
+    entry(world.lawyer_contributor, 25, hours=2, day=datetime.date(YEAR, 9, 1))
+    entry(world.other_lawyer_contributor, 30, hours=3, service_type=service_type)
+    watermark = LedgerEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    threads = []
+    side = module._aggregate_firms
+    monkeypatch.setattr(module, "_aggregate_firms",
+                        lambda *a: threads.append(threading.current_thread()) or side(*a))
+
+    beside, beside_sizes = module.standings_compute(YEAR, watermark)
+    assert threads == [t for t in threads if t is not threading.main_thread()] and len(threads) == 1
+    monkeypatch.setattr(module, "CONCURRENT", False)
+    alone, alone_sizes = module.standings_compute(YEAR, watermark)
+    assert threads[1] is threading.current_thread()
+    assert beside_sizes == alone_sizes
+    for name in ("people", "types", "firms"):
+        assert beside[name].equals(alone[name])
+    firms = beside["firms"].set_index("organisation")["points"].to_dict()
+    assert firms == {world.firm_a.pk: 40.0, world.firm_b.pk: 55.0}
+
+
+@pytest.mark.django_db
+def test_equal_points_summed_over_service_types_still_tie_break_by_hours(world):
+    """0.10 + 0.20 in binary floats is 0.30000000000000004: totals are compared to the cent, so the
+    person with more verified hours comes first."""
+    first, second = ServiceType.objects.order_by("id")[:2]
+    entry(world.lawyer_contributor, "0.10", hours=1, service_type=first)
+    entry(world.lawyer_contributor, "0.20", hours=1, service_type=second)
+    entry(world.other_lawyer_contributor, "0.30", hours=3, service_type=first)
+    standings_refresh(YEAR)
+    assert board(YEAR, "overall") == [(world.other_lawyer_contributor.pk, 1, Decimal("0.30")),
+                                      (world.lawyer_contributor.pk, 2, Decimal("0.30"))]
+
+
+@pytest.mark.django_db
+def test_service_type_values_lists_everyone_on_each_service_type_board(world, monkeypatch):
+    monkeypatch.setattr(standings, "TYPE_ROWS", 1)
+    service_type = ServiceType.objects.order_by("id").first()
+    entry(world.lawyer_contributor, 30, hours=3, service_type=service_type)
+    entry(world.other_lawyer_contributor, 50, hours=5, service_type=service_type)
+    standings_refresh(YEAR)
+    overall = Standing.objects.filter(snapshot__is_current=True, scope="overall").values("contributor_id", "types")
+    assert [(v["contributor_id"], v["scope_key"], v["rank"], v["points"])
+            for v in standings.service_type_values(overall)] == [
+        (world.other_lawyer_contributor.pk, str(service_type.pk), 1, Decimal("50.00")),
+        (world.lawyer_contributor.pk, str(service_type.pk), 2, Decimal("30.00"))]
+
+
+@pytest.mark.django_db
+def test_the_standings_export_lists_everyone_on_a_service_type_board(world, monkeypatch):
+    from pointbook.exports import StandingExport
+
+    monkeypatch.setattr(standings, "TYPE_ROWS", 1)
+    service_type = ServiceType.objects.order_by("id").first()
+    entry(world.lawyer_contributor, 30, hours=3, service_type=service_type)
+    entry(world.other_lawyer_contributor, 50, hours=5, service_type=service_type)
+    standings_refresh(YEAR)
+    by_type = [row for row in StandingExport().rows(world.city, YEAR) if row[0] == str(service_type)]
+    assert [(row[1], row[2]) for row in by_type] == [(1, "王芳"), (2, "李明")]

@@ -55,13 +55,49 @@ def region_of(plan, row, regions, column, code):
     return region
 
 
+class _SimpleImport(ImportKind):
+    """A kind whose rows are objects created or updated field by field (organisations, venues)."""
+
+    model = None
+
+    def tally(self, plan, row, key, existing, values, make):
+        """Note `row` as new (`make()` builds the object), changed or unchanged in `plan.work`."""
+        work = plan.work.setdefault("create", []), plan.work.setdefault("update", [])
+        changes = existing and self.changes(existing, values)
+        if existing is None:
+            work[0].append(make())
+            plan.sample(row, key)
+        elif changes:
+            work[1].append((existing, values))
+            plan.sample(row, key, changes)
+        else:
+            plan.unchanged += 1
+        plan.new, plan.changed = len(work[0]), len(work[1])
+
+    def apply(self, plan, *, actor, now):
+        created = plan.work.get("create", [])
+        if hasattr(self.model, "created_at"):
+            for obj in created:
+                obj.created_at = now
+        self.model.objects.bulk_create(created, batch_size=1000)
+        changed, fields = [], set()
+        for obj, values in plan.work.get("update", []):
+            for name, value in values.items():
+                setattr(obj, name, value)
+            changed.append(obj)
+            fields.update(values)
+        if changed:
+            self.model.objects.bulk_update(changed, sorted(fields), batch_size=1000)
+
+
 @import_kind_register
-class OrganisationImport(ImportKind):
+class OrganisationImport(_SimpleImport):
     code = "organisations"
     label = gettext_lazy("Organisations")
     help_text = gettext_lazy("Law firms, notary offices and other organisations, found by licence number.")
     order = 10
     resource_class = OrganisationResource
+    model = Organisation
 
     def check(self, plan, rows, *, scope):
         licence = self.header("licence_number")
@@ -70,7 +106,6 @@ class OrganisationImport(ImportKind):
         region_h = self.header("region__code")  # once: a heading is a translation lookup
         existing = {o.licence_number: o for o in matching(Organisation.objects.select_related("region"),
                                                           "licence_number", [r.values["licence_number"] for r in rows])}
-        create, update = [], []
         for row in rows:
             v = row.values
             region = region_of(plan, row, regions, region_h, v["region__code"])
@@ -82,29 +117,8 @@ class OrganisationImport(ImportKind):
                 continue
             values = {"name": v["name"], "kind": v["kind"], "region": region, "address": v["address"],
                       "phone": v["phone"], "good_standing": v["good_standing"]}
-            changes = organisation and self.changes(organisation, values)
-            if organisation is None:
-                create.append(Organisation(licence_number=v["licence_number"], **values))
-                plan.sample(row, f'{v["name"]}（{v["licence_number"]}）')
-            elif changes:
-                update.append((organisation, values))
-                plan.sample(row, f'{v["name"]}（{v["licence_number"]}）', changes)
-            else:
-                plan.unchanged += 1
-        plan.new, plan.changed = len(create), len(update)
-        plan.work = {"create": create, "update": update}
-
-    def apply(self, plan, *, actor, now):
-        for organisation in plan.work["create"]:
-            organisation.created_at = now
-        Organisation.objects.bulk_create(plan.work["create"], batch_size=1000)
-        changed = []
-        for organisation, values in plan.work["update"]:
-            for name, value in values.items():
-                setattr(organisation, name, value)
-            changed.append(organisation)
-        Organisation.objects.bulk_update(changed, ["name", "kind", "region", "address", "phone", "good_standing"],
-                                         batch_size=1000)
+            self.tally(plan, row, f'{v["name"]}（{v["licence_number"]}）', organisation, values,
+                       lambda: Organisation(licence_number=v["licence_number"], **values))
 
 
 @import_kind_register
@@ -342,12 +356,13 @@ class RegionImport(ImportKind):
 
 
 @import_kind_register
-class VenueImport(ImportKind):
+class VenueImport(_SimpleImport):
     code = "venues"
     label = gettext_lazy("Venues")
     help_text = gettext_lazy("Service centres, workstations and village rooms, found by region code and name.")
     order = 40
     resource_class = VenueResource
+    model = Venue
 
     def check(self, plan, rows, *, scope):
         rows = duplicates_report(plan, rows, lambda r: (r.values["region__code"], r.values["name"]), self.header("name"))
@@ -356,31 +371,11 @@ class VenueImport(ImportKind):
         existing = {(v.region.code, v.name): v for v in matching(
             Venue.objects.select_related("region"), "region",
             {regions[r.values["region__code"]].pk for r in rows if r.values["region__code"] in regions})}
-        create, update = [], []
         for row in rows:
             v = row.values
             region = region_of(plan, row, regions, region_h, v["region__code"])
             if region is None:
                 continue
             values = {"kind": v["kind"], "address": v["address"], "is_rural": v["is_rural"], "is_active": v["is_active"]}
-            venue = existing.get((v["region__code"], v["name"]))
-            changes = venue and self.changes(venue, values)
-            if venue is None:
-                create.append(Venue(name=v["name"], region=region, **values))
-                plan.sample(row, f'{v["name"]}（{region.name}）')
-            elif changes:
-                update.append((venue, values))
-                plan.sample(row, f'{v["name"]}（{region.name}）', changes)
-            else:
-                plan.unchanged += 1
-        plan.new, plan.changed = len(create), len(update)
-        plan.work = {"create": create, "update": update}
-
-    def apply(self, plan, *, actor, now):
-        Venue.objects.bulk_create(plan.work["create"], batch_size=1000)
-        changed = []
-        for venue, values in plan.work["update"]:
-            for name, value in values.items():
-                setattr(venue, name, value)
-            changed.append(venue)
-        Venue.objects.bulk_update(changed, ["kind", "address", "is_rural", "is_active"], batch_size=1000)
+            self.tally(plan, row, f'{v["name"]}（{region.name}）', existing.get((v["region__code"], v["name"])), values,
+                       lambda: Venue(name=v["name"], region=region, **values))

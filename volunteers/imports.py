@@ -76,7 +76,8 @@ class Plan:
         if len(self.problems) < PROBLEMS_SHOWN:
             message = str(message)
             if value not in (None, "") and str(value) not in message:
-                message += " " + _("(The cell holds “%(value)s”.)") % {"value": str(value)[:60]}
+                message = _("%(message)s (The cell holds “%(value)s”.)") % {"message": message,
+                                                                             "value": str(value)[:60]}
             self.problems.append(Problem(row, str(column), message))
 
     def sample(self, row, key, changes=()):

@@ -231,9 +231,8 @@ def _engine_timer(kind_code):
     timer.wrap(volunteers.imports, "rows_clean", "check: cells through widgets (rows_clean)")
     timer.wrap(kind, "check", f"check: {kind_code} rules and lookups (kind.check)")
     if kind_code == "history":
-        timer.wrap(pointbook.import_kinds, "rows_insert", "apply: records inserted (rows_insert)")
-        timer.wrap(pointbook.import_kinds, "records_approve_bulk", "apply: approval and posting (records_approve_bulk)")
-        timer.wrap(pointbook.bulk, "rows_insert", "apply:   entries inserted (rows_insert)")
+        timer.wrap(pointbook.import_kinds, "records_add_approved", "apply: records and entries (records_add_approved)")
+        timer.wrap(pointbook.bulk, "rows_insert", "apply:   records and entries inserted (rows_insert)")
         timer.wrap(pointbook.bulk, "_earned", "apply:   caps read from the ledger (_earned)")
     else:
         timer.wrap(kind, "_join", "apply: memberships (_join)")
@@ -339,9 +338,10 @@ def _entry_rows(count, record_ids=None):
                         f"{hours} 小时 × {per_hour} 分/小时 = {points}", breakdown, f"record:{record_id}:award:1", day,
                         actor.pk, now))
         started = datetime.combine(day, datetime.min.time().replace(hour=9), tzinfo=tz)
+        # pointbook.import_kinds.RECORD_COLUMNS, then pointbook.bulk.DECIDED_COLUMNS
         records.append((record_id, person, type_id, None, region, day, started, started + timedelta(hours=float(hours)),
-                        hours, ServiceRecord.Status.APPROVED, now, now, "", 1, [], "", False, f"BENCH-{record_id}",
-                        False, ""))
+                        hours, now, now, 1, [], "", f"BENCH-{record_id}", False, "",
+                        ServiceRecord.Status.APPROVED, now, actor.pk, "", False))
     return entries, records
 
 
@@ -378,7 +378,7 @@ def task_history_rows_insert(args, path):
 
 
 def task_history_floor(args, path):
-    from pointbook.bulk import ENTRY_COLUMNS
+    from pointbook.bulk import DECIDED_COLUMNS, ENTRY_COLUMNS
     from pointbook.import_kinds import RECORD_COLUMNS
     from pointbook.models import LedgerEntry
     from volunteers.bulk_insert import ids_reserve, rows_insert
@@ -389,7 +389,7 @@ def task_history_floor(args, path):
     def run():
         entries, records = _entry_rows(count, ids_reserve(ServiceRecord, count))
         start = time.perf_counter()
-        rows_insert(ServiceRecord, RECORD_COLUMNS, records)
+        rows_insert(ServiceRecord, (*RECORD_COLUMNS, *DECIDED_COLUMNS), records)
         rows_insert(LedgerEntry, ENTRY_COLUMNS, entries)
         return {"rows": count, "created": count, "seconds": {"total": time.perf_counter() - start}}
 

@@ -38,7 +38,7 @@ def confirm(client, response):
 
 @pytest.fixture
 def rows(world):
-    volunteer = ContributorFactory(kind="volunteer", region=world.township_a, user__email="vol@example.cn")
+    ContributorFactory(kind="volunteer", region=world.township_a, user__email="vol@example.cn")  # OLD-3, by email
     lawyer = world.lawyer_contributor
     hotline = ServiceType.objects.get(code="hotline_12348")
     return [

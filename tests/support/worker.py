@@ -98,3 +98,22 @@ class Worker:
 
     def output(self):
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def run_until(self, pattern, *, queue, timeout=90):
+        """Wait until the log matches `pattern` (a compiled regex: the task's "succeeded" line), then
+        stop the worker and delete the test's own `queue` from the broker."""
+        import time
+
+        from kombu import Exchange, Queue
+
+        from config.celery import app
+
+        try:
+            deadline = time.monotonic() + timeout
+            while not pattern.search(self.output()):
+                assert time.monotonic() < deadline and self.running(), self.output()[-4000:]
+                time.sleep(0.2)
+        finally:
+            assert self.stop() == 0, self.output()[-4000:]
+            with app.connection_for_write() as conn:
+                Queue(queue, Exchange(queue, type="direct"), routing_key=queue)(conn.default_channel).delete()

@@ -30,7 +30,7 @@ from django.db.models.functions import Length, Substr
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -245,7 +245,7 @@ class RecordExport(ResourceDataset):
 @dataset_register
 class LedgerExport(ExportDataset):
     code = "ledger"
-    label = gettext_lazy("Ledger entries")
+    label = pgettext_lazy("dataset", "Ledger entries")
     order = 60
     year = OPTIONAL
 

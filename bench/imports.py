@@ -57,7 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(os.environ.get("BENCH_DIR", "/tmp/pb-bench"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from standings import peak_mib, postgres_database_ensure  # noqa: E402  (one way to do these)
+from standings import database_empty, peak_mib, postgres_database_ensure  # noqa: E402  (one way to do these)
 
 ROSTER_TARGET = 5_000
 HISTORY_TARGET = 20_000
@@ -104,7 +104,6 @@ def child_build(args):
         postgres_database_ensure()
     setup()
     from django.core.management import call_command
-    from django.db import connection
 
     import imports_data
 
@@ -117,18 +116,7 @@ def child_build(args):
         print(repr({"reused": True, "seconds": 0.0, "peak": peak_mib()}))
         return
     start = time.perf_counter()
-    if connection.introspection.table_names():
-        if connection.vendor == "sqlite":
-            name = Path(connection.settings_dict["NAME"])
-            connection.close()
-            for path in (name, Path(f"{name}-wal"), Path(f"{name}-shm")):
-                path.unlink(missing_ok=True)
-        else:
-            name = connection.settings_dict["NAME"]
-            if "bench" not in name:
-                sys.exit(f"refusing to empty database {name!r}: its name does not contain 'bench'")
-            with connection.cursor() as cursor:
-                cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    database_empty()
     print(f"  building {params}", file=sys.stderr)
     call_command("migrate", verbosity=0)
     call_command("createcachetable")

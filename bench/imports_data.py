@@ -29,22 +29,15 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import standings_data  # noqa: I001 (bench/ is on the path: the benchmarks share their data helpers)
+
 SEED = 20261201
 PARAMS_TABLE = "bench_imports_params"
+TYPES_BY_KIND = standings_data.TYPES_BY_KIND  # the same mix of work by kind of contributor
 WARM_ROWS = 200
 HOURS = ("0.5", "1", "1.5", "2", "2", "2.5", "3", "4")
 DESCRIPTIONS = ("为群众解答婚姻家庭纠纷咨询", "值班接待来访群众", "参与矛盾纠纷调解", "开展法治宣传讲座",
                 "为企业进行法律体检", "代写法律文书", "解答劳动争议咨询", "协助办理法律援助申请")
-# Which service types each kind of contributor does (the codes of the catalogue).
-TYPES_BY_KIND = {
-    "lawyer": ["consultation", "legal_aid", "duty_lawyer", "hotline_12348", "legal_education", "village_adviser",
-               "mediation", "enterprise_checkup", "petition_representation"],
-    "grassroots_worker": ["consultation", "mediation", "legal_education", "village_adviser", "hotline_12348"],
-    "notary": ["notarisation", "consultation", "legal_education"],
-    "forensic_examiner": ["forensic", "legal_education"],
-    "mediator": ["mediation", "legal_education", "consultation"],
-    "volunteer": ["consultation", "legal_education"],
-}
 
 
 @dataclass(frozen=True)
@@ -59,15 +52,7 @@ class Params:
 
 
 def params_stored():
-    """The parameters the current database was built with, or None."""
-    from django.db import connection
-
-    if PARAMS_TABLE not in connection.introspection.table_names():
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT params FROM {PARAMS_TABLE}")
-        row = cursor.fetchone()
-    return row[0] if row else None
+    return standings_data.params_stored(PARAMS_TABLE)
 
 
 def headers(code):

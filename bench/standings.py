@@ -92,6 +92,26 @@ def setup():
 # --- building ---------------------------------------------------------------------------------------
 
 
+def database_empty():
+    """Start the benchmark's own database afresh: the SQLite file removed, or on PostgreSQL the schema
+    dropped, only ever of a database whose name contains "bench"."""
+    from django.db import connection
+
+    if not connection.introspection.table_names():
+        return
+    if connection.vendor == "sqlite":
+        name = Path(connection.settings_dict["NAME"])
+        connection.close()
+        for path in (name, Path(f"{name}-wal"), Path(f"{name}-shm")):
+            path.unlink(missing_ok=True)
+    else:
+        name = connection.settings_dict["NAME"]
+        if "bench" not in name:
+            sys.exit(f"refusing to empty database {name!r}: its name does not contain 'bench'")
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+
+
 def postgres_database_ensure():
     """Create the DATABASE_URL's database when it does not exist (the server's trust auth suffices)."""
     import dj_database_url
@@ -111,7 +131,6 @@ def child_build(args):
         postgres_database_ensure()
     setup()
     from django.core.management import call_command
-    from django.db import connection
 
     import standings_data
 
@@ -121,18 +140,7 @@ def child_build(args):
         print(repr({"reused": True, "seconds": 0.0, "peak": peak_mib()}))
         return
     start = time.perf_counter()
-    if connection.introspection.table_names():
-        if connection.vendor == "sqlite":
-            name = Path(connection.settings_dict["NAME"])
-            connection.close()
-            for path in (name, Path(f"{name}-wal"), Path(f"{name}-shm")):
-                path.unlink(missing_ok=True)
-        else:
-            name = connection.settings_dict["NAME"]
-            if "bench" not in name:
-                sys.exit(f"refusing to empty database {name!r}: its name does not contain 'bench'")
-            with connection.cursor() as cursor:
-                cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    database_empty()
     print(f"  building {params}", file=sys.stderr)
     call_command("migrate", verbosity=0)
     call_command("createcachetable")

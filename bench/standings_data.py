@@ -49,14 +49,14 @@ class Params:
         return json.dumps(asdict(self), sort_keys=True)
 
 
-def params_stored():
-    """The parameters the current database was built with, or None."""
+def params_stored(table=PARAMS_TABLE):
+    """The parameters the current database was built with (kept in `table`), or None."""
     from django.db import connection
 
-    if PARAMS_TABLE not in connection.introspection.table_names():
+    if table not in connection.introspection.table_names():
         return None
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT params FROM {PARAMS_TABLE}")
+        cursor.execute(f"SELECT params FROM {table}")
         row = cursor.fetchone()
     return row[0] if row else None
 

@@ -111,6 +111,7 @@ def child_build(args):
     directory = var_dir(args)
     files = [directory / name for name in ("roster.csv", "organisations.csv", "history.csv")]
     if not args.rebuild and imports_data.params_stored() == params.key():
+        call_command("migrate", verbosity=0)  # migrations added since it was built (the data stays)
         if not all(path.exists() for path in files):
             imports_data.files_build(params, directory)
         print(repr({"reused": True, "seconds": 0.0, "peak": peak_mib()}))

@@ -123,6 +123,13 @@ class ResourceDataset(ExportDataset):
     def headers(self):
         return [str(h) for h in self.resource_class().get_export_headers()] + [str(h) for h in self.extra_headers()]
 
+    def objects(self, scope, year):
+        """The area's rows, annotated with any column attribute the model lacks, in file order."""
+        raise NotImplementedError
+
+    def queryset(self, scope, year):
+        return self.objects(scope, year).values(*(c.attribute for c in self.resource_class().columns()))
+
     def prepare(self, scope, year):
         return {"columns": [(c.attribute, c.widget.render) for c in self.resource_class().columns()]}
 
@@ -155,13 +162,11 @@ class ContributorExport(ResourceDataset):
     order = 10
     resource_class = ContributorResource
 
-    def queryset(self, scope, year):
+    def objects(self, scope, year):
         current = (Membership.objects.filter(contributor=OuterRef("pk"), status=Membership.Status.ACTIVE)
                    .order_by("-started_on", "-pk").values("organisation__licence_number")[:1])
         return (Contributor.objects.filter(region__path__startswith=scope.path)
-                .annotate(organisation_licence=Subquery(current)).order_by("legal_name", "pk")
-                .values("legal_name", "kind", "licence_number", "organisation_licence", "phone", "user__email",
-                        "region__code"))
+                .annotate(organisation_licence=Subquery(current)).order_by("legal_name", "pk"))
 
 
 @dataset_register
@@ -171,9 +176,8 @@ class OrganisationExport(ResourceDataset):
     order = 20
     resource_class = OrganisationResource
 
-    def queryset(self, scope, year):
-        return (Organisation.objects.filter(region__path__startswith=scope.path).order_by("name", "pk")
-                .values("name", "kind", "licence_number", "region__code", "address", "phone", "good_standing"))
+    def objects(self, scope, year):
+        return Organisation.objects.filter(region__path__startswith=scope.path).order_by("name", "pk")
 
 
 @dataset_register
@@ -183,12 +187,11 @@ class RegionExport(ResourceDataset):
     order = 30
     resource_class = RegionResource
 
-    def queryset(self, scope, year):
+    def objects(self, scope, year):
         # The parent's path is the region's without its last step (treebeard's materialised path).
         parent = Region.objects.filter(
             path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Region.steplen)).values("code")[:1]
-        return (scope.subtree().annotate(parent_code=Subquery(parent)).order_by("path")
-                .values("code", "name", "parent_code", "level"))
+        return scope.subtree().annotate(parent_code=Subquery(parent)).order_by("path")
 
 
 @dataset_register
@@ -198,9 +201,8 @@ class VenueExport(ResourceDataset):
     order = 40
     resource_class = VenueResource
 
-    def queryset(self, scope, year):
-        return (Venue.objects.filter(region__path__startswith=scope.path).order_by("region__path", "name", "pk")
-                .values("name", "kind", "region__code", "address", "is_rural", "is_active"))
+    def objects(self, scope, year):
+        return Venue.objects.filter(region__path__startswith=scope.path).order_by("region__path", "name", "pk")
 
 
 @dataset_register

@@ -19,13 +19,12 @@ import datetime
 import io
 import logging
 import tempfile
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -38,6 +37,7 @@ from openpyxl.styles import Font
 from volunteers.models import (Contributor, ExportJob, Membership, Organisation, Region, ServiceRecord, ServiceType,
                                Venue)
 from volunteers.resources import ContributorResource, OrganisationResource, RegionResource, VenueResource
+from volunteers.jobs import job_claim
 from volunteers.selectors import bureau_name
 from volunteers.services import audit
 
@@ -51,8 +51,6 @@ log = logging.getLogger(__name__)
 TASK = "tasks.exports.export_run"
 # Rows fetched from the database at a time (and how often a job's progress is saved).
 CHUNK = 2000
-# A job with no sign of life for this long (its worker died) is taken over by the next delivery.
-LEASE = timedelta(minutes=30)
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 OPTIONAL, REQUIRED = "optional", "required"
@@ -474,17 +472,11 @@ def export_start(*, actor, scope, dataset, fmt, year=None, language=None):
     return job
 
 
-def _claim(job_id, now):
-    return ExportJob.objects.filter(
-        Q(status=ExportJob.Status.QUEUED) | Q(status=ExportJob.Status.RUNNING, started_at__lt=now - LEASE),
-        pk=job_id).update(status=ExportJob.Status.RUNNING, started_at=now, progress=0)
-
-
 def export_run(job_id, *, notify=True):
     """Write a job's file. Claimed once: a second delivery finds the job taken (or done) and does nothing;
-    one whose worker died is taken over after LEASE. The job's status afterwards (None: not claimed)."""
+    one whose worker died is taken over after volunteers.jobs.LEASE. The job's status afterwards (None: not claimed)."""
     now = timezone.now()
-    if not _claim(job_id, now):
+    if not job_claim(ExportJob, job_id, now):
         return None
     mine = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING, started_at=now)
     job = ExportJob.objects.select_related("region").get(pk=job_id)

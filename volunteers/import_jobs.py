@@ -12,12 +12,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .imports import KINDS, import_apply, import_check
+from .jobs import job_claim
 from .models import ImportJob, evidence_storage
 from .selectors import bureau_name
 from .services import audit
@@ -28,9 +28,6 @@ log = logging.getLogger(__name__)
 PENDING = "imports/pending/"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,60}\.(csv|xlsx)$")
 TASK = "tasks.imports.import_run"
-# A job that made no progress for this long (a worker killed mid-import wrote nothing: it is one
-# transaction) is taken over by the next delivery.
-LEASE = timedelta(minutes=30)
 
 
 def pending_keep(upload):
@@ -137,12 +134,6 @@ def _enqueue(job_id):
     current_app.signature(TASK, args=(job_id,)).apply_async(**({"queue": queue} if queue else {}))
 
 
-def _claim(job_id, now):
-    return ImportJob.objects.filter(
-        Q(status=ImportJob.Status.QUEUED) | Q(status=ImportJob.Status.RUNNING, started_at__lt=now - LEASE),
-        pk=job_id).update(status=ImportJob.Status.RUNNING, started_at=now, progress=0)
-
-
 def _progress(job_id, percent):
     ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.RUNNING).update(progress=percent)
 
@@ -151,7 +142,7 @@ def import_run(job_id, *, plan=None, notify=True):
     """Import a confirmed job's file: claimed once (a second delivery finds it taken), checked again,
     written in one transaction with the job marked done, or marked failed with nothing written."""
     now = timezone.now()
-    if not _claim(job_id, now):
+    if not job_claim(ImportJob, job_id, now):
         return None
     job = ImportJob.objects.select_related("region", "created_by").get(pk=job_id)
     try:

@@ -26,6 +26,7 @@ from pointbook import exports
 from pointbook.models import LedgerEntry
 from pointbook.resources import HistoryResource
 from pointbook.standings import standings_refresh
+from volunteers import jobs
 from volunteers.imports import import_apply, import_check
 from volunteers.models import AuditEntry, Contributor, ExportJob, ServiceRecord, ServiceType
 from volunteers.resources import ContributorResource, OrganisationResource, RegionResource, VenueResource
@@ -444,7 +445,7 @@ def test_a_job_whose_worker_died_is_taken_over_after_the_lease(world, staff_a, s
     ExportJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now() - datetime.timedelta(
         minutes=5))
     assert exports.export_run(job.pk, notify=False) is None  # still someone else's
-    ExportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - exports.LEASE - datetime.timedelta(
+    ExportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - jobs.LEASE - datetime.timedelta(
         minutes=1))
     assert exports.export_run(job.pk, notify=False) == ExportJob.Status.DONE
 

@@ -13,13 +13,15 @@ In one run, on a database of its own (never var/db.sqlite3):
    types, and one year of `--entries` ledger entries (plus 10% as many in the year before);
 2. measure, interleaved and `--repeat` times each (medians; one unmeasured warm-up of each first):
    the baseline GROUP BY; `standings_refresh(year)` end to end (every scope computed, stored and
-   swapped in), broken down inside the same calls into the main pass (`_aggregate`: the query and
-   its frame), the work beside it on a second connection (`_aggregate_firms`: contributors' facts,
-   memberships, the organisations' split; it overlaps the main pass, so what counts is how long the
-   refresh then waited for it), pandas (`standings_compute` less the main pass and that wait), and
-   the write (tuples, insert, snapshot, swap); the main pass's SQL alone, fetched; and
-   `standings_check()` (what `ledger_verify` adds for standings). Prints the table, the ratio
-   refresh ÷ baseline, whether it is within 2×, and each process's peak memory (getrusage maxrss).
+   swapped in), broken down inside the same calls into the read (`_read`, one snapshot: the totals
+   per person and service type the database keeps, `_totals`; contributors' facts; memberships; and
+   `_split`, the entries of those who moved firm split by organisation), pandas (`standings_compute`
+   less the read), and the write (tuples, insert, snapshot, swap); and `standings_check()` (what
+   `ledger_verify` adds for standings, recomputed from the entries themselves);
+3. what keeping the totals costs where entries are written: `rows_insert` of `--insert` entries
+   (100,000) with the totals trigger and with it dropped, side by side, each rolled back.
+Prints the table, the ratio refresh ÷ baseline, whether it is within 2×, the trigger's cost as a
+ratio, and each process's peak memory (getrusage maxrss).
 
 Rerun (SQLite, a file under /tmp/pb-bench/standings-<entries>/; the first run builds it: about 75 s
 on SQLite, 160 s on PostgreSQL, for a million entries):
@@ -35,12 +37,12 @@ a database whose name contains "bench"):
 Building and measuring run in two child processes, so the maximum resident set size that
 `/usr/bin/time -v` reports is the larger of the two; the script prints each one's own peak (run it
 a second time, reusing the data, and time -v's figure is the measurement's alone).
-Options: --entries N, --repeat R (5), --year Y (last year), --history F (0.1), --rebuild.
-On SQLite the baseline is also timed over a plain table scan (NOT INDEXED), and the ratio is taken
-against the faster of the two, so the refresh never looks good against a slow plan. The refresh lets
-SQLite's sorter use helper threads (PRAGMA threads, as PostgreSQL runs its GROUP BY with parallel
-workers); the same scan with those threads is printed too, for comparison only.
-The build step also applies migrations added since the database was built (the ledger stays).
+Options: --entries N, --repeat R (5), --year Y (last year), --history F (0.1), --insert N (100,000),
+--rebuild. On SQLite the baseline is also timed over a plain table scan (NOT INDEXED), and the ratio
+is taken against the faster of the two, so the refresh never looks good against a slow plan; for the
+same reason the build step ends with VACUUM ANALYZE (PostgreSQL: a vacuumed table scans faster, as
+autovacuum leaves it) or ANALYZE (SQLite). It also applies migrations added since the database was
+built (the ledger stays).
 """
 
 import argparse
@@ -65,6 +67,7 @@ def arguments(argv=None):
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--year", type=int, default=date.today().year - 1)
     parser.add_argument("--history", type=float, default=0.1, help="entries of the year before, × --entries")
+    parser.add_argument("--insert", type=int, default=100_000, help="entries inserted to time the totals trigger")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--child", choices=["build", "measure"], help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -126,6 +129,14 @@ def postgres_database_ensure():
             print(f"  created database {config['NAME']}", file=sys.stderr)
 
 
+def statistics_refresh():
+    """The planner's statistics, and on PostgreSQL the visibility map, as a live database has them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
 def child_build(args):
     if os.environ.get("DATABASE_URL"):
         postgres_database_ensure()
@@ -137,6 +148,7 @@ def child_build(args):
     params = standings_data.Params(entries=args.entries, year=args.year, history=args.history)
     if not args.rebuild and standings_data.params_stored() == params.key():
         call_command("migrate", verbosity=0)  # migrations added since it was built (the ledger stays)
+        statistics_refresh()
         print(repr({"reused": True, "seconds": 0.0, "peak": peak_mib()}))
         return
     start = time.perf_counter()
@@ -145,6 +157,7 @@ def child_build(args):
     call_command("migrate", verbosity=0)
     call_command("createcachetable")
     counts = standings_data.build(params, log=lambda text: print(text, file=sys.stderr))
+    statistics_refresh()
     print(repr({"reused": False, "seconds": time.perf_counter() - start, "counts": counts, "peak": peak_mib()}))
 
 
@@ -169,10 +182,14 @@ class Timer:
 
 def child_measure(args):
     setup()
-    from django.db import connection
+    from importlib import import_module
+
+    from django.db import connection, transaction
 
     from pointbook import standings
+    from pointbook.bulk import ENTRY_COLUMNS
     from pointbook.models import LedgerEntry, Standing
+    from volunteers.bulk_insert import rows_insert
     from volunteers.models import Contributor, Membership, Organisation
 
     year = args.year
@@ -183,27 +200,6 @@ def child_measure(args):
             cursor.execute(BASELINE_SQL, [first, last])
             return len(cursor.fetchall())
 
-    def aggregate_sql_only(watermark):
-        """The main pass's query as the refresh runs it (on SQLite with its sort threads), fetched."""
-        settings, undo = standings.PASS_SETTINGS.get(connection.vendor, ([], []))
-        with connection.cursor() as cursor:
-            for statement in settings:
-                cursor.execute(statement)
-            cursor.execute(standings.aggregate_sql(), [first, last, watermark])
-            count = len(cursor.fetchall())
-            for statement in undo:
-                cursor.execute(statement)
-            return count
-
-    def baseline_scan_threads():
-        """For comparison only (SQLite): the baseline's scan given the same sort threads as the refresh."""
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA threads = {standings.SQLITE_SORT_THREADS}")
-            try:
-                return baseline_scan()
-            finally:
-                cursor.execute("PRAGMA threads = 0")
-
     def baseline_scan():
         """The same GROUP BY made to read the table in order (SQLite; PostgreSQL plans this itself)."""
         with connection.cursor() as cursor:
@@ -211,16 +207,14 @@ def child_measure(args):
                            [first, last])
             return len(cursor.fetchall())
 
-    originals = {name: getattr(standings, name) for name in ("_aggregate", "_aggregate_firms", "standings_compute",
-                                                             "_rows", "_insert", "_swap_in", "_beside")}
+    wrapped = ("_read", "_totals", "_facts", "_memberships", "_split", "standings_compute", "_rows", "_insert",
+               "_swap_in")
+    originals = {name: getattr(standings, name) for name in wrapped}
 
     def refresh():
         timer = Timer()
         for name, function in originals.items():
             setattr(standings, name, timer.wrap(name, function))
-        beside = originals["_beside"]
-        # The side work's result is waited for after the main pass: that wait is time it did not overlap.
-        standings._beside = lambda *a: timer.wrap("wait for the side", timer.wrap("_beside", beside)(*a))
         try:
             start = time.perf_counter()
             snapshot = standings.standings_refresh(year)
@@ -229,6 +223,28 @@ def child_measure(args):
             for name, function in originals.items():
                 setattr(standings, name, function)
         return snapshot, timer.spent
+
+    # What the totals trigger costs an insert: the year's first entries (no reversals: each points at
+    # an entry of its own) inserted again under new keys, with the trigger and with it dropped, each
+    # rolled back.
+    trigger = import_module("pointbook.migrations.0009_ledger_totals")
+    key = ENTRY_COLUMNS.index("idempotency_key")
+    copies = [list(row) for row in LedgerEntry.objects.filter(effective_date__range=(first, last))
+              .exclude(kind=LedgerEntry.Kind.REVERSAL).order_by("id").values_list(*ENTRY_COLUMNS)[:args.insert]]
+    for n, row in enumerate(copies):
+        row[key] = f"bench-insert:{n}"
+
+    def insert(with_trigger):
+        with transaction.atomic():
+            if not with_trigger:
+                with connection.cursor() as cursor:
+                    for statement in trigger.POSTGRES_DROP[:1] if connection.vendor == "postgresql" else trigger.SQLITE_DROP:
+                        cursor.execute(statement)
+            start = time.perf_counter()
+            rows_insert(LedgerEntry, ENTRY_COLUMNS, copies)
+            seconds = time.perf_counter() - start
+            transaction.set_rollback(True)
+        return seconds
 
     def timed(function, *a):
         start = time.perf_counter()
@@ -242,36 +258,35 @@ def child_measure(args):
         "contributors": Contributor.objects.count(),
         "organisations": Organisation.objects.count(),
         "memberships": Membership.objects.count(),
+        "inserted": len(copies),
     }
     baseline()  # warm-up: caches, the first snapshot (later refreshes also replace one, as nightly)
     refresh()
-    watermark = LedgerEntry.objects.order_by("-id").values_list("id", flat=True).first()
-    samples = {"baseline": [], "refresh": [], "aggregate SQL only": [], "check": []}
+    samples = {"baseline": [], "refresh": [], "check": [], "insert, totals kept": [], "insert, trigger dropped": []}
     if connection.vendor == "sqlite":
         samples["baseline, scan"] = []
-        if standings.SQLITE_SORT_THREADS:
-            samples["baseline, scan, threads"] = []
     parts = []
     for _ in range(args.repeat):
         seconds, groups = timed(baseline)
         samples["baseline"].append(seconds)
         if "baseline, scan" in samples:
             samples["baseline, scan"].append(timed(baseline_scan)[0])
-        if "baseline, scan, threads" in samples:
-            samples["baseline, scan, threads"].append(timed(baseline_scan_threads)[0])
         seconds, (snapshot, spent) = timed(refresh)
         samples["refresh"].append(seconds)
         parts.append(spent)
-        seconds, aggregated = timed(aggregate_sql_only, watermark)
-        samples["aggregate SQL only"].append(seconds)
     for _ in range(max(1, args.repeat // 2)):
         seconds, problems = timed(standings.standings_check)
         samples["check"].append(seconds)
+        samples["insert, totals kept"].append(insert(True))
+        samples["insert, trigger dropped"].append(insert(False))
     medians = {name: statistics.median(values) for name, values in samples.items()}
     for name in parts[0]:
         medians["part: " + name] = statistics.median(p[name] for p in parts)
-    facts.update(groups=groups, aggregated_rows=aggregated, rows_written=Standing.objects.filter(
-        snapshot=snapshot).count(), problems=problems, samples=samples, medians=medians, peak=peak_mib())
+    with connection.cursor() as cursor:
+        cursor.execute(standings.totals_sql(), [year])
+        totals = len(cursor.fetchall())
+    facts.update(groups=groups, totals=totals, rows_written=Standing.objects.filter(snapshot=snapshot).count(),
+                 problems=problems, samples=samples, medians=medians, peak=peak_mib())
     print(repr(facts))
 
 
@@ -280,7 +295,7 @@ def child_measure(args):
 
 def child(args, which):
     argv = [sys.executable, __file__, "--child", which, "--entries", str(args.entries), "--repeat",
-            str(args.repeat), "--year", str(args.year), "--history", str(args.history)]
+            str(args.repeat), "--year", str(args.year), "--history", str(args.history), "--insert", str(args.insert)]
     if args.rebuild:
         argv.append("--rebuild")
     out = subprocess.run(argv, cwd=ROOT, env=environment(args), check=True, stdout=subprocess.PIPE,
@@ -293,22 +308,19 @@ def report(args, built, m):
     # The baseline is the faster of the planner's GROUP BY and (SQLite) the same query over a table scan:
     # the refresh must not look good against a slow plan.
     base = min(med["baseline"], med.get("baseline, scan", med["baseline"]))
-    agg, compute, total = med["part: _aggregate"], med["part: standings_compute"], med["part: total"]
-    wait = med["part: wait for the side"]
-    write = total - compute
+    read, compute, total = med["part: _read"], med["part: standings_compute"], med["part: total"]
     rows = [
         ("(a) baseline: GROUP BY contributor_id, fetched", med["baseline"], f"{m['groups']:,} rows"),
         *([("    the same over a table scan (NOT INDEXED)", med["baseline, scan"], "")]
           if "baseline, scan" in med else []),
-        *([("    the scan with the refresh's sort threads", med["baseline, scan, threads"], "not the baseline")]
-          if "baseline, scan, threads" in med else []),
         ("(b) standings_refresh(year), end to end", med["refresh"], f"{m['rows_written']:,} rows written"),
-        ("    main pass (_aggregate: query + frame)", agg, ""),
-        ("      its SQL alone, fetched", med["aggregate SQL only"], f"{m['aggregated_rows']:,} rows"),
-        ("    beside it: facts, memberships, firms' split", med["part: _aggregate_firms"], "2nd connection"),
-        ("      waited for after the main pass", wait, ""),
-        ("    pandas ranking (compute − main pass − wait)", compute - agg - wait, ""),
-        ("    write + swap (refresh − compute)", write, ""),
+        ("    read, in one snapshot (_read)", read, ""),
+        ("      totals per person and service type", med["part: _totals"], f"{m['totals']:,} rows"),
+        ("      contributors' kind and district", med["part: _facts"], ""),
+        ("      memberships", med["part: _memberships"], ""),
+        ("      entries of those who moved, by firm", med["part: _split"], ""),
+        ("    pandas ranking (compute − read)", compute - read, ""),
+        ("    write + swap (refresh − compute)", total - compute, ""),
         ("      rows to tuples (_rows)", med["part: _rows"], ""),
         ("      insert (_insert)", med["part: _insert"], ""),
         ("      swap (_swap_in: old snapshot deleted)", med["part: _swap_in"], ""),
@@ -327,6 +339,10 @@ def report(args, built, m):
         print(f"{label:<50}{seconds:>9.3f}{seconds / base:>11.2f}×  {note}")
     ratio = med["refresh"] / base
     print(f"refresh ÷ baseline = {ratio:.2f}× — {'within' if ratio <= 2 else 'NOT within'} 2×")
+    kept, dropped = med["insert, totals kept"], med["insert, trigger dropped"]
+    print(f"keeping the totals: rows_insert of {m['inserted']:,} entries {kept:.3f} s with the trigger, "
+          f"{dropped:.3f} s without = {kept / dropped:.2f}× ({m['inserted'] / kept:,.0f} vs "
+          f"{m['inserted'] / dropped:,.0f} entries/s)")
     print(f"peak memory (maxrss): measuring {m['peak']:,.0f} MiB, building {built['peak']:,.0f} MiB")
 
 

@@ -45,10 +45,11 @@ def ledger_guard_lifted(connection=None):
 
 def ledger_wipe():
     """Delete every entry and what points at entries or records (demo reset only)."""
-    from .models import Appeal, Complaint, LedgerEntry, PublicRating
+    from .models import Appeal, Complaint, LedgerEntry, LedgerTotal, PublicRating
 
     with transaction.atomic(), ledger_guard_lifted():
         Appeal.objects.all().delete()
         Complaint.objects.all().delete()
         PublicRating.objects.all().delete()
         LedgerEntry.objects.all().delete()
+        LedgerTotal.objects.all().delete()  # the trigger only ever adds

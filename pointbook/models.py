@@ -175,6 +175,28 @@ class LedgerEntry(models.Model):
         return f"{self.contributor} {self.points:+} ({self.kind})"
 
 
+class LedgerTotal(models.Model):
+    """The ledger summed per contributor, year (of the entries' dates) and service type, kept by the
+    database itself: a trigger on the ledger adds every entry inserted, however it is inserted (the
+    ORM, a bulk COPY, raw SQL), in the inserting transaction (migration 0009). The standings read these
+    totals, a few rows per person, instead of the year's entries; `ledger_verify` checks them against
+    the ledger. Derived data: no foreign-key constraint, never written by Python."""
+
+    contributor = models.ForeignKey("volunteers.Contributor", on_delete=models.DO_NOTHING, related_name="+",
+                                    db_constraint=False, db_index=False)
+    year = models.PositiveSmallIntegerField()
+    service_type = models.PositiveIntegerField()  # the entries' service type id; 0 for entries without one
+    points = models.DecimalField(max_digits=14, decimal_places=2)
+    hours = models.DecimalField(max_digits=12, decimal_places=2)
+    entries = models.PositiveIntegerField()
+    # The latest entry's created_at: when the contributor reached this total (the standings' tie-break).
+    reached_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "contributor", "service_type"],
+                                               name="ledger_total_key")]
+
+
 class Complaint(models.Model):
     """A complaint about a contributor's service that staff upheld (失信惩戒): it costs points and
     counts against commendations that year."""

@@ -4,7 +4,7 @@ through it in the same transaction as the decision they record."""
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import DecimalField, F, Func, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -233,11 +233,26 @@ def ledger_verify():
 
 
 def balances_check():
-    """Balances derived two ways (per person sums vs the grand total) must agree; cheap sanity check
-    the standings refresh will extend."""
-    # SQLite sums decimals as floating point: compare to the cent, which is what entries carry.
-    total = Decimal(LedgerEntry.objects.aggregate(s=Sum("points"))["s"] or 0).quantize(CENT)
-    per_person = sum((Decimal(row["s"]).quantize(CENT)
-                      for row in LedgerEntry.objects.values("contributor").annotate(s=Sum("points")).iterator()),
-                     Decimal(0))
-    return [] if total == per_person else [f"sum of balances {per_person} differs from ledger total {total}"]
+    """The totals the database keeps per contributor, year and service type (`LedgerTotal`, what the
+    standings read) must equal the ledger summed the same way: points and hours to the cent, the
+    number of entries and the latest entry's time. One query; a problem per year that differs."""
+    from importlib import import_module
+
+    totals = import_module("pointbook.migrations.0009_ledger_totals")
+    year = totals.YEAR[connection.vendor].format(date="effective_date")
+    sql = f"""
+    SELECT y, COUNT(*) FROM (
+      SELECT k1, y, k3 FROM (
+        SELECT contributor_id AS k1, {year} AS y, COALESCE(service_type_id, 0) AS k3, points AS p,
+               COALESCE(hours, 0) AS h, 1 AS n, created_at AS entered, NULL AS kept, 0 AS rows_kept
+        FROM {totals.LEDGER}
+        UNION ALL
+        SELECT contributor_id, year, service_type, -points, -hours, -entries, NULL, reached_at, 1 FROM {totals.TABLE}
+      ) both_sides GROUP BY k1, y, k3
+      HAVING SUM(p) > 0.005 OR SUM(p) < -0.005 OR SUM(h) > 0.005 OR SUM(h) < -0.005 OR SUM(n) <> 0
+          OR SUM(rows_kept) <> 1 OR MAX(entered) <> MAX(kept)
+    ) differing GROUP BY y ORDER BY y"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [f"ledger totals {y}: {n} contributor and service-type totals differ from the ledger"
+                for y, n in cursor.fetchall()]

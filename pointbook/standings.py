@@ -1,10 +1,12 @@
-"""The year's standings: computed from the ledger, ranked with pandas, stored as a snapshot.
+"""The year's standings: read from the ledger's totals, ranked with pandas, stored as a snapshot.
 
-One GROUP BY in the database, per (contributor, service type), feeds every board of people; while it
-runs, a second connection reads the memberships and splits the year of those who joined, left or
-moved firm between organisations by the days each belonged (the organisations' board). pandas ranks
-each board the same way every time: points, then verified hours, then who reached the total first
-(their last entry counted), then id.
+The database keeps the ledger summed per contributor, year and service type (`LedgerTotal`, kept by
+a trigger as entries are inserted), so a refresh reads a few rows per person instead of the year's
+entries. Only the people who did not belong to one organisation all year (they joined, left or moved
+firm) have their entries read, to split their year between organisations by the days each belonged
+(the organisations' board). All of it is read in one snapshot of the database, so an entry is counted
+for its author and their firm or for neither. pandas ranks each board the same way every time:
+points, then verified hours, then who reached the total first (their last entry counted), then id.
 
 What is stored is what readers need, in as few rows as that takes: one overall row per contributor,
 which also carries their district and kind and their rank on those two boards (a district's board is
@@ -17,42 +19,31 @@ old board or the new one, never half. Two refreshes at once both compute; the on
 of the ledger (a lower watermark) steps aside.
 """
 
-import os
-import threading
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from volunteers.models import Contributor, Membership, Region
 
-from .models import LedgerEntry, Standing, StandingsSnapshot
+from .models import LedgerEntry, LedgerTotal, Standing, StandingsSnapshot
 from .rules import cents
 
 Scope = Standing.Scope
 COUNTED_MEMBERSHIPS = (Membership.Status.ACTIVE, Membership.Status.ENDED)
 # A leftover of a refresh that died before its swap is cleared once it is this old.
 STALE_AFTER = timedelta(hours=6)
-# SQLite sorts a GROUP BY's rows itself; with helper threads (PRAGMA threads) the sort runs on
-# several cores. 0 turns them off.
-SQLITE_SORT_THREADS = min(4, os.cpu_count() or 1)
-# Read the memberships and the organisations' split on a second connection while the main pass runs.
-# Only ever outside a transaction: another connection would not see what it has not committed.
-CONCURRENT = True
 
-# Per (person, service type): the one pass over the year's entries. On SQLite a plain scan of the
-# table: the planner would walk an index by person and fetch each row from the table, 2-4× slower.
-# Sums come as floats (rounded to the cent after) and the last entry's time as microseconds since
-# 1970 on PostgreSQL, as text on SQLite: converting 27,000 Decimals and datetimes costs more than
-# the rest of the ranking.
-AGGREGATE_SQL = """
-SELECT contributor_id, service_type_id, {points}, {hours}, {reached}
-FROM {entry} {not_indexed}
-WHERE effective_date >= %s AND effective_date <= %s AND id <= %s
-GROUP BY contributor_id, service_type_id
+# Per (person, service type): the year's totals. Sums come as floats (rounded to the cent after) and
+# the last entry's time as microseconds since 1970 on PostgreSQL, as text on SQLite: converting
+# 27,000 Decimals and datetimes costs more than the rest of the ranking.
+TOTALS_SQL = """
+SELECT contributor_id, NULLIF(service_type, 0), {points}, {hours}, {reached}
+FROM {totals} WHERE year = %s
 """
 
 # Per (person, organisation) by the days each belonged: only for people whose membership does not
@@ -72,18 +63,17 @@ SPLIT_CHUNK = 2000
 TYPE_ROWS = 50
 
 
-def _sums(prefix=""):
-    """The summed columns, as each backend returns them fastest."""
+def _columns(points, hours, reached):
+    """The summed (or total) columns, as each backend returns them fastest."""
     if connection.vendor == "postgresql":
-        return dict(points=f"SUM({prefix}points)::float8", hours=f"SUM(COALESCE({prefix}hours, 0))::float8",
-                    reached=f"(EXTRACT(EPOCH FROM MAX({prefix}created_at)) * 1000000)::bigint")
-    return dict(points=f"SUM({prefix}points)", hours=f"TOTAL({prefix}hours)", reached=f"MAX({prefix}created_at)")
+        return dict(points=f"{points}::float8", hours=f"{hours}::float8",
+                    reached=f"(EXTRACT(EPOCH FROM {reached}) * 1000000)::bigint")
+    return dict(points=points, hours=hours, reached=reached)
 
 
-def aggregate_sql():
-    """The main pass's SQL, parameters (first day, last day, watermark)."""
-    return AGGREGATE_SQL.format(entry=LedgerEntry._meta.db_table, **_sums(),
-                                not_indexed="NOT INDEXED" if connection.vendor == "sqlite" else "")
+def totals_sql():
+    """The main read's SQL, one parameter (the year)."""
+    return TOTALS_SQL.format(totals=LedgerTotal._meta.db_table, **_columns("points", "hours", "reached_at"))
 
 
 def _frame(rows, columns):
@@ -100,26 +90,24 @@ def _frame(rows, columns):
     return frame
 
 
-# Settings for the main pass, and how to undo them after (the connection stays open for others).
-# PostgreSQL would compile the query (JIT) for longer than it saves on a million rows.
-PASS_SETTINGS = {
-    "sqlite": ([f"PRAGMA threads = {SQLITE_SORT_THREADS}"] if SQLITE_SORT_THREADS else [], ["PRAGMA threads = 0"]),
-    "postgresql": (["SET jit = off"], ["RESET jit"]),
-}
+@contextmanager
+def _one_snapshot():
+    """Reads that all see the database as of one moment: a REPEATABLE READ transaction on PostgreSQL
+    (READ COMMITTED would give each statement its own); on SQLite any read transaction is one. Inside
+    a caller's transaction, that one."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
 
 
-def _aggregate(year, watermark):
-    """The ledger of `year` up to `watermark`, summed per (person, service type): one query."""
-    settings, undo = PASS_SETTINGS.get(connection.vendor, ([], []))
+def _totals(year):
+    """The ledger of `year` per (person, service type), from the totals the database keeps."""
     with connection.cursor() as cursor:
-        for statement in settings:
-            cursor.execute(statement)
-        try:
-            cursor.execute(aggregate_sql(), [date(year, 1, 1), date(year, 12, 31), watermark])
-            rows = cursor.fetchall()
-        finally:
-            for statement in undo:
-                cursor.execute(statement)
+        cursor.execute(totals_sql(), [year])
+        rows = cursor.fetchall()
     return _frame(rows, ["contributor", "service_type", "points", "hours", "reached"])
 
 
@@ -160,17 +148,19 @@ def _districts():
     return districts
 
 
-def _aggregate_firms(year, watermark):
-    """What the boards need besides the main pass, read while it runs: each contributor's kind and
-    district, the memberships, and the year of the people who did not belong to one organisation
-    all year summed per (person, organisation) by the days they belonged."""
-    districts = _districts()
+def _facts():
+    """Each contributor's kind and district."""
     facts = pd.DataFrame(list(Contributor.objects.values_list("id", "kind", "region_id")),
                          columns=["contributor", "kind", "region"])
-    facts["district"] = facts["region"].map(districts)
-    whole, part, members = _memberships(year)
+    facts["district"] = facts["region"].map(_districts())
+    return facts
+
+
+def _split(year, part, watermark):
+    """The year of the people in `part` summed per (person, organisation) by the days they belonged."""
     sql = SPLIT_SQL.format(entry=LedgerEntry._meta.db_table, membership=Membership._meta.db_table,
-                           people="{people}", **_sums("e."))
+                           people="{people}", **_columns("SUM(e.points)", "SUM(COALESCE(e.hours, 0))",
+                                                         "MAX(e.created_at)"))
     rows = []
     with connection.cursor() as cursor:
         for start in range(0, len(part), SPLIT_CHUNK):
@@ -178,36 +168,20 @@ def _aggregate_firms(year, watermark):
             cursor.execute(sql.format(people=", ".join(["%s"] * len(chunk))),
                            [*COUNTED_MEMBERSHIPS, date(year, 1, 1), date(year, 12, 31), watermark, *chunk])
             rows += cursor.fetchall()
-    split = _frame(rows, ["contributor", "organisation", "points", "hours", "reached"])
-    return facts, whole, members, split
+    return _frame(rows, ["contributor", "organisation", "points", "hours", "reached"])
 
 
-def _beside(function, *args):
-    """Start `function(*args)` on a connection of its own, in a thread, and return a callable that
-    waits for its result. Inside a transaction (or with CONCURRENT off) it runs here and now: another
-    connection would not see rows the caller has not committed."""
-    if not CONCURRENT or connection.in_atomic_block:
-        value = function(*args)
-        return lambda: value
-    box = {}
-
-    def run():
-        try:
-            box["value"] = function(*args)
-        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
-            box["error"] = exc
-        finally:
-            connections.close_all()  # this thread's own connections only
-
-    thread = threading.Thread(target=run, name="standings-side", daemon=True)
-    thread.start()
-
-    def result():
-        thread.join()
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
-    return result
+def _read(year):
+    """What the boards of `year` are computed from, read in one snapshot: (the highest entry id
+    counted, the totals per person and service type, each contributor's facts, {person: organisation}
+    for members all year, {organisation: members}, the split of the others' year by organisation)."""
+    with _one_snapshot():
+        watermark = LedgerEntry.objects.aggregate(m=Max("id"))["m"] or 0
+        totals = _totals(year)
+        facts = _facts()
+        whole, part, members = _memberships(year)
+        split = _split(year, part, watermark)
+    return watermark, totals, facts, whole, members, split
 
 
 ORDER = ["points", "hours", "reached", "id"]
@@ -235,15 +209,11 @@ def _sizes(column):
     return {str(k): int(n) for k, n in column.value_counts(dropna=True).items()}
 
 
-def standings_compute(year, watermark):
+def standings_compute(year):
     """Every board of `year`: ({"people": overall rows with district, district_rank, kind, kind_rank
     and their ranks by service type as JSON; "types": the top TYPE_ROWS of each service type's board;
-    "firms": per organisation}, {scope: {key: board size}})."""
-    side = _beside(_aggregate_firms, year, watermark)
-    try:
-        frame = _aggregate(year, watermark)
-    finally:
-        facts, whole, members, split = side()
+    "firms": per organisation}, {scope: {key: board size}}, the highest ledger entry id counted)."""
+    watermark, frame, facts, whole, members, split = _read(year)
 
     people = (frame.groupby("contributor", as_index=False, sort=False)
               .agg(points=("points", "sum"), hours=("hours", "sum"), reached=("reached", "max")))
@@ -287,7 +257,7 @@ def standings_compute(year, watermark):
         sizes[Scope.SERVICE_TYPE.value] = _sizes(types["service_type"])
     if len(firms):
         sizes[Scope.ORGANISATION.value] = {"": len(firms)}
-    return {"people": people, "types": types[types["rank"] <= TYPE_ROWS], "firms": firms}, sizes
+    return {"people": people, "types": types[types["rank"] <= TYPE_ROWS], "firms": firms}, sizes, watermark
 
 
 def _packed(types):
@@ -366,8 +336,7 @@ def _insert(rows):
 
 def standings_refresh(year):
     """Recompute `year`'s standings from the ledger and make them current. Safe to run twice at once."""
-    watermark = LedgerEntry.objects.aggregate(m=Max("id"))["m"] or 0
-    boards, sizes = standings_compute(year, watermark)
+    boards, sizes, watermark = standings_compute(year)
     with transaction.atomic():
         snapshot = StandingsSnapshot.objects.create(year=year, watermark=watermark,
                                                     contributors=len(boards["people"]), sizes=sizes)

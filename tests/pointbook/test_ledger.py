@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from pointbook import services
-from pointbook.models import LedgerEntry
+from pointbook.models import LedgerEntry, LedgerTotal
 from volunteers import rota as rota_services
 from volunteers.models import ServiceRecord
 
@@ -289,6 +289,47 @@ def test_ledger_verify_passes_on_a_clean_ledger(world, rota, capsys):
     code, output = _verify_command(capsys)
     assert code == 0, output
     assert "Ledger OK" in output
+
+
+@pytest.mark.django_db
+def test_the_database_keeps_each_persons_totals_per_year_and_service_type(world, rota):
+    """Every insert adds to the totals, however it is made: the services, a reversal, a raw insert."""
+    record_a, award_a, record_b, award_b = _clean_ledger(world, rota)
+    with connection.cursor() as cursor:  # around the ORM and the services: the trigger still counts it
+        cursor.execute(
+            "INSERT INTO pointbook_ledgerentry (contributor_id, points, hours, kind, source, source_id, explanation, "
+            "breakdown, idempotency_key, effective_date, created_at) VALUES (%s, 2.5, NULL, 'adjustment', 'appeal', "
+            "1, 'raw', '{}', 'raw:1', %s, %s)",
+            [world.lawyer_contributor.pk, datetime.date(2024, 5, 1), timezone.now()])
+    expected = {}
+    for entry in LedgerEntry.objects.all():
+        key = (entry.contributor_id, entry.effective_date.year, entry.service_type_id or 0)
+        points, hours, n, latest = expected.get(key, (Decimal(0), Decimal(0), 0, entry.created_at))
+        expected[key] = (points + entry.points, hours + (entry.hours or 0), n + 1, max(latest, entry.created_at))
+    kept = {(t.contributor_id, t.year, t.service_type): (t.points, t.hours, t.entries, t.reached_at)
+            for t in LedgerTotal.objects.all()}
+    assert kept == expected
+    assert (world.lawyer_contributor.pk, 2024, 0) in kept
+    assert services.balances_check() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", [dict(points=Decimal("1")), dict(entries=99), dict(hours=Decimal("7.25"))])
+def test_ledger_verify_names_a_total_that_differs_from_the_entries(world, rota, capsys, change):
+    _clean_ledger(world, rota)
+    total = LedgerTotal.objects.order_by("id").first()
+    LedgerTotal.objects.filter(pk=total.pk).update(**{k: v + getattr(total, k) for k, v in change.items()})
+    problems = services.ledger_verify()
+    assert problems == [f"ledger totals {total.year}: 1 contributor and service-type totals differ from the ledger"]
+    code, output = _verify_command(capsys)
+    assert code != 0 and "ledger totals" in output
+
+
+@pytest.mark.django_db
+def test_ledger_verify_names_a_missing_total(world, rota):
+    _clean_ledger(world, rota)
+    LedgerTotal.objects.filter(pk=LedgerTotal.objects.order_by("id").first().pk).delete()
+    assert len(services.balances_check()) == 1
 
 
 @pytest.mark.django_db

@@ -416,35 +416,50 @@ def test_an_organisations_members_count_those_without_points_too(world):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_second_connection_counts_what_one_connection_would(world, monkeypatch):
-    """Outside a transaction the memberships and the split of those who moved firm are read on a
-    second connection while the main pass runs; the boards are the same as read on one."""
+def test_an_entry_posted_while_the_refresh_reads_counts_next_time_for_person_and_firm(world, monkeypatch):
+    """The refresh reads the totals, the memberships and the entries of those who moved firm as of one
+    moment: an entry committed by someone else in the middle of it is counted by the next refresh, for
+    the person and their firm alike, never for one of them only (`standings_check` would see it)."""
     import pointbook.standings as module
 
     Membership.objects.filter(pk=world.lawyer_membership.pk).update(
         status=Membership.Status.ENDED, started_on=datetime.date(YEAR - 1, 1, 1), ended_on=datetime.date(YEAR, 7, 1))
     MembershipFactory(contributor=world.lawyer_contributor, organisation=world.firm_b,
                       started_on=datetime.date(YEAR, 7, 1))
-    service_type = ServiceType.objects.order_by("id").first()
-    entry(world.lawyer_contributor, 40, hours=4, day=datetime.date(YEAR, 3, 1), service_type=service_type)
+    entry(world.lawyer_contributor, 40, hours=4, day=datetime.date(YEAR, 3, 1))
     entry(world.lawyer_contributor, 25, hours=2, day=datetime.date(YEAR, 9, 1))
-    entry(world.other_lawyer_contributor, 30, hours=3, service_type=service_type)
-    watermark = LedgerEntry.objects.order_by("-id").values_list("id", flat=True).first()
-    threads = []
-    side = module._aggregate_firms
-    monkeypatch.setattr(module, "_aggregate_firms",
-                        lambda *a: threads.append(threading.current_thread()) or side(*a))
+    posted = threading.Event()
 
-    beside, beside_sizes = module.standings_compute(YEAR, watermark)
-    assert threads == [t for t in threads if t is not threading.main_thread()] and len(threads) == 1
-    monkeypatch.setattr(module, "CONCURRENT", False)
-    alone, alone_sizes = module.standings_compute(YEAR, watermark)
-    assert threads[1] is threading.current_thread()
-    assert beside_sizes == alone_sizes
-    for name in ("people", "types", "firms"):
-        assert beside[name].equals(alone[name])
-    firms = beside["firms"].set_index("organisation")["points"].to_dict()
-    assert firms == {world.firm_a.pk: 40.0, world.firm_b.pk: 55.0}
+    def post_elsewhere():
+        try:
+            entry(world.lawyer_contributor, 7, hours=1, day=datetime.date(YEAR, 9, 2))
+            posted.set()
+        finally:
+            connections.close_all()
+
+    totals = module._totals
+    writer = threading.Thread(target=post_elsewhere)
+
+    def totals_while_someone_posts(year):
+        writer.start()
+        # PostgreSQL commits it now; SQLite's writer waits for the refresh's transaction to end.
+        posted.wait(timeout=1)
+        return totals(year)
+
+    monkeypatch.setattr(module, "_totals", totals_while_someone_posts)
+    standings_refresh(YEAR)
+    writer.join()
+    assert standings_check() == []
+    assert board(YEAR, "overall") == [(world.lawyer_contributor.pk, 1, Decimal("65.00"))]
+    assert dict((pk, points) for pk, _rank, points in board(YEAR, "organisation")) == {
+        world.firm_a.pk: Decimal("40.00"), world.firm_b.pk: Decimal("25.00")}
+
+    monkeypatch.setattr(module, "_totals", totals)
+    standings_refresh(YEAR)
+    assert board(YEAR, "overall") == [(world.lawyer_contributor.pk, 1, Decimal("72.00"))]
+    assert dict((pk, points) for pk, _rank, points in board(YEAR, "organisation")) == {
+        world.firm_a.pk: Decimal("40.00"), world.firm_b.pk: Decimal("32.00")}
+    assert standings_check() == [] and ledger_verify() == []
 
 
 @pytest.mark.django_db

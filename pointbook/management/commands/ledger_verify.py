@@ -16,4 +16,4 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Ledger OK ({LedgerEntry.objects.count():,} entries): no zero entries, every reversal cancels its "
             "entry exactly, every approved record has exactly one net award (none when a cap left it nothing), "
-            "records not approved hold no points, balances equal the sum of entries, standings match the ledger."))
+            "records not approved hold no points, the totals kept per contributor, year and service type equal the entries, standings match the ledger."))

@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,6 +53,24 @@ def certificate_revoke(*, certificate_id, actor, reason):
     certificate.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     audit(actor=actor, action="certificate.revoke", obj=certificate, reason=reason)
     return certificate
+
+
+def certificates_for_staff(scope):
+    """The certificates a staff member of `scope` may see and revoke: awards of their area's categories
+    and statements of their area's organisations."""
+    return Certificate.objects.filter(
+        Q(kind=Certificate.Kind.AWARD, nomination__category__region__path__startswith=scope.path)
+        | Q(kind=Certificate.Kind.STATEMENT, organisation__region__path__startswith=scope.path))
+
+
+def statements_for_staff(scope, *, q=""):
+    """Firms' statements issued in `scope`, newest first; `q` finds a number or an organisation's name."""
+    statements = (certificates_for_staff(scope).filter(kind=Certificate.Kind.STATEMENT)
+                  .select_related("organisation", "revoked_by").order_by("-issued_at", "-id"))
+    if q:
+        statements = statements.filter(Q(number__icontains=q) | Q(organisation__name__icontains=q)
+                                       | Q(holder_name__icontains=q))
+    return statements
 
 
 def certificate_by_code(code):

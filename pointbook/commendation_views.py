@@ -138,7 +138,7 @@ def staff_commendation_act(request, scope, pk, action):
 @require_POST
 @staff_required
 def staff_certificate_revoke(request, scope, pk):
-    certificate = get_object_or_404(Certificate, pk=pk, nomination__category__region__path__startswith=scope.path)
+    certificate = get_object_or_404(certificates.certificates_for_staff(scope), pk=pk)
     try:
         certificates.certificate_revoke(certificate_id=certificate.pk, actor=request.user,
                                         reason=request.POST.get("reason", ""))
@@ -147,7 +147,19 @@ def staff_certificate_revoke(request, scope, pk):
             messages.error(request, message)
     else:
         messages.success(request, _("Certificate %(number)s revoked.") % {"number": certificate.number})
+    if certificate.kind == Certificate.Kind.STATEMENT:
+        return redirect(f"{reverse('staff_statements')}?q={certificate.number}")
     return redirect("staff_commendation", certificate.nomination.category_id)
+
+
+@staff_required
+def staff_statements(request, scope):
+    """Firms' public-service statements issued in the staff member's area: find one by its number or the
+    firm's name, download it, revoke it with a reason (its QR link then shows it revoked)."""
+    q = request.GET.get("q", "").strip()[:60]
+    page = Paginator(certificates.statements_for_staff(scope, q=q), LIST_PAGE).get_page(request.GET.get("page"))
+    return render(request, "pointbook/staff_statements.html", {"scope": scope, "q": q, "page": page,
+                                                                "statements": page.object_list})
 
 
 def _pdf(certificate):
@@ -160,7 +172,7 @@ def _pdf(certificate):
 
 @staff_required
 def staff_certificate_pdf(request, scope, pk):
-    certificate = get_object_or_404(Certificate, pk=pk, nomination__category__region__path__startswith=scope.path)
+    certificate = get_object_or_404(certificates.certificates_for_staff(scope), pk=pk, kind=Certificate.Kind.AWARD)
     return _pdf(certificate)
 
 

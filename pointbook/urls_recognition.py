@@ -17,5 +17,6 @@ urlpatterns = [
          name="staff_commendation_act"),
     path("staff/certificates/<int:pk>/revoke/", commendation_views.staff_certificate_revoke,
          name="staff_certificate_revoke"),
+    path("staff/statements/", commendation_views.staff_statements, name="staff_statements"),
     path("staff/certificates/<int:pk>.pdf", commendation_views.staff_certificate_pdf, name="staff_certificate_pdf"),
 ]

@@ -649,11 +649,21 @@ RECOGNITION_MATRIX = {
                                staff_in_a(Unchanged(Redirect("/staff/commendations/{approved_a}/")))),
         # Outside any award (no region to hold it): no staff member's.
         "outside an award": ("POST", ["{loose_certificate}"], {"reason": "重复"}, (LOGIN, 403, 403, 403, 404, 404, 404)),
+        # A firm's statement: staff of the firm's district (or the city).
+        "statement of A": ("POST", ["{statement_a}"], {"reason": "统计有误"},
+                           staff_in_a(Redirect("/staff/statements/"))),
+        "statement of B": ("POST", ["{statement_b}"], {"reason": "统计有误"},
+                           staff_in_b(Redirect("/staff/statements/"))),
     },
     "staff_certificate_pdf": {
         A: ("GET", ["{certificate_a}"], None, STAFF_IN_A),
         B: ("GET", ["{certificate_b}"], None, STAFF_IN_B),
         "outside an award": ("GET", ["{loose_certificate}"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
+        "a statement": ("GET", ["{statement_a}"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+    "staff_statements": {
+        "-": ("GET", [], None, STAFF_ONLY),
+        "search": ("GET", ["?q={statement_a_number}"], None, STAFF_ONLY),
     },
     "staff_targets": {
         "-": ("GET", [], None, STAFF_ONLY),
@@ -926,6 +936,12 @@ def _recognition_extras(world):
         title_en="Outstanding volunteer", year=year - 1, hours=Decimal("10"), points=Decimal("100"),
         contributor=world.lawyer_contributor)
     certificates.certificate_revoke(certificate_id=loose.pk, actor=world.city_staff, reason="重复颁发")
+    for side, firm in (("a", world.firm_a), ("b", world.firm_b)):
+        statement = certificates.certificate_issue(
+            kind=Certificate.Kind.STATEMENT, holder_name=firm.name, title_zh="公共法律服务证明",
+            title_en="Public-service statement", year=year - 1, hours=Decimal("50"), points=Decimal("500"),
+            organisation=firm)
+        ids.update({f"statement_{side}": statement.pk, f"statement_{side}_number": statement.number})
     ids.update(loose_certificate=loose.pk, loose_certificate_code=loose.code,
                applicant_a_licence=world.applicant_a.licence_number,
                applicant_b_licence=world.applicant_b.licence_number)

@@ -103,7 +103,10 @@ class ScopedModelForm(forms.ModelForm):
 class OrganisationForm(ScopedModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "region", "licence_number", "address", "phone"]
+        fields = ["name", "kind", "region", "licence_number", "address", "phone", "good_standing"]
+        help_texts = {"good_standing": _("Untick while the organisation is under a disciplinary sanction or "
+                                         "otherwise not in good standing: awards that require it then pass over "
+                                         "its members.")}
 
 
 class VenueForm(ScopedModelForm):

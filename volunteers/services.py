@@ -218,7 +218,8 @@ def organisation_save(*, actor, scope, organisation=None, **fields):
         setattr(organisation, name, value)
     _save_model(organisation, field="licence_number", message=ORGANISATION_LICENCE_TAKEN)
     audit(actor=actor, action="organisation_create" if creating else "organisation_update", obj=organisation,
-          licence_number=organisation.licence_number, region=organisation.region.code)
+          licence_number=organisation.licence_number, region=organisation.region.code,
+          good_standing=organisation.good_standing)
     return organisation
 
 

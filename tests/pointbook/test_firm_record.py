@@ -288,6 +288,50 @@ def test_downloading_twice_reuses_the_statement_until_the_figures_change(world, 
     assert statements.count() == 3
 
 
+def test_staff_find_a_statement_by_number_and_revoke_it_with_a_reason(world, firm, client_for):
+    """Staff of the firm's district find the statement, revoke it; its QR link then says revoked and the
+    firm's next download issues a new statement."""
+    admin = client_for("firm_admin")
+    admin.get(url("firm_record_pdf", world.firm_a))
+    statement = Certificate.objects.get(kind=Certificate.Kind.STATEMENT, organisation=world.firm_a)
+    staff = client_for("staff_a")
+    listing = staff.get(reverse("staff_statements"), {"q": statement.number}).content.decode()
+    assert statement.number in listing and escape(world.firm_a.name) in listing
+    assert statement.number not in staff.get(reverse("staff_statements"), {"q": "SM1999"}).content.decode()
+
+    # No reason: refused in Chinese, nothing revoked.
+    response = staff.post(reverse("staff_certificate_revoke", args=[statement.pk]), {"reason": "  "}, follow=True)
+    assert _t(response, "Give the reason for revoking.") in response.content.decode()
+    statement.refresh_from_db()
+    assert statement.revoked_at is None
+
+    response = staff.post(reverse("staff_certificate_revoke", args=[statement.pk]), {"reason": "统计有误"})
+    assert response.status_code == 302 and reverse("staff_statements") in response["Location"]
+    statement.refresh_from_db()
+    assert statement.revoked_at is not None and statement.revoke_reason == "统计有误"
+    assert AuditEntry.objects.filter(action="certificate.revoke", object_id=str(statement.pk),
+                                     actor=world.staff_a).exists()
+    verify = admin.get(reverse("certificate_verify", args=[statement.code])).content.decode()
+    assert 'id="verify-revoked"' in verify and "统计有误" in verify
+    admin.get(url("firm_record_pdf", world.firm_a))
+    assert Certificate.objects.filter(kind=Certificate.Kind.STATEMENT, organisation=world.firm_a,
+                                      revoked_at__isnull=True).count() == 1
+
+
+def test_staff_of_another_district_can_neither_see_nor_revoke_a_statement(world, firm, client_for):
+    client_for("firm_admin").get(url("firm_record_pdf", world.firm_a))
+    statement = Certificate.objects.get(kind=Certificate.Kind.STATEMENT, organisation=world.firm_a)
+    other = client_for("staff_b")
+    assert statement.number not in other.get(reverse("staff_statements")).content.decode()
+    response = other.post(reverse("staff_certificate_revoke", args=[statement.pk]), {"reason": "越权"})
+    assert response.status_code == 404
+    # A statement is not an award certificate: no award PDF of it, even in scope.
+    assert client_for("staff_a").get(reverse("staff_certificate_pdf", args=[statement.pk])).status_code == 404
+    statement.refresh_from_db()
+    assert statement.revoked_at is None
+    assert client_for("firm_admin").get(reverse("staff_statements")).status_code in (302, 403)
+
+
 def test_statement_for_reuses_only_the_same_figures(world, firm):
     record = firm_record(world.firm_a, YEAR)
     first = statement_for(world.firm_a, YEAR, record, world.firm_admin)

@@ -290,6 +290,28 @@ def test_a_duplicate_organisation_licence_typed_with_spaces_is_refused(world, as
     assert Organisation.objects.count() == before
 
 
+def test_staff_mark_a_firm_not_in_good_standing_and_the_list_says_so(world, as_staff_a):
+    firm = world.firm_a
+    form = as_staff_a.get(f"/staff/organisations/{firm.pk}/").content.decode()
+    assert re.search(r'<input[^>]*name="good_standing"[^>]*checked', form)
+    response = as_staff_a.post(f"/staff/organisations/{firm.pk}/", {
+        "name": firm.name, "kind": firm.kind, "region": firm.region_id,
+        "licence_number": firm.licence_number, "address": "", "phone": "",
+    })  # the box unticked
+    assert response.status_code == 302
+    assert Organisation.objects.get(pk=firm.pk).good_standing is False
+    entry = AuditEntry.objects.filter(action="organisation_update").latest("id")
+    assert entry.data["good_standing"] is False
+    listing = as_staff_a.get("/staff/organisations/").content.decode()
+    assert zh("not in good standing") in listing
+    as_staff_a.post(f"/staff/organisations/{firm.pk}/", {
+        "name": firm.name, "kind": firm.kind, "region": firm.region_id,
+        "licence_number": firm.licence_number, "address": "", "phone": "", "good_standing": "on",
+    })
+    assert Organisation.objects.get(pk=firm.pk).good_standing is True
+    assert zh("not in good standing") not in as_staff_a.get("/staff/organisations/").content.decode()
+
+
 def test_staff_cannot_move_an_organisation_into_another_district(world, as_staff_a):
     firm = world.firm_a
     response = as_staff_a.post(f"/staff/organisations/{firm.pk}/", {

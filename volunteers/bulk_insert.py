@@ -43,7 +43,8 @@ def ids_reserve(model, count):
 
 def rows_insert(model, columns, rows, *, batch_size=5000):
     """Insert `rows` (tuples in the order of `columns`, attribute names such as "contributor_id").
-    PostgreSQL: one COPY (several times faster than executemany); SQLite: executemany in batches."""
+    PostgreSQL: one COPY (several times faster than executemany); SQLite: executemany in batches, or
+    for a table with an insert trigger (the ledger) statements of many rows each."""
     fields = [model._meta.get_field(name) for name in columns]
     names = ", ".join(f'"{field.column}"' for field in fields)
     converters = [(i, convert) for i, convert in enumerate(map(_converter, fields)) if convert is not None]
@@ -57,9 +58,29 @@ def rows_insert(model, columns, rows, *, batch_size=5000):
                         row[i] = convert(row[i])
                 copy.write_row(row)
         return
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f'INSERT INTO "{model._meta.db_table}" ({names}) VALUES ({marks})'
+    table = model._meta.db_table
     with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s AND sql LIKE %s",
+                       [table, "% INSERT ON %"])
+        triggered = cursor.fetchone() is not None
+        if triggered:
+            # A statement that fires a trigger keeps a statement journal of every page it changes: one
+            # statement a row journals the table's index pages again for each row (2× slower for the
+            # ledger). Many rows a statement (SQLite takes up to 32,766 values) journal them once.
+            per = max(1, min(1000, 32766 // len(fields)))
+            marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+            for start in range(0, len(rows), per):
+                values = []
+                for row in rows[start:start + per]:
+                    row = list(row)
+                    for i, convert in converters:
+                        row[i] = convert(row[i])
+                    values.extend(row)
+                count = len(values) // len(fields)
+                cursor.execute(f'INSERT INTO "{table}" ({names}) VALUES {", ".join([marks] * count)}', values)
+            return
+        marks = ", ".join(["%s"] * len(fields))
+        sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
         for start in range(0, len(rows), batch_size):
             batch = []
             for row in rows[start:start + batch_size]:

@@ -15,9 +15,9 @@ state; the ledger is append-only, so nothing is ever deleted):
    `sheet_read` + `import_check("history")` + `import_apply` — LedgerEntry rows posted per second,
    target ≥ 20,000. Baselines: Django's `bulk_create` of 100,000 ledger entries (instances built
    and inserted, batch_size 2,000) and `volunteers.bulk_insert.rows_insert` of the same tuples (COPY
-   on PostgreSQL, executemany on SQLite); the issue quotes ~23,000 and ~190,000 rows/s. Also the
-   engine's own floor: rows_insert of the 100,000 records and their 100,000 entries, the two inserts
-   every history import has to make.
+   on PostgreSQL; on SQLite INSERTs of many rows each, as for any table with a trigger); the issue
+   quotes ~23,000 and ~190,000 rows/s. Also the engine's own floor: rows_insert of the 100,000
+   records and their 100,000 entries, the two inserts every history import has to make.
 
 Each measurement runs in a process of its own (so each has its own peak memory, getrusage maxrss),
 after an unmeasured warm-up on the first 200 rows of its file (and, on PostgreSQL, a VACUUM ANALYZE:
@@ -486,7 +486,7 @@ def report(args, built, results):
     history = results["history"][0]
     h_rate = history["created"] / med("history")
     bulk, copy, floor = rate("history-bulk_create"), rate("history-rows_insert"), rate("history-floor")
-    insert = "COPY" if backend == "postgresql" else "executemany"
+    insert = "COPY" if backend == "postgresql" else "multi-row INSERT"
     print()
     print(f"2. History: {history['rows']:,} service records of {args.year} from history.csv, "
           f"{history['created']:,} ledger entries posted")

@@ -3,8 +3,9 @@
 In one run, on a `small` demo in its own SQLite file (built once under /tmp/pb-bench):
 
 1. posting: N waiting records approved by `pointbook.bulk.records_approve_bulk` (rules, caps, keys,
-   one executemany per batch), side by side with Django's `bulk_create` of the same entry rows and
-   a bare `executemany` of them — the floor any posting path sits on. Each is rolled back after.
+   one `rows_insert` per batch), side by side with Django's `bulk_create` of the same entry rows and
+   a bare `rows_insert` of them (INSERTs of many rows each: the ledger has a trigger) — the floor any
+   posting path sits on. Each is rolled back after.
 2. verifying: `ledger_verify` over the ledger of the `large` demo when bench/pages.py has built it
    (about a million entries), with the process's peak memory.
 
@@ -85,7 +86,7 @@ def posting():
     except Rollback:
         pass
     sample = {"hours": "2", "per_hour": "10", "factors": [], "cap": None, "points": "20.00"}
-    for label in ("Django bulk_create of the entries", "bare executemany of the entries"):
+    for label in ("Django bulk_create of the entries", "bare rows_insert of the entries"):
         try:
             with transaction.atomic():
                 records = make_records()
@@ -131,7 +132,7 @@ def main():
     out = subprocess.run([sys.executable, __file__, "--posting"], cwd=ROOT, check=True, capture_output=True,
                          text=True).stdout.strip().splitlines()[-1]
     results = eval(out)  # our own repr from the child
-    floor = results["bare executemany of the entries"]
+    floor = results["bare rows_insert of the entries"]
     print(f"posting {RECORDS:,} approvals, SQLite, one transaction each (rolled back):")
     for label, (count, seconds) in results.items():
         print(f"  {label:<44}{count:>9,} entries {seconds:>7.2f} s {count / seconds:>10,.0f}/s "

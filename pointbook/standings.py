@@ -16,7 +16,8 @@ contributor and service type; one per organisation; and each board's size on the
 A refresh writes a new snapshot beside the current one and swaps the `is_current` flag in one short
 transaction; readers filter on the flag in the same statement that reads the rows, so they see the
 old board or the new one, never half. Two refreshes at once both compute; the one that counted less
-of the ledger (a lower watermark) steps aside.
+of the ledger (a lower watermark) steps aside; with nothing new in the ledger the later one replaces
+the current board, as memberships, districts or kinds may have changed.
 """
 
 from contextlib import contextmanager
@@ -350,8 +351,9 @@ def _swap_in(snapshot, attempts=3):
             with transaction.atomic():
                 current = (StandingsSnapshot.objects.select_for_update()
                            .filter(year=snapshot.year, is_current=True).first())
-                if current is not None and current.watermark >= snapshot.watermark:
-                    # Someone counted at least as much of the ledger: theirs stays.
+                if current is not None and current.watermark > snapshot.watermark:
+                    # Someone counted more of the ledger: theirs stays. (Counting as much is no reason:
+                    # memberships, districts and kinds may have changed since without a new entry.)
                     snapshot.delete()  # its rows too (Django cascades; the table has no foreign keys)
                     return current
                 StandingsSnapshot.objects.filter(year=snapshot.year, is_current=True).update(is_current=False)

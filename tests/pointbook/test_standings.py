@@ -241,8 +241,30 @@ def test_a_refresh_replaces_the_snapshot_whole_and_leaves_one(world):
     assert second.pk != first.pk
     assert list(StandingsSnapshot.objects.filter(year=YEAR).values_list("pk", "is_current")) == [(second.pk, True)]
     assert not Standing.objects.filter(snapshot_id=first.pk).exists()
-    # Nothing new in the ledger: the current snapshot stays.
-    assert standings_refresh(YEAR).pk == second.pk
+    # Nothing new in the ledger: still replaced (memberships and districts may have changed), one left.
+    third = standings_refresh(YEAR)
+    assert third.pk != second.pk and board(YEAR, "overall") == [
+        (world.other_lawyer_contributor.pk, 1, Decimal("20.00")), (world.lawyer_contributor.pk, 2, Decimal("10.00"))]
+    assert list(StandingsSnapshot.objects.filter(year=YEAR).values_list("pk", flat=True)) == [third.pk]
+
+
+@pytest.mark.django_db
+def test_a_move_of_firm_shows_at_the_next_refresh_without_a_new_entry(world):
+    """Staff correct when a lawyer moved firm; no entry is posted; "Recompute now" still moves their
+    points between the firms."""
+    entry(world.lawyer_contributor, 40, day=datetime.date(YEAR, 3, 1))
+    entry(world.lawyer_contributor, 25, day=datetime.date(YEAR, 9, 1))
+    standings_refresh(YEAR)
+    assert dict((pk, points) for pk, _rank, points in board(YEAR, "organisation")) == {
+        world.firm_a.pk: Decimal("65.00")}
+    Membership.objects.filter(pk=world.lawyer_membership.pk).update(
+        status=Membership.Status.ENDED, started_on=datetime.date(YEAR - 1, 1, 1), ended_on=datetime.date(YEAR, 7, 1))
+    MembershipFactory(contributor=world.lawyer_contributor, organisation=world.firm_b,
+                      started_on=datetime.date(YEAR, 7, 1))
+    standings_refresh(YEAR)
+    assert dict((pk, points) for pk, _rank, points in board(YEAR, "organisation")) == {
+        world.firm_a.pk: Decimal("40.00"), world.firm_b.pk: Decimal("25.00")}
+    assert standings_check() == []
 
 
 @pytest.mark.django_db

@@ -45,20 +45,15 @@ def rows_insert(model, columns, rows, *, batch_size=5000):
     """Insert `rows` (tuples in the order of `columns`, attribute names such as "contributor_id").
     PostgreSQL: one COPY (several times faster than executemany); SQLite: executemany in batches, or
     for a table with an insert trigger (the ledger) statements of many rows each."""
+    table = model._meta.db_table
     fields = [model._meta.get_field(name) for name in columns]
     names = ", ".join(f'"{field.column}"' for field in fields)
     converters = [(i, convert) for i, convert in enumerate(map(_converter, fields)) if convert is not None]
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.cursor.copy(
-                f'COPY "{model._meta.db_table}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                if converters:
-                    row = list(row)
-                    for i, convert in converters:
-                        row[i] = convert(row[i])
+        with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+            for row in _prepared(rows, converters) if converters else rows:
                 copy.write_row(row)
         return
-    table = model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s AND sql LIKE %s",
                        [table, "% INSERT ON %"])
@@ -70,22 +65,20 @@ def rows_insert(model, columns, rows, *, batch_size=5000):
             per = max(1, min(1000, 32766 // len(fields)))
             marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
             for start in range(0, len(rows), per):
-                values = []
-                for row in rows[start:start + per]:
-                    row = list(row)
-                    for i, convert in converters:
-                        row[i] = convert(row[i])
-                    values.extend(row)
+                values = [value for row in _prepared(rows[start:start + per], converters) for value in row]
                 count = len(values) // len(fields)
                 cursor.execute(f'INSERT INTO "{table}" ({names}) VALUES {", ".join([marks] * count)}', values)
             return
         marks = ", ".join(["%s"] * len(fields))
         sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
         for start in range(0, len(rows), batch_size):
-            batch = []
-            for row in rows[start:start + batch_size]:
-                row = list(row)
-                for i, convert in converters:
-                    row[i] = convert(row[i])
-                batch.append(row)
-            cursor.executemany(sql, batch)
+            cursor.executemany(sql, list(_prepared(rows[start:start + batch_size], converters)))
+
+
+def _prepared(rows, converters):
+    """Each row as a list, its values converted for the driver."""
+    for row in rows:
+        row = list(row)
+        for i, convert in converters:
+            row[i] = convert(row[i])
+        yield row

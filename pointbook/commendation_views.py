@@ -155,7 +155,7 @@ def staff_certificate_revoke(request, scope, pk):
 @staff_required
 def staff_statements(request, scope):
     """Firms' public-service statements issued in the staff member's area: find one by its number or the
-    firm's name, download it, revoke it with a reason (its QR link then shows it revoked)."""
+    firm's name, open its verification page, revoke it with a reason (that page then shows it revoked)."""
     q = request.GET.get("q", "").strip()[:60]
     page = Paginator(certificates.statements_for_staff(scope, q=q), LIST_PAGE).get_page(request.GET.get("page"))
     return render(request, "pointbook/staff_statements.html", {"scope": scope, "q": q, "page": page,

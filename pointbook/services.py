@@ -229,10 +229,10 @@ def ledger_verify():
         else:
             problems.append(f"record {pk}: not approved but {net_awards} net awards" if net_awards
                             else f"record {pk}: not approved but {net_points} net points")
-    return problems + balances_check() + standings_check()
+    return problems + totals_check() + standings_check()
 
 
-def balances_check():
+def totals_check():
     """The totals the database keeps per contributor, year and service type (`LedgerTotal`, what the
     standings read) must equal the ledger summed the same way: points and hours to the cent, the
     number of entries and the latest entry's time. One query; a problem per year that differs."""

@@ -285,7 +285,7 @@ def _clean_ledger(world, rota):
 def test_ledger_verify_passes_on_a_clean_ledger(world, rota, capsys):
     _clean_ledger(world, rota)
     assert LedgerEntry.objects.filter(kind="reversal").count() == 2
-    assert services.ledger_verify() == [] and services.balances_check() == []
+    assert services.ledger_verify() == [] and services.totals_check() == []
     code, output = _verify_command(capsys)
     assert code == 0, output
     assert "Ledger OK" in output
@@ -310,7 +310,7 @@ def test_the_database_keeps_each_persons_totals_per_year_and_service_type(world,
             for t in LedgerTotal.objects.all()}
     assert kept == expected
     assert (world.lawyer_contributor.pk, 2024, 0) in kept
-    assert services.balances_check() == []
+    assert services.totals_check() == []
 
 
 @pytest.mark.django_db
@@ -329,7 +329,7 @@ def test_ledger_verify_names_a_total_that_differs_from_the_entries(world, rota, 
 def test_ledger_verify_names_a_missing_total(world, rota):
     _clean_ledger(world, rota)
     LedgerTotal.objects.filter(pk=LedgerTotal.objects.order_by("id").first().pk).delete()
-    assert len(services.balances_check()) == 1
+    assert len(services.totals_check()) == 1
 
 
 @pytest.mark.django_db

@@ -286,7 +286,7 @@ def test_the_ledger_holds_under_random_decisions_rescoring_ratings_no_shows_and_
 @pytest.mark.django_db
 def test_ledger_verify_finds_nothing_wrong_with_tenths_of_points(world):
     """On SQLite the ledger's total sums to -0.400000000000006 here, the per-person totals to -0.4:
-    balances_check must compare them to the cent (it once compared them exactly)."""
+    the totals check must compare them to the cent (it once compared them exactly)."""
     built = _build(world)
     day = built["first_day"]
     for person, points in ((world.lawyer_contributor, "12.30"), (world.other_lawyer_contributor, "-72.70")):

@@ -497,13 +497,19 @@ def test_equal_points_summed_over_service_types_still_tie_break_by_hours(world):
                                       (world.lawyer_contributor.pk, 2, Decimal("0.30"))]
 
 
-@pytest.mark.django_db
-def test_service_type_values_lists_everyone_on_each_service_type_board(world, monkeypatch):
+def _two_on_one_service_type_board_of_one_stored_row(world, monkeypatch):
+    """Two people on one service type's board, of which only the top row is stored as a row."""
     monkeypatch.setattr(standings, "TYPE_ROWS", 1)
     service_type = ServiceType.objects.order_by("id").first()
     entry(world.lawyer_contributor, 30, hours=3, service_type=service_type)
     entry(world.other_lawyer_contributor, 50, hours=5, service_type=service_type)
     standings_refresh(YEAR)
+    return service_type
+
+
+@pytest.mark.django_db
+def test_service_type_values_lists_everyone_on_each_service_type_board(world, monkeypatch):
+    service_type = _two_on_one_service_type_board_of_one_stored_row(world, monkeypatch)
     overall = Standing.objects.filter(snapshot__is_current=True, scope="overall").values("contributor_id", "types")
     assert [(v["contributor_id"], v["scope_key"], v["rank"], v["points"])
             for v in standings.service_type_values(overall)] == [
@@ -515,10 +521,6 @@ def test_service_type_values_lists_everyone_on_each_service_type_board(world, mo
 def test_the_standings_export_lists_everyone_on_a_service_type_board(world, monkeypatch):
     from pointbook.exports import StandingExport
 
-    monkeypatch.setattr(standings, "TYPE_ROWS", 1)
-    service_type = ServiceType.objects.order_by("id").first()
-    entry(world.lawyer_contributor, 30, hours=3, service_type=service_type)
-    entry(world.other_lawyer_contributor, 50, hours=5, service_type=service_type)
-    standings_refresh(YEAR)
+    service_type = _two_on_one_service_type_board_of_one_stored_row(world, monkeypatch)
     by_type = [row for row in StandingExport().rows(world.city, YEAR) if row[0] == str(service_type)]
     assert [(row[1], row[2]) for row in by_type] == [(1, "王芳"), (2, "李明")]

@@ -51,9 +51,8 @@ def child_build(args):
     setup()
     from datetime import date
 
-    from django.core.management import call_command
-
     import standings_data
+    from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable")
@@ -66,9 +65,8 @@ def child_measure(which):
     setup()
     import tempfile
 
+    from spreadsheets.exports import services as exports
     from volunteers.models import Region
-
-    from pointbook import exports
 
     if which == "floor":
         print(repr({"peak": peak_mib()}))

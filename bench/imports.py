@@ -14,7 +14,7 @@ state; the ledger is append-only, so nothing is ever deleted):
 2. History: `history.csv`, 100,000 service records of last year for the demo's 2,930 contributors,
    `sheet_read` + `import_check("history")` + `import_apply` — LedgerEntry rows posted per second,
    target ≥ 20,000. Baselines: Django's `bulk_create` of 100,000 ledger entries (instances built
-   and inserted, batch_size 2,000) and `volunteers.bulk_insert.rows_insert` of the same tuples (COPY
+   and inserted, batch_size 2,000) and `core.bulk_insert.rows_insert` of the same tuples (COPY
    on PostgreSQL; on SQLite INSERTs of many rows each, as for any table with a trigger); the issue
    quotes ~23,000 and ~190,000 rows/s. Also the engine's own floor: rows_insert of the 100,000
    records and their 100,000 entries, the two inserts every history import has to make.
@@ -103,9 +103,8 @@ def child_build(args):
     if os.environ.get("DATABASE_URL"):
         postgres_database_ensure()
     setup()
-    from django.core.management import call_command
-
     import imports_data
+    from django.core.management import call_command
 
     params = imports_data.Params(roster=args.roster, history=args.history, year=args.year)
     directory = var_dir(args)
@@ -189,8 +188,8 @@ def _engine(kind, path, *, actor, scope, timer=None):
     """sheet_read + import_check + import_apply of one file, timed by phase (inside the caller's transaction)."""
     from django.utils import timezone
 
-    from volunteers.imports import import_apply, import_check
-    from volunteers.spreadsheet_upload import sheet_read
+    from spreadsheets.imports.engine import import_apply, import_check
+    from spreadsheets.upload import sheet_read
 
     start = time.perf_counter()
     upload = _file(path)
@@ -211,18 +210,18 @@ def _engine(kind, path, *, actor, scope, timer=None):
 
 def _engine_timer(kind_code):
     """Wrap the engine's parts so one import's time splits into them."""
-    import pointbook.bulk
-    import pointbook.import_kinds
-    import volunteers.imports
+    import pointbook.ledger.bulk
+    import spreadsheets.imports.engine
+    import spreadsheets.imports.kinds_points
 
     timer = Timer()
-    kind = volunteers.imports.KINDS[kind_code]
-    timer.wrap(volunteers.imports, "rows_clean", "check: cells through widgets (rows_clean)")
+    kind = spreadsheets.imports.engine.KINDS[kind_code]
+    timer.wrap(spreadsheets.imports.engine, "rows_clean", "check: cells through widgets (rows_clean)")
     timer.wrap(kind, "check", f"check: {kind_code} rules and lookups (kind.check)")
     if kind_code == "history":
-        timer.wrap(pointbook.import_kinds, "records_add_approved", "apply: records and entries (records_add_approved)")
-        timer.wrap(pointbook.bulk, "rows_insert", "apply:   records and entries inserted (rows_insert)")
-        timer.wrap(pointbook.bulk, "_earned", "apply:   caps read from the ledger (_earned)")
+        timer.wrap(spreadsheets.imports.kinds_points, "records_add_approved", "apply: records and entries (records_add_approved)")
+        timer.wrap(pointbook.ledger.bulk, "rows_insert", "apply:   records and entries inserted (rows_insert)")
+        timer.wrap(pointbook.ledger.bulk, "_earned", "apply:   caps read from the ledger (_earned)")
     else:
         timer.wrap(kind, "_join", "apply: memberships (_join)")
     return timer
@@ -294,8 +293,8 @@ def task_history(args, path):
 
 
 def _entry_rows(count, record_ids=None):
-    """`count` ledger entries as the history import posts them (pointbook.bulk.ENTRY_COLUMNS), and the
-    service records they are for (pointbook.import_kinds.RECORD_COLUMNS), from the demo's people."""
+    """`count` ledger entries as the history import posts them (pointbook.ledger.bulk.ENTRY_COLUMNS), and the
+    service records they are for (spreadsheets.imports.kinds_points.RECORD_COLUMNS), from the demo's people."""
     import random
     from datetime import datetime, timedelta
     from decimal import Decimal
@@ -327,7 +326,7 @@ def _entry_rows(count, record_ids=None):
                         f"{hours} 小时 × {per_hour} 分/小时 = {points}", breakdown, f"record:{record_id}:award:1", day,
                         actor.pk, now))
         started = datetime.combine(day, datetime.min.time().replace(hour=9), tzinfo=tz)
-        # pointbook.import_kinds.RECORD_COLUMNS, then pointbook.bulk.DECIDED_COLUMNS
+        # spreadsheets.imports.kinds_points.RECORD_COLUMNS, then pointbook.ledger.bulk.DECIDED_COLUMNS
         records.append((record_id, person, type_id, None, region, day, started, started + timedelta(hours=float(hours)),
                         hours, now, now, 1, [], "", f"BENCH-{record_id}", False, "",
                         ServiceRecord.Status.APPROVED, now, actor.pk, "", False))
@@ -335,7 +334,7 @@ def _entry_rows(count, record_ids=None):
 
 
 def task_history_bulk_create(args, path):
-    from pointbook.bulk import ENTRY_COLUMNS
+    from pointbook.ledger.bulk import ENTRY_COLUMNS
     from pointbook.models import LedgerEntry
 
     count = 200 if args.warm else args.history
@@ -351,9 +350,9 @@ def task_history_bulk_create(args, path):
 
 
 def task_history_rows_insert(args, path):
-    from pointbook.bulk import ENTRY_COLUMNS
+    from core.bulk_insert import rows_insert
+    from pointbook.ledger.bulk import ENTRY_COLUMNS
     from pointbook.models import LedgerEntry
-    from volunteers.bulk_insert import rows_insert
 
     count = 200 if args.warm else args.history
     entries, _records = _entry_rows(count)
@@ -367,10 +366,10 @@ def task_history_rows_insert(args, path):
 
 
 def task_history_floor(args, path):
-    from pointbook.bulk import DECIDED_COLUMNS, ENTRY_COLUMNS
-    from pointbook.import_kinds import RECORD_COLUMNS
+    from core.bulk_insert import ids_reserve, rows_insert
+    from pointbook.ledger.bulk import DECIDED_COLUMNS, ENTRY_COLUMNS
     from pointbook.models import LedgerEntry
-    from volunteers.bulk_insert import ids_reserve, rows_insert
+    from spreadsheets.imports.kinds_points import RECORD_COLUMNS
     from volunteers.models import ServiceRecord
 
     count = 200 if args.warm else args.history

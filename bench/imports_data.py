@@ -1,6 +1,6 @@
 """The data bench/imports.py measures: a `city` demo to import into, and the files it imports.
 
-The database holds the demo builder's `city` scale (`volunteers.demo.demo_build`): the city of 8
+The database holds the demo builder's `city` scale (`demo.people.demo_build`): the city of 8
 districts, 70 townships and 700 villages with their venues, 150 organisations, 2,930 contributors
 and 60 staff. Next to it, in the same directory, `build` writes the spreadsheets, as staff would
 upload them (UTF-8 with a BOM, the Chinese headers of the download template, `*` on required ones):
@@ -59,8 +59,8 @@ def headers(code):
     """The download template's Chinese headers for import kind `code` (required ones marked *)."""
     from django.utils import translation
 
-    import pointbook.import_kinds  # noqa: F401  (registers history)
-    from volunteers.imports import KINDS
+    import spreadsheets.imports.kinds_points  # noqa: F401  (registers history)
+    from spreadsheets.imports.engine import KINDS
 
     with translation.override("zh-hans"):
         return [c.header() + ("*" if c.required else "") for c in KINDS[code].resource_class().columns()]
@@ -90,7 +90,7 @@ def _full_width(text):
 
 
 def _roster(params, directory, rng):
-    from volunteers.demo import GIVEN, SURNAMES
+    from demo.people import GIVEN, SURNAMES
     from volunteers.models import Contributor, Organisation, Region
 
     kinds = _labels(Contributor.Kind.choices)
@@ -178,7 +178,7 @@ def build(params, directory, *, log=print):
     """Fill the (migrated, empty) database and write the files; returns counts."""
     from django.db import connection, transaction
 
-    from volunteers import demo
+    from demo import people as demo
 
     counts = demo.demo_build("city", today=date(params.year + 1, 6, 30))
     log(f"  people and places: {counts}")

@@ -2,7 +2,7 @@
 
 In one run, on a `small` demo in its own SQLite file (built once under /tmp/pb-bench):
 
-1. posting: N waiting records approved by `pointbook.bulk.records_approve_bulk` (rules, caps, keys,
+1. posting: N waiting records approved by `pointbook.ledger.bulk.records_approve_bulk` (rules, caps, keys,
    one `rows_insert` per batch), side by side with Django's `bulk_create` of the same entry rows and
    a bare `rows_insert` of them (INSERTs of many rows each: the ledger has a trigger) — the floor any
    posting path sits on. Each is rolled back after.
@@ -43,15 +43,16 @@ def setup(scale):
 
 def posting():
     import random
-    from datetime import datetime, time as clock, timedelta
+    from datetime import datetime, timedelta
+    from datetime import time as clock
     from decimal import Decimal
 
     from django.db import transaction
     from django.utils import timezone
 
-    from pointbook.bulk import ENTRY_COLUMNS, records_approve_bulk
+    from core.bulk_insert import ids_reserve, rows_insert
+    from pointbook.ledger.bulk import ENTRY_COLUMNS, records_approve_bulk
     from pointbook.models import LedgerEntry
-    from volunteers.bulk_insert import ids_reserve, rows_insert
     from volunteers.models import Contributor, ServiceRecord, ServiceType
 
     rng = random.Random(1)
@@ -110,8 +111,8 @@ def posting():
 
 
 def verifying():
+    from pointbook.ledger.services import ledger_verify
     from pointbook.models import LedgerEntry
-    from pointbook.services import ledger_verify
 
     start = time.perf_counter()
     problems = ledger_verify()

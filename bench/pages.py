@@ -126,9 +126,8 @@ def measure(scale):
     django.setup()
     from django.conf import settings
     from django.db import connection
-    from django.test import Client
-
     from django.db.models import Count
+    from django.test import Client
 
     from pointbook.models import LedgerEntry, Standing
     from volunteers.models import Contributor, Shift, User

@@ -141,9 +141,8 @@ def child_build(args):
     if os.environ.get("DATABASE_URL"):
         postgres_database_ensure()
     setup()
-    from django.core.management import call_command
-
     import standings_data
+    from django.core.management import call_command
 
     params = standings_data.Params(entries=args.entries, year=args.year, history=args.history)
     if not args.rebuild and standings_data.params_stored() == params.key():
@@ -182,14 +181,13 @@ class Timer:
 
 def child_measure(args):
     setup()
-    from importlib import import_module
 
     from django.db import connection, transaction
 
-    from pointbook import standings
-    from pointbook.bulk import ENTRY_COLUMNS
+    from core.bulk_insert import rows_insert
+    from pointbook.ledger.bulk import ENTRY_COLUMNS
     from pointbook.models import LedgerEntry, Standing
-    from volunteers.bulk_insert import rows_insert
+    from pointbook.standings import services as standings
     from volunteers.models import Contributor, Membership, Organisation
 
     year = args.year
@@ -227,7 +225,7 @@ def child_measure(args):
     # What the totals trigger costs an insert: the year's first entries (no reversals: each points at
     # an entry of its own) inserted again under new keys, with the trigger and with it dropped, each
     # rolled back.
-    trigger = import_module("pointbook.migrations.0009_ledger_totals")
+    from pointbook.ledger import trigger_sql
     key = ENTRY_COLUMNS.index("idempotency_key")
     copies = [list(row) for row in LedgerEntry.objects.filter(effective_date__range=(first, last))
               .exclude(kind=LedgerEntry.Kind.REVERSAL).order_by("id").values_list(*ENTRY_COLUMNS)[:args.insert]]
@@ -238,7 +236,7 @@ def child_measure(args):
         with transaction.atomic():
             if not with_trigger:
                 with connection.cursor() as cursor:
-                    for statement in trigger.POSTGRES_DROP[:1] if connection.vendor == "postgresql" else trigger.SQLITE_DROP:
+                    for statement in trigger_sql.TOTALS_POSTGRES_DROP[:1] if connection.vendor == "postgresql" else trigger_sql.TOTALS_SQLITE_DROP:
                         cursor.execute(statement)
             start = time.perf_counter()
             rows_insert(LedgerEntry, ENTRY_COLUMNS, copies)

@@ -1,6 +1,6 @@
 """The data bench/standings.py measures: one year holding about `entries` ledger entries.
 
-People, places and organisations come from the demo builder (`volunteers.demo.demo_build`) at a
+People, places and organisations come from the demo builder (`demo.people.demo_build`) at a
 `standings` scale: 10,000 contributors of every kind over the demo's 8 districts, 300 organisations,
 memberships with history dated so that about 4% of members (394) move firm during the year and
 others (1,133) join mid-year (so the membership-date join of the aggregation matters). The ledger is then
@@ -62,7 +62,7 @@ def params_stored(table=PARAMS_TABLE):
 
 
 def _people(params):
-    from volunteers import demo
+    from demo import people as demo
 
     # 7,000 + 1,500 + 500 + 200 + 100 + 700 = 10,000 contributors; 300 organisations.
     demo.SCALES["standings"] = demo.Scale(8, 70, 700, 300, 7000, 1500, 500, 200, 100, 700, 60)
@@ -98,9 +98,9 @@ def _ledger(params, *, log):
     from django.db import transaction
     from django.utils import timezone
 
+    from core.bulk_insert import ids_reserve, rows_insert
+    from pointbook.ledger.bulk import ENTRY_COLUMNS
     from pointbook.models import ConductRule, LedgerEntry, PointsRule
-    from pointbook.bulk import ENTRY_COLUMNS
-    from volunteers.bulk_insert import ids_reserve, rows_insert
     from volunteers.models import Contributor, ServiceType, StaffProfile
 
     columns = ("id", *ENTRY_COLUMNS, "conduct_rule_id", "reverses_id")

@@ -7,6 +7,6 @@ class CmsConfig(AppConfig):
     verbose_name = _("Site pages")
 
     def ready(self):
-        from .signals import connect
+        from cms.signals import connect
 
         connect()

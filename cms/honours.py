@@ -4,10 +4,9 @@ from django.db import IntegrityError, transaction
 from django.utils.html import escape
 from wagtail.models import Locale
 
+from cms.models import HomePage, HonourRollPage
+from cms.translations import page_translate
 from pointbook.models import AwardCategory
-
-from .models import HomePage, HonourRollPage
-from .translations import page_translate
 
 
 def honour_roll_publish(category_id):

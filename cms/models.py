@@ -7,10 +7,9 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, PagePermissionTester
 from wagtail.search import index
 
+from cms.blocks import BodyBlock
 from volunteers.models import Contributor, Region, Venue
-from volunteers.selectors import staff_region
-
-from .blocks import BodyBlock
+from volunteers.people.selectors import staff_region
 
 
 class LocalizedContentMixin:
@@ -79,7 +78,7 @@ class OpportunityIndexPage(LocalizedContentMixin, Page):
         return IndexPermissionTester(user, self)
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import opportunity_list
+        from cms.selectors import opportunity_list
 
         context = super().get_context(request, *args, **kwargs)
         context.update(opportunity_list(self, request))
@@ -165,7 +164,7 @@ class OpportunityPage(LocalizedContentMixin, Page):
         return RegionalPermissionTester(user, self)
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import opportunity_detail
+        from cms.selectors import opportunity_detail
 
         context = super().get_context(request, *args, **kwargs)
         context.update(opportunity_detail(self, request))
@@ -192,7 +191,7 @@ class HonourRollPage(LocalizedContentMixin, Page):
         verbose_name = _("honour roll")
 
     def get_context(self, request, *args, **kwargs):
-        from pointbook.commendations import honourees, public_name
+        from pointbook.commendations.services import honourees, public_name
 
         context = super().get_context(request, *args, **kwargs)
         source = self if self.category_id else (

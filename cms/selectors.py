@@ -11,10 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale
 
 from volunteers.models import Region, ServiceType, Shift
-from volunteers.rota import kinds_text
-from volunteers.selectors import (
-    completed_contributor, qualified_filter, shifts_upcoming, shifts_with_places, signups_for_shifts,
-)
+from volunteers.people.selectors import completed_contributor
+from volunteers.rota.selectors import qualified_filter, shifts_upcoming, shifts_with_places, signups_for_shifts
+from volunteers.rota.services import kinds_text
 
 PAGE_SIZE = 20
 
@@ -47,7 +46,7 @@ def _day_start(day):
 
 
 def opportunity_list(index_page, request):
-    from .models import OpportunityPage
+    from cms.models import OpportunityPage
 
     now = timezone.now()
     contributor = completed_contributor(request.user)
@@ -95,7 +94,7 @@ def opportunity_list(index_page, request):
 def _attach_translations(pages, default_locale_id):
     """Give each listed page `.content`: its live translation in the visitor's language, fetched for
     the whole page of results in one query (Wagtail's `localized` costs a query per page)."""
-    from .models import OpportunityPage
+    from cms.models import OpportunityPage
 
     try:
         locale = Locale.get_active()

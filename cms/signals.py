@@ -4,13 +4,13 @@ from wagtail.signals import page_published
 
 
 def sync_shifts(sender, instance, **kwargs):
-    from volunteers.rota import opportunity_shifts_sync
+    from volunteers.rota.services import opportunity_shifts_sync
 
     opportunity_shifts_sync(opportunity_id=instance.pk, service_type=instance.service_type_id,
                             eligible_kinds=instance.eligible_kinds)
 
 
 def connect():
-    from .models import OpportunityPage
+    from cms.models import OpportunityPage
 
     page_published.connect(sync_shifts, sender=OpportunityPage, dispatch_uid="cms_sync_opportunity_shifts")

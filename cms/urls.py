@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from cms import views
 
 urlpatterns = [
     path("staff/opportunities/", views.staff_opportunities, name="staff_opportunities"),

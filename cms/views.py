@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from wagtail.models import Locale
 
-from volunteers import rota, selectors
-from volunteers.forms import SeriesForm
-from volunteers.views import form_add_errors, staff_required
-
-from .models import OpportunityPage
+from cms.models import OpportunityPage
+from volunteers.people.views import form_add_errors, staff_required
+from volunteers.rota import selectors as rota_selectors
+from volunteers.rota import services as rota
+from volunteers.rota.forms import SeriesForm
 
 PAGE_SIZE = 50
 
@@ -57,7 +57,7 @@ def staff_opportunity_shifts(request, scope, pk):
                              % {"count": len(shifts)})
             return redirect("staff_opportunity_shifts", pk=opportunity.pk)
     past = request.GET.get("past") == "1"
-    shifts = selectors.shifts_for_staff(scope, now=timezone.now(), opportunity_id=opportunity.pk, past=past)
+    shifts = rota_selectors.shifts_for_staff(scope, now=timezone.now(), opportunity_id=opportunity.pk, past=past)
     return render(request, "cms/staff/opportunity_shifts.html", {
         "scope": scope, "opportunity": opportunity, "form": form, "past": past,
         "page": Paginator(shifts, PAGE_SIZE).get_page(request.GET.get("page")),

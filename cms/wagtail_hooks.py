@@ -3,22 +3,21 @@ service-type catalogue as a snippet they can add to."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
 from django.db.models import Q
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.widgets.button import Button
 from wagtail.models import AbstractPage
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.permissions import register_permission_policy
-from wagtail.admin.widgets.button import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.models import OpportunityPage
 from volunteers.models import ServiceType, Shift
-from volunteers.selectors import staff_region
-
-from .models import OpportunityPage
+from volunteers.people.selectors import staff_region
 
 
 def _scope(user):

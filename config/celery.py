@@ -28,11 +28,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=2, minute=7),
     },
     "monthly-digests": {
-        "task": "tasks.reports.jobs.monthly_digests",
+        "task": "tasks.reports.monthly_digests",
         "schedule": crontab(hour=6, minute=7),
     },
     "requeue-stale-reports": {
-        "task": "tasks.reports.jobs.requeue_stale_reports",
+        "task": "tasks.reports.requeue_stale_reports",
         "schedule": crontab(minute="*/15"),
     },
     "clear-pending-imports": {

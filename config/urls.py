@@ -2,9 +2,9 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.urls import include, path, reverse
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.urls import include, path, reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
@@ -48,6 +48,6 @@ urlpatterns = [
     path("", include("volunteers.urls")),
     path("", include("cms.urls")),
     path("", include("pointbook.urls")),
-    path("", include("pointbook.urls_exports")),
+    path("", include("spreadsheets.urls")),
     path("", include(wagtail_urls)),
 ]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ConductRule, PublicHoliday
+from pointbook.models import ConductRule, PublicHoliday
 
 
 @admin.register(PublicHoliday)

@@ -17,7 +17,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .certificates import issuer_name
+from pointbook.commendations.certificates import issuer_name
 
 # What a spreadsheet program may read as the start of a formula (tab and CR too, which some strip first).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -63,7 +63,7 @@ def _save(workbook):
 
 
 def firm_record_xlsx(record):
-    """The firm's record (pointbook.firm_record.FirmRecord) as an XLSX workbook in the active language:
+    """The firm's record (pointbook.firm_record.selectors.FirmRecord) as an XLSX workbook in the active language:
     sheets Members, By service type, By month and Summary."""
     workbook = Workbook()
     yes = _("Yes")

@@ -7,6 +7,5 @@ class TasksConfig(AppConfig):
 
     def ready(self):
         # Register the jobs with the Celery app in every process (web too), so work queued by
-        # name from `volunteers` resolves to the task itself (and runs in place when eager).
-        from . import exports, housekeeping, imports, notifications, points, recognition  # noqa: F401
-        from .reports import jobs as report_jobs  # noqa: F401
+        # name resolves to the task itself (and runs in place when eager).
+        from tasks import exports, housekeeping, imports, notifications, points, recognition, reports  # noqa: F401

@@ -7,6 +7,6 @@ from celery import shared_task
 def export_run(job_id):
     """Write one export's file and email the staff member. A second delivery finds the job claimed (or
     done) and does nothing; one that outlived its lease (its worker died) takes it over."""
-    from pointbook.exports import export_run as run
+    from spreadsheets.exports.services import export_run as run
 
     return run(job_id)

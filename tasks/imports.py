@@ -8,7 +8,7 @@ def import_run(job_id):
     """Import a confirmed file; a second delivery finds the job claimed, and one that outlived its lease
     (its transaction rolled back with the worker) takes it over. No automatic retry: a failed import
     says why on its page and the staff member confirms again."""
-    from volunteers.import_jobs import import_run as run
+    from spreadsheets.imports.services import import_run as run
 
     return run(job_id)
 
@@ -16,6 +16,6 @@ def import_run(job_id):
 @shared_task(acks_late=True)
 def clear_pending_imports():
     """Files previewed and never confirmed are removed after a day."""
-    from volunteers.import_jobs import pending_clear
+    from spreadsheets.imports.services import pending_clear
 
     return pending_clear()

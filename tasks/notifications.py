@@ -6,7 +6,7 @@ from celery import shared_task
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=5)
 def send_signup_email(kind, signup_id):
     """One email about one sign-up (confirmation, cancellation, offer, shift cancelled)."""
-    from volunteers.notifications import signup_email_send
+    from volunteers.rota.emails import signup_email_send
 
     signup_email_send(kind, signup_id)
 
@@ -14,7 +14,7 @@ def send_signup_email(kind, signup_id):
 @shared_task(acks_late=True)
 def send_due_reminders():
     """Remind everyone whose shift starts soon, once per sign-up however often this runs."""
-    from volunteers.rota import reminders_send
+    from volunteers.rota.services import reminders_send
 
     return reminders_send()
 
@@ -22,6 +22,6 @@ def send_due_reminders():
 @shared_task(acks_late=True)
 def expire_offers():
     """Pass places whose waiting-list offer ran out to the next in line."""
-    from volunteers.rota import offers_expire
+    from volunteers.rota.services import offers_expire
 
     return offers_expire()

@@ -10,7 +10,7 @@ from celery import shared_task
 def rescore_apply_task(service_type_id, from_date, actor_id=None):
     """Post the re-scoring adjustments. Keys name each record's move, so a redelivered or repeated
     job posts nothing twice."""
-    from pointbook.rescore import rescore_apply
+    from pointbook.ledger.rescore import rescore_apply
     from volunteers.models import User
 
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
@@ -20,6 +20,6 @@ def rescore_apply_task(service_type_id, from_date, actor_id=None):
 @shared_task(acks_late=True)
 def post_conduct_penalties():
     """Price the no-shows and late cancellations that have no penalty yet; undo corrected ones."""
-    from pointbook.conduct import conduct_sweep
+    from pointbook.conduct.services import conduct_sweep
 
     return conduct_sweep()

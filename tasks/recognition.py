@@ -8,7 +8,7 @@ from celery import shared_task
 def refresh_standings(year=None):
     """Rebuild the year's standings (default: this year, and last year during January). Two at once
     are safe: the one that counted less of the ledger steps aside."""
-    from pointbook.standings import standings_refresh, standings_years
+    from pointbook.standings.services import standings_refresh, standings_years
 
     years = [year] if year else standings_years()
     return {y: standings_refresh(y).pk for y in years}

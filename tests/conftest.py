@@ -16,9 +16,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
-from volunteers.models import Membership
-
-from .factories import (
+from tests.factories import (
     ContributorFactory,
     MembershipFactory,
     OrganisationFactory,
@@ -27,6 +25,7 @@ from .factories import (
     UserFactory,
     VenueFactory,
 )
+from volunteers.models import Membership
 
 USER_NAMES = ("anonymous", "lawyer", "other_lawyer", "firm_admin", "staff_a", "staff_b", "city_staff")
 
@@ -37,7 +36,7 @@ def _flush_past_the_ledger_guard():
     from django.db import connections
     from django.test import TransactionTestCase
 
-    from pointbook.maintenance import ledger_guard_lifted
+    from pointbook.ledger.maintenance import ledger_guard_lifted
 
     original = TransactionTestCase._fixture_teardown
 
@@ -123,9 +122,8 @@ def rota(world):
 
     from django.utils import timezone
 
+    from tests.factories import ShiftFactory, opportunity_create
     from volunteers.models import Signup
-
-    from .factories import ShiftFactory, opportunity_create
 
     r = types.SimpleNamespace()
     yesterday = timezone.now().replace(microsecond=0) - datetime.timedelta(days=1)

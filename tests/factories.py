@@ -142,7 +142,7 @@ class StaffProfileFactory(DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, user, region, title, **kwargs):
-        from volunteers.services import staff_profile_save
+        from volunteers.people.services import staff_profile_save
 
         return staff_profile_save(actor=None, user=user, region=region, title=title)
 

@@ -38,6 +38,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test.client import RedirectCycleError
 from django.urls import URLResolver, get_resolver, reverse
@@ -60,10 +61,12 @@ from pointbook.models import (
     Target,
     TargetPlan,
 )
+from tests.conftest import USER_NAMES
 from volunteers.models import (
     AuditEntry,
     Contributor,
     EvidenceFile,
+    ExportJob,
     ImportJob,
     Membership,
     Organisation,
@@ -75,8 +78,6 @@ from volunteers.models import (
     StaffProfile,
     Venue,
 )
-
-from .conftest import USER_NAMES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -729,6 +730,26 @@ IMPORT_MATRIX = {
 }
 MATRIX.update(IMPORT_MATRIX)
 
+# Exports: staff only; an export is seen and downloaded by staff whose area holds its region.
+EXPORT_MATRIX = {
+    "staff_exports": {
+        "-": ("GET", [], None, STAFF_ONLY),
+        "page 2": ("GET", ["?page=2"], None, STAFF_ONLY),
+    },
+    "staff_export": {
+        A: ("GET", ["{export_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{export_b}"], None, STAFF_IN_B),
+        "A polled": ("GET", ["{export_a}", "?format=json"], None, STAFF_IN_A),
+        "unknown": ("GET", ["999999999"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+    "staff_export_file": {
+        A: ("GET", ["{export_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{export_b}"], None, STAFF_IN_B),
+        "unknown": ("GET", ["999999999"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+}
+MATRIX.update(EXPORT_MATRIX)
+
 
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).
 _WATCHED = {
@@ -756,9 +777,8 @@ def _rota_extras(world, rota):
 
     from django.utils import timezone
 
-    from volunteers import rota as rota_services
-
-    from .factories import ShiftFactory
+    from tests.factories import ShiftFactory
+    from volunteers.rota import services as rota_services
 
     now = timezone.now().replace(microsecond=0)
     day = datetime.timedelta(days=1)
@@ -809,13 +829,13 @@ def _pointbook_extras(world, rota):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
-    from pointbook import appeals, conduct
-    from pointbook import services as points
-    from volunteers import records
-    from volunteers import rota as rota_services
+    from pointbook.conduct import appeals
+    from pointbook.conduct import services as conduct
+    from pointbook.ledger import services as points
+    from tests.factories import ShiftFactory
     from volunteers.models import ServiceType
-
-    from .factories import ShiftFactory
+    from volunteers.records import services as records
+    from volunteers.rota import services as rota_services
 
     day = datetime.timedelta(days=1)
     hotline = ServiceType.objects.get(code="hotline_12348")
@@ -881,7 +901,8 @@ def _recognition_extras(world):
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from pointbook import certificates, commendations
+    from pointbook.commendations import certificates
+    from pointbook.commendations import services as commendations
 
     today = timezone.localdate()
     year = today.year
@@ -964,6 +985,13 @@ def _ids(request, world, name):
             ids[f"import_{side}"] = ImportJob.objects.create(
                 kind="contributors", file=f"imports/roster-{side}.csv", original_name=f"roster-{side}.csv",
                 region=region, created_by=staff, status=ImportJob.Status.DONE, rows=1, created=1).pk
+    if name in EXPORT_MATRIX:
+        for side, staff, region in (("a", world.staff_a, world.district_a), ("b", world.staff_b, world.district_b)):
+            job = ExportJob(dataset="regions", format=ExportJob.Format.CSV, region=region, created_by=staff,
+                            status=ExportJob.Status.DONE, rows=1)
+            job.file.save(f"regions-{side}.csv", ContentFile(b"\xef\xbb\xbfcode,name\r\n"), save=False)
+            job.save()
+            ids[f"export_{side}"] = job.pk
     return ids
 
 
@@ -1072,7 +1100,7 @@ def test_post_only_staff_endpoints_answer_a_get_with_405(world, client_for):
     assert [client.get(url).status_code for url in urls] == [405, 405, 405]
 
 
-OUR_URLCONFS = ("volunteers.urls", "cms.urls", "pointbook.urls")
+OUR_URLCONFS = ("volunteers.urls", "cms.urls", "pointbook.urls", "spreadsheets.urls")
 
 
 def _our_url_names():
@@ -1157,14 +1185,14 @@ def test_the_cms_admin_refuses_signed_in_people_without_access_instead_of_loopin
 
 @pytest.mark.parametrize("path", ["/django-admin/", "/cms-admin/"])
 def test_both_admins_open_for_a_superuser(db, client, path):
-    from .factories import UserFactory
+    from tests.factories import UserFactory
 
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     assert client.get(path).status_code == 200
 
 
 def test_a_verified_user_logs_in_with_email_and_lands_on_the_home_page(world, client):
-    from .factories import PASSWORD
+    from tests.factories import PASSWORD
 
     response = client.post(reverse("account_login"), {"login": "lawyer@example.cn", "password": PASSWORD})
     assert response.status_code == 302
@@ -1174,7 +1202,7 @@ def test_a_verified_user_logs_in_with_email_and_lands_on_the_home_page(world, cl
 
 
 def test_an_unverified_email_address_cannot_log_in(db, client):
-    from .factories import PASSWORD, UserFactory
+    from tests.factories import PASSWORD, UserFactory
 
     user = UserFactory(email="unverified@example.cn", verified_email=False)
     response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})

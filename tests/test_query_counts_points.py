@@ -23,14 +23,15 @@ from django.utils import timezone
 from PIL import Image
 from wagtail.models import Page
 
-from pointbook import appeals, conduct, services
-from pointbook.bulk import records_approve_bulk
+from pointbook.conduct import appeals
+from pointbook.conduct import services as conduct
+from pointbook.ledger import services
+from pointbook.ledger.bulk import records_approve_bulk
 from pointbook.models import Appeal, AppealMessage, ConductRule, LedgerEntry, PointsRule
-from volunteers import records
-from volunteers import rota as rota_services
+from tests.factories import ContributorFactory, MembershipFactory, VenueFactory
 from volunteers.models import EvidenceFile, ServiceRecord, ServiceType, Shift, Signup
-
-from .factories import ContributorFactory, MembershipFactory, VenueFactory
+from volunteers.records import services as records
+from volunteers.rota import services as rota_services
 
 BIG_RECORDS = 2_000
 MAX_QUERIES = 25  # a sanity ceiling; the real check is that the count does not grow

@@ -14,9 +14,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tests.factories import ContributorFactory, ShiftFactory, VenueFactory, opportunity_create
 from volunteers.models import Contributor, ServiceRecord, ServiceType, Shift, Signup
-
-from .factories import ContributorFactory, ShiftFactory, VenueFactory, opportunity_create
 
 BIG_SHIFTS = 10_000
 MAX_QUERIES = 30  # a sanity ceiling; the real check is that the count does not grow

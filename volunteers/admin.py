@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from .models import (
+from volunteers.models import (
     AuditEntry,
     Contributor,
     Membership,
@@ -90,7 +90,7 @@ class StaffProfileAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "region"]
 
     def save_model(self, request, obj, form, change):
-        from .services import staff_profile_save
+        from volunteers.people.services import staff_profile_save
 
         staff_profile_save(actor=request.user, user=obj.user, region=obj.region, title=obj.title)
 

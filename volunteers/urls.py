@@ -1,52 +1,9 @@
-from django.urls import path
+"""The volunteers app's URLs: one module per capability."""
 
-from . import import_views, record_views, rota_views, views
+from django.urls import include, path
 
 urlpatterns = [
-    path("profile/", views.profile, name="profile"),
-    path("profile/edit/", views.profile_complete, name="profile_complete"),
-    path("profile/join/", views.membership_request, name="membership_request"),
-    path("profile/memberships/<int:pk>/withdraw/", views.membership_withdraw, name="membership_withdraw"),
-    path("profile/memberships/<int:pk>/leave/", views.membership_leave, name="membership_leave"),
-    path("org/", views.org_index, name="org_index"),
-    path("org/<int:pk>/members/", views.org_members, name="org_members"),
-    path(
-        "org/<int:pk>/members/<int:membership_pk>/<str:action>/",
-        views.org_member_action,
-        name="org_member_action",
-    ),
-    path("staff/", views.staff_dashboard, name="staff_dashboard"),
-    path("staff/regions/", views.staff_regions, name="staff_regions"),
-    path("staff/regions/<int:pk>/", views.staff_region_edit, name="staff_region_edit"),
-    path("staff/regions/<int:pk>/add/", views.staff_region_add_child, name="staff_region_add_child"),
-    path("staff/venues/", views.staff_venues, name="staff_venues"),
-    path("staff/venues/new/", views.staff_venue_edit, name="staff_venue_create"),
-    path("staff/venues/<int:pk>/", views.staff_venue_edit, name="staff_venue_edit"),
-    path("staff/organisations/", views.staff_organisations, name="staff_organisations"),
-    path("staff/organisations/new/", views.staff_organisation_edit, name="staff_organisation_create"),
-    path("staff/organisations/<int:pk>/", views.staff_organisation_edit, name="staff_organisation_edit"),
-    path("staff/organisations/<int:pk>/admins/", views.staff_organisation_admins, name="staff_organisation_admins"),
-    path("staff/people/", views.staff_people, name="staff_people"),
-    path("staff/people/<int:pk>/", views.staff_person_edit, name="staff_person_edit"),
-    path("staff/imports/", import_views.staff_imports, name="staff_imports"),
-    path("staff/imports/confirm/", import_views.staff_import_confirm, name="staff_import_confirm"),
-    path("staff/imports/<int:pk>/", import_views.staff_import, name="staff_import"),
-    path("staff/imports/templates/<slug:kind>/<slug:language>.<slug:extension>", import_views.staff_import_template,
-         name="staff_import_template"),
-    # Rota
-    path("shifts/signup/", rota_views.signup, name="shift_signup"),
-    path("shifts/<int:pk>/waitlist/", rota_views.waitlist_join, name="shift_waitlist"),
-    path("my/shifts/", rota_views.my_shifts, name="my_shifts"),
-    path("my/records/new/", record_views.record_log, name="record_log"),
-    path("my/records/<int:pk>/edit/", record_views.record_edit, name="record_edit"),
-    path("records/<int:pk>/evidence/<int:file_pk>/", record_views.evidence_file, name="evidence_file"),
-    path("my/shifts/<int:pk>/cancel/", rota_views.signup_cancel, name="signup_cancel"),
-    path("my/shifts/<int:pk>/accept/", rota_views.offer_accept, name="offer_accept"),
-    path("my/calendar/reset/", rota_views.calendar_reset, name="calendar_reset"),
-    path("calendar/<str:token>.ics", rota_views.calendar_feed, name="calendar_feed"),
-    path("staff/shifts/<int:pk>/", rota_views.staff_shift_edit, name="staff_shift_edit"),
-    path("staff/shifts/<int:pk>/cancel/", rota_views.staff_shift_cancel, name="staff_shift_cancel"),
-    path("staff/shifts/<int:pk>/roster/", rota_views.staff_shift_roster, name="staff_shift_roster"),
-    path("staff/coverage/", rota_views.staff_coverage, name="staff_coverage"),
-    path("staff/rota-rules/", rota_views.staff_rota_rules, name="staff_rota_rules"),
+    path("", include("volunteers.people.urls")),
+    path("", include("volunteers.rota.urls")),
+    path("", include("volunteers.records.urls")),
 ]

@@ -3,7 +3,7 @@ opportunities below it (the Wagtail hooks narrow that to each person's region)."
 
 from django.db import migrations
 
-GROUP = "Bureau staff"  # volunteers.services.BUREAU_STAFF_GROUP
+GROUP = "Bureau staff"  # volunteers.people.services.BUREAU_STAFF_GROUP
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # treebeard's materialised-path alphabet, step 4
 
 

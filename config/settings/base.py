@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_int, env_list, env_str
+from config.settings.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PB_VAR_DIR", str(BASE_DIR / "var")))
@@ -15,10 +15,13 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
+    "core",
     "volunteers",
     "pointbook",
+    "spreadsheets",
     "cms",
     "tasks",
+    "demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.simple_translation",
@@ -58,17 +61,23 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "volunteers.middleware.ProfileCompletionMiddleware",
+    "volunteers.people.middleware.ProfileCompletionMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+CAPABILITY_TEMPLATE_DIRS = sorted(
+    path for app in ("core", "volunteers", "pointbook", "spreadsheets", "cms") for path in BASE_DIR.glob(f"{app}/*/templates")
+)
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Each capability keeps its templates beside its views (e.g. volunteers/rota/templates/);
+        # template names keep the app prefix ("volunteers/my_shifts.html").
+        "DIRS": [BASE_DIR / "templates", *CAPABILITY_TEMPLATE_DIRS],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -77,7 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "volunteers.context_processors.roles",
+                "volunteers.people.context_processors.roles",
             ],
         },
     },
@@ -144,7 +153,7 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
-ACCOUNT_ADAPTER = "volunteers.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "volunteers.people.adapters.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = _("Pro-bono points")
 

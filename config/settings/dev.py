@@ -1,5 +1,5 @@
-from .base import *  # noqa: F401,F403
-from .env import env_bool
+from .base import *  # noqa: F403
+from config.settings.env import env_bool
 
 DEBUG = env_bool("DEBUG", True)
 

@@ -1,7 +1,7 @@
 """Production: every secret from the environment; missing ones stop the process at start-up."""
 
-from .base import *  # noqa: F401,F403
-from .env import env_bool, env_int, env_list, env_str
+from .base import *  # noqa: F403
+from config.settings.env import env_bool, env_int, env_list, env_str
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY", required=True)

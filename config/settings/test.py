@@ -1,8 +1,8 @@
 import tempfile
 from pathlib import Path
 
-from .base import *  # noqa: F401,F403
-from .base import CELERY_BROKER_URL
+from .base import *  # noqa: F403
+from config.settings.base import CELERY_BROKER_URL
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -6,7 +6,7 @@ from django.db.models import Count
 # The rows of the district, kind and service-type boards become columns of the overall row (the same
 # person's rank within their district, kind and each service type); only the top of each service
 # type's board stays as rows. The snapshots already stored are converted, not thrown away.
-TYPE_ROWS = 50  # pointbook.standings.TYPE_ROWS when this was written
+TYPE_ROWS = 50  # pointbook.standings.services.TYPE_ROWS when this was written
 
 FOLD = """
 UPDATE pointbook_standing SET {key} = COALESCE((

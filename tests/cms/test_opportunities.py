@@ -11,10 +11,9 @@ from django.utils.html import escape
 
 from cms.models import OpportunityPage
 from cms.selectors import PAGE_SIZE
-from volunteers.models import Contributor, ServiceType, Shift, Signup
-
-from ..factories import ContributorFactory, ShiftFactory, VenueFactory, opportunity_create
+from tests.factories import ContributorFactory, ShiftFactory, VenueFactory, opportunity_create
 from tests.support.i18n import zh, zh_n
+from volunteers.models import Contributor, ServiceType, Shift, Signup
 
 LIST = "/opportunities/"
 

@@ -11,10 +11,9 @@ from django.core import mail
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from volunteers.models import Contributor, RotaPolicy, ServiceRecord, ServiceType, Shift, Signup
-
-from ..factories import ContributorFactory, ShiftFactory, VenueFactory, opportunity_create
+from tests.factories import ContributorFactory, ShiftFactory, VenueFactory, opportunity_create
 from tests.support.i18n import zh, zh_n
+from volunteers.models import Contributor, RotaPolicy, ServiceRecord, ServiceType, Shift, Signup
 
 
 def required():

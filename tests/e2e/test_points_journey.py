@@ -20,13 +20,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from playwright.sync_api import expect
 
-from pointbook import services
+from pointbook.ledger import services
 from pointbook.models import ConductRule, LedgerEntry, PointsRule, PublicRating
 from tests.e2e.conftest import PHONE
 from tests.e2e.phones import Phone, Shots
 from tests.factories import VenueFactory
-from volunteers import records
 from volunteers.models import EvidenceFile, ServiceRecord, ServiceType, SpecialGroup, Venue
+from volunteers.records import services as records
 
 # serialized_rollback: the service catalogue (volunteers 0002) and its default points rules
 # (pointbook 0003) are migration data, which any earlier transactional test would have flushed.

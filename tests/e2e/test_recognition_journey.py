@@ -31,7 +31,7 @@ from playwright.sync_api import expect
 
 from cms.models import HonourRollPage
 from pointbook.models import AwardCategory, Certificate, LedgerEntry, Nomination, Objection
-from pointbook.standings import standings_refresh
+from pointbook.standings.services import standings_refresh
 from tests.e2e.phones import Phone, Shots
 from tests.factories import ContributorFactory
 from tests.support.ledger import post
@@ -482,7 +482,7 @@ def test_firm_admin_downloads_the_public_service_record_as_xlsx_and_pdf(
 
 def test_a_nominee_added_by_hand_shows_her_district_on_the_honour_roll(
         live_server, chromium, artifacts_dir, standings_world, eager_celery):
-    from pointbook import commendations
+    from pointbook.commendations import services as commendations
 
     w = standings_world
     category = commendations.category_create(

@@ -30,8 +30,8 @@ from tests.factories import (
     VenueFactory,
     opportunity_create,
 )
-from volunteers import rota
 from volunteers.models import Contributor, ServiceRecord, ServiceType, Signup
+from volunteers.rota import services as rota
 
 # serialized_rollback: the home page, the opportunity list page and the service catalogue are
 # migration data, which any earlier transactional test would have flushed.

@@ -14,8 +14,8 @@ from django.utils import translation
 from django.utils.translation import gettext, pgettext
 from playwright.sync_api import expect
 
-from volunteers import services
 from volunteers.models import Contributor, Membership, Organisation, Region, ServiceType, User
+from volunteers.people import services
 
 # serialized_rollback: the home page (cms migration 0002) and the service catalogue (volunteers
 # migration 0002) are migration data, which any earlier transactional test would have flushed.

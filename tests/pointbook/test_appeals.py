@@ -14,10 +14,10 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
-from pointbook import services
+from pointbook.ledger import services
 from pointbook.models import Appeal, AppealMessage, LedgerEntry
-from volunteers import rota as rota_services
 from volunteers.models import ServiceRecord
+from volunteers.rota import services as rota_services
 
 WHY = "当天实际服务了4小时，签到表可证明，请核实"
 

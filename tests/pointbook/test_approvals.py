@@ -10,12 +10,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from pointbook import rules, selectors, services
+from pointbook.ledger import rules, selectors, services
 from pointbook.models import LedgerEntry, PointsRule
-from volunteers import rota as rota_services
+from tests.factories import ShiftFactory, VenueFactory
 from volunteers.models import AuditEntry, ServiceRecord, ServiceType, Signup
-
-from ..factories import ShiftFactory, VenueFactory
+from volunteers.rota import services as rota_services
 
 
 def _mark(world, signup, **times):

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cms.models import HonourRollPage
-from pointbook import commendations
-from pointbook.certificates import certificate_revoke
+from pointbook.commendations import services as commendations
+from pointbook.commendations.certificates import certificate_revoke
 from pointbook.models import AwardCategory, Certificate, Complaint, Nomination, Objection, PublicHoliday
-from pointbook.standings import standings_refresh
+from pointbook.standings.services import standings_refresh
 from tests.factories import ContributorFactory
 from tests.pointbook.test_standings import entry
 from volunteers.models import AuditEntry
@@ -410,7 +410,7 @@ def test_an_award_year_out_of_range_is_a_form_error(standings, client_for):
 
 @pytest.mark.django_db
 def test_objections_are_limited_per_notice_and_address(standings, client, settings):
-    from pointbook import commendation_views
+    from pointbook.commendations import views as commendation_views
 
     w = standings
     first, second = make_category(w), make_category(w, name_zh="其他奖项", name_en="Another award")
@@ -426,7 +426,7 @@ def test_objections_are_limited_per_notice_and_address(standings, client, settin
 
 @pytest.mark.django_db
 def test_a_long_notice_is_shown_a_page_at_a_time(standings, client, django_assert_max_num_queries):
-    from pointbook.commendation_views import LIST_PAGE
+    from pointbook.commendations.views import LIST_PAGE
 
     w = standings
     category = make_category(w, basis=AwardCategory.Basis.POINTS_AT_LEAST, top_n=None, min_points=Decimal("1"))

@@ -12,12 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone, translation
 
-from pointbook import conduct, rules, services
+from pointbook.conduct import services as conduct
+from pointbook.ledger import rules, services
 from pointbook.models import Complaint, ConductRule, LedgerEntry, PointsRule, PublicRating
-from volunteers import rota as rota_services
+from tests.factories import ShiftFactory
 from volunteers.models import ServiceRecord, ServiceType, Signup
-
-from ..factories import ShiftFactory
+from volunteers.rota import services as rota_services
 
 MORNING = datetime.time(9, 0)
 # Sweeps at once, over this many no-shows: enough that one sweep overtakes another.

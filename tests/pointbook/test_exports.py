@@ -22,20 +22,19 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
-from pointbook import exports
+from core import jobs
 from pointbook.models import LedgerEntry
-from pointbook.resources import HistoryResource
-from pointbook.standings import standings_refresh
-from volunteers import jobs
-from volunteers.imports import import_apply, import_check
+from pointbook.standings.services import standings_refresh
+from spreadsheets.exports import services as exports
+from spreadsheets.imports.engine import import_apply, import_check
+from spreadsheets.resources.people import ContributorResource, OrganisationResource, RegionResource, VenueResource
+from spreadsheets.resources.points import HistoryResource
+from spreadsheets.upload import sheet_read
+from tests.factories import ContributorFactory, MembershipFactory, OrganisationFactory, VenueFactory
+from tests.support.i18n import zh
+from tests.support.ledger import post
+from tests.support.worker import Worker, worker_env
 from volunteers.models import AuditEntry, Contributor, ExportJob, ServiceRecord, ServiceType
-from volunteers.resources import ContributorResource, OrganisationResource, RegionResource, VenueResource
-from volunteers.spreadsheet_upload import sheet_read
-
-from ..factories import ContributorFactory, MembershipFactory, OrganisationFactory, VenueFactory
-from ..support.i18n import zh
-from ..support.ledger import post
-from ..support.worker import Worker, worker_env
 
 pytestmark = pytest.mark.django_db
 

@@ -19,15 +19,14 @@ from django.utils.translation import gettext, pgettext
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from pointbook.certificates import certificate_issue, certificate_revoke, verify_url
-from pointbook.documents import certificate_pdf
-from pointbook.firm_record import GUIDELINE_HOURS, firm_record, statement_for
+from pointbook.commendations.certificates import certificate_issue, certificate_revoke, verify_url
+from pointbook.commendations.documents import certificate_pdf
+from pointbook.firm_record.selectors import GUIDELINE_HOURS, firm_record, statement_for
 from pointbook.models import Certificate, LedgerEntry, Standing, StandingsSnapshot
 from pointbook.spreadsheets import safe_cell
+from tests.factories import ContributorFactory, MembershipFactory, UserFactory
 from tests.support.ledger import post
 from volunteers.models import AuditEntry, Membership, ServiceType
-
-from ..factories import ContributorFactory, MembershipFactory, UserFactory
 
 YEAR = timezone.localdate().year - 1
 ACTIVE, ENDED = Membership.Status.ACTIVE, Membership.Status.ENDED

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from pointbook.ledger.services import ledger_verify
 from pointbook.models import LedgerEntry, Target, TargetPlan
-from pointbook.services import ledger_verify
 from tests.factories import ContributorFactory
 from volunteers.models import ServiceRecord, ServiceType
 
@@ -138,7 +138,7 @@ def test_a_site_record_exported_and_imported_again_is_unchanged(world, client_fo
 
 
 def test_targets_import_and_reimport(world, client_for):
-    from pointbook.resources import TargetResource
+    from spreadsheets.resources.points import TargetResource
 
     client = client_for("staff_a")
     headers = ",".join(column.header() for column in TargetResource().columns())
@@ -163,7 +163,7 @@ def test_targets_import_and_reimport(world, client_for):
 def test_special_groups_round_trip_whatever_their_labels_hold(language):
     from django.utils import translation
 
-    from pointbook.resources import HistoryResource
+    from spreadsheets.resources.points import HistoryResource
     from volunteers.models import SpecialGroup
 
     widget = HistoryResource().fields["special_groups"].widget

@@ -11,10 +11,10 @@ from django.core.management import execute_from_command_line
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from pointbook import services
+from pointbook.ledger import services
 from pointbook.models import LedgerEntry, LedgerTotal
-from volunteers import rota as rota_services
 from volunteers.models import ServiceRecord
+from volunteers.rota import services as rota_services
 
 RACERS = 50
 

@@ -27,13 +27,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from pointbook import appeals, conduct, rescore, selectors, services
+from pointbook.conduct import appeals
+from pointbook.conduct import services as conduct
+from pointbook.ledger import rescore, selectors, services
+from pointbook.ledger.rules import rule_in_force
 from pointbook.models import Appeal, ConductRule, LedgerEntry, PointsRule, PublicRating
-from pointbook.rules import rule_in_force
-from volunteers import rota as rota_services
+from tests.factories import ShiftFactory
 from volunteers.models import ServiceRecord, ServiceType, Signup
-
-from ..factories import ShiftFactory
+from volunteers.rota import services as rota_services
 
 H = datetime.timedelta(hours=1)
 EARNED = services.EARNED_SOURCES

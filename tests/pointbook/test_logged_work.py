@@ -22,13 +22,13 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 from PIL import Image
 
-from pointbook import rules, selectors as points_selectors, services
+from pointbook.ledger import rules, services
+from pointbook.ledger import selectors as points_selectors
 from pointbook.models import LedgerEntry, PointsRule, PublicHoliday
-from volunteers import records
-from volunteers import rota as rota_services
+from tests.factories import ShiftFactory
 from volunteers.models import AuditEntry, EvidenceFile, ServiceRecord, ServiceType, Signup
-
-from ..factories import ShiftFactory
+from volunteers.records import services as records
+from volunteers.rota import services as rota_services
 
 PDF_CONTENT_TYPE, PNG_CONTENT_TYPE = "application/pdf", "image/png"
 NIGHTLESS = datetime.time(9, 0)  # a daytime start: no night multiplier can creep in

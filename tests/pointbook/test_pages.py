@@ -15,12 +15,11 @@ from django.utils import timezone, translation
 from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext, ngettext
 
-from pointbook import services
+from pointbook.ledger import services
 from pointbook.models import LedgerEntry
-from volunteers import rota as rota_services
+from tests.factories import ContributorFactory, ShiftFactory, VenueFactory
 from volunteers.models import AuditEntry, ServiceRecord, Signup
-
-from ..factories import ContributorFactory, ShiftFactory, VenueFactory
+from volunteers.rota import services as rota_services
 
 WAITING = ServiceRecord.Status.VERIFIED_ATTENDANCE
 

@@ -13,12 +13,11 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
-from pointbook import rescore, rules, services
+from pointbook.ledger import rescore, rules, services
 from pointbook.models import LedgerEntry, PointsRule
-from volunteers import rota as rota_services
+from tests.factories import ShiftFactory
 from volunteers.models import AuditEntry, ServiceRecord, ServiceType, Signup
-
-from ..factories import ShiftFactory
+from volunteers.rota import services as rota_services
 
 HOTLINE = "hotline_12348"
 

@@ -9,11 +9,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from pointbook import rules, services
+from pointbook.ledger import rules, services
 from pointbook.models import LedgerEntry, PointsRule, PublicHoliday
+from tests.factories import VenueFactory
 from volunteers.models import ServiceRecord, ServiceType
-
-from ..factories import VenueFactory
 
 YEAR = timezone.localdate().year - 1  # a whole past year: every date below is in the past
 

@@ -14,10 +14,10 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pointbook.ledger.services import ledger_verify
 from pointbook.models import LedgerEntry, Standing, StandingsSnapshot
-from pointbook.services import ledger_verify
-from pointbook import standings
-from pointbook.standings import boards, leaderboard, ranks_of, standings_check, standings_refresh
+from pointbook.standings import services as standings
+from pointbook.standings.services import boards, leaderboard, ranks_of, standings_check, standings_refresh
 from tests.factories import ContributorFactory, MembershipFactory, OrganisationFactory
 from volunteers.models import Contributor, Membership, ServiceType
 
@@ -271,7 +271,7 @@ def test_a_move_of_firm_shows_at_the_next_refresh_without_a_new_entry(world):
 def test_a_slower_refresh_that_counted_less_steps_aside(world, monkeypatch):
     """Two refreshes at once: the one that started earlier and finishes later must not replace the
     newer board with an older one."""
-    import pointbook.standings as module
+    import pointbook.standings.services as module
 
     entry(world.lawyer_contributor, 10)
     swap_in = module._swap_in
@@ -442,7 +442,7 @@ def test_an_entry_posted_while_the_refresh_reads_counts_next_time_for_person_and
     """The refresh reads the totals, the memberships and the entries of those who moved firm as of one
     moment: an entry committed by someone else in the middle of it is counted by the next refresh, for
     the person and their firm alike, never for one of them only (`standings_check` would see it)."""
-    import pointbook.standings as module
+    import pointbook.standings.services as module
 
     Membership.objects.filter(pk=world.lawyer_membership.pk).update(
         status=Membership.Status.ENDED, started_on=datetime.date(YEAR - 1, 1, 1), ended_on=datetime.date(YEAR, 7, 1))
@@ -519,7 +519,7 @@ def test_service_type_values_lists_everyone_on_each_service_type_board(world, mo
 
 @pytest.mark.django_db
 def test_the_standings_export_lists_everyone_on_a_service_type_board(world, monkeypatch):
-    from pointbook.exports import StandingExport
+    from spreadsheets.exports.services import StandingExport
 
     service_type = _two_on_one_service_type_board_of_one_stored_row(world, monkeypatch)
     by_type = [row for row in StandingExport().rows(world.city, YEAR) if row[0] == str(service_type)]

@@ -10,11 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from pointbook import targets
 from pointbook.models import Target, TargetPlan
+from pointbook.targets import services as targets
+from tests.factories import ContributorFactory, RegionFactory
 from volunteers.models import AuditEntry, ServiceRecord, ServiceType
-
-from ..factories import ContributorFactory, RegionFactory
 
 YEAR = 2025  # a past year: every quarter has ended, so it is judged at Q4
 TODAY = datetime.date(2026, 11, 29)  # Q3 of 2026 has ended, Q4 runs
@@ -366,7 +365,7 @@ def test_the_dashboard_runs_the_same_number_of_queries_however_many_records(worl
 def test_demo_targets_leave_some_districts_behind_and_some_ahead():
     from django.core.management import call_command
 
-    from pointbook.demo_targets import demo_targets
+    from demo.targets import demo_targets
     from volunteers.models import Region
 
     call_command("seed_demo", scale="small")

@@ -3,7 +3,7 @@
 import itertools
 from decimal import Decimal
 
-from pointbook import services
+from pointbook.ledger import services
 from pointbook.models import LedgerEntry
 
 _keys = itertools.count(1)

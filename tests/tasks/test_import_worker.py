@@ -7,9 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from tests.support.worker import Worker, worker_env
 from volunteers.models import Contributor, ImportJob, Membership
-
-from ..support.worker import Worker, worker_env
 
 SUCCEEDED = re.compile(r"Task tasks\.imports\.import_run\[[0-9a-f-]+\] succeeded")
 

@@ -29,18 +29,18 @@ from django.utils.translation import gettext
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from pointbook import reports
+from pointbook.ledger.rules import CENT
 from pointbook.models import AwardCategory, LedgerEntry, Nomination, RecognitionReport
-from pointbook.report_data import report_figures
-from pointbook.rules import CENT
+from pointbook.reports import build, charts, xlsx
+from pointbook.reports import services as reports
+from pointbook.reports.data import report_figures
 from pointbook.spreadsheets import safe_cell
-from tasks.reports import build, charts, jobs, xlsx
+from tasks import reports as jobs
+from tests.factories import ContributorFactory, MembershipFactory, OrganisationFactory
+from tests.support.i18n import zh
+from tests.support.ledger import post
+from tests.support.worker import Worker, worker_env
 from volunteers.models import AuditEntry, Membership, ServiceRecord, ServiceType
-
-from ..factories import ContributorFactory, MembershipFactory, OrganisationFactory
-from ..support.i18n import zh
-from ..support.ledger import post
-from ..support.worker import Worker, worker_env
 
 YEAR = timezone.localdate().year - 1
 ANNUAL, MONTHLY = RecognitionReport.Kind.ANNUAL, RecognitionReport.Kind.MONTHLY
@@ -556,7 +556,7 @@ def start_worker(env, *, queue, log):
     """tests.support.worker.Worker.start, and told to load the reports jobs (`--include`) in case
     tasks/apps.py does not import them; harmless when it does."""
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-               "-Q", queue, "-n", f"{queue}@%h", "--include=tasks.reports.jobs", "--without-heartbeat",
+               "-Q", queue, "-n", f"{queue}@%h", "--include=tasks.reports", "--without-heartbeat",
                "--without-gossip", "--without-mingle", "--loglevel=INFO"]
     with open(log, "ab") as out:
         process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,

@@ -24,12 +24,11 @@ from kombu import Exchange, Queue
 
 from config.celery import app
 from tasks.notifications import send_due_reminders
-from volunteers import rota
+from tests.factories import ContributorFactory, ShiftFactory
+from tests.support.mail import sending_notes, sent_files
+from tests.support.worker import Worker, worker_env
 from volunteers.models import RotaPolicy, Shift, Signup
-
-from ..factories import ContributorFactory, ShiftFactory
-from ..support.mail import sending_notes, sent_files
-from ..support.worker import Worker, worker_env
+from volunteers.rota import services as rota
 
 H = datetime.timedelta(hours=1)
 

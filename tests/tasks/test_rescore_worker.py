@@ -32,13 +32,12 @@ from django.utils import timezone
 from kombu import Exchange, Queue
 
 from config.celery import app
-from pointbook import rescore, selectors, services
+from pointbook.ledger import rescore, selectors, services
 from pointbook.models import LedgerEntry, PointsRule
 from tasks.points import rescore_apply_task
+from tests.factories import ContributorFactory
+from tests.support.worker import Worker, worker_env
 from volunteers.models import Contributor, ServiceRecord, ServiceType
-
-from ..factories import ContributorFactory
-from ..support.worker import Worker, worker_env
 
 H = datetime.timedelta(hours=1)
 RECEIVED = re.compile(r"Task tasks\.points\.rescore_apply_task\[[0-9a-f-]+\] received")

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from volunteers.rota import attendance_mark
 from volunteers.models import AuditEntry, ServiceRecord, Signup
+from volunteers.rota.services import attendance_mark
 
 MIN = datetime.timedelta(minutes=1)
 

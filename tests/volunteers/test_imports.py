@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
-from volunteers.import_jobs import import_preview
-from volunteers.spreadsheet_upload import SheetError
+from spreadsheets.imports.services import import_preview
+from spreadsheets.upload import SheetError
 from volunteers.models import AuditEntry, Contributor, ImportJob, Membership, Organisation, Region, User, Venue
 
 HEADERS_ZH = "姓名,类别,执业证号,所属机构执业证号,手机,电子邮箱,区划代码"
@@ -292,7 +292,7 @@ def test_previewed_files_never_confirmed_are_cleared_after_a_day(world, client_f
 
     from django.utils import timezone
 
-    from volunteers.import_jobs import PENDING, pending_clear
+    from spreadsheets.imports.services import PENDING, pending_clear
     from volunteers.models import evidence_storage
 
     response = upload(client_for("staff_a"), "contributors", csv_file(roster(world, roster_rows(world, 1))))
@@ -305,7 +305,7 @@ def test_previewed_files_never_confirmed_are_cleared_after_a_day(world, client_f
 
 
 def test_a_file_with_problems_is_not_kept(world, client_for):
-    from volunteers.import_jobs import PENDING
+    from spreadsheets.imports.services import PENDING
     from volunteers.models import evidence_storage
 
     rows = roster_rows(world, 1)

@@ -3,9 +3,8 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.factories import OrganisationFactory
 from volunteers.models import Membership
-
-from ..factories import OrganisationFactory
 
 
 def test_a_member_finds_another_firm_by_name_but_not_their_own(world, client):

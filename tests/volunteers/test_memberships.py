@@ -9,11 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from volunteers import services
-from volunteers.models import AuditEntry, Membership
-
-from ..factories import ContributorFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import ContributorFactory, MembershipFactory, OrganisationFactory, UserFactory
 from tests.support.i18n import zh
+from volunteers.models import AuditEntry, Membership
+from volunteers.people import services
 
 
 def _messages(response):

@@ -7,10 +7,9 @@ from django import forms
 from django.urls import reverse
 from django.utils import translation
 
-from volunteers.models import AuditEntry, Contributor, Membership, ServiceType
-
-from ..factories import ContributorFactory, UserFactory
+from tests.factories import ContributorFactory, UserFactory
 from tests.support.i18n import zh
+from volunteers.models import AuditEntry, Contributor, Membership, ServiceType
 
 PROFILE_EDIT = "/profile/edit/"
 

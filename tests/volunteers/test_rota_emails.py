@@ -16,10 +16,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from icalendar import Calendar
 
-from volunteers import rota as services
+from tests.factories import ContributorFactory, ShiftFactory, VenueFactory, opportunity_create
 from volunteers.models import Signup
-
-from ..factories import ContributorFactory, ShiftFactory, VenueFactory, opportunity_create
+from volunteers.rota import services
 
 TITLE = '婚姻 & 家事 "<咨询>" O\'Neil'
 VENUE = "新华区 A&B <法律服务站>"

@@ -6,10 +6,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from volunteers import rota
+from tests.factories import ContributorFactory, ShiftFactory
 from volunteers.models import AuditEntry, Signup
-
-from ..factories import ContributorFactory, ShiftFactory
+from volunteers.rota import services as rota
 
 HOUR = datetime.timedelta(hours=1)
 

@@ -6,10 +6,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from volunteers import rota as services
+from tests.factories import ShiftFactory
 from volunteers.models import Contributor, Signup
-
-from ..factories import ShiftFactory
+from volunteers.rota import services
 
 H = datetime.timedelta(hours=1)
 

@@ -7,10 +7,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from volunteers import rota as services
+from tests.factories import ContributorFactory, ShiftFactory
 from volunteers.models import AuditEntry, ServiceType, Shift, Signup
-
-from ..factories import ContributorFactory, ShiftFactory
+from volunteers.rota import services
 
 T = datetime.time
 

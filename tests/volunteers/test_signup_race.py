@@ -9,10 +9,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from volunteers import rota
+from tests.factories import ContributorFactory, ShiftFactory
 from volunteers.models import Signup
-
-from ..factories import ContributorFactory, ShiftFactory
+from volunteers.rota import services as rota
 
 RACERS = 50
 ROUNDS = 4

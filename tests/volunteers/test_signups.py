@@ -6,10 +6,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from volunteers import rota
+from tests.factories import ContributorFactory, ShiftFactory
 from volunteers.models import Contributor, RotaPolicy, Signup
-
-from ..factories import ContributorFactory, ShiftFactory
+from volunteers.rota import services as rota
 
 
 @pytest.fixture

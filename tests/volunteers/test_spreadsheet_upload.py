@@ -1,4 +1,4 @@
-"""Reading uploaded spreadsheets (volunteers.spreadsheet_upload): every encoding and writer gives the same
+"""Reading uploaded spreadsheets (spreadsheets.upload): every encoding and writer gives the same
 header and rows; every bad, damaged or hostile file ends quickly in a SheetError naming it.
 
 Fixtures are in tests/volunteers/files (made by make_files.py there; roster_libreoffice.xlsx was saved by
@@ -21,7 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import override
 
 from pointbook.spreadsheets import safe_cell
-from volunteers.spreadsheet_upload import Sheet, SheetError, sheet_read
+from spreadsheets.upload import Sheet, SheetError, sheet_read
 
 FILES = os.path.join(os.path.dirname(__file__), "files")
 sys.path.insert(0, FILES)
@@ -273,7 +273,7 @@ def test_a_zip_that_lies_about_a_part_size_is_damaged_not_expanded():
 def test_unexpected_parser_errors_become_could_not_be_read(caplog):
     xlsx = _upload("roster.xlsx").read()
     broken = _replace_part(xlsx, "xl/workbook.xml", lambda xml: xml[: len(xml) // 2])
-    with caplog.at_level("WARNING", logger="volunteers.spreadsheet_upload"):
+    with caplog.at_level("WARNING", logger="spreadsheets.upload"):
         message = _error("broken.xlsx", broken)
     assert message == ("broken.xlsx could not be read. Save it again as .xlsx or as CSV (UTF-8) and upload it "
                        "once more.")

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from pointbook.ledger.services import ledger_verify
 from pointbook.models import LedgerEntry
-from pointbook.services import ledger_verify
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from pointbook.standings import standings_refresh
+from pointbook.standings.services import standings_refresh
 
 
 class Command(BaseCommand):

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from pointbook.models import RecognitionReport
-from pointbook.reports import FIRST_YEAR
+from pointbook.reports.services import FIRST_YEAR
 from volunteers.models import Region
 
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
                             default=settings.LANGUAGE_CODE)
 
     def handle(self, *args, year, month, region, fmt, output, language, **options):
-        from tasks.reports.build import report_run_now
+        from pointbook.reports.build import report_run_now
 
         today = timezone.localdate()
         if not FIRST_YEAR <= year <= today.year:

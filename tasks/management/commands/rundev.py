@@ -9,7 +9,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from volunteers.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from demo.people import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):

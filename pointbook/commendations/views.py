@@ -1,0 +1,238 @@
+"""Annual commendations: staff draft, adjust, publish the notice, resolve objections, approve and revoke;
+the public notice page where anyone can object; certificates as PDF for their holder and for staff."""
+
+import re
+
+from allauth.core.internal.httpkit import get_client_ip
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pointbook.commendations import certificates
+from pointbook.commendations import services as commendations
+from pointbook.commendations.forms import AwardCategoryForm, NomineeAddForm, ObjectionForm, ReasonForm, ResolveForm
+from pointbook.ledger.views import year_param
+from pointbook.models import AwardCategory, Certificate, Nomination, Objection
+from volunteers.people.selectors import completed_contributor
+from volunteers.people.views import form_add_errors, staff_required
+
+# Nominees a page, on the staff page and the public notice.
+LIST_PAGE = 50
+# Objections to one notice from one address: at most this many an hour (the form needs no account).
+# The address is allauth's (ALLAUTH_TRUSTED_PROXY_COUNT behind a proxy), as for its login limits.
+OBJECTIONS_PER_HOUR = 20
+
+
+def _posted_id(request, name):
+    """A posted object id, or 0 (no such object: a 404) for anything that is not one."""
+    value = request.POST.get(name, "")
+    return int(value) if re.fullmatch(r"[0-9]{1,12}", value) else 0
+
+
+def _category_in_scope(scope, pk):
+    return get_object_or_404(commendations.categories_for_staff(scope), pk=pk)
+
+
+@staff_required
+def staff_commendations(request, scope):
+    year = year_param(request, last=timezone.localdate().year + 1)
+    form = AwardCategoryForm(request.POST or None, scope=scope, initial={"year": year})
+    if request.method == "POST" and form.is_valid():
+        try:
+            category = commendations.category_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Award created. Draft its nominees from the standings."))
+            return redirect("staff_commendation", category.pk)
+    today = timezone.localdate()
+    return render(request, "pointbook/staff_commendations.html", {
+        "scope": scope, "year": year, "years": list(range(today.year, today.year - 5, -1)), "form": form,
+        "categories": commendations.categories_for_staff(scope, year).order_by("region__path", "id"),
+    })
+
+
+@staff_required
+def staff_commendation(request, scope, pk):
+    category = _category_in_scope(scope, pk)
+    page = Paginator(commendations.nominees(category, Nomination.Status.NOMINATED), LIST_PAGE).get_page(
+        request.GET.get("page"))
+    objections = list(category.objections.select_related("nomination__contributor", "nomination__organisation",
+                                                          "resolved_by"))
+    return render(request, "pointbook/staff_commendation.html", {
+        "scope": scope, "category": category,
+        "nominated": page, "page": page,
+        "removed": list(commendations.nominees(category, Nomination.Status.REMOVED)),
+        "objections": objections, "open_objections": sum(o.status == Objection.Status.OPEN for o in objections),
+        "add_form": NomineeAddForm(), "reason_form": ReasonForm(), "resolve_form": ResolveForm(),
+        "notice_open": commendations.notice_is_open(category), "today": timezone.localdate(),
+    })
+
+
+@login_required
+@require_POST
+@staff_required
+def staff_commendation_act(request, scope, pk, action):
+    """One POST per step: draft, add, remove, notice, resolve, approve."""
+    category = _category_in_scope(scope, pk)
+    back = redirect("staff_commendation", category.pk)
+    try:
+        if action == "draft":
+            count = commendations.nominees_draft(category_id=category.pk, actor=request.user)
+            messages.success(request, _("%(n)s nominees drafted from the standings.") % {"n": count})
+        elif action == "add":
+            form = NomineeAddForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Give the licence number (or mobile) and the reason."))
+            who = commendations.nominee_lookup(category, form.cleaned_data["who"])
+            if who is None:
+                raise ValidationError(_("Nobody in %(region)s has that licence number or mobile.")
+                                      % {"region": category.region.name})
+            kind = "organisation" if category.for_organisations else "contributor"
+            commendations.nomination_add(category_id=category.pk, actor=request.user,
+                                         reason=form.cleaned_data["reason"], **{kind: who})
+            messages.success(request, _("Added to the list."))
+        elif action == "remove":
+            nomination = get_object_or_404(category.nominations, pk=_posted_id(request, "nomination"))
+            commendations.nomination_remove(nomination_id=nomination.pk, actor=request.user,
+                                            reason=request.POST.get("reason", ""))
+            messages.success(request, _("Removed from the list; the reason is kept."))
+        elif action == "notice":
+            category = commendations.notice_publish(category_id=category.pk, actor=request.user)
+            messages.success(request, _("On public notice until %(day)s.") % {"day": category.notice_ends_on})
+        elif action == "resolve":
+            objection = get_object_or_404(category.objections, pk=_posted_id(request, "objection"))
+            form = ResolveForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Choose a decision and write the answer."))
+            commendations.objection_resolve(objection_id=objection.pk, actor=request.user,
+                                            upheld=form.cleaned_data["decision"] == "uphold",
+                                            resolution=form.cleaned_data["resolution"])
+            messages.success(request, _("Objection resolved."))
+        elif action == "approve":
+            if category.status == AwardCategory.Status.APPROVED:
+                commendations.category_approve(category_id=category.pk, actor=request.user)
+                messages.info(request, _("Already approved; nothing more was issued."))
+            else:
+                issued = commendations.category_approve(category_id=category.pk, actor=request.user)
+                messages.success(request, _("Approved: %(n)s certificates issued; the honour roll is being "
+                                            "published.") % {"n": len(issued)})
+        else:
+            raise Http404
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return back
+
+
+@login_required
+@require_POST
+@staff_required
+def staff_certificate_revoke(request, scope, pk):
+    certificate = get_object_or_404(certificates.certificates_for_staff(scope), pk=pk)
+    try:
+        certificates.certificate_revoke(certificate_id=certificate.pk, actor=request.user,
+                                        reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Certificate %(number)s revoked.") % {"number": certificate.number})
+    if certificate.kind == Certificate.Kind.STATEMENT:
+        return redirect(f"{reverse('staff_statements')}?q={certificate.number}")
+    return redirect("staff_commendation", certificate.nomination.category_id)
+
+
+@staff_required
+def staff_statements(request, scope):
+    """Firms' public-service statements issued in the staff member's area: find one by its number or the
+    firm's name, open its verification page, revoke it with a reason (that page then shows it revoked)."""
+    q = request.GET.get("q", "").strip()[:60]
+    page = Paginator(certificates.statements_for_staff(scope, q=q), LIST_PAGE).get_page(request.GET.get("page"))
+    return render(request, "pointbook/staff_statements.html", {"scope": scope, "q": q, "page": page,
+                                                                "statements": page.object_list})
+
+
+def _pdf(certificate):
+    from pointbook.commendations.documents import certificate_pdf
+
+    response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{certificate.number}.pdf"'
+    return response
+
+
+@staff_required
+def staff_certificate_pdf(request, scope, pk):
+    certificate = get_object_or_404(certificates.certificates_for_staff(scope), pk=pk, kind=Certificate.Kind.AWARD)
+    return _pdf(certificate)
+
+
+@login_required
+def my_certificate_pdf(request, pk):
+    contributor = completed_contributor(request.user)
+    certificate = get_object_or_404(Certificate, pk=pk, contributor=contributor, contributor__isnull=False,
+                                    kind=Certificate.Kind.AWARD, revoked_at__isnull=True)
+    return _pdf(certificate)
+
+
+# --- Public notice --------------------------------------------------------------------------------------------
+
+
+def notices(request):
+    return render(request, "pointbook/notices.html", {"categories": commendations.notices_open()})
+
+
+def notice(request, pk):
+    category = get_object_or_404(AwardCategory.objects.select_related("region"), pk=pk,
+                                 status__in=[AwardCategory.Status.NOTICE, AwardCategory.Status.APPROVED])
+    listed = commendations.nominees_public(category)
+    page = Paginator(listed, LIST_PAGE).get_page(request.GET.get("page"))
+    for row in page:
+        row.public_name = commendations.public_name(row)
+    is_open = commendations.notice_is_open(category)
+    form = ObjectionForm(request.POST or None, initial={"nomination": request.GET.get("nomination")})
+    # The nominee objected to (from the row's link), shown above the form.
+    chosen_id = _posted_id(request, "nomination") if request.method == "POST" else (
+        int(request.GET["nomination"]) if re.fullmatch(r"[0-9]{1,12}", request.GET.get("nomination", "")) else 0)
+    chosen = listed.filter(pk=chosen_id).first() if chosen_id else None
+    if chosen is not None:
+        chosen.public_name = commendations.public_name(chosen)
+    if request.method == "POST":
+        key = f"objection-rate:{category.pk}:{get_client_ip(request)}"
+        if not is_open:
+            messages.error(request, _("The public notice period is over; objections can no longer be lodged."))
+        elif cache.get(key, 0) >= OBJECTIONS_PER_HOUR:
+            form.add_error(None, _("Too many objections from this connection. Try again in an hour."))
+        elif form.is_valid():
+            try:
+                commendations.objection_lodge(category_id=category.pk, nomination_id=form.cleaned_data["nomination"],
+                                              body=form.cleaned_data["body"], name=form.cleaned_data["name"],
+                                              contact=form.cleaned_data["contact"])
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                cache.set(key, cache.get(key, 0) + 1, 3600)
+                messages.success(request, _("Your objection has been received. Bureau staff will look into it "
+                                            "before the award is approved."))
+                return redirect(reverse("notice", args=[category.pk]))
+    return render(request, "pointbook/notice.html", {
+        "category": category, "nominees": page, "page": page, "chosen": chosen, "form": form, "is_open": is_open,
+        "objections_open": category.objections.filter(status=Objection.Status.OPEN).count(),
+    })
+
+
+def certificate_verify(request, code):
+    """Where a certificate's or statement's QR code leads: genuine or not, revoked or not."""
+    certificate = certificates.certificate_by_code(code)
+    if certificate is None:
+        return render(request, "pointbook/certificate_verify.html", {"certificate": None}, status=404)
+    return render(request, "pointbook/certificate_verify.html", {
+        "certificate": certificate, "holder": certificates.public_holder_name(certificate)})

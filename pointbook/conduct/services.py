@@ -1,0 +1,185 @@
+"""Penalties and bonuses: no-shows and late cancellations (posted by a sweep over the rota, since
+`volunteers` never calls the counting side), upheld complaints, and public ratings."""
+
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pointbook.ledger.rules import (
+    ATTENDANCE_CORRECTED,
+    award_proposal,
+    conduct_proposal,
+    conduct_rule_in_force,
+    rule_in_force,
+)
+from pointbook.ledger.services import EARNED_SOURCES, _require_scope, entry_post, entry_reverse
+from pointbook.models import Complaint, ConductRule, LedgerEntry, PublicRating
+from volunteers.models import ServiceRecord, Signup
+from volunteers.people.services import audit
+
+
+def _service_points(*, service_type_id, day, hours, venue, started_at, special_groups=()):
+    """What the service would earn under its points rule, caps aside: the base of "× the service's
+    points" penalties and bonuses. 0 when no rule is in force."""
+    rule = rule_in_force(service_type_id, day)
+    if rule is None:
+        return Decimal(0)
+    probe = SimpleNamespace(hours=hours, venue=venue, special_groups=list(special_groups), started_at=started_at,
+                            date=day)
+    return award_proposal(probe, rule)[0]
+
+
+def _conduct_post(*, event, contributor, source, source_id, key, day, base_points, about, actor=None):
+    """Post the penalty or bonus the rule in force on `day` gives, or nothing (no rule, or 0 points)."""
+    rule = conduct_rule_in_force(event, day)
+    if rule is None:
+        return None
+    points, breakdown = conduct_proposal(rule, base_points=base_points, text=about)
+    if not points:
+        return None
+    kind = LedgerEntry.Kind.BONUS if points > 0 else LedgerEntry.Kind.PENALTY
+    return entry_post(contributor=contributor, points=points, kind=kind, source=source, source_id=source_id,
+                      idempotency_key=key, breakdown=breakdown, effective_date=day, conduct_rule=rule, actor=actor)
+
+
+def _shift_points(signup):
+    shift = signup.shift
+    hours = Decimal((shift.ends_at - shift.starts_at).total_seconds()) / 3600
+    return _service_points(service_type_id=shift.service_type_id, day=timezone.localdate(shift.starts_at),
+                           hours=hours.quantize(Decimal("0.01")), venue=shift.venue, started_at=shift.starts_at)
+
+
+def _standing(source, source_id):
+    return LedgerEntry.objects.filter(source=source, source_id=source_id, kind=LedgerEntry.Kind.PENALTY,
+                                      reversed_by__isnull=True)
+
+
+def conduct_sweep(*, since_days=60, now=None):
+    """Post the penalty for each no-show and late cancellation of the last `since_days` that has none,
+    and reverse the penalty of a no-show later corrected to attended. Safe to run twice at once:
+    every posting has a key derived from the sign-up. Returns (posted, reversed)."""
+    now = now or timezone.now()
+    since = now - timedelta(days=since_days)
+    posted = reversed_ = 0
+    cases = (
+        (LedgerEntry.Source.NO_SHOW, ConductRule.Event.NO_SHOW,
+         Signup.objects.filter(attendance=Signup.Attendance.NO_SHOW, attendance_marked_at__gte=since)),
+        (LedgerEntry.Source.LATE_CANCEL, ConductRule.Event.LATE_CANCEL,
+         Signup.objects.filter(status=Signup.Status.LATE_CANCELLED, cancelled_at__gte=since)),
+    )
+    for source, event, signups in cases:
+        penalised = _standing(source, OuterRef("pk"))
+        todo = (signups.annotate(penalised=Exists(penalised)).filter(penalised=False)
+                .select_related("shift__venue", "contributor").order_by("pk"))
+        for signup in todo.iterator(chunk_size=500):
+            # Penalties already taken back (a corrected no-show marked again): sweeps running at
+            # once count the same, so they build the same key and post one entry between them.
+            earlier = LedgerEntry.objects.filter(source=source, source_id=signup.pk, kind=LedgerEntry.Kind.PENALTY,
+                                                 reversed_by__isnull=False).count()
+            day = timezone.localdate(signup.shift.starts_at)
+            entry = _conduct_post(event=event, contributor=signup.contributor, source=source, source_id=signup.pk,
+                                  key=f"{source}:{signup.pk}:{earlier + 1}", day=day,
+                                  base_points=_shift_points(signup), about=day.isoformat())
+            posted += entry is not None
+    # A no-show corrected to attended no longer owes its penalty.
+    corrected = Signup.objects.filter(pk=OuterRef("source_id")).exclude(attendance=Signup.Attendance.NO_SHOW)
+    stale = (LedgerEntry.objects.filter(source=LedgerEntry.Source.NO_SHOW, kind=LedgerEntry.Kind.PENALTY,
+                                        reversed_by__isnull=True)
+             .filter(Exists(corrected)).select_related("contributor"))
+    for entry in stale.iterator(chunk_size=500):
+        entry_reverse(actor=None, entry=entry, reason=ATTENDANCE_CORRECTED)
+        reversed_ += 1
+    return posted, reversed_
+
+
+@transaction.atomic
+def complaint_uphold(*, actor, scope, record, reason, now=None):
+    """Staff uphold a complaint about the service behind `record`: the complaint is kept (it counts
+    against commendations) and the penalty rule in force posts its entry."""
+    now = now or timezone.now()
+    record = ServiceRecord.objects.select_related("region", "venue", "contributor").get(pk=record.pk)
+    _require_scope(scope, record)
+    if record.status != ServiceRecord.Status.APPROVED:
+        raise ValidationError(_("A complaint is upheld about an approved service record."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say what was upheld; the contributor sees it.")})
+    complaint = Complaint.objects.create(contributor=record.contributor, record=record, region=record.region,
+                                         date=timezone.localdate(now), reason=reason.strip()[:500], upheld_by=actor,
+                                         upheld_at=now)
+    base = _service_points(service_type_id=record.service_type_id, day=record.date, hours=record.hours,
+                           venue=record.venue, started_at=record.started_at, special_groups=record.special_groups)
+    entry = _conduct_post(event=ConductRule.Event.COMPLAINT, contributor=record.contributor,
+                          source=LedgerEntry.Source.COMPLAINT, source_id=complaint.pk, key=f"complaint:{complaint.pk}",
+                          day=complaint.date, base_points=base, about=record.date.isoformat(), actor=actor)
+    audit(actor=actor, action="complaint_uphold", obj=complaint, record=record.pk,
+          entry=entry.pk if entry else None, reason=complaint.reason)
+    return complaint, entry
+
+
+@transaction.atomic
+def record_unflag(*, actor, scope, record):
+    """Staff have looked at a record a poor rating flagged: clear the flag (audited)."""
+    _require_scope(scope, record)
+    ServiceRecord.objects.filter(pk=record.pk).update(flagged=False)
+    audit(actor=actor, action="record_unflag", obj=record)
+
+
+def rating_link(*, contributor, record, now=None):
+    """The record's public rating link: created when the contributor first shows it, renewed (a new
+    token) once expired unless someone has rated. Only approved records of the contributor."""
+    now = now or timezone.now()
+    if record.contributor_id != contributor.pk or record.status != ServiceRecord.Status.APPROVED:
+        raise ValidationError(_("Only your approved records can be rated."))
+    expires = now + timedelta(days=settings.PB_RATING_LINK_DAYS)
+    with transaction.atomic():
+        rating = PublicRating.objects.select_for_update().filter(record=record).first()
+        if rating is None:
+            rating = PublicRating.objects.create(record=record, token=secrets.token_urlsafe(24), expires_at=expires,
+                                                 created_at=now)
+        elif rating.score is None and rating.expires_at <= now:
+            rating.token, rating.expires_at = secrets.token_urlsafe(24), expires
+            rating.save(update_fields=["token", "expires_at"])
+    return rating
+
+
+GOOD_SCORE, POOR_SCORE = 4, 2
+
+
+def rating_submit(*, token, score, comment="", rater=None, now=None):
+    """Someone served rates once through the link. A good rating posts the bonus rule's entry; a poor
+    one flags the record for staff. An expired, unknown or used link is refused, and so is the
+    contributor rating their own service (`rater`, the signed-in user if any)."""
+    now = now or timezone.now()
+    if score not in range(1, 6):
+        raise ValidationError({"score": _("Choose from one to five stars.")})
+    with transaction.atomic():
+        rating = (PublicRating.objects.select_for_update(of=("self",))
+                  .select_related("record__contributor", "record__venue").filter(token=token).first())
+        if rating is None or rating.expires_at <= now or rating.record.status != ServiceRecord.Status.APPROVED:
+            raise ValidationError(_("This rating link has expired or does not exist."))
+        if rating.score is not None:
+            raise ValidationError(_("This service has already been rated. Thank you."))
+        if rater is not None and rater.is_authenticated and rating.record.contributor.user_id == rater.pk:
+            raise ValidationError(_("You cannot rate your own service; show the link to the person you served."))
+        rating.score, rating.comment, rating.rated_at = score, comment.strip()[:500], now
+        rating.save(update_fields=["score", "comment", "rated_at"])
+        record = rating.record
+        if score >= GOOD_SCORE:
+            base = (LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=record.pk)
+                    .values_list("points", flat=True))
+            _conduct_post(event=ConductRule.Event.GOOD_RATING, contributor=record.contributor,
+                          source=LedgerEntry.Source.RATING, source_id=rating.pk, key=f"rating:{rating.pk}",
+                          day=timezone.localdate(now), base_points=sum(base, Decimal(0)),
+                          about=record.date.isoformat())
+        elif score <= POOR_SCORE:
+            # Kept as data, not words: staff read it in their own language.
+            ServiceRecord.objects.filter(pk=record.pk).update(flagged=True, flag_reason=f"rating:{score}")
+    return rating

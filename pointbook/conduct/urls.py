@@ -1,0 +1,15 @@
+"""Appeals, public ratings."""
+
+from django.urls import path
+
+from pointbook.conduct import views
+
+urlpatterns = [
+    path("my/records/<int:pk>/rating-link/", views.rating_link, name="rating_link"),
+    path("my/appeals/", views.my_appeals, name="my_appeals"),
+    path("my/appeals/new/", views.appeal_new, name="appeal_new"),
+    path("my/appeals/<int:pk>/", views.my_appeal, name="my_appeal"),
+    path("rate/<str:token>/", views.rate, name="rate"),
+    path("staff/appeals/", views.staff_appeals, name="staff_appeals"),
+    path("staff/appeals/<int:pk>/", views.staff_appeal, name="staff_appeal"),
+]

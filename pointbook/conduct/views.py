@@ -1,0 +1,166 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pointbook.conduct import appeals
+from pointbook.conduct import selectors as conduct_selectors
+from pointbook.conduct import services as conduct
+from pointbook.conduct.forms import AdjustForm, MessageForm, RatingForm
+from pointbook.ledger import selectors
+from pointbook.ledger.views import PAGE_SIZE, contributor_or_redirect
+from pointbook.models import Appeal, LedgerEntry
+from volunteers.models import ServiceRecord
+from volunteers.people.selectors import completed_contributor
+from volunteers.people.views import form_add_errors, staff_required
+
+
+@login_required
+@require_POST
+def rating_link(request, pk):
+    contributor = completed_contributor(request.user)
+    record = selectors.record_of(contributor, pk) if contributor else None
+    if record is None:
+        raise Http404
+    try:
+        conduct.rating_link(contributor=contributor, record=record)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(reverse("my_record", args=[pk]) + "#rating")
+
+
+@login_required
+def appeal_new(request):
+    """Appeal one of your entries (?entry=) or rejected records (?record=)."""
+    contributor, away = contributor_or_redirect(request, request.get_full_path())
+    if away:
+        return away
+    entry = record = None
+    about = request.POST.get("entry") or request.GET.get("entry")
+    if about and about.isdigit():
+        entry = LedgerEntry.objects.filter(contributor=contributor, pk=about).first()
+        if entry is None:
+            raise Http404
+        selectors.explain_page([entry])
+    else:
+        about = request.POST.get("record") or request.GET.get("record")
+        record = (ServiceRecord.objects.filter(contributor=contributor, pk=about).select_related("service_type").first()
+                  if about and about.isdigit() else None)
+        if record is None:
+            raise Http404
+    form = MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            appeal = appeals.appeal_open(user=request.user, contributor=contributor, entry=entry, record=record,
+                                         body=form.cleaned_data["body"])
+            messages.success(request, _("Your appeal is with bureau staff; their answer appears here."))
+            return redirect("my_appeal", pk=appeal.pk)
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+    return render(request, "pointbook/appeal_new.html", {"form": form, "entry": entry, "record": record})
+
+
+@login_required
+def my_appeals(request):
+    contributor, away = contributor_or_redirect(request, reverse("my_appeals"))
+    if away:
+        return away
+    page = Paginator(conduct_selectors.appeals_of(contributor), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "pointbook/my_appeals.html", {"page": page})
+
+
+@login_required
+def my_appeal(request, pk):
+    contributor, away = contributor_or_redirect(request, reverse("my_appeal", args=[pk]))
+    if away:
+        return away
+    appeal = conduct_selectors.appeal_thread(Appeal.objects.filter(contributor=contributor), pk)
+    if appeal is None:
+        raise Http404
+    form = MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            appeals.appeal_reply(user=request.user, appeal=appeal, body=form.cleaned_data["body"], from_staff=False)
+            return redirect("my_appeal", pk=pk)
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+    return render(request, "pointbook/appeal_thread.html", {"appeal": appeal, "form": form, "staff": False})
+
+
+def rate(request, token):
+    """The public rating page behind a record's link or QR code: no account, one rating."""
+    rating = conduct_selectors.rating_by_token(token)
+    now = timezone.now()
+    if rating is None or (rating.score is None and rating.expires_at <= now):
+        return render(request, "pointbook/rate.html", {"state": "gone"}, status=404)
+    if rating.score is not None:
+        return render(request, "pointbook/rate.html", {"state": "done", "rating": rating})
+    form = RatingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            conduct.rating_submit(token=token, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"],
+                                  rater=request.user)
+            return render(request, "pointbook/rate.html", {"state": "thanks"})
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+    return render(request, "pointbook/rate.html", {"state": "open", "rating": rating, "form": form})
+
+
+@staff_required
+def staff_appeals(request, scope):
+    status = request.GET.get("status", Appeal.Status.OPEN)
+    if status not in Appeal.Status.values:
+        status = Appeal.Status.OPEN
+    page = Paginator(conduct_selectors.appeals_for_staff(scope, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "pointbook/staff_appeals.html", {
+        "scope": scope, "page": page, "status": status, "statuses": Appeal.Status.choices,
+        "page_query": f"status={status}&"})
+
+
+@staff_required
+def staff_appeal(request, scope, pk):
+    appeal = conduct_selectors.appeal_thread(Appeal.objects.filter(region__path__startswith=scope.path), pk)
+    if appeal is None:
+        raise Http404
+    reply, adjust = MessageForm(prefix="reply"), AdjustForm(prefix="adjust")
+    refuse = MessageForm(prefix="refuse")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "reply":
+                reply = MessageForm(request.POST, prefix="reply")
+                if reply.is_valid():
+                    appeals.appeal_reply(user=request.user, scope=scope, appeal=appeal,
+                                         body=reply.cleaned_data["body"], from_staff=True)
+                    return redirect("staff_appeal", pk=pk)
+            elif action == "adjust":
+                adjust = AdjustForm(request.POST, prefix="adjust")
+                if adjust.is_valid():
+                    appeals.appeal_adjust(actor=request.user, scope=scope, appeal=appeal, **adjust.cleaned_data)
+                    messages.success(request, _("Resolved with an adjustment entry."))
+                    return redirect("staff_appeal", pk=pk)
+            elif action in ("refuse", "approve_record"):
+                refuse = MessageForm(request.POST, prefix="refuse")
+                if refuse.is_valid():
+                    if action == "refuse":
+                        appeals.appeal_refuse(actor=request.user, scope=scope, appeal=appeal,
+                                              reason=refuse.cleaned_data["body"])
+                        messages.success(request, _("Refused; the contributor sees your reason."))
+                    else:
+                        appeals.appeal_approve_record(actor=request.user, scope=scope, appeal=appeal,
+                                                      reason=refuse.cleaned_data["body"])
+                        messages.success(request, _("The record is approved and its points posted."))
+                    return redirect("staff_appeal", pk=pk)
+            else:
+                raise Http404
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("staff_appeal", pk=pk)
+    return render(request, "pointbook/appeal_thread.html", {
+        "scope": scope, "appeal": appeal, "staff": True, "form": reply, "adjust_form": adjust, "refuse_form": refuse})

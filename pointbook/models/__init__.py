@@ -1,0 +1,24 @@
+"""The counting side, one module per capability; every model is importable from `pointbook.models`.
+
+Every figure anyone sees about points is a sum of `LedgerEntry` rows. Entries are never updated or
+deleted (the database refuses it) and corrections are new entries that point at what they correct.
+"""
+
+from pointbook.models.commendations import (
+    AwardCategory,
+    Certificate,
+    Nomination,
+    Objection,
+)
+from pointbook.models.conduct import Appeal, AppealMessage, Complaint, PublicRating
+from pointbook.models.ledger import LedgerEntry, LedgerTotal
+from pointbook.models.reports import RecognitionReport
+from pointbook.models.rules import ConductRule, PointsRule, PublicHoliday
+from pointbook.models.standings import Standing, StandingsSnapshot
+from pointbook.models.targets import Target, TargetPlan
+
+__all__ = [
+    "Appeal", "AppealMessage", "AwardCategory", "Certificate", "Complaint", "ConductRule", "LedgerEntry",
+    "LedgerTotal", "Nomination", "Objection", "PointsRule", "PublicHoliday", "PublicRating", "RecognitionReport",
+    "Standing", "StandingsSnapshot", "Target", "TargetPlan",
+]

@@ -1,0 +1,105 @@
+"""Conduct: complaints, appeals and their threads, public ratings."""
+
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pointbook.models.ledger import LedgerEntry
+
+
+class Complaint(models.Model):
+    """A complaint about a contributor's service that staff upheld (失信惩戒): it costs points and
+    counts against commendations that year."""
+
+    contributor = models.ForeignKey("volunteers.Contributor", on_delete=models.PROTECT, related_name="complaints")
+    record = models.ForeignKey("volunteers.ServiceRecord", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="complaints")
+    region = models.ForeignKey("volunteers.Region", on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("what was upheld"), max_length=500)
+    upheld_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    upheld_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-upheld_at"]
+        verbose_name = _("upheld complaint")
+        verbose_name_plural = _("upheld complaints")
+
+    def __str__(self):
+        return f"{self.contributor} {self.date}"
+
+
+class Appeal(models.Model):
+    """A contributor disputes an entry or a rejection; staff answer with an adjustment or a reasoned
+    refusal. Both sides write in the thread."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ADJUSTED = "adjusted", _("Resolved with an adjustment")
+        REFUSED = "refused", _("Refused")
+
+    contributor = models.ForeignKey("volunteers.Contributor", on_delete=models.PROTECT, related_name="appeals")
+    entry = models.ForeignKey(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals")
+    record = models.ForeignKey("volunteers.ServiceRecord", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="appeals")
+    region = models.ForeignKey("volunteers.Region", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolution = models.OneToOneField(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="resolves_appeal")
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        indexes = [models.Index(fields=["status", "created_at"], name="appeal_queue_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(entry__isnull=False) | Q(record__isnull=False), name="appeal_about_something"),
+            # One open appeal at a time about the same entry or record.
+            models.UniqueConstraint(fields=["entry"], condition=Q(status="open", entry__isnull=False),
+                                    name="appeal_one_open_per_entry"),
+            models.UniqueConstraint(fields=["record"], condition=Q(status="open", record__isnull=False),
+                                    name="appeal_one_open_per_record"),
+        ]
+
+    def __str__(self):
+        return f"{self.contributor} {self.get_status_display()}"
+
+
+class AppealMessage(models.Model):
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    from_staff = models.BooleanField(default=False)
+    body = models.TextField(_("message"), max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class PublicRating(models.Model):
+    """The link a contributor shows the person served (no account needed). The token is random and
+    unguessable; the link expires; the first rating is the only one."""
+
+    record = models.OneToOneField("volunteers.ServiceRecord", on_delete=models.PROTECT, related_name="rating")
+    token = models.CharField(max_length=32, unique=True)
+    expires_at = models.DateTimeField()
+    score = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("public rating")
+        verbose_name_plural = _("public ratings")
+        constraints = [models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5),
+                                              name="rating_one_to_five")]
+
+    def __str__(self):
+        return f"{self.record_id} {self.score or '-'}"

@@ -1,0 +1,544 @@
+"""Staff exports: a dataset of the staff member's area (their region's subtree) as XLSX or CSV.
+
+Each dataset reads its rows with one `values()` query streamed in chunks (`.iterator(chunk_size=...)`),
+so a million ledger entries go through at a constant memory and a constant number of queries per
+chunk; the writers stream too (CSV row by row, openpyxl's write-only workbook), into a temporary file
+that is then stored. Every cell goes through `pointbook.spreadsheets.safe_cell`, in CSV as in XLSX.
+
+Contributors, organisations, regions, venues and service records use the import resources' columns
+(headers in the requester's language, cells rendered by the same widgets), so a file exported and
+imported again changes nothing; ledger entries and standings are exported only.
+
+`export_start` counts the rows: a small export is written in the request, a larger one by the Celery
+task `tasks.exports.export_run`, which calls `export_run` (claimed with a conditional update, so a
+second delivery does nothing) and emails the staff member when it is done.
+"""
+
+import csv
+import datetime
+import io
+import logging
+import tempfile
+
+from django.conf import settings
+from django.core.files import File
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Length, Substr
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from core.jobs import job_claim
+from pointbook.models import LedgerEntry, Standing
+from pointbook.spreadsheets import safe_cell
+from pointbook.standings import services as standings
+from spreadsheets.resources.people import ContributorResource, OrganisationResource, RegionResource, VenueResource
+from spreadsheets.resources.points import HistoryResource
+from volunteers.models import (
+    Contributor,
+    ExportJob,
+    Membership,
+    Organisation,
+    Region,
+    ServiceRecord,
+    ServiceType,
+    Venue,
+)
+from volunteers.people.selectors import bureau_name
+from volunteers.people.services import audit
+
+log = logging.getLogger(__name__)
+
+TASK = "tasks.exports.export_run"
+# Rows fetched from the database at a time (and how often a job's progress is saved).
+CHUNK = 2000
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+OPTIONAL, REQUIRED = "optional", "required"
+# Excel's most rows in a sheet, less the header: longer exports go on in a second sheet.
+XLSX_SHEET_ROWS = 1_048_575
+
+
+def _year_range(year):
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+def _local(moment):
+    """An aware date-time as the naive local time a spreadsheet shows (XLSX holds no time zones)."""
+    return timezone.localtime(moment).replace(tzinfo=None) if moment is not None else None
+
+
+def _person(licence, email):
+    return licence or email or ""
+
+
+# --- Datasets
+
+
+class ExportDataset:
+    """What one export holds: its headers, its rows (a streamed `values()` query) and how one is rendered."""
+
+    code = ""
+    label = ""
+    order = 100
+    year = None  # None: no year; OPTIONAL: all years when empty; REQUIRED
+    chunk_size = CHUNK
+
+    def headers(self):
+        raise NotImplementedError
+
+    def queryset(self, scope, year):
+        raise NotImplementedError
+
+    def prepare(self, scope, year):
+        """What rendering every row needs (labels in the active language…), read once."""
+        return None
+
+    def row(self, values, context):
+        raise NotImplementedError
+
+    def count(self, scope, year):
+        return self.queryset(scope, year).count()
+
+    def rows(self, scope, year):
+        context = self.prepare(scope, year)
+        for values in self.queryset(scope, year).iterator(chunk_size=self.chunk_size):
+            yield self.row(values, context)
+
+
+class ResourceDataset(ExportDataset):
+    """A dataset with an import resource's columns (the import reads them back), then any `extra` ones.
+    The query's `values()` keys are the columns' attributes (`region__code`, `organisation_licence`…),
+    and each cell is what the column's widget renders, as `SheetResource.row_values` does for objects."""
+
+    resource_class = None
+
+    def extra_headers(self):
+        return []
+
+    def extra(self, values, context):
+        return []
+
+    def headers(self):
+        return [str(h) for h in self.resource_class().get_export_headers()] + [str(h) for h in self.extra_headers()]
+
+    def objects(self, scope, year):
+        """The area's rows, annotated with any column attribute the model lacks, in file order."""
+        raise NotImplementedError
+
+    def queryset(self, scope, year):
+        return self.objects(scope, year).values(*(c.attribute for c in self.resource_class().columns()))
+
+    def prepare(self, scope, year):
+        return {"columns": [(c.attribute, c.widget.render) for c in self.resource_class().columns()]}
+
+    def cells(self, values, context):
+        return values
+
+    def row(self, values, context):
+        values = self.cells(values, context)
+        return ([render(values.get(attribute)) for attribute, render in context["columns"]]
+                + self.extra(values, context))
+
+
+DATASETS = {}
+
+
+def dataset_register(dataset_class):
+    dataset = dataset_class()
+    DATASETS[dataset.code] = dataset
+    return dataset_class
+
+
+def export_datasets():
+    return sorted(DATASETS.values(), key=lambda d: d.order)
+
+
+@dataset_register
+class ContributorExport(ResourceDataset):
+    code = "contributors"
+    label = gettext_lazy("Contributors (roster)")
+    order = 10
+    resource_class = ContributorResource
+
+    def objects(self, scope, year):
+        current = (Membership.objects.filter(contributor=OuterRef("pk"), status=Membership.Status.ACTIVE)
+                   .order_by("-started_on", "-pk").values("organisation__licence_number")[:1])
+        return (Contributor.objects.filter(region__path__startswith=scope.path)
+                .annotate(organisation_licence=Subquery(current)).order_by("legal_name", "pk"))
+
+
+@dataset_register
+class OrganisationExport(ResourceDataset):
+    code = "organisations"
+    label = gettext_lazy("Organisations")
+    order = 20
+    resource_class = OrganisationResource
+
+    def objects(self, scope, year):
+        return Organisation.objects.filter(region__path__startswith=scope.path).order_by("name", "pk")
+
+
+@dataset_register
+class RegionExport(ResourceDataset):
+    code = "regions"
+    label = gettext_lazy("Regions")
+    order = 30
+    resource_class = RegionResource
+
+    def objects(self, scope, year):
+        # The parent's path is the region's without its last step (treebeard's materialised path).
+        parent = Region.objects.filter(
+            path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Region.steplen)).values("code")[:1]
+        return scope.subtree().annotate(parent_code=Subquery(parent)).order_by("path")
+
+
+@dataset_register
+class VenueExport(ResourceDataset):
+    code = "venues"
+    label = gettext_lazy("Venues")
+    order = 40
+    resource_class = VenueResource
+
+    def objects(self, scope, year):
+        return Venue.objects.filter(region__path__startswith=scope.path).order_by("region__path", "name", "pk")
+
+
+@dataset_register
+class RecordExport(ResourceDataset):
+    """Service records of the area (where the work was done), with the history import's columns: the
+    source id is the record's import id, or `record:<id>` for records made on the site."""
+
+    code = "records"
+    label = gettext_lazy("Service records")
+    order = 50
+    year = OPTIONAL
+    resource_class = HistoryResource
+
+    def extra_headers(self):
+        return [_("Status")]
+
+    def queryset(self, scope, year):
+        records = ServiceRecord.objects.filter(region__path__startswith=scope.path)
+        if year:
+            records = records.filter(date__range=_year_range(year))
+        return records.order_by("date", "pk").values(
+            "pk", "import_ref", "contributor__licence_number", "contributor__user__email", "contributor__legal_name",
+            "service_type_id", "region__code", "venue__name", "date", "hours", "people_served", "special_groups",
+            "description", "status")
+
+    def prepare(self, scope, year):
+        context = super().prepare(scope, year)
+        context["types"] = {t.pk: str(t) for t in ServiceType.objects.all()}
+        context["statuses"] = {code: str(label) for code, label in ServiceRecord.Status.choices}
+        return context
+
+    def cells(self, values, context):
+        values["import_ref"] = values["import_ref"] or f"record:{values['pk']}"
+        values["person"] = _person(values["contributor__licence_number"], values["contributor__user__email"])
+        values["service_type"] = context["types"].get(values["service_type_id"], "")
+        return values
+
+    def extra(self, values, context):
+        return [context["statuses"].get(values["status"], values["status"])]
+
+
+@dataset_register
+class LedgerExport(ExportDataset):
+    code = "ledger"
+    label = pgettext_lazy("dataset", "Ledger entries")
+    order = 60
+    year = OPTIONAL
+
+    def headers(self):
+        return [_("Date"), _("Licence number or email"), pgettext("person", "Name"), _("Service type"), _("Kind"),
+                _("Source"), _("Points"), _("Hours"), _("Explanation"), _("Idempotency key"), _("Created at")]
+
+    def queryset(self, scope, year):
+        entries = LedgerEntry.objects.filter(contributor__region__path__startswith=scope.path)
+        if year:
+            entries = entries.filter(effective_date__range=_year_range(year))
+        return entries.order_by("effective_date", "pk").values_list(
+            "effective_date", "contributor__licence_number", "contributor__user__email", "contributor__legal_name",
+            "service_type_id", "kind", "source", "points", "hours", "explanation", "idempotency_key", "created_at")
+
+    def prepare(self, scope, year):
+        return {"types": {t.pk: str(t) for t in ServiceType.objects.all()},
+                "kinds": {code: str(label) for code, label in LedgerEntry.Kind.choices},
+                "sources": {code: str(label) for code, label in LedgerEntry.Source.choices}}
+
+    def row(self, v, context):
+        (date, licence, email, name, type_id, kind, source, points, hours, explanation, key, created_at) = v
+        return [date, _person(licence, email), name, context["types"].get(type_id, ""),
+                context["kinds"].get(kind, kind), context["sources"].get(source, source), points, hours,
+                explanation, key, _local(created_at)]
+
+
+@dataset_register
+class StandingExport(ExportDataset):
+    """The current standings of a year for the area's contributors and organisations, board by board
+    (their ranks are the boards' own, city-wide). Full names: staff see them. A district's and a kind's
+    board are the overall rows with their `district_rank` / `kind_rank`; one streamed query per board."""
+
+    code = "standings"
+    label = gettext_lazy("Standings")
+    order = 70
+    year = REQUIRED
+
+    def headers(self):
+        return [_("Board"), _("Rank"), _("Name"), _("Licence number"), _("Points"), _("Hours")]
+
+    def _boards(self, scope, year):
+        """[(rows, rank field, how a row's board is labelled)] in the order the file lists them."""
+        snapshot = standings.snapshot_of(year) if year else None
+        rows = Standing.objects.filter(snapshot=snapshot)
+        people = rows.filter(contributor__region__path__startswith=scope.path)
+        overall = people.filter(scope=Standing.Scope.OVERALL)
+        return [
+            (overall.order_by("rank", "pk"), "rank", lambda v, c: c["scopes"][Standing.Scope.OVERALL]),
+            (rows.filter(scope=Standing.Scope.ORGANISATION, organisation__region__path__startswith=scope.path)
+             .order_by("rank", "pk"), "rank", lambda v, c: c["scopes"][Standing.Scope.ORGANISATION]),
+            (overall.filter(district_rank__isnull=False).order_by("district__path", "district_rank", "pk"),
+             "district_rank", lambda v, c: c["regions"].get(v["district_id"], "")),
+            (overall.filter(kind_rank__isnull=False).order_by("kind", "kind_rank", "pk"), "kind_rank",
+             lambda v, c: c["kinds"].get(v["kind"], v["kind"])),
+        ]
+
+    def _overall(self, scope, year):
+        snapshot = standings.snapshot_of(year) if year else None
+        return Standing.objects.filter(snapshot=snapshot, scope=Standing.Scope.OVERALL,
+                                       contributor__region__path__startswith=scope.path)
+
+    def count(self, scope, year):
+        # Service-type boards live in each overall row's `types` (only their tops are rows of their own).
+        types = sum(len(t or {}) for t in self._overall(scope, year).values_list("types", flat=True).iterator())
+        return sum(rows.count() for rows, _rank, _label in self._boards(scope, year)) + types
+
+    def rows(self, scope, year):
+        context = {"scopes": {code: str(label) for code, label in Standing.Scope.choices},
+                   "regions": dict(Region.objects.filter(level__lte=Region.Level.DISTRICT).values_list("pk", "name")),
+                   "kinds": {code: str(label) for code, label in Contributor.Kind.choices},
+                   "types": {t.pk: str(t) for t in ServiceType.objects.all()}}
+        for rows, rank, label in self._boards(scope, year):
+            values = rows.values(rank, "scope_key", "district_id", "kind", "points", "hours", "contributor__legal_name",
+                                 "contributor__licence_number", "contributor__user__email", "organisation__name",
+                                 "organisation__licence_number")
+            for v in values.iterator(chunk_size=self.chunk_size):
+                if v["organisation__name"] is not None:
+                    name, licence = v["organisation__name"], v["organisation__licence_number"]
+                else:
+                    name = v["contributor__legal_name"]
+                    licence = _person(v["contributor__licence_number"], v["contributor__user__email"])
+                yield [label(v, context), v[rank], name, licence, v["points"], v["hours"]]
+        # The service-type boards, from the overall rows' `types`, board by board in rank order.
+        values = self._overall(scope, year).values("types", "contributor__legal_name", "contributor__licence_number",
+                                                   "contributor__user__email")
+        for v in standings.service_type_values(values.iterator(chunk_size=self.chunk_size)):
+            key = v["scope_key"]
+            yield [context["types"].get(int(key), key) if key.isdigit() else key, v["rank"],
+                   v["contributor__legal_name"], _person(v["contributor__licence_number"],
+                                                         v["contributor__user__email"]), v["points"], v["hours"]]
+
+
+def dataset_or_none(code):
+    return DATASETS.get(code)
+
+
+# --- Writers
+
+
+def _csv_text(value):
+    value = safe_cell(value)
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)  # dates as 2025-03-08, Decimals with their places
+
+
+def csv_write(handle, headers, rows):
+    """CSV in UTF-8 with a BOM (so Excel reads the Chinese correctly), row by row into `handle` (binary)."""
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="", write_through=False)
+    writer = csv.writer(text)
+    writer.writerow([_csv_text(h) for h in headers])
+    count = 0
+    for row in rows:
+        writer.writerow([_csv_text(value) for value in row])
+        count += 1
+    text.flush()
+    text.detach()  # leave `handle` open for the caller
+    return count
+
+
+def _xlsx_value(value):
+    value = safe_cell(value)
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return _local(value)
+    return value
+
+
+def xlsx_write(handle, title, headers, rows):
+    """XLSX from openpyxl's write-only workbook (rows go to a temporary file as they come), into `handle`.
+    A sheet holds at most XLSX_SHEET_ROWS rows below its header; more continue on a next sheet."""
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    sheet, on_sheet, sheets, count = None, XLSX_SHEET_ROWS, 0, 0
+    for row in rows:
+        if on_sheet == XLSX_SHEET_ROWS:
+            sheets += 1
+            sheet = _xlsx_sheet(workbook, _sheet_title(title, sheets), headers, bold)
+            on_sheet = 0
+        sheet.append([_xlsx_value(value) for value in row])
+        on_sheet += 1
+        count += 1
+    if sheet is None:
+        _xlsx_sheet(workbook, _sheet_title(title), headers, bold)
+    workbook.save(handle)
+    return count
+
+
+def _xlsx_sheet(workbook, title, headers, bold):
+    sheet = workbook.create_sheet(title=title)
+    sheet.freeze_panes = "A2"
+    heading = []
+    for text in headers:
+        cell = WriteOnlyCell(sheet, value=safe_cell(text))
+        cell.font = bold
+        heading.append(cell)
+    sheet.append(heading)
+    return sheet
+
+
+def _sheet_title(title, number=1):
+    """A sheet name Excel accepts (31 characters, none of []:*?/\\), numbered from the second sheet."""
+    title = str(title)
+    for ch in "[]:*?/\\":
+        title = title.replace(ch, " ")
+    suffix = f" ({number})" if number > 1 else ""
+    return (title.strip("' ")[:31 - len(suffix)] or "Sheet") + suffix
+
+
+def export_write(handle, dataset, fmt, scope, year, *, on_rows=None):
+    """Write the dataset's rows for `scope` (and `year`) as `fmt` into the binary `handle`; the number of
+    rows. `on_rows(n)` is called after every chunk of rows."""
+    rows = dataset.rows(scope, year)
+    if on_rows is not None:
+        rows = _counting(rows, on_rows)
+    if fmt == "csv":
+        return csv_write(handle, dataset.headers(), rows)
+    return xlsx_write(handle, dataset.label, dataset.headers(), rows)
+
+
+def _counting(rows, on_rows):
+    n = 0
+    for row in rows:
+        yield row
+        n += 1
+        if n % CHUNK == 0:
+            on_rows(n)
+
+
+# --- Jobs
+
+
+def export_filename(job):
+    stamp = timezone.localtime(job.created_at).strftime("%Y%m%d-%H%M")
+    year = f"-{job.year}" if job.year else ""
+    return f"{job.dataset}-{job.region.code}{year}-{stamp}.{job.format}"
+
+
+def export_start(*, actor, scope, dataset, fmt, year=None, language=None):
+    """Start exporting `dataset` of `scope` as `fmt`: written now when it has at most
+    settings.PB_EXPORT_INLINE_ROWS rows, otherwise queued for a Celery job. The ExportJob."""
+    chosen = DATASETS[dataset]
+    if chosen.year is None:
+        year = None
+    if fmt not in CONTENT_TYPES:
+        raise ValueError(fmt)
+    total = chosen.count(scope, year)
+    inline = total <= settings.PB_EXPORT_INLINE_ROWS
+    with transaction.atomic():
+        job = ExportJob.objects.create(
+            dataset=dataset, format=fmt, year=year, region=scope, created_by=actor, rows=total,
+            language=language or translation.get_language() or settings.LANGUAGE_CODE)
+        audit(actor=actor, action="export_start", obj=job, dataset=dataset, format=fmt, year=year, rows=total)
+        if not inline:
+            from celery import current_app
+
+            options = {"queue": settings.PB_EXPORT_QUEUE} if getattr(settings, "PB_EXPORT_QUEUE", None) else {}
+            transaction.on_commit(lambda: current_app.signature(TASK, args=(job.pk,), **options).delay())
+    if inline:
+        export_run(job.pk, notify=False)
+        job.refresh_from_db()
+    return job
+
+
+def export_run(job_id, *, notify=True):
+    """Write a job's file. Claimed once: a second delivery finds the job taken (or done) and does nothing;
+    one whose worker died is taken over after core.jobs.LEASE. The job's status afterwards (None: not claimed)."""
+    now = timezone.now()
+    if not job_claim(ExportJob, job_id, now):
+        return None
+    mine = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING, started_at=now)
+    job = ExportJob.objects.select_related("region").get(pk=job_id)
+    try:
+        dataset = DATASETS[job.dataset]
+        with translation.override(job.language):
+            total = max(job.rows, 1)
+
+            def on_rows(n):
+                mine.update(progress=min(99, n * 100 // total))
+
+            with tempfile.TemporaryFile() as handle:
+                rows = export_write(handle, dataset, job.format, job.region, job.year, on_rows=on_rows)
+                handle.seek(0)
+                job.file.save(export_filename(job), File(handle), save=False)
+        if not mine.update(status=ExportJob.Status.DONE, progress=100, rows=rows, file=job.file.name,
+                           finished_at=timezone.now()):
+            job.file.storage.delete(job.file.name)  # another delivery took the job over meanwhile
+            return None
+    except Exception:
+        log.exception("export %s failed", job_id)
+        with translation.override(job.language):
+            mine.update(status=ExportJob.Status.FAILED, finished_at=timezone.now(),
+                        error=_("The export stopped on an unexpected error. Start it again."))
+    if notify:
+        transaction.on_commit(lambda: export_email(job_id))
+    return ExportJob.objects.values_list("status", flat=True).get(pk=job_id)
+
+
+def export_email(job_id):
+    """Tell the staff member, in their language, that a queued export is ready (or failed)."""
+    job = ExportJob.objects.select_related("created_by", "region").get(pk=job_id)
+    user = job.created_by
+    if not (user.is_active and user.email):
+        return 0
+    url = settings.PB_SITE_URL.rstrip("/") + reverse("staff_export", args=[job.pk])
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        dataset = DATASETS.get(job.dataset)
+        what = str(dataset.label) if dataset else job.dataset
+        facts = {"what": what, "region": job.region.name, "rows": job.rows, "url": url, "bureau": bureau_name()}
+        if job.status == ExportJob.Status.DONE:
+            subject = _("Export ready: %(what)s, %(region)s") % facts
+            body = _("The export of %(what)s for %(region)s (%(rows)s rows) is ready. Download it here (sign in "
+                     "as bureau staff):\n\n%(url)s\n\n— %(bureau)s\n") % facts
+        else:
+            subject = _("Export failed: %(what)s, %(region)s") % facts
+            body = _("The export of %(what)s for %(region)s could not be written. You can start it again "
+                     "here:\n\n%(url)s\n\n— %(bureau)s\n") % facts
+    try:
+        return EmailMessage(subject, body, to=[user.email]).send()
+    except Exception:  # noqa: BLE001 — the file is on the page whatever happens to the email
+        log.exception("export %s: could not email %s", job_id, user.email)
+        return 0
+
+
+def exports_for_staff(scope):
+    return (ExportJob.objects.filter(region__path__startswith=scope.path)
+            .select_related("region", "created_by").order_by("-created_at", "-id"))

@@ -1,0 +1,29 @@
+"""Who and where, one module per capability; every model is importable from `volunteers.models`."""
+
+from volunteers.models.people import (
+    AuditEntry,
+    Contributor,
+    Membership,
+    Organisation,
+    Region,
+    ServiceType,
+    StaffProfile,
+    User,
+    UserManager,
+    Venue,
+)
+from volunteers.models.records import (
+    EvidenceFile,
+    ServiceRecord,
+    SpecialGroup,
+    _PrivateStorage,
+    evidence_storage,
+)
+from volunteers.models.rota import RotaPolicy, Shift, Signup
+from volunteers.models.spreadsheet_jobs import ExportJob, ImportJob
+
+__all__ = [
+    "AuditEntry", "Contributor", "EvidenceFile", "ExportJob", "ImportJob", "Membership", "Organisation", "Region",
+    "RotaPolicy", "ServiceRecord", "ServiceType", "Shift", "Signup", "SpecialGroup", "StaffProfile", "User",
+    "UserManager", "Venue", "_PrivateStorage", "evidence_storage",
+]

@@ -1,0 +1,137 @@
+"""Logged work: pro-bono work a contributor records themself, with evidence, for staff to review.
+(Attended shifts become records through `rota.attendance_mark`.)"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from volunteers.models import Contributor, EvidenceFile, ServiceRecord, SpecialGroup
+from volunteers.people.services import audit
+from volunteers.records.evidence import evidence_check
+
+QUARTER = Decimal("0.25")
+# How far back work can be logged; older history comes in through the import.
+LOG_WINDOW_DAYS = 180
+
+
+def _clean(*, contributor, record, service_type, date, start_time, hours, people_served, special_groups, region,
+           venue, description, files, now):
+    errors = {}
+    try:
+        hours = Decimal(str(hours))
+    except InvalidOperation:
+        hours = None
+    if hours is None or hours <= 0 or hours > 24 or hours % QUARTER:
+        errors["hours"] = _("Enter hours in quarter-hour steps, from 0.25 to 24.")
+    today = timezone.localdate(now)
+    if date > today:
+        errors["date"] = _("The date cannot be in the future.")
+    elif date < today - timedelta(days=LOG_WINDOW_DAYS):
+        errors["date"] = _("Work older than %(days)s days is added by bureau staff through an import.") % {
+            "days": LOG_WINDOW_DAYS}
+    if service_type is None or not service_type.is_active:
+        errors["service_type"] = _("Choose a service type.")
+    if venue is not None and region is not None and not region.contains(venue.region):
+        errors["venue"] = _("This venue is not in the region you chose.")
+    if people_served is None or people_served < 0:
+        errors["people_served"] = _("Enter how many people were served (0 or more).")
+    unknown = [code for code in special_groups if code not in SpecialGroup.values]
+    if unknown:
+        errors["special_groups"] = _("Choose special groups from the list.")
+    if not description.strip():
+        errors["description"] = _("Describe the work in a sentence or two.")
+    if errors:
+        raise ValidationError(errors)
+    kept = record.evidence.count() if record else 0
+    if kept + len(files) > settings.PB_EVIDENCE_MAX_FILES:
+        raise ValidationError({"files": _("At most %(n)s evidence files a record.") % {"n": settings.PB_EVIDENCE_MAX_FILES}})
+    if kept + len(files) == 0:
+        raise ValidationError({"files": _("Attach at least one evidence file: a PDF or a photo.")})
+    checked = []
+    problems = []
+    for upload in files:
+        try:
+            checked.append((upload, *evidence_check(upload)))
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+    if problems:
+        raise ValidationError({"files": problems})
+    # Hours of one day across all of the person's records (the row lock makes this exact).
+    others = ServiceRecord.objects.filter(contributor=contributor, date=date, status__in=ServiceRecord.COUNTING)
+    if record is not None:
+        others = others.exclude(pk=record.pk)
+    already = others.aggregate(h=Sum("hours"))["h"] or Decimal(0)
+    if already + hours > 24:
+        raise ValidationError({"hours": _("You already have %(hours)s hours recorded on %(date)s; a day has 24.")
+                               % {"hours": f"{already.normalize():f}", "date": date.isoformat()}})
+    started_at = timezone.make_aware(datetime.combine(date, start_time))
+    return hours, started_at, checked
+
+
+def _store(record, checked, actor, now):
+    for upload, content_type, extension in checked:
+        evidence = EvidenceFile(record=record, original_name=upload.name[:200], content_type=content_type,
+                                size=upload.size, uploaded_at=now, uploaded_by=actor)
+        # The stored name is ours: the upload's name never reaches the file system.
+        evidence.file.save(f"{record.pk}-{now:%Y%m%d%H%M%S%f}.{extension}", upload, save=False)
+        evidence.save()
+
+
+@transaction.atomic
+def record_log(*, actor, contributor, service_type, date, start_time, hours, people_served=0, special_groups=(),
+               region, venue=None, description="", files=(), now=None):
+    """A contributor logs pro-bono work; it waits for staff of its region."""
+    now = now or timezone.now()
+    Contributor.objects.select_for_update().filter(pk=contributor.pk).first()
+    hours, started_at, checked = _clean(
+        contributor=contributor, record=None, service_type=service_type, date=date, start_time=start_time,
+        hours=hours, people_served=people_served, special_groups=list(special_groups), region=region, venue=venue,
+        description=description, files=list(files), now=now)
+    record = ServiceRecord.objects.create(
+        contributor=contributor, service_type=service_type, venue=venue, region=region, date=date,
+        started_at=started_at, ended_at=started_at + timedelta(hours=float(hours)), hours=hours,
+        status=ServiceRecord.Status.SUBMITTED, people_served=people_served, special_groups=list(special_groups),
+        description=description.strip(), created_at=now, updated_at=now, updated_by=actor)
+    _store(record, checked, actor, now)
+    audit(actor=actor, action="record_log", obj=record, hours=str(hours), files=len(checked))
+    return record
+
+
+@transaction.atomic
+def record_amend(*, actor, contributor, record, service_type, date, start_time, hours, people_served=0,
+                 special_groups=(), region, venue=None, description="", files=(), remove=(), now=None):
+    """Change a logged record still waiting, or a rejected one (which goes back in the queue)."""
+    now = now or timezone.now()
+    Contributor.objects.select_for_update().filter(pk=contributor.pk).first()
+    record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+    if record.contributor_id != contributor.pk or not record.is_logged:
+        raise ValidationError(_("Only your own logged work can be changed here."))
+    if record.status not in (ServiceRecord.Status.SUBMITTED, ServiceRecord.Status.REJECTED):
+        raise ValidationError(_("This record has been decided; appeal the decision instead."))
+    removed = list(record.evidence.filter(pk__in=list(remove)))
+    for evidence in removed:
+        evidence.delete()
+        # The file goes only once the change is kept (a refused amendment keeps it).
+        transaction.on_commit(lambda name=evidence.file.name, storage=evidence.file.storage: storage.delete(name))
+    hours, started_at, checked = _clean(
+        contributor=contributor, record=record, service_type=service_type, date=date, start_time=start_time,
+        hours=hours, people_served=people_served, special_groups=list(special_groups), region=region, venue=venue,
+        description=description, files=list(files), now=now)
+    before = {"status": record.status, "hours": str(record.hours), "date": record.date.isoformat(),
+              "reason": record.decision_reason}
+    record.service_type, record.venue, record.region, record.date = service_type, venue, region, date
+    record.started_at, record.ended_at, record.hours = started_at, started_at + timedelta(hours=float(hours)), hours
+    record.people_served, record.special_groups = people_served, list(special_groups)
+    record.description, record.updated_at, record.updated_by = description.strip(), now, actor
+    record.status, record.decided_at, record.decided_by = ServiceRecord.Status.SUBMITTED, None, None
+    record.save()
+    _store(record, checked, actor, now)
+    audit(actor=actor, action="record_amend", obj=record, before=before,
+          after={"status": record.status, "hours": str(hours), "date": date.isoformat()}, removed=list(remove))
+    return record

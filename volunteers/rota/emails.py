@@ -1,0 +1,46 @@
+"""Rota emails: queued after the transaction commits, rendered in the person's language, plain text.
+
+Services call `signup_email`; the Celery task `tasks.notifications.send_signup_email` calls
+`signup_email_send`. The task is named rather than imported because `tasks` depends on this app,
+not the other way round.
+"""
+
+from celery import current_app
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from volunteers.people.selectors import bureau_name
+from volunteers.rota.calendar import calendar_for_signups, opportunity_title
+
+KINDS = ("confirmed", "cancelled", "offered", "shift_cancelled", "shift_changed", "reminder")
+TASK = "tasks.notifications.send_signup_email"
+
+
+def signup_email(kind, signup):
+    """Queue an email about `signup` for when (and only if) the current transaction commits."""
+    assert kind in KINDS, kind
+    signup_id = signup.pk
+    transaction.on_commit(lambda: current_app.signature(TASK, args=(kind, signup_id)).delay())
+
+
+def signup_email_send(kind, signup_id):
+    """Render and send one email now. Returns the message sent."""
+    from volunteers.models import Signup
+
+    signup = Signup.objects.select_related(
+        "contributor__user", "shift__venue", "shift__service_type", "shift__opportunity").get(pk=signup_id)
+    user = signup.contributor.user
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        context = {"signup": signup, "shift": signup.shift, "person": signup.contributor,
+                   "title": opportunity_title(signup.shift.opportunity),
+                   "site_url": settings.PB_SITE_URL, "bureau": bureau_name()}
+        subject = " ".join(render_to_string(f"volunteers/email/{kind}_subject.txt", context).split())
+        body = render_to_string(f"volunteers/email/{kind}_body.txt", context)
+        message = EmailMessage(subject, body, to=[user.email])
+        if kind in ("confirmed", "shift_changed", "cancelled", "shift_cancelled"):
+            message.attach("shift.ics", calendar_for_signups([signup]), "text/calendar; charset=utf-8")
+        message.send()
+    return message

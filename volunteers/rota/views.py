@@ -1,0 +1,241 @@
+"""Rota pages: signing up, My shifts and the calendar feed; staff shift editing, rosters, coverage."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from volunteers.models import RotaPolicy, Shift, Signup
+from volunteers.people import selectors
+from volunteers.people.forms import form_errors_text
+from volunteers.people.views import _page, _safe_next, form_add_errors, staff_required, to_profile_form
+from volunteers.rota import selectors as rota_selectors
+from volunteers.rota import services as rota
+from volunteers.rota.forms import AttendanceForm, ReasonForm, RotaPolicyForm, ShiftForm
+
+MAX_SHIFTS_AT_ONCE = 60
+
+
+@login_required
+@require_POST
+def signup(request):
+    """Sign up for one shift (button) or several ticked shifts of an opportunity at once."""
+    back = _safe_next(request, reverse("my_shifts"))
+    contributor = selectors.completed_contributor(request.user)
+    if contributor is None:
+        return to_profile_form(back)
+    # A row's own button sends ?only=<id>, so shifts ticked elsewhere on the page are not taken too.
+    chosen = [request.GET["only"]] if request.GET.get("only") else request.POST.getlist("shift")
+    ids = [int(v) for v in chosen if v.isdigit()][:MAX_SHIFTS_AT_ONCE]
+    shifts = list(Shift.objects.filter(pk__in=ids).order_by("starts_at"))
+    if not shifts:
+        messages.error(request, _("Tick at least one shift to sign up for."))
+        return redirect(back)
+    taken = 0
+    for shift, taken_signup, refusal in rota.signups_create_many(contributor=contributor, shifts=shifts):
+        if refusal is None:
+            taken += 1
+        else:
+            messages.warning(request, _("%(when)s: %(reason)s") % {"when": rota.when_text(shift.starts_at),
+                                                                   "reason": refusal.message})
+    if taken:
+        messages.success(request, ngettext(
+            "You are signed up for %(count)s shift. A confirmation email is on its way.",
+            "You are signed up for %(count)s shifts. Confirmation emails are on their way.", taken) % {"count": taken})
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def waitlist_join(request, pk):
+    back = _safe_next(request, reverse("my_shifts"))
+    contributor = selectors.completed_contributor(request.user)
+    if contributor is None:
+        return to_profile_form(back)
+    shift = get_object_or_404(Shift, pk=pk)
+    try:
+        result = rota.signup_join_waitlist(contributor=contributor, shift=shift)
+    except rota.SignupRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        if result.status == Signup.Status.CONFIRMED:
+            messages.success(request, _("A place was free, so you are signed up."))
+        else:
+            messages.success(request, _("You are on the waiting list. If a place comes free and you are first in "
+                                        "line, we will email you an offer."))
+    return redirect(back)
+
+
+def _own_signup(request, pk):
+    contributor = selectors.completed_contributor(request.user)
+    if contributor is None:
+        raise Http404
+    return contributor, get_object_or_404(Signup.objects.select_related("shift"), pk=pk, contributor=contributor)
+
+
+@login_required
+@require_POST
+def signup_cancel(request, pk):
+    contributor, signup = _own_signup(request, pk)
+    try:
+        result = rota.signup_cancel(contributor=contributor, signup=signup)
+    except rota.SignupRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        if result.status == Signup.Status.LATE_CANCELLED:
+            messages.warning(request, _("Cancelled. It was after the free-cancellation deadline, so it is recorded "
+                                        "as a late cancellation."))
+        else:
+            messages.success(request, _("Cancelled."))
+    return redirect(_safe_next(request, reverse("my_shifts")))
+
+
+@login_required
+@require_POST
+def offer_accept(request, pk):
+    contributor, signup = _own_signup(request, pk)
+    try:
+        rota.signup_offer_accept(contributor=contributor, signup=signup)
+    except rota.SignupRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("The place is yours. A confirmation email is on its way."))
+    return redirect("my_shifts")
+
+
+@login_required
+def my_shifts(request):
+    contributor = selectors.completed_contributor(request.user)
+    if contributor is None:
+        return to_profile_form(reverse("my_shifts"))
+    now = timezone.now()
+    lists = rota_selectors.my_shifts(contributor, now=now)
+    feed = (request.build_absolute_uri(reverse("calendar_feed", args=[contributor.calendar_token]))
+            if contributor.calendar_token else None)
+    past = _page(request, lists["past"])
+    return render(request, "volunteers/my_shifts.html", {
+        **lists, "past": past, "page": past, "now": now, "contributor": contributor,
+        "feed_url": feed, "webcal_url": feed and "webcal://" + feed.split("://", 1)[1],
+    })
+
+
+@login_required
+@require_POST
+def calendar_reset(request):
+    contributor = selectors.completed_contributor(request.user)
+    if contributor is None:
+        raise Http404
+    had = bool(contributor.calendar_token)
+    rota.calendar_token_reset(contributor=contributor)
+    messages.success(request, _("Your calendar address was replaced; the old one no longer works.") if had
+                     else _("Your private calendar address is ready. Add it to your phone's calendar."))
+    return redirect("my_shifts")
+
+
+def calendar_feed(request, token):
+    contributor, signups = rota_selectors.calendar_signups(token)
+    if contributor is None:
+        raise Http404
+    from volunteers.rota.calendar import calendar_for_signups
+
+    response = HttpResponse(calendar_for_signups(signups), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="shifts.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# --- Staff ----------------------------------------------------------------------------------------
+
+
+def _shift_in_scope(scope, pk):
+    return selectors.get_in_scope_or_404(Shift.objects.select_related("venue__region", "opportunity", "service_type"),
+                                         scope, pk, field="venue__region")
+
+
+@staff_required
+def staff_shift_edit(request, scope, pk):
+    shift = _shift_in_scope(scope, pk)
+    fields = {name: getattr(shift, name) for name in rota.SHIFT_FIELDS}
+    fields = {k: (timezone.localtime(v) if hasattr(v, "tzinfo") else v) for k, v in fields.items()}
+    form = ShiftForm(request.POST or None, scope=scope, initial=fields)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rota.shift_update(actor=request.user, scope=scope, shift=shift, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("staff_opportunity_shifts", pk=shift.opportunity_id)
+    return render(request, "volunteers/staff/shift_form.html", {"scope": scope, "form": form, "shift": shift})
+
+
+@staff_required
+def staff_shift_cancel(request, scope, pk):
+    shift = _shift_in_scope(scope, pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rota.shift_cancel(actor=request.user, scope=scope, shift=shift, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("The shift is cancelled and everyone signed up is being told."))
+            return redirect("staff_opportunity_shifts", pk=shift.opportunity_id)
+    held = shift.signups.filter(status__in=Signup.OPEN).count()
+    return render(request, "volunteers/staff/shift_cancel.html", {"scope": scope, "form": form, "shift": shift,
+                                                                 "affected": held})
+
+
+@staff_required
+def staff_shift_roster(request, scope, pk):
+    shift = _shift_in_scope(scope, pk)
+    if request.method == "POST":
+        signup_id = request.POST.get("signup", "")
+        signup = get_object_or_404(Signup, pk=int(signup_id) if signup_id.isdigit() else 0, shift=shift)
+        form = AttendanceForm(request.POST)
+        if form.is_valid():
+            try:
+                rota.attendance_mark(actor=request.user, scope=scope, signup=signup, **form.cleaned_data)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("%(name)s: saved.") % {"name": signup.contributor.legal_name})
+        else:
+            messages.error(request, form_errors_text(form))
+        return redirect("staff_shift_roster", pk=shift.pk)
+    return render(request, "volunteers/staff/roster.html", {
+        "scope": scope, "shift": shift, "started": timezone.now() >= shift.starts_at, **rota_selectors.shift_roster(shift),
+        "starts_local": timezone.localtime(shift.starts_at), "ends_local": timezone.localtime(shift.ends_at),
+    })
+
+
+@staff_required
+def staff_coverage(request, scope):
+    days, now = settings.PB_COVERAGE_DAYS, timezone.now()
+    thin = _page(request, rota_selectors.shifts_below_minimum(scope, now=now, days=days))
+    return render(request, "volunteers/staff/coverage.html", {
+        "scope": scope, "days": days, "thin": thin, "page": thin,
+        "hotline_uncovered": rota_selectors.hotline_days_uncovered(scope, now=now, days=days),
+    })
+
+
+@staff_required
+def staff_rota_rules(request, scope):
+    # City-wide rules: only staff responsible for a whole tree (the city bureau) change them.
+    if not scope.is_root():
+        raise PermissionDenied
+    policy = RotaPolicy.current()
+    form = RotaPolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        rota.rota_policy_update(actor=request.user, **{k: form.cleaned_data[k] for k in form.Meta.fields})
+        messages.success(request, _("Saved."))
+        return redirect("staff_rota_rules")
+    return render(request, "volunteers/staff/form.html", {"scope": scope, "form": form, "title": _("Rota rules"),
+                                                         "back": "staff_dashboard"})

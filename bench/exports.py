@@ -103,8 +103,10 @@ def main():
     print(f"{'(Django only)':<20} {'':>10} {'':>8} {'':>9} {'':>9} {floor:>9.0f}")
     for which in MEASURES[1:]:
         m = run(args, env, which)
-        print(f"{which:<20} {m['rows']:>10,} {m['seconds']:>8.1f} {m['rows'] / m['seconds']:>9,.0f} "
-              f"{m['size'] / 2**20:>9.1f} {m['peak']:>9.0f}")
+        print(
+            f"{which:<20} {m['rows']:>10,} {m['seconds']:>8.1f} {m['rows'] / m['seconds']:>9,.0f} "
+            f"{m['size'] / 2**20:>9.1f} {m['peak']:>9.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -204,8 +204,12 @@ def _engine(kind, path, *, actor, scope, timer=None):
         sys.exit(f"{path.name}: {plan.problem_count} problems, e.g. {plan.problems[:5]}")
     import_apply(plan, actor=actor, now=timezone.now())
     applied = time.perf_counter()
-    return plan, {"sheet_read": read - start, "import_check": checked - read, "import_apply": applied - checked,
-                  "total": applied - start}
+    return plan, {
+        "sheet_read": read - start,
+        "import_check": checked - read,
+        "import_apply": applied - checked,
+        "total": applied - start,
+    }
 
 
 def _engine_timer(kind_code):
@@ -219,7 +223,11 @@ def _engine_timer(kind_code):
     timer.wrap(spreadsheets.imports.engine, "rows_clean", "check: cells through widgets (rows_clean)")
     timer.wrap(kind, "check", f"check: {kind_code} rules and lookups (kind.check)")
     if kind_code == "history":
-        timer.wrap(spreadsheets.imports.kinds_points, "records_add_approved", "apply: records and entries (records_add_approved)")
+        timer.wrap(
+            spreadsheets.imports.kinds_points,
+            "records_add_approved",
+            "apply: records and entries (records_add_approved)",
+        )
         timer.wrap(pointbook.ledger.bulk, "rows_insert", "apply:   records and entries inserted (rows_insert)")
         timer.wrap(pointbook.ledger.bulk, "_earned", "apply:   caps read from the ledger (_earned)")
     else:
@@ -242,8 +250,14 @@ def task_roster(args, path):
         created = Contributor.objects.count() - before
         again, second = _engine("contributors", path, actor=actor, scope=scope)
         assert again.unchanged == again.rows and again.writes == 0, again.summary()
-        return {"rows": plan.rows, "created": created, "new": plan.new, "seconds": first, "parts": spent,
-                "again": {"rows": again.rows, "unchanged": again.unchanged, "seconds": second}}
+        return {
+            "rows": plan.rows,
+            "created": created,
+            "new": plan.new,
+            "seconds": first,
+            "parts": spent,
+            "again": {"rows": again.rows, "unchanged": again.unchanged, "seconds": second},
+        }
 
     try:
         return _rolled_back(both)
@@ -282,8 +296,12 @@ def task_history(args, path):
     def run():
         before = LedgerEntry.objects.count()
         plan, seconds = _engine("history", path, actor=actor, scope=scope)
-        return {"rows": plan.rows, "created": LedgerEntry.objects.count() - before, "seconds": seconds,
-                "parts": dict(timer.spent) if timer else {}}
+        return {
+            "rows": plan.rows,
+            "created": LedgerEntry.objects.count() - before,
+            "seconds": seconds,
+            "parts": dict(timer.spent) if timer else {},
+        }
 
     try:
         return _rolled_back(run)
@@ -319,17 +337,64 @@ def _entry_rows(count, record_ids=None):
         hours = Decimal(rng.choice((1, 2, 3, 4))) / 2
         points = (hours * per_hour).quantize(Decimal("0.01"))
         day = first + timedelta(days=rng.randrange(365))
-        breakdown = {"hours": str(hours), "per_hour": str(per_hour), "factors": [], "cap": None, "cap_kind": None,
-                     "earned_before": None, "asked": str(points), "rule": rule, "rule_from": since.isoformat(),
-                     "points": str(points)}
-        entries.append((person, points, hours, "award", "service_record", record_id, rule, type_id,
-                        f"{hours} 小时 × {per_hour} 分/小时 = {points}", breakdown, f"record:{record_id}:award:1", day,
-                        actor.pk, now))
+        breakdown = {
+            "hours": str(hours),
+            "per_hour": str(per_hour),
+            "factors": [],
+            "cap": None,
+            "cap_kind": None,
+            "earned_before": None,
+            "asked": str(points),
+            "rule": rule,
+            "rule_from": since.isoformat(),
+            "points": str(points),
+        }
+        entries.append(
+            (
+                person,
+                points,
+                hours,
+                "award",
+                "service_record",
+                record_id,
+                rule,
+                type_id,
+                f"{hours} 小时 × {per_hour} 分/小时 = {points}",
+                breakdown,
+                f"record:{record_id}:award:1",
+                day,
+                actor.pk,
+                now,
+            )
+        )
         started = datetime.combine(day, datetime.min.time().replace(hour=9), tzinfo=tz)
         # spreadsheets.imports.kinds_points.RECORD_COLUMNS, then pointbook.ledger.bulk.DECIDED_COLUMNS
-        records.append((record_id, person, type_id, None, region, day, started, started + timedelta(hours=float(hours)),
-                        hours, now, now, 1, [], "", f"BENCH-{record_id}", False, "",
-                        ServiceRecord.Status.APPROVED, now, actor.pk, "", False))
+        records.append(
+            (
+                record_id,
+                person,
+                type_id,
+                None,
+                region,
+                day,
+                started,
+                started + timedelta(hours=float(hours)),
+                hours,
+                now,
+                now,
+                1,
+                [],
+                "",
+                f"BENCH-{record_id}",
+                False,
+                "",
+                ServiceRecord.Status.APPROVED,
+                now,
+                actor.pk,
+                "",
+                False,
+            )
+        )
     return entries, records
 
 
@@ -342,8 +407,9 @@ def task_history_bulk_create(args, path):
 
     def run():
         start = time.perf_counter()
-        LedgerEntry.objects.bulk_create([LedgerEntry(**dict(zip(ENTRY_COLUMNS, row))) for row in entries],
-                                        batch_size=BULK_CREATE_BATCH)
+        LedgerEntry.objects.bulk_create(
+            [LedgerEntry(**dict(zip(ENTRY_COLUMNS, row))) for row in entries], batch_size=BULK_CREATE_BATCH
+        )
         return {"rows": count, "created": count, "seconds": {"total": time.perf_counter() - start}}
 
     return _rolled_back(run)
@@ -384,9 +450,14 @@ def task_history_floor(args, path):
     return _rolled_back(run)
 
 
-RUNNERS = {"roster": (task_roster, "roster.csv"), "roster-baseline": (task_roster_baseline, "organisations.csv"),
-           "history": (task_history, "history.csv"), "history-bulk_create": (task_history_bulk_create, None),
-           "history-rows_insert": (task_history_rows_insert, None), "history-floor": (task_history_floor, None)}
+RUNNERS = {
+    "roster": (task_roster, "roster.csv"),
+    "roster-baseline": (task_roster_baseline, "organisations.csv"),
+    "history": (task_history, "history.csv"),
+    "history-bulk_create": (task_history_bulk_create, None),
+    "history-rows_insert": (task_history_rows_insert, None),
+    "history-floor": (task_history_floor, None),
+}
 
 
 def child_measure(args):
@@ -425,14 +496,27 @@ def child_measure(args):
 
 
 def child(args, which, profile=False):
-    argv = [sys.executable, __file__, "--child", which, "--roster", str(args.roster), "--history",
-            str(args.history), "--year", str(args.year)]
+    argv = [
+        sys.executable,
+        __file__,
+        "--child",
+        which,
+        "--roster",
+        str(args.roster),
+        "--history",
+        str(args.history),
+        "--year",
+        str(args.year),
+    ]
     if args.rebuild and which == "build":
         argv.append("--rebuild")
     if profile:
         argv += ["--profile", args.profile]
-    out = subprocess.run(argv, cwd=ROOT, env=environment(args), check=True, stdout=subprocess.PIPE,
-                         text=True).stdout.strip().splitlines()[-1]
+    out = (
+        subprocess.run(argv, cwd=ROOT, env=environment(args), check=True, stdout=subprocess.PIPE, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     return eval(out)  # our own repr from the child
 
 
@@ -447,8 +531,10 @@ def report(args, built, results):
         return results[task][0]["created" if part == "seconds" else "rows"] / med(task, key, part)
 
     backend = results["roster"][0]["backend"]
-    print(f"imports — {backend}; median of {args.repeat}, each measurement in a process of its own, interleaved, "
-          f"rolled back after")
+    print(
+        f"imports — {backend}; median of {args.repeat}, each measurement in a process of its own, interleaved, "
+        f"rolled back after"
+    )
     if built["reused"]:
         print("data: reused the database and files built earlier with the same parameters")
     else:
@@ -465,48 +551,93 @@ def report(args, built, results):
     def line(label, rows, seconds, note="", peak_mib=None):
         per = f"{rows / seconds:>10,.0f}" if rows else f"{'':>10}"
         mem = f"{peak_mib:>9,.0f}" if peak_mib is not None else ""
-        print(f"{label:<58}{rows or '':>9,}{seconds:>9.3f}{per}  {note:<26}{mem}" if rows else
-              f"{label:<58}{'':>9}{seconds:>9.3f}{per}  {note:<26}{mem}")
+        print(
+            f"{label:<58}{rows or '':>9,}{seconds:>9.3f}{per}  {note:<26}{mem}"
+            if rows
+            else f"{label:<58}{'':>9}{seconds:>9.3f}{per}  {note:<26}{mem}"
+        )
 
-    line("engine: sheet_read + import_check + import_apply", roster["created"], med("roster"),
-         f"{r_rate / base:.1f}× import-export", peak("roster"))
+    line(
+        "engine: sheet_read + import_check + import_apply",
+        roster["created"],
+        med("roster"),
+        f"{r_rate / base:.1f}× import-export",
+        peak("roster"),
+    )
     for key in ("sheet_read", "import_check", "import_apply"):
         line(f"  {key}", None, med("roster", key))
     for key in results["roster"][0]["parts"]:
         line(f"    {key}", None, statistics.median(r["parts"].get(key, 0.0) for r in results["roster"]))
-    line("engine: the same file again (all unchanged, nothing written)", roster["again"]["rows"],
-         statistics.median(r["again"]["seconds"]["total"] for r in results["roster"]), f"{again / base:.1f}× import-export")
-    line("baseline: import-export ModelResource defaults (organisations)", results["roster-baseline"][0]["created"],
-         med("roster-baseline"), "", peak("roster-baseline"))
-    print(f"roster import {r_rate:,.0f} rows/s — target ≥ {ROSTER_TARGET:,} rows/s "
-          f"{'MET' if r_rate >= ROSTER_TARGET else 'NOT MET'}; re-import {again:,.0f} rows/s; "
-          f"import-export defaults {base:,.0f} rows/s")
+    line(
+        "engine: the same file again (all unchanged, nothing written)",
+        roster["again"]["rows"],
+        statistics.median(r["again"]["seconds"]["total"] for r in results["roster"]),
+        f"{again / base:.1f}× import-export",
+    )
+    line(
+        "baseline: import-export ModelResource defaults (organisations)",
+        results["roster-baseline"][0]["created"],
+        med("roster-baseline"),
+        "",
+        peak("roster-baseline"),
+    )
+    print(
+        f"roster import {r_rate:,.0f} rows/s — target ≥ {ROSTER_TARGET:,} rows/s "
+        f"{'MET' if r_rate >= ROSTER_TARGET else 'NOT MET'}; re-import {again:,.0f} rows/s; "
+        f"import-export defaults {base:,.0f} rows/s"
+    )
 
     history = results["history"][0]
     h_rate = history["created"] / med("history")
     bulk, copy, floor = rate("history-bulk_create"), rate("history-rows_insert"), rate("history-floor")
     insert = "COPY" if backend == "postgresql" else "multi-row INSERT"
     print()
-    print(f"2. History: {history['rows']:,} service records of {args.year} from history.csv, "
-          f"{history['created']:,} ledger entries posted")
+    print(
+        f"2. History: {history['rows']:,} service records of {args.year} from history.csv, "
+        f"{history['created']:,} ledger entries posted"
+    )
     print(head)
-    line("engine: sheet_read + import_check + import_apply (entries)", history["created"], med("history"),
-         f"{h_rate / bulk:.2f}× bulk_create, {h_rate / copy:.2f}× {insert}", peak("history"))
+    line(
+        "engine: sheet_read + import_check + import_apply (entries)",
+        history["created"],
+        med("history"),
+        f"{h_rate / bulk:.2f}× bulk_create, {h_rate / copy:.2f}× {insert}",
+        peak("history"),
+    )
     for key in ("sheet_read", "import_check", "import_apply"):
         line(f"  {key}", None, med("history", key))
     for key in results["history"][0]["parts"]:
         line(f"    {key}", None, statistics.median(r["parts"].get(key, 0.0) for r in results["history"]))
-    line(f"baseline: Django bulk_create of the entries (batch {BULK_CREATE_BATCH:,})",
-         results["history-bulk_create"][0]["created"], med("history-bulk_create"), "", peak("history-bulk_create"))
-    line(f"baseline: rows_insert of the entries ({insert})", results["history-rows_insert"][0]["created"],
-         med("history-rows_insert"), "", peak("history-rows_insert"))
-    line(f"floor: rows_insert of the records + the entries ({insert})", results["history-floor"][0]["created"],
-         med("history-floor"), f"engine at {h_rate / floor:.2f}× this", peak("history-floor"))
-    print(f"history import {h_rate:,.0f} entries/s — target ≥ {HISTORY_TARGET:,} entries/s "
-          f"{'MET' if h_rate >= HISTORY_TARGET else 'NOT MET'}; bulk_create {bulk:,.0f} rows/s, {insert} {copy:,.0f} "
-          f"rows/s")
-    print(f"peak memory (maxrss) is each measuring process's own, the largest of its {args.repeat} runs; "
-          f"building {built['peak']:,.0f} MiB")
+    line(
+        f"baseline: Django bulk_create of the entries (batch {BULK_CREATE_BATCH:,})",
+        results["history-bulk_create"][0]["created"],
+        med("history-bulk_create"),
+        "",
+        peak("history-bulk_create"),
+    )
+    line(
+        f"baseline: rows_insert of the entries ({insert})",
+        results["history-rows_insert"][0]["created"],
+        med("history-rows_insert"),
+        "",
+        peak("history-rows_insert"),
+    )
+    line(
+        f"floor: rows_insert of the records + the entries ({insert})",
+        results["history-floor"][0]["created"],
+        med("history-floor"),
+        f"engine at {h_rate / floor:.2f}× this",
+        peak("history-floor"),
+    )
+    print(
+        f"history import {h_rate:,.0f} entries/s — target ≥ {HISTORY_TARGET:,} entries/s "
+        f"{'MET' if h_rate >= HISTORY_TARGET else 'NOT MET'}; bulk_create {bulk:,.0f} rows/s, {insert} {copy:,.0f} "
+        f"rows/s"
+    )
+    print(
+        f"peak memory (maxrss) is each measuring process's own, the largest of its {args.repeat} runs; "
+        f"building {built['peak']:,.0f} MiB"
+    )
 
 
 def main():

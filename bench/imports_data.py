@@ -36,8 +36,16 @@ PARAMS_TABLE = "bench_imports_params"
 TYPES_BY_KIND = standings_data.TYPES_BY_KIND  # the same mix of work by kind of contributor
 WARM_ROWS = 200
 HOURS = ("0.5", "1", "1.5", "2", "2", "2.5", "3", "4")
-DESCRIPTIONS = ("为群众解答婚姻家庭纠纷咨询", "值班接待来访群众", "参与矛盾纠纷调解", "开展法治宣传讲座",
-                "为企业进行法律体检", "代写法律文书", "解答劳动争议咨询", "协助办理法律援助申请")
+DESCRIPTIONS = (
+    "为群众解答婚姻家庭纠纷咨询",
+    "值班接待来访群众",
+    "参与矛盾纠纷调解",
+    "开展法治宣传讲座",
+    "为企业进行法律体检",
+    "代写法律文书",
+    "解答劳动争议咨询",
+    "协助办理法律援助申请",
+)
 
 
 @dataclass(frozen=True)
@@ -94,14 +102,19 @@ def _roster(params, directory, rng):
     from volunteers.models import Contributor, Organisation, Region
 
     kinds = _labels(Contributor.Kind.choices)
-    places = list(Region.objects.filter(level__in=[Region.Level.DISTRICT, Region.Level.TOWNSHIP])
-                  .values_list("code", "level"))
+    places = list(
+        Region.objects.filter(level__in=[Region.Level.DISTRICT, Region.Level.TOWNSHIP]).values_list("code", "level")
+    )
     weights = [3 if level == Region.Level.DISTRICT else 1 for _code, level in places]
     orgs = {}
     for licence, kind in Organisation.objects.order_by("pk").values_list("licence_number", "kind"):
         orgs.setdefault(kind, []).append(licence)
-    plan = ([("lawyer", "law_firm")] * 14 + [("grassroots_worker", "legal_service_office")] * 2
-            + [("notary", "notary_office"), ("mediator", None)] + [("volunteer", "social_organisation")] * 2)
+    plan = (
+        [("lawyer", "law_firm")] * 14
+        + [("grassroots_worker", "legal_service_office")] * 2
+        + [("notary", "notary_office"), ("mediator", None)]
+        + [("volunteer", "social_organisation")] * 2
+    )
     rows = []
     for n in range(params.roster):
         kind, org_kind = plan[n % len(plan)]
@@ -132,10 +145,24 @@ def _organisations(params, directory, rng):
     rows = []
     for n in range(params.roster):
         pk, code, name = rng.choice(districts)
-        rows.append(["", f"{name}第{n + 1}法律服务机构", rng.choice(kinds), pk, f"9{code}{n:08d}",
-                     f"{name}人民路{n % 300 + 1}号", f"0877-{2000000 + n}", "1"])
-    _write(directory / "organisations.csv",
-           ["id", "name", "kind", "region", "licence_number", "address", "phone", "good_standing"], rows, bom=False)
+        rows.append(
+            [
+                "",
+                f"{name}第{n + 1}法律服务机构",
+                rng.choice(kinds),
+                pk,
+                f"9{code}{n:08d}",
+                f"{name}人民路{n % 300 + 1}号",
+                f"0877-{2000000 + n}",
+                "1",
+            ]
+        )
+    _write(
+        directory / "organisations.csv",
+        ["id", "name", "kind", "region", "licence_number", "address", "phone", "good_standing"],
+        rows,
+        bom=False,
+    )
 
 
 def _history(params, directory, rng):
@@ -145,8 +172,11 @@ def _history(params, directory, rng):
     venues = {}
     for region_code, name in Venue.objects.filter(region__depth__gte=2).values_list("region__code", "name"):
         venues.setdefault(region_code[:6], []).append((region_code, name))
-    people = list(Contributor.objects.order_by("pk").values_list("licence_number", "user__email", "legal_name",
-                                                                 "kind", "region__code"))
+    people = list(
+        Contributor.objects.order_by("pk").values_list(
+            "licence_number", "user__email", "legal_name", "kind", "region__code"
+        )
+    )
     weights = [rng.lognormvariate(0, 0.8) for _ in people]
     # Labels that hold the cell's own separator (军人军属、退役军人) cannot be read back one by one: left out.
     group_names = [label for label in _labels(SpecialGroup.choices).values() if "、" not in label]
@@ -154,15 +184,28 @@ def _history(params, directory, rng):
     days = (date(params.year + 1, 1, 1) - first).days
     rows = []
     for n, (licence, email, legal_name, kind, region_code) in enumerate(
-            rng.choices(people, weights=weights, k=params.history)):
+        rng.choices(people, weights=weights, k=params.history)
+    ):
         type_name = type_names[rng.choice(TYPES_BY_KIND[kind])]
         venue = ""
         if rng.random() < 0.25 and venues.get(region_code[:6]):
             region_code, venue = rng.choice(venues[region_code[:6]])
         special = "、".join(rng.sample(group_names, k=rng.randint(1, 2))) if rng.random() < 0.2 else ""
-        rows.append([f"HIST-{params.year}-{n + 1:06d}", licence or email, legal_name, type_name, region_code, venue,
-                     (first + timedelta(days=rng.randrange(days))).isoformat(), rng.choice(HOURS),
-                     rng.randint(1, 12), special, rng.choice(DESCRIPTIONS)])
+        rows.append(
+            [
+                f"HIST-{params.year}-{n + 1:06d}",
+                licence or email,
+                legal_name,
+                type_name,
+                region_code,
+                venue,
+                (first + timedelta(days=rng.randrange(days))).isoformat(),
+                rng.choice(HOURS),
+                rng.randint(1, 12),
+                special,
+                rng.choice(DESCRIPTIONS),
+            ]
+        )
     _write(directory / "history.csv", headers("history"), rows)
 
 

@@ -67,14 +67,57 @@ def posting():
             person, region = rng.choice(people)
             day = today - timedelta(days=rng.randint(400, 1400))
             start = timezone.make_aware(datetime.combine(day, clock(9)))
-            rows.append((pk, person, rng.choice(types), region, day, start, start + timedelta(hours=2), Decimal(2),
-                         "submitted", now, now, 0, [], "", False, False, "", ""))
-        rows_insert(ServiceRecord, ("id", "contributor_id", "service_type_id", "region_id", "date", "started_at",
-                                    "ended_at", "hours", "status", "created_at", "updated_at", "people_served",
-                                    "special_groups", "description", "capped_out", "flagged", "flag_reason",
-                                    "decision_reason"), rows)
-        return list(ServiceRecord.objects.filter(pk__in=[r[0] for r in rows]).select_related("venue")
-                    .order_by("contributor_id", "date", "id"))
+            rows.append(
+                (
+                    pk,
+                    person,
+                    rng.choice(types),
+                    region,
+                    day,
+                    start,
+                    start + timedelta(hours=2),
+                    Decimal(2),
+                    "submitted",
+                    now,
+                    now,
+                    0,
+                    [],
+                    "",
+                    False,
+                    False,
+                    "",
+                    "",
+                )
+            )
+        rows_insert(
+            ServiceRecord,
+            (
+                "id",
+                "contributor_id",
+                "service_type_id",
+                "region_id",
+                "date",
+                "started_at",
+                "ended_at",
+                "hours",
+                "status",
+                "created_at",
+                "updated_at",
+                "people_served",
+                "special_groups",
+                "description",
+                "capped_out",
+                "flagged",
+                "flag_reason",
+                "decision_reason",
+            ),
+            rows,
+        )
+        return list(
+            ServiceRecord.objects.filter(pk__in=[r[0] for r in rows])
+            .select_related("venue")
+            .order_by("contributor_id", "date", "id")
+        )
 
     results = {}
     try:
@@ -93,16 +136,50 @@ def posting():
                 records = make_records()
                 start = time.perf_counter()
                 if label.startswith("Django"):
-                    LedgerEntry.objects.bulk_create([LedgerEntry(
-                        contributor_id=r.contributor_id, points=Decimal(20), hours=r.hours, kind="award",
-                        source="service_record", source_id=r.pk, service_type_id=r.service_type_id,
-                        explanation="2 小时 × 10 分/小时 = 20", breakdown=sample, idempotency_key=f"b:{r.pk}",
-                        effective_date=r.date, created_at=now) for r in records], batch_size=2000)
+                    LedgerEntry.objects.bulk_create(
+                        [
+                            LedgerEntry(
+                                contributor_id=r.contributor_id,
+                                points=Decimal(20),
+                                hours=r.hours,
+                                kind="award",
+                                source="service_record",
+                                source_id=r.pk,
+                                service_type_id=r.service_type_id,
+                                explanation="2 小时 × 10 分/小时 = 20",
+                                breakdown=sample,
+                                idempotency_key=f"b:{r.pk}",
+                                effective_date=r.date,
+                                created_at=now,
+                            )
+                            for r in records
+                        ],
+                        batch_size=2000,
+                    )
                 else:
-                    rows_insert(LedgerEntry, ENTRY_COLUMNS, [
-                        (r.contributor_id, Decimal(20), r.hours, "award", "service_record", r.pk, None,
-                         r.service_type_id, "2 小时 × 10 分/小时 = 20", sample, f"b:{r.pk}", r.date, None, now)
-                        for r in records])
+                    rows_insert(
+                        LedgerEntry,
+                        ENTRY_COLUMNS,
+                        [
+                            (
+                                r.contributor_id,
+                                Decimal(20),
+                                r.hours,
+                                "award",
+                                "service_record",
+                                r.pk,
+                                None,
+                                r.service_type_id,
+                                "2 小时 × 10 分/小时 = 20",
+                                sample,
+                                f"b:{r.pk}",
+                                r.date,
+                                None,
+                                now,
+                            )
+                            for r in records
+                        ],
+                    )
                 results[label] = (len(records), time.perf_counter() - start)
                 raise Rollback
         except Rollback:
@@ -130,20 +207,32 @@ def main():
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(repr((entries, seconds, problems, peak)))
         return
-    out = subprocess.run([sys.executable, __file__, "--posting"], cwd=ROOT, check=True, capture_output=True,
-                         text=True).stdout.strip().splitlines()[-1]
+    out = (
+        subprocess.run([sys.executable, __file__, "--posting"], cwd=ROOT, check=True, capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     results = eval(out)  # our own repr from the child
     floor = results["bare rows_insert of the entries"]
     print(f"posting {RECORDS:,} approvals, SQLite, one transaction each (rolled back):")
     for label, (count, seconds) in results.items():
-        print(f"  {label:<44}{count:>9,} entries {seconds:>7.2f} s {count / seconds:>10,.0f}/s "
-              f"{seconds / floor[1]:>6.2f}× the bare insert")
+        print(
+            f"  {label:<44}{count:>9,} entries {seconds:>7.2f} s {count / seconds:>10,.0f}/s "
+            f"{seconds / floor[1]:>6.2f}× the bare insert"
+        )
     if (WORK / "large" / "db.sqlite3").exists():
-        out = subprocess.run([sys.executable, __file__, "--verifying"], cwd=ROOT, check=True, capture_output=True,
-                             text=True).stdout.strip().splitlines()[-1]
+        out = (
+            subprocess.run(
+                [sys.executable, __file__, "--verifying"], cwd=ROOT, check=True, capture_output=True, text=True
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         entries, seconds, problems, peak = eval(out)
-        print(f"ledger_verify over the large demo: {entries:,} entries in {seconds:.1f} s, {problems} problems, "
-              f"peak memory {peak:,.0f} MiB (the whole process)")
+        print(
+            f"ledger_verify over the large demo: {entries:,} entries in {seconds:.1f} s, {problems} problems, "
+            f"peak memory {peak:,.0f} MiB (the whole process)"
+        )
     else:
         print("ledger_verify: build the large demo first (bench/pages.py does)")
 

@@ -97,17 +97,25 @@ def _lookups():
 
     year = timezone.localdate().year
     lawyer = User.objects.get(email="lawyer@demo.cn").contributor
-    district = (Standing.objects.filter(snapshot__year=year, snapshot__is_current=True, scope=Standing.Scope.OVERALL,
-                                        contributor=lawyer).values_list("district_id", flat=True).first()
-                or Region.objects.filter(path__startswith=lawyer.region.path[:Region.steplen * 2], depth=2)
-                .values_list("pk", flat=True).first())
+    district = (
+        Standing.objects.filter(
+            snapshot__year=year, snapshot__is_current=True, scope=Standing.Scope.OVERALL, contributor=lawyer
+        )
+        .values_list("district_id", flat=True)
+        .first()
+        or Region.objects.filter(path__startswith=lawyer.region.path[: Region.steplen * 2], depth=2)
+        .values_list("pk", flat=True)
+        .first()
+    )
     approved = AwardCategory.objects.filter(status=AwardCategory.Status.APPROVED, year=year - 1).order_by("id").first()
     on_notice = AwardCategory.objects.filter(status=AwardCategory.Status.NOTICE).order_by("id").first()
     roll = HonourRollPage.objects.live().filter(category=approved).first()
-    certificate = (Certificate.objects.filter(nomination__category=approved, revoked_at__isnull=True)
-                   .order_by("id").first())
+    certificate = (
+        Certificate.objects.filter(nomination__category=approved, revoked_at__isnull=True).order_by("id").first()
+    )
     return {
-        "district": district, "approved": approved.pk,
+        "district": district,
+        "approved": approved.pk,
         "on_notice": on_notice.pk if on_notice else 0,  # none: the row shows HTTP 404
         "firm": User.objects.get(email="firm.admin@demo.cn").administered_organisations.order_by("id").first().pk,
         "honour_roll": urlsplit(roll.get_url()).path if roll else "/honour-roll-missing/",
@@ -133,8 +141,7 @@ def measure(scale):
     from volunteers.models import Contributor, Shift, User
 
     settings.ALLOWED_HOSTS = ["*"]
-    busiest = (Contributor.objects.annotate(n=Count("ledger_entries")).order_by("-n").values_list("user_id", "n")
-               .first())
+    busiest = Contributor.objects.annotate(n=Count("ledger_entries")).order_by("-n").values_list("user_id", "n").first()
     ids = _lookups()
 
     def client_for(email):
@@ -174,9 +181,20 @@ def measure(scale):
     for label, email, path in DOWNLOADS:
         status, queries, elapsed = counted(client_for(email), path(ids))
         downloads.append((label, status, queries, elapsed * 1000))
-    print(repr({"contributors": Contributor.objects.count(), "shifts": Shift.objects.count(), "rows": rows,
-                "downloads": downloads, "entries": LedgerEntry.objects.count(), "busiest": busiest[1],
-                "standings": Standing.objects.count(), "ids": ids}))
+    print(
+        repr(
+            {
+                "contributors": Contributor.objects.count(),
+                "shifts": Shift.objects.count(),
+                "rows": rows,
+                "downloads": downloads,
+                "entries": LedgerEntry.objects.count(),
+                "busiest": busiest[1],
+                "standings": Standing.objects.count(),
+                "ids": ids,
+            }
+        )
+    )
 
 
 def main():
@@ -186,27 +204,44 @@ def main():
     results = {}
     for scale in ("small", "large"):
         build(scale)
-        out = subprocess.run([sys.executable, __file__, "--measure", scale], cwd=ROOT, check=True,
-                             capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        out = (
+            subprocess.run(
+                [sys.executable, __file__, "--measure", scale], cwd=ROOT, check=True, capture_output=True, text=True
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         results[scale] = eval(out)  # our own repr from the child
     small, large = results["small"], results["large"]
     trivial = {s: results[s]["rows"][0][3] for s in results}
-    print(f"contributors: small {small['contributors']:,}, large {large['contributors']:,}; "
-          f"shifts: small {small['shifts']:,}, large {large['shifts']:,}; "
-          f"ledger entries: small {small['entries']:,}, large {large['entries']:,} (busiest contributor "
-          f"{small['busiest']:,} / {large['busiest']:,}); median of {REPEAT} requests, SQLite, Django test client")
-    print(f"{'page':<24}{'queries s/l':>12}{'ms small':>10}{'ms large':>10}{'÷trivial s':>12}{'÷trivial l':>12}{'large÷small':>13}")
+    print(
+        f"contributors: small {small['contributors']:,}, large {large['contributors']:,}; "
+        f"shifts: small {small['shifts']:,}, large {large['shifts']:,}; "
+        f"ledger entries: small {small['entries']:,}, large {large['entries']:,} (busiest contributor "
+        f"{small['busiest']:,} / {large['busiest']:,}); median of {REPEAT} requests, SQLite, Django test client"
+    )
+    print(
+        f"{'page':<24}{'queries s/l':>12}{'ms small':>10}{'ms large':>10}{'÷trivial s':>12}{'÷trivial l':>12}{'large÷small':>13}"
+    )
     for (label, st_s, q_s, t_s), (_, st_l, q_l, t_l) in zip(small["rows"], large["rows"]):
-        print(f"{label:<24}{f'{q_s}/{q_l}':>12}{t_s:>10.1f}{t_l:>10.1f}{t_s / trivial['small']:>12.1f}"
-              f"{t_l / trivial['large']:>12.1f}{t_l / t_s:>13.2f}" + ("" if st_s == st_l == 200 else f"  HTTP {st_s}/{st_l}")
-              + ("" if q_s == q_l else "  QUERIES GROW"))
-    print(f"standings rows: small {small['standings']:,}, large {large['standings']:,}; "
-          f"ids small {small['ids']}, large {large['ids']}")
+        print(
+            f"{label:<24}{f'{q_s}/{q_l}':>12}{t_s:>10.1f}{t_l:>10.1f}{t_s / trivial['small']:>12.1f}"
+            f"{t_l / trivial['large']:>12.1f}{t_l / t_s:>13.2f}"
+            + ("" if st_s == st_l == 200 else f"  HTTP {st_s}/{st_l}")
+            + ("" if q_s == q_l else "  QUERIES GROW")
+        )
+    print(
+        f"standings rows: small {small['standings']:,}, large {large['standings']:,}; "
+        f"ids small {small['ids']}, large {large['ids']}"
+    )
     print("downloads, one request each (time includes building the file):")
     for (label, st_s, q_s, t_s), (_, st_l, q_l, t_l) in zip(small["downloads"], large["downloads"]):
-        print(f"{label:<24}{f'{q_s}/{q_l}':>12}{t_s:>10.1f}{t_l:>10.1f}{t_s / trivial['small']:>12.1f}"
-              f"{t_l / trivial['large']:>12.1f}{t_l / t_s:>13.2f}" + ("" if st_s == st_l == 200 else f"  HTTP {st_s}/{st_l}")
-              + ("" if q_s == q_l else "  QUERIES GROW"))
+        print(
+            f"{label:<24}{f'{q_s}/{q_l}':>12}{t_s:>10.1f}{t_l:>10.1f}{t_s / trivial['small']:>12.1f}"
+            f"{t_l / trivial['large']:>12.1f}{t_l / t_s:>13.2f}"
+            + ("" if st_s == st_l == 200 else f"  HTTP {st_s}/{st_l}")
+            + ("" if q_s == q_l else "  QUERIES GROW")
+        )
 
 
 if __name__ == "__main__":

@@ -121,8 +121,12 @@ def postgres_database_ensure():
     import psycopg
 
     config = dj_database_url.parse(os.environ["DATABASE_URL"])
-    options = dict(host=config["HOST"] or None, port=config["PORT"] or None, user=config["USER"] or None,
-                   password=config["PASSWORD"] or None)
+    options = dict(
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+        user=config["USER"] or None,
+        password=config["PASSWORD"] or None,
+    )
     with psycopg.connect(dbname="postgres", autocommit=True, **options) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone():
             conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
@@ -176,6 +180,7 @@ class Timer:
                 return function(*a, **kw)
             finally:
                 self.spent[name] = self.spent.get(name, 0.0) + time.perf_counter() - start
+
         return timed
 
 
@@ -201,12 +206,23 @@ def child_measure(args):
     def baseline_scan():
         """The same GROUP BY made to read the table in order (SQLite; PostgreSQL plans this itself)."""
         with connection.cursor() as cursor:
-            cursor.execute(BASELINE_SQL.replace("FROM pointbook_ledgerentry", "FROM pointbook_ledgerentry NOT INDEXED"),
-                           [first, last])
+            cursor.execute(
+                BASELINE_SQL.replace("FROM pointbook_ledgerentry", "FROM pointbook_ledgerentry NOT INDEXED"),
+                [first, last],
+            )
             return len(cursor.fetchall())
 
-    wrapped = ("_read", "_totals", "_facts", "_memberships", "_split", "standings_compute", "_rows", "_insert",
-               "_swap_in")
+    wrapped = (
+        "_read",
+        "_totals",
+        "_facts",
+        "_memberships",
+        "_split",
+        "standings_compute",
+        "_rows",
+        "_insert",
+        "_swap_in",
+    )
     originals = {name: getattr(standings, name) for name in wrapped}
 
     def refresh():
@@ -226,9 +242,15 @@ def child_measure(args):
     # an entry of its own) inserted again under new keys, with the trigger and with it dropped, each
     # rolled back.
     from pointbook.ledger import trigger_sql
+
     key = ENTRY_COLUMNS.index("idempotency_key")
-    copies = [list(row) for row in LedgerEntry.objects.filter(effective_date__range=(first, last))
-              .exclude(kind=LedgerEntry.Kind.REVERSAL).order_by("id").values_list(*ENTRY_COLUMNS)[:args.insert]]
+    copies = [
+        list(row)
+        for row in LedgerEntry.objects.filter(effective_date__range=(first, last))
+        .exclude(kind=LedgerEntry.Kind.REVERSAL)
+        .order_by("id")
+        .values_list(*ENTRY_COLUMNS)[: args.insert]
+    ]
     for n, row in enumerate(copies):
         row[key] = f"bench-insert:{n}"
 
@@ -236,7 +258,11 @@ def child_measure(args):
         with transaction.atomic():
             if not with_trigger:
                 with connection.cursor() as cursor:
-                    for statement in trigger_sql.TOTALS_POSTGRES_DROP[:1] if connection.vendor == "postgresql" else trigger_sql.TOTALS_SQLITE_DROP:
+                    for statement in (
+                        trigger_sql.TOTALS_POSTGRES_DROP[:1]
+                        if connection.vendor == "postgresql"
+                        else trigger_sql.TOTALS_SQLITE_DROP
+                    ):
                         cursor.execute(statement)
             start = time.perf_counter()
             rows_insert(LedgerEntry, ENTRY_COLUMNS, copies)
@@ -283,8 +309,15 @@ def child_measure(args):
     with connection.cursor() as cursor:
         cursor.execute(standings.totals_sql(), [year])
         totals = len(cursor.fetchall())
-    facts.update(groups=groups, totals=totals, rows_written=Standing.objects.filter(snapshot=snapshot).count(),
-                 problems=problems, samples=samples, medians=medians, peak=peak_mib())
+    facts.update(
+        groups=groups,
+        totals=totals,
+        rows_written=Standing.objects.filter(snapshot=snapshot).count(),
+        problems=problems,
+        samples=samples,
+        medians=medians,
+        peak=peak_mib(),
+    )
     print(repr(facts))
 
 
@@ -292,12 +325,29 @@ def child_measure(args):
 
 
 def child(args, which):
-    argv = [sys.executable, __file__, "--child", which, "--entries", str(args.entries), "--repeat",
-            str(args.repeat), "--year", str(args.year), "--history", str(args.history), "--insert", str(args.insert)]
+    argv = [
+        sys.executable,
+        __file__,
+        "--child",
+        which,
+        "--entries",
+        str(args.entries),
+        "--repeat",
+        str(args.repeat),
+        "--year",
+        str(args.year),
+        "--history",
+        str(args.history),
+        "--insert",
+        str(args.insert),
+    ]
     if args.rebuild:
         argv.append("--rebuild")
-    out = subprocess.run(argv, cwd=ROOT, env=environment(args), check=True, stdout=subprocess.PIPE,
-                         text=True).stdout.strip().splitlines()[-1]
+    out = (
+        subprocess.run(argv, cwd=ROOT, env=environment(args), check=True, stdout=subprocess.PIPE, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     return eval(out)  # our own repr from the child
 
 
@@ -309,8 +359,11 @@ def report(args, built, m):
     read, compute, total = med["part: _read"], med["part: standings_compute"], med["part: total"]
     rows = [
         ("(a) baseline: GROUP BY contributor_id, fetched", med["baseline"], f"{m['groups']:,} rows"),
-        *([("    the same over a table scan (NOT INDEXED)", med["baseline, scan"], "")]
-          if "baseline, scan" in med else []),
+        *(
+            [("    the same over a table scan (NOT INDEXED)", med["baseline, scan"], "")]
+            if "baseline, scan" in med
+            else []
+        ),
         ("(b) standings_refresh(year), end to end", med["refresh"], f"{m['rows_written']:,} rows written"),
         ("    read, in one snapshot (_read)", read, ""),
         ("      totals per person and service type", med["part: _totals"], f"{m['totals']:,} rows"),
@@ -324,10 +377,12 @@ def report(args, built, m):
         ("      swap (_swap_in: old snapshot deleted)", med["part: _swap_in"], ""),
         ("standings_check() (in ledger_verify)", med["check"], f"{len(m['problems'])} problems"),
     ]
-    print(f"standings refresh vs one GROUP BY — {m['backend']}, year {args.year}: {m['entries in the year']:,} "
-          f"entries in the year ({m['entries in all']:,} in the ledger), {m['contributors']:,} contributors, "
-          f"{m['organisations']:,} organisations, {m['memberships']:,} memberships; median of {args.repeat}, "
-          f"interleaved")
+    print(
+        f"standings refresh vs one GROUP BY — {m['backend']}, year {args.year}: {m['entries in the year']:,} "
+        f"entries in the year ({m['entries in all']:,} in the ledger), {m['contributors']:,} contributors, "
+        f"{m['organisations']:,} organisations, {m['memberships']:,} memberships; median of {args.repeat}, "
+        f"interleaved"
+    )
     if built["reused"]:
         print("data: reused the database built earlier with the same parameters")
     else:
@@ -338,9 +393,11 @@ def report(args, built, m):
     ratio = med["refresh"] / base
     print(f"refresh ÷ baseline = {ratio:.2f}× — {'within' if ratio <= 2 else 'NOT within'} 2×")
     kept, dropped = med["insert, totals kept"], med["insert, trigger dropped"]
-    print(f"keeping the totals: rows_insert of {m['inserted']:,} entries {kept:.3f} s with the trigger, "
-          f"{dropped:.3f} s without = {kept / dropped:.2f}× ({m['inserted'] / kept:,.0f} vs "
-          f"{m['inserted'] / dropped:,.0f} entries/s)")
+    print(
+        f"keeping the totals: rows_insert of {m['inserted']:,} entries {kept:.3f} s with the trigger, "
+        f"{dropped:.3f} s without = {kept / dropped:.2f}× ({m['inserted'] / kept:,.0f} vs "
+        f"{m['inserted'] / dropped:,.0f} entries/s)"
+    )
     print(f"peak memory (maxrss): measuring {m['peak']:,.0f} MiB, building {built['peak']:,.0f} MiB")
 
 

@@ -28,8 +28,17 @@ PARAMS_TABLE = "bench_standings_params"
 
 # Which service types each kind of contributor does (all eleven of the catalogue are used).
 TYPES_BY_KIND = {
-    "lawyer": ["consultation", "legal_aid", "duty_lawyer", "hotline_12348", "legal_education", "village_adviser",
-               "mediation", "enterprise_checkup", "petition_representation"],
+    "lawyer": [
+        "consultation",
+        "legal_aid",
+        "duty_lawyer",
+        "hotline_12348",
+        "legal_education",
+        "village_adviser",
+        "mediation",
+        "enterprise_checkup",
+        "petition_representation",
+    ],
     "grassroots_worker": ["consultation", "mediation", "legal_education", "village_adviser", "hotline_12348"],
     "notary": ["notarisation", "consultation", "legal_education"],
     "forensic_examiner": ["forensic", "legal_education"],
@@ -84,13 +93,26 @@ def _awards(rules):
             for rural in (False, True):
                 hours = Decimal(halves) / 2
                 points = (hours * rule.points_per_hour * (Decimal("1.2") if rural else 1)).quantize(
-                    CENT, rounding=ROUND_HALF_UP)
-                breakdown = {"hours": str(hours), "per_hour": str(rule.points_per_hour),
-                             "factors": [{"name": "rural", "times": "1.20"}] if rural else [], "cap": None,
-                             "cap_kind": None, "earned_before": None, "asked": str(points), "rule": rule.pk,
-                             "rule_from": rule.effective_from.isoformat(), "points": str(points)}
-                variants[type_id, halves, rural] = (points, hours, _explanation(hours, rule.points_per_hour, rural,
-                                                                                 points), breakdown)
+                    CENT, rounding=ROUND_HALF_UP
+                )
+                breakdown = {
+                    "hours": str(hours),
+                    "per_hour": str(rule.points_per_hour),
+                    "factors": [{"name": "rural", "times": "1.20"}] if rural else [],
+                    "cap": None,
+                    "cap_kind": None,
+                    "earned_before": None,
+                    "asked": str(points),
+                    "rule": rule.pk,
+                    "rule_from": rule.effective_from.isoformat(),
+                    "points": str(points),
+                }
+                variants[type_id, halves, rural] = (
+                    points,
+                    hours,
+                    _explanation(hours, rule.points_per_hour, rural, points),
+                    breakdown,
+                )
     return variants
 
 
@@ -115,16 +137,19 @@ def _ledger(params, *, log):
     staff = list(StaffProfile.objects.values_list("user_id", flat=True))
     people = list(Contributor.objects.order_by("pk").values_list("pk", "kind"))
     # Skewed activity: a few very busy people, a long tail, some with nothing this year.
-    weights = [0.0 if draw() < 0.04 else rng.lognormvariate(0, 1.0) * (0.4 if kind == "volunteer" else 1.0)
-               for _pk, kind in people]
+    weights = [
+        0.0 if draw() < 0.04 else rng.lognormvariate(0, 1.0) * (0.4 if kind == "volunteer" else 1.0)
+        for _pk, kind in people
+    ]
     cumulative = []
     total = 0.0
     for w in weights:
         total += w
         cumulative.append(total)
     kinds_types = {kind: [types[code] for code in codes] for kind, codes in TYPES_BY_KIND.items()}
-    person_types = {pk: rng.sample(kinds_types[kind], k=min(len(kinds_types[kind]), rng.randint(1, 4)))
-                    for pk, kind in people}
+    person_types = {
+        pk: rng.sample(kinds_types[kind], k=min(len(kinds_types[kind]), rng.randint(1, 4))) for pk, kind in people
+    }
     tz = timezone.get_current_timezone()
     inserted = 0
     source_id = 0
@@ -141,12 +166,16 @@ def _ledger(params, *, log):
         recent = []  # awards that a later reversal may cancel: (id, person, points, hours, type, rule, day, source)
         for week in range(0, len(days), 7):
             batch = []
-            for day, weight in zip(days[week:week + 7], day_weight[week:week + 7]):
+            for day, weight in zip(days[week : week + 7], day_weight[week : week + 7]):
                 owed += weight * scale
                 n, owed = int(owed), owed - int(owed)
                 # When it was posted: approved within three weeks, in office hours (to the minute).
-                moments = [datetime.combine(day + timedelta(days=d), time(h, m), tz)
-                           for d in range(0, 21, 2) for h in range(8, 20, 3) for m in (7, 31, 52)]
+                moments = [
+                    datetime.combine(day + timedelta(days=d), time(h, m), tz)
+                    for d in range(0, 21, 2)
+                    for h in range(8, 20, 3)
+                    for m in (7, 31, 52)
+                ]
                 for person in rng.choices(people, cum_weights=cumulative, k=n):
                     batch.append((day, person, pick(moments)))
             ids = iter(ids_reserve(LedgerEntry, len(batch)))
@@ -159,40 +188,142 @@ def _ledger(params, *, log):
                 type_id = pick(person_types[pk])
                 if roll < 0.93:  # an approved record's award
                     points, hours, text, breakdown = awards[type_id, 1 + int(draw() * 16), draw() < 0.3]
-                    rows.append((entry_id, pk, points, hours, "award", "service_record", source_id,
-                                 breakdown["rule"], type_id, text, breakdown, f"approve:{source_id}", day, actor, at,
-                                 None, None))
+                    rows.append(
+                        (
+                            entry_id,
+                            pk,
+                            points,
+                            hours,
+                            "award",
+                            "service_record",
+                            source_id,
+                            breakdown["rule"],
+                            type_id,
+                            text,
+                            breakdown,
+                            f"approve:{source_id}",
+                            day,
+                            actor,
+                            at,
+                            None,
+                            None,
+                        )
+                    )
                     recent.append((entry_id, pk, points, hours, type_id, breakdown["rule"], day, source_id))
                     if len(recent) > 4000:
                         recent[int(draw() * len(recent))] = recent[-1]
                         recent.pop()
                 elif roll < 0.96:  # a good public rating
-                    rows.append((entry_id, pk, rating.fixed_points, None, "bonus", "rating", source_id, None, type_id,
-                                 "群众好评 +5", {"event": "good_rating", "fixed": "5", "times": "0", "base": "0",
-                                                  "conduct_rule": rating.pk, "points": "5.00", "about": ""},
-                                 f"rating:{source_id}", day, actor, at, rating.pk, None))
+                    rows.append(
+                        (
+                            entry_id,
+                            pk,
+                            rating.fixed_points,
+                            None,
+                            "bonus",
+                            "rating",
+                            source_id,
+                            None,
+                            type_id,
+                            "群众好评 +5",
+                            {
+                                "event": "good_rating",
+                                "fixed": "5",
+                                "times": "0",
+                                "base": "0",
+                                "conduct_rule": rating.pk,
+                                "points": "5.00",
+                                "about": "",
+                            },
+                            f"rating:{source_id}",
+                            day,
+                            actor,
+                            at,
+                            rating.pk,
+                            None,
+                        )
+                    )
                 elif roll < 0.98:  # a no-show: −2 × the shift's points
                     base = Decimal(pick((20, 30, 40, 60)))
                     points = no_show.times_points * base
-                    rows.append((entry_id, pk, points, None, "penalty", "no_show", source_id, None, type_id,
-                                 f"无故缺席 −2 × {base}", {"event": "no_show", "fixed": "0", "times": "-2",
-                                                          "base": str(base), "conduct_rule": no_show.pk,
-                                                          "points": str(points), "about": ""},
-                                 f"no_show:{source_id}", day, actor, at, no_show.pk, None))
+                    rows.append(
+                        (
+                            entry_id,
+                            pk,
+                            points,
+                            None,
+                            "penalty",
+                            "no_show",
+                            source_id,
+                            None,
+                            type_id,
+                            f"无故缺席 −2 × {base}",
+                            {
+                                "event": "no_show",
+                                "fixed": "0",
+                                "times": "-2",
+                                "base": str(base),
+                                "conduct_rule": no_show.pk,
+                                "points": str(points),
+                                "about": "",
+                            },
+                            f"no_show:{source_id}",
+                            day,
+                            actor,
+                            at,
+                            no_show.pk,
+                            None,
+                        )
+                    )
                 elif roll < 0.99 or not recent:  # an appeal's adjustment: no service type
                     points = Decimal(pick((-1, 1)) * (1 + int(draw() * 40)))
-                    rows.append((entry_id, pk, points, None, "adjustment", "appeal", source_id, None, None,
-                                 "申诉复核调整", {"text": "申诉复核调整"}, f"appeal:{source_id}", day, actor, at,
-                                 None, None))
+                    rows.append(
+                        (
+                            entry_id,
+                            pk,
+                            points,
+                            None,
+                            "adjustment",
+                            "appeal",
+                            source_id,
+                            None,
+                            None,
+                            "申诉复核调整",
+                            {"text": "申诉复核调整"},
+                            f"appeal:{source_id}",
+                            day,
+                            actor,
+                            at,
+                            None,
+                            None,
+                        )
+                    )
                 else:  # an earlier award cancelled exactly
                     i = int(draw() * len(recent))
                     target, owner, points, hours, t_type, t_rule, t_day, t_source = recent[i]
                     recent[i] = recent[-1]
                     recent.pop()
-                    rows.append((entry_id, owner, -points, -hours, "reversal", "service_record", t_source, t_rule,
-                                 t_type, f"撤销 {t_day.isoformat()} 的记分：材料不实",
-                                 {"reason": "材料不实", "reversed": target, "reversed_date": t_day.isoformat()},
-                                 f"reversal:{target}", t_day, actor, at, None, target))
+                    rows.append(
+                        (
+                            entry_id,
+                            owner,
+                            -points,
+                            -hours,
+                            "reversal",
+                            "service_record",
+                            t_source,
+                            t_rule,
+                            t_type,
+                            f"撤销 {t_day.isoformat()} 的记分：材料不实",
+                            {"reason": "材料不实", "reversed": target, "reversed_date": t_day.isoformat()},
+                            f"reversal:{target}",
+                            t_day,
+                            actor,
+                            at,
+                            None,
+                            target,
+                        )
+                    )
             with transaction.atomic():
                 rows_insert(LedgerEntry, columns, rows, batch_size=10000)
             yield len(rows)
@@ -213,13 +344,19 @@ def _indexes_deferred(table, *, log):
 
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                           "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'", [table])
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
+                [table],
+            )
             indexes = cursor.fetchall()
             cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB for this build connection
         else:
-            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
-                           "AND indexdef NOT LIKE 'CREATE UNIQUE%%'", [table])
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+                "AND indexdef NOT LIKE 'CREATE UNIQUE%%'",
+                [table],
+            )
             indexes = cursor.fetchall()
         for name, _sql in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
@@ -251,4 +388,3 @@ def build(params, *, log=print):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # as seed_demo does: fresh planner statistics
     return counts
-

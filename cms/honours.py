@@ -21,8 +21,11 @@ def honour_roll_publish(category_id):
     home = HomePage.objects.filter(locale__language_code="zh-hans").first() or HomePage.objects.first()
     title = f"{category.year}年度{category.name_zh}光荣榜"
     page = HonourRollPage(
-        title=title, slug=f"honours-{category.year}-{category.pk}", category=category,
-        intro=f"<p>经评选和公示，{escape(category.region.name)}{category.year}年度{escape(category.name_zh)}名单如下。</p>")
+        title=title,
+        slug=f"honours-{category.year}-{category.pk}",
+        category=category,
+        intro=f"<p>经评选和公示，{escape(category.region.name)}{category.year}年度{escape(category.name_zh)}名单如下。</p>",
+    )
     try:
         with transaction.atomic():
             home.add_child(instance=page)
@@ -32,7 +35,14 @@ def honour_roll_publish(category_id):
     english = Locale.objects.filter(language_code="en").first()
     if english is not None:
         title_en = f"Honour roll: {category.name_en} {category.year}"
-        page_translate(page, english, title=title_en, draft_title=title_en, intro=(
-            f"<p>After selection and public notice, the {escape(category.name_en)} of {category.year} "
-            f"({escape(category.region.name)}) are:</p>"))
+        page_translate(
+            page,
+            english,
+            title=title_en,
+            draft_title=title_en,
+            intro=(
+                f"<p>After selection and public notice, the {escape(category.name_en)} of {category.year} "
+                f"({escape(category.region.name)}) are:</p>"
+            ),
+        )
     return page

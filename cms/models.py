@@ -90,9 +90,12 @@ class OpportunityPageForm(WagtailAdminPageForm):
     editor's own region when the editor is bureau staff."""
 
     eligible_kinds = forms.MultipleChoiceField(
-        label=_("Who may take it"), choices=Contributor.Kind.choices, required=False,
+        label=_("Who may take it"),
+        choices=Contributor.Kind.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Leave all unticked to let anyone with a completed profile sign up."))
+        help_text=_("Leave all unticked to let anyone with a completed profile sign up."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -129,12 +132,19 @@ class OpportunityPage(LocalizedContentMixin, Page):
     seat). Its shifts are `volunteers.Shift` rows, edited in the staff area; publishing copies the
     service type and who may take it onto the shifts to come."""
 
-    service_type = models.ForeignKey("volunteers.ServiceType", verbose_name=_("service type"),
-                                     on_delete=models.PROTECT, related_name="+")
-    region = models.ForeignKey("volunteers.Region", verbose_name=_("region"), on_delete=models.PROTECT,
-                               related_name="+")
-    venue = models.ForeignKey("volunteers.Venue", verbose_name=_("usual venue"), on_delete=models.PROTECT,
-                              related_name="+", help_text=_("New shifts start with this venue."))
+    service_type = models.ForeignKey(
+        "volunteers.ServiceType", verbose_name=_("service type"), on_delete=models.PROTECT, related_name="+"
+    )
+    region = models.ForeignKey(
+        "volunteers.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    venue = models.ForeignKey(
+        "volunteers.Venue",
+        verbose_name=_("usual venue"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("New shifts start with this venue."),
+    )
     eligible_kinds = models.JSONField(_("who may take it"), default=list, blank=True)
     summary = models.CharField(_("summary"), max_length=250, blank=True)
     description = RichTextField(_("description"), blank=True)
@@ -148,8 +158,9 @@ class OpportunityPage(LocalizedContentMixin, Page):
         FieldRowPanel([FieldPanel("service_type"), FieldPanel("region"), FieldPanel("venue")]),
         FieldPanel("eligible_kinds"),
         FieldPanel("description"),
-        MultiFieldPanel([FieldPanel("contact_name"), FieldPanel("contact_phone"), FieldPanel("contact_email")],
-                        heading=_("Contact")),
+        MultiFieldPanel(
+            [FieldPanel("contact_name"), FieldPanel("contact_phone"), FieldPanel("contact_email")], heading=_("Contact")
+        ),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("description")]
     parent_page_types = ["cms.OpportunityIndexPage"]
@@ -176,8 +187,9 @@ class HonourRollPage(LocalizedContentMixin, Page):
     editors can change the title and introduction afterwards. The list itself is read from the issued
     certificates, so a revoked certificate leaves the roll."""
 
-    category = models.OneToOneField("pointbook.AwardCategory", null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="honour_roll")
+    category = models.OneToOneField(
+        "pointbook.AwardCategory", null=True, blank=True, on_delete=models.SET_NULL, related_name="honour_roll"
+    )
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -194,8 +206,11 @@ class HonourRollPage(LocalizedContentMixin, Page):
         from pointbook.commendations.services import honourees, public_name
 
         context = super().get_context(request, *args, **kwargs)
-        source = self if self.category_id else (
-            HonourRollPage.objects.filter(translation_key=self.translation_key, category__isnull=False).first())
+        source = (
+            self
+            if self.category_id
+            else (HonourRollPage.objects.filter(translation_key=self.translation_key, category__isnull=False).first())
+        )
         rows = list(honourees(source.category)) if source else []
         for certificate in rows:
             certificate.public_name = public_name(certificate.nomination)

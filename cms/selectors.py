@@ -20,10 +20,12 @@ PAGE_SIZE = 20
 
 class OpportunityFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    service_type = forms.ModelChoiceField(label=_("Service type"), required=False,
-                                          queryset=ServiceType.objects.filter(is_active=True))
-    region = forms.ModelChoiceField(label=_("Region"), required=False,
-                                    queryset=Region.objects.filter(depth__lte=3).order_by("path"))
+    service_type = forms.ModelChoiceField(
+        label=_("Service type"), required=False, queryset=ServiceType.objects.filter(is_active=True)
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region"), required=False, queryset=Region.objects.filter(depth__lte=3).order_by("path")
+    )
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     free = forms.BooleanField(label=_("Has free places"), required=False)
@@ -85,8 +87,11 @@ def opportunity_list(index_page, request):
     query = request.GET.copy()
     query.pop("page", None)
     return {
-        "filter_form": form, "opportunities": page, "page_query": query.urlencode(),
-        "contributor": contributor, "qualified_ignored": filters.get("qualified") and contributor is None,
+        "filter_form": form,
+        "opportunities": page,
+        "page_query": query.urlencode(),
+        "contributor": contributor,
+        "qualified_ignored": filters.get("qualified") and contributor is None,
         "filters_active": any(filters.values()) or bool(form.errors),
     }
 
@@ -102,8 +107,12 @@ def _attach_translations(pages, default_locale_id):
         locale = None
     translations = {}
     if locale is not None and locale.pk != default_locale_id:
-        translations = {t.translation_key: t for t in OpportunityPage.objects.live().filter(
-            locale=locale, translation_key__in=[p.translation_key for p in pages])}
+        translations = {
+            t.translation_key: t
+            for t in OpportunityPage.objects.live().filter(
+                locale=locale, translation_key__in=[p.translation_key for p in pages]
+            )
+        }
     for p in pages:
         p.content = translations.get(p.translation_key, p)
 
@@ -120,10 +129,14 @@ def opportunity_detail(page, request):
     eligible = page.eligible_kinds
     not_qualified = contributor is not None and eligible and contributor.kind not in eligible
     for row in rows:
-        row["pickable"] = bool(contributor and not not_qualified and row["open"] and not row["mine"]
-                               and row["shift"].free > 0)
+        row["pickable"] = bool(
+            contributor and not not_qualified and row["open"] and not row["mine"] and row["shift"].free > 0
+        )
     return {
-        "shift_rows": rows, "shift_page": shifts, "contributor": contributor,
+        "shift_rows": rows,
+        "shift_page": shifts,
+        "contributor": contributor,
         "eligible_text": kinds_text(eligible),
-        "not_qualified": not_qualified, "any_pickable": any(row["pickable"] for row in rows),
+        "not_qualified": not_qualified,
+        "any_pickable": any(row["pickable"] for row in rows),
     }

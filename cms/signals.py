@@ -6,8 +6,9 @@ from wagtail.signals import page_published
 def sync_shifts(sender, instance, **kwargs):
     from volunteers.rota.services import opportunity_shifts_sync
 
-    opportunity_shifts_sync(opportunity_id=instance.pk, service_type=instance.service_type_id,
-                            eligible_kinds=instance.eligible_kinds)
+    opportunity_shifts_sync(
+        opportunity_id=instance.pk, service_type=instance.service_type_id, eligible_kinds=instance.eligible_kinds
+    )
 
 
 def connect():

@@ -22,7 +22,8 @@ PAGE_SIZE = 50
 def _opportunities(scope):
     # Translations are copies of the same opportunity; shifts hang on the default-language page.
     return OpportunityPage.objects.filter(
-        region__path__startswith=scope.path, locale=Locale.get_default(),
+        region__path__startswith=scope.path,
+        locale=Locale.get_default(),
     ).select_related("service_type", "region", "venue")
 
 
@@ -30,14 +31,24 @@ def _opportunities(scope):
 def staff_opportunities(request, scope):
     q = request.GET.get("q", "").strip()[:100]
     now = timezone.now()
-    pages = _opportunities(scope).annotate(
-        upcoming=Count("shifts", filter=Q(shifts__starts_at__gt=now, shifts__status="scheduled")),
-    ).order_by("-live", "title")
+    pages = (
+        _opportunities(scope)
+        .annotate(
+            upcoming=Count("shifts", filter=Q(shifts__starts_at__gt=now, shifts__status="scheduled")),
+        )
+        .order_by("-live", "title")
+    )
     if q:
         pages = pages.filter(title__icontains=q)
-    return render(request, "cms/staff/opportunities.html", {
-        "scope": scope, "q": q, "page": Paginator(pages, PAGE_SIZE).get_page(request.GET.get("page")),
-    })
+    return render(
+        request,
+        "cms/staff/opportunities.html",
+        {
+            "scope": scope,
+            "q": q,
+            "page": Paginator(pages, PAGE_SIZE).get_page(request.GET.get("page")),
+        },
+    )
 
 
 @staff_required
@@ -48,18 +59,32 @@ def staff_opportunity_shifts(request, scope, pk):
         data = form.cleaned_data
         try:
             shifts = rota.shift_series_create(
-                actor=request.user, scope=scope, opportunity=opportunity, service_type=opportunity.service_type,
-                eligible_kinds=opportunity.eligible_kinds, **data)
+                actor=request.user,
+                scope=scope,
+                opportunity=opportunity,
+                service_type=opportunity.service_type,
+                eligible_kinds=opportunity.eligible_kinds,
+                **data,
+            )
         except ValidationError as exc:
             form_add_errors(form, exc)
         else:
-            messages.success(request, ngettext("%(count)s shift created.", "%(count)s shifts created.", len(shifts))
-                             % {"count": len(shifts)})
+            messages.success(
+                request,
+                ngettext("%(count)s shift created.", "%(count)s shifts created.", len(shifts)) % {"count": len(shifts)},
+            )
             return redirect("staff_opportunity_shifts", pk=opportunity.pk)
     past = request.GET.get("past") == "1"
     shifts = rota_selectors.shifts_for_staff(scope, now=timezone.now(), opportunity_id=opportunity.pk, past=past)
-    return render(request, "cms/staff/opportunity_shifts.html", {
-        "scope": scope, "opportunity": opportunity, "form": form, "past": past,
-        "page": Paginator(shifts, PAGE_SIZE).get_page(request.GET.get("page")),
-        "page_query": "past=1" if past else "",
-    })
+    return render(
+        request,
+        "cms/staff/opportunity_shifts.html",
+        {
+            "scope": scope,
+            "opportunity": opportunity,
+            "form": form,
+            "past": past,
+            "page": Paginator(shifts, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page_query": "past=1" if past else "",
+        },
+    )

@@ -41,8 +41,10 @@ def _in_scope(user, pages):
         return pages
     if scope is False:
         return pages.exclude(content_type__app_label="cms", content_type__model="opportunitypage")
-    return pages.filter(~Q(content_type__app_label="cms", content_type__model="opportunitypage")
-                        | Q(opportunitypage__region__path__startswith=scope.path))
+    return pages.filter(
+        ~Q(content_type__app_label="cms", content_type__model="opportunitypage")
+        | Q(opportunitypage__region__path__startswith=scope.path)
+    )
 
 
 @hooks.register("construct_explorer_page_queryset")

@@ -17,7 +17,6 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = admin.site.site_title = settings.WAGTAIL_SITE_NAME
 
 
-
 def wagtail_admin_login(request):
     """Wagtail sends people without admin access here: strangers go to allauth's login (keeping
     `next`); signed-in people without access are refused instead of looping back."""

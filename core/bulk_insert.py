@@ -5,7 +5,7 @@ database's constraints and triggers still check each row.
 """
 
 import json
-from datetime import timezone
+from datetime import UTC
 
 from django.db import connection
 
@@ -18,7 +18,7 @@ def _converter(field):
     if connection.vendor != "sqlite":
         return None  # psycopg takes Decimal, date and aware datetime as they are
     if kind == "DateTimeField":
-        return lambda v: None if v is None else v.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ")
+        return lambda v: None if v is None else v.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
     if kind == "DateField":
         return lambda v: None if v is None else v.isoformat()
     if kind == "DecimalField":
@@ -33,8 +33,9 @@ def ids_reserve(model, count):
     table, pk = model._meta.db_table, model._meta.pk.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                           [table, pk, count])
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
+            )
             return [row[0] for row in cursor.fetchall()]
         cursor.execute(f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"')
         start = cursor.fetchone()[0] + 1
@@ -55,8 +56,10 @@ def rows_insert(model, columns, rows, *, batch_size=5000):
                 copy.write_row(row)
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s AND sql LIKE %s",
-                       [table, "% INSERT ON %"])
+        cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s AND sql LIKE %s",
+            [table, "% INSERT ON %"],
+        )
         triggered = cursor.fetchone() is not None
         if triggered:
             # A statement that fires a trigger keeps a statement journal of every page it changes: one
@@ -65,14 +68,14 @@ def rows_insert(model, columns, rows, *, batch_size=5000):
             per = max(1, min(1000, 32766 // len(fields)))
             marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
             for start in range(0, len(rows), per):
-                values = [value for row in _prepared(rows[start:start + per], converters) for value in row]
+                values = [value for row in _prepared(rows[start : start + per], converters) for value in row]
                 count = len(values) // len(fields)
                 cursor.execute(f'INSERT INTO "{table}" ({names}) VALUES {", ".join([marks] * count)}', values)
             return
         marks = ", ".join(["%s"] * len(fields))
         sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
         for start in range(0, len(rows), batch_size):
-            cursor.executemany(sql, list(_prepared(rows[start:start + batch_size], converters)))
+            cursor.executemany(sql, list(_prepared(rows[start : start + batch_size], converters)))
 
 
 def _prepared(rows, converters):

@@ -13,5 +13,5 @@ LEASE = timedelta(minutes=30)
 def job_claim(model, job_id, now):
     """1 if this delivery may run job `job_id` of `model` (ImportJob, ExportJob), else 0."""
     return model.objects.filter(
-        Q(status=model.Status.QUEUED) | Q(status=model.Status.RUNNING, started_at__lt=now - LEASE),
-        pk=job_id).update(status=model.Status.RUNNING, started_at=now, progress=0)
+        Q(status=model.Status.QUEUED) | Q(status=model.Status.RUNNING, started_at__lt=now - LEASE), pk=job_id
+    ).update(status=model.Status.RUNNING, started_at=now, progress=0)

@@ -7,7 +7,9 @@ from cms.translations import page_translate
 
 PAGES = [
     (
-        "about-points", "关于公益积分", "About pro-bono points",
+        "about-points",
+        "关于公益积分",
+        "About pro-bono points",
         "律师和法律服务工作者参与公共法律服务，按时长和服务类型获得积分。",
         "Lawyers and legal workers earn points for public legal service, by hours and type of service.",
         "积分来自经核实的服务记录，每一笔积分都可以追溯到具体的服务和计分规则。星级按累计服务时长评定："
@@ -17,7 +19,9 @@ PAGES = [
         "1,000 h four and 1,500 h five.",
     ),
     (
-        "how-to-join", "如何参与", "How to take part",
+        "how-to-join",
+        "如何参与",
+        "How to take part",
         "注册账号、完善个人资料、加入所在机构，即可报名值班。",
         "Sign up, complete your profile and join your organisation to take shifts.",
         "使用电子邮箱注册并验证后，填写执业类别、姓名、手机号码、服务区域和执业证号，并申请加入所在的律师事务所"
@@ -29,8 +33,10 @@ PAGES = [
 ]
 
 HOME_EN_TITLE = "Public legal service pro-bono points"
-HOME_EN_INTRO = ("<p>Lawyers, notaries, mediators and volunteers sign up here for public legal service, have "
-                 "their pro-bono hours recorded, and earn points and commendations.</p>")
+HOME_EN_INTRO = (
+    "<p>Lawyers, notaries, mediators and volunteers sign up here for public legal service, have "
+    "their pro-bono hours recorded, and earn points and commendations.</p>"
+)
 
 
 def _paragraph(text):
@@ -58,24 +64,88 @@ def demo_pages():
 # slug, zh title, en title, service type, venue kind (first of the region), region: "city" or district
 # index, eligible kinds, weekdays, times, places, min staffing, every N weeks, zh summary, en summary
 OPPORTUNITIES = [
-    ("hotline-12348", "12348公共法律服务热线值班", "12348 public legal service hotline duty", "hotline_12348",
-     "hotline_seat", "city", ["lawyer", "grassroots_worker"], (0, 1, 2, 3, 4, 5, 6), ((9, 0, 12, 0), (14, 0, 17, 30)),
-     2, 1, 1, "每天上午、下午各一班，接听群众法律咨询电话。司法部要求每天至少有一名律师在岗。",
-     "A morning and an afternoon shift every day, answering the public's legal questions by phone. The Ministry "
-     "of Justice expects at least one lawyer on duty every day."),
-    ("court-duty-lawyer-0", "法院值班律师", "Duty lawyer at the court", "duty_lawyer", "court", 0, ["lawyer"],
-     (0, 1, 2, 3, 4), ((9, 0, 17, 0),), 1, 1, 1, "为刑事案件犯罪嫌疑人、被告人提供法律帮助。仅限执业律师。",
-     "Legal help for suspects and defendants in criminal cases. Practising lawyers only."),
-    ("court-duty-lawyer-1", "法院值班律师", "Duty lawyer at the court", "duty_lawyer", "court", 1, ["lawyer"],
-     (0, 2, 4), ((9, 0, 12, 0),), 1, 1, 1, "为刑事案件犯罪嫌疑人、被告人提供法律帮助。仅限执业律师。",
-     "Legal help for suspects and defendants in criminal cases. Practising lawyers only."),
-    ("village-clinic", "村（居）法律顾问驻点服务", "Village legal clinic", "village_adviser", "workstation", 0, [],
-     (1,), ((9, 0, 12, 0),), 3, 1, 2, "隔周二上午在乡镇公共法律服务工作站为村民解答法律问题，律师、基层法律服务工作者和志愿者均可报名。",
-     "Every other Tuesday morning at the township workstation, answering villagers' legal questions. Lawyers, "
-     "grassroots legal workers and volunteers are all welcome."),
-    ("centre-window", "公共法律服务中心窗口接待", "Public legal service centre front desk", "consultation", "centre", 1,
-     [], (0, 1, 2, 3, 4), ((9, 0, 12, 0),), 2, 1, 1, "在区公共法律服务中心窗口接待来访群众，提供咨询和引导。",
-     "Receiving visitors at the district public legal service centre's front desk, with advice and referrals."),
+    (
+        "hotline-12348",
+        "12348公共法律服务热线值班",
+        "12348 public legal service hotline duty",
+        "hotline_12348",
+        "hotline_seat",
+        "city",
+        ["lawyer", "grassroots_worker"],
+        (0, 1, 2, 3, 4, 5, 6),
+        ((9, 0, 12, 0), (14, 0, 17, 30)),
+        2,
+        1,
+        1,
+        "每天上午、下午各一班，接听群众法律咨询电话。司法部要求每天至少有一名律师在岗。",
+        "A morning and an afternoon shift every day, answering the public's legal questions by phone. The Ministry "
+        "of Justice expects at least one lawyer on duty every day.",
+    ),
+    (
+        "court-duty-lawyer-0",
+        "法院值班律师",
+        "Duty lawyer at the court",
+        "duty_lawyer",
+        "court",
+        0,
+        ["lawyer"],
+        (0, 1, 2, 3, 4),
+        ((9, 0, 17, 0),),
+        1,
+        1,
+        1,
+        "为刑事案件犯罪嫌疑人、被告人提供法律帮助。仅限执业律师。",
+        "Legal help for suspects and defendants in criminal cases. Practising lawyers only.",
+    ),
+    (
+        "court-duty-lawyer-1",
+        "法院值班律师",
+        "Duty lawyer at the court",
+        "duty_lawyer",
+        "court",
+        1,
+        ["lawyer"],
+        (0, 2, 4),
+        ((9, 0, 12, 0),),
+        1,
+        1,
+        1,
+        "为刑事案件犯罪嫌疑人、被告人提供法律帮助。仅限执业律师。",
+        "Legal help for suspects and defendants in criminal cases. Practising lawyers only.",
+    ),
+    (
+        "village-clinic",
+        "村（居）法律顾问驻点服务",
+        "Village legal clinic",
+        "village_adviser",
+        "workstation",
+        0,
+        [],
+        (1,),
+        ((9, 0, 12, 0),),
+        3,
+        1,
+        2,
+        "隔周二上午在乡镇公共法律服务工作站为村民解答法律问题，律师、基层法律服务工作者和志愿者均可报名。",
+        "Every other Tuesday morning at the township workstation, answering villagers' legal questions. Lawyers, "
+        "grassroots legal workers and volunteers are all welcome.",
+    ),
+    (
+        "centre-window",
+        "公共法律服务中心窗口接待",
+        "Public legal service centre front desk",
+        "consultation",
+        "centre",
+        1,
+        [],
+        (0, 1, 2, 3, 4),
+        ((9, 0, 12, 0),),
+        2,
+        1,
+        1,
+        "在区公共法律服务中心窗口接待来访群众，提供咨询和引导。",
+        "Receiving visitors at the district public legal service centre's front desk, with advice and referrals.",
+    ),
 ]
 
 
@@ -93,40 +163,104 @@ def demo_opportunities(scale_name="small"):
     if index is None or city is None:
         return {}
     en = Locale.objects.get(language_code="en")
-    page_translate(index, en, title="Service opportunities", draft_title="Service opportunities",
-               intro="<p>12348 hotline duty, village legal clinics, the court's duty-lawyer seat… pick your shifts "
-                     "and sign up in one click.</p>")
+    page_translate(
+        index,
+        en,
+        title="Service opportunities",
+        draft_title="Service opportunities",
+        intro="<p>12348 hotline duty, village legal clinics, the court's duty-lawyer seat… pick your shifts "
+        "and sign up in one click.</p>",
+    )
     districts = list(city.get_children().order_by("path"))
     plans = []
-    for (slug, zh, en_title, code, venue_kind, where, kinds, weekdays, times, places, minimum, every, zh_sum,
-         en_sum) in OPPORTUNITIES:
+    for (
+        slug,
+        zh,
+        en_title,
+        code,
+        venue_kind,
+        where,
+        kinds,
+        weekdays,
+        times,
+        places,
+        minimum,
+        every,
+        zh_sum,
+        en_sum,
+    ) in OPPORTUNITIES:
         region = city if where == "city" else districts[where % len(districts)]
-        venue = Venue.objects.filter(region__path__startswith=region.path, kind=venue_kind).order_by("region__path",
-                                                                                                     "id").first()
+        venue = (
+            Venue.objects.filter(region__path__startswith=region.path, kind=venue_kind)
+            .order_by("region__path", "id")
+            .first()
+        )
         service_type = ServiceType.objects.get(code=code)
         title = f"{venue.region.name}{zh}" if where != "city" else zh
         page = OpportunityPage(
-            title=title, slug=slug, service_type=service_type, region=venue.region, venue=venue,
-            eligible_kinds=kinds, summary=zh_sum, description=f"<p>{zh_sum}</p>",
-            contact_name="公共法律服务管理处", contact_phone="0877-12348")
+            title=title,
+            slug=slug,
+            service_type=service_type,
+            region=venue.region,
+            venue=venue,
+            eligible_kinds=kinds,
+            summary=zh_sum,
+            description=f"<p>{zh_sum}</p>",
+            contact_name="公共法律服务管理处",
+            contact_phone="0877-12348",
+        )
         index.add_child(instance=page)
         page.save_revision().publish()
-        page_translate(page, en, title=en_title if where == "city" else f"{en_title} ({venue.region.name})",
-                   draft_title=en_title, summary=en_sum, description=f"<p>{en_sum}</p>")
-        plans.append(RotaPlan(opportunity_id=page.pk, venue=venue, service_type=service_type, eligible_kinds=kinds,
-                              weekdays=weekdays, times=times, capacity=places, min_staffing=minimum,
-                              every_weeks=every))
+        page_translate(
+            page,
+            en,
+            title=en_title if where == "city" else f"{en_title} ({venue.region.name})",
+            draft_title=en_title,
+            summary=en_sum,
+            description=f"<p>{en_sum}</p>",
+        )
+        plans.append(
+            RotaPlan(
+                opportunity_id=page.pk,
+                venue=venue,
+                service_type=service_type,
+                eligible_kinds=kinds,
+                weekdays=weekdays,
+                times=times,
+                capacity=places,
+                min_staffing=minimum,
+                every_weeks=every,
+            )
+        )
     clinic_type = ServiceType.objects.get(code="village_adviser")
     workstations = Venue.objects.filter(kind="workstation").select_related("region").order_by("region__path")
-    for n, venue in enumerate(workstations[1:EXTRA_CLINICS.get(scale_name, 0) + 1], start=1):
+    for n, venue in enumerate(workstations[1 : EXTRA_CLINICS.get(scale_name, 0) + 1], start=1):
         page = OpportunityPage(
-            title=f"{venue.region.name}村（居）法律顾问驻点服务", slug=f"village-clinic-{n}", service_type=clinic_type,
-            region=venue.region, venue=venue, eligible_kinds=[], summary=OPPORTUNITIES[3][12],
-            description=f"<p>{OPPORTUNITIES[3][12]}</p>", contact_name="公共法律服务管理处", contact_phone="0877-12348")
+            title=f"{venue.region.name}村（居）法律顾问驻点服务",
+            slug=f"village-clinic-{n}",
+            service_type=clinic_type,
+            region=venue.region,
+            venue=venue,
+            eligible_kinds=[],
+            summary=OPPORTUNITIES[3][12],
+            description=f"<p>{OPPORTUNITIES[3][12]}</p>",
+            contact_name="公共法律服务管理处",
+            contact_phone="0877-12348",
+        )
         index.add_child(instance=page)
         page.save_revision().publish()
-        plans.append(RotaPlan(opportunity_id=page.pk, venue=venue, service_type=clinic_type, eligible_kinds=[],
-                              weekdays=(n % 5,), times=((9, 0, 12, 0),), capacity=3, every_weeks=2))
+        plans.append(
+            RotaPlan(
+                opportunity_id=page.pk,
+                venue=venue,
+                service_type=clinic_type,
+                eligible_kinds=[],
+                weekdays=(n % 5,),
+                times=((9, 0, 12, 0),),
+                capacity=3,
+                every_weeks=2,
+            )
+        )
     counts = demo_rota(plans)
     return {"opportunities": len(plans), **counts}
 

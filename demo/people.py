@@ -68,12 +68,40 @@ DEMO_ACCOUNTS = [
     ("volunteer@demo.cn", "volunteer"),
 ]
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
-GIVEN = list("伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉鑫宇浩然子涵欣怡梓轩一诺思远晓婷嘉怡俊杰雨泽佳琪志强海燕春梅国庆立新永红德胜")
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = list(
+    "伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉鑫宇浩然子涵欣怡梓轩一诺思远晓婷嘉怡俊杰雨泽佳琪志强海燕春梅国庆立新永红德胜"
+)
 DISTRICTS = ["红塔区", "江川区", "澄江市", "通海县", "华宁县", "易门县", "峨山县", "新平县"]
 PLACE_SYLLABLES = list("东西南北中上下新老大小长安平和兴隆丰宁福寿康乐清河山水石桥林溪云峰龙凤阳春秋竹梅松柏金银玉珠")
-FIRM_WORDS = ["正义", "明德", "信达", "恒信", "衡平", "君诚", "中和", "致远", "公诚", "天平", "立言", "卓越",
-              "求是", "法正", "滇南", "星云", "海晏", "泰和", "同心", "鼎盛", "华允", "汇通", "启明", "博远"]
+FIRM_WORDS = [
+    "正义",
+    "明德",
+    "信达",
+    "恒信",
+    "衡平",
+    "君诚",
+    "中和",
+    "致远",
+    "公诚",
+    "天平",
+    "立言",
+    "卓越",
+    "求是",
+    "法正",
+    "滇南",
+    "星云",
+    "海晏",
+    "泰和",
+    "同心",
+    "鼎盛",
+    "华允",
+    "汇通",
+    "启明",
+    "博远",
+]
 
 
 def _person_name(rng):
@@ -129,7 +157,10 @@ def _build_regions(rng, scale):
     t_index = 0
     for d in range(scale.districts):
         district = Region(
-            code=f"5304{d + 2:02d}", name=DISTRICTS[d % len(DISTRICTS)], level=Region.Level.DISTRICT, depth=2,
+            code=f"5304{d + 2:02d}",
+            name=DISTRICTS[d % len(DISTRICTS)],
+            level=Region.Level.DISTRICT,
+            depth=2,
             path=Region._get_path(city.path, 2, d + 1),
         )
         rows.append(district)
@@ -137,8 +168,11 @@ def _build_regions(rng, scale):
         for t in range(township_counts[d]):
             suffix = "街道" if t < max(1, township_counts[d] // 4) else rng.choice(["镇", "镇", "乡"])
             township = Region(
-                code=f"{district.code}{t + 1:03d}", name=_place_name(rng, used, suffix), level=Region.Level.TOWNSHIP,
-                depth=3, path=Region._get_path(district.path, 3, t + 1),
+                code=f"{district.code}{t + 1:03d}",
+                name=_place_name(rng, used, suffix),
+                level=Region.Level.TOWNSHIP,
+                depth=3,
+                path=Region._get_path(district.path, 3, t + 1),
             )
             township.is_urban = suffix == "街道"
             rows.append(township)
@@ -147,7 +181,9 @@ def _build_regions(rng, scale):
                 village = Region(
                     code=f"{township.code}{v + 1:03d}",
                     name=_place_name(rng, used, "社区" if township.is_urban or v == 0 else "村"),
-                    level=Region.Level.VILLAGE, depth=4, path=Region._get_path(township.path, 4, v + 1),
+                    level=Region.Level.VILLAGE,
+                    depth=4,
+                    path=Region._get_path(township.path, 4, v + 1),
                 )
                 village.numchild = 0
                 rows.append(village)
@@ -163,7 +199,9 @@ def _build_regions(rng, scale):
 def _build_venues(city, districts, townships, villages):
     venues = [
         Venue(name="玉溪市公共法律服务中心", kind=Venue.Kind.CENTRE, region=city, address="玉溪市红塔区"),
-        Venue(name="12348玉溪法律服务热线", kind=Venue.Kind.HOTLINE_SEAT, region=city, address="玉溪市公共法律服务中心"),
+        Venue(
+            name="12348玉溪法律服务热线", kind=Venue.Kind.HOTLINE_SEAT, region=city, address="玉溪市公共法律服务中心"
+        ),
     ]
     for district in districts:
         venues += [
@@ -172,11 +210,23 @@ def _build_venues(city, districts, townships, villages):
             Venue(name=f"{district.name}看守所", kind=Venue.Kind.DETENTION_CENTRE, region=district),
         ]
     for township in townships:
-        venues.append(Venue(name=f"{township.name}公共法律服务工作站", kind=Venue.Kind.WORKSTATION, region=township,
-                            is_rural=not township.is_urban))
+        venues.append(
+            Venue(
+                name=f"{township.name}公共法律服务工作站",
+                kind=Venue.Kind.WORKSTATION,
+                region=township,
+                is_rural=not township.is_urban,
+            )
+        )
     for village in villages:
-        venues.append(Venue(name=f"{village.name}法律服务室", kind=Venue.Kind.VILLAGE_ROOM, region=village,
-                            is_rural=village.name.endswith("村")))
+        venues.append(
+            Venue(
+                name=f"{village.name}法律服务室",
+                kind=Venue.Kind.VILLAGE_ROOM,
+                region=village,
+                is_rural=village.name.endswith("村"),
+            )
+        )
     Venue.objects.bulk_create(venues, batch_size=1000)
 
 
@@ -208,12 +258,16 @@ def _build_organisations(rng, scale, districts):
             if name not in used:
                 used.add(name)
                 break
-        rows.append(Organisation(
-            name=name, kind=kind, region=district,
-            licence_number=f"3{district.code}{2000 + (i % 25)}{i:05d}",
-            address=f"{district.name}{rng.choice(PLACE_SYLLABLES)}{rng.choice(PLACE_SYLLABLES)}路{rng.randint(1, 300)}号",
-            phone=f"0877-{rng.randint(2000000, 8999999)}",
-        ))
+        rows.append(
+            Organisation(
+                name=name,
+                kind=kind,
+                region=district,
+                licence_number=f"3{district.code}{2000 + (i % 25)}{i:05d}",
+                address=f"{district.name}{rng.choice(PLACE_SYLLABLES)}{rng.choice(PLACE_SYLLABLES)}路{rng.randint(1, 300)}号",
+                phone=f"0877-{rng.randint(2000000, 8999999)}",
+            )
+        )
     return Organisation.objects.bulk_create(rows, batch_size=1000)
 
 
@@ -245,8 +299,11 @@ def demo_build(scale_name="small", *, today=None):
 
     # --- accounts
     people = []  # (email, kind)
-    people += [("firm.admin@demo.cn", Contributor.Kind.LAWYER), ("lawyer@demo.cn", Contributor.Kind.LAWYER),
-               ("volunteer@demo.cn", Contributor.Kind.VOLUNTEER)]
+    people += [
+        ("firm.admin@demo.cn", Contributor.Kind.LAWYER),
+        ("lawyer@demo.cn", Contributor.Kind.LAWYER),
+        ("volunteer@demo.cn", Contributor.Kind.VOLUNTEER),
+    ]
     plan = [
         (Contributor.Kind.LAWYER, scale.lawyers - 2, "lawyer"),
         (Contributor.Kind.VOLUNTEER, scale.volunteers - 1, "volunteer"),
@@ -260,8 +317,16 @@ def demo_build(scale_name="small", *, today=None):
     staff_emails = ["staff.city@demo.cn", "staff.district@demo.cn"] + [
         f"staff{i:03d}@demo.cn" for i in range(1, scale.staff - 1)
     ]
-    users = [User(email="admin@demo.cn", password=password, is_staff=True, is_superuser=True,
-                  first_name="管理员", date_joined=now)]
+    users = [
+        User(
+            email="admin@demo.cn",
+            password=password,
+            is_staff=True,
+            is_superuser=True,
+            first_name="管理员",
+            date_joined=now,
+        )
+    ]
     names = {}
     for email, _kind in people:
         names[email] = _person_name(rng)
@@ -276,9 +341,12 @@ def demo_build(scale_name="small", *, today=None):
     )
 
     # --- bureau staff: the city, then spread over districts (and a few townships)
-    staff_rows = [StaffProfile(user=user_by_email["staff.city@demo.cn"], region=city, title="市司法局公共法律服务管理处"),
-                  StaffProfile(user=user_by_email["staff.district@demo.cn"], region=districts[0],
-                               title=f"{districts[0].name}司法局")]
+    staff_rows = [
+        StaffProfile(user=user_by_email["staff.city@demo.cn"], region=city, title="市司法局公共法律服务管理处"),
+        StaffProfile(
+            user=user_by_email["staff.district@demo.cn"], region=districts[0], title=f"{districts[0].name}司法局"
+        ),
+    ]
     for i, email in enumerate(staff_emails[2:]):
         region = city if i < 2 else (districts[i % len(districts)] if i % 4 else rng.choice(townships))
         staff_rows.append(StaffProfile(user=user_by_email[email], region=region, title=f"{region.name}司法局"))
@@ -302,14 +370,23 @@ def demo_build(scale_name="small", *, today=None):
             region = first_firm.region if kind == Contributor.Kind.LAWYER else townships[0]
         else:
             region = rng.choice(districts) if rng.random() < 0.6 else rng.choice(townships)
-        district = region if region.level == Region.Level.DISTRICT else next(
-            d for d in districts if region.path.startswith(d.path))
-        contributors.append(Contributor(
-            user=user_by_email[email], kind=kind, legal_name=names[email],
-            phone=f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}",
-            region=region, licence_number=_licence(kind, district, seq, rng),
-            profile_completed_at=now, created_at=now,
-        ))
+        district = (
+            region
+            if region.level == Region.Level.DISTRICT
+            else next(d for d in districts if region.path.startswith(d.path))
+        )
+        contributors.append(
+            Contributor(
+                user=user_by_email[email],
+                kind=kind,
+                legal_name=names[email],
+                phone=f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}",
+                region=region,
+                licence_number=_licence(kind, district, seq, rng),
+                profile_completed_at=now,
+                created_at=now,
+            )
+        )
     contributors = Contributor.objects.bulk_create(contributors, batch_size=2000)
 
     # --- specialities
@@ -343,20 +420,36 @@ def demo_build(scale_name="small", *, today=None):
         if rng.random() < 0.125 and len(candidates) > 1 and email not in ("firm.admin@demo.cn",):
             previous = rng.choice([o for o in candidates if o.pk != current.pk])
             moved_on = today - timedelta(days=rng.randint(60, 1000))
-            memberships.append(Membership(
-                contributor=c, organisation=previous, status=Membership.Status.ENDED,
-                requested_at=now - timedelta(days=1100 + rng.randint(0, 400)),
-                started_on=moved_on - timedelta(days=rng.randint(200, 2000)), ended_on=moved_on,
-                note="Moved to another organisation",
-            ))
+            memberships.append(
+                Membership(
+                    contributor=c,
+                    organisation=previous,
+                    status=Membership.Status.ENDED,
+                    requested_at=now - timedelta(days=1100 + rng.randint(0, 400)),
+                    started_on=moved_on - timedelta(days=rng.randint(200, 2000)),
+                    ended_on=moved_on,
+                    note="Moved to another organisation",
+                )
+            )
             started = moved_on
-        memberships.append(Membership(
-            contributor=c, organisation=current, status=Membership.Status.ACTIVE,
-            requested_at=now - timedelta(days=(today - started).days + 2), started_on=started,
-        ))
+        memberships.append(
+            Membership(
+                contributor=c,
+                organisation=current,
+                status=Membership.Status.ACTIVE,
+                requested_at=now - timedelta(days=(today - started).days + 2),
+                started_on=started,
+            )
+        )
     for c in newcomers:
-        memberships.append(Membership(contributor=c, organisation=first_firm, status=Membership.Status.PENDING,
-                                      requested_at=now - timedelta(days=rng.randint(0, 5))))
+        memberships.append(
+            Membership(
+                contributor=c,
+                organisation=first_firm,
+                status=Membership.Status.PENDING,
+                requested_at=now - timedelta(days=rng.randint(0, 5)),
+            )
+        )
     Membership.objects.bulk_create(memberships, batch_size=2000)
     first_firm.admins.add(user_by_email["firm.admin@demo.cn"])
     # Every other organisation is administered by its first current member.
@@ -365,7 +458,9 @@ def demo_build(scale_name="small", *, today=None):
     for m in memberships:
         if m.status == Membership.Status.ACTIVE and m.organisation_id not in seen:
             seen.add(m.organisation_id)
-            admin_links.append(Organisation.admins.through(organisation_id=m.organisation_id, user_id=m.contributor.user_id))
+            admin_links.append(
+                Organisation.admins.through(organisation_id=m.organisation_id, user_id=m.contributor.user_id)
+            )
     Organisation.admins.through.objects.bulk_create(admin_links, batch_size=2000)
 
     return {
@@ -419,12 +514,20 @@ def demo_rota(plans, *, weeks_back=6, weeks_ahead=7, now=None):
             for h1, m1, h2, m2 in plan.times:
                 starts = timezone.make_aware(datetime(day.year, day.month, day.day, h1, m1), tz)
                 ends = timezone.make_aware(datetime(day.year, day.month, day.day, h2, m2), tz)
-                shifts.append(Shift(
-                    opportunity_id=plan.opportunity_id, service_type=plan.service_type, venue=plan.venue,
-                    eligible_kinds=plan.eligible_kinds, starts_at=starts, ends_at=ends, capacity=plan.capacity,
-                    min_staffing=plan.min_staffing, signup_deadline=starts - timedelta(hours=12),
-                    cancel_deadline=starts - timedelta(hours=24),
-                ))
+                shifts.append(
+                    Shift(
+                        opportunity_id=plan.opportunity_id,
+                        service_type=plan.service_type,
+                        venue=plan.venue,
+                        eligible_kinds=plan.eligible_kinds,
+                        starts_at=starts,
+                        ends_at=ends,
+                        capacity=plan.capacity,
+                        min_staffing=plan.min_staffing,
+                        signup_deadline=starts - timedelta(hours=12),
+                        cancel_deadline=starts - timedelta(hours=24),
+                    )
+                )
     shifts = Shift.objects.bulk_create(shifts, batch_size=1000)
 
     busy = set()  # (contributor id, date, hour): nobody is put on two shifts at once
@@ -438,15 +541,20 @@ def demo_rota(plans, *, weeks_back=6, weeks_ahead=7, now=None):
         roll = rng.random()
         wanted = 0 if roll < 0.08 else (shift.capacity if roll > 0.7 else rng.randint(1, shift.capacity))
         chosen = []
-        if lawyer and lawyer in pool and shift.service_type.code == "hotline_12348" and local.weekday() in (1, 3) \
-                and local.hour < 12:
+        if (
+            lawyer
+            and lawyer in pool
+            and shift.service_type.code == "hotline_12348"
+            and local.weekday() in (1, 3)
+            and local.hour < 12
+        ):
             chosen.append(lawyer)  # the demo lawyer does Tuesday and Thursday mornings on the hotline
         for c in rng.sample(pool, k=min(len(pool), wanted + 3)):
             if len(chosen) >= wanted:
                 break
             if c not in chosen and c not in (lawyer, volunteer):
                 chosen.append(c)
-        chosen = [c for c in chosen if (c.pk, local.date(), local.hour) not in busy][:shift.capacity]
+        chosen = [c for c in chosen if (c.pk, local.date(), local.hour) not in busy][: shift.capacity]
         created = shift.starts_at - timedelta(days=rng.randint(3, 20), minutes=rng.randint(0, 600))
         for seat, c in enumerate(chosen, start=1):
             busy.add((c.pk, local.date(), local.hour))
@@ -460,21 +568,35 @@ def demo_rota(plans, *, weeks_back=6, weeks_ahead=7, now=None):
             queue = [c for c in pool if c not in chosen and c not in (lawyer, volunteer)]
             if volunteer and volunteer in pool and shift.capacity == len(chosen):
                 queue.insert(0, volunteer)
-            for i, c in enumerate(queue[:rng.randint(1, 3)]):
-                signups.append(Signup(shift=shift, contributor=c, status=Signup.Status.WAITING,
-                                      created_at=created + timedelta(hours=1 + i)))
+            for i, c in enumerate(queue[: rng.randint(1, 3)]):
+                signups.append(
+                    Signup(
+                        shift=shift,
+                        contributor=c,
+                        status=Signup.Status.WAITING,
+                        created_at=created + timedelta(hours=1 + i),
+                    )
+                )
     signups = Signup.objects.bulk_create(signups, batch_size=2000)
     shift_by_id = {s.pk: s for s in shifts}
     for s in signups:
         if s.attendance == Signup.Attendance.ATTENDED:
             shift = shift_by_id[s.shift_id]
-            records.append(ServiceRecord(
-                contributor_id=s.contributor_id, signup=s, service_type_id=shift.service_type_id, venue=shift.venue,
-                region_id=shift.venue.region_id, date=timezone.localtime(shift.starts_at).date(),
-                started_at=shift.starts_at, ended_at=shift.ends_at,
-                hours=Decimal((shift.ends_at - shift.starts_at).total_seconds() / 3600).quantize(Decimal("0.01")),
-                status=ServiceRecord.Status.VERIFIED_ATTENDANCE, created_at=s.attendance_marked_at,
-                updated_at=s.attendance_marked_at,
-            ))
+            records.append(
+                ServiceRecord(
+                    contributor_id=s.contributor_id,
+                    signup=s,
+                    service_type_id=shift.service_type_id,
+                    venue=shift.venue,
+                    region_id=shift.venue.region_id,
+                    date=timezone.localtime(shift.starts_at).date(),
+                    started_at=shift.starts_at,
+                    ended_at=shift.ends_at,
+                    hours=Decimal((shift.ends_at - shift.starts_at).total_seconds() / 3600).quantize(Decimal("0.01")),
+                    status=ServiceRecord.Status.VERIFIED_ATTENDANCE,
+                    created_at=s.attendance_marked_at,
+                    updated_at=s.attendance_marked_at,
+                )
+            )
     ServiceRecord.objects.bulk_create(records, batch_size=2000)
     return {"shifts": len(shifts), "signups": len(signups), "service records": len(records)}

@@ -55,8 +55,10 @@ def demo_targets(year=None, *, today=None):
         return {"target plans": 0}
     districts = list(Region.objects.filter(path__startswith=city.path, depth=city.depth + 1).order_by("path"))
     villages = {d.path: 0 for d in districts}
-    for path in Region.objects.filter(path__startswith=city.path, level=Region.Level.VILLAGE).values_list("path", flat=True):
-        key = path[:Region.steplen * (city.depth + 1)]
+    for path in Region.objects.filter(path__startswith=city.path, level=Region.Level.VILLAGE).values_list(
+        "path", flat=True
+    ):
+        key = path[: Region.steplen * (city.depth + 1)]
         villages[key] = villages.get(key, 0) + 1
     profile = StaffProfile.objects.select_related("user").filter(region=city).order_by("id").first()
     actor = profile.user if profile else None
@@ -70,8 +72,13 @@ def demo_targets(year=None, *, today=None):
         for i, district in enumerate(districts):
             # About a third of the districts are behind (at least one of two), not the same ones each year.
             behind = i % 3 == plan_year % 2
-            values = _district_values(actuals.get(district.path, {}), judged=judged, behind=behind,
-                                      villages=villages.get(district.path, 0), last_year=last_year.get(district.path, {}))
+            values = _district_values(
+                actuals.get(district.path, {}),
+                judged=judged,
+                behind=behind,
+                villages=villages.get(district.path, 0),
+                last_year=last_year.get(district.path, {}),
+            )
             target_plan_set(region=district, year=plan_year, values=values, shares=SHARES, actor=actor)
             made += 1
             for key, value in values.items():

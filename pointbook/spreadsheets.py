@@ -68,15 +68,38 @@ def firm_record_xlsx(record):
     workbook = Workbook()
     yes = _("Yes")
     members = _sheet(
-        workbook, _("Members"),
-        [pgettext("person", "Name"), _("Kind"), _("Licence number"), _("Member from"), _("Left on"), _("Verified hours"),
-         _("Points"), _("Star level"), _("Commendations"),
-         _("Below the %(hours)s-hour guideline") % {"hours": record.guideline_hours}],
-        ([m.legal_name, m.kind_label, m.licence_number, m.periods[0][0] if m.periods else None,
-          m.periods[-1][1] if m.periods else None, m.hours, m.points, m.stars,
-          "; ".join(c.title for c in m.commendations), yes if m.below_guideline else ""]
-         for m in record.members),
-        widths=(16, 18, 22, 13, 13, 14, 12, 10, 30, 16), first=True)
+        workbook,
+        _("Members"),
+        [
+            pgettext("person", "Name"),
+            _("Kind"),
+            _("Licence number"),
+            _("Member from"),
+            _("Left on"),
+            _("Verified hours"),
+            _("Points"),
+            _("Star level"),
+            _("Commendations"),
+            _("Below the %(hours)s-hour guideline") % {"hours": record.guideline_hours},
+        ],
+        (
+            [
+                m.legal_name,
+                m.kind_label,
+                m.licence_number,
+                m.periods[0][0] if m.periods else None,
+                m.periods[-1][1] if m.periods else None,
+                m.hours,
+                m.points,
+                m.stars,
+                "; ".join(c.title for c in m.commendations),
+                yes if m.below_guideline else "",
+            ]
+            for m in record.members
+        ),
+        widths=(16, 18, 22, 13, 13, 14, 12, 10, 30, 16),
+        first=True,
+    )
     for row in members.iter_rows(min_row=2, min_col=4, max_col=5):
         for cell in row:
             cell.number_format = "yyyy-mm-dd"
@@ -88,31 +111,51 @@ def firm_record_xlsx(record):
     for cell in members[members.max_row]:
         cell.font = _HEADER_FONT
 
-    types = _sheet(workbook, _("By service type"), [_("Service type"), _("Verified hours"), _("Points")],
-                   ([line.name, line.hours, line.points] for line in record.by_type), widths=(34, 14, 12))
+    types = _sheet(
+        workbook,
+        _("By service type"),
+        [_("Service type"), _("Verified hours"), _("Points")],
+        ([line.name, line.hours, line.points] for line in record.by_type),
+        widths=(34, 14, 12),
+    )
     types.append([_("Total"), record.hours, record.points])
 
-    months = _sheet(workbook, _("By month"), [_("Month"), _("Verified hours"), _("Points")],
-                    ([f"{record.year}-{line.month:02d}", line.hours, line.points] for line in record.by_month),
-                    widths=(12, 14, 12))
+    months = _sheet(
+        workbook,
+        _("By month"),
+        [_("Month"), _("Verified hours"), _("Points")],
+        ([f"{record.year}-{line.month:02d}", line.hours, line.points] for line in record.by_month),
+        widths=(12, 14, 12),
+    )
     months.append([_("Total"), record.hours, record.points])
 
-    rank = (_("%(rank)s of %(of)s") % {"rank": record.rank.rank, "of": record.rank.of} if record.rank
-            else _("Not ranked yet"))
+    rank = (
+        _("%(rank)s of %(of)s") % {"rank": record.rank.rank, "of": record.rank.of}
+        if record.rank
+        else _("Not ranked yet")
+    )
     organisation = record.organisation
-    _sheet(workbook, _("Summary"), [_("Item"), _("Value")], [
-        [_("Issued by"), issuer_name()],
-        [_("Organisation"), organisation.name],
-        [_("Licence number"), organisation.licence_number],
-        [_("Year"), record.year],
-        [_("Members"), len(record.members)],
-        [_("Verified hours"), record.hours],
-        [_("Points"), record.points],
-        [_("Rank among organisations"), rank],
-        [_("Members below the %(hours)s-hour guideline") % {"hours": record.guideline_hours},
-         len(record.below_guideline)],
-        [_("Commendations of members"), record.commendations],
-        [_("Commendations of the organisation"), "; ".join(c.title for c in record.firm_commendations)],
-        [_("Exported at"), formats.date_format(timezone.localtime(), "Y-m-d H:i")],
-    ], widths=(34, 40))
+    _sheet(
+        workbook,
+        _("Summary"),
+        [_("Item"), _("Value")],
+        [
+            [_("Issued by"), issuer_name()],
+            [_("Organisation"), organisation.name],
+            [_("Licence number"), organisation.licence_number],
+            [_("Year"), record.year],
+            [_("Members"), len(record.members)],
+            [_("Verified hours"), record.hours],
+            [_("Points"), record.points],
+            [_("Rank among organisations"), rank],
+            [
+                _("Members below the %(hours)s-hour guideline") % {"hours": record.guideline_hours},
+                len(record.below_guideline),
+            ],
+            [_("Commendations of members"), record.commendations],
+            [_("Commendations of the organisation"), "; ".join(c.title for c in record.firm_commendations)],
+            [_("Exported at"), formats.date_format(timezone.localtime(), "Y-m-d H:i")],
+        ],
+        widths=(34, 40),
+    )
     return _save(workbook)

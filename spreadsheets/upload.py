@@ -53,8 +53,19 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and Office files saved with a password
 # Content that is certainly not text: archives, images, PDF, executables.
 BINARY_MAGICS = (
-    b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08", OLE2_MAGIC, b"\x89PNG", b"%PDF-", b"\xff\xd8\xff",
-    b"GIF87a", b"GIF89a", b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c", b"Rar!", b"\x7fELF",
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"PK\x07\x08",
+    OLE2_MAGIC,
+    b"\x89PNG",
+    b"%PDF-",
+    b"\xff\xd8\xff",
+    b"GIF87a",
+    b"GIF89a",
+    b"\x1f\x8b",
+    b"7z\xbc\xaf\x27\x1c",
+    b"Rar!",
+    b"\x7fELF",
 )
 # "\n" too: XML turns a carriage return into a line feed, so an XLSX gives back CR-started text that way.
 UNQUOTE_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -97,8 +108,9 @@ def sheet_read(upload, *, max_bytes=None, max_rows=None, max_unzipped_bytes=None
     if ext == ".xls":
         raise SheetError(_xls_message(name))
     if ext not in EXTENSIONS:
-        raise SheetError(_("%(name)s is not a CSV or XLSX file. Upload a file ending in .csv or .xlsx.")
-                         % {"name": name})
+        raise SheetError(
+            _("%(name)s is not a CSV or XLSX file. Upload a file ending in .csv or .xlsx.") % {"name": name}
+        )
     size = getattr(upload, "size", None)
     if size == 0:
         raise SheetError(_("%(name)s is empty.") % {"name": name})
@@ -127,9 +139,10 @@ def sheet_read(upload, *, max_bytes=None, max_rows=None, max_unzipped_bytes=None
 
 
 def _xls_message(name):
-    return _("%(name)s is an Excel 97–2003 workbook (.xls) or a workbook with a password. Open it in Excel "
-             "or WPS, save it as an Excel workbook (.xlsx) without a password or as CSV, and upload that.") % {
-        "name": name}
+    return _(
+        "%(name)s is an Excel 97–2003 workbook (.xls) or a workbook with a password. Open it in Excel "
+        "or WPS, save it as an Excel workbook (.xlsx) without a password or as CSV, and upload that."
+    ) % {"name": name}
 
 
 def _too_big(name, limit):
@@ -144,28 +157,35 @@ def _mb(limit):
 
 def _unreadable(name):
     return _("%(name)s could not be read. Save it again as .xlsx or as CSV (UTF-8) and upload it once more.") % {
-        "name": name}
+        "name": name
+    }
 
 
 def _damaged(name):
-    return _("%(name)s is damaged or incomplete (perhaps the upload was cut off). Save it again and upload it "
-             "once more.") % {"name": name}
+    return _(
+        "%(name)s is damaged or incomplete (perhaps the upload was cut off). Save it again and upload it once more."
+    ) % {"name": name}
 
 
 def _unsafe(name):
-    return _("%(name)s could not be read safely: it holds content that spreadsheets do not normally "
-             "contain. Save it again from Excel, WPS or LibreOffice and upload it once more.") % {"name": name}
+    return _(
+        "%(name)s could not be read safely: it holds content that spreadsheets do not normally "
+        "contain. Save it again from Excel, WPS or LibreOffice and upload it once more."
+    ) % {"name": name}
 
 
 def _too_many_rows(name, max_rows):
     return _("%(name)s has more than %(limit)s rows of data. Split it into smaller files.") % {
-        "name": name, "limit": formats.number_format(max_rows, force_grouping=True)}
+        "name": name,
+        "limit": formats.number_format(max_rows, force_grouping=True),
+    }
 
 
 def _too_many_blank_rows(name, max_rows):
-    return _("%(name)s has more than %(limit)s rows, counting empty ones. Delete the empty rows below the "
-             "data (or copy the data into a new sheet) and upload it again.") % {
-        "name": name, "limit": formats.number_format(max_rows + BLANK_ROW_ALLOWANCE, force_grouping=True)}
+    return _(
+        "%(name)s has more than %(limit)s rows, counting empty ones. Delete the empty rows below the "
+        "data (or copy the data into a new sheet) and upload it again."
+    ) % {"name": name, "limit": formats.number_format(max_rows + BLANK_ROW_ALLOWANCE, force_grouping=True)}
 
 
 def _no_header(name):
@@ -173,8 +193,10 @@ def _no_header(name):
 
 
 def _too_many_columns(name):
-    return _("The first row of %(name)s has more than %(limit)s columns; it should hold only the column "
-             "names.") % {"name": name, "limit": MAX_COLUMNS}
+    return _("The first row of %(name)s has more than %(limit)s columns; it should hold only the column names.") % {
+        "name": name,
+        "limit": MAX_COLUMNS,
+    }
 
 
 # --- Cells and rows
@@ -269,8 +291,9 @@ def _headers(name, cells):
 
 def _decode(data, name):
     """(text, encoding) of a CSV's bytes, or SheetError when they are not text."""
-    not_text = _("%(name)s is not a CSV text file. Save the spreadsheet as CSV (UTF-8) or as .xlsx and upload "
-                 "that.") % {"name": name}
+    not_text = _(
+        "%(name)s is not a CSV text file. Save the spreadsheet as CSV (UTF-8) or as .xlsx and upload that."
+    ) % {"name": name}
     if data.startswith(BINARY_MAGICS) or b"\x00" in data:
         raise SheetError(not_text)
     if data.startswith(codecs.BOM_UTF8):
@@ -292,7 +315,7 @@ def _decode(data, name):
 def _read_csv(data, name, *, max_rows, **_limits):
     text, encoding = _decode(data, name)
     ends = [i for i in (text.find("\n"), text.find("\r")) if i >= 0]
-    first_line = text[:min(ends)] if ends else text
+    first_line = text[: min(ends)] if ends else text
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader, None)
@@ -329,8 +352,10 @@ def _check_parts(archive, infos, data, name, max_unzipped_bytes):
     # The sizes in the zip's directory bound what comes out: zipfile stops at the stated size and a part
     # that would unpack to more fails its CRC (BadZipFile, "damaged").
     if sum(info.file_size for info in infos) > max_unzipped_bytes:
-        raise SheetError(_("%(name)s is too large once unpacked (over %(mb)s MB). Split it into smaller "
-                           "files.") % {"name": name, "mb": _mb(max_unzipped_bytes)})
+        raise SheetError(
+            _("%(name)s is too large once unpacked (over %(mb)s MB). Split it into smaller files.")
+            % {"name": name, "mb": _mb(max_unzipped_bytes)}
+        )
     for info in infos:
         if info.flag_bits & 0x1:  # encrypted
             raise SheetError(_xls_message(name))
@@ -356,8 +381,9 @@ def _check_parts(archive, infos, data, name, max_unzipped_bytes):
 
 
 def _not_xlsx(name):
-    return _("%(name)s is not an XLSX file. Save the spreadsheet as an Excel workbook (.xlsx) or as CSV and "
-             "upload that.") % {"name": name}
+    return _(
+        "%(name)s is not an XLSX file. Save the spreadsheet as an Excel workbook (.xlsx) or as CSV and upload that."
+    ) % {"name": name}
 
 
 def _read_xlsx(data, name, *, max_rows, max_unzipped_bytes):

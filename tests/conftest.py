@@ -92,13 +92,9 @@ def world(db):
     w.other_lawyer_membership = MembershipFactory(contributor=w.other_lawyer_contributor, organisation=w.firm_b)
 
     w.applicant_a = ContributorFactory(legal_name="赵强", region=w.township_a)
-    w.pending_a = MembershipFactory(
-        contributor=w.applicant_a, organisation=w.firm_a, status=Membership.Status.PENDING
-    )
+    w.pending_a = MembershipFactory(contributor=w.applicant_a, organisation=w.firm_a, status=Membership.Status.PENDING)
     w.applicant_b = ContributorFactory(legal_name="孙丽", region=w.township_b)
-    w.pending_b = MembershipFactory(
-        contributor=w.applicant_b, organisation=w.firm_b, status=Membership.Status.PENDING
-    )
+    w.pending_b = MembershipFactory(contributor=w.applicant_b, organisation=w.firm_b, status=Membership.Status.PENDING)
 
     w.firm_admin = UserFactory(email="firm.admin@example.cn")
     w.firm_a.admins.add(w.firm_admin)
@@ -127,8 +123,10 @@ def rota(world):
 
     r = types.SimpleNamespace()
     yesterday = timezone.now().replace(microsecond=0) - datetime.timedelta(days=1)
-    for side, venue, person in (("a", world.venue_a, world.lawyer_contributor),
-                                ("b", world.venue_b, world.other_lawyer_contributor)):
+    for side, venue, person in (
+        ("a", world.venue_a, world.lawyer_contributor),
+        ("b", world.venue_b, world.other_lawyer_contributor),
+    ):
         opportunity = opportunity_create(venue=venue, title=f"{venue.region.name}值班", slug=f"duty-{side}")
         shift = ShiftFactory(opportunity=opportunity, venue=venue)
         past = ShiftFactory(opportunity=opportunity, venue=venue, starts_at=yesterday)
@@ -243,6 +241,7 @@ def home_page(db):
     home = HomePage.objects.first()
     if home is None:
         root = Page.get_first_root_node()
-        home = root.add_child(instance=HomePage(title="首页", slug="home-test",
-                                                locale=Locale.objects.get(language_code="zh-hans")))
+        home = root.add_child(
+            instance=HomePage(title="首页", slug="home-test", locale=Locale.objects.get(language_code="zh-hans"))
+        )
     return home

@@ -125,9 +125,11 @@ class MembershipFactory(DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     status = Membership.Status.ACTIVE
     started_on = factory.LazyAttribute(
-        lambda o: timezone.localdate() - datetime.timedelta(days=365)
-        if o.status in (Membership.Status.ACTIVE, Membership.Status.ENDED)
-        else None
+        lambda o: (
+            timezone.localdate() - datetime.timedelta(days=365)
+            if o.status in (Membership.Status.ACTIVE, Membership.Status.ENDED)
+            else None
+        )
     )
     decided_at = factory.LazyAttribute(lambda o: timezone.now() if o.status != Membership.Status.PENDING else None)
 
@@ -147,17 +149,31 @@ class StaffProfileFactory(DjangoModelFactory):
         return staff_profile_save(actor=None, user=user, region=region, title=title)
 
 
-def opportunity_create(*, venue=None, region=None, service_type="hotline_12348", eligible_kinds=(), title="12348热线值班",
-                       slug=None, publish=True):
+def opportunity_create(
+    *,
+    venue=None,
+    region=None,
+    service_type="hotline_12348",
+    eligible_kinds=(),
+    title="12348热线值班",
+    slug=None,
+    publish=True,
+):
     """A published opportunity page under the site's opportunity list (made by cms's migration)."""
     from cms.models import OpportunityIndexPage, OpportunityPage
 
     venue = venue or VenueFactory(region=region) if region is not None else venue or VenueFactory()
     index = OpportunityIndexPage.objects.get(locale__language_code="zh-hans")
     page = OpportunityPage(
-        title=title, slug=slug or f"opp-{OpportunityPage.objects.count() + 1}-{venue.pk}",
-        service_type=ServiceType.objects.get(code=service_type), region=venue.region, venue=venue,
-        eligible_kinds=list(eligible_kinds), summary=f"{title}摘要", description="<p>说明</p>", live=publish,
+        title=title,
+        slug=slug or f"opp-{OpportunityPage.objects.count() + 1}-{venue.pk}",
+        service_type=ServiceType.objects.get(code=service_type),
+        region=venue.region,
+        venue=venue,
+        eligible_kinds=list(eligible_kinds),
+        summary=f"{title}摘要",
+        description="<p>说明</p>",
+        live=publish,
     )
     index.add_child(instance=page)
     if publish:

@@ -33,8 +33,9 @@ def _verified_user(email, **extra):
 @pytest.mark.django_db
 def test_a_new_account_cannot_log_in_until_its_email_is_verified():
     client = Client()
-    response = client.post("/accounts/signup/", {"email": "wang@example.cn", "password1": PASSWORD,
-                                                 "password2": PASSWORD})
+    response = client.post(
+        "/accounts/signup/", {"email": "wang@example.cn", "password1": PASSWORD, "password2": PASSWORD}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"
     assert User.objects.filter(email="wang@example.cn").exists()

@@ -119,17 +119,38 @@ def staff_in_b(ok):
 MY_SHIFTS = Redirect("/my/shifts/")
 # Someone without a contributor profile (firm admin, bureau staff) is sent to fill one in; nothing is taken.
 NOT_A_CONTRIBUTOR = Unchanged(PROFILE_FORM)
-CONTRIBUTORS_ONLY = (LOGIN, MY_SHIFTS, MY_SHIFTS, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
-                     NOT_A_CONTRIBUTOR)
+CONTRIBUTORS_ONLY = (
+    LOGIN,
+    MY_SHIFTS,
+    MY_SHIFTS,
+    NOT_A_CONTRIBUTOR,
+    NOT_A_CONTRIBUTOR,
+    NOT_A_CONTRIBUTOR,
+    NOT_A_CONTRIBUTOR,
+)
 OPP_A_SHIFTS = Redirect("/staff/opportunities/{opportunity_a}/shifts/")
 OPP_B_SHIFTS = Redirect("/staff/opportunities/{opportunity_b}/shifts/")
 
 # A valid shift form / series form (dates from `_rota_extras`).
-SHIFT_FORM = {"starts_at": "{edit_starts}", "ends_at": "{edit_ends}", "capacity": "3", "min_staffing": "1",
-              "signup_deadline": "{edit_signup}", "cancel_deadline": "{edit_cancel}"}
-SERIES_FORM = {"first_day": "{series_first}", "last_day": "{series_last}", "weekdays": ["0", "2"],
-               "every_weeks": "1", "times": "09:00-12:00", "capacity": "2", "min_staffing": "1",
-               "signup_hours_before": "12", "cancel_hours_before": "24"}
+SHIFT_FORM = {
+    "starts_at": "{edit_starts}",
+    "ends_at": "{edit_ends}",
+    "capacity": "3",
+    "min_staffing": "1",
+    "signup_deadline": "{edit_signup}",
+    "cancel_deadline": "{edit_cancel}",
+}
+SERIES_FORM = {
+    "first_day": "{series_first}",
+    "last_day": "{series_last}",
+    "weekdays": ["0", "2"],
+    "every_weeks": "1",
+    "times": "09:00-12:00",
+    "capacity": "2",
+    "min_staffing": "1",
+    "signup_hours_before": "12",
+    "cancel_hours_before": "24",
+}
 
 # url name (or a literal path) → variant → (method, url args, POST data, expected per USER_NAMES).
 # "{firm_a}" in args and data is the id of world.firm_a (tests/conftest.py), and so on.
@@ -145,15 +166,23 @@ MATRIX = {
     },
     "membership_request": {
         # The other lawyer is already a member of firm B: told so, nothing asked.
-        "-": ("POST", [], {"organisation": "{firm_b}"},
-              (LOGIN, PROFILE, Unchanged(PROFILE), NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        "-": (
+            "POST",
+            [],
+            {"organisation": "{firm_b}"},
+            (LOGIN, PROFILE, Unchanged(PROFILE), NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE),
+        ),
     },
     "membership_withdraw": {
         A: ("POST", ["{pending_a}"], {}, (LOGIN, 404, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
         B: ("POST", ["{pending_b}"], {}, (LOGIN, 404, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
         # An active membership is left, not withdrawn: refused with a message.
-        "own": ("POST", ["{lawyer_membership}"], {},
-                (LOGIN, Unchanged(PROFILE), 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        "own": (
+            "POST",
+            ["{lawyer_membership}"],
+            {},
+            (LOGIN, Unchanged(PROFILE), 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE),
+        ),
     },
     "membership_leave": {
         A: ("POST", ["{lawyer_membership}"], {}, (LOGIN, PROFILE, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
@@ -167,15 +196,31 @@ MATRIX = {
         B: ("GET", ["{firm_b}"], None, (LOGIN, 403, 403, 404, 403, 403, 403)),
     },
     "org_member_action": {
-        A: ("POST", ["{firm_a}", "{pending_a}", "confirm"], {},
-            (LOGIN, NO_ROLE, NO_ROLE, Redirect("/org/{firm_a}/members/"), NO_ROLE, NO_ROLE, NO_ROLE)),
-        B: ("POST", ["{firm_b}", "{pending_b}", "confirm"], {},
-            (LOGIN, NO_ROLE, NO_ROLE, 404, NO_ROLE, NO_ROLE, NO_ROLE)),
+        A: (
+            "POST",
+            ["{firm_a}", "{pending_a}", "confirm"],
+            {},
+            (LOGIN, NO_ROLE, NO_ROLE, Redirect("/org/{firm_a}/members/"), NO_ROLE, NO_ROLE, NO_ROLE),
+        ),
+        B: (
+            "POST",
+            ["{firm_b}", "{pending_b}", "confirm"],
+            {},
+            (LOGIN, NO_ROLE, NO_ROLE, 404, NO_ROLE, NO_ROLE, NO_ROLE),
+        ),
         # Own firm in the path, another firm's request as the membership: still not theirs.
-        "forged": ("POST", ["{firm_a}", "{pending_b}", "confirm"], {},
-                   (LOGIN, NO_ROLE, NO_ROLE, 404, NO_ROLE, NO_ROLE, NO_ROLE)),
-        "unknown action": ("POST", ["{firm_a}", "{pending_a}", "approve-all"], {},
-                           (LOGIN, NO_ROLE, NO_ROLE, 404, NO_ROLE, NO_ROLE, NO_ROLE)),
+        "forged": (
+            "POST",
+            ["{firm_a}", "{pending_b}", "confirm"],
+            {},
+            (LOGIN, NO_ROLE, NO_ROLE, 404, NO_ROLE, NO_ROLE, NO_ROLE),
+        ),
+        "unknown action": (
+            "POST",
+            ["{firm_a}", "{pending_a}", "approve-all"],
+            {},
+            (LOGIN, NO_ROLE, NO_ROLE, 404, NO_ROLE, NO_ROLE, NO_ROLE),
+        ),
     },
     "staff_dashboard": {"-": ("GET", [], None, STAFF_ONLY)},
     "staff_regions": {"-": ("GET", [], None, STAFF_ONLY)},
@@ -216,20 +261,45 @@ ROTA_MATRIX = {
     "shift_signup": {
         "-": ("POST", [], {"shift": "{open_shift_b}"}, CONTRIBUTORS_ONLY),
         # The lawyer holds shift_a already; the other lawyer holds shift_b at the same time.
-        "taken or clashing": ("POST", [], {"shift": "{shift_a}"},
-                              (LOGIN, Unchanged(MY_SHIFTS), Unchanged(MY_SHIFTS), NOT_A_CONTRIBUTOR,
-                               NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
-        "offsite next": ("POST", [], {"shift": "{open_shift_a}", "next": "https://evil.example/"},
-                         CONTRIBUTORS_ONLY),
+        "taken or clashing": (
+            "POST",
+            [],
+            {"shift": "{shift_a}"},
+            (
+                LOGIN,
+                Unchanged(MY_SHIFTS),
+                Unchanged(MY_SHIFTS),
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+            ),
+        ),
+        "offsite next": ("POST", [], {"shift": "{open_shift_a}", "next": "https://evil.example/"}, CONTRIBUTORS_ONLY),
     },
     "shift_waitlist": {
         A: ("POST", ["{open_shift_a}"], {}, CONTRIBUTORS_ONLY),
         B: ("POST", ["{open_shift_b}"], {}, CONTRIBUTORS_ONLY),
-        "taken or clashing": ("POST", ["{shift_a}"], {},
-                              (LOGIN, Unchanged(MY_SHIFTS), Unchanged(MY_SHIFTS), NOT_A_CONTRIBUTOR,
-                               NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
-        "unknown": ("POST", ["999999999"], {},
-                    (LOGIN, 404, 404, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
+        "taken or clashing": (
+            "POST",
+            ["{shift_a}"],
+            {},
+            (
+                LOGIN,
+                Unchanged(MY_SHIFTS),
+                Unchanged(MY_SHIFTS),
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+            ),
+        ),
+        "unknown": (
+            "POST",
+            ["999999999"],
+            {},
+            (LOGIN, 404, 404, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR),
+        ),
     },
     "my_shifts": {
         "-": ("GET", [], None, (LOGIN, 200, 200, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM)),
@@ -237,14 +307,22 @@ ROTA_MATRIX = {
     "signup_cancel": {
         A: ("POST", ["{signup_a}"], {}, (LOGIN, MY_SHIFTS, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
         B: ("POST", ["{signup_b}"], {}, (LOGIN, 404, MY_SHIFTS, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
-        "over": ("POST", ["{past_signup_a}"], {},
-                 (LOGIN, Unchanged(MY_SHIFTS), 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        "over": (
+            "POST",
+            ["{past_signup_a}"],
+            {},
+            (LOGIN, Unchanged(MY_SHIFTS), 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE),
+        ),
     },
     "offer_accept": {
         A: ("POST", ["{offer_a}"], {}, (LOGIN, MY_SHIFTS, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
         B: ("POST", ["{offer_b}"], {}, (LOGIN, 404, MY_SHIFTS, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
-        "no offer": ("POST", ["{signup_a}"], {},
-                     (LOGIN, Unchanged(MY_SHIFTS), 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        "no offer": (
+            "POST",
+            ["{signup_a}"],
+            {},
+            (LOGIN, Unchanged(MY_SHIFTS), 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE),
+        ),
     },
     "calendar_reset": {
         "-": ("POST", [], {}, (LOGIN, MY_SHIFTS, MY_SHIFTS, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
@@ -260,8 +338,12 @@ ROTA_MATRIX = {
         B: ("GET", ["{shift_b}"], None, STAFF_IN_B),
         "A saved": ("FORM", ["{shift_a}"], {**SHIFT_FORM, "venue": "{venue_a}"}, staff_in_a(OPP_A_SHIFTS)),
         "B saved": ("FORM", ["{shift_b}"], {**SHIFT_FORM, "venue": "{venue_b}"}, staff_in_b(OPP_B_SHIFTS)),
-        "moved out of the region": ("FORM", ["{shift_a}"], {**SHIFT_FORM, "venue": "{venue_b}"},
-                                    (LOGIN, 403, 403, 403, Unchanged(200), 404, OPP_A_SHIFTS)),
+        "moved out of the region": (
+            "FORM",
+            ["{shift_a}"],
+            {**SHIFT_FORM, "venue": "{venue_b}"},
+            (LOGIN, 403, 403, 403, Unchanged(200), 404, OPP_A_SHIFTS),
+        ),
     },
     "staff_shift_cancel": {
         A: ("GET", ["{shift_a}"], None, STAFF_IN_A),
@@ -272,21 +354,43 @@ ROTA_MATRIX = {
     "staff_shift_roster": {
         A: ("GET", ["{shift_a}"], None, STAFF_IN_A),
         B: ("GET", ["{shift_b}"], None, STAFF_IN_B),
-        "A marked": ("FORM", ["{past_shift_a}"], {"signup": "{past_signup_a}", "attended": "yes"},
-                     staff_in_a(Redirect("/staff/shifts/{past_shift_a}/roster/"))),
-        "B marked": ("FORM", ["{past_shift_b}"], {"signup": "{past_signup_b}", "attended": "yes"},
-                     staff_in_b(Redirect("/staff/shifts/{past_shift_b}/roster/"))),
+        "A marked": (
+            "FORM",
+            ["{past_shift_a}"],
+            {"signup": "{past_signup_a}", "attended": "yes"},
+            staff_in_a(Redirect("/staff/shifts/{past_shift_a}/roster/")),
+        ),
+        "B marked": (
+            "FORM",
+            ["{past_shift_b}"],
+            {"signup": "{past_signup_b}", "attended": "yes"},
+            staff_in_b(Redirect("/staff/shifts/{past_shift_b}/roster/")),
+        ),
         # A roster in district A, someone from district B's shift as the sign-up: not on this shift.
-        "forged": ("FORM", ["{past_shift_a}"], {"signup": "{past_signup_b}", "attended": "yes"},
-                   (LOGIN, 403, 403, 403, 404, 404, 404)),
+        "forged": (
+            "FORM",
+            ["{past_shift_a}"],
+            {"signup": "{past_signup_b}", "attended": "yes"},
+            (LOGIN, 403, 403, 403, 404, 404, 404),
+        ),
     },
     "staff_coverage": {"-": ("GET", [], None, STAFF_ONLY)},
     # City-wide rules: only the city bureau.
     "staff_rota_rules": {
         "-": ("GET", [], None, (LOGIN, 403, 403, 403, 403, 403, 200)),
-        "saved": ("FORM", [], {"max_hours_per_day": "8", "max_hours_per_week": "30", "offer_hours": "6",
-                               "reminder_hours": "24", "no_show_limit": "2", "no_show_window_days": "90"},
-                  (LOGIN, 403, 403, 403, 403, 403, Redirect("/staff/rota-rules/"))),
+        "saved": (
+            "FORM",
+            [],
+            {
+                "max_hours_per_day": "8",
+                "max_hours_per_week": "30",
+                "offer_hours": "6",
+                "reminder_hours": "24",
+                "no_show_limit": "2",
+                "no_show_window_days": "90",
+            },
+            (LOGIN, 403, 403, 403, 403, 403, Redirect("/staff/rota-rules/")),
+        ),
     },
     "staff_opportunities": {"-": ("GET", [], None, STAFF_ONLY)},
     "staff_opportunity_shifts": {
@@ -294,8 +398,12 @@ ROTA_MATRIX = {
         B: ("GET", ["{opportunity_b}"], None, STAFF_IN_B),
         "A series": ("FORM", ["{opportunity_a}"], {**SERIES_FORM, "venue": "{venue_a}"}, staff_in_a(OPP_A_SHIFTS)),
         "B series": ("FORM", ["{opportunity_b}"], {**SERIES_FORM, "venue": "{venue_b}"}, staff_in_b(OPP_B_SHIFTS)),
-        "venue outside the region": ("FORM", ["{opportunity_a}"], {**SERIES_FORM, "venue": "{venue_b}"},
-                                     (LOGIN, 403, 403, 403, Unchanged(200), 404, OPP_A_SHIFTS)),
+        "venue outside the region": (
+            "FORM",
+            ["{opportunity_a}"],
+            {**SERIES_FORM, "venue": "{venue_b}"},
+            (LOGIN, 403, 403, 403, Unchanged(200), 404, OPP_A_SHIFTS),
+        ),
     },
 }
 MATRIX.update(ROTA_MATRIX)
@@ -315,13 +423,31 @@ def city_staff_only(ok):
 
 
 # Logged work (dates from `_pointbook_extras`): valid, except that no evidence file comes with it.
-LOG_FORM = {"service_type": "{hotline}", "date": "{log_date}", "start_time": "09:00", "hours": "2",
-            "people_served": "1", "description": "为社区居民提供法律咨询"}
-RULE_FORM = {"effective_from": "{rule_date}", "points_per_hour": "11", "rural_multiplier": "1.5",
-             "special_group_multiplier": "1", "night_holiday_multiplier": "1", "daily_cap": "", "yearly_cap": "",
-             "note": "调整"}
-CONDUCT_FORM = {"event": "complaint", "effective_from": "{rule_date}", "fixed_points": "-60", "times_points": "0",
-                "note": "投诉属实"}
+LOG_FORM = {
+    "service_type": "{hotline}",
+    "date": "{log_date}",
+    "start_time": "09:00",
+    "hours": "2",
+    "people_served": "1",
+    "description": "为社区居民提供法律咨询",
+}
+RULE_FORM = {
+    "effective_from": "{rule_date}",
+    "points_per_hour": "11",
+    "rural_multiplier": "1.5",
+    "special_group_multiplier": "1",
+    "night_holiday_multiplier": "1",
+    "daily_cap": "",
+    "yearly_cap": "",
+    "note": "调整",
+}
+CONDUCT_FORM = {
+    "event": "complaint",
+    "effective_from": "{rule_date}",
+    "fixed_points": "-60",
+    "times_points": "0",
+    "note": "投诉属实",
+}
 RECORD_A = Redirect("/staff/records/{approved_a}/")
 RECORD_B = Redirect("/staff/records/{approved_b}/")
 APPEAL_A = Redirect("/staff/appeals/{appeal_a}/")
@@ -344,15 +470,25 @@ POINTBOOK_MATRIX = {
     },
     "rating_link": {
         # The lawyer's link exists already: shown again, nothing new made.
-        A: ("POST", ["{approved_a}"], {},
-            (LOGIN, Unchanged(Redirect("/my/records/{approved_a}/#rating")), 404, NO_ROLE, NO_ROLE, NO_ROLE,
-             NO_ROLE)),
-        B: ("POST", ["{approved_b}"], {},
-            (LOGIN, 404, Redirect("/my/records/{approved_b}/#rating"), NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        A: (
+            "POST",
+            ["{approved_a}"],
+            {},
+            (LOGIN, Unchanged(Redirect("/my/records/{approved_a}/#rating")), 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE),
+        ),
+        B: (
+            "POST",
+            ["{approved_b}"],
+            {},
+            (LOGIN, 404, Redirect("/my/records/{approved_b}/#rating"), NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE),
+        ),
         # Only approved records are rated: told so.
-        "waiting": ("POST", ["{record_a}"], {},
-                    (LOGIN, Unchanged(Redirect("/my/records/{record_a}/#rating")), 404, NO_ROLE, NO_ROLE, NO_ROLE,
-                     NO_ROLE)),
+        "waiting": (
+            "POST",
+            ["{record_a}"],
+            {},
+            (LOGIN, Unchanged(Redirect("/my/records/{record_a}/#rating")), 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE),
+        ),
     },
     "my_appeals": {
         "-": ("GET", [], None, CONTRIBUTOR_PAGE),
@@ -360,12 +496,34 @@ POINTBOOK_MATRIX = {
     "my_appeal": {
         A: ("GET", ["{appeal_a}"], None, LAWYERS_OWN),
         B: ("GET", ["{appeal_b}"], None, OTHER_LAWYERS_OWN),
-        "A replied": ("FORM", ["{appeal_a}"], {"body": "补充：当天签到表已上传"},
-                      (LOGIN, Redirect("/my/appeals/{appeal_a}/"), 404, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
-                       NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
-        "B replied": ("FORM", ["{appeal_b}"], {"body": "补充：当天签到表已上传"},
-                      (LOGIN, 404, Redirect("/my/appeals/{appeal_b}/"), NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
-                       NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
+        "A replied": (
+            "FORM",
+            ["{appeal_a}"],
+            {"body": "补充：当天签到表已上传"},
+            (
+                LOGIN,
+                Redirect("/my/appeals/{appeal_a}/"),
+                404,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+            ),
+        ),
+        "B replied": (
+            "FORM",
+            ["{appeal_b}"],
+            {"body": "补充：当天签到表已上传"},
+            (
+                LOGIN,
+                404,
+                Redirect("/my/appeals/{appeal_b}/"),
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+            ),
+        ),
     },
     "appeal_new": {
         # What is appealed comes as ?entry= or ?record=; without one there is nothing to appeal.
@@ -374,31 +532,70 @@ POINTBOOK_MATRIX = {
         "entry B": ("GET", ["?entry={award_b}"], None, OTHER_LAWYERS_OWN),
         "record B": ("GET", ["?record={logged_b}"], None, OTHER_LAWYERS_OWN),
         # The lawyer's appeal about this entry is open already; the other lawyer cannot appeal it.
-        "entry A again": ("FORM", [], {"entry": "{award_a}", "body": "积分计算有误"},
-                          (LOGIN, Unchanged(200), 404, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
-                           NOT_A_CONTRIBUTOR)),
+        "entry A again": (
+            "FORM",
+            [],
+            {"entry": "{award_a}", "body": "积分计算有误"},
+            (LOGIN, Unchanged(200), 404, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR),
+        ),
         # Only a rejected record is appealed: one still waiting is amended instead.
-        "waiting record A": ("FORM", [], {"record": "{logged_a}", "body": "请尽快审核"},
-                             (LOGIN, Unchanged(200), 404, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
-                              NOT_A_CONTRIBUTOR)),
+        "waiting record A": (
+            "FORM",
+            [],
+            {"record": "{logged_a}", "body": "请尽快审核"},
+            (LOGIN, Unchanged(200), 404, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR),
+        ),
     },
     "record_log": {
         "-": ("GET", [], None, CONTRIBUTOR_PAGE),
-        "without evidence": ("FORM", [], {**LOG_FORM, "region": "{district_a}"},
-                             (LOGIN, Unchanged(200), Unchanged(200), NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
-                              NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
+        "without evidence": (
+            "FORM",
+            [],
+            {**LOG_FORM, "region": "{district_a}"},
+            (
+                LOGIN,
+                Unchanged(200),
+                Unchanged(200),
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+            ),
+        ),
     },
     "record_edit": {
         A: ("GET", ["{logged_a}"], None, LAWYERS_OWN),
         B: ("GET", ["{logged_b}"], None, OTHER_LAWYERS_OWN),
         # Attendance comes from the roster: it is not logged work to edit.
         "attendance A": ("GET", ["{record_a}"], None, (LOGIN, 404, 404) + (PROFILE_FORM,) * 4),
-        "A saved": ("FORM", ["{logged_a}"], {**LOG_FORM, "region": "{district_a}"},
-                    (LOGIN, Redirect("/my/records/{logged_a}/"), 404, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
-                     NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
-        "B saved": ("FORM", ["{logged_b}"], {**LOG_FORM, "region": "{district_b}"},
-                    (LOGIN, 404, Redirect("/my/records/{logged_b}/"), NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR,
-                     NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR)),
+        "A saved": (
+            "FORM",
+            ["{logged_a}"],
+            {**LOG_FORM, "region": "{district_a}"},
+            (
+                LOGIN,
+                Redirect("/my/records/{logged_a}/"),
+                404,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+            ),
+        ),
+        "B saved": (
+            "FORM",
+            ["{logged_b}"],
+            {**LOG_FORM, "region": "{district_b}"},
+            (
+                LOGIN,
+                404,
+                Redirect("/my/records/{logged_b}/"),
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+            ),
+        ),
     },
     # The file itself: to its owner and to staff whose region holds the record; nobody else learns it exists.
     "evidence_file": {
@@ -425,11 +622,19 @@ POINTBOOK_MATRIX = {
         # The queue is the staff member's region: a record of another district ticked is not in it.
         "A ticked": ("FORM", [], {"record": ["{record_a}"]}, (LOGIN, 403, 403, 403, QUEUE, Unchanged(QUEUE), QUEUE)),
         "B ticked": ("FORM", [], {"record": ["{record_b}"]}, (LOGIN, 403, 403, 403, Unchanged(QUEUE), QUEUE, QUEUE)),
-        "approved A ticked": ("FORM", [], {"record": ["{approved_a}"]},
-                              (LOGIN, 403, 403, 403, Unchanged(QUEUE), Unchanged(QUEUE), Unchanged(QUEUE))),
+        "approved A ticked": (
+            "FORM",
+            [],
+            {"record": ["{approved_a}"]},
+            (LOGIN, 403, 403, 403, Unchanged(QUEUE), Unchanged(QUEUE), Unchanged(QUEUE)),
+        ),
         # Logged work is decided one record at a time, its evidence open: never in a bulk approval.
-        "logged A ticked": ("FORM", [], {"record": ["{logged_a}"]},
-                            (LOGIN, 403, 403, 403, Unchanged(QUEUE), Unchanged(QUEUE), Unchanged(QUEUE))),
+        "logged A ticked": (
+            "FORM",
+            [],
+            {"record": ["{logged_a}"]},
+            (LOGIN, 403, 403, 403, Unchanged(QUEUE), Unchanged(QUEUE), Unchanged(QUEUE)),
+        ),
     },
     "staff_record": {
         A: ("GET", ["{record_a}"], None, STAFF_IN_A),
@@ -442,45 +647,106 @@ POINTBOOK_MATRIX = {
         A: ("POST", ["{record_a}", "approve"], {}, (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE)),
         B: ("POST", ["{record_b}", "approve"], {}, (LOGIN, 403, 403, 403, 404, QUEUE, QUEUE)),
         "logged A approved": ("POST", ["{logged_a}", "approve"], {}, (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE)),
-        "A rejected": ("POST", ["{record_a}", "reject"], {"reason": "签到表无本人签字"},
-                       (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE)),
-        "A rejected without a reason": ("POST", ["{record_a}", "reject"], {"reason": "  "},
-                                        (LOGIN, 403, 403, 403, Unchanged(QUEUE), 404, Unchanged(QUEUE))),
-        "A unapproved": ("POST", ["{approved_a}", "unapprove"], {"reason": "服务记录不实"},
-                         (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE)),
-        "A unapproved without a reason": ("POST", ["{approved_a}", "unapprove"], {},
-                                          (LOGIN, 403, 403, 403, Unchanged(QUEUE), 404, Unchanged(QUEUE))),
-        "waiting A unapproved": ("POST", ["{record_a}", "unapprove"], {"reason": "服务记录不实"},
-                                 (LOGIN, 403, 403, 403, Unchanged(QUEUE), 404, Unchanged(QUEUE))),
+        "A rejected": (
+            "POST",
+            ["{record_a}", "reject"],
+            {"reason": "签到表无本人签字"},
+            (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE),
+        ),
+        "A rejected without a reason": (
+            "POST",
+            ["{record_a}", "reject"],
+            {"reason": "  "},
+            (LOGIN, 403, 403, 403, Unchanged(QUEUE), 404, Unchanged(QUEUE)),
+        ),
+        "A unapproved": (
+            "POST",
+            ["{approved_a}", "unapprove"],
+            {"reason": "服务记录不实"},
+            (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE),
+        ),
+        "A unapproved without a reason": (
+            "POST",
+            ["{approved_a}", "unapprove"],
+            {},
+            (LOGIN, 403, 403, 403, Unchanged(QUEUE), 404, Unchanged(QUEUE)),
+        ),
+        "waiting A unapproved": (
+            "POST",
+            ["{record_a}", "unapprove"],
+            {"reason": "服务记录不实"},
+            (LOGIN, 403, 403, 403, Unchanged(QUEUE), 404, Unchanged(QUEUE)),
+        ),
         # A complaint upheld, or a flag cleared, keeps staff on the record.
-        "A complaint": ("POST", ["{approved_a}", "complaint"], {"reason": "当事人投诉服务态度差，经核实属实"},
-                        (LOGIN, 403, 403, 403, RECORD_A, 404, RECORD_A)),
-        "B complaint": ("POST", ["{approved_b}", "complaint"], {"reason": "当事人投诉服务态度差，经核实属实"},
-                        (LOGIN, 403, 403, 403, 404, RECORD_B, RECORD_B)),
-        "A complaint without a reason": ("POST", ["{approved_a}", "complaint"], {"reason": "  "},
-                                         (LOGIN, 403, 403, 403, Unchanged(RECORD_A), 404, Unchanged(RECORD_A))),
-        "flagged A unflagged": ("POST", ["{flagged_a}", "unflag"], {},
-                                (LOGIN, 403, 403, 403, Redirect("/staff/records/{flagged_a}/"), 404,
-                                 Redirect("/staff/records/{flagged_a}/"))),
-        "unknown action": ("POST", ["{record_a}", "approve-all"], {},
-                           (LOGIN, 403, 403, 403, 404, 404, 404)),
-        "offsite back": ("POST", ["{record_a}", "approve"], {"back": "https://evil.example/staff/"},
-                         (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE)),
+        "A complaint": (
+            "POST",
+            ["{approved_a}", "complaint"],
+            {"reason": "当事人投诉服务态度差，经核实属实"},
+            (LOGIN, 403, 403, 403, RECORD_A, 404, RECORD_A),
+        ),
+        "B complaint": (
+            "POST",
+            ["{approved_b}", "complaint"],
+            {"reason": "当事人投诉服务态度差，经核实属实"},
+            (LOGIN, 403, 403, 403, 404, RECORD_B, RECORD_B),
+        ),
+        "A complaint without a reason": (
+            "POST",
+            ["{approved_a}", "complaint"],
+            {"reason": "  "},
+            (LOGIN, 403, 403, 403, Unchanged(RECORD_A), 404, Unchanged(RECORD_A)),
+        ),
+        "flagged A unflagged": (
+            "POST",
+            ["{flagged_a}", "unflag"],
+            {},
+            (
+                LOGIN,
+                403,
+                403,
+                403,
+                Redirect("/staff/records/{flagged_a}/"),
+                404,
+                Redirect("/staff/records/{flagged_a}/"),
+            ),
+        ),
+        "unknown action": ("POST", ["{record_a}", "approve-all"], {}, (LOGIN, 403, 403, 403, 404, 404, 404)),
+        "offsite back": (
+            "POST",
+            ["{record_a}", "approve"],
+            {"back": "https://evil.example/staff/"},
+            (LOGIN, 403, 403, 403, QUEUE, 404, QUEUE),
+        ),
         "unknown": ("POST", ["999999999", "approve"], {}, (LOGIN, 403, 403, 403, 404, 404, 404)),
     },
     "staff_appeals": {"-": ("GET", [], None, STAFF_ONLY)},
     "staff_appeal": {
         A: ("GET", ["{appeal_a}"], None, STAFF_IN_A),
         B: ("GET", ["{appeal_b}"], None, STAFF_IN_B),
-        "A replied": ("FORM", ["{appeal_a}"], {"action": "reply", "reply-body": "请补充当天的签到表"},
-                      staff_in_a(APPEAL_A)),
-        "B replied": ("FORM", ["{appeal_b}"], {"action": "reply", "reply-body": "请补充当天的签到表"},
-                      staff_in_b(APPEAL_B)),
-        "A adjusted": ("FORM", ["{appeal_a}"], {"action": "adjust", "adjust-points": "5",
-                                                "adjust-reason": "补记夜间值班系数"},
-                       staff_in_a(APPEAL_A)),
-        "A refused": ("FORM", ["{appeal_a}"], {"action": "refuse", "refuse-body": "积分按规则计算无误"},
-                      staff_in_a(APPEAL_A)),
+        "A replied": (
+            "FORM",
+            ["{appeal_a}"],
+            {"action": "reply", "reply-body": "请补充当天的签到表"},
+            staff_in_a(APPEAL_A),
+        ),
+        "B replied": (
+            "FORM",
+            ["{appeal_b}"],
+            {"action": "reply", "reply-body": "请补充当天的签到表"},
+            staff_in_b(APPEAL_B),
+        ),
+        "A adjusted": (
+            "FORM",
+            ["{appeal_a}"],
+            {"action": "adjust", "adjust-points": "5", "adjust-reason": "补记夜间值班系数"},
+            staff_in_a(APPEAL_A),
+        ),
+        "A refused": (
+            "FORM",
+            ["{appeal_a}"],
+            {"action": "refuse", "refuse-body": "积分按规则计算无误"},
+            staff_in_a(APPEAL_A),
+        ),
         "unknown action": ("FORM", ["{appeal_a}"], {"action": "delete"}, (LOGIN, 403, 403, 403, 404, 404, 404)),
     },
     # Points rules hold city-wide: only the city bureau sees and changes them.
@@ -491,8 +757,12 @@ POINTBOOK_MATRIX = {
         B: ("GET", ["{duty_lawyer}"], None, CITY_STAFF_ONLY),
         "saved": ("FORM", ["{hotline}"], RULE_FORM, city_staff_only(Redirect("/staff/rules/rescore/"))),
         # A version from that date exists already (the initial rules are in force from 2020-01-01).
-        "same date": ("FORM", ["{hotline}"], {**RULE_FORM, "effective_from": "2020-01-01"},
-                      city_staff_only(Unchanged(200))),
+        "same date": (
+            "FORM",
+            ["{hotline}"],
+            {**RULE_FORM, "effective_from": "2020-01-01"},
+            city_staff_only(Unchanged(200)),
+        ),
         "unknown type": ("GET", ["999999999"], None, city_staff_only(404)),
     },
     "staff_conduct_new": {
@@ -506,8 +776,12 @@ POINTBOOK_MATRIX = {
         "preview": ("GET", ["?service_type={hotline}&from_date={rule_date}"], None, CITY_STAFF_ONLY),
         # Accepted, but the POST only queues the job (tasks.points.rescore_apply_task) once the request
         # commits: the request itself changes no row.
-        "queued": ("FORM", [], {"service_type": "{hotline}", "from_date": "{rule_date}"},
-                   city_staff_only(Unchanged(Redirect("/staff/rules/rescore/")))),
+        "queued": (
+            "FORM",
+            [],
+            {"service_type": "{hotline}", "from_date": "{rule_date}"},
+            city_staff_only(Unchanged(Redirect("/staff/rules/rescore/"))),
+        ),
     },
 }
 MATRIX.update(POINTBOOK_MATRIX)
@@ -530,13 +804,28 @@ LAWYERS_CERTIFICATE = (LOGIN, 200, 404, 404, 404, 404, 404)
 OTHER_LAWYERS_CERTIFICATE = (LOGIN, 404, 200, 404, 404, 404, 404)
 # The refresh only queues the job (tasks.recognition.refresh_standings) once the request commits.
 REFRESH_QUEUED = Unchanged(Redirect("/standings/"))
-AWARD_FORM = {"year": "{this_year}", "name_zh": "优秀公益法律服务者", "name_en": "Outstanding pro-bono lawyer",
-              "basis": "top_district", "top_n": "3", "no_upheld_complaint": "on", "profile_verified": "on",
-              "notice_working_days": "5"}
+AWARD_FORM = {
+    "year": "{this_year}",
+    "name_zh": "优秀公益法律服务者",
+    "name_en": "Outstanding pro-bono lawyer",
+    "basis": "top_district",
+    "top_n": "3",
+    "no_upheld_complaint": "on",
+    "profile_verified": "on",
+    "notice_working_days": "5",
+}
 OBJECTION_FORM = {"nomination": "{notice_nomination_a}", "body": "该律师今年曾被当事人投诉", "name": "", "contact": ""}
 TARGETS = Redirect("/staff/targets/")
-TARGET_FORM = {"education_events": "700", "service_cases": "8000", "consultations": "80000", "villages_adviser": "70",
-               "q1_share": "10", "q2_share": "60", "q3_share": "100", "q4_share": "100"}
+TARGET_FORM = {
+    "education_events": "700",
+    "service_cases": "8000",
+    "consultations": "80000",
+    "villages_adviser": "70",
+    "q1_share": "10",
+    "q2_share": "60",
+    "q3_share": "100",
+    "q4_share": "100",
+}
 NEW_REPORT = Redirect("/staff/reports/*")
 REPORT_FORM = {"kind": "annual", "year": "{this_year}", "month": ""}
 
@@ -561,10 +850,18 @@ RECOGNITION_MATRIX = {
         "objection": ("FORM", ["{notice_a}"], OBJECTION_FORM, (NOTICE_A,) * 7),
         "objection to the list": ("FORM", ["{notice_a}"], {**OBJECTION_FORM, "nomination": ""}, (NOTICE_A,) * 7),
         # A nominee of another award is not on this list.
-        "forged nominee": ("FORM", ["{notice_a}"], {**OBJECTION_FORM, "nomination": "{notice_nomination_b}"},
-                           (Unchanged(200),) * 7),
-        "after approval": ("FORM", ["{approved_a}"], {**OBJECTION_FORM, "nomination": "{approved_nomination_a}"},
-                           (Unchanged(200),) * 7),
+        "forged nominee": (
+            "FORM",
+            ["{notice_a}"],
+            {**OBJECTION_FORM, "nomination": "{notice_nomination_b}"},
+            (Unchanged(200),) * 7,
+        ),
+        "after approval": (
+            "FORM",
+            ["{approved_a}"],
+            {**OBJECTION_FORM, "nomination": "{approved_nomination_a}"},
+            (Unchanged(200),) * 7,
+        ),
         "to a draft": ("FORM", ["{category_a}"], {**OBJECTION_FORM, "nomination": "{nomination_a}"}, (404,) * 7),
     },
     # --- signed in ---
@@ -598,12 +895,24 @@ RECOGNITION_MATRIX = {
     "staff_commendations": {
         "-": ("GET", [], None, STAFF_ONLY),
         # An award is created in a region of the staff member's own subtree only.
-        "created in A": ("FORM", [], {**AWARD_FORM, "region": "{district_a}"},
-                         (LOGIN, 403, 403, 403, NEW_COMMENDATION, Unchanged(200), NEW_COMMENDATION)),
-        "created in B": ("FORM", [], {**AWARD_FORM, "region": "{district_b}"},
-                         (LOGIN, 403, 403, 403, Unchanged(200), NEW_COMMENDATION, NEW_COMMENDATION)),
-        "same name in A": ("FORM", [], {**AWARD_FORM, "region": "{district_a}", "name_zh": "{category_a_name}"},
-                           (LOGIN, 403, 403, 403, Unchanged(200), Unchanged(200), Unchanged(200))),
+        "created in A": (
+            "FORM",
+            [],
+            {**AWARD_FORM, "region": "{district_a}"},
+            (LOGIN, 403, 403, 403, NEW_COMMENDATION, Unchanged(200), NEW_COMMENDATION),
+        ),
+        "created in B": (
+            "FORM",
+            [],
+            {**AWARD_FORM, "region": "{district_b}"},
+            (LOGIN, 403, 403, 403, Unchanged(200), NEW_COMMENDATION, NEW_COMMENDATION),
+        ),
+        "same name in A": (
+            "FORM",
+            [],
+            {**AWARD_FORM, "region": "{district_a}", "name_zh": "{category_a_name}"},
+            (LOGIN, 403, 403, 403, Unchanged(200), Unchanged(200), Unchanged(200)),
+        ),
     },
     "staff_commendation": {
         A: ("GET", ["{category_a}"], None, STAFF_IN_A),
@@ -615,46 +924,115 @@ RECOGNITION_MATRIX = {
     "staff_commendation_act": {
         A: ("POST", ["{category_a}", "draft"], {}, (LOGIN, 403, 403, 403, COMMENDATION_A, 404, COMMENDATION_A)),
         B: ("POST", ["{category_b}", "draft"], {}, (LOGIN, 403, 403, 403, 404, COMMENDATION_B, COMMENDATION_B)),
-        "A added": ("POST", ["{category_a}", "add"], {"who": "{applicant_a_licence}", "reason": "社区推荐"},
-                    (LOGIN, 403, 403, 403, COMMENDATION_A, 404, COMMENDATION_A)),
+        "A added": (
+            "POST",
+            ["{category_a}", "add"],
+            {"who": "{applicant_a_licence}", "reason": "社区推荐"},
+            (LOGIN, 403, 403, 403, COMMENDATION_A, 404, COMMENDATION_A),
+        ),
         # Only people of the award's region are nominated: told so.
-        "B's person added to A": ("POST", ["{category_a}", "add"], {"who": "{applicant_b_licence}", "reason": "推荐"},
-                                  (LOGIN, 403, 403, 403, Unchanged(COMMENDATION_A), 404, Unchanged(COMMENDATION_A))),
-        "A removed": ("POST", ["{category_a}", "remove"], {"nomination": "{nomination_a}", "reason": "本年度有投诉"},
-                      (LOGIN, 403, 403, 403, COMMENDATION_A, 404, COMMENDATION_A)),
-        "A removed without a reason": ("POST", ["{category_a}", "remove"], {"nomination": "{nomination_a}"},
-                                       (LOGIN, 403, 403, 403, Unchanged(COMMENDATION_A), 404,
-                                        Unchanged(COMMENDATION_A))),
+        "B's person added to A": (
+            "POST",
+            ["{category_a}", "add"],
+            {"who": "{applicant_b_licence}", "reason": "推荐"},
+            (LOGIN, 403, 403, 403, Unchanged(COMMENDATION_A), 404, Unchanged(COMMENDATION_A)),
+        ),
+        "A removed": (
+            "POST",
+            ["{category_a}", "remove"],
+            {"nomination": "{nomination_a}", "reason": "本年度有投诉"},
+            (LOGIN, 403, 403, 403, COMMENDATION_A, 404, COMMENDATION_A),
+        ),
+        "A removed without a reason": (
+            "POST",
+            ["{category_a}", "remove"],
+            {"nomination": "{nomination_a}"},
+            (LOGIN, 403, 403, 403, Unchanged(COMMENDATION_A), 404, Unchanged(COMMENDATION_A)),
+        ),
         # Award A in the path, a nominee of award B in the form: not on this list.
-        "forged": ("POST", ["{category_a}", "remove"], {"nomination": "{nomination_b}", "reason": "本年度有投诉"},
-                   (LOGIN, 403, 403, 403, 404, 404, 404)),
-        "A on notice": ("POST", ["{category_a}", "notice"], {},
-                        (LOGIN, 403, 403, 403, COMMENDATION_A, 404, COMMENDATION_A)),
-        "objection A resolved": ("POST", ["{notice_a}", "resolve"],
-                                 {"objection": "{objection_a}", "decision": "dismiss", "resolution": "经核实，投诉不属实"},
-                                 (LOGIN, 403, 403, 403, Redirect("/staff/commendations/{notice_a}/"), 404,
-                                  Redirect("/staff/commendations/{notice_a}/"))),
+        "forged": (
+            "POST",
+            ["{category_a}", "remove"],
+            {"nomination": "{nomination_b}", "reason": "本年度有投诉"},
+            (LOGIN, 403, 403, 403, 404, 404, 404),
+        ),
+        "A on notice": (
+            "POST",
+            ["{category_a}", "notice"],
+            {},
+            (LOGIN, 403, 403, 403, COMMENDATION_A, 404, COMMENDATION_A),
+        ),
+        "objection A resolved": (
+            "POST",
+            ["{notice_a}", "resolve"],
+            {"objection": "{objection_a}", "decision": "dismiss", "resolution": "经核实，投诉不属实"},
+            (
+                LOGIN,
+                403,
+                403,
+                403,
+                Redirect("/staff/commendations/{notice_a}/"),
+                404,
+                Redirect("/staff/commendations/{notice_a}/"),
+            ),
+        ),
         # The notice is still up: approval must wait.
-        "approved too early": ("POST", ["{notice_a}", "approve"], {},
-                               (LOGIN, 403, 403, 403, Unchanged(Redirect("/staff/commendations/{notice_a}/")), 404,
-                                Unchanged(Redirect("/staff/commendations/{notice_a}/")))),
+        "approved too early": (
+            "POST",
+            ["{notice_a}", "approve"],
+            {},
+            (
+                LOGIN,
+                403,
+                403,
+                403,
+                Unchanged(Redirect("/staff/commendations/{notice_a}/")),
+                404,
+                Unchanged(Redirect("/staff/commendations/{notice_a}/")),
+            ),
+        ),
         "unknown action": ("POST", ["{category_a}", "delete"], {}, (LOGIN, 403, 403, 403, 404, 404, 404)),
         "unknown": ("POST", ["999999999", "draft"], {}, (LOGIN, 403, 403, 403, 404, 404, 404)),
     },
     "staff_certificate_revoke": {
-        A: ("POST", ["{certificate_a}"], {"reason": "获奖依据的服务记录不实"},
-            staff_in_a(Redirect("/staff/commendations/{approved_a}/"))),
-        B: ("POST", ["{certificate_b}"], {"reason": "获奖依据的服务记录不实"},
-            staff_in_b(Redirect("/staff/commendations/{approved_b}/"))),
-        "A without a reason": ("POST", ["{certificate_a}"], {"reason": " "},
-                               staff_in_a(Unchanged(Redirect("/staff/commendations/{approved_a}/")))),
+        A: (
+            "POST",
+            ["{certificate_a}"],
+            {"reason": "获奖依据的服务记录不实"},
+            staff_in_a(Redirect("/staff/commendations/{approved_a}/")),
+        ),
+        B: (
+            "POST",
+            ["{certificate_b}"],
+            {"reason": "获奖依据的服务记录不实"},
+            staff_in_b(Redirect("/staff/commendations/{approved_b}/")),
+        ),
+        "A without a reason": (
+            "POST",
+            ["{certificate_a}"],
+            {"reason": " "},
+            staff_in_a(Unchanged(Redirect("/staff/commendations/{approved_a}/"))),
+        ),
         # Outside any award (no region to hold it): no staff member's.
-        "outside an award": ("POST", ["{loose_certificate}"], {"reason": "重复"}, (LOGIN, 403, 403, 403, 404, 404, 404)),
+        "outside an award": (
+            "POST",
+            ["{loose_certificate}"],
+            {"reason": "重复"},
+            (LOGIN, 403, 403, 403, 404, 404, 404),
+        ),
         # A firm's statement: staff of the firm's district (or the city).
-        "statement of A": ("POST", ["{statement_a}"], {"reason": "统计有误"},
-                           staff_in_a(Redirect("/staff/statements/"))),
-        "statement of B": ("POST", ["{statement_b}"], {"reason": "统计有误"},
-                           staff_in_b(Redirect("/staff/statements/"))),
+        "statement of A": (
+            "POST",
+            ["{statement_a}"],
+            {"reason": "统计有误"},
+            staff_in_a(Redirect("/staff/statements/")),
+        ),
+        "statement of B": (
+            "POST",
+            ["{statement_b}"],
+            {"reason": "统计有误"},
+            staff_in_b(Redirect("/staff/statements/")),
+        ),
     },
     "staff_certificate_pdf": {
         A: ("GET", ["{certificate_a}"], None, STAFF_IN_A),
@@ -676,19 +1054,35 @@ RECOGNITION_MATRIX = {
         "city": ("GET", ["{city}", "{this_year}"], None, (LOGIN, 403, 403, 403, 404, 404, 200)),
         "A saved": ("FORM", ["{district_a}", "{this_year}"], TARGET_FORM, staff_in_a(TARGETS)),
         "B saved": ("FORM", ["{district_b}", "{this_year}"], TARGET_FORM, staff_in_b(TARGETS)),
-        "A not cumulative": ("FORM", ["{district_a}", "{this_year}"], {**TARGET_FORM, "q1_share": "70"},
-                             staff_in_a(Unchanged(200))),
+        "A not cumulative": (
+            "FORM",
+            ["{district_a}", "{this_year}"],
+            {**TARGET_FORM, "q1_share": "70"},
+            staff_in_a(Unchanged(200)),
+        ),
     },
     # Reports of a region: asked for, watched and downloaded by staff whose area holds it.
     "staff_reports": {
         "-": ("GET", [], None, STAFF_ONLY),
         "filtered": ("GET", ["?year={last_year}&region={district_a}"], None, STAFF_ONLY),
-        "asked for A": ("FORM", [], {**REPORT_FORM, "region": "{district_a}"},
-                        (LOGIN, 403, 403, 403, NEW_REPORT, Unchanged(200), NEW_REPORT)),
-        "asked for B": ("FORM", [], {**REPORT_FORM, "region": "{district_b}"},
-                        (LOGIN, 403, 403, 403, Unchanged(200), NEW_REPORT, NEW_REPORT)),
-        "next year": ("FORM", [], {**REPORT_FORM, "region": "{district_a}", "year": "{next_year}"},
-                      (LOGIN, 403, 403, 403, Unchanged(200), Unchanged(200), Unchanged(200))),
+        "asked for A": (
+            "FORM",
+            [],
+            {**REPORT_FORM, "region": "{district_a}"},
+            (LOGIN, 403, 403, 403, NEW_REPORT, Unchanged(200), NEW_REPORT),
+        ),
+        "asked for B": (
+            "FORM",
+            [],
+            {**REPORT_FORM, "region": "{district_b}"},
+            (LOGIN, 403, 403, 403, Unchanged(200), NEW_REPORT, NEW_REPORT),
+        ),
+        "next year": (
+            "FORM",
+            [],
+            {**REPORT_FORM, "region": "{district_a}", "year": "{next_year}"},
+            (LOGIN, 403, 403, 403, Unchanged(200), Unchanged(200), Unchanged(200)),
+        ),
     },
     "staff_report": {
         A: ("GET", ["{report_a}"], None, STAFF_IN_A),
@@ -710,10 +1104,18 @@ MATRIX.update(RECOGNITION_MATRIX)
 IMPORT_MATRIX = {
     "staff_imports": {"-": ("GET", [], None, STAFF_ONLY)},
     "staff_import_confirm": {
-        "forged token": ("POST", [], {"token": "../../secret.csv", "kind": "contributors", "name": "x.csv"},
-                         (LOGIN, 403, 403, 403, Unchanged(200), Unchanged(200), Unchanged(200))),
-        "unknown kind": ("POST", [], {"token": "x" * 32 + ".csv", "kind": "nothing", "name": "x.csv"},
-                         (LOGIN, 403, 403, 403, 404, 404, 404)),
+        "forged token": (
+            "POST",
+            [],
+            {"token": "../../secret.csv", "kind": "contributors", "name": "x.csv"},
+            (LOGIN, 403, 403, 403, Unchanged(200), Unchanged(200), Unchanged(200)),
+        ),
+        "unknown kind": (
+            "POST",
+            [],
+            {"token": "x" * 32 + ".csv", "kind": "nothing", "name": "x.csv"},
+            (LOGIN, 403, 403, 403, 404, 404, 404),
+        ),
     },
     "staff_import": {
         A: ("GET", ["{import_a}"], None, STAFF_IN_A),
@@ -754,11 +1156,38 @@ MATRIX.update(EXPORT_MATRIX)
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).
 _WATCHED = {
     model: [f.attname for f in model._meta.concrete_fields]
-    for model in (Region, Venue, Organisation, Organisation.admins.through, Contributor, Membership, StaffProfile,
-                  AuditEntry, Shift, Signup, ServiceRecord, EvidenceFile, RotaPolicy, PointsRule, ConductRule,
-                  LedgerEntry, Complaint, Appeal, AppealMessage, PublicRating, StandingsSnapshot, Standing,
-                  AwardCategory, Nomination, Objection, Certificate, TargetPlan, Target, RecognitionReport,
-                  ImportJob)
+    for model in (
+        Region,
+        Venue,
+        Organisation,
+        Organisation.admins.through,
+        Contributor,
+        Membership,
+        StaffProfile,
+        AuditEntry,
+        Shift,
+        Signup,
+        ServiceRecord,
+        EvidenceFile,
+        RotaPolicy,
+        PointsRule,
+        ConductRule,
+        LedgerEntry,
+        Complaint,
+        Appeal,
+        AppealMessage,
+        PublicRating,
+        StandingsSnapshot,
+        Standing,
+        AwardCategory,
+        Nomination,
+        Objection,
+        Certificate,
+        TargetPlan,
+        Target,
+        RecognitionReport,
+        ImportJob,
+    )
 }
 _WATCHED[get_user_model()] = ["id", "email", "password", "is_active", "is_staff", "is_superuser"]
 
@@ -784,12 +1213,19 @@ def _rota_extras(world, rota):
     day = datetime.timedelta(days=1)
     x = {}
     for side, venue, opportunity, person in (
-            ("a", world.venue_a, rota.opportunity_a, world.lawyer_contributor),
-            ("b", world.venue_b, rota.opportunity_b, world.other_lawyer_contributor)):
+        ("a", world.venue_a, rota.opportunity_a, world.lawyer_contributor),
+        ("b", world.venue_b, rota.opportunity_b, world.other_lawyer_contributor),
+    ):
         x[f"open_shift_{side}"] = ShiftFactory(opportunity=opportunity, venue=venue, starts_at=now + 10 * day)
         offered = ShiftFactory(opportunity=opportunity, venue=venue, capacity=1, starts_at=now + 12 * day)
-        x[f"offer_{side}"] = Signup.objects.create(shift=offered, contributor=person, status=Signup.Status.OFFERED,
-                                                   seat=1, offered_at=now, offer_expires_at=now + day)
+        x[f"offer_{side}"] = Signup.objects.create(
+            shift=offered,
+            contributor=person,
+            status=Signup.Status.OFFERED,
+            seat=1,
+            offered_at=now,
+            offer_expires_at=now + day,
+        )
     ids = {key: value.pk for key, value in x.items()}
     RotaPolicy.current()  # the one row exists before anyone looks, so a refused request cannot create it
     ids["lawyer_calendar_token"] = rota_services.calendar_token_reset(contributor=world.lawyer_contributor)
@@ -841,30 +1277,44 @@ def _pointbook_extras(world, rota):
     hotline = ServiceType.objects.get(code="hotline_12348")
     x, ids = {}, {}
     for side, staff, district, person in (
-            ("a", world.staff_a, world.district_a, world.lawyer_contributor),
-            ("b", world.staff_b, world.district_b, world.other_lawyer_contributor)):
-        x[f"record_{side}"] = rota_services.attendance_mark(actor=staff, scope=district,
-                                                            signup=getattr(rota, f"past_signup_{side}"), attended=True)
+        ("a", world.staff_a, world.district_a, world.lawyer_contributor),
+        ("b", world.staff_b, world.district_b, world.other_lawyer_contributor),
+    ):
+        x[f"record_{side}"] = rota_services.attendance_mark(
+            actor=staff, scope=district, signup=getattr(rota, f"past_signup_{side}"), attended=True
+        )
         opportunity, venue = getattr(rota, f"opportunity_{side}"), getattr(world, f"venue_{side}")
         approved = []
-        for days_before in ((2, 3) if side == "a" else (2,)):
-            earlier = ShiftFactory(opportunity=opportunity, venue=venue,
-                                   starts_at=getattr(rota, f"past_shift_{side}").starts_at - days_before * day)
+        for days_before in (2, 3) if side == "a" else (2,):
+            earlier = ShiftFactory(
+                opportunity=opportunity,
+                venue=venue,
+                starts_at=getattr(rota, f"past_shift_{side}").starts_at - days_before * day,
+            )
             signup = Signup.objects.create(shift=earlier, contributor=person, status=Signup.Status.CONFIRMED, seat=1)
             record = rota_services.attendance_mark(actor=staff, scope=district, signup=signup, attended=True)
             points.record_approve(actor=staff, scope=district, record=record)
             approved.append(ServiceRecord.objects.get(pk=record.pk))
         x[f"approved_{side}"] = approved[0]
-        award = LedgerEntry.objects.get(source=LedgerEntry.Source.SERVICE_RECORD, source_id=approved[0].pk,
-                                        kind=LedgerEntry.Kind.AWARD)
+        award = LedgerEntry.objects.get(
+            source=LedgerEntry.Source.SERVICE_RECORD, source_id=approved[0].pk, kind=LedgerEntry.Kind.AWARD
+        )
         ids[f"award_{side}"] = award.pk
-        x[f"appeal_{side}"] = appeals.appeal_open(user=person.user, contributor=person, entry=award,
-                                                  body="夜间值班应按夜间系数计分")
+        x[f"appeal_{side}"] = appeals.appeal_open(
+            user=person.user, contributor=person, entry=award, body="夜间值班应按夜间系数计分"
+        )
         x[f"logged_{side}"] = records.record_log(
-            actor=person.user, contributor=person, service_type=hotline, date=timezone.localdate() - 5 * day,
-            start_time=datetime.time(9, 0), hours=Decimal("2"), people_served=1, region=district,
+            actor=person.user,
+            contributor=person,
+            service_type=hotline,
+            date=timezone.localdate() - 5 * day,
+            start_time=datetime.time(9, 0),
+            hours=Decimal("2"),
+            people_served=1,
+            region=district,
             description="为社区居民提供法律咨询",
-            files=[SimpleUploadedFile("签到表.png", _png(), content_type="image/png")])
+            files=[SimpleUploadedFile("签到表.png", _png(), content_type="image/png")],
+        )
         x[f"evidence_{side}"] = x[f"logged_{side}"].evidence.get()
         if side == "a":
             x["flagged_a"] = approved[1]
@@ -874,12 +1324,18 @@ def _pointbook_extras(world, rota):
     conduct.rating_submit(token=ids["used_rating_token"], score=1)
 
     assert {r.status for r in ServiceRecord.objects.filter(pk__in=[x[k].pk for k in ("record_a", "record_b")])} == {
-        ServiceRecord.Status.VERIFIED_ATTENDANCE}
-    assert ServiceRecord.objects.filter(pk__in=[x[k].pk for k in ("approved_a", "approved_b", "flagged_a")],
-                                        status=ServiceRecord.Status.APPROVED).count() == 3
+        ServiceRecord.Status.VERIFIED_ATTENDANCE
+    }
+    assert (
+        ServiceRecord.objects.filter(
+            pk__in=[x[k].pk for k in ("approved_a", "approved_b", "flagged_a")], status=ServiceRecord.Status.APPROVED
+        ).count()
+        == 3
+    )
     assert ServiceRecord.objects.get(pk=x["flagged_a"].pk).flagged
     assert {r.status for r in ServiceRecord.objects.filter(pk__in=[x[k].pk for k in ("logged_a", "logged_b")])} == {
-        ServiceRecord.Status.SUBMITTED}
+        ServiceRecord.Status.SUBMITTED
+    }
     ids.update({key: value.pk for key, value in x.items()})
     ids.update(
         hotline=hotline.pk,
@@ -907,65 +1363,139 @@ def _recognition_extras(world):
     today = timezone.localdate()
     year = today.year
     ids = {"this_year": year, "last_year": year - 1, "next_year": year + 1}
-    sides = (("a", world.staff_a, world.district_a, world.lawyer_contributor, world.firm_a, 1),
-             ("b", world.staff_b, world.district_b, world.other_lawyer_contributor, world.firm_b, 2))
+    sides = (
+        ("a", world.staff_a, world.district_a, world.lawyer_contributor, world.firm_a, 1),
+        ("b", world.staff_b, world.district_b, world.other_lawyer_contributor, world.firm_b, 2),
+    )
     # Each lawyer first in their own district: the overall row carries the district and that rank.
-    snapshot = StandingsSnapshot.objects.create(year=year, is_current=True, contributors=2, sizes={
-        "overall": {"": 2}, "organisation": {"": 2}, "district": {str(side[2].pk): 1 for side in sides}})
+    snapshot = StandingsSnapshot.objects.create(
+        year=year,
+        is_current=True,
+        contributors=2,
+        sizes={"overall": {"": 2}, "organisation": {"": 2}, "district": {str(side[2].pk): 1 for side in sides}},
+    )
     for side, staff, district, person, firm, rank in sides:
         points, hours = Decimal(100 * (3 - rank)), Decimal(10 * (3 - rank))
-        Standing.objects.create(snapshot=snapshot, scope=Standing.Scope.OVERALL, contributor=person, rank=rank,
-                                points=points, hours=hours, district=district, district_rank=1)
-        Standing.objects.create(snapshot=snapshot, scope=Standing.Scope.ORGANISATION, organisation=firm, rank=rank,
-                                points=points, hours=hours, members=1, average=points)
+        Standing.objects.create(
+            snapshot=snapshot,
+            scope=Standing.Scope.OVERALL,
+            contributor=person,
+            rank=rank,
+            points=points,
+            hours=hours,
+            district=district,
+            district_rank=1,
+        )
+        Standing.objects.create(
+            snapshot=snapshot,
+            scope=Standing.Scope.ORGANISATION,
+            organisation=firm,
+            rank=rank,
+            points=points,
+            hours=hours,
+            members=1,
+            average=points,
+        )
 
         def award(status, name, **dates):
             category = AwardCategory.objects.create(
-                region=district, year=year, name_zh=name, name_en=f"{name} ({side})", status=status,
-                basis=AwardCategory.Basis.TOP_PER_DISTRICT, top_n=3, created_by=staff, **dates)
-            nomination = Nomination.objects.create(category=category, contributor=person, rank=1, points=points,
-                                                   hours=hours, district=district)
+                region=district,
+                year=year,
+                name_zh=name,
+                name_en=f"{name} ({side})",
+                status=status,
+                basis=AwardCategory.Basis.TOP_PER_DISTRICT,
+                top_n=3,
+                created_by=staff,
+                **dates,
+            )
+            nomination = Nomination.objects.create(
+                category=category, contributor=person, rank=1, points=points, hours=hours, district=district
+            )
             return category, nomination
 
         ids[f"category_{side}"], ids[f"nomination_{side}"] = (
-            x.pk for x in award(AwardCategory.Status.DRAFT, "优秀法律援助律师"))
+            x.pk for x in award(AwardCategory.Status.DRAFT, "优秀法律援助律师")
+        )
         ids[f"category_{side}_name"] = "优秀法律援助律师"
-        notice, nomination = award(AwardCategory.Status.NOTICE, "公益法律服务之星",
-                                   notice_starts_on=today - datetime.timedelta(days=1),
-                                   notice_ends_on=today + datetime.timedelta(days=6))
+        notice, nomination = award(
+            AwardCategory.Status.NOTICE,
+            "公益法律服务之星",
+            notice_starts_on=today - datetime.timedelta(days=1),
+            notice_ends_on=today + datetime.timedelta(days=6),
+        )
         ids[f"notice_{side}"], ids[f"notice_nomination_{side}"] = notice.pk, nomination.pk
-        approved, nomination = award(AwardCategory.Status.APPROVED, "年度优秀志愿者",
-                                     notice_starts_on=today - datetime.timedelta(days=20),
-                                     notice_ends_on=today - datetime.timedelta(days=12))
+        approved, nomination = award(
+            AwardCategory.Status.APPROVED,
+            "年度优秀志愿者",
+            notice_starts_on=today - datetime.timedelta(days=20),
+            notice_ends_on=today - datetime.timedelta(days=12),
+        )
         certificate = certificates.certificate_issue(
-            kind=Certificate.Kind.AWARD, holder_name=person.legal_name, title_zh=f"{year}年度年度优秀志愿者",
-            title_en=f"Volunteer of the year {year}", year=year, hours=hours, points=points, actor=staff,
-            contributor=person, nomination=nomination)
-        ids.update({f"approved_{side}": approved.pk, f"approved_nomination_{side}": nomination.pk,
-                    f"certificate_{side}": certificate.pk, f"certificate_{side}_code": certificate.code})
-        report = RecognitionReport.objects.create(region=district, kind=RecognitionReport.Kind.ANNUAL, year=year - 1,
-                                                  status=RecognitionReport.Status.DONE, progress=100,
-                                                  requested_by=staff, finished_at=timezone.now())
+            kind=Certificate.Kind.AWARD,
+            holder_name=person.legal_name,
+            title_zh=f"{year}年度年度优秀志愿者",
+            title_en=f"Volunteer of the year {year}",
+            year=year,
+            hours=hours,
+            points=points,
+            actor=staff,
+            contributor=person,
+            nomination=nomination,
+        )
+        ids.update(
+            {
+                f"approved_{side}": approved.pk,
+                f"approved_nomination_{side}": nomination.pk,
+                f"certificate_{side}": certificate.pk,
+                f"certificate_{side}_code": certificate.code,
+            }
+        )
+        report = RecognitionReport.objects.create(
+            region=district,
+            kind=RecognitionReport.Kind.ANNUAL,
+            year=year - 1,
+            status=RecognitionReport.Status.DONE,
+            progress=100,
+            requested_by=staff,
+            finished_at=timezone.now(),
+        )
         report.pdf.save(f"report-{side}.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
         report.xlsx.save(f"report-{side}.xlsx", ContentFile(b"PK\x03\x04"), save=False)
         report.save()
         ids[f"report_{side}"] = report.pk
-    ids["objection_a"] = commendations.objection_lodge(category_id=ids["notice_a"], body="该律师今年曾被当事人投诉",
-                                                       nomination_id=ids["notice_nomination_a"]).pk
+    ids["objection_a"] = commendations.objection_lodge(
+        category_id=ids["notice_a"], body="该律师今年曾被当事人投诉", nomination_id=ids["notice_nomination_a"]
+    ).pk
     loose = certificates.certificate_issue(
-        kind=Certificate.Kind.AWARD, holder_name=world.lawyer_contributor.legal_name, title_zh="优秀志愿者",
-        title_en="Outstanding volunteer", year=year - 1, hours=Decimal("10"), points=Decimal("100"),
-        contributor=world.lawyer_contributor)
+        kind=Certificate.Kind.AWARD,
+        holder_name=world.lawyer_contributor.legal_name,
+        title_zh="优秀志愿者",
+        title_en="Outstanding volunteer",
+        year=year - 1,
+        hours=Decimal("10"),
+        points=Decimal("100"),
+        contributor=world.lawyer_contributor,
+    )
     certificates.certificate_revoke(certificate_id=loose.pk, actor=world.city_staff, reason="重复颁发")
     for side, firm in (("a", world.firm_a), ("b", world.firm_b)):
         statement = certificates.certificate_issue(
-            kind=Certificate.Kind.STATEMENT, holder_name=firm.name, title_zh="公共法律服务证明",
-            title_en="Public-service statement", year=year - 1, hours=Decimal("50"), points=Decimal("500"),
-            organisation=firm)
+            kind=Certificate.Kind.STATEMENT,
+            holder_name=firm.name,
+            title_zh="公共法律服务证明",
+            title_en="Public-service statement",
+            year=year - 1,
+            hours=Decimal("50"),
+            points=Decimal("500"),
+            organisation=firm,
+        )
         ids.update({f"statement_{side}": statement.pk, f"statement_{side}_number": statement.number})
-    ids.update(loose_certificate=loose.pk, loose_certificate_code=loose.code,
-               applicant_a_licence=world.applicant_a.licence_number,
-               applicant_b_licence=world.applicant_b.licence_number)
+    ids.update(
+        loose_certificate=loose.pk,
+        loose_certificate_code=loose.code,
+        applicant_a_licence=world.applicant_a.licence_number,
+        applicant_b_licence=world.applicant_b.licence_number,
+    )
     return ids
 
 
@@ -983,12 +1513,25 @@ def _ids(request, world, name):
     if name in IMPORT_MATRIX:
         for side, staff, region in (("a", world.staff_a, world.district_a), ("b", world.staff_b, world.district_b)):
             ids[f"import_{side}"] = ImportJob.objects.create(
-                kind="contributors", file=f"imports/roster-{side}.csv", original_name=f"roster-{side}.csv",
-                region=region, created_by=staff, status=ImportJob.Status.DONE, rows=1, created=1).pk
+                kind="contributors",
+                file=f"imports/roster-{side}.csv",
+                original_name=f"roster-{side}.csv",
+                region=region,
+                created_by=staff,
+                status=ImportJob.Status.DONE,
+                rows=1,
+                created=1,
+            ).pk
     if name in EXPORT_MATRIX:
         for side, staff, region in (("a", world.staff_a, world.district_a), ("b", world.staff_b, world.district_b)):
-            job = ExportJob(dataset="regions", format=ExportJob.Format.CSV, region=region, created_by=staff,
-                            status=ExportJob.Status.DONE, rows=1)
+            job = ExportJob(
+                dataset="regions",
+                format=ExportJob.Format.CSV,
+                region=region,
+                created_by=staff,
+                status=ExportJob.Status.DONE,
+                rows=1,
+            )
             job.file.save(f"regions-{side}.csv", ContentFile(b"\xef\xbb\xbfcode,name\r\n"), save=False)
             job.save()
             ids[f"export_{side}"] = job.pk
@@ -1004,8 +1547,9 @@ def _url(name, args, ids):
 
 
 def _snapshot():
-    return {model._meta.label: list(model.objects.order_by("pk").values_list(*fields))
-            for model, fields in _WATCHED.items()}
+    return {
+        model._meta.label: list(model.objects.order_by("pk").values_list(*fields)) for model, fields in _WATCHED.items()
+    }
 
 
 def _assert_response(response, cell, ids, url):
@@ -1026,8 +1570,10 @@ def _assert_response(response, cell, ids, url):
 
 
 def _post_data(payload, ids):
-    return {key: [v.format(**ids) for v in value] if isinstance(value, list) else value.format(**ids)
-            for key, value in (payload or {}).items()}
+    return {
+        key: [v.format(**ids) for v in value] if isinstance(value, list) else value.format(**ids)
+        for key, value in (payload or {}).items()
+    }
 
 
 def _check(client, method, url, payload, user_name, cell, ids, before):
@@ -1072,8 +1618,9 @@ def test_authorisation_matrix(request, world, client_for, subtests, name, method
 
 
 @pytest.mark.parametrize("user_name, allowed", [("staff_a", True), ("city_staff", True), ("staff_b", False)])
-def test_an_approval_the_matrix_accepts_approves_the_record_and_posts_its_award(request, world, client_for,
-                                                                                user_name, allowed):
+def test_an_approval_the_matrix_accepts_approves_the_record_and_posts_its_award(
+    request, world, client_for, user_name, allowed
+):
     ids = _ids(request, world, "staff_record_decide")
     record_id = ids["record_a"]
     response = client_for(user_name).post(reverse("staff_record_decide", args=[record_id, "approve"]))
@@ -1085,7 +1632,11 @@ def test_an_approval_the_matrix_accepts_approves_the_record_and_posts_its_award(
         assert record.decided_by == getattr(world, user_name)
         award = awards.get()
         assert (award.kind, award.contributor, award.points, award.hours) == (
-            LedgerEntry.Kind.AWARD, world.lawyer_contributor, record.hours * 10, record.hours)  # hotline: 10/h
+            LedgerEntry.Kind.AWARD,
+            world.lawyer_contributor,
+            record.hours * 10,
+            record.hours,
+        )  # hotline: 10/h
     else:
         assert response.status_code == 404
         assert record.status == ServiceRecord.Status.VERIFIED_ATTENDANCE and record.decided_at is None
@@ -1094,8 +1645,11 @@ def test_an_approval_the_matrix_accepts_approves_the_record_and_posts_its_award(
 
 def test_post_only_staff_endpoints_answer_a_get_with_405(world, client_for):
     ids = _recognition_extras(world)
-    urls = [reverse("standings_refresh"), reverse("staff_commendation_act", args=[ids["category_a"], "draft"]),
-            reverse("staff_certificate_revoke", args=[ids["certificate_a"]])]
+    urls = [
+        reverse("standings_refresh"),
+        reverse("staff_commendation_act", args=[ids["category_a"], "draft"]),
+        reverse("staff_certificate_revoke", args=[ids["certificate_a"]]),
+    ]
     client = client_for("lawyer")
     assert [client.get(url).status_code for url in urls] == [405, 405, 405]
 
@@ -1110,8 +1664,12 @@ def _our_url_names():
     def walk(patterns, inside):
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, inside or pattern.urlconf_name in OUR_URLCONFS
-                     or getattr(pattern.urlconf_name, "__name__", "") in OUR_URLCONFS)
+                walk(
+                    pattern.url_patterns,
+                    inside
+                    or pattern.urlconf_name in OUR_URLCONFS
+                    or getattr(pattern.urlconf_name, "__name__", "") in OUR_URLCONFS,
+                )
             elif inside:
                 # An unnamed pattern cannot have a row: it shows up as missing.
                 names.add(pattern.name or f"<unnamed {pattern.pattern}>")
@@ -1226,12 +1784,18 @@ def _refused(response):
     return response.status_code == 302 and not response["Location"].startswith(response.wsgi_request.path)
 
 
-@pytest.mark.parametrize("user_name, side, allowed", [
-    ("staff_a", "a", True), ("staff_a", "b", False), ("staff_b", "a", False), ("staff_b", "b", True),
-    ("city_staff", "a", True), ("city_staff", "b", True),
-])
-def test_staff_open_the_page_editor_only_for_opportunities_in_their_region(rota, client_for, user_name, side,
-                                                                           allowed):
+@pytest.mark.parametrize(
+    "user_name, side, allowed",
+    [
+        ("staff_a", "a", True),
+        ("staff_a", "b", False),
+        ("staff_b", "a", False),
+        ("staff_b", "b", True),
+        ("city_staff", "a", True),
+        ("city_staff", "b", True),
+    ],
+)
+def test_staff_open_the_page_editor_only_for_opportunities_in_their_region(rota, client_for, user_name, side, allowed):
     page = getattr(rota, f"opportunity_{side}")
     response = client_for(user_name).get(_admin(page, "edit/"))
     if allowed:
@@ -1246,33 +1810,47 @@ def _page_state(page):
     from wagtail.models import Page, PageViewRestriction
 
     fresh = Page.objects.get(pk=page.pk)
-    return {"title": fresh.specific.title, "live": fresh.live, "path": fresh.path, "locked": fresh.locked,
-            "revisions": fresh.revisions.count(), "pages": Page.objects.count(),
-            "restrictions": PageViewRestriction.objects.filter(page=fresh).count()}
+    return {
+        "title": fresh.specific.title,
+        "live": fresh.live,
+        "path": fresh.path,
+        "locked": fresh.locked,
+        "revisions": fresh.revisions.count(),
+        "pages": Page.objects.count(),
+        "restrictions": PageViewRestriction.objects.filter(page=fresh).count(),
+    }
 
 
-@pytest.mark.parametrize("action, data", [
-    ("edit/", {"title": "改过的标题", "slug": "duty-a", "action-publish": "action-publish"}),
-    ("delete/", {}),
-    ("unpublish/", {}),
-    ("copy/", {"new_title": "复制的值班", "new_slug": "duty-a-copy", "new_parent_page": "{index}"}),
-    ("move/{index}/confirm/", {}),
-])
+@pytest.mark.parametrize(
+    "action, data",
+    [
+        ("edit/", {"title": "改过的标题", "slug": "duty-a", "action-publish": "action-publish"}),
+        ("delete/", {}),
+        ("unpublish/", {}),
+        ("copy/", {"new_title": "复制的值班", "new_slug": "duty-a-copy", "new_parent_page": "{index}"}),
+        ("move/{index}/confirm/", {}),
+    ],
+)
 def test_staff_cannot_save_delete_unpublish_copy_or_move_an_opportunity_outside_their_region(
-        rota, client_for, action, data):
+    rota, client_for, action, data
+):
     page = rota.opportunity_a
     index = page.get_parent().pk
     before = _page_state(page)
-    response = client_for("staff_b").post(_admin(page, action.format(index=index)),
-                                          {k: v.format(index=index) for k, v in data.items()})
+    response = client_for("staff_b").post(
+        _admin(page, action.format(index=index)), {k: v.format(index=index) for k, v in data.items()}
+    )
     assert _refused(response), response.status_code
     assert _page_state(page) == before
 
 
-@pytest.mark.parametrize("action, data", [
-    ("lock/", {}),
-    ("privacy/", {"restriction_type": "password", "password": "secret-1234"}),
-])
+@pytest.mark.parametrize(
+    "action, data",
+    [
+        ("lock/", {}),
+        ("privacy/", {"restriction_type": "password", "password": "secret-1234"}),
+    ],
+)
 def test_staff_cannot_lock_or_restrict_an_opportunity_outside_their_region(rota, client_for, action, data):
     page = rota.opportunity_a
     before = _page_state(page)
@@ -1295,11 +1873,17 @@ def test_staff_cannot_read_drafts_or_history_of_an_opportunity_outside_their_reg
     assert _refused(response) or response.status_code == 404, response.status_code
 
 
-@pytest.mark.parametrize("user_name, shown, hidden", [
-    ("staff_a", ["a"], ["b"]), ("staff_b", ["b"], ["a"]), ("city_staff", ["a", "b"], []),
-])
-def test_the_page_explorer_lists_only_opportunities_in_the_staff_members_region(rota, client_for, user_name, shown,
-                                                                                 hidden):
+@pytest.mark.parametrize(
+    "user_name, shown, hidden",
+    [
+        ("staff_a", ["a"], ["b"]),
+        ("staff_b", ["b"], ["a"]),
+        ("city_staff", ["a", "b"], []),
+    ],
+)
+def test_the_page_explorer_lists_only_opportunities_in_the_staff_members_region(
+    rota, client_for, user_name, shown, hidden
+):
     index = rota.opportunity_a.get_parent()
     response = client_for(user_name).get(_admin(index))
     assert response.status_code == 200
@@ -1327,8 +1911,9 @@ def _options(body, field):
 
 
 @pytest.mark.parametrize("user_name, side", [("staff_a", "a"), ("staff_b", "b")])
-def test_the_opportunity_form_offers_only_regions_and_venues_in_the_staff_members_subtree(world, rota, client_for,
-                                                                                          user_name, side):
+def test_the_opportunity_form_offers_only_regions_and_venues_in_the_staff_members_subtree(
+    world, rota, client_for, user_name, side
+):
     district = Region.objects.get(pk=getattr(world, f"district_{side}").pk)  # fresh: the fixture's has no children
     subtree = {r.pk for r in Region.get_tree(district)}
     assert len(subtree) == 3
@@ -1345,12 +1930,22 @@ def test_the_opportunity_form_offers_only_regions_and_venues_in_the_staff_member
 def _opportunity_form(page, **changes):
     from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
-    return nested_form_data({
-        "title": page.title, "slug": page.slug, "summary": page.summary, "service_type": page.service_type_id,
-        "region": page.region_id, "venue": page.venue_id, "description": rich_text("<p>说明</p>"),
-        "contact_name": "", "contact_phone": "", "contact_email": "",
-        "comments": inline_formset([]), **changes,
-    })
+    return nested_form_data(
+        {
+            "title": page.title,
+            "slug": page.slug,
+            "summary": page.summary,
+            "service_type": page.service_type_id,
+            "region": page.region_id,
+            "venue": page.venue_id,
+            "description": rich_text("<p>说明</p>"),
+            "contact_name": "",
+            "contact_phone": "",
+            "contact_email": "",
+            "comments": inline_formset([]),
+            **changes,
+        }
+    )
 
 
 def _latest(page):
@@ -1367,8 +1962,10 @@ def test_staff_cannot_move_an_opportunity_into_another_region_through_the_form(w
     assert saved.status_code == 302, saved.context["form"].errors if saved.context else saved
     assert _latest(page).summary == "街道值班"
 
-    refused = client.post(_admin(page, "edit/"), _opportunity_form(page, region=world.district_b.pk,
-                                                                   venue=world.venue_b.pk, summary="越界"))
+    refused = client.post(
+        _admin(page, "edit/"),
+        _opportunity_form(page, region=world.district_b.pk, venue=world.venue_b.pk, summary="越界"),
+    )
     assert refused.status_code == 200
     assert set(refused.context["form"].errors) >= {"region", "venue"}
     kept = _latest(page)

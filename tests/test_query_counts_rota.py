@@ -39,19 +39,26 @@ def _small_rota(world):
     now = timezone.now().replace(microsecond=0)
     lawyer = world.lawyer_contributor
     main = opportunity_create(venue=world.venue_a, title="新华区12348热线", slug="main-hotline")
-    clinic = opportunity_create(venue=VenueFactory(region=world.township_a), title="街道法律咨询", slug="clinic",
-                                service_type="consultation")
-    lawyers_only = opportunity_create(venue=world.venue_a, title="值班律师", slug="duty", service_type="duty_lawyer",
-                                      eligible_kinds=["lawyer"])
+    clinic = opportunity_create(
+        venue=VenueFactory(region=world.township_a), title="街道法律咨询", slug="clinic", service_type="consultation"
+    )
+    lawyers_only = opportunity_create(
+        venue=world.venue_a, title="值班律师", slug="duty", service_type="duty_lawyer", eligible_kinds=["lawyer"]
+    )
     b_side = opportunity_create(venue=world.venue_b, title="卫东区热线", slug="b-hotline")
     opportunity_create(venue=world.venue_a, title="还没有班次", slug="empty")
     others = [ContributorFactory(region=world.district_a) for _ in range(3)]
     grassroots = ContributorFactory(kind=Contributor.Kind.GRASSROOTS_WORKER)
 
     def shift(page, hours, **fields):
-        return ShiftFactory(opportunity=page, venue=page.venue, service_type=page.service_type,
-                            eligible_kinds=list(page.eligible_kinds), starts_at=now + datetime.timedelta(hours=hours),
-                            **fields)
+        return ShiftFactory(
+            opportunity=page,
+            venue=page.venue,
+            service_type=page.service_type,
+            eligible_kinds=list(page.eligible_kinds),
+            starts_at=now + datetime.timedelta(hours=hours),
+            **fields,
+        )
 
     def signup(shift_, who, status=Signup.Status.CONFIRMED, seat=None, **fields):
         if status == Signup.Status.OFFERED:
@@ -76,9 +83,17 @@ def _small_rota(world):
         past = shift(main, -hours_ago)
         done = signup(past, lawyer, seat=1, attendance=Signup.Attendance.ATTENDED)
         ServiceRecord.objects.create(
-            contributor=lawyer, signup=done, service_type=past.service_type, venue=past.venue,
-            region=past.venue.region, date=timezone.localtime(past.starts_at).date(), started_at=past.starts_at,
-            ended_at=past.ends_at, hours=Decimal("3.00"), status=ServiceRecord.Status.VERIFIED_ATTENDANCE)
+            contributor=lawyer,
+            signup=done,
+            service_type=past.service_type,
+            venue=past.venue,
+            region=past.venue.region,
+            date=timezone.localtime(past.starts_at).date(),
+            started_at=past.starts_at,
+            ended_at=past.ends_at,
+            hours=Decimal("3.00"),
+            status=ServiceRecord.Status.VERIFIED_ATTENDANCE,
+        )
     signup(shift(clinic, 20), lawyer, Signup.Status.CANCELLED, cancelled_at=now)
     return main, [main, clinic, lawyers_only, b_side]
 
@@ -91,8 +106,14 @@ def _grow(world, pages):
     venues = [world.venue_a, world.venue_b, VenueFactory(region=world.village_a)]
     for n in range(25):
         venue = venues[n % len(venues)]
-        pages.append(opportunity_create(venue=venue, title=f"驻点值班服务{n:02d}", slug=f"more-{n:02d}",
-                                        service_type=("hotline_12348", "consultation", "mediation")[n % 3]))
+        pages.append(
+            opportunity_create(
+                venue=venue,
+                title=f"驻点值班服务{n:02d}",
+                slug=f"more-{n:02d}",
+                service_type=("hotline_12348", "consultation", "mediation")[n % 3],
+            )
+        )
     main = pages[0]
     hotline = ServiceType.objects.get(code="hotline_12348")
     step = datetime.timedelta(days=27) / BIG_SHIFTS
@@ -104,13 +125,21 @@ def _grow(world, pages):
             starts = now - datetime.timedelta(days=1 + i % 60, hours=3)
         else:
             starts = now + datetime.timedelta(hours=2) + i * step
-        shifts.append(Shift(
-            opportunity_id=page.pk, venue_id=page.venue_id,
-            service_type_id=page.service_type_id if i % 5 else hotline.pk,
-            eligible_kinds=list(page.eligible_kinds), starts_at=starts, ends_at=starts + datetime.timedelta(hours=3),
-            capacity=2, min_staffing=1 + i % 2, signup_deadline=starts - datetime.timedelta(hours=1),
-            cancel_deadline=starts - datetime.timedelta(hours=2),
-            status=Shift.Status.CANCELLED if i % 97 == 0 else Shift.Status.SCHEDULED))
+        shifts.append(
+            Shift(
+                opportunity_id=page.pk,
+                venue_id=page.venue_id,
+                service_type_id=page.service_type_id if i % 5 else hotline.pk,
+                eligible_kinds=list(page.eligible_kinds),
+                starts_at=starts,
+                ends_at=starts + datetime.timedelta(hours=3),
+                capacity=2,
+                min_staffing=1 + i % 2,
+                signup_deadline=starts - datetime.timedelta(hours=1),
+                cancel_deadline=starts - datetime.timedelta(hours=2),
+                status=Shift.Status.CANCELLED if i % 97 == 0 else Shift.Status.SCHEDULED,
+            )
+        )
     Shift.objects.bulk_create(shifts, batch_size=1000)
     created = list(Shift.objects.order_by("-id")[:BIG_SHIFTS])[::-1]
     upcoming = [s for s in created if s.starts_at > now and s.status == Shift.Status.SCHEDULED]
@@ -124,24 +153,56 @@ def _grow(world, pages):
         elif n < 400:
             signups.append(Signup(shift=s, contributor=lawyer, status=Signup.Status.WAITING))
         elif n < 430:
-            signups.append(Signup(shift=s, contributor=lawyer, status=Signup.Status.OFFERED, seat=1, offered_at=now,
-                                  offer_expires_at=now + datetime.timedelta(hours=6)))
+            signups.append(
+                Signup(
+                    shift=s,
+                    contributor=lawyer,
+                    status=Signup.Status.OFFERED,
+                    seat=1,
+                    offered_at=now,
+                    offer_expires_at=now + datetime.timedelta(hours=6),
+                )
+            )
         if n % 2 == 0:
             signups.append(Signup(shift=s, contributor=others[n % 40], status=Signup.Status.CONFIRMED, seat=2))
         if n % 5 == 0:
-            signups.append(Signup(shift=s, contributor=others[(n + 1) % 40], status=Signup.Status.WAITING,
-                                  created_at=now - datetime.timedelta(minutes=n % 50)))
+            signups.append(
+                Signup(
+                    shift=s,
+                    contributor=others[(n + 1) % 40],
+                    status=Signup.Status.WAITING,
+                    created_at=now - datetime.timedelta(minutes=n % 50),
+                )
+            )
     for n, s in enumerate(past[:1000]):
-        signups.append(Signup(shift=s, contributor=lawyer, status=Signup.Status.CONFIRMED, seat=1,
-                              attendance=Signup.Attendance.ATTENDED if n % 4 else Signup.Attendance.NO_SHOW))
+        signups.append(
+            Signup(
+                shift=s,
+                contributor=lawyer,
+                status=Signup.Status.CONFIRMED,
+                seat=1,
+                attendance=Signup.Attendance.ATTENDED if n % 4 else Signup.Attendance.NO_SHOW,
+            )
+        )
     Signup.objects.bulk_create(signups, batch_size=1000)
-    for signup in Signup.objects.filter(contributor=lawyer, attendance=Signup.Attendance.ATTENDED,
-                                        service_record__isnull=True).select_related("shift__venue"):
+    for signup in Signup.objects.filter(
+        contributor=lawyer, attendance=Signup.Attendance.ATTENDED, service_record__isnull=True
+    ).select_related("shift__venue"):
         s = signup.shift
-        records.append(ServiceRecord(
-            contributor=lawyer, signup=signup, service_type_id=s.service_type_id, venue=s.venue,
-            region_id=s.venue.region_id, date=timezone.localtime(s.starts_at).date(), started_at=s.starts_at,
-            ended_at=s.ends_at, hours=Decimal("3.00"), status=ServiceRecord.Status.VERIFIED_ATTENDANCE))
+        records.append(
+            ServiceRecord(
+                contributor=lawyer,
+                signup=signup,
+                service_type_id=s.service_type_id,
+                venue=s.venue,
+                region_id=s.venue.region_id,
+                date=timezone.localtime(s.starts_at).date(),
+                started_at=s.starts_at,
+                ended_at=s.ends_at,
+                hours=Decimal("3.00"),
+                status=ServiceRecord.Status.VERIFIED_ATTENDANCE,
+            )
+        )
     ServiceRecord.objects.bulk_create(records, batch_size=1000)
 
 
@@ -157,7 +218,9 @@ def test_rota_pages_run_the_same_number_of_queries_for_ten_or_ten_thousand_shift
         "opportunity list": (visitor, "/opportunities/"),
         "opportunity list in English": (english, "/opportunities/"),
         "opportunity list, filtered, signed in": (
-            lawyer, f"/opportunities/?free=on&qualified=on&region={world.district_a.pk}"),
+            lawyer,
+            f"/opportunities/?free=on&qualified=on&region={world.district_a.pk}",
+        ),
         "opportunity list searched": (visitor, "/opportunities/?q=%E5%80%BC%E7%8F%AD"),
         "opportunity page": (lawyer, main.url),
         "opportunity page in English": (english, main.url),
@@ -180,6 +243,8 @@ def test_rota_pages_run_the_same_number_of_queries_for_ten_or_ten_thousand_shift
         if n_small != n_big or n_big > MAX_QUERIES:
             extra = sorted({_shape(q) for q in sql_big} - {_shape(q) for q in sql_small})
             repeated = sorted({_shape(q) for q in sql_big if sum(_shape(o) == _shape(q) for o in sql_big) > 2})
-            report.append(f"{name}: {n_small} queries with a small rota, {n_big} with {BIG_SHIFTS} shifts; "
-                          f"new: {extra[:3]}; repeated: {repeated[:3]}")
+            report.append(
+                f"{name}: {n_small} queries with a small rota, {n_big} with {BIG_SHIFTS} shifts; "
+                f"new: {extra[:3]}; repeated: {repeated[:3]}"
+            )
     assert not report, "\n".join(report)

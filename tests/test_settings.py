@@ -12,9 +12,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Anything the production settings read; the test decides each of them.
 _SETTINGS_ENV = (
-    "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER",
-    "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
-    "DEBUG", "DJANGO_SETTINGS_MODULE",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "EMAIL_USE_SSL",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "DEBUG",
+    "DJANGO_SETTINGS_MODULE",
 )
 
 
@@ -38,8 +48,12 @@ def _production_env(tmp_path, **values):
 class _Run:
     def __init__(self, env, *args):
         self._process = subprocess.Popen(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
     def result(self):
@@ -56,8 +70,10 @@ def runs(tmp_path_factory):
         "clean": _Run(_production_env(tmp), *deploy),
         "short key": _Run(_production_env(tmp, SECRET_KEY="too-short"), *deploy),
         "bad boolean": _Run(_production_env(tmp, SECURE_SSL_REDIRECT="perhaps"), "check"),
-        **{f"no {name}": _Run(_production_env(tmp, **{name: None}), *deploy)
-           for name in ("SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST")},
+        **{
+            f"no {name}": _Run(_production_env(tmp, **{name: None}), *deploy)
+            for name in ("SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST")
+        },
     }
     return {name: run.result() for name, run in started.items()}
 

@@ -69,7 +69,9 @@ ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
 CAPABILITY_TEMPLATE_DIRS = sorted(
-    path for app in ("core", "volunteers", "pointbook", "spreadsheets", "cms") for path in BASE_DIR.glob(f"{app}/*/templates")
+    path
+    for app in ("core", "volunteers", "pointbook", "spreadsheets", "cms")
+    for path in BASE_DIR.glob(f"{app}/*/templates")
 )
 
 TEMPLATES = [

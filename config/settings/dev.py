@@ -1,5 +1,6 @@
-from .base import *  # noqa: F403
 from config.settings.env import env_bool
+
+from .base import *  # noqa: F403
 
 DEBUG = env_bool("DEBUG", True)
 

@@ -1,7 +1,8 @@
 """Production: every secret from the environment; missing ones stop the process at start-up."""
 
-from .base import *  # noqa: F403
 from config.settings.env import env_bool, env_int, env_list, env_str
+
+from .base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY", required=True)

@@ -1,8 +1,9 @@
 import tempfile
 from pathlib import Path
 
-from .base import *  # noqa: F403
 from config.settings.base import CELERY_BROKER_URL
+
+from .base import *  # noqa: F403
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

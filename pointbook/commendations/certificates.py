@@ -25,14 +25,37 @@ def issuer_name():
 
 
 @transaction.atomic
-def certificate_issue(*, kind, holder_name, title_zh, title_en, year, hours, points, actor=None, contributor=None,
-                      organisation=None, nomination=None):
+def certificate_issue(
+    *,
+    kind,
+    holder_name,
+    title_zh,
+    title_en,
+    year,
+    hours,
+    points,
+    actor=None,
+    contributor=None,
+    organisation=None,
+    nomination=None,
+):
     """A new certificate numbered `ZS2026-000123` (award) or `SM2026-000124` (statement)."""
     code = secrets.token_urlsafe(24)
     certificate = Certificate.objects.create(
-        kind=kind, number=code, code=code, holder_name=holder_name, title_zh=title_zh, title_en=title_en, year=year,
-        hours=hours, points=points, issuer=issuer_name(), contributor=contributor, organisation=organisation,
-        nomination=nomination)
+        kind=kind,
+        number=code,
+        code=code,
+        holder_name=holder_name,
+        title_zh=title_zh,
+        title_en=title_en,
+        year=year,
+        hours=hours,
+        points=points,
+        issuer=issuer_name(),
+        contributor=contributor,
+        organisation=organisation,
+        nomination=nomination,
+    )
     # Numbered from the row id: unique without a counter to race on.
     certificate.number = f"{PREFIX[kind]}{year}-{certificate.pk:06d}"
     certificate.save(update_fields=["number"])
@@ -59,16 +82,22 @@ def certificates_for_staff(scope):
     and statements of their area's organisations."""
     return Certificate.objects.filter(
         Q(kind=Certificate.Kind.AWARD, nomination__category__region__path__startswith=scope.path)
-        | Q(kind=Certificate.Kind.STATEMENT, organisation__region__path__startswith=scope.path))
+        | Q(kind=Certificate.Kind.STATEMENT, organisation__region__path__startswith=scope.path)
+    )
 
 
 def statements_for_staff(scope, *, q=""):
     """Firms' statements issued in `scope`, newest first; `q` finds a number or an organisation's name."""
-    statements = (certificates_for_staff(scope).filter(kind=Certificate.Kind.STATEMENT)
-                  .select_related("organisation", "revoked_by").order_by("-issued_at", "-id"))
+    statements = (
+        certificates_for_staff(scope)
+        .filter(kind=Certificate.Kind.STATEMENT)
+        .select_related("organisation", "revoked_by")
+        .order_by("-issued_at", "-id")
+    )
     if q:
-        statements = statements.filter(Q(number__icontains=q) | Q(organisation__name__icontains=q)
-                                       | Q(holder_name__icontains=q))
+        statements = statements.filter(
+            Q(number__icontains=q) | Q(organisation__name__icontains=q) | Q(holder_name__icontains=q)
+        )
     return statements
 
 

@@ -42,12 +42,10 @@ def _styles():
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11),
         "num": ParagraphStyle("num", parent=base, fontSize=8.5, leading=11, alignment=TA_RIGHT),
         "h1": ParagraphStyle("h1", parent=base, fontSize=18, leading=24, spaceAfter=4),
-        "h2": ParagraphStyle("h2", parent=base, fontSize=12, leading=16, spaceBefore=10, spaceAfter=4,
-                             textColor=BRAND),
+        "h2": ParagraphStyle("h2", parent=base, fontSize=12, leading=16, spaceBefore=10, spaceAfter=4, textColor=BRAND),
         "issuer": ParagraphStyle("issuer", parent=base, fontSize=13, leading=18),
         "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
-        "title": ParagraphStyle("title", parent=base, fontSize=34, leading=44, alignment=TA_CENTER,
-                                textColor=BRAND),
+        "title": ParagraphStyle("title", parent=base, fontSize=34, leading=44, alignment=TA_CENTER, textColor=BRAND),
         "name": ParagraphStyle("name", parent=base, fontSize=24, leading=32, alignment=TA_CENTER),
         "award": ParagraphStyle("award", parent=base, fontSize=15, leading=22, alignment=TA_CENTER),
         "right": ParagraphStyle("right", parent=base, fontSize=12, leading=17, alignment=TA_RIGHT),
@@ -78,17 +76,31 @@ def _qr(url, size):
 def _build(pagesize, story, *, title, author, on_page, margins=(18 * mm, 18 * mm, 18 * mm, 20 * mm)):
     buffer = io.BytesIO()
     left, right, top, bottom = margins
-    doc = SimpleDocTemplate(buffer, pagesize=pagesize, leftMargin=left, rightMargin=right, topMargin=top,
-                            bottomMargin=bottom, title=title, author=author, creator=author, lang=_lang(),
-                            initialFontName=cjk_font())
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=pagesize,
+        leftMargin=left,
+        rightMargin=right,
+        topMargin=top,
+        bottomMargin=bottom,
+        title=title,
+        author=author,
+        creator=author,
+        lang=_lang(),
+        initialFontName=cjk_font(),
+    )
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()
 
 
 def _grid(rows, widths, *, header=True, repeat=False, shaded=()):
     table = Table(rows, colWidths=widths, repeatRows=1 if (header and repeat) else 0)
-    style = [("GRID", (0, 0), (-1, -1), 0.4, LINE), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.4, LINE),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
     if header:
         style.append(("BACKGROUND", (0, 0), (-1, 0), SHADE))
     style += [("BACKGROUND", (0, row), (-1, row), BELOW) for row in shaded]
@@ -131,24 +143,45 @@ def certificate_pdf(certificate):
         _p(_("For outstanding pro-bono legal service in %(year)s, awarded") % {"year": certificate.year}, s["award"]),
         _p(f"“{certificate.title}”", s["name"]),
         Spacer(1, 4 * mm),
-        _p(_("Verified hours in %(year)s: %(hours)s · Points: %(points)s") % {
-            "year": certificate.year, "hours": _n(certificate.hours), "points": _n(certificate.points)}, s["award"]),
+        _p(
+            _("Verified hours in %(year)s: %(hours)s · Points: %(points)s")
+            % {"year": certificate.year, "hours": _n(certificate.hours), "points": _n(certificate.points)},
+            s["award"],
+        ),
         Spacer(1, 10 * mm),
     ]
     qr_side = 30 * mm
-    bottom = Table([[
-        [_qr(url, qr_side), _p(_("Scan to verify"), s["small"])],
-        [_p(_("Certificate number: %(number)s") % {"number": certificate.number}, s["base"]),
-         _p(_("Verify at %(url)s") % {"url": url}, s["small"])],
-        [_p(certificate.issuer, s["right"]), _p(_date(certificate.issued_at), s["right"])],
-    ]], colWidths=[qr_side + 6 * mm, 95 * mm, None])
+    bottom = Table(
+        [
+            [
+                [_qr(url, qr_side), _p(_("Scan to verify"), s["small"])],
+                [
+                    _p(_("Certificate number: %(number)s") % {"number": certificate.number}, s["base"]),
+                    _p(_("Verify at %(url)s") % {"url": url}, s["small"]),
+                ],
+                [_p(certificate.issuer, s["right"]), _p(_date(certificate.issued_at), s["right"])],
+            ]
+        ],
+        colWidths=[qr_side + 6 * mm, 95 * mm, None],
+    )
     bottom.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
     story.append(bottom)
     if certificate.revoked_at:
-        story.append(_p(_("Revoked on %(date)s: %(reason)s") % {
-            "date": _date(certificate.revoked_at), "reason": certificate.revoke_reason}, s["center"]))
-    return _build(landscape(A4), story, title=f"{certificate.title} {certificate.number}", author=certificate.issuer,
-                  on_page=frame, margins=(24 * mm, 24 * mm, 22 * mm, 18 * mm))
+        story.append(
+            _p(
+                _("Revoked on %(date)s: %(reason)s")
+                % {"date": _date(certificate.revoked_at), "reason": certificate.revoke_reason},
+                s["center"],
+            )
+        )
+    return _build(
+        landscape(A4),
+        story,
+        title=f"{certificate.title} {certificate.number}",
+        author=certificate.issuer,
+        on_page=frame,
+        margins=(24 * mm, 24 * mm, 22 * mm, 18 * mm),
+    )
 
 
 # --- the firm's public-service statement --------------------------------------------------------------------
@@ -172,15 +205,26 @@ def statement_pdf(certificate, record):
         canvas.restoreState()
 
     qr_side = 28 * mm
-    heading = Table([[
-        [_p(certificate.issuer, s["issuer"]), _p(f"{certificate.title} · {record.year}", s["h1"]),
-         _p(organisation.name, s["h2"])],
-        [_qr(url, qr_side), _p(_("Scan to verify"), s["small"])],
-    ]], colWidths=[page_width - qr_side - 4 * mm, qr_side + 4 * mm])
+    heading = Table(
+        [
+            [
+                [
+                    _p(certificate.issuer, s["issuer"]),
+                    _p(f"{certificate.title} · {record.year}", s["h1"]),
+                    _p(organisation.name, s["h2"]),
+                ],
+                [_qr(url, qr_side), _p(_("Scan to verify"), s["small"])],
+            ]
+        ],
+        colWidths=[page_width - qr_side - 4 * mm, qr_side + 4 * mm],
+    )
     heading.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, 0), 0)]))
 
-    rank = (_("%(rank)s of %(of)s organisations") % {"rank": record.rank.rank, "of": record.rank.of} if record.rank
-            else _("Not ranked yet"))
+    rank = (
+        _("%(rank)s of %(of)s organisations") % {"rank": record.rank.rank, "of": record.rank.of}
+        if record.rank
+        else _("Not ranked yet")
+    )
     facts = [
         (_("Organisation"), organisation.name),
         (_("Licence number"), organisation.licence_number),
@@ -191,63 +235,111 @@ def statement_pdf(certificate, record):
         (_("Verified hours"), _n(record.hours)),
         (_("Points"), _n(record.points)),
         (_("Rank among organisations"), rank),
-        (_("Members below the %(hours)s-hour guideline") % {"hours": _n(record.guideline_hours)},
-         len(record.below_guideline)),
+        (
+            _("Members below the %(hours)s-hour guideline") % {"hours": _n(record.guideline_hours)},
+            len(record.below_guideline),
+        ),
     ]
     if record.firm_commendations:
-        facts.append((_("Commendations of the organisation"),
-                      "; ".join(c.title for c in record.firm_commendations)))
+        facts.append((_("Commendations of the organisation"), "; ".join(c.title for c in record.firm_commendations)))
     facts_table = Table([[_p(k, s["cell"]), _p(v, s["cell"])] for k, v in facts], colWidths=[55 * mm, None])
-    facts_table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.3, LINE),
-                                     ("TEXTCOLOR", (0, 0), (0, -1), colors.HexColor("#5f6b7a"))]))
+    facts_table.setStyle(
+        TableStyle(
+            [("LINEBELOW", (0, 0), (-1, -1), 0.3, LINE), ("TEXTCOLOR", (0, 0), (0, -1), colors.HexColor("#5f6b7a"))]
+        )
+    )
 
     story = [heading, Spacer(1, 3 * mm), facts_table]
 
     # Members, as many pages as it takes (the header row repeats).
     story.append(_p(_("Members"), s["h2"]))
-    header = [_p(h, s["cell"]) for h in (pgettext("person", "Name"), _("Kind"), _("Licence number"), _("Verified hours"),
-                                         _("Points"), _("Star level"), _("Commendations"))]
+    header = [
+        _p(h, s["cell"])
+        for h in (
+            pgettext("person", "Name"),
+            _("Kind"),
+            _("Licence number"),
+            _("Verified hours"),
+            _("Points"),
+            _("Star level"),
+            _("Commendations"),
+        )
+    ]
     rows, shaded = [header], []
     for member in record.members:
         hours = _n(member.hours) + (" *" if member.below_guideline else "")
         name = member.legal_name + (" †" if member.part_year else "")
-        rows.append([_p(name, s["cell"]), _p(member.kind_label, s["cell"]), _p(member.licence_number, s["cell"]),
-                     _p(hours, s["num"]), _p(_n(member.points), s["num"]), _p(member.stars, s["num"]),
-                     _p("; ".join(c.title for c in member.commendations), s["cell"])])
+        rows.append(
+            [
+                _p(name, s["cell"]),
+                _p(member.kind_label, s["cell"]),
+                _p(member.licence_number, s["cell"]),
+                _p(hours, s["num"]),
+                _p(_n(member.points), s["num"]),
+                _p(member.stars, s["num"]),
+                _p("; ".join(c.title for c in member.commendations), s["cell"]),
+            ]
+        )
         if member.below_guideline:
             shaded.append(len(rows) - 1)
-    rows.append([_p(_("Total"), s["cell"]), "", "", _p(_n(record.hours), s["num"]), _p(_n(record.points), s["num"]),
-                 "", ""])
+    rows.append(
+        [_p(_("Total"), s["cell"]), "", "", _p(_n(record.hours), s["num"]), _p(_n(record.points), s["num"]), "", ""]
+    )
     if record.members:
-        story.append(_grid(rows, [26 * mm, 24 * mm, 34 * mm, 18 * mm, 18 * mm, 12 * mm, None], repeat=True,
-                           shaded=shaded))
-        story.append(_p(_("* Below the yearly guideline of %(hours)s hours (shaded). † A member for part of the "
-                          "year: counted only for the days they belonged.") % {"hours": _n(record.guideline_hours)},
-                        s["small"]))
+        story.append(
+            _grid(rows, [26 * mm, 24 * mm, 34 * mm, 18 * mm, 18 * mm, 12 * mm, None], repeat=True, shaded=shaded)
+        )
+        story.append(
+            _p(
+                _(
+                    "* Below the yearly guideline of %(hours)s hours (shaded). † A member for part of the "
+                    "year: counted only for the days they belonged."
+                )
+                % {"hours": _n(record.guideline_hours)},
+                s["small"],
+            )
+        )
     else:
         story.append(_p(_("No members in %(year)s.") % {"year": record.year}, s["base"]))
 
     story.append(_p(_("By service type"), s["h2"]))
     type_rows = [[_p(h, s["cell"]) for h in (_("Service type"), _("Verified hours"), _("Points"))]]
-    type_rows += [[_p(line.name, s["cell"]), _p(_n(line.hours), s["num"]), _p(_n(line.points), s["num"])]
-                  for line in record.by_type]
+    type_rows += [
+        [_p(line.name, s["cell"]), _p(_n(line.hours), s["num"]), _p(_n(line.points), s["num"])]
+        for line in record.by_type
+    ]
     if len(type_rows) == 1:
         type_rows.append([_p(_("None yet"), s["cell"]), "", ""])
     story.append(_grid(type_rows, [None, 30 * mm, 30 * mm]))
 
     story.append(_p(_("By month"), s["h2"]))
-    month_rows = [[_p(_("Month"), s["cell"])] + [_p(line.month, s["num"]) for line in record.by_month],
-                  [_p(_("Hours"), s["cell"])] + [_p(_n(line.hours), s["num"]) for line in record.by_month],
-                  [_p(_("Points"), s["cell"])] + [_p(_n(line.points), s["num"]) for line in record.by_month]]
+    month_rows = [
+        [_p(_("Month"), s["cell"])] + [_p(line.month, s["num"]) for line in record.by_month],
+        [_p(_("Hours"), s["cell"])] + [_p(_n(line.hours), s["num"]) for line in record.by_month],
+        [_p(_("Points"), s["cell"])] + [_p(_n(line.points), s["num"]) for line in record.by_month],
+    ]
     story.append(_grid(month_rows, [18 * mm] + [None] * 12))
 
     story += [
         Spacer(1, 6 * mm),
-        _p(_("%(issuer)s certifies that the hours and points above are those verified in %(year)s for the members "
-             "of %(organisation)s, counted for the days each belonged to it.") % {
-            "issuer": certificate.issuer, "year": record.year, "organisation": organisation.name}, s["base"]),
-        _p(_("Statement %(number)s, issued on %(date)s. Check it by scanning the QR code or at %(url)s") % {
-            "number": certificate.number, "date": _date(certificate.issued_at), "url": url}, s["small"]),
+        _p(
+            _(
+                "%(issuer)s certifies that the hours and points above are those verified in %(year)s for the members "
+                "of %(organisation)s, counted for the days each belonged to it."
+            )
+            % {"issuer": certificate.issuer, "year": record.year, "organisation": organisation.name},
+            s["base"],
+        ),
+        _p(
+            _("Statement %(number)s, issued on %(date)s. Check it by scanning the QR code or at %(url)s")
+            % {"number": certificate.number, "date": _date(certificate.issued_at), "url": url},
+            s["small"],
+        ),
     ]
-    return _build(A4, story, title=f"{certificate.title} {organisation.name} {record.year}",
-                  author=certificate.issuer, on_page=footer)
+    return _build(
+        A4,
+        story,
+        title=f"{certificate.title} {organisation.name} {record.year}",
+        author=certificate.issuer,
+        on_page=footer,
+    )

@@ -9,8 +9,20 @@ class AwardCategoryForm(forms.ModelForm):
 
     class Meta:
         model = AwardCategory
-        fields = ["year", "region", "name_zh", "name_en", "basis", "top_n", "min_points", "min_stars",
-                  "no_upheld_complaint", "profile_verified", "firm_in_good_standing", "notice_working_days"]
+        fields = [
+            "year",
+            "region",
+            "name_zh",
+            "name_en",
+            "basis",
+            "top_n",
+            "min_points",
+            "min_stars",
+            "no_upheld_complaint",
+            "profile_verified",
+            "firm_in_good_standing",
+            "notice_working_days",
+        ]
         help_texts = {
             "top_n": _("For the 'top N' kinds: how many per district, overall or of the organisations."),
             "min_points": _("For 'points at or above a threshold'."),
@@ -35,8 +47,7 @@ class AwardCategoryForm(forms.ModelForm):
 
 
 class NomineeAddForm(forms.Form):
-    who = forms.CharField(label=_("Practice licence number or mobile (organisations: licence number)"),
-                          max_length=40)
+    who = forms.CharField(label=_("Practice licence number or mobile (organisations: licence number)"), max_length=40)
     reason = forms.CharField(label=_("Why they are added"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -47,15 +58,24 @@ class ReasonForm(forms.Form):
 class ObjectionForm(forms.Form):
     # Chosen with the "Object" link of a nominee's row (a list can run to thousands); empty: the whole list.
     nomination = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    body = forms.CharField(label=_("Your objection"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}),
-                           help_text=_("Say what is wrong and how you know. Objections are read by bureau staff."))
+    body = forms.CharField(
+        label=_("Your objection"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Say what is wrong and how you know. Objections are read by bureau staff."),
+    )
     name = forms.CharField(label=_("Your name (optional)"), max_length=60, required=False)
-    contact = forms.CharField(label=_("Phone or email, if you want an answer (optional)"), max_length=100,
-                              required=False)
+    contact = forms.CharField(
+        label=_("Phone or email, if you want an answer (optional)"), max_length=100, required=False
+    )
 
 
 class ResolveForm(forms.Form):
-    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect, choices=[
-        ("dismiss", _("Dismiss: the nominee stays")), ("uphold", _("Uphold: remove the nominee"))])
-    resolution = forms.CharField(label=_("Answer (kept with the objection)"), max_length=500,
-                                 widget=forms.Textarea(attrs={"rows": 2}))
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        widget=forms.RadioSelect,
+        choices=[("dismiss", _("Dismiss: the nominee stays")), ("uphold", _("Uphold: remove the nominee"))],
+    )
+    resolution = forms.CharField(
+        label=_("Answer (kept with the objection)"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -57,19 +57,50 @@ def _category_check(*, basis, top_n, min_points, min_stars, notice_working_days,
 
 
 @transaction.atomic
-def category_create(*, actor, region, year, name_zh, name_en, basis, top_n=None, min_points=None, min_stars=None,
-                    no_upheld_complaint=True, profile_verified=True, firm_in_good_standing=False,
-                    notice_working_days=5):
-    _category_check(basis=basis, top_n=top_n, min_points=min_points, min_stars=min_stars,
-                    notice_working_days=notice_working_days, name_zh=name_zh, name_en=name_en)
+def category_create(
+    *,
+    actor,
+    region,
+    year,
+    name_zh,
+    name_en,
+    basis,
+    top_n=None,
+    min_points=None,
+    min_stars=None,
+    no_upheld_complaint=True,
+    profile_verified=True,
+    firm_in_good_standing=False,
+    notice_working_days=5,
+):
+    _category_check(
+        basis=basis,
+        top_n=top_n,
+        min_points=min_points,
+        min_stars=min_stars,
+        notice_working_days=notice_working_days,
+        name_zh=name_zh,
+        name_en=name_en,
+    )
     if AwardCategory.objects.filter(region=region, year=year, name_zh=name_zh.strip()).exists():
-        raise ValidationError({"name_zh": _("This region already has an award of that name for %(year)s.")
-                               % {"year": year}})
+        raise ValidationError(
+            {"name_zh": _("This region already has an award of that name for %(year)s.") % {"year": year}}
+        )
     category = AwardCategory.objects.create(
-        region=region, year=year, name_zh=name_zh.strip(), name_en=name_en.strip(), basis=basis, top_n=top_n,
-        min_points=min_points, min_stars=min_stars, no_upheld_complaint=no_upheld_complaint,
-        profile_verified=profile_verified, firm_in_good_standing=firm_in_good_standing,
-        notice_working_days=notice_working_days, created_by=actor)
+        region=region,
+        year=year,
+        name_zh=name_zh.strip(),
+        name_en=name_en.strip(),
+        basis=basis,
+        top_n=top_n,
+        min_points=min_points,
+        min_stars=min_stars,
+        no_upheld_complaint=no_upheld_complaint,
+        profile_verified=profile_verified,
+        firm_in_good_standing=firm_in_good_standing,
+        notice_working_days=notice_working_days,
+        created_by=actor,
+    )
     audit(actor=actor, action="award_category.create", obj=category, year=year, basis=basis)
     return category
 
@@ -77,8 +108,9 @@ def category_create(*, actor, region, year, name_zh, name_en, basis, top_n=None,
 def _locked(category_id, *statuses):
     category = AwardCategory.objects.select_for_update().select_related("region").get(pk=category_id)
     if statuses and category.status not in statuses:
-        raise ValidationError(_("This award is %(status)s; that can't be done now.")
-                              % {"status": category.get_status_display()})
+        raise ValidationError(
+            _("This award is %(status)s; that can't be done now.") % {"status": category.get_status_display()}
+        )
     return category
 
 
@@ -96,10 +128,15 @@ def _ineligible_people(category):
     if category.firm_in_good_standing:
         # A member, at the end of the year (or today, this year), of an organisation in good standing.
         day = min(date(year, 12, 31), timezone.localdate())
-        good = set(Membership.objects.filter(
-            status__in=[Membership.Status.ACTIVE, Membership.Status.ENDED], started_on__lte=day,
-            organisation__good_standing=True).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
-            .values_list("contributor_id", flat=True))
+        good = set(
+            Membership.objects.filter(
+                status__in=[Membership.Status.ACTIVE, Membership.Status.ENDED],
+                started_on__lte=day,
+                organisation__good_standing=True,
+            )
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+            .values_list("contributor_id", flat=True)
+        )
         excluded |= set(Contributor.objects.exclude(id__in=good).values_list("id", flat=True))
     return excluded
 
@@ -109,22 +146,36 @@ def _candidates(category):
     region = category.region
     board = Standing.objects.filter(snapshot__year=category.year, snapshot__is_current=True)
     if category.basis == Basis.TOP_FIRMS:
-        rows = (board.filter(scope=Standing.Scope.ORGANISATION, organisation__region__path__startswith=region.path)
-                .order_by("rank").values_list("organisation_id", "rank", "points", "hours", "organisation__good_standing"))
-        picked = [(None, org, rank, points, hours, None) for org, rank, points, hours, good in rows
-                  if good or not category.firm_in_good_standing]
-        return picked[:category.top_n]
+        rows = (
+            board.filter(scope=Standing.Scope.ORGANISATION, organisation__region__path__startswith=region.path)
+            .order_by("rank")
+            .values_list("organisation_id", "rank", "points", "hours", "organisation__good_standing")
+        )
+        picked = [
+            (None, org, rank, points, hours, None)
+            for org, rank, points, hours, good in rows
+            if good or not category.firm_in_good_standing
+        ]
+        return picked[: category.top_n]
 
     excluded = _ineligible_people(category)
     in_region = Q(contributor__region__path__startswith=region.path)
     if category.basis == Basis.STAR_LEVEL:
         needed = STAR_HOURS[category.min_stars - 1]
-        lifetime = (LedgerEntry.objects.filter(contributor__region__path__startswith=region.path,
-                                               effective_date__lte=date(category.year, 12, 31))
-                    .values("contributor_id").annotate(h=Sum("hours")).filter(h__gte=needed))
+        lifetime = (
+            LedgerEntry.objects.filter(
+                contributor__region__path__startswith=region.path, effective_date__lte=date(category.year, 12, 31)
+            )
+            .values("contributor_id")
+            .annotate(h=Sum("hours"))
+            .filter(h__gte=needed)
+        )
         holders = {row["contributor_id"] for row in lifetime} - excluded
-        rows = (board.filter(scope=Standing.Scope.OVERALL, contributor_id__in=holders).order_by("rank")
-                .values_list("contributor_id", "rank", "points", "hours"))
+        rows = (
+            board.filter(scope=Standing.Scope.OVERALL, contributor_id__in=holders)
+            .order_by("rank")
+            .values_list("contributor_id", "rank", "points", "hours")
+        )
         return [(person, None, rank, points, hours, None) for person, rank, points, hours in rows]
 
     if category.basis == Basis.TOP_PER_DISTRICT:
@@ -134,18 +185,24 @@ def _candidates(category):
         picked = []
         for district in districts:
             # The district's board: its people's overall rows, in overall order, ranked within it.
-            rows = (board.filter(scope=Standing.Scope.OVERALL, district=district).order_by("rank")
-                    .values_list("contributor_id", "district_rank", "points", "hours"))
+            rows = (
+                board.filter(scope=Standing.Scope.OVERALL, district=district)
+                .order_by("rank")
+                .values_list("contributor_id", "district_rank", "points", "hours")
+            )
             eligible = [(p, None, rank, pts, hrs, district.pk) for p, rank, pts, hrs in rows if p not in excluded]
-            picked += eligible[:category.top_n]
+            picked += eligible[: category.top_n]
         return picked
 
-    rows = (board.filter(in_region, scope=Standing.Scope.OVERALL).order_by("rank")
-            .values_list("contributor_id", "rank", "points", "hours"))
+    rows = (
+        board.filter(in_region, scope=Standing.Scope.OVERALL)
+        .order_by("rank")
+        .values_list("contributor_id", "rank", "points", "hours")
+    )
     if category.basis == Basis.POINTS_AT_LEAST:
         rows = rows.filter(points__gte=category.min_points)
     eligible = [(p, None, rank, pts, hrs, None) for p, rank, pts, hrs in rows if p not in excluded]
-    return eligible if category.basis == Basis.POINTS_AT_LEAST else eligible[:category.top_n]
+    return eligible if category.basis == Basis.POINTS_AT_LEAST else eligible[: category.top_n]
 
 
 @transaction.atomic
@@ -154,13 +211,25 @@ def nominees_draft(*, category_id, actor):
     as they are; untouched drafted ones are replaced."""
     category = _locked(category_id, Status.DRAFT)
     if not Standing.objects.filter(snapshot__year=category.year, snapshot__is_current=True).exists():
-        raise ValidationError(_("There are no standings for %(year)s yet. Recompute the standings first.")
-                              % {"year": category.year})
+        raise ValidationError(
+            _("There are no standings for %(year)s yet. Recompute the standings first.") % {"year": category.year}
+        )
     category.nominations.filter(drafted=True, changed_by__isnull=True).delete()
     kept = set(category.nominations.values_list("contributor_id", "organisation_id"))
-    new = [Nomination(category=category, contributor_id=person, organisation_id=org, rank=rank, points=points,
-                      hours=hours, district_id=district, drafted=True)
-           for person, org, rank, points, hours, district in _candidates(category) if (person, org) not in kept]
+    new = [
+        Nomination(
+            category=category,
+            contributor_id=person,
+            organisation_id=org,
+            rank=rank,
+            points=points,
+            hours=hours,
+            district_id=district,
+            drafted=True,
+        )
+        for person, org, rank, points, hours, district in _candidates(category)
+        if (person, org) not in kept
+    ]
     Nomination.objects.bulk_create(new)
     category.drafted_at = timezone.now()
     category.save(update_fields=["drafted_at"])
@@ -198,12 +267,14 @@ def nomination_add(*, category_id, actor, reason, contributor=None, organisation
     category = _locked(category_id, Status.DRAFT)
     reason = _reason(reason)
     if (contributor is None) == (organisation is None) or (organisation is None) == category.for_organisations:
-        raise ValidationError(_("This award is for organisations.") if category.for_organisations
-                              else _("This award is for people."))
+        raise ValidationError(
+            _("This award is for organisations.") if category.for_organisations else _("This award is for people.")
+        )
     subject = organisation or contributor
     if not subject.region.path.startswith(category.region.path):
-        raise ValidationError(_("Only people and organisations of %(region)s can be nominated.")
-                              % {"region": category.region.name})
+        raise ValidationError(
+            _("Only people and organisations of %(region)s can be nominated.") % {"region": category.region.name}
+        )
     rank, points, hours, district = _figures(category, contributor=contributor, organisation=organisation)
     nomination = category.nominations.filter(contributor=contributor, organisation=organisation).first()
     if nomination is not None and nomination.status == Nomination.Status.NOMINATED:
@@ -211,7 +282,11 @@ def nomination_add(*, category_id, actor, reason, contributor=None, organisation
     if nomination is None:
         nomination = Nomination(category=category, contributor=contributor, organisation=organisation, drafted=False)
     nomination.status, nomination.reason, nomination.changed_by, nomination.changed_at = (
-        Nomination.Status.NOMINATED, reason, actor, timezone.now())
+        Nomination.Status.NOMINATED,
+        reason,
+        actor,
+        timezone.now(),
+    )
     nomination.rank, nomination.points, nomination.hours, nomination.district_id = rank, points, hours, district
     nomination.save()
     audit(actor=actor, action="nomination.add", obj=nomination, reason=reason)
@@ -228,7 +303,11 @@ def nomination_remove(*, nomination_id, actor, reason):
 
 def _remove(nomination, *, actor, reason):
     nomination.status, nomination.reason, nomination.changed_by, nomination.changed_at = (
-        Nomination.Status.REMOVED, reason, actor, timezone.now())
+        Nomination.Status.REMOVED,
+        reason,
+        actor,
+        timezone.now(),
+    )
     nomination.save(update_fields=["status", "reason", "changed_by", "changed_at"])
     audit(actor=actor, action="nomination.remove", obj=nomination, reason=reason)
     return nomination
@@ -240,8 +319,11 @@ def _remove(nomination, *, actor, reason):
 def working_days_after(start, days):
     """The last day of a notice of `days` working days starting on `start` (weekends and public
     holidays don't count)."""
-    holidays = set(PublicHoliday.objects.filter(date__gte=start, date__lte=start + timedelta(days=days * 3 + 30))
-                   .values_list("date", flat=True))
+    holidays = set(
+        PublicHoliday.objects.filter(date__gte=start, date__lte=start + timedelta(days=days * 3 + 30)).values_list(
+            "date", flat=True
+        )
+    )
     day, counted = start, 0
     while True:
         if day.weekday() < 5 and day not in holidays:
@@ -266,8 +348,11 @@ def notice_publish(*, category_id, actor):
 
 def notice_is_open(category, today=None):
     today = today or timezone.localdate()
-    return (category.status == Status.NOTICE and category.notice_starts_on is not None
-            and category.notice_starts_on <= today <= category.notice_ends_on)
+    return (
+        category.status == Status.NOTICE
+        and category.notice_starts_on is not None
+        and category.notice_starts_on <= today <= category.notice_ends_on
+    )
 
 
 @transaction.atomic
@@ -284,8 +369,9 @@ def objection_lodge(*, category_id, body, nomination_id=None, name="", contact="
         nomination = category.nominations.filter(pk=nomination_id, status=Nomination.Status.NOMINATED).first()
         if nomination is None:
             raise ValidationError({"nomination": _("Choose a nominee from the list.")})
-    objection = Objection.objects.create(category=category, nomination=nomination, body=body,
-                                         name=(name or "").strip(), contact=(contact or "").strip())
+    objection = Objection.objects.create(
+        category=category, nomination=nomination, body=body, name=(name or "").strip(), contact=(contact or "").strip()
+    )
     audit(actor=None, action="objection.lodge", obj=objection, category=category.pk)
     return objection
 
@@ -323,34 +409,48 @@ def category_approve(*, category_id, actor):
         if category.status == Status.APPROVED:
             # The honour roll job may have been lost (broker down, retries spent): queue it again; it
             # makes the page once.
-            transaction.on_commit(lambda: current_app.signature(
-                "tasks.recognition.publish_honour_roll", args=[category.pk]).apply_async())
+            transaction.on_commit(
+                lambda: current_app.signature("tasks.recognition.publish_honour_roll", args=[category.pk]).apply_async()
+            )
             return list(Certificate.objects.filter(nomination__category=category))
         if category.status != Status.NOTICE:
             raise ValidationError(_("Put the nominees on public notice first."))
         if timezone.localdate() <= category.notice_ends_on:
-            raise ValidationError(_("The public notice runs until %(day)s; approve after it ends.")
-                                  % {"day": category.notice_ends_on.isoformat()})
+            raise ValidationError(
+                _("The public notice runs until %(day)s; approve after it ends.")
+                % {"day": category.notice_ends_on.isoformat()}
+            )
         if category.objections.filter(status=Objection.Status.OPEN).exists():
             raise ValidationError(_("Resolve every objection before approving."))
         issued = []
-        for nomination in (category.nominations.filter(status=Nomination.Status.NOMINATED, certificate__isnull=True)
-                           .select_related("contributor", "organisation")):
+        for nomination in category.nominations.filter(
+            status=Nomination.Status.NOMINATED, certificate__isnull=True
+        ).select_related("contributor", "organisation"):
             try:
                 with transaction.atomic():
-                    issued.append(certificate_issue(
-                        kind=Certificate.Kind.AWARD, holder_name=_holder_name(nomination),
-                        title_zh=f"{category.year}年度{category.name_zh}", title_en=f"{category.name_en} {category.year}",
-                        year=category.year, hours=nomination.hours, points=nomination.points, actor=actor,
-                        contributor=nomination.contributor, organisation=nomination.organisation,
-                        nomination=nomination))
+                    issued.append(
+                        certificate_issue(
+                            kind=Certificate.Kind.AWARD,
+                            holder_name=_holder_name(nomination),
+                            title_zh=f"{category.year}年度{category.name_zh}",
+                            title_en=f"{category.name_en} {category.year}",
+                            year=category.year,
+                            hours=nomination.hours,
+                            points=nomination.points,
+                            actor=actor,
+                            contributor=nomination.contributor,
+                            organisation=nomination.organisation,
+                            nomination=nomination,
+                        )
+                    )
             except IntegrityError:
                 continue  # already has its certificate
         category.status, category.approved_at, category.approved_by = Status.APPROVED, timezone.now(), actor
         category.save(update_fields=["status", "approved_at", "approved_by"])
         audit(actor=actor, action="award_category.approve", obj=category, certificates=len(issued))
-        transaction.on_commit(lambda: current_app.signature(
-            "tasks.recognition.publish_honour_roll", args=[category.pk]).apply_async())
+        transaction.on_commit(
+            lambda: current_app.signature("tasks.recognition.publish_honour_roll", args=[category.pk]).apply_async()
+        )
     return issued
 
 
@@ -364,9 +464,9 @@ def categories_for_staff(region, year=None):
 
 def nominees(category, status=None):
     """The nominee list with people and organisations, nominated first."""
-    rows = (category.nominations.select_related("contributor__region", "organisation__region", "district",
-                                                "changed_by", "certificate__revoked_by")
-            .order_by("status", "district__path", "rank", "id"))
+    rows = category.nominations.select_related(
+        "contributor__region", "organisation__region", "district", "changed_by", "certificate__revoked_by"
+    ).order_by("status", "district__path", "rank", "id")
     return rows if status is None else rows.filter(status=status)
 
 
@@ -384,16 +484,20 @@ def public_name(nomination):
 
 def notices_open(today=None):
     today = today or timezone.localdate()
-    return (AwardCategory.objects.filter(status=Status.NOTICE, notice_starts_on__lte=today,
-                                         notice_ends_on__gte=today).select_related("region")
-            .order_by("notice_ends_on", "id"))
+    return (
+        AwardCategory.objects.filter(status=Status.NOTICE, notice_starts_on__lte=today, notice_ends_on__gte=today)
+        .select_related("region")
+        .order_by("notice_ends_on", "id")
+    )
 
 
 def honourees(category):
     """Certificates of an approved category that still stand (revoked ones leave the honour roll)."""
-    return (Certificate.objects.filter(nomination__category=category, revoked_at__isnull=True)
-            .select_related("nomination__contributor", "nomination__organisation", "nomination__district")
-            .order_by("nomination__district__path", "nomination__rank", "id"))
+    return (
+        Certificate.objects.filter(nomination__category=category, revoked_at__isnull=True)
+        .select_related("nomination__contributor", "nomination__organisation", "nomination__district")
+        .order_by("nomination__district__path", "nomination__rank", "id")
+    )
 
 
 def nominee_lookup(category, text):
@@ -407,5 +511,9 @@ def nominee_lookup(category, text):
     in_region = Q(region__path__startswith=category.region.path)
     if category.for_organisations:
         return Organisation.objects.filter(in_region, licence_number=text).select_related("region").first()
-    return (Contributor.objects.filter(in_region).filter(Q(licence_number=text) | Q(phone=text))
-            .select_related("region").first())
+    return (
+        Contributor.objects.filter(in_region)
+        .filter(Q(licence_number=text) | Q(phone=text))
+        .select_related("region")
+        .first()
+    )

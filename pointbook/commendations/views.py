@@ -54,27 +54,46 @@ def staff_commendations(request, scope):
             messages.success(request, _("Award created. Draft its nominees from the standings."))
             return redirect("staff_commendation", category.pk)
     today = timezone.localdate()
-    return render(request, "pointbook/staff_commendations.html", {
-        "scope": scope, "year": year, "years": list(range(today.year, today.year - 5, -1)), "form": form,
-        "categories": commendations.categories_for_staff(scope, year).order_by("region__path", "id"),
-    })
+    return render(
+        request,
+        "pointbook/staff_commendations.html",
+        {
+            "scope": scope,
+            "year": year,
+            "years": list(range(today.year, today.year - 5, -1)),
+            "form": form,
+            "categories": commendations.categories_for_staff(scope, year).order_by("region__path", "id"),
+        },
+    )
 
 
 @staff_required
 def staff_commendation(request, scope, pk):
     category = _category_in_scope(scope, pk)
     page = Paginator(commendations.nominees(category, Nomination.Status.NOMINATED), LIST_PAGE).get_page(
-        request.GET.get("page"))
-    objections = list(category.objections.select_related("nomination__contributor", "nomination__organisation",
-                                                          "resolved_by"))
-    return render(request, "pointbook/staff_commendation.html", {
-        "scope": scope, "category": category,
-        "nominated": page, "page": page,
-        "removed": list(commendations.nominees(category, Nomination.Status.REMOVED)),
-        "objections": objections, "open_objections": sum(o.status == Objection.Status.OPEN for o in objections),
-        "add_form": NomineeAddForm(), "reason_form": ReasonForm(), "resolve_form": ResolveForm(),
-        "notice_open": commendations.notice_is_open(category), "today": timezone.localdate(),
-    })
+        request.GET.get("page")
+    )
+    objections = list(
+        category.objections.select_related("nomination__contributor", "nomination__organisation", "resolved_by")
+    )
+    return render(
+        request,
+        "pointbook/staff_commendation.html",
+        {
+            "scope": scope,
+            "category": category,
+            "nominated": page,
+            "page": page,
+            "removed": list(commendations.nominees(category, Nomination.Status.REMOVED)),
+            "objections": objections,
+            "open_objections": sum(o.status == Objection.Status.OPEN for o in objections),
+            "add_form": NomineeAddForm(),
+            "reason_form": ReasonForm(),
+            "resolve_form": ResolveForm(),
+            "notice_open": commendations.notice_is_open(category),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required
@@ -94,16 +113,19 @@ def staff_commendation_act(request, scope, pk, action):
                 raise ValidationError(_("Give the licence number (or mobile) and the reason."))
             who = commendations.nominee_lookup(category, form.cleaned_data["who"])
             if who is None:
-                raise ValidationError(_("Nobody in %(region)s has that licence number or mobile.")
-                                      % {"region": category.region.name})
+                raise ValidationError(
+                    _("Nobody in %(region)s has that licence number or mobile.") % {"region": category.region.name}
+                )
             kind = "organisation" if category.for_organisations else "contributor"
-            commendations.nomination_add(category_id=category.pk, actor=request.user,
-                                         reason=form.cleaned_data["reason"], **{kind: who})
+            commendations.nomination_add(
+                category_id=category.pk, actor=request.user, reason=form.cleaned_data["reason"], **{kind: who}
+            )
             messages.success(request, _("Added to the list."))
         elif action == "remove":
             nomination = get_object_or_404(category.nominations, pk=_posted_id(request, "nomination"))
-            commendations.nomination_remove(nomination_id=nomination.pk, actor=request.user,
-                                            reason=request.POST.get("reason", ""))
+            commendations.nomination_remove(
+                nomination_id=nomination.pk, actor=request.user, reason=request.POST.get("reason", "")
+            )
             messages.success(request, _("Removed from the list; the reason is kept."))
         elif action == "notice":
             category = commendations.notice_publish(category_id=category.pk, actor=request.user)
@@ -113,9 +135,12 @@ def staff_commendation_act(request, scope, pk, action):
             form = ResolveForm(request.POST)
             if not form.is_valid():
                 raise ValidationError(_("Choose a decision and write the answer."))
-            commendations.objection_resolve(objection_id=objection.pk, actor=request.user,
-                                            upheld=form.cleaned_data["decision"] == "uphold",
-                                            resolution=form.cleaned_data["resolution"])
+            commendations.objection_resolve(
+                objection_id=objection.pk,
+                actor=request.user,
+                upheld=form.cleaned_data["decision"] == "uphold",
+                resolution=form.cleaned_data["resolution"],
+            )
             messages.success(request, _("Objection resolved."))
         elif action == "approve":
             if category.status == AwardCategory.Status.APPROVED:
@@ -123,8 +148,10 @@ def staff_commendation_act(request, scope, pk, action):
                 messages.info(request, _("Already approved; nothing more was issued."))
             else:
                 issued = commendations.category_approve(category_id=category.pk, actor=request.user)
-                messages.success(request, _("Approved: %(n)s certificates issued; the honour roll is being "
-                                            "published.") % {"n": len(issued)})
+                messages.success(
+                    request,
+                    _("Approved: %(n)s certificates issued; the honour roll is being published.") % {"n": len(issued)},
+                )
         else:
             raise Http404
     except ValidationError as exc:
@@ -139,8 +166,9 @@ def staff_commendation_act(request, scope, pk, action):
 def staff_certificate_revoke(request, scope, pk):
     certificate = get_object_or_404(certificates.certificates_for_staff(scope), pk=pk)
     try:
-        certificates.certificate_revoke(certificate_id=certificate.pk, actor=request.user,
-                                        reason=request.POST.get("reason", ""))
+        certificates.certificate_revoke(
+            certificate_id=certificate.pk, actor=request.user, reason=request.POST.get("reason", "")
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -157,8 +185,11 @@ def staff_statements(request, scope):
     firm's name, open its verification page, revoke it with a reason (that page then shows it revoked)."""
     q = request.GET.get("q", "").strip()[:60]
     page = Paginator(certificates.statements_for_staff(scope, q=q), LIST_PAGE).get_page(request.GET.get("page"))
-    return render(request, "pointbook/staff_statements.html", {"scope": scope, "q": q, "page": page,
-                                                                "statements": page.object_list})
+    return render(
+        request,
+        "pointbook/staff_statements.html",
+        {"scope": scope, "q": q, "page": page, "statements": page.object_list},
+    )
 
 
 def _pdf(certificate):
@@ -178,8 +209,14 @@ def staff_certificate_pdf(request, scope, pk):
 @login_required
 def my_certificate_pdf(request, pk):
     contributor = completed_contributor(request.user)
-    certificate = get_object_or_404(Certificate, pk=pk, contributor=contributor, contributor__isnull=False,
-                                    kind=Certificate.Kind.AWARD, revoked_at__isnull=True)
+    certificate = get_object_or_404(
+        Certificate,
+        pk=pk,
+        contributor=contributor,
+        contributor__isnull=False,
+        kind=Certificate.Kind.AWARD,
+        revoked_at__isnull=True,
+    )
     return _pdf(certificate)
 
 
@@ -191,8 +228,11 @@ def notices(request):
 
 
 def notice(request, pk):
-    category = get_object_or_404(AwardCategory.objects.select_related("region"), pk=pk,
-                                 status__in=[AwardCategory.Status.NOTICE, AwardCategory.Status.APPROVED])
+    category = get_object_or_404(
+        AwardCategory.objects.select_related("region"),
+        pk=pk,
+        status__in=[AwardCategory.Status.NOTICE, AwardCategory.Status.APPROVED],
+    )
     listed = commendations.nominees_public(category)
     page = Paginator(listed, LIST_PAGE).get_page(request.GET.get("page"))
     for row in page:
@@ -200,8 +240,11 @@ def notice(request, pk):
     is_open = commendations.notice_is_open(category)
     form = ObjectionForm(request.POST or None, initial={"nomination": request.GET.get("nomination")})
     # The nominee objected to (from the row's link), shown above the form.
-    chosen_id = _posted_id(request, "nomination") if request.method == "POST" else (
-        int(request.GET["nomination"]) if re.fullmatch(r"[0-9]{1,12}", request.GET.get("nomination", "")) else 0)
+    chosen_id = (
+        _posted_id(request, "nomination")
+        if request.method == "POST"
+        else (int(request.GET["nomination"]) if re.fullmatch(r"[0-9]{1,12}", request.GET.get("nomination", "")) else 0)
+    )
     chosen = listed.filter(pk=chosen_id).first() if chosen_id else None
     if chosen is not None:
         chosen.public_name = commendations.public_name(chosen)
@@ -213,20 +256,35 @@ def notice(request, pk):
             form.add_error(None, _("Too many objections from this connection. Try again in an hour."))
         elif form.is_valid():
             try:
-                commendations.objection_lodge(category_id=category.pk, nomination_id=form.cleaned_data["nomination"],
-                                              body=form.cleaned_data["body"], name=form.cleaned_data["name"],
-                                              contact=form.cleaned_data["contact"])
+                commendations.objection_lodge(
+                    category_id=category.pk,
+                    nomination_id=form.cleaned_data["nomination"],
+                    body=form.cleaned_data["body"],
+                    name=form.cleaned_data["name"],
+                    contact=form.cleaned_data["contact"],
+                )
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
                 cache.set(key, cache.get(key, 0) + 1, 3600)
-                messages.success(request, _("Your objection has been received. Bureau staff will look into it "
-                                            "before the award is approved."))
+                messages.success(
+                    request,
+                    _("Your objection has been received. Bureau staff will look into it before the award is approved."),
+                )
                 return redirect(reverse("notice", args=[category.pk]))
-    return render(request, "pointbook/notice.html", {
-        "category": category, "nominees": page, "page": page, "chosen": chosen, "form": form, "is_open": is_open,
-        "objections_open": category.objections.filter(status=Objection.Status.OPEN).count(),
-    })
+    return render(
+        request,
+        "pointbook/notice.html",
+        {
+            "category": category,
+            "nominees": page,
+            "page": page,
+            "chosen": chosen,
+            "form": form,
+            "is_open": is_open,
+            "objections_open": category.objections.filter(status=Objection.Status.OPEN).count(),
+        },
+    )
 
 
 def certificate_verify(request, code):
@@ -234,5 +292,8 @@ def certificate_verify(request, code):
     certificate = certificates.certificate_by_code(code)
     if certificate is None:
         return render(request, "pointbook/certificate_verify.html", {"certificate": None}, status=404)
-    return render(request, "pointbook/certificate_verify.html", {
-        "certificate": certificate, "holder": certificates.public_holder_name(certificate)})
+    return render(
+        request,
+        "pointbook/certificate_verify.html",
+        {"certificate": certificate, "holder": certificates.public_holder_name(certificate)},
+    )

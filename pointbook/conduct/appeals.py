@@ -52,13 +52,19 @@ def appeal_open(*, user, contributor, body, entry=None, record=None, now=None):
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            appeal = Appeal.objects.create(contributor=contributor, entry=entry, record=record, region=region,
-                                           created_at=now)
+            appeal = Appeal.objects.create(
+                contributor=contributor, entry=entry, record=record, region=region, created_at=now
+            )
     except IntegrityError:
         raise ValidationError(_("An appeal about this is already open; add to its thread instead.")) from None
     AppealMessage.objects.create(appeal=appeal, author=user, body=body, created_at=now)
-    audit(actor=user, action="appeal_open", obj=appeal, entry=entry.pk if entry else None,
-          record=record.pk if record else None)
+    audit(
+        actor=user,
+        action="appeal_open",
+        obj=appeal,
+        entry=entry.pk if entry else None,
+        record=record.pk if record else None,
+    )
     return appeal
 
 
@@ -76,8 +82,9 @@ def appeal_reply(*, user, appeal, body, from_staff, scope=None, now=None):
     """Add to the thread while the appeal is open (staff in scope, or the contributor)."""
     body = _body(body)
     appeal = _lock_open(appeal, scope if from_staff else None)
-    return AppealMessage.objects.create(appeal=appeal, author=user, from_staff=from_staff, body=body,
-                                        created_at=now or timezone.now())
+    return AppealMessage.objects.create(
+        appeal=appeal, author=user, from_staff=from_staff, body=body, created_at=now or timezone.now()
+    )
 
 
 def _close(appeal, status, actor, now, body, resolution=None):
@@ -100,10 +107,17 @@ def appeal_adjust(*, actor, scope, appeal, points, reason, now=None):
     if not points or abs(points) > MAX_ADJUSTMENT:
         raise ValidationError({"points": _("An adjustment is not zero and at most 10,000 points either way.")})
     appeal = _lock_open(appeal, scope)
-    entry = entry_post(contributor=appeal.contributor, points=points, kind=LedgerEntry.Kind.ADJUSTMENT,
-                       source=LedgerEntry.Source.APPEAL, source_id=appeal.pk, idempotency_key=f"appeal:{appeal.pk}",
-                       breakdown={"text": reason[:280], "appeal": appeal.pk}, effective_date=timezone.localdate(now),
-                       actor=actor)
+    entry = entry_post(
+        contributor=appeal.contributor,
+        points=points,
+        kind=LedgerEntry.Kind.ADJUSTMENT,
+        source=LedgerEntry.Source.APPEAL,
+        source_id=appeal.pk,
+        idempotency_key=f"appeal:{appeal.pk}",
+        breakdown={"text": reason[:280], "appeal": appeal.pk},
+        effective_date=timezone.localdate(now),
+        actor=actor,
+    )
     return _close(appeal, Appeal.Status.ADJUSTED, actor, now, reason, resolution=entry)
 
 

@@ -7,14 +7,24 @@ class MessageForm(forms.Form):
 
 
 class AdjustForm(forms.Form):
-    points = forms.DecimalField(label=_("Points (negative to deduct)"), max_digits=8, decimal_places=2,
-                                widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}))
-    reason = forms.CharField(label=_("Reason (shown with the entry)"), max_length=280,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    points = forms.DecimalField(
+        label=_("Points (negative to deduct)"),
+        max_digits=8,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason (shown with the entry)"), max_length=280, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class RatingForm(forms.Form):
-    score = forms.TypedChoiceField(label=_("How was the service?"), coerce=int, widget=forms.RadioSelect,
-                                   choices=[(5, "★★★★★"), (4, "★★★★"), (3, "★★★"), (2, "★★"), (1, "★")])
-    comment = forms.CharField(label=_("Comment (optional)"), max_length=500, required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    score = forms.TypedChoiceField(
+        label=_("How was the service?"),
+        coerce=int,
+        widget=forms.RadioSelect,
+        choices=[(5, "★★★★★"), (4, "★★★★"), (3, "★★★"), (2, "★★"), (1, "★")],
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

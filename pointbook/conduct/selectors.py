@@ -6,31 +6,42 @@ from pointbook.models import Appeal, AppealMessage, PublicRating
 
 def open_appeal_ids(contributor):
     """{("entry", id) | ("record", id)} with an appeal open, so pages link to it, not a new one."""
-    rows = Appeal.objects.filter(contributor=contributor, status=Appeal.Status.OPEN).values_list("pk", "entry_id",
-                                                                                                   "record_id")
+    rows = Appeal.objects.filter(contributor=contributor, status=Appeal.Status.OPEN).values_list(
+        "pk", "entry_id", "record_id"
+    )
     return {("entry", e) if e else ("record", r): pk for pk, e, r in rows}
 
 
 def appeals_of(contributor):
-    return (Appeal.objects.filter(contributor=contributor).select_related("entry", "record__service_type")
-            .order_by("-created_at", "-id"))
+    return (
+        Appeal.objects.filter(contributor=contributor)
+        .select_related("entry", "record__service_type")
+        .order_by("-created_at", "-id")
+    )
 
 
 def appeals_for_staff(region, *, status=Appeal.Status.OPEN):
-    return (Appeal.objects.filter(region__path__startswith=region.path, status=status)
-            .select_related("contributor", "entry", "record__service_type").order_by("created_at", "id"))
+    return (
+        Appeal.objects.filter(region__path__startswith=region.path, status=status)
+        .select_related("contributor", "entry", "record__service_type")
+        .order_by("created_at", "id")
+    )
 
 
 def appeal_thread(appeals, pk):
     """One appeal from `appeals` (already scoped to who asks) with its messages, or None."""
-    appeal = (appeals.select_related("contributor", "entry", "record__service_type", "record__region", "resolution",
-                                     "region")
-              .prefetch_related(Prefetch("messages", AppealMessage.objects.select_related("author")))
-              .filter(pk=pk).first())
+    appeal = (
+        appeals.select_related("contributor", "entry", "record__service_type", "record__region", "resolution", "region")
+        .prefetch_related(Prefetch("messages", AppealMessage.objects.select_related("author")))
+        .filter(pk=pk)
+        .first()
+    )
     if appeal is not None:
         explain_page([e for e in (appeal.entry, appeal.resolution) if e is not None])
     return appeal
 
 
 def rating_by_token(token):
-    return PublicRating.objects.select_related("record__contributor", "record__service_type").filter(token=token).first()
+    return (
+        PublicRating.objects.select_related("record__contributor", "record__service_type").filter(token=token).first()
+    )

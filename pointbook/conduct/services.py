@@ -32,8 +32,9 @@ def _service_points(*, service_type_id, day, hours, venue, started_at, special_g
     rule = rule_in_force(service_type_id, day)
     if rule is None:
         return Decimal(0)
-    probe = SimpleNamespace(hours=hours, venue=venue, special_groups=list(special_groups), started_at=started_at,
-                            date=day)
+    probe = SimpleNamespace(
+        hours=hours, venue=venue, special_groups=list(special_groups), started_at=started_at, date=day
+    )
     return award_proposal(probe, rule)[0]
 
 
@@ -46,20 +47,36 @@ def _conduct_post(*, event, contributor, source, source_id, key, day, base_point
     if not points:
         return None
     kind = LedgerEntry.Kind.BONUS if points > 0 else LedgerEntry.Kind.PENALTY
-    return entry_post(contributor=contributor, points=points, kind=kind, source=source, source_id=source_id,
-                      idempotency_key=key, breakdown=breakdown, effective_date=day, conduct_rule=rule, actor=actor)
+    return entry_post(
+        contributor=contributor,
+        points=points,
+        kind=kind,
+        source=source,
+        source_id=source_id,
+        idempotency_key=key,
+        breakdown=breakdown,
+        effective_date=day,
+        conduct_rule=rule,
+        actor=actor,
+    )
 
 
 def _shift_points(signup):
     shift = signup.shift
     hours = Decimal((shift.ends_at - shift.starts_at).total_seconds()) / 3600
-    return _service_points(service_type_id=shift.service_type_id, day=timezone.localdate(shift.starts_at),
-                           hours=hours.quantize(Decimal("0.01")), venue=shift.venue, started_at=shift.starts_at)
+    return _service_points(
+        service_type_id=shift.service_type_id,
+        day=timezone.localdate(shift.starts_at),
+        hours=hours.quantize(Decimal("0.01")),
+        venue=shift.venue,
+        started_at=shift.starts_at,
+    )
 
 
 def _standing(source, source_id):
-    return LedgerEntry.objects.filter(source=source, source_id=source_id, kind=LedgerEntry.Kind.PENALTY,
-                                      reversed_by__isnull=True)
+    return LedgerEntry.objects.filter(
+        source=source, source_id=source_id, kind=LedgerEntry.Kind.PENALTY, reversed_by__isnull=True
+    )
 
 
 def conduct_sweep(*, since_days=60, now=None):
@@ -70,30 +87,52 @@ def conduct_sweep(*, since_days=60, now=None):
     since = now - timedelta(days=since_days)
     posted = reversed_ = 0
     cases = (
-        (LedgerEntry.Source.NO_SHOW, ConductRule.Event.NO_SHOW,
-         Signup.objects.filter(attendance=Signup.Attendance.NO_SHOW, attendance_marked_at__gte=since)),
-        (LedgerEntry.Source.LATE_CANCEL, ConductRule.Event.LATE_CANCEL,
-         Signup.objects.filter(status=Signup.Status.LATE_CANCELLED, cancelled_at__gte=since)),
+        (
+            LedgerEntry.Source.NO_SHOW,
+            ConductRule.Event.NO_SHOW,
+            Signup.objects.filter(attendance=Signup.Attendance.NO_SHOW, attendance_marked_at__gte=since),
+        ),
+        (
+            LedgerEntry.Source.LATE_CANCEL,
+            ConductRule.Event.LATE_CANCEL,
+            Signup.objects.filter(status=Signup.Status.LATE_CANCELLED, cancelled_at__gte=since),
+        ),
     )
     for source, event, signups in cases:
         penalised = _standing(source, OuterRef("pk"))
-        todo = (signups.annotate(penalised=Exists(penalised)).filter(penalised=False)
-                .select_related("shift__venue", "contributor").order_by("pk"))
+        todo = (
+            signups.annotate(penalised=Exists(penalised))
+            .filter(penalised=False)
+            .select_related("shift__venue", "contributor")
+            .order_by("pk")
+        )
         for signup in todo.iterator(chunk_size=500):
             # Penalties already taken back (a corrected no-show marked again): sweeps running at
             # once count the same, so they build the same key and post one entry between them.
-            earlier = LedgerEntry.objects.filter(source=source, source_id=signup.pk, kind=LedgerEntry.Kind.PENALTY,
-                                                 reversed_by__isnull=False).count()
+            earlier = LedgerEntry.objects.filter(
+                source=source, source_id=signup.pk, kind=LedgerEntry.Kind.PENALTY, reversed_by__isnull=False
+            ).count()
             day = timezone.localdate(signup.shift.starts_at)
-            entry = _conduct_post(event=event, contributor=signup.contributor, source=source, source_id=signup.pk,
-                                  key=f"{source}:{signup.pk}:{earlier + 1}", day=day,
-                                  base_points=_shift_points(signup), about=day.isoformat())
+            entry = _conduct_post(
+                event=event,
+                contributor=signup.contributor,
+                source=source,
+                source_id=signup.pk,
+                key=f"{source}:{signup.pk}:{earlier + 1}",
+                day=day,
+                base_points=_shift_points(signup),
+                about=day.isoformat(),
+            )
             posted += entry is not None
     # A no-show corrected to attended no longer owes its penalty.
     corrected = Signup.objects.filter(pk=OuterRef("source_id")).exclude(attendance=Signup.Attendance.NO_SHOW)
-    stale = (LedgerEntry.objects.filter(source=LedgerEntry.Source.NO_SHOW, kind=LedgerEntry.Kind.PENALTY,
-                                        reversed_by__isnull=True)
-             .filter(Exists(corrected)).select_related("contributor"))
+    stale = (
+        LedgerEntry.objects.filter(
+            source=LedgerEntry.Source.NO_SHOW, kind=LedgerEntry.Kind.PENALTY, reversed_by__isnull=True
+        )
+        .filter(Exists(corrected))
+        .select_related("contributor")
+    )
     for entry in stale.iterator(chunk_size=500):
         entry_reverse(actor=None, entry=entry, reason=ATTENDANCE_CORRECTED)
         reversed_ += 1
@@ -111,16 +150,42 @@ def complaint_uphold(*, actor, scope, record, reason, now=None):
         raise ValidationError(_("A complaint is upheld about an approved service record."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say what was upheld; the contributor sees it.")})
-    complaint = Complaint.objects.create(contributor=record.contributor, record=record, region=record.region,
-                                         date=timezone.localdate(now), reason=reason.strip()[:500], upheld_by=actor,
-                                         upheld_at=now)
-    base = _service_points(service_type_id=record.service_type_id, day=record.date, hours=record.hours,
-                           venue=record.venue, started_at=record.started_at, special_groups=record.special_groups)
-    entry = _conduct_post(event=ConductRule.Event.COMPLAINT, contributor=record.contributor,
-                          source=LedgerEntry.Source.COMPLAINT, source_id=complaint.pk, key=f"complaint:{complaint.pk}",
-                          day=complaint.date, base_points=base, about=record.date.isoformat(), actor=actor)
-    audit(actor=actor, action="complaint_uphold", obj=complaint, record=record.pk,
-          entry=entry.pk if entry else None, reason=complaint.reason)
+    complaint = Complaint.objects.create(
+        contributor=record.contributor,
+        record=record,
+        region=record.region,
+        date=timezone.localdate(now),
+        reason=reason.strip()[:500],
+        upheld_by=actor,
+        upheld_at=now,
+    )
+    base = _service_points(
+        service_type_id=record.service_type_id,
+        day=record.date,
+        hours=record.hours,
+        venue=record.venue,
+        started_at=record.started_at,
+        special_groups=record.special_groups,
+    )
+    entry = _conduct_post(
+        event=ConductRule.Event.COMPLAINT,
+        contributor=record.contributor,
+        source=LedgerEntry.Source.COMPLAINT,
+        source_id=complaint.pk,
+        key=f"complaint:{complaint.pk}",
+        day=complaint.date,
+        base_points=base,
+        about=record.date.isoformat(),
+        actor=actor,
+    )
+    audit(
+        actor=actor,
+        action="complaint_uphold",
+        obj=complaint,
+        record=record.pk,
+        entry=entry.pk if entry else None,
+        reason=complaint.reason,
+    )
     return complaint, entry
 
 
@@ -142,8 +207,9 @@ def rating_link(*, contributor, record, now=None):
     with transaction.atomic():
         rating = PublicRating.objects.select_for_update().filter(record=record).first()
         if rating is None:
-            rating = PublicRating.objects.create(record=record, token=secrets.token_urlsafe(24), expires_at=expires,
-                                                 created_at=now)
+            rating = PublicRating.objects.create(
+                record=record, token=secrets.token_urlsafe(24), expires_at=expires, created_at=now
+            )
         elif rating.score is None and rating.expires_at <= now:
             rating.token, rating.expires_at = secrets.token_urlsafe(24), expires
             rating.save(update_fields=["token", "expires_at"])
@@ -161,8 +227,12 @@ def rating_submit(*, token, score, comment="", rater=None, now=None):
     if score not in range(1, 6):
         raise ValidationError({"score": _("Choose from one to five stars.")})
     with transaction.atomic():
-        rating = (PublicRating.objects.select_for_update(of=("self",))
-                  .select_related("record__contributor", "record__venue").filter(token=token).first())
+        rating = (
+            PublicRating.objects.select_for_update(of=("self",))
+            .select_related("record__contributor", "record__venue")
+            .filter(token=token)
+            .first()
+        )
         if rating is None or rating.expires_at <= now or rating.record.status != ServiceRecord.Status.APPROVED:
             raise ValidationError(_("This rating link has expired or does not exist."))
         if rating.score is not None:
@@ -173,12 +243,19 @@ def rating_submit(*, token, score, comment="", rater=None, now=None):
         rating.save(update_fields=["score", "comment", "rated_at"])
         record = rating.record
         if score >= GOOD_SCORE:
-            base = (LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=record.pk)
-                    .values_list("points", flat=True))
-            _conduct_post(event=ConductRule.Event.GOOD_RATING, contributor=record.contributor,
-                          source=LedgerEntry.Source.RATING, source_id=rating.pk, key=f"rating:{rating.pk}",
-                          day=timezone.localdate(now), base_points=sum(base, Decimal(0)),
-                          about=record.date.isoformat())
+            base = LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=record.pk).values_list(
+                "points", flat=True
+            )
+            _conduct_post(
+                event=ConductRule.Event.GOOD_RATING,
+                contributor=record.contributor,
+                source=LedgerEntry.Source.RATING,
+                source_id=rating.pk,
+                key=f"rating:{rating.pk}",
+                day=timezone.localdate(now),
+                base_points=sum(base, Decimal(0)),
+                about=record.date.isoformat(),
+            )
         elif score <= POOR_SCORE:
             # Kept as data, not words: staff read it in their own language.
             ServiceRecord.objects.filter(pk=record.pk).update(flagged=True, flag_reason=f"rating:{score}")

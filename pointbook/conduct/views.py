@@ -50,15 +50,19 @@ def appeal_new(request):
         selectors.explain_page([entry])
     else:
         about = request.POST.get("record") or request.GET.get("record")
-        record = (ServiceRecord.objects.filter(contributor=contributor, pk=about).select_related("service_type").first()
-                  if about and about.isdigit() else None)
+        record = (
+            ServiceRecord.objects.filter(contributor=contributor, pk=about).select_related("service_type").first()
+            if about and about.isdigit()
+            else None
+        )
         if record is None:
             raise Http404
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            appeal = appeals.appeal_open(user=request.user, contributor=contributor, entry=entry, record=record,
-                                         body=form.cleaned_data["body"])
+            appeal = appeals.appeal_open(
+                user=request.user, contributor=contributor, entry=entry, record=record, body=form.cleaned_data["body"]
+            )
             messages.success(request, _("Your appeal is with bureau staff; their answer appears here."))
             return redirect("my_appeal", pk=appeal.pk)
         except ValidationError as exc:
@@ -104,8 +108,9 @@ def rate(request, token):
     form = RatingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            conduct.rating_submit(token=token, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"],
-                                  rater=request.user)
+            conduct.rating_submit(
+                token=token, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"], rater=request.user
+            )
             return render(request, "pointbook/rate.html", {"state": "thanks"})
         except ValidationError as exc:
             form_add_errors(form, exc)
@@ -117,10 +122,20 @@ def staff_appeals(request, scope):
     status = request.GET.get("status", Appeal.Status.OPEN)
     if status not in Appeal.Status.values:
         status = Appeal.Status.OPEN
-    page = Paginator(conduct_selectors.appeals_for_staff(scope, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "pointbook/staff_appeals.html", {
-        "scope": scope, "page": page, "status": status, "statuses": Appeal.Status.choices,
-        "page_query": f"status={status}&"})
+    page = Paginator(conduct_selectors.appeals_for_staff(scope, status=status), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "pointbook/staff_appeals.html",
+        {
+            "scope": scope,
+            "page": page,
+            "status": status,
+            "statuses": Appeal.Status.choices,
+            "page_query": f"status={status}&",
+        },
+    )
 
 
 @staff_required
@@ -136,8 +151,9 @@ def staff_appeal(request, scope, pk):
             if action == "reply":
                 reply = MessageForm(request.POST, prefix="reply")
                 if reply.is_valid():
-                    appeals.appeal_reply(user=request.user, scope=scope, appeal=appeal,
-                                         body=reply.cleaned_data["body"], from_staff=True)
+                    appeals.appeal_reply(
+                        user=request.user, scope=scope, appeal=appeal, body=reply.cleaned_data["body"], from_staff=True
+                    )
                     return redirect("staff_appeal", pk=pk)
             elif action == "adjust":
                 adjust = AdjustForm(request.POST, prefix="adjust")
@@ -149,12 +165,14 @@ def staff_appeal(request, scope, pk):
                 refuse = MessageForm(request.POST, prefix="refuse")
                 if refuse.is_valid():
                     if action == "refuse":
-                        appeals.appeal_refuse(actor=request.user, scope=scope, appeal=appeal,
-                                              reason=refuse.cleaned_data["body"])
+                        appeals.appeal_refuse(
+                            actor=request.user, scope=scope, appeal=appeal, reason=refuse.cleaned_data["body"]
+                        )
                         messages.success(request, _("Refused; the contributor sees your reason."))
                     else:
-                        appeals.appeal_approve_record(actor=request.user, scope=scope, appeal=appeal,
-                                                      reason=refuse.cleaned_data["body"])
+                        appeals.appeal_approve_record(
+                            actor=request.user, scope=scope, appeal=appeal, reason=refuse.cleaned_data["body"]
+                        )
                         messages.success(request, _("The record is approved and its points posted."))
                     return redirect("staff_appeal", pk=pk)
             else:
@@ -162,5 +180,8 @@ def staff_appeal(request, scope, pk):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("staff_appeal", pk=pk)
-    return render(request, "pointbook/appeal_thread.html", {
-        "scope": scope, "appeal": appeal, "staff": True, "form": reply, "adjust_form": adjust, "refuse_form": refuse})
+    return render(
+        request,
+        "pointbook/appeal_thread.html",
+        {"scope": scope, "appeal": appeal, "staff": True, "form": reply, "adjust_form": adjust, "refuse_form": refuse},
+    )

@@ -150,8 +150,13 @@ def firm_record(organisation, year):
         line = members.get(person.pk)
         if line is None:
             line = members[person.pk] = MemberLine(
-                contributor_id=person.pk, legal_name=person.legal_name, kind=person.kind,
-                licence_number=person.licence_number or "", periods=[], days=0)
+                contributor_id=person.pk,
+                legal_name=person.legal_name,
+                kind=person.kind,
+                licence_number=person.licence_number or "",
+                periods=[],
+                days=0,
+            )
         line.periods.append((membership.started_on, membership.ended_on))
     for line in members.values():
         line.days = _days_belonged(line.periods, year)
@@ -160,9 +165,13 @@ def firm_record(organisation, year):
     # The entries that count for the firm: in the year, on a day the person belonged.
     on_the_day = OuterRef("effective_date")
     belonged = memberships.filter(contributor=OuterRef("contributor"), started_on__lte=on_the_day).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=on_the_day))
-    counted = LedgerEntry.objects.filter(contributor_id__in=member_ids, effective_date__gte=first,
-                                         effective_date__lte=last).filter(Exists(belonged)).order_by()
+        Q(ended_on__isnull=True) | Q(ended_on__gt=on_the_day)
+    )
+    counted = (
+        LedgerEntry.objects.filter(contributor_id__in=member_ids, effective_date__gte=first, effective_date__lte=last)
+        .filter(Exists(belonged))
+        .order_by()
+    )
 
     # 2. Each member's hours and points for the firm.
     for row in counted.values("contributor_id").annotate(h=Sum("hours"), p=Sum("points")):
@@ -170,8 +179,12 @@ def firm_record(organisation, year):
         line.hours, line.points = cents(row["h"]), cents(row["p"])
 
     # 3. Star level: the person's verified hours up to the end of the year (anywhere they served).
-    lifetime = (LedgerEntry.objects.filter(contributor_id__in=member_ids, effective_date__lte=last).order_by()
-                .values("contributor_id").annotate(h=Sum("hours")))
+    lifetime = (
+        LedgerEntry.objects.filter(contributor_id__in=member_ids, effective_date__lte=last)
+        .order_by()
+        .values("contributor_id")
+        .annotate(h=Sum("hours"))
+    )
     for row in lifetime:
         line = members[row["contributor_id"]]
         line.hours_to_year_end = cents(row["h"])
@@ -180,28 +193,46 @@ def firm_record(organisation, year):
         line.below_guideline = line.hours < GUIDELINE_HOURS
 
     # 4. Commendations of the year (award certificates not revoked): the members' and the firm's own.
-    awards = (Certificate.objects.filter(kind=Certificate.Kind.AWARD, year=year, revoked_at__isnull=True)
-              .filter(Q(contributor_id__in=member_ids) | Q(organisation=organisation, contributor__isnull=True))
-              .order_by("issued_at", "id").values_list("contributor_id", "title_zh", "title_en"))
+    awards = (
+        Certificate.objects.filter(kind=Certificate.Kind.AWARD, year=year, revoked_at__isnull=True)
+        .filter(Q(contributor_id__in=member_ids) | Q(organisation=organisation, contributor__isnull=True))
+        .order_by("issued_at", "id")
+        .values_list("contributor_id", "title_zh", "title_en")
+    )
     firm_commendations = []
     for contributor_id, title_zh, title_en in awards:
         (members[contributor_id].commendations if contributor_id else firm_commendations).append(
-            Commendation(title_zh, title_en))
+            Commendation(title_zh, title_en)
+        )
 
     # 5. By service type.
     by_type = [
-        TypeLine(service_type_id=row["service_type_id"], name_zh=row["service_type__name_zh"] or "",
-                 name_en=row["service_type__name_en"] or "", hours=cents(row["h"]), points=cents(row["p"]))
-        for row in counted.values("service_type_id", "service_type__name_zh", "service_type__name_en",
-                                  "service_type__sort_order").annotate(h=Sum("hours"), p=Sum("points"))
-        .order_by("service_type__sort_order", "service_type_id")]
+        TypeLine(
+            service_type_id=row["service_type_id"],
+            name_zh=row["service_type__name_zh"] or "",
+            name_en=row["service_type__name_en"] or "",
+            hours=cents(row["h"]),
+            points=cents(row["p"]),
+        )
+        for row in counted.values(
+            "service_type_id", "service_type__name_zh", "service_type__name_en", "service_type__sort_order"
+        )
+        .annotate(h=Sum("hours"), p=Sum("points"))
+        .order_by("service_type__sort_order", "service_type_id")
+    ]
     by_type.sort(key=lambda line: line.service_type_id is None)  # "other" last
 
     # 6. By month, all twelve.
-    months = {row["m"]: row for row in counted.annotate(m=ExtractMonth("effective_date")).values("m")
-              .annotate(h=Sum("hours"), p=Sum("points"))}
-    by_month = [MonthLine(month=m, hours=cents(months.get(m, {}).get("h")), points=cents(months.get(m, {}).get("p")))
-                for m in range(1, 13)]
+    months = {
+        row["m"]: row
+        for row in counted.annotate(m=ExtractMonth("effective_date"))
+        .values("m")
+        .annotate(h=Sum("hours"), p=Sum("points"))
+    }
+    by_month = [
+        MonthLine(month=m, hours=cents(months.get(m, {}).get("h")), points=cents(months.get(m, {}).get("p")))
+        for m in range(1, 13)
+    ]
 
     largest = max([line.hours for line in by_type] + [Decimal(0)])
     for line in by_type:
@@ -212,18 +243,38 @@ def firm_record(organisation, year):
 
     # 7. Rank among organisations in the year's current standings.
     ranked = Standing.objects.filter(snapshot=OuterRef("snapshot"), scope=Standing.Scope.ORGANISATION).order_by()
-    standing = (Standing.objects.filter(scope=Standing.Scope.ORGANISATION, organisation=organisation,
-                                        snapshot__year=year, snapshot__is_current=True)
-                .annotate(of=Subquery(ranked.values("snapshot").annotate(n=Count("id")).values("n")))
-                .select_related("snapshot").first())
-    rank = None if standing is None else Rank(rank=standing.rank, of=standing.of or 0, points=cents(standing.points),
-                                              hours=cents(standing.hours), computed_at=standing.snapshot.computed_at)
+    standing = (
+        Standing.objects.filter(
+            scope=Standing.Scope.ORGANISATION, organisation=organisation, snapshot__year=year, snapshot__is_current=True
+        )
+        .annotate(of=Subquery(ranked.values("snapshot").annotate(n=Count("id")).values("n")))
+        .select_related("snapshot")
+        .first()
+    )
+    rank = (
+        None
+        if standing is None
+        else Rank(
+            rank=standing.rank,
+            of=standing.of or 0,
+            points=cents(standing.points),
+            hours=cents(standing.hours),
+            computed_at=standing.snapshot.computed_at,
+        )
+    )
 
     lines = sorted(members.values(), key=lambda m: (-m.hours, -m.points, m.legal_name, m.contributor_id))
-    return FirmRecord(organisation=organisation, year=year, members=lines, by_type=by_type, by_month=by_month,
-                      hours=sum((m.hours for m in lines), Decimal("0.00")),
-                      points=sum((m.points for m in lines), Decimal("0.00")), rank=rank,
-                      firm_commendations=firm_commendations)
+    return FirmRecord(
+        organisation=organisation,
+        year=year,
+        members=lines,
+        by_type=by_type,
+        by_month=by_month,
+        hours=sum((m.hours for m in lines), Decimal("0.00")),
+        points=sum((m.points for m in lines), Decimal("0.00")),
+        rank=rank,
+        firm_commendations=firm_commendations,
+    )
 
 
 # --- firm services ------------------------------------------------------------------------------------------
@@ -235,12 +286,28 @@ def statement_for(organisation, year, record, actor):
     organisation's row is locked so two downloads at once issue one statement, not two."""
     with transaction.atomic():
         Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
-        latest = (Certificate.objects.filter(kind=Certificate.Kind.STATEMENT, organisation=organisation, year=year,
-                                             revoked_at__isnull=True).order_by("-issued_at", "-id").first())
-        if (latest is not None and cents(latest.hours) == record.hours and cents(latest.points) == record.points
-                and latest.holder_name == organisation.name):
+        latest = (
+            Certificate.objects.filter(
+                kind=Certificate.Kind.STATEMENT, organisation=organisation, year=year, revoked_at__isnull=True
+            )
+            .order_by("-issued_at", "-id")
+            .first()
+        )
+        if (
+            latest is not None
+            and cents(latest.hours) == record.hours
+            and cents(latest.points) == record.points
+            and latest.holder_name == organisation.name
+        ):
             return latest
-        return certificate_issue(kind=Certificate.Kind.STATEMENT, organisation=organisation,
-                                 holder_name=organisation.name, title_zh=STATEMENT_TITLE_ZH,
-                                 title_en=STATEMENT_TITLE_EN, year=year, hours=record.hours, points=record.points,
-                                 actor=actor)
+        return certificate_issue(
+            kind=Certificate.Kind.STATEMENT,
+            organisation=organisation,
+            holder_name=organisation.name,
+            title_zh=STATEMENT_TITLE_ZH,
+            title_en=STATEMENT_TITLE_EN,
+            year=year,
+            hours=record.hours,
+            points=record.points,
+            actor=actor,
+        )

@@ -26,18 +26,27 @@ def firm_record_page(request, pk):
     organisation = organisation_for_admin_or_404(request.user, pk)
     year = year_param(request)
     this_year = timezone.localdate().year
-    return render(request, "pointbook/firm_record.html", {
-        "organisation": organisation, "record": firm_record(organisation, year), "year": year,
-        "years": list(range(this_year, this_year - 5, -1)),
-    })
+    return render(
+        request,
+        "pointbook/firm_record.html",
+        {
+            "organisation": organisation,
+            "record": firm_record(organisation, year),
+            "year": year,
+            "years": list(range(this_year, this_year - 5, -1)),
+        },
+    )
 
 
 @login_required
 def firm_record_xlsx_download(request, pk):
     organisation = organisation_for_admin_or_404(request.user, pk)
     year = year_param(request)
-    return _download(firm_record_xlsx(firm_record(organisation, year)), XLSX_TYPE,
-                     f"public-service-record-{organisation.licence_number}-{year}.xlsx")
+    return _download(
+        firm_record_xlsx(firm_record(organisation, year)),
+        XLSX_TYPE,
+        f"public-service-record-{organisation.licence_number}-{year}.xlsx",
+    )
 
 
 @login_required

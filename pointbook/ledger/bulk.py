@@ -41,21 +41,42 @@ def _earned(contributor_ids):
     day, year = defaultdict(Decimal), defaultdict(Decimal)
     for row in entries.values("contributor_id", "service_type_id", "effective_date").annotate(s=Sum("points")):
         day[(row["contributor_id"], row["service_type_id"], row["effective_date"])] = Decimal(row["s"]).quantize(CENT)
-    for row in (entries.annotate(y=ExtractYear("effective_date")).values("contributor_id", "service_type_id", "y")
-                .annotate(s=Sum("points"))):
+    for row in (
+        entries.annotate(y=ExtractYear("effective_date"))
+        .values("contributor_id", "service_type_id", "y")
+        .annotate(s=Sum("points"))
+    ):
         year[(row["contributor_id"], row["service_type_id"], row["y"])] = Decimal(row["s"]).quantize(CENT)
     return day, year
 
 
-ENTRY_COLUMNS = ("contributor_id", "points", "hours", "kind", "source", "source_id", "rule_id", "service_type_id",
-                  "explanation", "breakdown", "idempotency_key", "effective_date", "actor_id", "created_at")
+ENTRY_COLUMNS = (
+    "contributor_id",
+    "points",
+    "hours",
+    "kind",
+    "source",
+    "source_id",
+    "rule_id",
+    "service_type_id",
+    "explanation",
+    "breakdown",
+    "idempotency_key",
+    "effective_date",
+    "actor_id",
+    "created_at",
+)
 
 
 def _lock_people(records):
     # The people first, in id order, as `record_approve` does: caps read all their awards, so no
     # single approval of theirs can slip in between (and two lockers never wait in a circle).
-    list(Contributor.objects.select_for_update().filter(pk__in={r.contributor_id for r in records})
-         .order_by("pk").values_list("pk", flat=True))
+    list(
+        Contributor.objects.select_for_update()
+        .filter(pk__in={r.contributor_id for r in records})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _awards(records, *, actor_id, now, rules, holidays, texts, earlier):
@@ -71,23 +92,47 @@ def _awards(records, *, actor_id, now, rules, holidays, texts, earlier):
             continue
         day_key = (record.contributor_id, record.service_type_id, record.date)
         year_key = (record.contributor_id, record.service_type_id, record.date.year)
-        points, breakdown = award_proposal(record, rule, day_earned=day[day_key], year_earned=year[year_key],
-                                           night_or_holiday=is_night_or_holiday(record, holidays))
+        points, breakdown = award_proposal(
+            record,
+            rule,
+            day_earned=day[day_key],
+            year_earned=year[year_key],
+            night_or_holiday=is_night_or_holiday(record, holidays),
+        )
         if not points:
             capped.append(record.pk)
             continue
         day[day_key] += points
         year[year_key] += points
         awarded.append(record.pk)
-        text_key = (rule.pk, breakdown["hours"], tuple(f["name"] for f in breakdown["factors"]), breakdown["cap"],
-                    breakdown["earned_before"])
+        text_key = (
+            rule.pk,
+            breakdown["hours"],
+            tuple(f["name"] for f in breakdown["factors"]),
+            breakdown["cap"],
+            breakdown["earned_before"],
+        )
         text = texts.get(text_key)
         if text is None:
             text = texts[text_key] = explain("award", breakdown)[:300]
-        entries.append((
-            record.contributor_id, points, record.hours, LedgerEntry.Kind.AWARD,
-            LedgerEntry.Source.SERVICE_RECORD, record.pk, rule.pk, record.service_type_id, text, breakdown,
-            f"record:{record.pk}:award:{earlier.get(record.pk, 0) + 1}", record.date, actor_id, now))
+        entries.append(
+            (
+                record.contributor_id,
+                points,
+                record.hours,
+                LedgerEntry.Kind.AWARD,
+                LedgerEntry.Source.SERVICE_RECORD,
+                record.pk,
+                rule.pk,
+                record.service_type_id,
+                text,
+                breakdown,
+                f"record:{record.pk}:award:{earlier.get(record.pk, 0) + 1}",
+                record.date,
+                actor_id,
+                now,
+            )
+        )
     return entries, capped, awarded, refused
 
 
@@ -97,23 +142,44 @@ def _approve_batch(records, *, actor, now, rules, holidays, texts):
     with transaction.atomic():
         _lock_people(records)
         # Claim: only records still waiting are ours; anything decided meanwhile is left alone.
-        waiting = set(ServiceRecord.objects.select_for_update().filter(pk__in=ids, status__in=ServiceRecord.WAITING)
-                      .values_list("pk", flat=True))
+        waiting = set(
+            ServiceRecord.objects.select_for_update()
+            .filter(pk__in=ids, status__in=ServiceRecord.WAITING)
+            .values_list("pk", flat=True)
+        )
         records = [r for r in records if r.pk in waiting]
-        earlier = dict(LedgerEntry.objects.filter(source=LedgerEntry.Source.SERVICE_RECORD, source_id__in=waiting,
-                                                  kind=LedgerEntry.Kind.AWARD)
-                       .values("source_id").annotate(n=Count("id")).values_list("source_id", "n"))
-        entries, capped, awarded, refused = _awards(records, actor_id=actor_id, now=now, rules=rules,
-                                                    holidays=holidays, texts=texts, earlier=earlier)
+        earlier = dict(
+            LedgerEntry.objects.filter(
+                source=LedgerEntry.Source.SERVICE_RECORD, source_id__in=waiting, kind=LedgerEntry.Kind.AWARD
+            )
+            .values("source_id")
+            .annotate(n=Count("id"))
+            .values_list("source_id", "n")
+        )
+        entries, capped, awarded, refused = _awards(
+            records, actor_id=actor_id, now=now, rules=rules, holidays=holidays, texts=texts, earlier=earlier
+        )
         rows_insert(LedgerEntry, ENTRY_COLUMNS, entries)
-        decided = {"status": ServiceRecord.Status.APPROVED, "decided_at": now, "decided_by": actor,
-                   "decision_reason": ""}
+        decided = {
+            "status": ServiceRecord.Status.APPROVED,
+            "decided_at": now,
+            "decided_by": actor,
+            "decision_reason": "",
+        }
         ServiceRecord.objects.filter(pk__in=awarded).update(capped_out=False, **decided)
         ServiceRecord.objects.filter(pk__in=capped).update(capped_out=True, **decided)
         if records:
             # One audit row per batch, on its first record (the rows name the range and counts).
-            audit(actor=actor, action="records_approve_bulk", obj=ServiceRecord(pk=min(waiting)), records=len(records),
-                  first=min(waiting), last=max(waiting), entries=len(entries), capped=len(capped))
+            audit(
+                actor=actor,
+                action="records_approve_bulk",
+                obj=ServiceRecord(pk=min(waiting)),
+                records=len(records),
+                first=min(waiting),
+                last=max(waiting),
+                entries=len(entries),
+                capped=len(capped),
+            )
     return len(entries), len(capped), refused
 
 
@@ -137,20 +203,34 @@ def records_add_approved(*, actor, records, columns, rows, batch_size=5000, now=
     refused = []
     with translation.override("zh-hans"), transaction.atomic():  # stored text in the default language
         for start in range(0, len(records), batch_size):
-            batch, batch_rows = records[start:start + batch_size], rows[start:start + batch_size]
+            batch, batch_rows = records[start : start + batch_size], rows[start : start + batch_size]
             _lock_people(batch)
-            entries, capped, _awarded, no_rule = _awards(batch, actor_id=actor_id, now=now, rules=rules,
-                                                         holidays=holidays, texts=texts, earlier={})
+            entries, capped, _awarded, no_rule = _awards(
+                batch, actor_id=actor_id, now=now, rules=rules, holidays=holidays, texts=texts, earlier={}
+            )
             capped, no_rule_ids = set(capped), {r.pk for r in no_rule}
             approved = ServiceRecord.Status.APPROVED
-            rows_insert(ServiceRecord, (*columns, *DECIDED_COLUMNS),
-                        [(*row, approved, now, actor_id, "", record.pk in capped)
-                         for record, row in zip(batch, batch_rows) if record.pk not in no_rule_ids])
+            rows_insert(
+                ServiceRecord,
+                (*columns, *DECIDED_COLUMNS),
+                [
+                    (*row, approved, now, actor_id, "", record.pk in capped)
+                    for record, row in zip(batch, batch_rows)
+                    if record.pk not in no_rule_ids
+                ],
+            )
             rows_insert(LedgerEntry, ENTRY_COLUMNS, entries)
             if batch:
-                audit(actor=actor, action="records_add_approved", obj=ServiceRecord(pk=batch[0].pk),
-                      records=len(batch), first=batch[0].pk, last=batch[-1].pk, entries=len(entries),
-                      capped=len(capped))
+                audit(
+                    actor=actor,
+                    action="records_add_approved",
+                    obj=ServiceRecord(pk=batch[0].pk),
+                    records=len(batch),
+                    first=batch[0].pk,
+                    last=batch[-1].pk,
+                    entries=len(entries),
+                    capped=len(capped),
+                )
             posted, capped_count, refused = posted + len(entries), capped_count + len(capped), refused + no_rule
     return posted, capped_count, refused
 

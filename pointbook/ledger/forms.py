@@ -14,8 +14,16 @@ class PointsRuleForm(forms.ModelForm):
 
     class Meta:
         model = PointsRule
-        fields = ["effective_from", "points_per_hour", "rural_multiplier", "special_group_multiplier",
-                  "night_holiday_multiplier", "daily_cap", "yearly_cap", "note"]
+        fields = [
+            "effective_from",
+            "points_per_hour",
+            "rural_multiplier",
+            "special_group_multiplier",
+            "night_holiday_multiplier",
+            "daily_cap",
+            "yearly_cap",
+            "note",
+        ]
         widgets = {"effective_from": DateInput()}
 
     def clean(self):
@@ -50,20 +58,14 @@ class ConductRuleForm(forms.ModelForm):
 
 
 class RescoreForm(forms.Form):
-    service_type = forms.ModelChoiceField(label=_("Service type"), queryset=ServiceType.objects.order_by("sort_order", "code"))
-    from_date = forms.DateField(label=_("Records from"), widget=DateInput(), help_text=_(
-        "Usually the date the new rule version is in force from. The whole calendar year is checked, as "
-        "yearly caps count it."))
-
-
-
-
-
-
-
-
-
-
-
-
-
+    service_type = forms.ModelChoiceField(
+        label=_("Service type"), queryset=ServiceType.objects.order_by("sort_order", "code")
+    )
+    from_date = forms.DateField(
+        label=_("Records from"),
+        widget=DateInput(),
+        help_text=_(
+            "Usually the date the new rule version is in force from. The whole calendar year is checked, as "
+            "yearly caps count it."
+        ),
+    )

@@ -55,22 +55,48 @@ class _Scored:
 
 
 def _records(service_type_id, from_date, contributor_id=None):
-    held = (LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=OuterRef("pk")).order_by()
-            .values("source_id").annotate(s=Sum("points")).values("s"))
-    records = (ServiceRecord.objects.filter(service_type_id=service_type_id, status=ServiceRecord.Status.APPROVED,
-                                            date__gte=Date(from_date.year, 1, 1))
-               .annotate(held=Coalesce(Subquery(held), Decimal(0), output_field=POINTS))
-               # Approval order within a person: the order the caps were filled in when approved.
-               .order_by("contributor_id", "decided_at", "id"))
+    held = (
+        LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=OuterRef("pk"))
+        .order_by()
+        .values("source_id")
+        .annotate(s=Sum("points"))
+        .values("s")
+    )
+    records = (
+        ServiceRecord.objects.filter(
+            service_type_id=service_type_id, status=ServiceRecord.Status.APPROVED, date__gte=Date(from_date.year, 1, 1)
+        )
+        .annotate(held=Coalesce(Subquery(held), Decimal(0), output_field=POINTS))
+        # Approval order within a person: the order the caps were filled in when approved.
+        .order_by("contributor_id", "decided_at", "id")
+    )
     if contributor_id is not None:
         records = records.filter(contributor_id=contributor_id)
     rural, plain = _Venue(True), _Venue(False)
     for pk, person, name, day, hours, started, groups, venue_id, is_rural, held in records.values_list(
-            "pk", "contributor_id", "contributor__legal_name", "date", "hours", "started_at", "special_groups",
-            "venue_id", "venue__is_rural", "held").iterator(chunk_size=5000):
+        "pk",
+        "contributor_id",
+        "contributor__legal_name",
+        "date",
+        "hours",
+        "started_at",
+        "special_groups",
+        "venue_id",
+        "venue__is_rural",
+        "held",
+    ).iterator(chunk_size=5000):
         # To the cent: SQLite sums decimals as floats (10 - 0.80 - 9.10 = 0.0999999999999996).
-        yield _Scored(pk, person, name, day, hours, started, groups or [],
-                      None if venue_id is None else (rural if is_rural else plain), Decimal(held).quantize(CENT))
+        yield _Scored(
+            pk,
+            person,
+            name,
+            day,
+            hours,
+            started,
+            groups or [],
+            None if venue_id is None else (rural if is_rural else plain),
+            Decimal(held).quantize(CENT),
+        )
 
 
 def rescore_plan(*, service_type_id, from_date, contributor_id=None):
@@ -86,14 +112,19 @@ def rescore_plan(*, service_type_id, from_date, contributor_id=None):
         rule = next((r for r in rules if r.effective_from <= record.date), None)
         if rule is None:
             continue
-        target, _breakdown = award_proposal(record, rule, day_earned=day_total[record.date],
-                                            year_earned=year_total[record.date.year],
-                                            night_or_holiday=is_night_or_holiday(record, holidays))
+        target, _breakdown = award_proposal(
+            record,
+            rule,
+            day_earned=day_total[record.date],
+            year_earned=year_total[record.date.year],
+            night_or_holiday=is_night_or_holiday(record, holidays),
+        )
         day_total[record.date] += target
         year_total[record.date.year] += target
         if target != record.held:
-            yield Change(record.pk, record.contributor_id, record.name, record.date, record.hours,
-                         record.held, target, rule)
+            yield Change(
+                record.pk, record.contributor_id, record.name, record.date, record.hours, record.held, target, rule
+            )
 
 
 def rescore_summary(*, service_type_id, from_date, show=100):
@@ -117,18 +148,30 @@ def rescore_apply(*, actor, service_type_id, from_date):
     for contributor_id in people:
         with transaction.atomic():
             contributor = Contributor.objects.select_for_update().get(pk=contributor_id)
-            for change in rescore_plan(service_type_id=service_type_id, from_date=from_date,
-                                       contributor_id=contributor_id):
+            for change in rescore_plan(
+                service_type_id=service_type_id, from_date=from_date, contributor_id=contributor_id
+            ):
                 # The n-th re-scoring of the record: a retried job (after a rollback) or a second
                 # confirm meets the same n, while a rule that goes up, down and up again gets new keys.
                 done = LedgerEntry.objects.filter(source=LedgerEntry.Source.RESCORE, source_id=change.record_id).count()
-                entry_post(contributor=contributor, points=change.delta, kind=LedgerEntry.Kind.ADJUSTMENT,
-                           source=LedgerEntry.Source.RESCORE, source_id=change.record_id,
-                           idempotency_key=f"rescore:{change.record_id}:{done + 1}",
-                           breakdown={"rescored_from": str(change.current), "rescored_to": str(change.target),
-                                      "rule": change.rule.pk, "rule_from": change.rule.effective_from.isoformat()},
-                           effective_date=change.date, rule=change.rule, service_type_id=service_type_id,
-                           actor=actor)
+                entry_post(
+                    contributor=contributor,
+                    points=change.delta,
+                    kind=LedgerEntry.Kind.ADJUSTMENT,
+                    source=LedgerEntry.Source.RESCORE,
+                    source_id=change.record_id,
+                    idempotency_key=f"rescore:{change.record_id}:{done + 1}",
+                    breakdown={
+                        "rescored_from": str(change.current),
+                        "rescored_to": str(change.target),
+                        "rule": change.rule.pk,
+                        "rule_from": change.rule.effective_from.isoformat(),
+                    },
+                    effective_date=change.date,
+                    rule=change.rule,
+                    service_type_id=service_type_id,
+                    actor=actor,
+                )
                 posted += 1
     if posted:
         rule = PointsRule.objects.filter(service_type_id=service_type_id).order_by("-effective_from").first()

@@ -17,8 +17,11 @@ STAR_HOURS = (100, 300, 600, 1000, 1500)
 
 def rule_in_force(service_type_id, day):
     """The version of the service type's rule in force on `day`, or None."""
-    return (PointsRule.objects.filter(service_type_id=service_type_id, effective_from__lte=day)
-            .order_by("-effective_from").first())
+    return (
+        PointsRule.objects.filter(service_type_id=service_type_id, effective_from__lte=day)
+        .order_by("-effective_from")
+        .first()
+    )
 
 
 def conduct_rule_in_force(event, day):
@@ -63,18 +66,33 @@ def award_proposal(record, rule, *, day_earned=Decimal(0), year_earned=Decimal(0
         if limit is not None and already + points > limit:
             points = max(Decimal(0), limit - already).quantize(CENT)
             cap, cap_kind, earned = limit, kind, Decimal(already).quantize(CENT)
-    breakdown = {"hours": str(hours), "per_hour": str(rule.points_per_hour), "factors": factors,
-                 "cap": str(cap) if cap is not None else None, "cap_kind": cap_kind,
-                 "earned_before": str(earned) if earned else None, "asked": str(asked),
-                 "rule": rule.pk, "rule_from": rule.effective_from.isoformat(), "points": str(points)}
+    breakdown = {
+        "hours": str(hours),
+        "per_hour": str(rule.points_per_hour),
+        "factors": factors,
+        "cap": str(cap) if cap is not None else None,
+        "cap_kind": cap_kind,
+        "earned_before": str(earned) if earned else None,
+        "asked": str(asked),
+        "rule": rule.pk,
+        "rule_from": rule.effective_from.isoformat(),
+        "points": str(points),
+    }
     return points, breakdown
 
 
 def conduct_proposal(rule, *, base_points, text):
     """(points, breakdown) of a penalty or bonus: fixed points + a multiple of `base_points`."""
     points = (rule.fixed_points + rule.times_points * Decimal(base_points)).quantize(CENT, rounding=ROUND_HALF_UP)
-    return points, {"event": rule.event, "fixed": str(rule.fixed_points), "times": str(rule.times_points),
-                    "base": str(base_points), "conduct_rule": rule.pk, "points": str(points), "about": text}
+    return points, {
+        "event": rule.event,
+        "fixed": str(rule.fixed_points),
+        "times": str(rule.times_points),
+        "base": str(base_points),
+        "conduct_rule": rule.pk,
+        "points": str(points),
+        "about": text,
+    }
 
 
 def _number(text):
@@ -85,25 +103,34 @@ def _number(text):
 def explain(kind, breakdown):
     """The entry's explanation in the active language, from its breakdown."""
     if kind == "award" and "per_hour" in breakdown:
-        parts = [_("%(hours)s h × %(rate)s pts/h") % {"hours": _number(breakdown["hours"]),
-                                                    "rate": _number(breakdown["per_hour"])}]
-        labels = {"rural": _("× %(times)s rural venue"), "special_group": _("× %(times)s special group served"),
-                  "night_holiday": _("× %(times)s night or public holiday")}
+        parts = [
+            _("%(hours)s h × %(rate)s pts/h")
+            % {"hours": _number(breakdown["hours"]), "rate": _number(breakdown["per_hour"])}
+        ]
+        labels = {
+            "rural": _("× %(times)s rural venue"),
+            "special_group": _("× %(times)s special group served"),
+            "night_holiday": _("× %(times)s night or public holiday"),
+        }
         for factor in breakdown.get("factors", []):
             parts.append(labels[factor["name"]] % {"times": _number(factor["times"])})
         return f"{' '.join(parts)}{_cap_text(breakdown)} = {_number(breakdown['points'])}"
     if kind == "adjustment" and "rescored_from" in breakdown:
         return _("Re-scored under the rule from %(date)s: %(before)s → %(after)s") % {
-            "date": breakdown["rule_from"], "before": _number(breakdown["rescored_from"]),
-            "after": _number(breakdown["rescored_to"])}
+            "date": breakdown["rule_from"],
+            "before": _number(breakdown["rescored_from"]),
+            "after": _number(breakdown["rescored_to"]),
+        }
     if "event" in breakdown:
         return _conduct_text(breakdown)
     if kind == "reversal":
         reason = breakdown.get("reason", "")
         if reason == ATTENDANCE_CORRECTED:
             reason = _("attendance corrected to attended")
-        return _("Reverses the entry of %(date)s: %(reason)s") % {"date": breakdown.get("reversed_date", ""),
-                                                                   "reason": reason}
+        return _("Reverses the entry of %(date)s: %(reason)s") % {
+            "date": breakdown.get("reversed_date", ""),
+            "reason": reason,
+        }
     return breakdown.get("text", "")
 
 
@@ -112,21 +139,33 @@ def _cap_text(breakdown):
         return ""
     values = {"cap": _number(breakdown["cap"]), "before": _number(breakdown.get("earned_before") or "0")}
     if breakdown.get("cap_kind") == "year":
-        text = (_("capped at %(cap)s a year, %(before)s already earned") if breakdown.get("earned_before")
-                else _("capped at %(cap)s a year"))
+        text = (
+            _("capped at %(cap)s a year, %(before)s already earned")
+            if breakdown.get("earned_before")
+            else _("capped at %(cap)s a year")
+        )
     else:
-        text = (_("capped at %(cap)s a day, %(before)s already earned that day") if breakdown.get("earned_before")
-                else _("capped at %(cap)s a day"))
+        text = (
+            _("capped at %(cap)s a day, %(before)s already earned that day")
+            if breakdown.get("earned_before")
+            else _("capped at %(cap)s a day")
+        )
     return f" ({text % values})"
 
 
 def _conduct_text(breakdown):
-    events = {"no_show": _("No-show"), "late_cancel": _("Late cancellation"), "complaint": _("Upheld complaint"),
-              "good_rating": _("Good public rating")}
+    events = {
+        "no_show": _("No-show"),
+        "late_cancel": _("Late cancellation"),
+        "complaint": _("Upheld complaint"),
+        "good_rating": _("Good public rating"),
+    }
     parts = []
     if Decimal(breakdown["times"]) != 0:
-        parts.append(_("%(times)s × %(base)s points of the service") % {
-            "times": _number(breakdown["times"]), "base": _number(breakdown["base"])})
+        parts.append(
+            _("%(times)s × %(base)s points of the service")
+            % {"times": _number(breakdown["times"]), "base": _number(breakdown["base"])}
+        )
     if Decimal(breakdown["fixed"]) != 0:
         parts.append(_number(breakdown["fixed"]))
     about = f" ({breakdown['about']})" if breakdown.get("about") else ""

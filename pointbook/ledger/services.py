@@ -26,15 +26,36 @@ class IdempotencyConflict(Exception):
 _SAME = ("contributor_id", "points", "kind", "source", "source_id", "reverses_id")
 
 
-def entry_post(*, contributor, points, kind, source, source_id, idempotency_key, breakdown, effective_date,
-               hours=None, rule=None, conduct_rule=None, service_type_id=None, reverses=None, actor=None):
+def entry_post(
+    *,
+    contributor,
+    points,
+    kind,
+    source,
+    source_id,
+    idempotency_key,
+    breakdown,
+    effective_date,
+    hours=None,
+    rule=None,
+    conduct_rule=None,
+    service_type_id=None,
+    reverses=None,
+    actor=None,
+):
     """Post one entry, or return the entry already posted under `idempotency_key` if it is the same
     posting; the same key with different content raises IdempotencyConflict."""
     points = Decimal(points).quantize(Decimal("0.01"))
     if points == 0:
         raise ValueError("a ledger entry never carries zero points")
-    wanted = {"contributor_id": contributor.pk, "points": points, "kind": kind, "source": source,
-              "source_id": source_id, "reverses_id": reverses.pk if reverses else None}
+    wanted = {
+        "contributor_id": contributor.pk,
+        "points": points,
+        "kind": kind,
+        "source": source,
+        "source_id": source_id,
+        "reverses_id": reverses.pk if reverses else None,
+    }
     with transaction.atomic():
         existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
@@ -43,11 +64,22 @@ def entry_post(*, contributor, points, kind, source, source_id, idempotency_key,
             try:
                 with transaction.atomic():
                     return LedgerEntry.objects.create(
-                        contributor=contributor, points=points, hours=hours, kind=kind, source=source,
-                        source_id=source_id, rule=rule, conduct_rule=conduct_rule, service_type_id=service_type_id,
-                        explanation=text[:300], breakdown=breakdown,
-                        reverses=reverses, idempotency_key=idempotency_key, effective_date=effective_date,
-                        actor=actor if actor is not None and actor.is_authenticated else None)
+                        contributor=contributor,
+                        points=points,
+                        hours=hours,
+                        kind=kind,
+                        source=source,
+                        source_id=source_id,
+                        rule=rule,
+                        conduct_rule=conduct_rule,
+                        service_type_id=service_type_id,
+                        explanation=text[:300],
+                        breakdown=breakdown,
+                        reverses=reverses,
+                        idempotency_key=idempotency_key,
+                        effective_date=effective_date,
+                        actor=actor if actor is not None and actor.is_authenticated else None,
+                    )
             except IntegrityError:
                 # Another writer posted this key first (or the reversal target is taken): compare with it.
                 existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
@@ -60,8 +92,9 @@ def entry_post(*, contributor, points, kind, source, source_id, idempotency_key,
 
 def _approval_key(record):
     # A record approved, un-approved and approved again gets a new award each time it is approved.
-    earlier = LedgerEntry.objects.filter(source=LedgerEntry.Source.SERVICE_RECORD, source_id=record.pk,
-                                         kind=LedgerEntry.Kind.AWARD).count()
+    earlier = LedgerEntry.objects.filter(
+        source=LedgerEntry.Source.SERVICE_RECORD, source_id=record.pk, kind=LedgerEntry.Kind.AWARD
+    ).count()
     return f"record:{record.pk}:award:{earlier + 1}"
 
 
@@ -81,8 +114,11 @@ EARNED_SOURCES = (LedgerEntry.Source.SERVICE_RECORD, LedgerEntry.Source.RESCORE)
 def earned_before(contributor_id, service_type_id, day):
     """(points that day, points that year) the person holds in this service type: what caps count."""
     totals = LedgerEntry.objects.filter(
-        contributor_id=contributor_id, service_type_id=service_type_id, source__in=EARNED_SOURCES,
-        effective_date__year=day.year).aggregate(day=Sum("points", filter=Q(effective_date=day)), year=Sum("points"))
+        contributor_id=contributor_id,
+        service_type_id=service_type_id,
+        source__in=EARNED_SOURCES,
+        effective_date__year=day.year,
+    ).aggregate(day=Sum("points", filter=Q(effective_date=day)), year=Sum("points"))
     return (Decimal(totals["day"] or 0).quantize(CENT), Decimal(totals["year"] or 0).quantize(CENT))
 
 
@@ -99,8 +135,7 @@ def record_approve(*, actor, scope, record, now=None):
     now = now or timezone.now()
     # The person first: the caps read all their awards, so their approvals go one at a time.
     Contributor.objects.select_for_update().filter(pk=record.contributor_id).first()
-    record = (ServiceRecord.objects.select_for_update(of=("self",)).select_related("venue", "region")
-              .get(pk=record.pk))
+    record = ServiceRecord.objects.select_for_update(of=("self",)).select_related("venue", "region").get(pk=record.pk)
     _require_scope(scope, record)
     if record.status == ServiceRecord.Status.APPROVED:
         return _net_award(record)
@@ -108,17 +143,28 @@ def record_approve(*, actor, scope, record, now=None):
         raise ValidationError(_("Only records waiting for a decision can be approved."))
     rule = rule_in_force(record.service_type_id, record.date)
     if rule is None:
-        raise ValidationError(_("No points rule is in force for %(type)s on %(date)s; add one first.")
-                              % {"type": record.service_type, "date": record.date})
+        raise ValidationError(
+            _("No points rule is in force for %(type)s on %(date)s; add one first.")
+            % {"type": record.service_type, "date": record.date}
+        )
     day, year = earned_before(record.contributor_id, record.service_type_id, record.date)
     points, breakdown = award_proposal(record, rule, day_earned=day, year_earned=year)
     entry = None
     if points:
-        entry = entry_post(contributor=record.contributor, points=points, hours=record.hours,
-                           kind=LedgerEntry.Kind.AWARD, source=LedgerEntry.Source.SERVICE_RECORD,
-                           source_id=record.pk, idempotency_key=_approval_key(record), breakdown=breakdown,
-                           effective_date=record.date, rule=rule, service_type_id=record.service_type_id,
-                           actor=actor)
+        entry = entry_post(
+            contributor=record.contributor,
+            points=points,
+            hours=record.hours,
+            kind=LedgerEntry.Kind.AWARD,
+            source=LedgerEntry.Source.SERVICE_RECORD,
+            source_id=record.pk,
+            idempotency_key=_approval_key(record),
+            breakdown=breakdown,
+            effective_date=record.date,
+            rule=rule,
+            service_type_id=record.service_type_id,
+            actor=actor,
+        )
     record.capped_out = entry is None
     _decide(record, ServiceRecord.Status.APPROVED, actor, now)
     audit(actor=actor, action="record_approve", obj=record, entry=entry.pk if entry else None, points=str(points))
@@ -153,9 +199,16 @@ def record_reject(*, actor, scope, record, reason, now=None):
 
 def _net_award(record):
     """The record's award that has not been reversed, or None."""
-    return (LedgerEntry.objects.filter(source=LedgerEntry.Source.SERVICE_RECORD, source_id=record.pk,
-                                       kind=LedgerEntry.Kind.AWARD, reversed_by__isnull=True)
-            .order_by("-id").first())
+    return (
+        LedgerEntry.objects.filter(
+            source=LedgerEntry.Source.SERVICE_RECORD,
+            source_id=record.pk,
+            kind=LedgerEntry.Kind.AWARD,
+            reversed_by__isnull=True,
+        )
+        .order_by("-id")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -169,26 +222,39 @@ def record_unapprove(*, actor, scope, record, reason, now=None):
         raise ValidationError({"reason": _("Say why the approval is withdrawn; the contributor sees it.")})
     if record.status != ServiceRecord.Status.APPROVED:
         raise ValidationError(_("This record is not approved."))
-    standing = (LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=record.pk, reversed_by__isnull=True)
-                .exclude(kind=LedgerEntry.Kind.REVERSAL).order_by("id"))
+    standing = (
+        LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=record.pk, reversed_by__isnull=True)
+        .exclude(kind=LedgerEntry.Kind.REVERSAL)
+        .order_by("id")
+    )
     reversals = [entry_reverse(actor=actor, entry=entry, reason=reason.strip()) for entry in standing]
     record.capped_out = False
     waiting = ServiceRecord.Status.SUBMITTED if record.is_logged else ServiceRecord.Status.VERIFIED_ATTENDANCE
     _decide(record, waiting, actor, now or timezone.now(), reason.strip())
-    audit(actor=actor, action="record_unapprove", obj=record, reversals=[r.pk for r in reversals],
-          reason=reason.strip())
+    audit(
+        actor=actor, action="record_unapprove", obj=record, reversals=[r.pk for r in reversals], reason=reason.strip()
+    )
     return reversals[0] if reversals else None
 
 
 def entry_reverse(*, actor, entry, reason):
     """A new entry that cancels `entry` exactly (same person, opposite points and hours)."""
     return entry_post(
-        contributor=entry.contributor, points=-entry.points, hours=-entry.hours if entry.hours else None,
-        kind=LedgerEntry.Kind.REVERSAL, source=entry.source, source_id=entry.source_id,
-        idempotency_key=f"reversal:{entry.pk}", reverses=entry, effective_date=entry.effective_date,
-        rule=entry.rule, conduct_rule=entry.conduct_rule, service_type_id=entry.service_type_id,
+        contributor=entry.contributor,
+        points=-entry.points,
+        hours=-entry.hours if entry.hours else None,
+        kind=LedgerEntry.Kind.REVERSAL,
+        source=entry.source,
+        source_id=entry.source_id,
+        idempotency_key=f"reversal:{entry.pk}",
+        reverses=entry,
+        effective_date=entry.effective_date,
+        rule=entry.rule,
+        conduct_rule=entry.conduct_rule,
+        service_type_id=entry.service_type_id,
         breakdown={"reason": reason, "reversed": entry.pk, "reversed_date": entry.effective_date.isoformat()},
-        actor=actor)
+        actor=actor,
+    )
 
 
 def ledger_verify():
@@ -201,33 +267,55 @@ def ledger_verify():
     for pk, target in reversals.exclude(contributor_id=F("reverses__contributor_id")).values_list("pk", "reverses_id"):
         problems.append(f"reversal {pk}: reverses entry {target} of another contributor")
     inexact = reversals.exclude(points=-F("reverses__points")) | reversals.exclude(
-        hours__isnull=True, reverses__hours__isnull=True).exclude(hours=-F("reverses__hours"))
+        hours__isnull=True, reverses__hours__isnull=True
+    ).exclude(hours=-F("reverses__hours"))
     for pk, target in inexact.values_list("pk", "reverses_id").distinct():
         problems.append(f"reversal {pk}: does not cancel entry {target} exactly")
     for pk in LedgerEntry.objects.filter(reverses__kind=LedgerEntry.Kind.REVERSAL).values_list("pk", flat=True):
         problems.append(f"reversal {pk}: reverses a reversal")
 
     def per_record(entries):
-        return Coalesce(Subquery(entries.filter(source_id=OuterRef("pk")).order_by().values("source_id")
-                                 .annotate(n=Func(F("id"), function="COUNT")).values("n")), 0)
+        return Coalesce(
+            Subquery(
+                entries.filter(source_id=OuterRef("pk"))
+                .order_by()
+                .values("source_id")
+                .annotate(n=Func(F("id"), function="COUNT"))
+                .values("n")
+            ),
+            0,
+        )
 
-    awards = LedgerEntry.objects.filter(source=LedgerEntry.Source.SERVICE_RECORD, kind=LedgerEntry.Kind.AWARD,
-                                        reversed_by__isnull=True)
-    points = Coalesce(Subquery(LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=OuterRef("pk"))
-                               .order_by().values("source_id").annotate(s=Sum("points")).values("s")),
-                      Decimal(0), output_field=POINTS)
+    awards = LedgerEntry.objects.filter(
+        source=LedgerEntry.Source.SERVICE_RECORD, kind=LedgerEntry.Kind.AWARD, reversed_by__isnull=True
+    )
+    points = Coalesce(
+        Subquery(
+            LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=OuterRef("pk"))
+            .order_by()
+            .values("source_id")
+            .annotate(s=Sum("points"))
+            .values("s")
+        ),
+        Decimal(0),
+        output_field=POINTS,
+    )
     approved = ServiceRecord.Status.APPROVED
     records = ServiceRecord.objects.annotate(net_awards=per_record(awards), net_points=points).filter(
         (Q(status=approved, capped_out=False) & ~Q(net_awards=1))
         | (Q(status=approved, capped_out=True) & ~Q(net_awards=0))
         # Not "!= 0": SQLite adds decimals as floats, so a cancelled record can hold 1e-15.
-        | (~Q(status=approved) & (~Q(net_awards=0) | Q(net_points__gt=HALF_CENT) | Q(net_points__lt=-HALF_CENT))))
+        | (~Q(status=approved) & (~Q(net_awards=0) | Q(net_points__gt=HALF_CENT) | Q(net_points__lt=-HALF_CENT)))
+    )
     for pk, status, net_awards, net_points in records.values_list("pk", "status", "net_awards", "net_points"):
         if status == approved:
             problems.append(f"record {pk}: approved with {net_awards} net awards")
         else:
-            problems.append(f"record {pk}: not approved but {net_awards} net awards" if net_awards
-                            else f"record {pk}: not approved but {net_points} net points")
+            problems.append(
+                f"record {pk}: not approved but {net_awards} net awards"
+                if net_awards
+                else f"record {pk}: not approved but {net_points} net points"
+            )
     return problems + totals_check() + standings_check()
 
 
@@ -250,5 +338,7 @@ def totals_check():
     ) differing GROUP BY y ORDER BY y"""
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return [f"ledger totals {y}: {n} contributor and service-type totals differ from the ledger"
-                for y, n in cursor.fetchall()]
+        return [
+            f"ledger totals {y}: {n} contributor and service-type totals differ from the ledger"
+            for y, n in cursor.fetchall()
+        ]

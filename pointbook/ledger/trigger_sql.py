@@ -33,27 +33,39 @@ TOTALS = "pointbook_ledgertotal"
 COLUMNS = "contributor_id, year, service_type, points, hours, entries, reached_at"
 # Each vendor's year of an entry's date (SQLite keeps dates as 'YYYY-MM-DD').
 YEAR = {"postgresql": "CAST(EXTRACT(YEAR FROM {date}) AS INTEGER)", "sqlite": "CAST(substr({date}, 1, 4) AS INTEGER)"}
-SUMMED = ("SELECT contributor_id, {year}, COALESCE(service_type_id, 0), SUM(points), SUM(COALESCE(hours, 0)), "
-          "COUNT(*), MAX(created_at) FROM {source} GROUP BY 1, 2, 3")
+SUMMED = (
+    "SELECT contributor_id, {year}, COALESCE(service_type_id, 0), SUM(points), SUM(COALESCE(hours, 0)), "
+    "COUNT(*), MAX(created_at) FROM {source} GROUP BY 1, 2, 3"
+)
 # Rows in key order, so two inserts touching the same totals lock them in the same order.
-ADD = ("INSERT INTO {table} AS t ({columns}) {rows} ORDER BY 1, 2, 3 "
-       "ON CONFLICT (year, contributor_id, service_type) DO UPDATE SET points = t.points + excluded.points, "
-       "hours = t.hours + excluded.hours, entries = t.entries + excluded.entries, "
-       "reached_at = {latest}(t.reached_at, excluded.reached_at)")
+ADD = (
+    "INSERT INTO {table} AS t ({columns}) {rows} ORDER BY 1, 2, 3 "
+    "ON CONFLICT (year, contributor_id, service_type) DO UPDATE SET points = t.points + excluded.points, "
+    "hours = t.hours + excluded.hours, entries = t.entries + excluded.entries, "
+    "reached_at = {latest}(t.reached_at, excluded.reached_at)"
+)
 
 TOTALS_POSTGRES = [
     f"""CREATE OR REPLACE FUNCTION pointbook_ledger_total_add() RETURNS trigger AS $$
         BEGIN
-        {ADD.format(table=TOTALS, columns=COLUMNS, latest="GREATEST", rows=SUMMED.format(
-            year=YEAR["postgresql"].format(date="effective_date"), source="added"))};
+        {
+        ADD.format(
+            table=TOTALS,
+            columns=COLUMNS,
+            latest="GREATEST",
+            rows=SUMMED.format(year=YEAR["postgresql"].format(date="effective_date"), source="added"),
+        )
+    };
         RETURN NULL;
         END;
         $$ LANGUAGE plpgsql""",
     f"""CREATE TRIGGER ledger_total_add AFTER INSERT ON {LEDGER} REFERENCING NEW TABLE AS added
         FOR EACH STATEMENT EXECUTE FUNCTION pointbook_ledger_total_add()""",
 ]
-TOTALS_POSTGRES_DROP = [f"DROP TRIGGER IF EXISTS ledger_total_add ON {LEDGER}",
-                 "DROP FUNCTION IF EXISTS pointbook_ledger_total_add()"]
+TOTALS_POSTGRES_DROP = [
+    f"DROP TRIGGER IF EXISTS ledger_total_add ON {LEDGER}",
+    "DROP FUNCTION IF EXISTS pointbook_ledger_total_add()",
+]
 TOTALS_SQLITE = [
     f"""CREATE TRIGGER ledger_total_add AFTER INSERT ON {LEDGER} BEGIN
         INSERT INTO {TOTALS} ({COLUMNS}) VALUES (NEW.contributor_id,

@@ -61,9 +61,17 @@ def my_points(request):
     for entry in page.object_list:
         entry.open_appeal = open_appeals.get(("entry", entry.pk))
     summary = selectors.points_summary(contributor)
-    return render(request, "pointbook/my_points.html", {
-        "summary": summary, "page": page, "entries": page, "ranks": standings.ranks_of(contributor, summary["year"]),
-        "certificates": commendation_selectors.certificates_of(contributor)})
+    return render(
+        request,
+        "pointbook/my_points.html",
+        {
+            "summary": summary,
+            "page": page,
+            "entries": page,
+            "ranks": standings.ranks_of(contributor, summary["year"]),
+            "certificates": commendation_selectors.certificates_of(contributor),
+        },
+    )
 
 
 @login_required
@@ -93,21 +101,21 @@ def my_record(request, pk):
     if rating is not None and rating.score is None and rating.expires_at > timezone.now():
         rating_url = request.build_absolute_uri(reverse("rate", args=[rating.token]))
         qr = _qr_svg(rating_url)
-    return render(request, "pointbook/my_record.html", {
-        "record": record, "entries": selectors.record_entries(record), "evidence": list(record.evidence.all()),
-        "rating": rating, "rating_url": rating_url, "qr": qr,
-        "open_appeal": conduct_selectors.open_appeal_ids(contributor).get(("record", record.pk)),
-        "can_amend": record.is_logged and record.status in (ServiceRecord.Status.SUBMITTED,
-                                                            ServiceRecord.Status.REJECTED),
-    })
-
-
-
-
-
-
-
-
+    return render(
+        request,
+        "pointbook/my_record.html",
+        {
+            "record": record,
+            "entries": selectors.record_entries(record),
+            "evidence": list(record.evidence.all()),
+            "rating": rating,
+            "rating_url": rating_url,
+            "qr": qr,
+            "open_appeal": conduct_selectors.open_appeal_ids(contributor).get(("record", record.pk)),
+            "can_amend": record.is_logged
+            and record.status in (ServiceRecord.Status.SUBMITTED, ServiceRecord.Status.REJECTED),
+        },
+    )
 
 
 @login_required
@@ -117,10 +125,17 @@ def org_records(request, pk):
     today = timezone.localdate()
     year = year_param(request)
     page = Paginator(selectors.member_records(organisation, year=year), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "pointbook/org_records.html", {
-        "organisation": organisation, "page": page, "year": year,
-        "years": list(range(today.year, today.year - 5, -1)), "page_query": f"year={year}&",
-    })
+    return render(
+        request,
+        "pointbook/org_records.html",
+        {
+            "organisation": organisation,
+            "page": page,
+            "year": year,
+            "years": list(range(today.year, today.year - 5, -1)),
+            "page_query": f"year={year}&",
+        },
+    )
 
 
 PAGE_SIZE = 30
@@ -137,18 +152,31 @@ def staff_records(request, scope):
         records = list(selectors.records_waiting(scope).filter(pk__in=ids, signup__isnull=False))
         done, refused = services.records_approve(actor=request.user, scope=scope, records=records)
         if done:
-            messages.success(request, ngettext("%(count)s record approved; its points are posted.",
-                                               "%(count)s records approved; their points are posted.",
-                                               len(done)) % {"count": len(done)})
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s record approved; its points are posted.",
+                    "%(count)s records approved; their points are posted.",
+                    len(done),
+                )
+                % {"count": len(done)},
+            )
         for record, message in refused:
             messages.error(request, f"{record.contributor.legal_name} {record.date}: {message}")
         if not ids:
             messages.error(request, _("Tick the records to approve."))
         return redirect("staff_records")
     page = selectors.records_waiting_page(scope, request.GET.get("page"), PAGE_SIZE)
-    return render(request, "pointbook/staff_records.html", {
-        "scope": scope, "page": page, "flagged": selectors.records_flagged(scope)[:20],
-        "tickable": any(record.signup_id for record in page)})
+    return render(
+        request,
+        "pointbook/staff_records.html",
+        {
+            "scope": scope,
+            "page": page,
+            "flagged": selectors.records_flagged(scope)[:20],
+            "tickable": any(record.signup_id for record in page),
+        },
+    )
 
 
 @staff_required
@@ -156,11 +184,18 @@ def staff_record(request, scope, pk):
     record = selectors.record_for_staff(scope, pk)
     if record is None:
         raise Http404
-    return render(request, "pointbook/staff_record.html", {
-        "scope": scope, "record": record, "evidence": list(record.evidence.all()),
-        "entries": selectors.record_entries(record), "rating": getattr(record, "rating", None),
-        "complaints": list(record.complaints.select_related("upheld_by")),
-    })
+    return render(
+        request,
+        "pointbook/staff_record.html",
+        {
+            "scope": scope,
+            "record": record,
+            "evidence": list(record.evidence.all()),
+            "entries": selectors.record_entries(record),
+            "rating": getattr(record, "rating", None),
+            "complaints": list(record.complaints.select_related("upheld_by")),
+        },
+    )
 
 
 @login_required
@@ -174,8 +209,12 @@ def staff_record_decide(request, scope, pk, action):
     try:
         if action == "approve":
             entry = services.record_approve(actor=request.user, scope=scope, record=record)
-            messages.success(request, _("Approved; the points are posted.") if entry else
-                             _("Approved. The day's or year's cap was already reached, so it earns no points."))
+            messages.success(
+                request,
+                _("Approved; the points are posted.")
+                if entry
+                else _("Approved. The day's or year's cap was already reached, so it earns no points."),
+            )
         elif action == "reject":
             services.record_reject(actor=request.user, scope=scope, record=record, reason=reason)
             messages.success(request, _("Rejected; the contributor sees your reason."))
@@ -196,7 +235,9 @@ def staff_record_decide(request, scope, pk, action):
     if back.startswith("/staff/"):
         return redirect(back)
     # A decision sends staff on to the next record in the queue; the rest stay on the record.
-    return redirect("staff_records" if action in ("approve", "reject", "unapprove") else reverse("staff_record", args=[record.pk]))
+    return redirect(
+        "staff_records" if action in ("approve", "reject", "unapprove") else reverse("staff_record", args=[record.pk])
+    )
 
 
 def _city_staff(scope):
@@ -208,8 +249,11 @@ def _city_staff(scope):
 @staff_required
 def staff_rules(request, scope):
     _city_staff(scope)
-    return render(request, "pointbook/staff_rules.html", {
-        "scope": scope, "types": selectors.rules_by_type(), "conduct": selectors.conduct_rules()})
+    return render(
+        request,
+        "pointbook/staff_rules.html",
+        {"scope": scope, "types": selectors.rules_by_type(), "conduct": selectors.conduct_rules()},
+    )
 
 
 def _save_version(request, form, *, ok):
@@ -218,8 +262,12 @@ def _save_version(request, form, *, ok):
             version = form.save(commit=False)
             version.created_by = request.user
             version.save()
-            audit(actor=request.user, action="rule_version_add", obj=version, **{
-                name: str(form.cleaned_data[name]) for name in form.cleaned_data})
+            audit(
+                actor=request.user,
+                action="rule_version_add",
+                obj=version,
+                **{name: str(form.cleaned_data[name]) for name in form.cleaned_data},
+            )
     except IntegrityError:
         form.add_error("effective_from", _("A version from this date exists already; choose another date."))
         return False
@@ -234,15 +282,25 @@ def staff_rule_new(request, scope, type_pk):
     if service_type is None:
         raise Http404
     current = service_type.points_rules.order_by("-effective_from").first()
-    form = PointsRuleForm(request.POST or None, instance=None, initial={
-        name: getattr(current, name) for name in PointsRuleForm.Meta.fields if current and name != "effective_from"})
+    form = PointsRuleForm(
+        request.POST or None,
+        instance=None,
+        initial={
+            name: getattr(current, name) for name in PointsRuleForm.Meta.fields if current and name != "effective_from"
+        },
+    )
     if request.method == "POST" and form.is_valid():
         form.instance.service_type = service_type
         if _save_version(request, form, ok=_("New version saved. Re-score to apply it to records already approved.")):
-            return redirect(f"{reverse('staff_rescore')}?service_type={service_type.pk}"
-                            f"&from_date={form.cleaned_data['effective_from'].isoformat()}")
-    return render(request, "pointbook/staff_rule_form.html", {
-        "scope": scope, "form": form, "service_type": service_type, "current": current})
+            return redirect(
+                f"{reverse('staff_rescore')}?service_type={service_type.pk}"
+                f"&from_date={form.cleaned_data['effective_from'].isoformat()}"
+            )
+    return render(
+        request,
+        "pointbook/staff_rule_form.html",
+        {"scope": scope, "form": form, "service_type": service_type, "current": current},
+    )
 
 
 @staff_required
@@ -267,12 +325,17 @@ def staff_rescore(request, scope):
             # By name: pointbook does not import the tasks package (it imports pointbook).
             args = (service_type.pk, from_date.isoformat(), request.user.pk)
             transaction.on_commit(lambda: current_app.signature(RESCORE_TASK, args=args).delay())
-            messages.success(request, _("Re-scoring has started; the adjustments appear in the ledger in a few "
-                                        "moments. Run the preview again to see that nothing is left."))
-            return redirect(f"{reverse('staff_rescore')}?service_type={service_type.pk}"
-                            f"&from_date={from_date.isoformat()}")
-        changes, records, people, net = rescore.rescore_summary(service_type_id=service_type.pk,
-                                                                from_date=from_date)
+            messages.success(
+                request,
+                _(
+                    "Re-scoring has started; the adjustments appear in the ledger in a few "
+                    "moments. Run the preview again to see that nothing is left."
+                ),
+            )
+            return redirect(
+                f"{reverse('staff_rescore')}?service_type={service_type.pk}&from_date={from_date.isoformat()}"
+            )
+        changes, records, people, net = rescore.rescore_summary(service_type_id=service_type.pk, from_date=from_date)
         preview = {"changes": changes, "records": records, "people": people, "net": net}
     elif form.is_bound:
         form_add_errors(form, ValidationError(_("Choose a service type and a date.")))

@@ -18,7 +18,22 @@ from pointbook.models.standings import Standing, StandingsSnapshot
 from pointbook.models.targets import Target, TargetPlan
 
 __all__ = [
-    "Appeal", "AppealMessage", "AwardCategory", "Certificate", "Complaint", "ConductRule", "LedgerEntry",
-    "LedgerTotal", "Nomination", "Objection", "PointsRule", "PublicHoliday", "PublicRating", "RecognitionReport",
-    "Standing", "StandingsSnapshot", "Target", "TargetPlan",
+    "Appeal",
+    "AppealMessage",
+    "AwardCategory",
+    "Certificate",
+    "Complaint",
+    "ConductRule",
+    "LedgerEntry",
+    "LedgerTotal",
+    "Nomination",
+    "Objection",
+    "PointsRule",
+    "PublicHoliday",
+    "PublicRating",
+    "RecognitionReport",
+    "Standing",
+    "StandingsSnapshot",
+    "Target",
+    "TargetPlan",
 ]

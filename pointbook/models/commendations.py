@@ -28,8 +28,9 @@ class AwardCategory(models.Model):
         NOTICE = "notice", _("On public notice")
         APPROVED = "approved", _("Approved")
 
-    region = models.ForeignKey("volunteers.Region", verbose_name=_("region"), on_delete=models.PROTECT,
-                               related_name="+")
+    region = models.ForeignKey(
+        "volunteers.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     name_zh = models.CharField(_("name (Chinese)"), max_length=60)
     name_en = models.CharField(_("name (English)"), max_length=80)
@@ -46,10 +47,12 @@ class AwardCategory(models.Model):
     notice_ends_on = models.DateField(_("notice until"), null=True, blank=True)
     drafted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -78,21 +81,23 @@ class Nomination(models.Model):
         REMOVED = "removed", _("Removed")
 
     category = models.ForeignKey(AwardCategory, on_delete=models.PROTECT, related_name="nominations")
-    contributor = models.ForeignKey("volunteers.Contributor", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="nominations")
-    organisation = models.ForeignKey("volunteers.Organisation", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="nominations")
+    contributor = models.ForeignKey(
+        "volunteers.Contributor", null=True, blank=True, on_delete=models.PROTECT, related_name="nominations"
+    )
+    organisation = models.ForeignKey(
+        "volunteers.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="nominations"
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NOMINATED)
     drafted = models.BooleanField(default=True)  # False: added by hand
     # The figures when nominated, shown on the notice and the certificate.
     rank = models.PositiveIntegerField(null=True, blank=True)
     points = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     hours = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
-    district = models.ForeignKey("volunteers.Region", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
+    district = models.ForeignKey("volunteers.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(_("reason"), max_length=300, blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -100,8 +105,9 @@ class Nomination(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["category", "contributor"], name="nomination_one_per_person"),
             models.UniqueConstraint(fields=["category", "organisation"], name="nomination_one_per_org"),
-            models.CheckConstraint(condition=Q(contributor__isnull=True) ^ Q(organisation__isnull=True),
-                                   name="nomination_person_or_org"),
+            models.CheckConstraint(
+                condition=Q(contributor__isnull=True) ^ Q(organisation__isnull=True), name="nomination_person_or_org"
+            ),
         ]
 
 
@@ -114,15 +120,17 @@ class Objection(models.Model):
         DISMISSED = "dismissed", _("Dismissed")
 
     category = models.ForeignKey(AwardCategory, on_delete=models.PROTECT, related_name="objections")
-    nomination = models.ForeignKey(Nomination, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="objections")
+    nomination = models.ForeignKey(
+        Nomination, null=True, blank=True, on_delete=models.PROTECT, related_name="objections"
+    )
     name = models.CharField(_("your name"), max_length=60, blank=True)
     contact = models.CharField(_("phone or email"), max_length=100, blank=True)
     body = models.TextField(_("objection"), max_length=2000)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     resolution = models.CharField(_("resolution"), max_length=500, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -143,12 +151,15 @@ class Certificate(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     number = models.CharField(_("certificate number"), max_length=40, unique=True)
     code = models.CharField(max_length=43, unique=True)
-    nomination = models.OneToOneField(Nomination, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="certificate")
-    contributor = models.ForeignKey("volunteers.Contributor", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="certificates")
-    organisation = models.ForeignKey("volunteers.Organisation", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="certificates")
+    nomination = models.OneToOneField(
+        Nomination, null=True, blank=True, on_delete=models.PROTECT, related_name="certificate"
+    )
+    contributor = models.ForeignKey(
+        "volunteers.Contributor", null=True, blank=True, on_delete=models.PROTECT, related_name="certificates"
+    )
+    organisation = models.ForeignKey(
+        "volunteers.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="certificates"
+    )
     holder_name = models.CharField(_("name"), max_length=120)
     title_zh = models.CharField(max_length=80)
     title_en = models.CharField(max_length=100)
@@ -158,8 +169,9 @@ class Certificate(models.Model):
     issuer = models.CharField(_("issued by"), max_length=120)
     issued_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     revoke_reason = models.CharField(_("reason for revoking"), max_length=300, blank=True)
 
     class Meta:

@@ -1,6 +1,5 @@
 """Conduct: complaints, appeals and their threads, public ratings."""
 
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -15,8 +14,9 @@ class Complaint(models.Model):
     counts against commendations that year."""
 
     contributor = models.ForeignKey("volunteers.Contributor", on_delete=models.PROTECT, related_name="complaints")
-    record = models.ForeignKey("volunteers.ServiceRecord", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="complaints")
+    record = models.ForeignKey(
+        "volunteers.ServiceRecord", null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
+    )
     region = models.ForeignKey("volunteers.Region", on_delete=models.PROTECT, related_name="+")
     date = models.DateField(_("date"))
     reason = models.CharField(_("what was upheld"), max_length=500)
@@ -43,16 +43,19 @@ class Appeal(models.Model):
 
     contributor = models.ForeignKey("volunteers.Contributor", on_delete=models.PROTECT, related_name="appeals")
     entry = models.ForeignKey(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals")
-    record = models.ForeignKey("volunteers.ServiceRecord", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="appeals")
+    record = models.ForeignKey(
+        "volunteers.ServiceRecord", null=True, blank=True, on_delete=models.PROTECT, related_name="appeals"
+    )
     region = models.ForeignKey("volunteers.Region", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    resolution = models.OneToOneField(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="resolves_appeal")
+    resolution = models.OneToOneField(
+        LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="resolves_appeal"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -60,12 +63,16 @@ class Appeal(models.Model):
         verbose_name_plural = _("appeals")
         indexes = [models.Index(fields=["status", "created_at"], name="appeal_queue_idx")]
         constraints = [
-            models.CheckConstraint(condition=Q(entry__isnull=False) | Q(record__isnull=False), name="appeal_about_something"),
+            models.CheckConstraint(
+                condition=Q(entry__isnull=False) | Q(record__isnull=False), name="appeal_about_something"
+            ),
             # One open appeal at a time about the same entry or record.
-            models.UniqueConstraint(fields=["entry"], condition=Q(status="open", entry__isnull=False),
-                                    name="appeal_one_open_per_entry"),
-            models.UniqueConstraint(fields=["record"], condition=Q(status="open", record__isnull=False),
-                                    name="appeal_one_open_per_record"),
+            models.UniqueConstraint(
+                fields=["entry"], condition=Q(status="open", entry__isnull=False), name="appeal_one_open_per_entry"
+            ),
+            models.UniqueConstraint(
+                fields=["record"], condition=Q(status="open", record__isnull=False), name="appeal_one_open_per_record"
+            ),
         ]
 
     def __str__(self):
@@ -98,8 +105,11 @@ class PublicRating(models.Model):
     class Meta:
         verbose_name = _("public rating")
         verbose_name_plural = _("public ratings")
-        constraints = [models.CheckConstraint(condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5),
-                                              name="rating_one_to_five")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5), name="rating_one_to_five"
+            )
+        ]
 
     def __str__(self):
         return f"{self.record_id} {self.score or '-'}"

@@ -5,7 +5,6 @@ deleted — the database refuses it (triggers, migration 0002) — and correctio
 point at what they correct.
 """
 
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -43,19 +42,20 @@ class LedgerEntry(models.Model):
     rule = models.ForeignKey(PointsRule, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     conduct_rule = models.ForeignKey(ConductRule, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # The service type the points were earned in (caps, standings by type); empty for appeals.
-    service_type = models.ForeignKey("volunteers.ServiceType", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    service_type = models.ForeignKey(
+        "volunteers.ServiceType", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # What a person reads ("3.00 h × 10 pts/h × 1.5 rural venue = 45"), in the language it was written
     # in, and the same as data for programs (rule, factors, caps).
     explanation = models.CharField(_("explanation"), max_length=300)
     breakdown = models.JSONField(default=dict, blank=True)
-    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="reversed_by")
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
     # The same posting asked twice (a double click, a retried task) finds the first entry by this key.
     idempotency_key = models.CharField(max_length=120, unique=True)
     effective_date = models.DateField(_("date"))  # the service's date: which year the points count for
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -70,9 +70,10 @@ class LedgerEntry(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(points=0), name="entry_points_not_zero"),
-            models.CheckConstraint(condition=Q(kind="reversal", reverses__isnull=False)
-                                   | (~Q(kind="reversal") & Q(reverses__isnull=True)),
-                                   name="entry_reversal_points_at_entry"),
+            models.CheckConstraint(
+                condition=Q(kind="reversal", reverses__isnull=False) | (~Q(kind="reversal") & Q(reverses__isnull=True)),
+                name="entry_reversal_points_at_entry",
+            ),
         ]
 
     def __str__(self):
@@ -86,8 +87,9 @@ class LedgerTotal(models.Model):
     totals, a few rows per person, instead of the year's entries; `ledger_verify` checks them against
     the ledger. Derived data: no foreign-key constraint, never written by Python."""
 
-    contributor = models.ForeignKey("volunteers.Contributor", on_delete=models.DO_NOTHING, related_name="+",
-                                    db_constraint=False, db_index=False)
+    contributor = models.ForeignKey(
+        "volunteers.Contributor", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
     year = models.PositiveSmallIntegerField()
     service_type = models.PositiveIntegerField()  # the entries' service type id; 0 for entries without one
     points = models.DecimalField(max_digits=14, decimal_places=2)
@@ -97,34 +99,7 @@ class LedgerTotal(models.Model):
     reached_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["year", "contributor", "service_type"],
-                                               name="ledger_total_key")]
-
-
-
-
-
-
-
-
+        constraints = [models.UniqueConstraint(fields=["year", "contributor", "service_type"], name="ledger_total_key")]
 
 
 # --- Recognition (issue 5): standings, commendations, certificates, targets, reports ---------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-

@@ -21,20 +21,20 @@ class RecognitionReport(models.Model):
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
 
-    region = models.ForeignKey("volunteers.Region", verbose_name=_("region"), on_delete=models.PROTECT,
-                               related_name="+")
+    region = models.ForeignKey(
+        "volunteers.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)  # percent
-    pdf = models.FileField(storage=evidence_storage, upload_to="reports/%Y/", blank=True,
-                           max_length=200)
-    xlsx = models.FileField(storage=evidence_storage, upload_to="reports/%Y/", blank=True,
-                            max_length=200)
+    pdf = models.FileField(storage=evidence_storage, upload_to="reports/%Y/", blank=True, max_length=200)
+    xlsx = models.FileField(storage=evidence_storage, upload_to="reports/%Y/", blank=True, max_length=200)
     error = models.CharField(max_length=300, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -21,8 +21,11 @@ class StandingsSnapshot(models.Model):
     sizes = models.JSONField(default=dict)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["year"], condition=Q(is_current=True),
-                                               name="standings_one_current_per_year")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year"], condition=Q(is_current=True), name="standings_one_current_per_year"
+            )
+        ]
 
 
 class Standing(models.Model):
@@ -43,15 +46,30 @@ class Standing(models.Model):
         KIND = "kind", _("Contributor kind")
         ORGANISATION = "organisation", _("Organisations")
 
-    snapshot = models.ForeignKey(StandingsSnapshot, on_delete=models.CASCADE, related_name="rows",
-                                 db_constraint=False, db_index=False)
+    snapshot = models.ForeignKey(
+        StandingsSnapshot, on_delete=models.CASCADE, related_name="rows", db_constraint=False, db_index=False
+    )
     scope = models.CharField(max_length=12, choices=Scope.choices)
     # "" for overall and organisations; the service type's id on a service-type row.
     scope_key = models.CharField(max_length=40, blank=True, default="")
-    contributor = models.ForeignKey("volunteers.Contributor", null=True, blank=True, on_delete=models.CASCADE,
-                                    related_name="+", db_constraint=False, db_index=False)
-    organisation = models.ForeignKey("volunteers.Organisation", null=True, blank=True, on_delete=models.CASCADE,
-                                     related_name="+", db_constraint=False, db_index=False)
+    contributor = models.ForeignKey(
+        "volunteers.Contributor",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    organisation = models.ForeignKey(
+        "volunteers.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     rank = models.PositiveIntegerField()
     points = models.DecimalField(max_digits=12, decimal_places=2)
     hours = models.DecimalField(max_digits=10, decimal_places=2)
@@ -61,8 +79,15 @@ class Standing(models.Model):
     average = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     # Overall rows only: the contributor's district (the region itself above district level) and kind,
     # and their rank on that district's and that kind's board.
-    district = models.ForeignKey("volunteers.Region", null=True, blank=True, on_delete=models.DO_NOTHING,
-                                 related_name="+", db_constraint=False, db_index=False)
+    district = models.ForeignKey(
+        "volunteers.Region",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     district_rank = models.PositiveIntegerField(null=True, blank=True)
     kind = models.CharField(max_length=20, blank=True, default="")
     kind_rank = models.PositiveIntegerField(null=True, blank=True)
@@ -76,6 +101,7 @@ class Standing(models.Model):
             # A board in rank order; a district's or a kind's board walks the overall one in rank order.
             models.Index(fields=["snapshot", "scope", "scope_key", "rank"], name="standing_board_idx"),
             models.Index(fields=["snapshot", "contributor"], name="standing_person_idx"),
-            models.Index(fields=["snapshot", "organisation"], name="standing_org_idx",
-                         condition=Q(organisation__isnull=False)),
+            models.Index(
+                fields=["snapshot", "organisation"], name="standing_org_idx", condition=Q(organisation__isnull=False)
+            ),
         ]

@@ -10,24 +10,32 @@ from django.utils.translation import gettext_lazy as _
 class TargetPlan(models.Model):
     """A region's targets for a year (seed 004) and the expected cumulative share by each quarter's end."""
 
-    region = models.ForeignKey("volunteers.Region", verbose_name=_("region"), on_delete=models.PROTECT,
-                               related_name="+")
+    region = models.ForeignKey(
+        "volunteers.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     # Cumulative percent of the year's target expected by the end of Q1..Q4 (Yuxi: 10, 60, 100, 100).
     q1_share = models.PositiveSmallIntegerField(_("expected by end of Q1 (%)"), default=10)
     q2_share = models.PositiveSmallIntegerField(_("expected by end of Q2 (%)"), default=60)
     q3_share = models.PositiveSmallIntegerField(_("expected by end of Q3 (%)"), default=100)
     q4_share = models.PositiveSmallIntegerField(_("expected by end of Q4 (%)"), default=100)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["region", "year"], name="target_plan_one_per_region_year"),
-            models.CheckConstraint(condition=Q(q1_share__lte=models.F("q2_share"), q2_share__lte=models.F("q3_share"),
-                                               q3_share__lte=models.F("q4_share"), q4_share__lte=100),
-                                   name="target_shares_cumulative"),
+            models.CheckConstraint(
+                condition=Q(
+                    q1_share__lte=models.F("q2_share"),
+                    q2_share__lte=models.F("q3_share"),
+                    q3_share__lte=models.F("q4_share"),
+                    q4_share__lte=100,
+                ),
+                name="target_shares_cumulative",
+            ),
         ]
 
 

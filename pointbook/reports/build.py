@@ -67,8 +67,9 @@ def _claim(report_id, now):
     if RecognitionReport.objects.filter(pk=report_id, status=Status.QUEUED).update(**mine):
         return now
     # A build that gave no sign of life for the lease is taken over (its worker died mid-build).
-    if RecognitionReport.objects.filter(pk=report_id, status=Status.RUNNING,
-                                        finished_at__lt=now - lease()).update(**mine):
+    if RecognitionReport.objects.filter(pk=report_id, status=Status.RUNNING, finished_at__lt=now - lease()).update(
+        **mine
+    ):
         log.warning("report %s: taking over a build that stalled", report_id)
         return now
     return None
@@ -93,16 +94,23 @@ def report_build(report_id):
     saved = []
     try:
         language = report.requested_by.language if report.requested_by else settings.LANGUAGE_CODE
-        files = report_render(region=report.region, kind=report.kind, year=report.year, month=report.month,
-                              language=language, progress=progress)
+        files = report_render(
+            region=report.region,
+            kind=report.kind,
+            year=report.year,
+            month=report.month,
+            language=language,
+            progress=progress,
+        )
         stem = file_stem(report)
         for fmt in FORMATS:
             field = getattr(report, fmt)
             field.save(f"{stem}.{fmt}", ContentFile(files[fmt]), save=False)
             saved.append(field.name)
         now = timezone.now()
-        if not owned.filter(finished_at=token).update(status=Status.DONE, progress=100, pdf=report.pdf.name,
-                                                      xlsx=report.xlsx.name, finished_at=now, error=""):
+        if not owned.filter(finished_at=token).update(
+            status=Status.DONE, progress=100, pdf=report.pdf.name, xlsx=report.xlsx.name, finished_at=now, error=""
+        ):
             raise LostClaim
     except LostClaim:
         _delete(report, saved)
@@ -112,8 +120,9 @@ def report_build(report_id):
         log.exception("report %s failed", report_id)
         _delete(report, saved)
         message = f"{type(exc).__name__}: {exc}"[:300]
-        if not owned.filter(finished_at=token).update(status=Status.FAILED, progress=0, pdf="", xlsx="",
-                                                      finished_at=timezone.now(), error=message):
+        if not owned.filter(finished_at=token).update(
+            status=Status.FAILED, progress=0, pdf="", xlsx="", finished_at=timezone.now(), error=message
+        ):
             return None
         audit(actor=None, action="report.fail", obj=report, error=message)
         report_email(report_id)
@@ -149,17 +158,23 @@ def report_email(report_id):
     sent = 0
     for user in _recipients(report):
         with translation.override(user.language or settings.LANGUAGE_CODE):
-            what = (_("Annual recognition report %(year)s") % {"year": report.year}
-                    if report.kind == RecognitionReport.Kind.ANNUAL
-                    else _("Monthly digest %(year)s-%(month)02d") % {"year": report.year, "month": report.month})
+            what = (
+                _("Annual recognition report %(year)s") % {"year": report.year}
+                if report.kind == RecognitionReport.Kind.ANNUAL
+                else _("Monthly digest %(year)s-%(month)02d") % {"year": report.year, "month": report.month}
+            )
             if report.status == Status.DONE:
                 subject = _("Ready: %(what)s, %(region)s") % {"what": what, "region": report.region.name}
-                body = _("The %(what)s for %(region)s is ready. Download the PDF and the spreadsheet here "
-                         "(sign in as bureau staff):\n\n%(url)s\n\n— %(bureau)s\n")
+                body = _(
+                    "The %(what)s for %(region)s is ready. Download the PDF and the spreadsheet here "
+                    "(sign in as bureau staff):\n\n%(url)s\n\n— %(bureau)s\n"
+                )
             else:
                 subject = _("Failed: %(what)s, %(region)s") % {"what": what, "region": report.region.name}
-                body = _("The %(what)s for %(region)s could not be built. You can start it again here:"
-                         "\n\n%(url)s\n\n— %(bureau)s\n")
+                body = _(
+                    "The %(what)s for %(region)s could not be built. You can start it again here:"
+                    "\n\n%(url)s\n\n— %(bureau)s\n"
+                )
             body = body % {"what": what, "region": report.region.name, "url": url, "bureau": bureau_name()}
         try:
             sent += EmailMessage(subject, body, to=[user.email]).send()

@@ -59,8 +59,9 @@ def period_chart(figures):
     ax.bar(x, [float(v) for v in frame["points"]], color=BRAND, label=_("Points"))
     ax.set_xticks(x)
     hours_ax = ax.twinx()
-    hours_ax.plot(x, [float(v) for v in frame["hours"]], color=SECOND, marker="o", markersize=3,
-                  label=_("Verified hours"))
+    hours_ax.plot(
+        x, [float(v) for v in frame["hours"]], color=SECOND, marker="o", markersize=3, label=_("Verified hours")
+    )
     title = _("Points and hours by month") if figures.annual else _("Points and hours by day")
     _style(ax, title, xlabel=_("Month") if figures.annual else _("Day"), ylabel=_("Points"))
     _style(hours_ax, title, ylabel=_("Verified hours"))
@@ -87,15 +88,17 @@ def report_charts(figures):
     """{name: PNG bytes} for the PDF."""
     charts = {"period": period_chart(figures)}
     frame = figures.by_service_type
-    charts["service_type"] = bar_chart(frame["service_type"], frame["points"], _("Points by service type"),
-                                       value_label=_("Points"))
+    charts["service_type"] = bar_chart(
+        frame["service_type"], frame["points"], _("Points by service type"), value_label=_("Points")
+    )
     frame = figures.by_district
-    charts["district"] = bar_chart(frame["district"], frame["points"], _("Points by district"),
-                                   value_label=_("Points"))
+    charts["district"] = bar_chart(frame["district"], frame["points"], _("Points by district"), value_label=_("Points"))
     frame = figures.by_kind
-    charts["kind"] = bar_chart(frame["kind"], frame["hours"], _("Verified hours by contributor kind"),
-                               value_label=_("Verified hours"))
+    charts["kind"] = bar_chart(
+        frame["kind"], frame["hours"], _("Verified hours by contributor kind"), value_label=_("Verified hours")
+    )
     frame = figures.special_groups
-    charts["special_groups"] = bar_chart(frame["group"], frame["records"], _("Special groups served"),
-                                         value_label=_("Approved records"), counts=True)
+    charts["special_groups"] = bar_chart(
+        frame["group"], frame["records"], _("Special groups served"), value_label=_("Approved records"), counts=True
+    )
     return charts

@@ -66,11 +66,24 @@ class ReportFigures:
 def column_labels():
     """Headings for the DataFrame columns, in the active language."""
     return {
-        "month": _("Month"), "day": _("Day"), "service_type": _("Service type"), "district": _("District"),
-        "code": _("Region code"), "kind": _("Contributor kind"), "group": _("Special group"),
-        "records": _("Approved records"), "people_served": _("People served"), "rank": _("Rank"),
-        "name": _("Name"), "region": _("Region"), "members": _("Members"), "contributors": _("Contributors"),
-        "points": _("Points"), "hours": _("Verified hours"), "entries": _("Ledger entries"), "award": pgettext("commendation", "Award"),
+        "month": _("Month"),
+        "day": _("Day"),
+        "service_type": _("Service type"),
+        "district": _("District"),
+        "code": _("Region code"),
+        "kind": _("Contributor kind"),
+        "group": _("Special group"),
+        "records": _("Approved records"),
+        "people_served": _("People served"),
+        "rank": _("Rank"),
+        "name": _("Name"),
+        "region": _("Region"),
+        "members": _("Members"),
+        "contributors": _("Contributors"),
+        "points": _("Points"),
+        "hours": _("Verified hours"),
+        "entries": _("Ledger entries"),
+        "award": pgettext("commendation", "Award"),
     }
 
 
@@ -96,8 +109,9 @@ def report_figures(region, *, kind, year, month=None):
     """The report's figures: totals and the breakdowns, each from one aggregate query."""
     start, end = report_period(kind, year, month)
     figures = ReportFigures(region=region, kind=kind, year=year, month=month, start=start, end=end)
-    entries = (LedgerEntry.objects.filter(contributor__region__path__startswith=region.path,
-                                          effective_date__gte=start, effective_date__lt=end).order_by())
+    entries = LedgerEntry.objects.filter(
+        contributor__region__path__startswith=region.path, effective_date__gte=start, effective_date__lt=end
+    ).order_by()
     sums = {"points": Sum("points"), "hours": Sum("hours")}
 
     # 1. Totals.
@@ -105,47 +119,97 @@ def report_figures(region, *, kind, year, month=None):
 
     # 2. By month (annual) or by day (monthly), every period present, zeros where nothing happened.
     part = ExtractMonth("effective_date") if figures.annual else ExtractDay("effective_date")
-    rows = {r["period"]: r for r in entries.annotate(period=part).values("period").annotate(**sums, entries=Count("id"))}
+    rows = {
+        r["period"]: r for r in entries.annotate(period=part).values("period").annotate(**sums, entries=Count("id"))
+    }
     periods = range(1, 13) if figures.annual else range(1, (end - start).days + 1)
-    figures.by_period = _frame([(p, cents(rows.get(p, {}).get("points")), cents(rows.get(p, {}).get("hours")),
-                                 rows.get(p, {}).get("entries", 0)) for p in periods],
-                               [figures.period_column, "points", "hours", "entries"])
+    figures.by_period = _frame(
+        [
+            (
+                p,
+                cents(rows.get(p, {}).get("points")),
+                cents(rows.get(p, {}).get("hours")),
+                rows.get(p, {}).get("entries", 0),
+            )
+            for p in periods
+        ],
+        [figures.period_column, "points", "hours", "entries"],
+    )
 
     # 3. By service type (entries without one: penalties, adjustments, appeals).
-    rows = (entries.values("service_type", "service_type__name_zh", "service_type__name_en",
-                           "service_type__sort_order")
-            .annotate(**sums, entries=Count("id"))
-            .order_by(F("service_type__sort_order").asc(nulls_last=True), "service_type"))
+    rows = (
+        entries.values("service_type", "service_type__name_zh", "service_type__name_en", "service_type__sort_order")
+        .annotate(**sums, entries=Count("id"))
+        .order_by(F("service_type__sort_order").asc(nulls_last=True), "service_type")
+    )
     figures.by_service_type = _frame(
         [(_service_type_name(r), cents(r["points"]), cents(r["hours"]), r["entries"]) for r in rows],
-        ["service_type", "points", "hours", "entries"])
+        ["service_type", "points", "hours", "entries"],
+    )
 
     # 4. By district: the depth-2 prefix of the contributor's region path (the city rolls into itself).
     district_path = Substr("contributor__region__path", 1, 2 * Region.steplen)
-    rows = list(entries.annotate(district_path=district_path).values("district_path")
-                .annotate(**sums, contributors=Count("contributor", distinct=True)).order_by("district_path"))
-    districts = {path: (name, code) for path, name, code in Region.objects.filter(
-        path__in=[r["district_path"] for r in rows]).values_list("path", "name", "code")} if rows else {}
+    rows = list(
+        entries.annotate(district_path=district_path)
+        .values("district_path")
+        .annotate(**sums, contributors=Count("contributor", distinct=True))
+        .order_by("district_path")
+    )
+    districts = (
+        {
+            path: (name, code)
+            for path, name, code in Region.objects.filter(path__in=[r["district_path"] for r in rows]).values_list(
+                "path", "name", "code"
+            )
+        }
+        if rows
+        else {}
+    )
     figures.by_district = _frame(
-        [(*districts.get(r["district_path"], (r["district_path"], "")), r["contributors"],
-          cents(r["points"]), cents(r["hours"])) for r in rows],
-        ["district", "code", "contributors", "points", "hours"])
+        [
+            (
+                *districts.get(r["district_path"], (r["district_path"], "")),
+                r["contributors"],
+                cents(r["points"]),
+                cents(r["hours"]),
+            )
+            for r in rows
+        ],
+        ["district", "code", "contributors", "points", "hours"],
+    )
 
     # 5. By contributor kind.
     labels = dict(Contributor.Kind.choices)
-    rows = (entries.values("contributor__kind").annotate(**sums, contributors=Count("contributor", distinct=True))
-            .order_by("contributor__kind"))
+    rows = (
+        entries.values("contributor__kind")
+        .annotate(**sums, contributors=Count("contributor", distinct=True))
+        .order_by("contributor__kind")
+    )
     figures.by_kind = _frame(
-        [(str(labels.get(r["contributor__kind"], r["contributor__kind"])), r["contributors"], cents(r["points"]),
-          cents(r["hours"])) for r in rows],
-        ["kind", "contributors", "points", "hours"])
+        [
+            (
+                str(labels.get(r["contributor__kind"], r["contributor__kind"])),
+                r["contributors"],
+                cents(r["points"]),
+                cents(r["hours"]),
+            )
+            for r in rows
+        ],
+        ["kind", "contributors", "points", "hours"],
+    )
 
     # 6. Special groups served: approved records of the period, one conditional count per group. The
     # list is JSON text (["elderly", "minors"]) on every database, so a quoted code is a whole item.
-    records = (ServiceRecord.objects.filter(status=ServiceRecord.Status.APPROVED,
-                                            contributor__region__path__startswith=region.path,
-                                            date__gte=start, date__lt=end)
-               .annotate(groups_text=Cast("special_groups", output_field=TextField())).order_by())
+    records = (
+        ServiceRecord.objects.filter(
+            status=ServiceRecord.Status.APPROVED,
+            contributor__region__path__startswith=region.path,
+            date__gte=start,
+            date__lt=end,
+        )
+        .annotate(groups_text=Cast("special_groups", output_field=TextField()))
+        .order_by()
+    )
     counted = {}
     for code in SpecialGroup.values:
         has = Q(groups_text__contains=f'"{code}"')
@@ -154,62 +218,115 @@ def report_figures(region, *, kind, year, month=None):
     groups = records.aggregate(records=Count("id"), people=Sum("people_served"), **counted)
     figures.special_groups = _frame(
         [(str(label), groups[f"n_{code}"], groups[f"p_{code}"] or 0) for code, label in SpecialGroup.choices],
-        ["group", "records", "people_served"])
+        ["group", "records", "people_served"],
+    )
 
     # 7. Top contributors by points in the period (real names: the report is for staff).
-    rows = (entries.values("contributor", "contributor__legal_name", "contributor__kind", "contributor__region__name")
-            .annotate(**sums).order_by("-points", "contributor")[:TOP_CONTRIBUTORS])
+    rows = (
+        entries.values("contributor", "contributor__legal_name", "contributor__kind", "contributor__region__name")
+        .annotate(**sums)
+        .order_by("-points", "contributor")[:TOP_CONTRIBUTORS]
+    )
     figures.top_contributors = _frame(
-        [(i, r["contributor__legal_name"], str(labels.get(r["contributor__kind"], "")), r["contributor__region__name"],
-          cents(r["points"]), cents(r["hours"])) for i, r in enumerate(rows, 1)],
-        ["rank", "name", "kind", "region", "points", "hours"])
+        [
+            (
+                i,
+                r["contributor__legal_name"],
+                str(labels.get(r["contributor__kind"], "")),
+                r["contributor__region__name"],
+                cents(r["points"]),
+                cents(r["hours"]),
+            )
+            for i, r in enumerate(rows, 1)
+        ],
+        ["rank", "name", "kind", "region", "points", "hours"],
+    )
 
     # 8. Top organisations of the subtree: their members' entries on the days they were members. All
     # conditions on the membership are in one filter() so they apply to the same membership row.
-    belonged = (Q(contributor__memberships__organisation__region__path__startswith=region.path)
-                & Q(contributor__memberships__status__in=[Membership.Status.ACTIVE, Membership.Status.ENDED])
-                & Q(contributor__memberships__started_on__lte=F("effective_date"))
-                & (Q(contributor__memberships__ended_on__isnull=True)
-                   | Q(contributor__memberships__ended_on__gt=F("effective_date"))))
-    rows = (LedgerEntry.objects.filter(effective_date__gte=start, effective_date__lt=end).filter(belonged)
-            .values("contributor__memberships__organisation", "contributor__memberships__organisation__name")
-            .annotate(**sums, members=Count("contributor", distinct=True))
-            .order_by("-points", "contributor__memberships__organisation")[:TOP_ORGANISATIONS])
+    belonged = (
+        Q(contributor__memberships__organisation__region__path__startswith=region.path)
+        & Q(contributor__memberships__status__in=[Membership.Status.ACTIVE, Membership.Status.ENDED])
+        & Q(contributor__memberships__started_on__lte=F("effective_date"))
+        & (
+            Q(contributor__memberships__ended_on__isnull=True)
+            | Q(contributor__memberships__ended_on__gt=F("effective_date"))
+        )
+    )
+    rows = (
+        LedgerEntry.objects.filter(effective_date__gte=start, effective_date__lt=end)
+        .filter(belonged)
+        .values("contributor__memberships__organisation", "contributor__memberships__organisation__name")
+        .annotate(**sums, members=Count("contributor", distinct=True))
+        .order_by("-points", "contributor__memberships__organisation")[:TOP_ORGANISATIONS]
+    )
     figures.top_organisations = _frame(
-        [(i, r["contributor__memberships__organisation__name"], r["members"], cents(r["points"]), cents(r["hours"]))
-         for i, r in enumerate(rows, 1)],
-        ["rank", "name", "members", "points", "hours"])
+        [
+            (i, r["contributor__memberships__organisation__name"], r["members"], cents(r["points"]), cents(r["hours"]))
+            for i, r in enumerate(rows, 1)
+        ],
+        ["rank", "name", "members", "points", "hours"],
+    )
 
     # 9. Honourees (annual): this region's people and organisations honoured by approved award categories
     # of the year, of this subtree or of a region above it (a city award lists the district's winners,
     # not the other districts'); a revoked certificate no longer counts.
     if figures.annual:
         above = [region.path[:i] for i in range(Region.steplen, len(region.path), Region.steplen)]
-        rows = (Nomination.objects.filter(status=Nomination.Status.NOMINATED, category__year=year,
-                                          category__status=AwardCategory.Status.APPROVED)
-                .filter(Q(category__region__path__startswith=region.path) | Q(category__region__path__in=above))
-                .filter(Q(contributor__region__path__startswith=region.path)
-                        | Q(organisation__region__path__startswith=region.path))
-                .exclude(certificate__revoked_at__isnull=False)
-                .values("category__name_zh", "category__name_en", "contributor__legal_name", "organisation__name",
-                        "district__name", "points", "hours")
-                .order_by("category__region__path", "category", "rank", "id")[:MOST_HONOUREES])
+        rows = (
+            Nomination.objects.filter(
+                status=Nomination.Status.NOMINATED, category__year=year, category__status=AwardCategory.Status.APPROVED
+            )
+            .filter(Q(category__region__path__startswith=region.path) | Q(category__region__path__in=above))
+            .filter(
+                Q(contributor__region__path__startswith=region.path)
+                | Q(organisation__region__path__startswith=region.path)
+            )
+            .exclude(certificate__revoked_at__isnull=False)
+            .values(
+                "category__name_zh",
+                "category__name_en",
+                "contributor__legal_name",
+                "organisation__name",
+                "district__name",
+                "points",
+                "hours",
+            )
+            .order_by("category__region__path", "category", "rank", "id")[:MOST_HONOUREES]
+        )
         figures.honourees = _frame(
-            [(localized(r["category__name_zh"], r["category__name_en"]),
-              r["contributor__legal_name"] or r["organisation__name"], r["district__name"] or "",
-              cents(r["points"]), cents(r["hours"])) for r in rows],
-            ["award", "name", "district", "points", "hours"])
+            [
+                (
+                    localized(r["category__name_zh"], r["category__name_en"]),
+                    r["contributor__legal_name"] or r["organisation__name"],
+                    r["district__name"] or "",
+                    cents(r["points"]),
+                    cents(r["hours"]),
+                )
+                for r in rows
+            ],
+            ["award", "name", "district", "points", "hours"],
+        )
     else:
         figures.honourees = _frame([], ["award", "name", "district", "points", "hours"])
 
     figures.totals = {
-        "points": cents(totals["points"]), "hours": cents(totals["hours"]), "entries": totals["entries"],
-        "contributors": totals["contributors"], "records": groups["records"], "people_served": groups["people"] or 0,
+        "points": cents(totals["points"]),
+        "hours": cents(totals["hours"]),
+        "entries": totals["entries"],
+        "contributors": totals["contributors"],
+        "records": groups["records"],
+        "people_served": groups["people"] or 0,
     }
     return figures
 
 
 def total_labels():
-    return {"points": _("Points"), "hours": _("Verified hours"), "entries": _("Ledger entries"),
-            "contributors": _("Contributors with entries"), "records": _("Approved service records"),
-            "people_served": _("People served")}
+    return {
+        "points": _("Points"),
+        "hours": _("Verified hours"),
+        "entries": _("Ledger entries"),
+        "contributors": _("Contributors with entries"),
+        "records": _("Approved service records"),
+        "people_served": _("People served"),
+    }

@@ -36,29 +36,35 @@ def _styles():
     font = cjk_font()
     return {
         "title": ParagraphStyle("title", fontName=font, fontSize=17, leading=23, spaceAfter=4, wordWrap="CJK"),
-        "h2": ParagraphStyle("h2", fontName=font, fontSize=12.5, leading=17, spaceBefore=10, spaceAfter=5,
-                             wordWrap="CJK"),
+        "h2": ParagraphStyle(
+            "h2", fontName=font, fontSize=12.5, leading=17, spaceBefore=10, spaceAfter=5, wordWrap="CJK"
+        ),
         "body": ParagraphStyle("body", fontName=font, fontSize=9.5, leading=13, wordWrap="CJK"),
         "cell": ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=11, wordWrap="CJK"),
-        "small": ParagraphStyle("small", fontName=font, fontSize=8, leading=11, textColor=colors.grey,
-                                wordWrap="CJK"),
+        "small": ParagraphStyle("small", fontName=font, fontSize=8, leading=11, textColor=colors.grey, wordWrap="CJK"),
     }
 
 
 def _table(frame, columns, styles, *, widths=None):
     labels = column_labels()
     head = [Paragraph(escape(str(labels.get(c, c))), styles["cell"]) for c in columns]
-    body = [[Paragraph(escape(number(v)), styles["cell"]) for v in row]
-            for row in frame[columns].itertuples(index=False, name=None)]
+    body = [
+        [Paragraph(escape(number(v)), styles["cell"]) for v in row]
+        for row in frame[columns].itertuples(index=False, name=None)
+    ]
     if not body:
         return Paragraph(escape(_("Nothing in this period.")), styles["small"])
     table = Table([head] + body, colWidths=widths, repeatRows=1, hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), cjk_font()),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f0f2f5")),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d4da")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), cjk_font()),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f0f2f5")),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d4da")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
     return table
 
 
@@ -81,25 +87,51 @@ def render(figures, charts):
         title = _("Monthly digest %(period)s") % {"period": figures.period_label}
     story = [
         Paragraph(escape(f"{region.name} · {title}"), styles["title"]),
-        Paragraph(escape(_("%(bureau)s · region code %(code)s · %(start)s to %(end)s · made %(made)s") % {
-            "bureau": bureau_name(), "code": region.code, "start": figures.start.isoformat(),
-            "end": (figures.end - timedelta(days=1)).isoformat(),
-            "made": timezone.localtime().strftime("%Y-%m-%d %H:%M")}), styles["small"]),
-        Paragraph(escape(_("Contributors whose home region is in %(region)s and below, and every ledger entry "
-                           "dated in the period. Each figure is a sum of ledger entries.") % {"region": region.name}),
-                  styles["small"]),
+        Paragraph(
+            escape(
+                _("%(bureau)s · region code %(code)s · %(start)s to %(end)s · made %(made)s")
+                % {
+                    "bureau": bureau_name(),
+                    "code": region.code,
+                    "start": figures.start.isoformat(),
+                    "end": (figures.end - timedelta(days=1)).isoformat(),
+                    "made": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+                }
+            ),
+            styles["small"],
+        ),
+        Paragraph(
+            escape(
+                _(
+                    "Contributors whose home region is in %(region)s and below, and every ledger entry "
+                    "dated in the period. Each figure is a sum of ledger entries."
+                )
+                % {"region": region.name}
+            ),
+            styles["small"],
+        ),
         Spacer(1, 4 * mm),
         Paragraph(escape(_("Totals")), styles["h2"]),
     ]
     labels = total_labels()
-    totals = Table([[Paragraph(escape(str(labels[k])), styles["cell"]), Paragraph(number(v), styles["cell"])]
-                    for k, v in figures.totals.items()], colWidths=[60 * mm, 50 * mm], hAlign="LEFT")
+    totals = Table(
+        [
+            [Paragraph(escape(str(labels[k])), styles["cell"]), Paragraph(number(v), styles["cell"])]
+            for k, v in figures.totals.items()
+        ],
+        colWidths=[60 * mm, 50 * mm],
+        hAlign="LEFT",
+    )
     totals.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d4da"))]))
     story += [totals, Spacer(1, 3 * mm), _chart(charts["period"])]
 
     sections = [
-        (_("By month") if figures.annual else _("By day"), None, figures.by_period,
-         [figures.period_column, "points", "hours", "entries"]),
+        (
+            _("By month") if figures.annual else _("By day"),
+            None,
+            figures.by_period,
+            [figures.period_column, "points", "hours", "entries"],
+        ),
         (_("By service type"), "service_type", figures.by_service_type, ["service_type", "points", "hours", "entries"]),
         (_("By district"), "district", figures.by_district, ["district", "code", "contributors", "points", "hours"]),
         (_("By contributor kind"), "kind", figures.by_kind, ["kind", "contributors", "points", "hours"]),
@@ -116,8 +148,16 @@ def render(figures, charts):
         story += [KeepTogether(parts + [Spacer(1, 2 * mm)]), _table(frame, columns, styles)]
 
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                            bottomMargin=16 * mm, title=f"{region.name} {title}", author=bureau_name())
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=f"{region.name} {title}",
+        author=bureau_name(),
+    )
 
     def footer(canvas, doc):
         canvas.saveState()

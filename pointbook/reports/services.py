@@ -37,8 +37,9 @@ def _check_period(kind, year, month, today):
     if kind not in RecognitionReport.Kind.values:
         raise ValidationError({"kind": _("Choose an annual report or a monthly digest.")})
     if not isinstance(year, int) or not FIRST_YEAR <= year <= today.year:
-        raise ValidationError({"year": _("Choose a year from %(first)s to %(last)s.")
-                               % {"first": FIRST_YEAR, "last": today.year}})
+        raise ValidationError(
+            {"year": _("Choose a year from %(first)s to %(last)s.") % {"first": FIRST_YEAR, "last": today.year}}
+        )
     if kind == RecognitionReport.Kind.MONTHLY:
         if not isinstance(month, int) or not 1 <= month <= 12:
             raise ValidationError({"month": _("A monthly digest needs a month.")})
@@ -64,9 +65,13 @@ def report_request(*, region, kind, year, month=None, actor=None, today=None):
     same = RecognitionReport.objects.filter(region=region, kind=kind, year=year, month=month, status__in=OPEN).first()
     if same is not None:
         return same
-    report = RecognitionReport.objects.create(region=region, kind=kind, year=year, month=month,
-                                              requested_by=actor if actor is not None and actor.is_authenticated
-                                              else None)
+    report = RecognitionReport.objects.create(
+        region=region,
+        kind=kind,
+        year=year,
+        month=month,
+        requested_by=actor if actor is not None and actor.is_authenticated else None,
+    )
     audit(actor=actor, action="report.request", obj=report, region=region.code, kind=kind, year=year, month=month)
     _queue_build(report.pk)
     return report
@@ -84,11 +89,15 @@ def monthly_digests_queue(*, today=None):
     for region in Region.objects.filter(pk__in=region_ids).order_by("path"):
         with transaction.atomic():
             Region.objects.select_for_update().filter(pk=region.pk).first()
-            if RecognitionReport.objects.filter(region=region, kind=RecognitionReport.Kind.MONTHLY, year=year,
-                                                month=month).exists():
+            if RecognitionReport.objects.filter(
+                region=region, kind=RecognitionReport.Kind.MONTHLY, year=year, month=month
+            ).exists():
                 continue
-            queued.append(report_request(region=region, kind=RecognitionReport.Kind.MONTHLY, year=year, month=month,
-                                         actor=None, today=today))
+            queued.append(
+                report_request(
+                    region=region, kind=RecognitionReport.Kind.MONTHLY, year=year, month=month, actor=None, today=today
+                )
+            )
     return queued
 
 
@@ -98,10 +107,14 @@ def reports_requeue_stale(*, now=None):
     claims a report by a conditional update, so a job that was only slow is not built twice."""
     now = now or timezone.now()
     cutoff = now - lease()
-    stale = list(RecognitionReport.objects.filter(status=RecognitionReport.Status.QUEUED, created_at__lt=cutoff)
-                 .values_list("pk", flat=True))
-    stale += RecognitionReport.objects.filter(status=RecognitionReport.Status.RUNNING,
-                                              finished_at__lt=cutoff).values_list("pk", flat=True)
+    stale = list(
+        RecognitionReport.objects.filter(status=RecognitionReport.Status.QUEUED, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    stale += RecognitionReport.objects.filter(
+        status=RecognitionReport.Status.RUNNING, finished_at__lt=cutoff
+    ).values_list("pk", flat=True)
     with transaction.atomic():
         for pk in stale:
             _queue_build(pk)
@@ -113,8 +126,11 @@ def reports_requeue_stale(*, now=None):
 
 def reports_for_staff(scope, *, year=None, region=None):
     """Stored reports of regions in the staff member's subtree, newest first."""
-    reports = (RecognitionReport.objects.filter(region__path__startswith=scope.path)
-               .select_related("region", "requested_by").order_by("-created_at", "-id"))
+    reports = (
+        RecognitionReport.objects.filter(region__path__startswith=scope.path)
+        .select_related("region", "requested_by")
+        .order_by("-created_at", "-id")
+    )
     if year:
         reports = reports.filter(year=year)
     if region is not None:
@@ -128,7 +144,11 @@ def report_for_staff(scope, pk):
 
 
 def report_years(scope):
-    years = set(RecognitionReport.objects.filter(region__path__startswith=scope.path).order_by()
-                .values_list("year", flat=True).distinct())
+    years = set(
+        RecognitionReport.objects.filter(region__path__startswith=scope.path)
+        .order_by()
+        .values_list("year", flat=True)
+        .distinct()
+    )
     years.add(timezone.localdate().year)
     return sorted(years, reverse=True)

@@ -19,26 +19,32 @@ from volunteers.models import Region
 from volunteers.people.views import form_add_errors, staff_required
 
 PAGE_SIZE = 30
-CONTENT_TYPES = {"pdf": "application/pdf",
-                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+CONTENT_TYPES = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def _regions(scope):
     """Regions a report can be asked for: the staff member's own and those below it down to
     townships (a village is too small for a report)."""
-    return (scope.subtree().filter(Q(pk=scope.pk) | Q(level__lte=Region.Level.TOWNSHIP))
-            .order_by("path"))
+    return scope.subtree().filter(Q(pk=scope.pk) | Q(level__lte=Region.Level.TOWNSHIP)).order_by("path")
 
 
 class ReportRequestForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Report"), choices=RecognitionReport.Kind.choices,
-                             initial=RecognitionReport.Kind.ANNUAL)
-    region = forms.ModelChoiceField(label=gettext_lazy("Region"), queryset=Region.objects.none(),
-                                    error_messages={"invalid_choice": gettext_lazy(
-                                        "Choose a region in your area: this one is outside it.")})
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Report"), choices=RecognitionReport.Kind.choices, initial=RecognitionReport.Kind.ANNUAL
+    )
+    region = forms.ModelChoiceField(
+        label=gettext_lazy("Region"),
+        queryset=Region.objects.none(),
+        error_messages={"invalid_choice": gettext_lazy("Choose a region in your area: this one is outside it.")},
+    )
     year = forms.IntegerField(label=gettext_lazy("Year"), min_value=reports.FIRST_YEAR)
-    month = forms.IntegerField(label=gettext_lazy("Month"), min_value=1, max_value=12, required=False,
-                               help_text=gettext_lazy("For a monthly digest only."))
+    month = forms.IntegerField(
+        label=gettext_lazy("Month"),
+        min_value=1,
+        max_value=12,
+        required=False,
+        help_text=gettext_lazy("For a monthly digest only."),
+    )
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,8 +66,13 @@ def staff_reports(request, scope):
             data = form.cleaned_data
             monthly = data["kind"] == RecognitionReport.Kind.MONTHLY
             try:
-                report = reports.report_request(region=data["region"], kind=data["kind"], year=data["year"],
-                                                month=data["month"] if monthly else None, actor=request.user)
+                report = reports.report_request(
+                    region=data["region"],
+                    kind=data["kind"],
+                    year=data["year"],
+                    month=data["month"] if monthly else None,
+                    actor=request.user,
+                )
             except ValidationError as exc:
                 form_add_errors(form, exc)
             else:
@@ -73,11 +84,23 @@ def staff_reports(request, scope):
     year = year_param(request) if request.GET.get("year") else None
     region = next((r for r in regions if str(r.pk) == request.GET.get("region", "")), None)
     page = Paginator(reports.reports_for_staff(scope, year=year, region=region), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     query = "&".join(f"{k}={v}" for k, v in (("year", year), ("region", region and region.pk)) if v)
-    return render(request, "pointbook/staff_reports.html", {
-        "scope": scope, "form": form, "page": page, "years": reports.report_years(scope), "regions": regions,
-        "year": year, "region": region, "page_query": query})
+    return render(
+        request,
+        "pointbook/staff_reports.html",
+        {
+            "scope": scope,
+            "form": form,
+            "page": page,
+            "years": reports.report_years(scope),
+            "regions": regions,
+            "year": year,
+            "region": region,
+            "page_query": query,
+        },
+    )
 
 
 @staff_required
@@ -86,10 +109,18 @@ def staff_report(request, scope, pk):
     if report is None:
         raise Http404
     if request.GET.get("format") == "json":  # what the page polls while the report is being built
-        return JsonResponse({"status": report.status, "progress": report.progress,
-                             "done": report.status == RecognitionReport.Status.DONE})
-    return render(request, "pointbook/staff_reports_detail.html", {
-        "scope": scope, "report": report, "building": report.status in reports.OPEN})
+        return JsonResponse(
+            {
+                "status": report.status,
+                "progress": report.progress,
+                "done": report.status == RecognitionReport.Status.DONE,
+            }
+        )
+    return render(
+        request,
+        "pointbook/staff_reports_detail.html",
+        {"scope": scope, "report": report, "building": report.status in reports.OPEN},
+    )
 
 
 @staff_required

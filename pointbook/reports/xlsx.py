@@ -44,12 +44,21 @@ def render(figures):
     summary = book.active
     summary.title = str(_("Summary"))[:31]
     region = figures.region
-    title = (_("Annual recognition report %(year)s") % {"year": figures.year} if figures.annual
-             else _("Monthly digest %(period)s") % {"period": figures.period_label})
-    for row in ([_("Report"), title], [_("Region"), region.name], [_("Region code"), region.code],
-                [_("From"), figures.start.isoformat()], [_("Until (not included)"), figures.end.isoformat()],
-                [_("Issued by"), bureau_name()],
-                [_("Made"), timezone.localtime().strftime("%Y-%m-%d %H:%M")], []):
+    title = (
+        _("Annual recognition report %(year)s") % {"year": figures.year}
+        if figures.annual
+        else _("Monthly digest %(period)s") % {"period": figures.period_label}
+    )
+    for row in (
+        [_("Report"), title],
+        [_("Region"), region.name],
+        [_("Region code"), region.code],
+        [_("From"), figures.start.isoformat()],
+        [_("Until (not included)"), figures.end.isoformat()],
+        [_("Issued by"), bureau_name()],
+        [_("Made"), timezone.localtime().strftime("%Y-%m-%d %H:%M")],
+        [],
+    ):
         summary.append([safe_cell(v) for v in row])
     labels = total_labels()
     for key, value in figures.totals.items():
@@ -58,8 +67,12 @@ def render(figures):
     for cell in summary["A"]:
         cell.font = Font(bold=True)
 
-    _sheet(book, _("By month") if figures.annual else _("By day"), figures.by_period,
-           [figures.period_column, "points", "hours", "entries"])
+    _sheet(
+        book,
+        _("By month") if figures.annual else _("By day"),
+        figures.by_period,
+        [figures.period_column, "points", "hours", "entries"],
+    )
     _sheet(book, _("By service type"), figures.by_service_type, ["service_type", "points", "hours", "entries"])
     _sheet(book, _("By district"), figures.by_district, ["district", "code", "contributors", "points", "hours"])
     _sheet(book, _("By contributor kind"), figures.by_kind, ["kind", "contributors", "points", "hours"])

@@ -66,8 +66,11 @@ TYPE_ROWS = 50
 def _columns(points, hours, reached):
     """The summed (or total) columns, as each backend returns them fastest."""
     if connection.vendor == "postgresql":
-        return dict(points=f"{points}::float8", hours=f"{hours}::float8",
-                    reached=f"(EXTRACT(EPOCH FROM {reached}) * 1000000)::bigint")
+        return dict(
+            points=f"{points}::float8",
+            hours=f"{hours}::float8",
+            reached=f"(EXTRACT(EPOCH FROM {reached}) * 1000000)::bigint",
+        )
     return dict(points=points, hours=hours, reached=reached)
 
 
@@ -85,8 +88,11 @@ def _frame(rows, columns):
     if connection.vendor == "postgresql":
         frame["reached"] = reached.astype("int64")
     else:  # UTC as text, "YYYY-MM-DD HH:MM:SS[.ffffff]"
-        frame["reached"] = (pd.to_datetime(reached, format="ISO8601").to_numpy(dtype="datetime64[us]")
-                            .astype("int64") if len(frame) else reached.astype("int64"))
+        frame["reached"] = (
+            pd.to_datetime(reached, format="ISO8601").to_numpy(dtype="datetime64[us]").astype("int64")
+            if len(frame)
+            else reached.astype("int64")
+        )
     return frame
 
 
@@ -117,8 +123,10 @@ def _memberships(year):
     first, last = date(year, 1, 1), date(year, 12, 31)
     spans = {}
     for person, organisation, start, end in (
-            Membership.objects.filter(status__in=COUNTED_MEMBERSHIPS, started_on__lte=last)
-            .exclude(ended_on__lte=first).values_list("contributor_id", "organisation_id", "started_on", "ended_on")):
+        Membership.objects.filter(status__in=COUNTED_MEMBERSHIPS, started_on__lte=last)
+        .exclude(ended_on__lte=first)
+        .values_list("contributor_id", "organisation_id", "started_on", "ended_on")
+    ):
         spans.setdefault(person, []).append((organisation, start, end))
     whole, part, members = {}, [], {}
     for person, held in spans.items():
@@ -150,23 +158,29 @@ def _districts():
 
 def _facts():
     """Each contributor's kind and district."""
-    facts = pd.DataFrame(list(Contributor.objects.values_list("id", "kind", "region_id")),
-                         columns=["contributor", "kind", "region"])
+    facts = pd.DataFrame(
+        list(Contributor.objects.values_list("id", "kind", "region_id")), columns=["contributor", "kind", "region"]
+    )
     facts["district"] = facts["region"].map(_districts())
     return facts
 
 
 def _split(year, part, watermark):
     """The year of the people in `part` summed per (person, organisation) by the days they belonged."""
-    sql = SPLIT_SQL.format(entry=LedgerEntry._meta.db_table, membership=Membership._meta.db_table,
-                           people="{people}", **_columns("SUM(e.points)", "SUM(COALESCE(e.hours, 0))",
-                                                         "MAX(e.created_at)"))
+    sql = SPLIT_SQL.format(
+        entry=LedgerEntry._meta.db_table,
+        membership=Membership._meta.db_table,
+        people="{people}",
+        **_columns("SUM(e.points)", "SUM(COALESCE(e.hours, 0))", "MAX(e.created_at)"),
+    )
     rows = []
     with connection.cursor() as cursor:
         for start in range(0, len(part), SPLIT_CHUNK):
-            chunk = part[start:start + SPLIT_CHUNK]
-            cursor.execute(sql.format(people=", ".join(["%s"] * len(chunk))),
-                           [*COUNTED_MEMBERSHIPS, date(year, 1, 1), date(year, 12, 31), watermark, *chunk])
+            chunk = part[start : start + SPLIT_CHUNK]
+            cursor.execute(
+                sql.format(people=", ".join(["%s"] * len(chunk))),
+                [*COUNTED_MEMBERSHIPS, date(year, 1, 1), date(year, 12, 31), watermark, *chunk],
+            )
             rows += cursor.fetchall()
     return _frame(rows, ["contributor", "organisation", "points", "hours", "reached"])
 
@@ -191,8 +205,12 @@ ASCENDING = [False, False, True, True]
 def _ranked(frame, key=None):
     """`frame` in board order (points desc, hours desc, reached first, then id, so equal totals always
     come out in the same order) with a `rank` within each value of `key` (None: one board)."""
-    order = frame.sort_values(([key] if key else []) + ORDER, ascending=([True] if key else []) + ASCENDING,
-                              kind="mergesort", ignore_index=True)
+    order = frame.sort_values(
+        ([key] if key else []) + ORDER,
+        ascending=([True] if key else []) + ASCENDING,
+        kind="mergesort",
+        ignore_index=True,
+    )
     if key:
         order["rank"] = order.groupby(key, sort=False).cumcount().to_numpy() + 1
     else:
@@ -215,8 +233,9 @@ def standings_compute(year):
     "firms": per organisation}, {scope: {key: board size}}, the highest ledger entry id counted)."""
     watermark, frame, facts, whole, members, split = _read(year)
 
-    people = (frame.groupby("contributor", as_index=False, sort=False)
-              .agg(points=("points", "sum"), hours=("hours", "sum"), reached=("reached", "max")))
+    people = frame.groupby("contributor", as_index=False, sort=False).agg(
+        points=("points", "sum"), hours=("hours", "sum"), reached=("reached", "max")
+    )
     people["points"] = people["points"].round(2)
     people["hours"] = people["hours"].round(2)
     people["id"] = people["contributor"]
@@ -232,13 +251,19 @@ def standings_compute(year):
     people["types"] = people["contributor"].map(_packed(types))
 
     in_whole = people[people["contributor"].isin(whole.keys())]
-    earned = pd.DataFrame({"organisation": in_whole["contributor"].map(whole).to_numpy(),
-                           "points": in_whole["points"].to_numpy(), "hours": in_whole["hours"].to_numpy(),
-                           "reached": in_whole["reached"].to_numpy()})
+    earned = pd.DataFrame(
+        {
+            "organisation": in_whole["contributor"].map(whole).to_numpy(),
+            "points": in_whole["points"].to_numpy(),
+            "hours": in_whole["hours"].to_numpy(),
+            "reached": in_whole["reached"].to_numpy(),
+        }
+    )
     if len(split):
         earned = pd.concat([earned, split[["organisation", "points", "hours", "reached"]]], ignore_index=True)
-    firms = (earned.groupby("organisation", as_index=False, sort=False)
-             .agg(points=("points", "sum"), hours=("hours", "sum"), reached=("reached", "max")))
+    firms = earned.groupby("organisation", as_index=False, sort=False).agg(
+        points=("points", "sum"), hours=("hours", "sum"), reached=("reached", "max")
+    )
     firms["organisation"] = firms["organisation"].astype("int64")
     firms["points"] = firms["points"].round(2)
     firms["hours"] = firms["hours"].round(2)
@@ -264,15 +289,35 @@ def _packed(types):
     """{contributor: '{"<type id>": [rank, points, hours], ...}'}: each person's ranks by service type,
     as JSON text."""
     entries = {}
-    for person, key, rank, points, hours in zip(types["contributor"].tolist(), types["service_type"].tolist(),
-                                                 types["rank"].tolist(), types["points"].tolist(),
-                                                 types["hours"].tolist()):
+    for person, key, rank, points, hours in zip(
+        types["contributor"].tolist(),
+        types["service_type"].tolist(),
+        types["rank"].tolist(),
+        types["points"].tolist(),
+        types["hours"].tolist(),
+    ):
         entries.setdefault(person, []).append(f'"{key}": [{rank}, {points!r}, {hours!r}]')
     return {person: "{" + ", ".join(held) + "}" for person, held in entries.items()}
 
 
-ROW_COLUMNS = ("snapshot_id", "scope", "scope_key", "contributor_id", "organisation_id", "rank", "points", "hours",
-               "reached_at", "members", "average", "district_id", "district_rank", "kind", "kind_rank", "types")
+ROW_COLUMNS = (
+    "snapshot_id",
+    "scope",
+    "scope_key",
+    "contributor_id",
+    "organisation_id",
+    "rank",
+    "points",
+    "hours",
+    "reached_at",
+    "members",
+    "average",
+    "district_id",
+    "district_rank",
+    "kind",
+    "kind_rank",
+    "types",
+)
 
 
 def _ints(column):
@@ -298,24 +343,64 @@ def _rows(snapshot_id, boards):
     rows = []
     n = len(people)
     if n:
-        rows += zip([snapshot_id] * n, [Scope.OVERALL.value] * n, [""] * n, _ints(people["contributor"]),
-                    [None] * n, _ints(people["rank"]), people["points"].tolist(), people["hours"].tolist(),
-                    _times(people["reached"]), [None] * n, [None] * n, _ints(people["district"]),
-                    _ints(people["district_rank"]), people["kind"].fillna("").astype(str).tolist(),
-                    _ints(people["kind_rank"]), people["types"].astype(object).where(people["types"].notna(), None)
-                    .tolist())
+        rows += zip(
+            [snapshot_id] * n,
+            [Scope.OVERALL.value] * n,
+            [""] * n,
+            _ints(people["contributor"]),
+            [None] * n,
+            _ints(people["rank"]),
+            people["points"].tolist(),
+            people["hours"].tolist(),
+            _times(people["reached"]),
+            [None] * n,
+            [None] * n,
+            _ints(people["district"]),
+            _ints(people["district_rank"]),
+            people["kind"].fillna("").astype(str).tolist(),
+            _ints(people["kind_rank"]),
+            people["types"].astype(object).where(people["types"].notna(), None).tolist(),
+        )
     n = len(types)
     if n:
-        rows += zip([snapshot_id] * n, [Scope.SERVICE_TYPE.value] * n, types["service_type"].astype(str).tolist(),
-                    _ints(types["contributor"]), [None] * n, _ints(types["rank"]), types["points"].tolist(),
-                    types["hours"].tolist(), _times(types["reached"]), [None] * n, [None] * n, [None] * n,
-                    [None] * n, [""] * n, [None] * n, [None] * n)
+        rows += zip(
+            [snapshot_id] * n,
+            [Scope.SERVICE_TYPE.value] * n,
+            types["service_type"].astype(str).tolist(),
+            _ints(types["contributor"]),
+            [None] * n,
+            _ints(types["rank"]),
+            types["points"].tolist(),
+            types["hours"].tolist(),
+            _times(types["reached"]),
+            [None] * n,
+            [None] * n,
+            [None] * n,
+            [None] * n,
+            [""] * n,
+            [None] * n,
+            [None] * n,
+        )
     n = len(firms)
     if n:
-        rows += zip([snapshot_id] * n, [Scope.ORGANISATION.value] * n, [""] * n, [None] * n,
-                    _ints(firms["organisation"]), _ints(firms["rank"]), firms["points"].tolist(),
-                    firms["hours"].tolist(), _times(firms["reached"]), _ints(firms["members"]),
-                    firms["average"].tolist(), [None] * n, [None] * n, [""] * n, [None] * n, [None] * n)
+        rows += zip(
+            [snapshot_id] * n,
+            [Scope.ORGANISATION.value] * n,
+            [""] * n,
+            [None] * n,
+            _ints(firms["organisation"]),
+            _ints(firms["rank"]),
+            firms["points"].tolist(),
+            firms["hours"].tolist(),
+            _times(firms["reached"]),
+            _ints(firms["members"]),
+            firms["average"].tolist(),
+            [None] * n,
+            [None] * n,
+            [""] * n,
+            [None] * n,
+            [None] * n,
+        )
     return rows
 
 
@@ -338,8 +423,9 @@ def standings_refresh(year):
     """Recompute `year`'s standings from the ledger and make them current. Safe to run twice at once."""
     boards, sizes, watermark = standings_compute(year)
     with transaction.atomic():
-        snapshot = StandingsSnapshot.objects.create(year=year, watermark=watermark,
-                                                    contributors=len(boards["people"]), sizes=sizes)
+        snapshot = StandingsSnapshot.objects.create(
+            year=year, watermark=watermark, contributors=len(boards["people"]), sizes=sizes
+        )
         _insert(_rows(snapshot.pk, boards))
     return _swap_in(snapshot)
 
@@ -348,8 +434,9 @@ def _swap_in(snapshot, attempts=3):
     for attempt in range(attempts):
         try:
             with transaction.atomic():
-                current = (StandingsSnapshot.objects.select_for_update()
-                           .filter(year=snapshot.year, is_current=True).first())
+                current = (
+                    StandingsSnapshot.objects.select_for_update().filter(year=snapshot.year, is_current=True).first()
+                )
                 if current is not None and current.watermark > snapshot.watermark:
                     # Someone counted more of the ledger: theirs stays. (Counting as much is no reason:
                     # memberships, districts and kinds may have changed since without a new entry.)
@@ -403,17 +490,30 @@ ROWS_OF = "(SELECT * FROM {standing} WHERE snapshot_id = %s AND scope = '{scope}
 
 # Per scope: how a ledger entry and a stored row are keyed, so the two sides can be summed together.
 CHECKS = {
-    Scope.OVERALL: dict(ledger_keys="e.contributor_id AS k1, 0 AS k2", join="", ledger_filter="",
-                        stored=ROWS_OF.replace("{scope}", Scope.OVERALL), standing_keys="s.contributor_id, 0"),
-    Scope.SERVICE_TYPE: dict(ledger_keys="e.contributor_id AS k1, e.service_type_id AS k2", join="",
-                             ledger_filter="AND e.service_type_id IS NOT NULL", stored="{unpacked}",
-                             standing_keys="s.contributor, s.service_type"),
+    Scope.OVERALL: dict(
+        ledger_keys="e.contributor_id AS k1, 0 AS k2",
+        join="",
+        ledger_filter="",
+        stored=ROWS_OF.replace("{scope}", Scope.OVERALL),
+        standing_keys="s.contributor_id, 0",
+    ),
+    Scope.SERVICE_TYPE: dict(
+        ledger_keys="e.contributor_id AS k1, e.service_type_id AS k2",
+        join="",
+        ledger_filter="AND e.service_type_id IS NOT NULL",
+        stored="{unpacked}",
+        standing_keys="s.contributor, s.service_type",
+    ),
     Scope.ORGANISATION: dict(
         ledger_keys="m.organisation_id AS k1, 0 AS k2",
-        join=("JOIN {membership} m ON m.contributor_id = e.contributor_id AND m.status IN (%s, %s) "
-              "AND m.started_on <= e.effective_date AND (m.ended_on IS NULL OR e.effective_date < m.ended_on)"),
-        ledger_filter="", stored=ROWS_OF.replace("{scope}", Scope.ORGANISATION),
-        standing_keys="s.organisation_id, 0"),
+        join=(
+            "JOIN {membership} m ON m.contributor_id = e.contributor_id AND m.status IN (%s, %s) "
+            "AND m.started_on <= e.effective_date AND (m.ended_on IS NULL OR e.effective_date < m.ended_on)"
+        ),
+        ledger_filter="",
+        stored=ROWS_OF.replace("{scope}", Scope.ORGANISATION),
+        standing_keys="s.organisation_id, 0",
+    ),
 }
 
 # The ranks carried on the overall rows: within each district, kind and service type they must follow
@@ -453,8 +553,9 @@ def _stored_sizes(snapshot):
 
     rows = Standing.objects.filter(snapshot=snapshot).order_by()
     sizes = {}
-    for scope, key, n in (rows.exclude(scope=Scope.SERVICE_TYPE).values_list("scope", "scope_key")
-                          .annotate(n=Count("id"))):
+    for scope, key, n in (
+        rows.exclude(scope=Scope.SERVICE_TYPE).values_list("scope", "scope_key").annotate(n=Count("id"))
+    ):
         sizes.setdefault(scope, {})[key] = n
     overall = rows.filter(scope=Scope.OVERALL)
     for district, n in overall.exclude(district=None).values_list("district_id").annotate(n=Count("id")):
@@ -475,14 +576,19 @@ def standings_check():
     follow each board's order, the top rows of the service types match the ranks on the overall rows,
     and the board sizes the rows. The problems as text."""
     problems = []
-    tables = dict(entry=LedgerEntry._meta.db_table, standing=Standing._meta.db_table,
-                  membership=Membership._meta.db_table)
+    tables = dict(
+        entry=LedgerEntry._meta.db_table, standing=Standing._meta.db_table, membership=Membership._meta.db_table
+    )
     tables["unpacked"] = UNPACKED[connection.vendor].format(**tables)
     for snapshot in StandingsSnapshot.objects.filter(is_current=True):
         for scope, parts in CHECKS.items():
             sql = CHECK_SQL.format(**tables, **{k: v.format(**tables) for k, v in parts.items()})
             params = ([*COUNTED_MEMBERSHIPS] if scope == Scope.ORGANISATION else []) + [
-                date(snapshot.year, 1, 1), date(snapshot.year, 12, 31), snapshot.watermark, snapshot.pk]
+                date(snapshot.year, 1, 1),
+                date(snapshot.year, 12, 31),
+                snapshot.watermark,
+                snapshot.pk,
+            ]
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 mismatches = cursor.fetchone()[0]
@@ -494,11 +600,13 @@ def standings_check():
             cursor.execute(TOP_SQL.format(**tables), [snapshot.pk, snapshot.pk, snapshot.pk, snapshot.pk, TYPE_ROWS])
             top = cursor.fetchone()[0]
         if misplaced:
-            problems.append(f"standings {snapshot.year} (district, kind and service type): {misplaced} ranks out "
-                            f"of order")
+            problems.append(
+                f"standings {snapshot.year} (district, kind and service type): {misplaced} ranks out of order"
+            )
         if top:
-            problems.append(f"standings {snapshot.year} (service type): {top} top rows differ from the ranks on "
-                            f"the overall rows")
+            problems.append(
+                f"standings {snapshot.year} (service type): {top} top rows differ from the ranks on the overall rows"
+            )
         if _stored_sizes(snapshot) != snapshot.sizes:
             problems.append(f"standings {snapshot.year}: the board sizes differ from the rows stored")
     return problems
@@ -540,22 +648,36 @@ def ranks_of(contributor, year):
     points, hours}]. Three queries whatever the size of the boards."""
     from volunteers.models import ServiceType
 
-    stored = list(_current(year).filter(contributor=contributor, scope=Scope.OVERALL).values(
-        "rank", "points", "hours", "district_id", "district_rank", "kind", "kind_rank", "types", "snapshot__sizes"))
+    stored = list(
+        _current(year)
+        .filter(contributor=contributor, scope=Scope.OVERALL)
+        .values(
+            "rank", "points", "hours", "district_id", "district_rank", "kind", "kind_rank", "types", "snapshot__sizes"
+        )
+    )
     rows = []
     for row in stored:
         sizes = row["snapshot__sizes"] or {}
         boards = [(Scope.OVERALL.value, "", row["rank"], row["points"], row["hours"])]
         if row["district_id"] is not None:
-            boards.append((Scope.DISTRICT.value, str(row["district_id"]), row["district_rank"], row["points"],
-                           row["hours"]))
+            boards.append(
+                (Scope.DISTRICT.value, str(row["district_id"]), row["district_rank"], row["points"], row["hours"])
+            )
         if row["kind"]:
             boards.append((Scope.KIND.value, row["kind"], row["kind_rank"], row["points"], row["hours"]))
         for key, (rank, points, hours) in (row["types"] or {}).items():
             boards.append((Scope.SERVICE_TYPE.value, key, rank, cents(points), cents(hours)))
         for scope, key, rank, points, hours in boards:
-            rows.append({"scope": scope, "scope_key": key, "rank": rank, "out_of": sizes.get(scope, {}).get(key),
-                         "points": points, "hours": hours})
+            rows.append(
+                {
+                    "scope": scope,
+                    "scope_key": key,
+                    "rank": rank,
+                    "out_of": sizes.get(scope, {}).get(key),
+                    "points": points,
+                    "hours": hours,
+                }
+            )
     order = [Scope.OVERALL, Scope.DISTRICT, Scope.KIND, Scope.SERVICE_TYPE]
     rows.sort(key=lambda r: (order.index(r["scope"]), r["rank"]))
     regions = Region.objects.in_bulk([int(r["scope_key"]) for r in rows if r["scope"] == Scope.DISTRICT])
@@ -575,8 +697,10 @@ def _board_rows(year, scope, key):
     their order on the board too); a service type's, its top TYPE_ROWS."""
     current = _current(year)
     if scope == Scope.DISTRICT:
-        return (current.filter(scope=Scope.OVERALL, district_id=int(key)) if key.isdigit() else current.none(),
-                "district_rank")
+        return (
+            current.filter(scope=Scope.OVERALL, district_id=int(key)) if key.isdigit() else current.none(),
+            "district_rank",
+        )
     if scope == Scope.KIND:
         return current.filter(scope=Scope.OVERALL, kind=key) if key else current.none(), "kind_rank"
     return current.filter(scope=scope, scope_key=key), "rank"
@@ -599,8 +723,16 @@ def service_type_values(rows):
     out = []
     for row in rows:
         for key, (rank, points, hours) in (row.get("types") or {}).items():
-            out.append({**row, "scope": Scope.SERVICE_TYPE.value, "scope_key": key, "rank": rank,
-                        "points": cents(points), "hours": cents(hours)})
+            out.append(
+                {
+                    **row,
+                    "scope": Scope.SERVICE_TYPE.value,
+                    "scope_key": key,
+                    "rank": rank,
+                    "points": cents(points),
+                    "hours": cents(hours),
+                }
+            )
     out.sort(key=lambda r: (r["scope_key"], r["rank"]))
     return out
 
@@ -609,8 +741,10 @@ def board(year, scope, key="", *, related=()):
     """Every row of one board of the current snapshot, in rank order, each with `rank` its rank on
     that board. For checks and exports; a page shows `leaderboard`."""
     if scope == Scope.SERVICE_TYPE:
-        rows = [_on_type_board(row, key) for row in _current(year).filter(scope=Scope.OVERALL, types__has_key=key)
-                .select_related(*related)]
+        rows = [
+            _on_type_board(row, key)
+            for row in _current(year).filter(scope=Scope.OVERALL, types__has_key=key).select_related(*related)
+        ]
         return sorted(rows, key=lambda row: row.rank)
     rows, ranked_by = _board_rows(year, scope, key)
     rows = list(rows.select_related(*related).order_by("rank"))

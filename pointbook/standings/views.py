@@ -30,11 +30,22 @@ def leaderboards(request):
     rows, own = standings.leaderboard(year, scope, key, viewer=viewer)
     snapshot = standings.snapshot_of(year)
     today = timezone.localdate()
-    return render(request, "pointbook/leaderboards.html", {
-        "year": year, "years": list(range(today.year, today.year - 5, -1)), "boards": choices, "scope": scope,
-        "key": key, "rows": rows, "own": own, "snapshot": snapshot, "is_firms": scope == Standing.Scope.ORGANISATION,
-        "label": next((label for s, k, label in choices if (s, k) == (scope, key)), ""),
-    })
+    return render(
+        request,
+        "pointbook/leaderboards.html",
+        {
+            "year": year,
+            "years": list(range(today.year, today.year - 5, -1)),
+            "boards": choices,
+            "scope": scope,
+            "key": key,
+            "rows": rows,
+            "own": own,
+            "snapshot": snapshot,
+            "is_firms": scope == Standing.Scope.ORGANISATION,
+            "label": next((label for s, k, label in choices if (s, k) == (scope, key)), ""),
+        },
+    )
 
 
 @login_required
@@ -43,8 +54,10 @@ def leaderboards(request):
 def standings_refresh_now(request, scope):
     """Staff start the nightly refresh now; it runs in the worker."""
     year = year_param(request)
-    transaction.on_commit(lambda: current_app.signature("tasks.recognition.refresh_standings",
-                                                        args=[year]).apply_async())
-    messages.success(request, _("The standings for %(year)s are being recomputed; this takes a minute.")
-                     % {"year": year})
+    transaction.on_commit(
+        lambda: current_app.signature("tasks.recognition.refresh_standings", args=[year]).apply_async()
+    )
+    messages.success(
+        request, _("The standings for %(year)s are being recomputed; this takes a minute.") % {"year": year}
+    )
     return redirect(f"{reverse('leaderboards')}?year={year}")

@@ -28,8 +28,15 @@ METRICS = tuple(Metric)  # display order
 # Legal-education events: one approved record of this type is one event.
 EDUCATION_TYPES = ("legal_education",)
 # Service cases: one approved record of these types is one case.
-CASE_TYPES = ("mediation", "legal_aid", "duty_lawyer", "notarisation", "forensic", "petition_representation",
-              "enterprise_checkup")
+CASE_TYPES = (
+    "mediation",
+    "legal_aid",
+    "duty_lawyer",
+    "notarisation",
+    "forensic",
+    "petition_representation",
+    "enterprise_checkup",
+)
 # Consultations: the people served (people_served) on records of these types, summed.
 CONSULTATION_TYPES = ("consultation", "hotline_12348", "village_adviser")
 # Villages with an adviser: distinct village-level regions with at least one approved record of this type
@@ -91,15 +98,19 @@ def target_plan_set(*, region, year, values, shares, actor, scope=None):
             if not isinstance(share, int) or isinstance(share, bool) or not 0 <= share <= 100:
                 errors[f"q{q}_share"] = [_("A share is a whole percent from 0 to 100.")]
         if not any(key.endswith("_share") for key in errors) and any(a > b for a, b in zip(shares, shares[1:])):
-            errors.setdefault(NON_FIELD_ERRORS, []).append(_(
-                "The shares are cumulative: each quarter's share must be at least the one before it "
-                "(for example 10, 60, 100, 100)."))
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                _(
+                    "The shares are cumulative: each quarter's share must be at least the one before it "
+                    "(for example 10, 60, 100, 100)."
+                )
+            )
 
     values = dict(values or {})
     unknown = set(values) - set(Metric.values)
     if unknown:
-        errors.setdefault(NON_FIELD_ERRORS, []).append(_("Unknown measure: %(names)s.") % {
-            "names": ", ".join(sorted(map(str, unknown)))})
+        errors.setdefault(NON_FIELD_ERRORS, []).append(
+            _("Unknown measure: %(names)s.") % {"names": ", ".join(sorted(map(str, unknown)))}
+        )
     for metric in METRICS:
         value = values.get(metric.value)
         if value is None:
@@ -116,17 +127,26 @@ def target_plan_set(*, region, year, values, shares, actor, scope=None):
         if plan is None:
             plan = TargetPlan(region=region, year=year)
         else:
-            before = {"values": {t.metric: t.value for t in plan.targets.all()},
-                      "shares": [plan.q1_share, plan.q2_share, plan.q3_share, plan.q4_share]}
+            before = {
+                "values": {t.metric: t.value for t in plan.targets.all()},
+                "shares": [plan.q1_share, plan.q2_share, plan.q3_share, plan.q4_share],
+            }
         plan.q1_share, plan.q2_share, plan.q3_share, plan.q4_share = shares
         plan.updated_by = actor if (actor is not None and actor.is_authenticated) else None
         plan.updated_at = timezone.now()
         plan.save()
         for metric in METRICS:
-            Target.objects.update_or_create(plan=plan, metric=metric.value,
-                                            defaults={"value": values[metric.value]})
-        audit(actor=actor, action="target_plan_set", obj=plan, region=region.pk, year=year,
-              values={m.value: values[m.value] for m in METRICS}, shares=list(shares), before=before)
+            Target.objects.update_or_create(plan=plan, metric=metric.value, defaults={"value": values[metric.value]})
+        audit(
+            actor=actor,
+            action="target_plan_set",
+            obj=plan,
+            region=region.pk,
+            year=year,
+            values={m.value: values[m.value] for m in METRICS},
+            shares=list(shares),
+            before=before,
+        )
     return plan
 
 
@@ -194,15 +214,21 @@ def _aggregates(year):
     aggregates = {}
     for q in range(1, 5):
         upto = Q(date__lte=quarter_end(year, q))
-        aggregates[f"education_events_{q}"] = Count(Case(
-            When(upto & Q(service_type__code__in=EDUCATION_TYPES), then="id")))
+        aggregates[f"education_events_{q}"] = Count(
+            Case(When(upto & Q(service_type__code__in=EDUCATION_TYPES), then="id"))
+        )
         aggregates[f"service_cases_{q}"] = Count(Case(When(upto & Q(service_type__code__in=CASE_TYPES), then="id")))
-        aggregates[f"consultations_{q}"] = Sum(Case(
-            When(upto & Q(service_type__code__in=CONSULTATION_TYPES), then="people_served"),
-            default=Value(0), output_field=IntegerField()))
-        aggregates[f"villages_adviser_{q}"] = Count(Case(
-            When(upto & Q(service_type__code=ADVISER_TYPE, region__level=Region.Level.VILLAGE), then="region_id")),
-            distinct=True)
+        aggregates[f"consultations_{q}"] = Sum(
+            Case(
+                When(upto & Q(service_type__code__in=CONSULTATION_TYPES), then="people_served"),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        aggregates[f"villages_adviser_{q}"] = Count(
+            Case(When(upto & Q(service_type__code=ADVISER_TYPE, region__level=Region.Level.VILLAGE), then="region_id")),
+            distinct=True,
+        )
     return aggregates
 
 
@@ -211,16 +237,24 @@ def actuals_by_child(scope, year):
     `scope`'s subtree, grouped by the child region their region lies in (records placed at the scope
     itself group under the scope's own path). One query."""
     prefix = Substr("region__path", 1, Region.steplen * (scope.depth + 1))
-    rows = (ServiceRecord.objects
-            .filter(status=ServiceRecord.Status.APPROVED, region__path__startswith=scope.path,
-                    date__gte=date(year, 1, 1), date__lte=date(year, 12, 31))
-            .annotate(bucket=prefix).values("bucket").order_by().annotate(**_aggregates(year)))
+    rows = (
+        ServiceRecord.objects.filter(
+            status=ServiceRecord.Status.APPROVED,
+            region__path__startswith=scope.path,
+            date__gte=date(year, 1, 1),
+            date__lte=date(year, 12, 31),
+        )
+        .annotate(bucket=prefix)
+        .values("bucket")
+        .order_by()
+        .annotate(**_aggregates(year))
+    )
     result = {}
     for row in rows:
         bucket = row.pop("bucket")
         result[bucket] = {
-            (metric, int(q)): int(value or 0)
-            for key, value in row.items() for metric, _sep, q in [key.rpartition("_")]}
+            (metric, int(q)): int(value or 0) for key, value in row.items() for metric, _sep, q in [key.rpartition("_")]
+        }
     return result
 
 
@@ -239,14 +273,28 @@ def _metric_progress(metric, target, shares, actual, *, judged, started):
     for q, share in enumerate(shares, start=1):
         value = actual.get((metric.value, q), 0)
         expected = Decimal(target * share) / 100
-        quarters.append(QuarterProgress(
-            quarter=q, share=share, actual=value, expected=expected, ended=judged is not None and q <= judged,
-            started=q <= started, behind=(q == judged and value * 100 < target * share)))
+        quarters.append(
+            QuarterProgress(
+                quarter=q,
+                share=share,
+                actual=value,
+                expected=expected,
+                ended=judged is not None and q <= judged,
+                started=q <= started,
+                behind=(q == judged and value * 100 < target * share),
+            )
+        )
     to_date = quarters[started - 1].actual if started else 0
     return MetricProgress(
-        metric=metric.value, label=str(metric.label), target=target, quarters=quarters, to_date=to_date,
-        percent=round(to_date * 100 / target) if target else None, behind=any(q.behind for q in quarters),
-        judged=quarters[judged - 1] if judged else None)
+        metric=metric.value,
+        label=str(metric.label),
+        target=target,
+        quarters=quarters,
+        to_date=to_date,
+        percent=round(to_date * 100 / target) if target else None,
+        behind=any(q.behind for q in quarters),
+        judged=quarters[judged - 1] if judged else None,
+    )
 
 
 def targets_progress(scope_region, year, *, today=None):
@@ -264,8 +312,9 @@ def targets_progress(scope_region, year, *, today=None):
     today = today or timezone.localdate()
     scope = scope_region
     regions = list(Region.objects.filter(path__startswith=scope.path, depth__lte=scope.depth + 1).order_by("path"))
-    plans = {p.region_id: p for p in TargetPlan.objects.filter(region__in=regions, year=year)
-             .prefetch_related("targets")}
+    plans = {
+        p.region_id: p for p in TargetPlan.objects.filter(region__in=regions, year=year).prefetch_related("targets")
+    }
     actuals = actuals_by_child(scope, year) if plans else {}
     judged = quarters_ended(year, today) or None
     started = quarters_started(year, today)
@@ -284,7 +333,8 @@ def targets_progress(scope_region, year, *, today=None):
         item = RegionProgress(region=region, plan=plan)
         for metric in METRICS:
             if metric.value in targets:
-                item.metrics.append(_metric_progress(metric, targets[metric.value], item.shares, actual,
-                                                     judged=judged, started=started))
+                item.metrics.append(
+                    _metric_progress(metric, targets[metric.value], item.shares, actual, judged=judged, started=started)
+                )
         progress.regions.append(item)
     return progress

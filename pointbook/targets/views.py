@@ -27,17 +27,25 @@ class TargetPlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         for metric in targets.METRICS:
             self.fields[metric.value] = forms.IntegerField(
-                label=metric.label, min_value=0, max_value=targets.MAX_TARGET,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+                label=metric.label,
+                min_value=0,
+                max_value=targets.MAX_TARGET,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
         self.fields["villages_adviser"].help_text = gettext_lazy(
-            "Villages and communities of the region with a legal adviser serving there during the year.")
+            "Villages and communities of the region with a legal adviser serving there during the year."
+        )
         for q in range(1, 5):
             self.fields[f"q{q}_share"] = forms.IntegerField(
-                label=capfirst(TargetPlan._meta.get_field(f"q{q}_share").verbose_name), min_value=0, max_value=100,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+                label=capfirst(TargetPlan._meta.get_field(f"q{q}_share").verbose_name),
+                min_value=0,
+                max_value=100,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
         self.fields["q1_share"].help_text = gettext_lazy(
             "Cumulative: the share of the year's target expected by each quarter's end, each at least the one "
-            "before. The Yuxi plan expects 10 % by Q1, 60 % by Q2 and 100 % by Q3.")
+            "before. The Yuxi plan expects 10 % by Q1, 60 % by Q2 and 100 % by Q3."
+        )
 
 
 def _year(request):
@@ -61,9 +69,16 @@ def _chart(metric):
     scale = max([metric.target] + [q.actual for q in metric.quarters]) or 1
     rows = []
     for q in metric.quarters:
-        rows.append({"q": q, "bar": _percent(q.actual, scale), "marker": _percent(q.expected, scale),
-                     "state": "behind" if q.behind else ("future" if not q.started else
-                                                        ("short" if q.actual * 100 < metric.target * q.share else "ok"))})
+        rows.append(
+            {
+                "q": q,
+                "bar": _percent(q.actual, scale),
+                "marker": _percent(q.expected, scale),
+                "state": "behind"
+                if q.behind
+                else ("future" if not q.started else ("short" if q.actual * 100 < metric.target * q.share else "ok")),
+            }
+        )
     return rows
 
 
@@ -74,9 +89,18 @@ def staff_targets(request, scope):
     for region in progress.regions:
         for metric in region.metrics:
             metric.chart = _chart(metric)
-    return render(request, "pointbook/staff_targets.html", {
-        "scope": scope, "year": year, "progress": progress, "prev_year": year - 1, "next_year": year + 1,
-        "this_year": timezone.localdate().year})
+    return render(
+        request,
+        "pointbook/staff_targets.html",
+        {
+            "scope": scope,
+            "year": year,
+            "progress": progress,
+            "prev_year": year - 1,
+            "next_year": year + 1,
+            "this_year": timezone.localdate().year,
+        },
+    )
 
 
 @staff_required
@@ -87,8 +111,7 @@ def staff_target_edit(request, scope, region_id, year):
     plan = TargetPlan.objects.filter(region=region, year=year).prefetch_related("targets").first()
     if plan is not None:
         initial = {t.metric: t.value for t in plan.targets.all()}
-        initial.update(q1_share=plan.q1_share, q2_share=plan.q2_share, q3_share=plan.q3_share,
-                       q4_share=plan.q4_share)
+        initial.update(q1_share=plan.q1_share, q2_share=plan.q2_share, q3_share=plan.q3_share, q4_share=plan.q4_share)
     else:
         initial = dict(zip(("q1_share", "q2_share", "q3_share", "q4_share"), targets.DEFAULT_SHARES))
     form = TargetPlanForm(request.POST or None, initial=initial)
@@ -96,14 +119,22 @@ def staff_target_edit(request, scope, region_id, year):
         data = form.cleaned_data
         try:
             targets.target_plan_set(
-                region=region, year=year, actor=request.user, scope=scope,
+                region=region,
+                year=year,
+                actor=request.user,
+                scope=scope,
                 values={m.value: data[m.value] for m in targets.METRICS},
-                shares=tuple(data[f"q{q}_share"] for q in range(1, 5)))
+                shares=tuple(data[f"q{q}_share"] for q in range(1, 5)),
+            )
         except ValidationError as exc:
             form_add_errors(form, exc)
         else:
-            messages.success(request, _("Targets for %(region)s, %(year)s saved.") % {"region": region.name,
-                                                                                      "year": year})
+            messages.success(
+                request, _("Targets for %(region)s, %(year)s saved.") % {"region": region.name, "year": year}
+            )
             return redirect(f"{reverse('staff_targets')}?year={year}")
-    return render(request, "pointbook/staff_targets_edit.html", {
-        "scope": scope, "region": region, "year": year, "plan": plan, "form": form})
+    return render(
+        request,
+        "pointbook/staff_targets_edit.html",
+        {"scope": scope, "region": region, "year": year, "plan": plan, "form": form},
+    )

@@ -58,8 +58,10 @@ log = logging.getLogger(__name__)
 TASK = "tasks.exports.export_run"
 # Rows fetched from the database at a time (and how often a job's progress is saved).
 CHUNK = 2000
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
-                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 OPTIONAL, REQUIRED = "optional", "required"
 # Excel's most rows in a sheet, less the header: longer exports go on in a second sheet.
 XLSX_SHEET_ROWS = 1_048_575
@@ -143,8 +145,7 @@ class ResourceDataset(ExportDataset):
 
     def row(self, values, context):
         values = self.cells(values, context)
-        return ([render(values.get(attribute)) for attribute, render in context["columns"]]
-                + self.extra(values, context))
+        return [render(values.get(attribute)) for attribute, render in context["columns"]] + self.extra(values, context)
 
 
 DATASETS = {}
@@ -168,10 +169,16 @@ class ContributorExport(ResourceDataset):
     resource_class = ContributorResource
 
     def objects(self, scope, year):
-        current = (Membership.objects.filter(contributor=OuterRef("pk"), status=Membership.Status.ACTIVE)
-                   .order_by("-started_on", "-pk").values("organisation__licence_number")[:1])
-        return (Contributor.objects.filter(region__path__startswith=scope.path)
-                .annotate(organisation_licence=Subquery(current)).order_by("legal_name", "pk"))
+        current = (
+            Membership.objects.filter(contributor=OuterRef("pk"), status=Membership.Status.ACTIVE)
+            .order_by("-started_on", "-pk")
+            .values("organisation__licence_number")[:1]
+        )
+        return (
+            Contributor.objects.filter(region__path__startswith=scope.path)
+            .annotate(organisation_licence=Subquery(current))
+            .order_by("legal_name", "pk")
+        )
 
 
 @dataset_register
@@ -195,7 +202,8 @@ class RegionExport(ResourceDataset):
     def objects(self, scope, year):
         # The parent's path is the region's without its last step (treebeard's materialised path).
         parent = Region.objects.filter(
-            path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Region.steplen)).values("code")[:1]
+            path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Region.steplen)
+        ).values("code")[:1]
         return scope.subtree().annotate(parent_code=Subquery(parent)).order_by("path")
 
 
@@ -229,9 +237,21 @@ class RecordExport(ResourceDataset):
         if year:
             records = records.filter(date__range=_year_range(year))
         return records.order_by("date", "pk").values(
-            "pk", "import_ref", "contributor__licence_number", "contributor__user__email", "contributor__legal_name",
-            "service_type_id", "region__code", "venue__name", "date", "hours", "people_served", "special_groups",
-            "description", "status")
+            "pk",
+            "import_ref",
+            "contributor__licence_number",
+            "contributor__user__email",
+            "contributor__legal_name",
+            "service_type_id",
+            "region__code",
+            "venue__name",
+            "date",
+            "hours",
+            "people_served",
+            "special_groups",
+            "description",
+            "status",
+        )
 
     def prepare(self, scope, year):
         context = super().prepare(scope, year)
@@ -257,27 +277,61 @@ class LedgerExport(ExportDataset):
     year = OPTIONAL
 
     def headers(self):
-        return [_("Date"), _("Licence number or email"), pgettext("person", "Name"), _("Service type"), _("Kind"),
-                _("Source"), _("Points"), _("Hours"), _("Explanation"), _("Idempotency key"), _("Created at")]
+        return [
+            _("Date"),
+            _("Licence number or email"),
+            pgettext("person", "Name"),
+            _("Service type"),
+            _("Kind"),
+            _("Source"),
+            _("Points"),
+            _("Hours"),
+            _("Explanation"),
+            _("Idempotency key"),
+            _("Created at"),
+        ]
 
     def queryset(self, scope, year):
         entries = LedgerEntry.objects.filter(contributor__region__path__startswith=scope.path)
         if year:
             entries = entries.filter(effective_date__range=_year_range(year))
         return entries.order_by("effective_date", "pk").values_list(
-            "effective_date", "contributor__licence_number", "contributor__user__email", "contributor__legal_name",
-            "service_type_id", "kind", "source", "points", "hours", "explanation", "idempotency_key", "created_at")
+            "effective_date",
+            "contributor__licence_number",
+            "contributor__user__email",
+            "contributor__legal_name",
+            "service_type_id",
+            "kind",
+            "source",
+            "points",
+            "hours",
+            "explanation",
+            "idempotency_key",
+            "created_at",
+        )
 
     def prepare(self, scope, year):
-        return {"types": {t.pk: str(t) for t in ServiceType.objects.all()},
-                "kinds": {code: str(label) for code, label in LedgerEntry.Kind.choices},
-                "sources": {code: str(label) for code, label in LedgerEntry.Source.choices}}
+        return {
+            "types": {t.pk: str(t) for t in ServiceType.objects.all()},
+            "kinds": {code: str(label) for code, label in LedgerEntry.Kind.choices},
+            "sources": {code: str(label) for code, label in LedgerEntry.Source.choices},
+        }
 
     def row(self, v, context):
         (date, licence, email, name, type_id, kind, source, points, hours, explanation, key, created_at) = v
-        return [date, _person(licence, email), name, context["types"].get(type_id, ""),
-                context["kinds"].get(kind, kind), context["sources"].get(source, source), points, hours,
-                explanation, key, _local(created_at)]
+        return [
+            date,
+            _person(licence, email),
+            name,
+            context["types"].get(type_id, ""),
+            context["kinds"].get(kind, kind),
+            context["sources"].get(source, source),
+            points,
+            hours,
+            explanation,
+            key,
+            _local(created_at),
+        ]
 
 
 @dataset_register
@@ -302,18 +356,30 @@ class StandingExport(ExportDataset):
         overall = people.filter(scope=Standing.Scope.OVERALL)
         return [
             (overall.order_by("rank", "pk"), "rank", lambda v, c: c["scopes"][Standing.Scope.OVERALL]),
-            (rows.filter(scope=Standing.Scope.ORGANISATION, organisation__region__path__startswith=scope.path)
-             .order_by("rank", "pk"), "rank", lambda v, c: c["scopes"][Standing.Scope.ORGANISATION]),
-            (overall.filter(district_rank__isnull=False).order_by("district__path", "district_rank", "pk"),
-             "district_rank", lambda v, c: c["regions"].get(v["district_id"], "")),
-            (overall.filter(kind_rank__isnull=False).order_by("kind", "kind_rank", "pk"), "kind_rank",
-             lambda v, c: c["kinds"].get(v["kind"], v["kind"])),
+            (
+                rows.filter(
+                    scope=Standing.Scope.ORGANISATION, organisation__region__path__startswith=scope.path
+                ).order_by("rank", "pk"),
+                "rank",
+                lambda v, c: c["scopes"][Standing.Scope.ORGANISATION],
+            ),
+            (
+                overall.filter(district_rank__isnull=False).order_by("district__path", "district_rank", "pk"),
+                "district_rank",
+                lambda v, c: c["regions"].get(v["district_id"], ""),
+            ),
+            (
+                overall.filter(kind_rank__isnull=False).order_by("kind", "kind_rank", "pk"),
+                "kind_rank",
+                lambda v, c: c["kinds"].get(v["kind"], v["kind"]),
+            ),
         ]
 
     def _overall(self, scope, year):
         snapshot = standings.snapshot_of(year) if year else None
-        return Standing.objects.filter(snapshot=snapshot, scope=Standing.Scope.OVERALL,
-                                       contributor__region__path__startswith=scope.path)
+        return Standing.objects.filter(
+            snapshot=snapshot, scope=Standing.Scope.OVERALL, contributor__region__path__startswith=scope.path
+        )
 
     def count(self, scope, year):
         # Service-type boards live in each overall row's `types` (only their tops are rows of their own).
@@ -321,14 +387,26 @@ class StandingExport(ExportDataset):
         return sum(rows.count() for rows, _rank, _label in self._boards(scope, year)) + types
 
     def rows(self, scope, year):
-        context = {"scopes": {code: str(label) for code, label in Standing.Scope.choices},
-                   "regions": dict(Region.objects.filter(level__lte=Region.Level.DISTRICT).values_list("pk", "name")),
-                   "kinds": {code: str(label) for code, label in Contributor.Kind.choices},
-                   "types": {t.pk: str(t) for t in ServiceType.objects.all()}}
+        context = {
+            "scopes": {code: str(label) for code, label in Standing.Scope.choices},
+            "regions": dict(Region.objects.filter(level__lte=Region.Level.DISTRICT).values_list("pk", "name")),
+            "kinds": {code: str(label) for code, label in Contributor.Kind.choices},
+            "types": {t.pk: str(t) for t in ServiceType.objects.all()},
+        }
         for rows, rank, label in self._boards(scope, year):
-            values = rows.values(rank, "scope_key", "district_id", "kind", "points", "hours", "contributor__legal_name",
-                                 "contributor__licence_number", "contributor__user__email", "organisation__name",
-                                 "organisation__licence_number")
+            values = rows.values(
+                rank,
+                "scope_key",
+                "district_id",
+                "kind",
+                "points",
+                "hours",
+                "contributor__legal_name",
+                "contributor__licence_number",
+                "contributor__user__email",
+                "organisation__name",
+                "organisation__licence_number",
+            )
             for v in values.iterator(chunk_size=self.chunk_size):
                 if v["organisation__name"] is not None:
                     name, licence = v["organisation__name"], v["organisation__licence_number"]
@@ -337,13 +415,19 @@ class StandingExport(ExportDataset):
                     licence = _person(v["contributor__licence_number"], v["contributor__user__email"])
                 yield [label(v, context), v[rank], name, licence, v["points"], v["hours"]]
         # The service-type boards, from the overall rows' `types`, board by board in rank order.
-        values = self._overall(scope, year).values("types", "contributor__legal_name", "contributor__licence_number",
-                                                   "contributor__user__email")
+        values = self._overall(scope, year).values(
+            "types", "contributor__legal_name", "contributor__licence_number", "contributor__user__email"
+        )
         for v in standings.service_type_values(values.iterator(chunk_size=self.chunk_size)):
             key = v["scope_key"]
-            yield [context["types"].get(int(key), key) if key.isdigit() else key, v["rank"],
-                   v["contributor__legal_name"], _person(v["contributor__licence_number"],
-                                                         v["contributor__user__email"]), v["points"], v["hours"]]
+            yield [
+                context["types"].get(int(key), key) if key.isdigit() else key,
+                v["rank"],
+                v["contributor__legal_name"],
+                _person(v["contributor__licence_number"], v["contributor__user__email"]),
+                v["points"],
+                v["hours"],
+            ]
 
 
 def dataset_or_none(code):
@@ -421,7 +505,7 @@ def _sheet_title(title, number=1):
     for ch in "[]:*?/\\":
         title = title.replace(ch, " ")
     suffix = f" ({number})" if number > 1 else ""
-    return (title.strip("' ")[:31 - len(suffix)] or "Sheet") + suffix
+    return (title.strip("' ")[: 31 - len(suffix)] or "Sheet") + suffix
 
 
 def export_write(handle, dataset, fmt, scope, year, *, on_rows=None):
@@ -465,8 +549,14 @@ def export_start(*, actor, scope, dataset, fmt, year=None, language=None):
     inline = total <= settings.PB_EXPORT_INLINE_ROWS
     with transaction.atomic():
         job = ExportJob.objects.create(
-            dataset=dataset, format=fmt, year=year, region=scope, created_by=actor, rows=total,
-            language=language or translation.get_language() or settings.LANGUAGE_CODE)
+            dataset=dataset,
+            format=fmt,
+            year=year,
+            region=scope,
+            created_by=actor,
+            rows=total,
+            language=language or translation.get_language() or settings.LANGUAGE_CODE,
+        )
         audit(actor=actor, action="export_start", obj=job, dataset=dataset, format=fmt, year=year, rows=total)
         if not inline:
             from celery import current_app
@@ -499,15 +589,19 @@ def export_run(job_id, *, notify=True):
                 rows = export_write(handle, dataset, job.format, job.region, job.year, on_rows=on_rows)
                 handle.seek(0)
                 job.file.save(export_filename(job), File(handle), save=False)
-        if not mine.update(status=ExportJob.Status.DONE, progress=100, rows=rows, file=job.file.name,
-                           finished_at=timezone.now()):
+        if not mine.update(
+            status=ExportJob.Status.DONE, progress=100, rows=rows, file=job.file.name, finished_at=timezone.now()
+        ):
             job.file.storage.delete(job.file.name)  # another delivery took the job over meanwhile
             return None
     except Exception:
         log.exception("export %s failed", job_id)
         with translation.override(job.language):
-            mine.update(status=ExportJob.Status.FAILED, finished_at=timezone.now(),
-                        error=_("The export stopped on an unexpected error. Start it again."))
+            mine.update(
+                status=ExportJob.Status.FAILED,
+                finished_at=timezone.now(),
+                error=_("The export stopped on an unexpected error. Start it again."),
+            )
     if notify:
         transaction.on_commit(lambda: export_email(job_id))
     return ExportJob.objects.values_list("status", flat=True).get(pk=job_id)
@@ -526,12 +620,22 @@ def export_email(job_id):
         facts = {"what": what, "region": job.region.name, "rows": job.rows, "url": url, "bureau": bureau_name()}
         if job.status == ExportJob.Status.DONE:
             subject = _("Export ready: %(what)s, %(region)s") % facts
-            body = _("The export of %(what)s for %(region)s (%(rows)s rows) is ready. Download it here (sign in "
-                     "as bureau staff):\n\n%(url)s\n\n— %(bureau)s\n") % facts
+            body = (
+                _(
+                    "The export of %(what)s for %(region)s (%(rows)s rows) is ready. Download it here (sign in "
+                    "as bureau staff):\n\n%(url)s\n\n— %(bureau)s\n"
+                )
+                % facts
+            )
         else:
             subject = _("Export failed: %(what)s, %(region)s") % facts
-            body = _("The export of %(what)s for %(region)s could not be written. You can start it again "
-                     "here:\n\n%(url)s\n\n— %(bureau)s\n") % facts
+            body = (
+                _(
+                    "The export of %(what)s for %(region)s could not be written. You can start it again "
+                    "here:\n\n%(url)s\n\n— %(bureau)s\n"
+                )
+                % facts
+            )
     try:
         return EmailMessage(subject, body, to=[user.email]).send()
     except Exception:  # noqa: BLE001 — the file is on the page whatever happens to the email
@@ -540,5 +644,8 @@ def export_email(job_id):
 
 
 def exports_for_staff(scope):
-    return (ExportJob.objects.filter(region__path__startswith=scope.path)
-            .select_related("region", "created_by").order_by("-created_at", "-id"))
+    return (
+        ExportJob.objects.filter(region__path__startswith=scope.path)
+        .select_related("region", "created_by")
+        .order_by("-created_at", "-id")
+    )

@@ -20,11 +20,20 @@ WORKING = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
 
 class ExportForm(forms.Form):
     dataset = forms.ChoiceField(label=gettext_lazy("What to export"))
-    format = forms.ChoiceField(label=gettext_lazy("Format"), choices=ExportJob.Format.choices,
-                               initial=ExportJob.Format.XLSX, widget=forms.RadioSelect)
-    year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=FIRST_YEAR,
-                              help_text=gettext_lazy("Standings need a year. Service records and ledger entries: "
-                                                     "that year only, or every year when empty."))
+    format = forms.ChoiceField(
+        label=gettext_lazy("Format"),
+        choices=ExportJob.Format.choices,
+        initial=ExportJob.Format.XLSX,
+        widget=forms.RadioSelect,
+    )
+    year = forms.IntegerField(
+        label=gettext_lazy("Year"),
+        required=False,
+        min_value=FIRST_YEAR,
+        help_text=gettext_lazy(
+            "Standings need a year. Service records and ledger entries: that year only, or every year when empty."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,13 +57,26 @@ def staff_exports(request, scope):
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        job = exports.export_start(actor=request.user, scope=scope, dataset=data["dataset"], fmt=data["format"],
-                                   year=data["year"], language=translation.get_language())
+        job = exports.export_start(
+            actor=request.user,
+            scope=scope,
+            dataset=data["dataset"],
+            fmt=data["format"],
+            year=data["year"],
+            language=translation.get_language(),
+        )
         return redirect("staff_export", pk=job.pk)
-    return render(request, "pointbook/staff_exports.html", {
-        "scope": scope, "form": form, "datasets": exports.export_datasets(),
-        "page": _page(request, exports.exports_for_staff(scope)), "inline_rows": settings.PB_EXPORT_INLINE_ROWS,
-    })
+    return render(
+        request,
+        "pointbook/staff_exports.html",
+        {
+            "scope": scope,
+            "form": form,
+            "datasets": exports.export_datasets(),
+            "page": _page(request, exports.exports_for_staff(scope)),
+            "inline_rows": settings.PB_EXPORT_INLINE_ROWS,
+        },
+    )
 
 
 def _job_or_404(scope, pk):
@@ -65,11 +87,14 @@ def _job_or_404(scope, pk):
 def staff_export(request, scope, pk):
     job = _job_or_404(scope, pk)
     if request.GET.get("format") == "json":  # what the page polls while the file is being written
-        return JsonResponse({"status": job.status, "progress": job.progress,
-                             "done": job.status == ExportJob.Status.DONE})
-    return render(request, "pointbook/staff_exports_detail.html", {
-        "scope": scope, "job": job, "working": job.status in WORKING,
-        "dataset": exports.dataset_or_none(job.dataset)})
+        return JsonResponse(
+            {"status": job.status, "progress": job.progress, "done": job.status == ExportJob.Status.DONE}
+        )
+    return render(
+        request,
+        "pointbook/staff_exports_detail.html",
+        {"scope": scope, "job": job, "working": job.status in WORKING, "dataset": exports.dataset_or_none(job.dataset)},
+    )
 
 
 @staff_required
@@ -82,8 +107,12 @@ def staff_export_file(request, scope, pk):
         handle = job.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, content_type=exports.CONTENT_TYPES[job.format], as_attachment=True,
-                            filename=exports.export_filename(job))
+    response = FileResponse(
+        handle,
+        content_type=exports.CONTENT_TYPES[job.format],
+        as_attachment=True,
+        filename=exports.export_filename(job),
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -76,8 +76,10 @@ class Plan:
         if len(self.problems) < PROBLEMS_SHOWN:
             message = str(message)
             if value not in (None, "") and str(value) not in message:
-                message = _("%(message)s (The cell holds “%(value)s”.)") % {"message": message,
-                                                                             "value": str(value)[:60]}
+                message = _("%(message)s (The cell holds “%(value)s”.)") % {
+                    "message": message,
+                    "value": str(value)[:60],
+                }
             self.problems.append(Problem(row, str(column), message))
 
     def sample(self, row, key, changes=()):
@@ -95,8 +97,13 @@ class Plan:
         return self.new + self.changed
 
     def summary(self):
-        return {"rows": self.rows, "new": self.new, "changed": self.changed, "unchanged": self.unchanged,
-                "problems": self.problem_count}
+        return {
+            "rows": self.rows,
+            "new": self.new,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "problems": self.problem_count,
+        }
 
 
 class ImportKind:
@@ -122,8 +129,9 @@ class ImportKind:
         columns = self.__dict__.get("_columns")
         if columns is None:  # a resource deep-copies its declared fields (~1 ms): once per kind, not per row
             columns = self._columns = self.resource_class().columns()
-        return next(column.header() for column in columns
-                    if attribute in (column.attribute, column.attribute.split("__")[0]))
+        return next(
+            column.header() for column in columns if attribute in (column.attribute, column.attribute.split("__")[0])
+        )
 
     def changes(self, obj, values):
         """The headings of the columns whose value differs from `obj`'s."""
@@ -187,7 +195,7 @@ def matching(queryset, lookup, values, size=5000):
     SQLite takes at most 32,766 parameters in one statement."""
     values = list(values)
     for start in range(0, len(values), size):
-        yield from queryset.filter(**{f"{lookup}__in": values[start:start + size]})
+        yield from queryset.filter(**{f"{lookup}__in": values[start : start + size]})
 
 
 def duplicates_report(plan, rows, key, column):

@@ -104,8 +104,14 @@ class OrganisationImport(_SimpleImport):
         rows = duplicates_report(plan, rows, lambda r: r.values["licence_number"], licence)
         regions = scope_regions(scope)
         region_h = self.header("region__code")  # once: a heading is a translation lookup
-        existing = {o.licence_number: o for o in matching(Organisation.objects.select_related("region"),
-                                                          "licence_number", [r.values["licence_number"] for r in rows])}
+        existing = {
+            o.licence_number: o
+            for o in matching(
+                Organisation.objects.select_related("region"),
+                "licence_number",
+                [r.values["licence_number"] for r in rows],
+            )
+        }
         for row in rows:
             v = row.values
             region = region_of(plan, row, regions, region_h, v["region__code"])
@@ -115,19 +121,33 @@ class OrganisationImport(_SimpleImport):
                 continue
             if region is None:
                 continue
-            values = {"name": v["name"], "kind": v["kind"], "region": region, "address": v["address"],
-                      "phone": v["phone"], "good_standing": v["good_standing"]}
-            self.tally(plan, row, f'{v["name"]}（{v["licence_number"]}）', organisation, values,
-                       lambda: Organisation(licence_number=v["licence_number"], **values))
+            values = {
+                "name": v["name"],
+                "kind": v["kind"],
+                "region": region,
+                "address": v["address"],
+                "phone": v["phone"],
+                "good_standing": v["good_standing"],
+            }
+            self.tally(
+                plan,
+                row,
+                f"{v['name']}（{v['licence_number']}）",
+                organisation,
+                values,
+                lambda: Organisation(licence_number=v["licence_number"], **values),
+            )
 
 
 @import_kind_register
 class ContributorImport(ImportKind):
     code = "contributors"
     label = gettext_lazy("Contributors (roster)")
-    help_text = gettext_lazy("Lawyers, notaries, mediators and volunteers, found by licence number (or email "
-                             "for those without a licence). New people get an account they sign in to with "
-                             "their email address.")
+    help_text = gettext_lazy(
+        "Lawyers, notaries, mediators and volunteers, found by licence number (or email "
+        "for those without a licence). New people get an account they sign in to with "
+        "their email address."
+    )
     order = 20
     resource_class = ContributorResource
 
@@ -151,8 +171,11 @@ class ContributorImport(ImportKind):
         try:
             validate_email(v["user__email"])
         except ValidationError:
-            plan.problem(row.number, self.header("user__email"), _("“%(value)s” is not an email address.")
-                         % {"value": v["user__email"]})
+            plan.problem(
+                row.number,
+                self.header("user__email"),
+                _("“%(value)s” is not an email address.") % {"value": v["user__email"]},
+            )
             ok = False
         return ok
 
@@ -161,24 +184,48 @@ class ContributorImport(ImportKind):
         rows = duplicates_report(plan, rows, lambda r: r.values["licence_number"], self.header("licence_number"))
         rows = duplicates_report(plan, rows, lambda r: r.values["user__email"].lower(), self.header("user__email"))
         regions = scope_regions(scope)
-        by_licence = {c.licence_number: c for c in matching(
-            Contributor.objects.select_related("user", "region"), "licence_number",
-            [r.values["licence_number"] for r in rows if r.values["licence_number"]])}
+        by_licence = {
+            c.licence_number: c
+            for c in matching(
+                Contributor.objects.select_related("user", "region"),
+                "licence_number",
+                [r.values["licence_number"] for r in rows if r.values["licence_number"]],
+            )
+        }
         # Accounts by email, but not those of the people just found by licence under the same address
         # (a re-imported roster would load everyone twice); emails are unique in the file.
-        found = {r.values["user__email"].lower() for r in rows
-                 if (c := by_licence.get(r.values["licence_number"])) and c.user.email.lower()
-                 == r.values["user__email"].lower()}
-        users = {user.lower_email: user for user in matching(
-            User.objects.annotate(lower_email=Lower("email")).select_related("contributor__region"), "lower_email",
-            [e for e in (r.values["user__email"].lower() for r in rows) if e not in found])}
-        organisations = {o.licence_number: o for o in matching(
-            Organisation.objects.select_related("region"), "licence_number",
-            {r.values["organisation_licence"] for r in rows if r.values["organisation_licence"]})}
-        current = dict(matching(
-            Membership.objects.filter(status=Membership.Status.ACTIVE).values_list("contributor_id", "organisation_id"),
-            "contributor_id", [c.pk for c in by_licence.values()] + [u.contributor.pk for u in users.values()
-                                                                     if hasattr(u, "contributor")]))
+        found = {
+            r.values["user__email"].lower()
+            for r in rows
+            if (c := by_licence.get(r.values["licence_number"]))
+            and c.user.email.lower() == r.values["user__email"].lower()
+        }
+        users = {
+            user.lower_email: user
+            for user in matching(
+                User.objects.annotate(lower_email=Lower("email")).select_related("contributor__region"),
+                "lower_email",
+                [e for e in (r.values["user__email"].lower() for r in rows) if e not in found],
+            )
+        }
+        organisations = {
+            o.licence_number: o
+            for o in matching(
+                Organisation.objects.select_related("region"),
+                "licence_number",
+                {r.values["organisation_licence"] for r in rows if r.values["organisation_licence"]},
+            )
+        }
+        current = dict(
+            matching(
+                Membership.objects.filter(status=Membership.Status.ACTIVE).values_list(
+                    "contributor_id", "organisation_id"
+                ),
+                "contributor_id",
+                [c.pk for c in by_licence.values()]
+                + [u.contributor.pk for u in users.values() if hasattr(u, "contributor")],
+            )
+        )
         create, update = [], []
         email_h, licence_h = self.header("user__email"), self.header("licence_number")
         region_h = self.header("region__code")
@@ -191,19 +238,31 @@ class ContributorImport(ImportKind):
                 contributor = getattr(user, "contributor", None)
                 if contributor is not None and contributor.licence_number and v["licence_number"]:
                     # Found by email but holding another licence: another person, or a typing error.
-                    plan.problem(row.number, email_h, _("This email address belongs to the holder of licence "
-                                                        "%(number)s.") % {"number": contributor.licence_number})
+                    plan.problem(
+                        row.number,
+                        email_h,
+                        _("This email address belongs to the holder of licence %(number)s.")
+                        % {"number": contributor.licence_number},
+                    )
                     continue
             if contributor is not None:
                 if contributor.user.email.lower() != email.lower():
                     other = user is not None and user.pk != contributor.user_id
-                    plan.problem(row.number, email_h, _("This email address belongs to another account.") if other
-                                 else _("This person's account uses %(email)s; people change their own address.")
-                                 % {"email": contributor.user.email})
+                    plan.problem(
+                        row.number,
+                        email_h,
+                        _("This email address belongs to another account.")
+                        if other
+                        else _("This person's account uses %(email)s; people change their own address.")
+                        % {"email": contributor.user.email},
+                    )
                     continue
                 if not scope.contains(contributor.region):
-                    plan.problem(row.number, licence_h if v["licence_number"] else email_h,
-                                 _("This person belongs to a region outside your area."))
+                    plan.problem(
+                        row.number,
+                        licence_h if v["licence_number"] else email_h,
+                        _("This person belongs to a region outside your area."),
+                    )
                     continue
             elif user is not None and (user.is_staff or hasattr(user, "staff_profile")):
                 plan.problem(row.number, email_h, _("This email address belongs to a staff account."))
@@ -213,18 +272,27 @@ class ContributorImport(ImportKind):
             if v["organisation_licence"]:
                 organisation = organisations.get(v["organisation_licence"])
                 if organisation is None or not scope.contains(organisation.region):
-                    plan.problem(row.number, self.header("organisation_licence"),
-                                 _("There is no organisation with licence number %(number)s in your area.")
-                                 % {"number": v["organisation_licence"]})
+                    plan.problem(
+                        row.number,
+                        self.header("organisation_licence"),
+                        _("There is no organisation with licence number %(number)s in your area.")
+                        % {"number": v["organisation_licence"]},
+                    )
                     continue
             if region is None:
                 continue
-            values = {"legal_name": v["legal_name"], "kind": v["kind"], "licence_number": v["licence_number"],
-                      "phone": v["phone"], "region": region}
+            values = {
+                "legal_name": v["legal_name"],
+                "kind": v["kind"],
+                "licence_number": v["licence_number"],
+                "phone": v["phone"],
+                "region": region,
+            }
             joins = organisation is not None and (contributor is None or current.get(contributor.pk) != organisation.pk)
-            key = f'{v["legal_name"]}（{v["licence_number"] or email}）'
+            key = f"{v['legal_name']}（{v['licence_number'] or email}）"
             changes = contributor and self.changes(contributor, values) + (
-                [self.header("organisation_licence")] if joins else [])
+                [self.header("organisation_licence")] if joins else []
+            )
             if contributor is None:
                 create.append((user, email, values, organisation))
                 plan.sample(row, key)
@@ -238,11 +306,16 @@ class ContributorImport(ImportKind):
 
     def apply(self, plan, *, actor, now):
         today = timezone.localdate(now)
-        new_users = [User(email=email, password=unusable_password(), date_joined=now)
-                     for user, email, _values, _org in plan.work["create"] if user is None]
+        new_users = [
+            User(email=email, password=unusable_password(), date_joined=now)
+            for user, email, _values, _org in plan.work["create"]
+            if user is None
+        ]
         objects_insert(User, new_users)
-        objects_insert(EmailAddress, [EmailAddress(user=user, email=user.email, primary=True, verified=False)
-                                      for user in new_users])
+        objects_insert(
+            EmailAddress,
+            [EmailAddress(user=user, email=user.email, primary=True, verified=False) for user in new_users],
+        )
         fresh = iter(new_users)
         contributors, joins = [], []
         for user, _email, values, organisation in plan.work["create"]:
@@ -260,8 +333,9 @@ class ContributorImport(ImportKind):
             changed.append(contributor)
             if organisation is not None:
                 joins.append((contributor, organisation))
-        Contributor.objects.bulk_update(changed, ["legal_name", "kind", "licence_number", "phone", "region",
-                                                  "verified_at"], batch_size=1000)
+        Contributor.objects.bulk_update(
+            changed, ["legal_name", "kind", "licence_number", "phone", "region", "verified_at"], batch_size=1000
+        )
         self._join(joins, actor=actor, now=now, today=today, new={c.pk for c in contributors})
 
     def _join(self, joins, *, actor, now, today, new=frozenset()):
@@ -273,22 +347,36 @@ class ContributorImport(ImportKind):
         ending = Membership.objects.filter(status=Membership.Status.ACTIVE).only("pk", "started_on")
         for membership in list(matching(ending, "contributor_id", ids)):
             Membership.objects.filter(pk=membership.pk).update(
-                status=Membership.Status.ENDED, ended_on=max(today, membership.started_on),
-                note=gettext_noop("Moved to another organisation"))
-        waiting = {(m.contributor_id, m.organisation_id): m.pk for m in matching(
-            Membership.objects.filter(status=Membership.Status.PENDING), "contributor_id", ids)}
+                status=Membership.Status.ENDED,
+                ended_on=max(today, membership.started_on),
+                note=gettext_noop("Moved to another organisation"),
+            )
+        waiting = {
+            (m.contributor_id, m.organisation_id): m.pk
+            for m in matching(Membership.objects.filter(status=Membership.Status.PENDING), "contributor_id", ids)
+        }
         confirmed, created = [], []
         for contributor, organisation in joins:
             pk = waiting.get((contributor.pk, organisation.pk))
             if pk is not None:
                 confirmed.append(pk)
             else:
-                created.append(Membership(contributor=contributor, organisation=organisation,
-                                          status=Membership.Status.ACTIVE, requested_at=now, started_on=today,
-                                          decided_by=actor, decided_at=now, note=gettext_noop("Imported roster")))
+                created.append(
+                    Membership(
+                        contributor=contributor,
+                        organisation=organisation,
+                        status=Membership.Status.ACTIVE,
+                        requested_at=now,
+                        started_on=today,
+                        decided_by=actor,
+                        decided_at=now,
+                        note=gettext_noop("Imported roster"),
+                    )
+                )
         for start in range(0, len(confirmed), 5000):
-            Membership.objects.filter(pk__in=confirmed[start:start + 5000]).update(
-                status=Membership.Status.ACTIVE, started_on=today, decided_by=actor, decided_at=now)
+            Membership.objects.filter(pk__in=confirmed[start : start + 5000]).update(
+                status=Membership.Status.ACTIVE, started_on=today, decided_by=actor, decided_at=now
+            )
         objects_insert(Membership, created)
 
 
@@ -296,8 +384,10 @@ class ContributorImport(ImportKind):
 class RegionImport(ImportKind):
     code = "regions"
     label = gettext_lazy("Regions")
-    help_text = gettext_lazy("Districts, townships and villages under a parent region, found by region code. "
-                             "A parent must come before its children.")
+    help_text = gettext_lazy(
+        "Districts, townships and villages under a parent region, found by region code. "
+        "A parent must come before its children."
+    )
     order = 30
     resource_class = RegionResource
 
@@ -317,11 +407,15 @@ class RegionImport(ImportKind):
             if region is not None:
                 parent_code = region.get_parent().code if region.depth > 1 else ""
                 if v["parent_code"] and v["parent_code"] != parent_code:
-                    plan.problem(row.number, parent_h, _("A region cannot be moved by importing; its parent is "
-                                                         "%(code)s.") % {"code": parent_code or "—"})
+                    plan.problem(
+                        row.number,
+                        parent_h,
+                        _("A region cannot be moved by importing; its parent is %(code)s.")
+                        % {"code": parent_code or "—"},
+                    )
                 elif region.name != v["name"]:
                     update.append((region, v["name"]))
-                    plan.sample(row, f'{v["name"]}（{v["code"]}）', [self.header("name")])
+                    plan.sample(row, f"{v['name']}（{v['code']}）", [self.header("name")])
                 else:
                     plan.unchanged += 1
                 continue
@@ -329,17 +423,25 @@ class RegionImport(ImportKind):
             if not v["parent_code"]:
                 plan.problem(row.number, parent_h, _("A new region needs the code of its parent region."))
             elif parent_level is None:
-                plan.problem(row.number, parent_h, _("There is no region with code %(code)s in your area, nor "
-                                                     "in an earlier row.") % {"code": v["parent_code"]})
+                plan.problem(
+                    row.number,
+                    parent_h,
+                    _("There is no region with code %(code)s in your area, nor in an earlier row.")
+                    % {"code": v["parent_code"]},
+                )
             elif parent_level >= Region.Level.VILLAGE:
                 plan.problem(row.number, parent_h, _("A village or community cannot have regions under it."))
             elif v["level"] and int(v["level"]) != parent_level + 1:
-                plan.problem(row.number, self.header("level"), _("Under %(parent)s the level is %(level)s.") % {
-                    "parent": v["parent_code"], "level": Region.Level(parent_level + 1).label})
+                plan.problem(
+                    row.number,
+                    self.header("level"),
+                    _("Under %(parent)s the level is %(level)s.")
+                    % {"parent": v["parent_code"], "level": Region.Level(parent_level + 1).label},
+                )
             else:
                 levels[v["code"]] = parent_level + 1
                 create.append((v["code"], v["name"], v["parent_code"]))
-                plan.sample(row, f'{v["name"]}（{v["code"]}）')
+                plan.sample(row, f"{v['name']}（{v['code']}）")
         plan.new, plan.changed = len(create), len(update)
         plan.work = {"create": create, "update": update}
 
@@ -365,17 +467,35 @@ class VenueImport(_SimpleImport):
     model = Venue
 
     def check(self, plan, rows, *, scope):
-        rows = duplicates_report(plan, rows, lambda r: (r.values["region__code"], r.values["name"]), self.header("name"))
+        rows = duplicates_report(
+            plan, rows, lambda r: (r.values["region__code"], r.values["name"]), self.header("name")
+        )
         regions = scope_regions(scope)
         region_h = self.header("region__code")
-        existing = {(v.region.code, v.name): v for v in matching(
-            Venue.objects.select_related("region"), "region",
-            {regions[r.values["region__code"]].pk for r in rows if r.values["region__code"] in regions})}
+        existing = {
+            (v.region.code, v.name): v
+            for v in matching(
+                Venue.objects.select_related("region"),
+                "region",
+                {regions[r.values["region__code"]].pk for r in rows if r.values["region__code"] in regions},
+            )
+        }
         for row in rows:
             v = row.values
             region = region_of(plan, row, regions, region_h, v["region__code"])
             if region is None:
                 continue
-            values = {"kind": v["kind"], "address": v["address"], "is_rural": v["is_rural"], "is_active": v["is_active"]}
-            self.tally(plan, row, f'{v["name"]}（{region.name}）', existing.get((v["region__code"], v["name"])), values,
-                       lambda: Venue(name=v["name"], region=region, **values))
+            values = {
+                "kind": v["kind"],
+                "address": v["address"],
+                "is_rural": v["is_rural"],
+                "is_active": v["is_active"],
+            }
+            self.tally(
+                plan,
+                row,
+                f"{v['name']}（{region.name}）",
+                existing.get((v["region__code"], v["name"])),
+                values,
+                lambda: Venue(name=v["name"], region=region, **values),
+            )

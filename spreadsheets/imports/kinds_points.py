@@ -29,9 +29,25 @@ HISTORY_START = datetime.time(9, 0)
 # How exports name records made on the site (they have no source id of their own).
 SITE_REF = re.compile(r"^record:(\d{1,12})$")
 
-RECORD_COLUMNS = ("id", "contributor_id", "service_type_id", "venue_id", "region_id", "date", "started_at",
-                  "ended_at", "hours", "created_at", "updated_at", "people_served", "special_groups", "description",
-                  "import_ref", "flagged", "flag_reason")
+RECORD_COLUMNS = (
+    "id",
+    "contributor_id",
+    "service_type_id",
+    "venue_id",
+    "region_id",
+    "date",
+    "started_at",
+    "ended_at",
+    "hours",
+    "created_at",
+    "updated_at",
+    "people_served",
+    "special_groups",
+    "description",
+    "import_ref",
+    "flagged",
+    "flag_reason",
+)
 
 
 def _people(refs, scope_path):
@@ -42,8 +58,9 @@ def _people(refs, scope_path):
     fields = ("pk", "licence_number", "region__path", "legal_name")
     for row in matching(Contributor.objects.values_list(*fields), "licence_number", licences):
         found[row[1]] = row
-    for row in matching(Contributor.objects.annotate(email=Lower("user__email")).values_list(*fields, "email"),
-                        "email", emails):
+    for row in matching(
+        Contributor.objects.annotate(email=Lower("user__email")).values_list(*fields, "email"), "email", emails
+    ):
         found[row[4]] = row[:4]
     return found
 
@@ -52,8 +69,10 @@ def _existing_records(refs):
     """What was imported under each source id, as (person, type, date, hours). Exports name the site's
     own records `record:<id>`, so a file exported and imported again finds them too."""
     fields = ("contributor_id", "service_type_id", "date", "hours")
-    found = {ref: tuple(rest) for ref, *rest in matching(ServiceRecord.objects.values_list("import_ref", *fields),
-                                                         "import_ref", refs)}
+    found = {
+        ref: tuple(rest)
+        for ref, *rest in matching(ServiceRecord.objects.values_list("import_ref", *fields), "import_ref", refs)
+    }
     own = {int(m.group(1)): ref for ref in refs if (m := SITE_REF.match(ref))}
     for pk, *rest in matching(ServiceRecord.objects.values_list("pk", *fields), "pk", own):
         found[own[pk]] = tuple(rest)
@@ -72,8 +91,18 @@ class _Record:
     """A new record as the bulk approval reads it (ServiceRecord's attribute names): building 100,000
     model instances would cost more than inserting them."""
 
-    __slots__ = ("pk", "contributor_id", "service_type_id", "venue", "region_id", "date", "started_at", "ended_at",
-                 "hours", "special_groups")
+    __slots__ = (
+        "pk",
+        "contributor_id",
+        "service_type_id",
+        "venue",
+        "region_id",
+        "date",
+        "started_at",
+        "ended_at",
+        "hours",
+        "special_groups",
+    )
 
     def __init__(self, **values):
         for name, value in values.items():
@@ -84,8 +113,10 @@ class _Record:
 class HistoryImport(ImportKind):
     code = "history"
     label = gettext_lazy("Service records of earlier years")
-    help_text = gettext_lazy("Pro-bono work verified before this site, one row per record with its source id. "
-                             "Each becomes an approved record and points under the rules of its date.")
+    help_text = gettext_lazy(
+        "Pro-bono work verified before this site, one row per record with its source id. "
+        "Each becomes an approved record and points under the rules of its date."
+    )
     order = 50
     resource_class = HistoryResource
 
@@ -96,8 +127,12 @@ class HistoryImport(ImportKind):
         regions = scope_regions(scope)
         people = _people({r.values["person"] for r in rows}, scope.path)
         types = _service_types()
-        venues = {(region_id, name): pk for pk, region_id, name in Venue.objects.filter(
-            region__path__startswith=scope.path).values_list("pk", "region_id", "name")}
+        venues = {
+            (region_id, name): pk
+            for pk, region_id, name in Venue.objects.filter(region__path__startswith=scope.path).values_list(
+                "pk", "region_id", "name"
+            )
+        }
         imported = _existing_records([r.values["import_ref"] for r in rows])
         rules = _Rules()
         region_h = h("region__code")  # once: a heading is a translation lookup
@@ -110,15 +145,21 @@ class HistoryImport(ImportKind):
             # A record already here is compared whoever made it (a district exports the work done in
             # it, by people from elsewhere too); a new one must be by someone of the staff's area.
             if person is None or (not person[2].startswith(scope.path) and v["import_ref"] not in imported):
-                plan.problem(row.number, h("person"), _("No contributor in your area has the licence number or "
-                                                        "email %(value)s.") % {"value": ref})
+                plan.problem(
+                    row.number,
+                    h("person"),
+                    _("No contributor in your area has the licence number or email %(value)s.") % {"value": ref},
+                )
                 continue
             spelt = v["service_type"]
             key = type_keys.get(spelt) or type_keys.setdefault(spelt, header_key(spelt))  # each spelling once
             type_id = types.get(key)
             if type_id is None:
-                plan.problem(row.number, h("service_type"), _("There is no service type “%(value)s”.")
-                             % {"value": v["service_type"]})
+                plan.problem(
+                    row.number,
+                    h("service_type"),
+                    _("There is no service type “%(value)s”.") % {"value": v["service_type"]},
+                )
                 continue
             region = region_of(plan, row, regions, region_h, v["region__code"])
             if region is None:
@@ -127,35 +168,65 @@ class HistoryImport(ImportKind):
             if v["venue__name"]:
                 venue_id = venues.get((region.pk, v["venue__name"]))
                 if venue_id is None:
-                    plan.problem(row.number, h("venue__name"), _("Region %(code)s has no venue “%(name)s”.")
-                                 % {"code": region.code, "name": v["venue__name"]})
+                    plan.problem(
+                        row.number,
+                        h("venue__name"),
+                        _("Region %(code)s has no venue “%(name)s”.") % {"code": region.code, "name": v["venue__name"]},
+                    )
                     continue
             before = imported.get(v["import_ref"])
             if before is None and SITE_REF.match(v["import_ref"]):
-                plan.problem(row.number, h("import_ref"), _("Source ids like record:123 name this site's own "
-                                                            "records, and there is no such record."))
+                plan.problem(
+                    row.number,
+                    h("import_ref"),
+                    _("Source ids like record:123 name this site's own records, and there is no such record."),
+                )
                 continue
             if before is not None:
                 if before != (person[0], type_id, v["date"], v["hours"]):
-                    plan.problem(row.number, h("import_ref"), _("This source id was imported before with other "
-                                                                "content. Imported history is not changed by "
-                                                                "importing again."))
+                    plan.problem(
+                        row.number,
+                        h("import_ref"),
+                        _(
+                            "This source id was imported before with other "
+                            "content. Imported history is not changed by "
+                            "importing again."
+                        ),
+                    )
                 else:
                     plan.unchanged += 1
                 continue
             if v["date"].year >= this_year:
-                plan.problem(row.number, h("date"), _("History is for earlier years; work of %(year)s is logged "
-                                                      "and approved on the site.") % {"year": this_year})
+                plan.problem(
+                    row.number,
+                    h("date"),
+                    _("History is for earlier years; work of %(year)s is logged and approved on the site.")
+                    % {"year": this_year},
+                )
                 continue
             if rules.in_force(type_id, v["date"]) is None:
-                plan.problem(row.number, h("service_type"), _("No points rule for this service type was in force "
-                                                              "on %(date)s.") % {"date": v["date"].isoformat()})
+                plan.problem(
+                    row.number,
+                    h("service_type"),
+                    _("No points rule for this service type was in force on %(date)s.")
+                    % {"date": v["date"].isoformat()},
+                )
                 continue
             day_hours[(person[0], v["date"])] += v["hours"]
             work.append((row.number, person[0], type_id, venue_id, region.pk, v))
-            plan.sample(row, lambda: _("%(ref)s: %(name)s · %(date)s · %(hours)s h · %(type)s") % {
-                "ref": v["import_ref"], "name": person[3], "date": v["date"].isoformat(),
-                "hours": f'{v["hours"]:g}', "type": v["service_type"]})
+            plan.sample(
+                row,
+                lambda: (
+                    _("%(ref)s: %(name)s · %(date)s · %(hours)s h · %(type)s")
+                    % {
+                        "ref": v["import_ref"],
+                        "name": person[3],
+                        "date": v["date"].isoformat(),
+                        "hours": f"{v['hours']:g}",
+                        "type": v["service_type"],
+                    }
+                ),
+            )
         self._day_limit(plan, work, day_hours)
         plan.new = len(work)
         plan.work = {"records": work}
@@ -166,14 +237,21 @@ class HistoryImport(ImportKind):
             return
         people = {w[1] for w in work}
         dates = [w[5]["date"] for w in work]
-        counting = (ServiceRecord.objects.filter(date__range=(min(dates), max(dates)), status__in=ServiceRecord.COUNTING)
-                    .values_list("contributor_id", "date").annotate(h=Sum("hours")).values_list("contributor_id", "date", "h"))
+        counting = (
+            ServiceRecord.objects.filter(date__range=(min(dates), max(dates)), status__in=ServiceRecord.COUNTING)
+            .values_list("contributor_id", "date")
+            .annotate(h=Sum("hours"))
+            .values_list("contributor_id", "date", "h")
+        )
         already = {(c, d): h for c, d, h in matching(counting, "contributor_id", people)}
         over = {key for key, hours in day_hours.items() if hours + already.get(key, 0) > 24}
         for number, contributor_id, _t, _v, _r, v in work:
             if (contributor_id, v["date"]) in over:
-                plan.problem(number, self.header("hours"), _("This person would have more than 24 hours on "
-                                                             "%(date)s.") % {"date": v["date"].isoformat()})
+                plan.problem(
+                    number,
+                    self.header("hours"),
+                    _("This person would have more than 24 hours on %(date)s.") % {"date": v["date"].isoformat()},
+                )
 
     def apply(self, plan, *, actor, now):
         work = sorted(plan.work["records"], key=lambda w: (w[1], w[5]["date"]))  # one person's records together
@@ -186,15 +264,44 @@ class HistoryImport(ImportKind):
         for pk, (_number, contributor_id, type_id, venue_id, region_id, v) in zip(ids, work):
             started = datetime.datetime.combine(v["date"], HISTORY_START, tzinfo=tz)
             ended = started + datetime.timedelta(hours=float(v["hours"]))
-            rows.append((pk, contributor_id, type_id, venue_id, region_id, v["date"], started, ended, v["hours"],
-                         now, now, v["people_served"] or 0, v["special_groups"], v["description"], v["import_ref"],
-                         False, ""))
-            records.append(_Record(
-                pk=pk, contributor_id=contributor_id, service_type_id=type_id, venue=venues.get(venue_id),
-                region_id=region_id, date=v["date"], started_at=started, ended_at=ended, hours=v["hours"],
-                special_groups=v["special_groups"]))
-        _posted, _capped, refused = records_add_approved(actor=actor, records=records, columns=RECORD_COLUMNS,
-                                                         rows=rows, now=now)
+            rows.append(
+                (
+                    pk,
+                    contributor_id,
+                    type_id,
+                    venue_id,
+                    region_id,
+                    v["date"],
+                    started,
+                    ended,
+                    v["hours"],
+                    now,
+                    now,
+                    v["people_served"] or 0,
+                    v["special_groups"],
+                    v["description"],
+                    v["import_ref"],
+                    False,
+                    "",
+                )
+            )
+            records.append(
+                _Record(
+                    pk=pk,
+                    contributor_id=contributor_id,
+                    service_type_id=type_id,
+                    venue=venues.get(venue_id),
+                    region_id=region_id,
+                    date=v["date"],
+                    started_at=started,
+                    ended_at=ended,
+                    hours=v["hours"],
+                    special_groups=v["special_groups"],
+                )
+            )
+        _posted, _capped, refused = records_add_approved(
+            actor=actor, records=records, columns=RECORD_COLUMNS, rows=rows, now=now
+        )
         if refused:  # checked in the preview; a rule removed since then stops the whole import
             raise ValidationError(_("A points rule changed during the import; nothing was imported."))
 
@@ -215,7 +322,8 @@ class TargetImport(ImportKind):
         for target_plan in TargetPlan.objects.filter(region__path__startswith=scope.path).prefetch_related("targets"):
             existing[(target_plan.region_id, target_plan.year)] = (
                 {t.metric: t.value for t in target_plan.targets.all()},
-                (target_plan.q1_share, target_plan.q2_share, target_plan.q3_share, target_plan.q4_share))
+                (target_plan.q1_share, target_plan.q2_share, target_plan.q3_share, target_plan.q4_share),
+            )
         work = []
         for row in rows:
             v = row.values
@@ -223,23 +331,35 @@ class TargetImport(ImportKind):
             if region is None:
                 continue
             if not YEARS[0] <= v["year"] <= YEARS[1]:
-                plan.problem(row.number, h("year"), _("Give a year between %(low)s and %(high)s.")
-                             % {"low": YEARS[0], "high": YEARS[1]})
+                plan.problem(
+                    row.number,
+                    h("year"),
+                    _("Give a year between %(low)s and %(high)s.") % {"low": YEARS[0], "high": YEARS[1]},
+                )
                 continue
             values, bad = {}, False
             for metric in METRICS:
                 value = v[metric.value]
                 if value is None or value > MAX_TARGET:
-                    plan.problem(row.number, h(metric.value), _("Give a target from 0 to %(most)s (0 if there is "
-                                                                "none).") % {"most": MAX_TARGET})
+                    plan.problem(
+                        row.number,
+                        h(metric.value),
+                        _("Give a target from 0 to %(most)s (0 if there is none).") % {"most": MAX_TARGET},
+                    )
                     bad = True
                 values[metric.value] = value
             before = existing.get((region.pk, v["year"]))
             given = [v[f"q{q}_share"] for q in range(1, 5)]
             shares = tuple(s if s is not None else d for s, d in zip(given, before[1] if before else DEFAULT_SHARES))
             if any(a > b for a, b in zip(shares, shares[1:])):
-                plan.problem(row.number, h("q1_share"), _("The shares are cumulative: each quarter's share must be "
-                                                          "at least the one before it (for example 10, 60, 100, 100)."))
+                plan.problem(
+                    row.number,
+                    h("q1_share"),
+                    _(
+                        "The shares are cumulative: each quarter's share must be "
+                        "at least the one before it (for example 10, 60, 100, 100)."
+                    ),
+                )
                 bad = True
             if bad:
                 continue
@@ -251,9 +371,12 @@ class TargetImport(ImportKind):
                 plan.sample(row, f"{region.name} {v['year']}")
             else:
                 plan.changed += 1
-                plan.sample(row, f"{region.name} {v['year']}", [h(m.value) for m in METRICS
-                                                                if before[0].get(m.value) != values[m.value]]
-                            + ([h("q1_share")] if before[1] != shares else []))
+                plan.sample(
+                    row,
+                    f"{region.name} {v['year']}",
+                    [h(m.value) for m in METRICS if before[0].get(m.value) != values[m.value]]
+                    + ([h("q1_share")] if before[1] != shares else []),
+                )
             work.append((region, v["year"], values, shares))
         plan.work = {"plans": work}
 

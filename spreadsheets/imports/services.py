@@ -110,8 +110,9 @@ def import_confirm(*, actor, scope, kind, token, original_name):
         if not plan.ok:
             return None, plan
         with transaction.atomic():
-            job = ImportJob(kind=kind, original_name=original_name[:200], region=scope, created_by=actor,
-                            rows=plan.rows)
+            job = ImportJob(
+                kind=kind, original_name=original_name[:200], region=scope, created_by=actor, rows=plan.rows
+            )
             with storage.open(claimed, "rb") as handle:
                 job.file.save(token, ContentFile(handle.read()), save=False)
             job.save()
@@ -170,16 +171,26 @@ def import_run(job_id, *, plan=None, notify=True):
 
 def _finish(job, plan, status):
     ImportJob.objects.filter(pk=job.pk).update(
-        status=status, progress=100, rows=plan.rows, created=plan.new if status == ImportJob.Status.DONE else 0,
-        changed=plan.changed if status == ImportJob.Status.DONE else 0, unchanged=plan.unchanged,
-        problem_count=plan.problem_count, finished_at=timezone.now(),
-        problems=[{"row": p.row, "column": p.column, "message": p.message} for p in plan.problems])
+        status=status,
+        progress=100,
+        rows=plan.rows,
+        created=plan.new if status == ImportJob.Status.DONE else 0,
+        changed=plan.changed if status == ImportJob.Status.DONE else 0,
+        unchanged=plan.unchanged,
+        problem_count=plan.problem_count,
+        finished_at=timezone.now(),
+        problems=[{"row": p.row, "column": p.column, "message": p.message} for p in plan.problems],
+    )
 
 
 def _fail(job, message):
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, progress=100,
-                                               finished_at=timezone.now(), problem_count=1,
-                                               problems=[{"row": "", "column": "", "message": str(message)}])
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED,
+        progress=100,
+        finished_at=timezone.now(),
+        problem_count=1,
+        problems=[{"row": "", "column": "", "message": str(message)}],
+    )
 
 
 def import_email(job_id):
@@ -193,15 +204,24 @@ def import_email(job_id):
         what = str(KINDS[job.kind].label) if job.kind in KINDS else job.kind
         if job.status == ImportJob.Status.DONE:
             subject = _("Imported: %(file)s") % {"file": job.original_name}
-            body = _("%(what)s from %(file)s: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.\n\n%(url)s"
-                     "\n\n— %(bureau)s\n") % {"what": what, "file": job.original_name, "new": job.created,
-                                               "changed": job.changed, "unchanged": job.unchanged, "url": url,
-                                               "bureau": bureau_name()}
+            body = _(
+                "%(what)s from %(file)s: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.\n\n%(url)s"
+                "\n\n— %(bureau)s\n"
+            ) % {
+                "what": what,
+                "file": job.original_name,
+                "new": job.created,
+                "changed": job.changed,
+                "unchanged": job.unchanged,
+                "url": url,
+                "bureau": bureau_name(),
+            }
         else:
             subject = _("Not imported: %(file)s") % {"file": job.original_name}
-            body = _("%(what)s from %(file)s: nothing was imported. The problems are listed here:\n\n%(url)s"
-                     "\n\n— %(bureau)s\n") % {"what": what, "file": job.original_name, "url": url,
-                                               "bureau": bureau_name()}
+            body = _(
+                "%(what)s from %(file)s: nothing was imported. The problems are listed here:\n\n%(url)s"
+                "\n\n— %(bureau)s\n"
+            ) % {"what": what, "file": job.original_name, "url": url, "bureau": bureau_name()}
     try:
         return EmailMessage(subject, body, to=[user.email]).send()
     except Exception:  # noqa: BLE001 — the result is on the page whatever happens to the email

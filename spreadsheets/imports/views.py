@@ -29,8 +29,9 @@ TEMPLATE_LANGUAGES = ("zh-hans", "en")
 
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("What the file holds"))
-    file = forms.FileField(label=gettext_lazy("Spreadsheet (CSV or XLSX)"),
-                           widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}))
+    file = forms.FileField(
+        label=gettext_lazy("Spreadsheet (CSV or XLSX)"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,15 +56,31 @@ def staff_imports(request, scope):
         except SheetError as exc:
             form.add_error("file", str(exc))
         else:
-            return render(request, "volunteers/staff/import_preview.html", {
-                "scope": scope, "plan": plan, "kind": KINDS[kind], "token": token, "name": upload.name,
-                "form": ImportForm(initial={"kind": kind}),
-            })
+            return render(
+                request,
+                "volunteers/staff/import_preview.html",
+                {
+                    "scope": scope,
+                    "plan": plan,
+                    "kind": KINDS[kind],
+                    "token": token,
+                    "name": upload.name,
+                    "form": ImportForm(initial={"kind": kind}),
+                },
+            )
     jobs = ImportJob.objects.filter(region__path__startswith=scope.path).select_related("region", "created_by")
-    return render(request, "volunteers/staff/imports.html", {
-        "scope": scope, "form": form, "kinds": import_kinds(), "page": _page(request, jobs),
-        "limit_mb": settings.PB_IMPORT_MAX_MB, "limit_rows": settings.PB_IMPORT_MAX_ROWS,
-    })
+    return render(
+        request,
+        "volunteers/staff/imports.html",
+        {
+            "scope": scope,
+            "form": form,
+            "kinds": import_kinds(),
+            "page": _page(request, jobs),
+            "limit_mb": settings.PB_IMPORT_MAX_MB,
+            "limit_rows": settings.PB_IMPORT_MAX_ROWS,
+        },
+    )
 
 
 @login_required
@@ -73,21 +90,38 @@ def staff_import_confirm(request, scope):
     kind = _kind_or_404(request.POST.get("kind", ""))
     name = request.POST.get("name", "")[:200] or "upload"
     try:
-        job, plan = import_confirm(actor=request.user, scope=scope, kind=kind.code,
-                                   token=request.POST.get("token", ""), original_name=name)
+        job, plan = import_confirm(
+            actor=request.user, scope=scope, kind=kind.code, token=request.POST.get("token", ""), original_name=name
+        )
     except SheetError as exc:
         form = ImportForm(initial={"kind": kind.code})
         form.errors["file"] = form.error_class([str(exc)])
-        return render(request, "volunteers/staff/imports.html", {
-            "scope": scope, "form": form, "kinds": import_kinds(),
-            "page": _page(request, ImportJob.objects.filter(region__path__startswith=scope.path)),
-            "limit_mb": settings.PB_IMPORT_MAX_MB, "limit_rows": settings.PB_IMPORT_MAX_ROWS,
-        })
+        return render(
+            request,
+            "volunteers/staff/imports.html",
+            {
+                "scope": scope,
+                "form": form,
+                "kinds": import_kinds(),
+                "page": _page(request, ImportJob.objects.filter(region__path__startswith=scope.path)),
+                "limit_mb": settings.PB_IMPORT_MAX_MB,
+                "limit_rows": settings.PB_IMPORT_MAX_ROWS,
+            },
+        )
     if job is None:  # the data changed since the preview: show what is wrong now
-        return render(request, "volunteers/staff/import_preview.html", {
-            "scope": scope, "plan": plan, "kind": kind, "token": None, "name": name, "changed_since": True,
-            "form": ImportForm(initial={"kind": kind.code}),
-        })
+        return render(
+            request,
+            "volunteers/staff/import_preview.html",
+            {
+                "scope": scope,
+                "plan": plan,
+                "kind": kind,
+                "token": None,
+                "name": name,
+                "changed_since": True,
+                "form": ImportForm(initial={"kind": kind.code}),
+            },
+        )
     return redirect("staff_import", pk=job.pk)
 
 
@@ -97,9 +131,16 @@ def staff_import(request, scope, pk):
     working = job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
     if request.GET.get("format") == "json":  # what the page polls while the import runs
         return JsonResponse({"status": job.status, "progress": job.progress})
-    return render(request, "volunteers/staff/import_job.html", {
-        "scope": scope, "job": job, "working": working, "kind": KINDS.get(job.kind),
-    })
+    return render(
+        request,
+        "volunteers/staff/import_job.html",
+        {
+            "scope": scope,
+            "job": job,
+            "working": working,
+            "kind": KINDS.get(job.kind),
+        },
+    )
 
 
 @staff_required

@@ -106,8 +106,10 @@ class ChoiceWidget(widgets.Widget):
             return ""
         code = self._lookup.get(header_key(value))
         if code is None:
-            raise ValidationError(_("“%(value)s” is not one of: %(choices)s.") % {
-                "value": value, "choices": "、".join(str(label) for _code, label in self.choices)})
+            raise ValidationError(
+                _("“%(value)s” is not one of: %(choices)s.")
+                % {"value": value, "choices": "、".join(str(label) for _code, label in self.choices)}
+            )
         return code
 
     def render(self, value, obj=None, **kwargs):
@@ -240,8 +242,13 @@ REGION = ("行政区划代码", "所属区划代码")
 class OrganisationResource(SheetResource):
     name = Column("name", _("Name"), TextWidget(120), required=True, aliases=("机构名称", "单位名称"))
     kind = Column("kind", _("Kind"), ChoiceWidget(Organisation.Kind.choices), required=True, aliases=KIND)
-    licence_number = Column("licence_number", _("Licence number"), LicenceWidget(30), required=True,
-                            aliases=("执业许可证号码", "统一社会信用代码"))
+    licence_number = Column(
+        "licence_number",
+        _("Licence number"),
+        LicenceWidget(30),
+        required=True,
+        aliases=("执业许可证号码", "统一社会信用代码"),
+    )
     region = Column("region__code", _("Region code"), TextWidget(12), required=True, aliases=REGION)
     address = Column("address", _("Address"), TextWidget(200), aliases=("地址", "住所"))
     phone = Column("phone", _("Phone"), TextWidget(30), aliases=("电话", "联系电话"))
@@ -256,10 +263,18 @@ class OrganisationResource(SheetResource):
 class ContributorResource(SheetResource):
     legal_name = Column("legal_name", pgettext_lazy("person", "Name"), TextWidget(60), required=True)
     kind = Column("kind", _("Kind"), ChoiceWidget(Contributor.Kind.choices), required=True, aliases=KIND)
-    licence_number = Column("licence_number", _("Practice licence number"), LicenceWidget(30),
-                            aliases=("Licence number", "执业证号码", "律师执业证号", "执业证书编号"))
-    organisation = Column("organisation_licence", _("Organisation licence number"), LicenceWidget(30),
-                          aliases=("所属机构执业证号", "执业机构许可证号", "所在律所执业许可证号"))
+    licence_number = Column(
+        "licence_number",
+        _("Practice licence number"),
+        LicenceWidget(30),
+        aliases=("Licence number", "执业证号码", "律师执业证号", "执业证书编号"),
+    )
+    organisation = Column(
+        "organisation_licence",
+        _("Organisation licence number"),
+        LicenceWidget(30),
+        aliases=("所属机构执业证号", "执业机构许可证号", "所在律所执业许可证号"),
+    )
     phone = Column("phone", _("Mobile phone"), TextWidget(30), required=True, aliases=("手机", "手机号", "联系电话"))
     email = Column("user__email", _("Email"), TextWidget(254), required=True, aliases=("邮箱", "电子邮件", "e-mail"))
     region = Column("region__code", _("Region code"), TextWidget(12), required=True, aliases=REGION)

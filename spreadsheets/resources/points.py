@@ -43,7 +43,7 @@ class ChoicesWidget(ChoiceWidget):
                 super().clean(part)  # raises the widget's own message, naming the part and the choices
             if self._lookup[label] not in codes:
                 codes.append(self._lookup[label])
-            text = text[len(label):]
+            text = text[len(label) :]
         return codes
 
     def render(self, value, obj=None, **kwargs):
@@ -89,16 +89,17 @@ class TargetResource(SheetResource):
 
     region = Column("region__code", _("Region code"), TextWidget(12), required=True)
     year = Column("year", _("Year"), IntegerWidget(), required=True)
-    education_events = Column(Target.Metric.EDUCATION_EVENTS.value, Target.Metric.EDUCATION_EVENTS.label,
-                              IntegerWidget())
+    education_events = Column(
+        Target.Metric.EDUCATION_EVENTS.value, Target.Metric.EDUCATION_EVENTS.label, IntegerWidget()
+    )
     service_cases = Column(Target.Metric.SERVICE_CASES.value, Target.Metric.SERVICE_CASES.label, IntegerWidget())
     consultations = Column(Target.Metric.CONSULTATIONS.value, Target.Metric.CONSULTATIONS.label, IntegerWidget())
-    villages = Column(Target.Metric.VILLAGES_WITH_ADVISER.value, Target.Metric.VILLAGES_WITH_ADVISER.label,
-                      IntegerWidget())
+    villages = Column(
+        Target.Metric.VILLAGES_WITH_ADVISER.value, Target.Metric.VILLAGES_WITH_ADVISER.label, IntegerWidget()
+    )
     q1 = Column("q1_share", _("Expected by end of Q1 (%)"), PercentWidget())
     q2 = Column("q2_share", _("Expected by end of Q2 (%)"), PercentWidget())
     q3 = Column("q3_share", _("Expected by end of Q3 (%)"), PercentWidget())
     q4 = Column("q4_share", _("Expected by end of Q4 (%)"), PercentWidget())
 
     key = ("region__code", "year")
-

@@ -19,8 +19,11 @@ LIST = "/opportunities/"
 
 
 def signed_up_for(n):
-    return zh_n("You are signed up for %(count)s shift. A confirmation email is on its way.",
-                "You are signed up for %(count)s shifts. Confirmation emails are on their way.", n)
+    return zh_n(
+        "You are signed up for %(count)s shift. A confirmation email is on its way.",
+        "You are signed up for %(count)s shifts. Confirmation emails are on their way.",
+        n,
+    )
 
 
 def shown(response, text):
@@ -46,9 +49,15 @@ def service_type(code):
 
 def add_shift(page, *, days=5, hour=12, capacity=2, **fields):
     """A shift on `page` that carries the page's service type and eligibility, as the series form makes."""
-    return ShiftFactory(opportunity=page, venue=page.venue, service_type=page.service_type,
-                        eligible_kinds=list(page.eligible_kinds), starts_at=at_local(days, hour), capacity=capacity,
-                        **fields)
+    return ShiftFactory(
+        opportunity=page,
+        venue=page.venue,
+        service_type=page.service_type,
+        eligible_kinds=list(page.eligible_kinds),
+        starts_at=at_local(days, hour),
+        capacity=capacity,
+        **fields,
+    )
 
 
 def fill(shift, *statuses):
@@ -93,8 +102,15 @@ def _draft(venue, title, slug):
     """A page saved as a draft in the editor (never published: not live)."""
     from cms.models import OpportunityIndexPage
 
-    page = OpportunityPage(title=title, slug=slug, live=False, service_type=service_type("hotline_12348"),
-                           region=venue.region, venue=venue, summary=f"{title}摘要")
+    page = OpportunityPage(
+        title=title,
+        slug=slug,
+        live=False,
+        service_type=service_type("hotline_12348"),
+        region=venue.region,
+        venue=venue,
+        summary=f"{title}摘要",
+    )
     OpportunityIndexPage.objects.get(locale__language_code="zh-hans").add_child(instance=page)
     page.save_revision()
     return page
@@ -160,8 +176,12 @@ def test_filter_by_dates_keeps_opportunities_with_a_shift_in_range(world, client
 
 
 def test_free_places_filter_counts_offered_places_as_taken(world, client):
-    confirmed, waiting, offered, cancelled = (Signup.Status.CONFIRMED, Signup.Status.WAITING,
-                                              Signup.Status.OFFERED, Signup.Status.CANCELLED)
+    confirmed, waiting, offered, cancelled = (
+        Signup.Status.CONFIRMED,
+        Signup.Status.WAITING,
+        Signup.Status.OFFERED,
+        Signup.Status.CANCELLED,
+    )
     half = opportunity_create(venue=world.venue_a, title="还有一个空位")
     fill(add_shift(half, capacity=2), confirmed)
     full = opportunity_create(venue=world.venue_a, title="已满")
@@ -186,15 +206,22 @@ def test_free_places_and_dates_must_hold_for_the_same_shift(world, client):
     page = opportunity_create(venue=world.venue_a, title="范围内已满")
     fill(add_shift(page, days=4, capacity=1), Signup.Status.CONFIRMED)
     add_shift(page, days=20, capacity=1)  # free, but outside the range
-    in_range = {"free": "on", "date_from": (timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
-                "date_to": (timezone.localdate() + datetime.timedelta(days=5)).isoformat()}
+    in_range = {
+        "free": "on",
+        "date_from": (timezone.localdate() + datetime.timedelta(days=3)).isoformat(),
+        "date_to": (timezone.localdate() + datetime.timedelta(days=5)).isoformat(),
+    }
     assert listed(client.get(LIST, in_range)) == []
     assert listed(client.get(LIST, {"free": "on"})) == ["范围内已满"]
 
 
 def test_qualified_filter_hides_what_the_signed_in_volunteer_may_not_take(world, client, volunteer):
-    for title, kinds in (("仅限律师", ["lawyer"]), ("人人可报", []), ("律师或志愿者", ["lawyer", "volunteer"]),
-                         ("基层法律服务工作者", ["grassroots_worker"])):
+    for title, kinds in (
+        ("仅限律师", ["lawyer"]),
+        ("人人可报", []),
+        ("律师或志愿者", ["lawyer", "volunteer"]),
+        ("基层法律服务工作者", ["grassroots_worker"]),
+    ):
         add_shift(opportunity_create(venue=world.venue_a, title=title, eligible_kinds=kinds))
     sign_in(client, volunteer)
     assert set(listed(client.get(LIST, {"qualified": "on"}))) == {"人人可报", "律师或志愿者"}
@@ -243,20 +270,24 @@ def test_more_than_a_page_of_opportunities_pages_and_keeps_the_filters(world, cl
 def test_an_end_date_before_the_start_date_is_explained(world, client):
     add_shift(opportunity_create(venue=world.venue_a, title="值班"))
     today = timezone.localdate()
-    response = client.get(LIST, {"date_from": (today + datetime.timedelta(days=5)).isoformat(),
-                                 "date_to": today.isoformat(), "q": "值班"})
+    response = client.get(
+        LIST, {"date_from": (today + datetime.timedelta(days=5)).isoformat(), "date_to": today.isoformat(), "q": "值班"}
+    )
     assert response.status_code == 200
     assert shown(response, zh("The end date is before the start date."))
     html = response.content.decode()
     assert f'value="{today.isoformat()}"' in html and 'value="值班"' in html  # nothing typed is lost
 
 
-@pytest.mark.parametrize("bad", [
-    {"region": "999999"},
-    {"region": "abc"},
-    {"service_type": "999999"},
-    {"date_from": "2026-13-45"},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"region": "999999"},
+        {"region": "abc"},
+        {"service_type": "999999"},
+        {"date_from": "2026-13-45"},
+    ],
+)
 def test_bad_filter_values_give_the_page_with_a_message(world, client, bad):
     add_shift(opportunity_create(venue=world.venue_a, title="值班"))
     response = client.get(LIST, bad)
@@ -274,8 +305,12 @@ def test_bad_filter_values_give_the_page_with_a_message(world, client, bad):
 def _rows(response):
     """{shift id: the HTML of its row} on an opportunity page."""
     assert response.status_code == 200
-    return {int(pk): html for _tag, pk, html in
-            re.findall(r'<(tr|li) data-shift="(\d+)"[^>]*>(.*?)</\1>', response.content.decode(), re.S)}
+    return {
+        int(pk): html
+        for _tag, pk, html in re.findall(
+            r'<(tr|li) data-shift="(\d+)"[^>]*>(.*?)</\1>', response.content.decode(), re.S
+        )
+    }
 
 
 def test_the_opportunity_page_shows_upcoming_shifts_with_free_places_and_my_status(world, client):
@@ -289,8 +324,14 @@ def test_the_opportunity_page_shows_upcoming_shifts_with_free_places_and_my_stat
     fill(queued, Signup.Status.CONFIRMED)
     Signup.objects.create(shift=queued, contributor=me, status=Signup.Status.WAITING)
     offered = add_shift(page, days=5, capacity=1)
-    Signup.objects.create(shift=offered, contributor=me, status=Signup.Status.OFFERED, seat=1,
-                          offered_at=timezone.now(), offer_expires_at=timezone.now() + datetime.timedelta(hours=3))
+    Signup.objects.create(
+        shift=offered,
+        contributor=me,
+        status=Signup.Status.OFFERED,
+        seat=1,
+        offered_at=timezone.now(),
+        offer_expires_at=timezone.now() + datetime.timedelta(hours=3),
+    )
     full = add_shift(page, days=6, capacity=1)
     fill(full, Signup.Status.CONFIRMED, Signup.Status.WAITING, Signup.Status.WAITING)
     past = add_shift(page, days=-1)
@@ -388,8 +429,9 @@ def test_after_publishing_lawyers_only_a_volunteer_can_no_longer_sign_up(world, 
     assert response.status_code == 302
     assert not Signup.objects.filter(shift=shift, contributor=volunteer).exists()
     texts = [str(m) for m in get_messages(response.wsgi_request)]
-    assert any(zh("Only these may take this shift: %(kinds)s.") % {"kinds": Contributor.Kind.LAWYER.label} in t
-               for t in texts), texts
+    assert any(
+        zh("Only these may take this shift: %(kinds)s.") % {"kinds": Contributor.Kind.LAWYER.label} in t for t in texts
+    ), texts
 
 
 # --- Signing up through the pages -------------------------------------------------------------------
@@ -420,11 +462,13 @@ def test_signing_up_for_two_ticked_shifts_takes_both_and_returns_to_the_page(wor
 def test_a_rows_own_button_takes_only_that_shift(world, client, hotline):
     page, first, second = hotline
     client.force_login(world.lawyer)
-    response = client.post(f"/shifts/signup/?only={second.pk}",
-                           {"shift": [first.pk, second.pk], "next": "/opportunities/hotline/"})
+    response = client.post(
+        f"/shifts/signup/?only={second.pk}", {"shift": [first.pk, second.pk], "next": "/opportunities/hotline/"}
+    )
     assert response.status_code == 302
-    assert list(Signup.objects.filter(contributor=world.lawyer_contributor).values_list("shift_id", flat=True)) \
-        == [second.pk]
+    assert list(Signup.objects.filter(contributor=world.lawyer_contributor).values_list("shift_id", flat=True)) == [
+        second.pk
+    ]
     assert ("success", signed_up_for(1)) in _messages(response)
 
 
@@ -432,8 +476,9 @@ def test_a_full_shift_says_join_the_waiting_list_and_the_others_are_still_taken(
     page, first, second = hotline
     fill(first, Signup.Status.CONFIRMED, Signup.Status.CONFIRMED)
     client.force_login(world.lawyer)
-    response = client.post("/shifts/signup/", {"shift": [first.pk, second.pk], "next": "/opportunities/hotline/"},
-                           follow=True)
+    response = client.post(
+        "/shifts/signup/", {"shift": [first.pk, second.pk], "next": "/opportunities/hotline/"}, follow=True
+    )
     assert response.status_code == 200
     assert response.redirect_chain == [("/opportunities/hotline/", 302)]
     assert shown(response, zh("This shift is full. You can join its waiting list."))
@@ -459,8 +504,10 @@ def test_the_waiting_list_button_queues_me(world, client, hotline):
     assert response.status_code == 302 and response["Location"] == "/opportunities/hotline/"
     signup = Signup.objects.get(shift=first, contributor=world.lawyer_contributor)
     assert signup.status == Signup.Status.WAITING and signup.seat is None
-    assert ("success", zh("You are on the waiting list. If a place comes free and you are first in line, we will "
-                          "email you an offer.")) in _messages(response)
+    assert (
+        "success",
+        zh("You are on the waiting list. If a place comes free and you are first in line, we will email you an offer."),
+    ) in _messages(response)
     row = _rows(client.get("/opportunities/hotline/"))[first.pk]
     assert escape(zh("You are on the waiting list")) in row
 

@@ -85,8 +85,9 @@ def test_staff_see_only_the_opportunities_in_their_subtree(world, rota, client_f
 
 def test_the_shifts_of_an_opportunity_outside_the_area_are_not_found(world, rota, client_for):
     assert client_for("staff_a").get(f"/staff/opportunities/{rota.opportunity_b.pk}/shifts/").status_code == 404
-    response = client_for("staff_a").post(f"/staff/opportunities/{rota.opportunity_b.pk}/shifts/",
-                                          _series(world.venue_b))
+    response = client_for("staff_a").post(
+        f"/staff/opportunities/{rota.opportunity_b.pk}/shifts/", _series(world.venue_b)
+    )
     assert response.status_code == 404
     assert Shift.objects.count() == 4
 
@@ -113,10 +114,16 @@ def _next_monday():
 def _series(venue, **overrides):
     monday = _next_monday()
     data = {
-        "venue": venue.pk, "first_day": monday.isoformat(),
+        "venue": venue.pk,
+        "first_day": monday.isoformat(),
         "last_day": (monday + datetime.timedelta(days=11)).isoformat(),  # Friday of the week after
-        "weekdays": ["0", "1", "2", "3", "4"], "every_weeks": "1", "times": "09:00-12:00\n14:00-17:30",
-        "capacity": "2", "min_staffing": "1", "signup_hours_before": "12", "cancel_hours_before": "24",
+        "weekdays": ["0", "1", "2", "3", "4"],
+        "every_weeks": "1",
+        "times": "09:00-12:00\n14:00-17:30",
+        "capacity": "2",
+        "min_staffing": "1",
+        "signup_hours_before": "12",
+        "cancel_hours_before": "24",
     }
     data.update(overrides)
     return data
@@ -124,8 +131,9 @@ def _series(venue, **overrides):
 
 @pytest.fixture
 def duty(world):
-    return opportunity_create(venue=world.venue_a, title="值班律师", slug="duty-lawyer", service_type="duty_lawyer",
-                              eligible_kinds=["lawyer"])
+    return opportunity_create(
+        venue=world.venue_a, title="值班律师", slug="duty-lawyer", service_type="duty_lawyer", eligible_kinds=["lawyer"]
+    )
 
 
 def test_a_series_of_weekdays_at_two_times_over_two_weeks_makes_twenty_shifts(world, client_for, duty):
@@ -141,8 +149,10 @@ def test_a_series_of_weekdays_at_two_times_over_two_weeks_makes_twenty_shifts(wo
     monday = _next_monday()
     days = sorted({timezone.localtime(s.starts_at).date() for s in shifts})
     assert days == [monday + datetime.timedelta(days=n) for n in (0, 1, 2, 3, 4, 7, 8, 9, 10, 11)]
-    times = {(timezone.localtime(s.starts_at).strftime("%H:%M"), timezone.localtime(s.ends_at).strftime("%H:%M"))
-             for s in shifts}
+    times = {
+        (timezone.localtime(s.starts_at).strftime("%H:%M"), timezone.localtime(s.ends_at).strftime("%H:%M"))
+        for s in shifts
+    }
     assert times == {("09:00", "12:00"), ("14:00", "17:30")}
     for s in shifts:
         assert (s.venue, s.capacity, s.min_staffing, s.status) == (world.venue_a, 2, 1, Shift.Status.SCHEDULED)
@@ -156,32 +166,49 @@ def test_a_series_of_weekdays_at_two_times_over_two_weeks_makes_twenty_shifts(wo
 
 def test_a_series_every_other_week_takes_every_second_week(world, client_for, duty):
     monday = _next_monday()
-    response = client_for("staff_a").post(f"/staff/opportunities/{duty.pk}/shifts/", _series(
-        world.venue_a, last_day=(monday + datetime.timedelta(days=27)).isoformat(), weekdays=["2"], every_weeks="2",
-        times="09:00-12:00"))
+    response = client_for("staff_a").post(
+        f"/staff/opportunities/{duty.pk}/shifts/",
+        _series(
+            world.venue_a,
+            last_day=(monday + datetime.timedelta(days=27)).isoformat(),
+            weekdays=["2"],
+            every_weeks="2",
+            times="09:00-12:00",
+        ),
+    )
     assert response.status_code == 302
     days = sorted(timezone.localtime(s.starts_at).date() for s in Shift.objects.filter(opportunity=duty))
     assert days == [monday + datetime.timedelta(days=2), monday + datetime.timedelta(days=16)]
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"times": "9-12"}, "times", lambda: zh("“%(line)s” is not a time range like 09:00-12:00.") % {"line": "9-12"}),
-    ({"times": "09:00-12:00\n17:30-14:00"}, "times",
-     lambda: zh("In “%(line)s” the end is not after the start.") % {"line": "17:30-14:00"}),
-    ({"times": "  \n"}, "times", required),
-    ({"last_day": "SUNDAY BEFORE"}, "last_day", lambda: zh("The last day is before the first.")),
-    ({"weekdays": []}, "weekdays", required),
-    ({"weekdays": ["5", "6"], "last_day": "FRIDAY"}, None,
-     lambda: zh("These dates and weekdays give no upcoming shift.")),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"times": "9-12"}, "times", lambda: zh("“%(line)s” is not a time range like 09:00-12:00.") % {"line": "9-12"}),
+        (
+            {"times": "09:00-12:00\n17:30-14:00"},
+            "times",
+            lambda: zh("In “%(line)s” the end is not after the start.") % {"line": "17:30-14:00"},
+        ),
+        ({"times": "  \n"}, "times", required),
+        ({"last_day": "SUNDAY BEFORE"}, "last_day", lambda: zh("The last day is before the first.")),
+        ({"weekdays": []}, "weekdays", required),
+        (
+            {"weekdays": ["5", "6"], "last_day": "FRIDAY"},
+            None,
+            lambda: zh("These dates and weekdays give no upcoming shift."),
+        ),
+    ],
+)
 def test_bad_series_input_is_explained_and_creates_nothing(world, client_for, duty, overrides, field, message):
     monday = _next_monday()
     overrides = dict(overrides)
     days = {"SUNDAY BEFORE": -1, "FRIDAY": 4}
     if "last_day" in overrides:
         overrides["last_day"] = (monday + datetime.timedelta(days=days[overrides["last_day"]])).isoformat()
-    response = client_for("staff_a").post(f"/staff/opportunities/{duty.pk}/shifts/",
-                                          _series(world.venue_a, **overrides))
+    response = client_for("staff_a").post(
+        f"/staff/opportunities/{duty.pk}/shifts/", _series(world.venue_a, **overrides)
+    )
     refused_with(response, field, message())
     assert not Shift.objects.filter(opportunity=duty).exists()
     assert f'value="{monday.isoformat()}"' in response.content.decode()  # what was typed is kept
@@ -212,31 +239,59 @@ def test_staff_edit_a_shift(world, rota, client_for):
 
     township_venue = VenueFactory(region=world.township_a, name="中兴路街道工作站")
     starts = at_local(9, 9)
-    response = client.post(f"/staff/shifts/{shift.pk}/", _shift_form(
-        shift, venue=township_venue.pk, starts_at=local_input(starts),
-        ends_at=local_input(starts + datetime.timedelta(hours=4)), capacity=4, min_staffing=2,
-        signup_deadline=local_input(starts - datetime.timedelta(hours=6)),
-        cancel_deadline=local_input(starts - datetime.timedelta(hours=48))))
+    response = client.post(
+        f"/staff/shifts/{shift.pk}/",
+        _shift_form(
+            shift,
+            venue=township_venue.pk,
+            starts_at=local_input(starts),
+            ends_at=local_input(starts + datetime.timedelta(hours=4)),
+            capacity=4,
+            min_staffing=2,
+            signup_deadline=local_input(starts - datetime.timedelta(hours=6)),
+            cancel_deadline=local_input(starts - datetime.timedelta(hours=48)),
+        ),
+    )
     assert response.status_code == 302
     assert response["Location"] == f"/staff/opportunities/{rota.opportunity_a.pk}/shifts/"
     shift.refresh_from_db()
     assert (shift.venue, shift.starts_at, shift.ends_at, shift.capacity, shift.min_staffing) == (
-        township_venue, starts, starts + datetime.timedelta(hours=4), 4, 2)
+        township_venue,
+        starts,
+        starts + datetime.timedelta(hours=4),
+        4,
+        2,
+    )
     assert shift.signup_deadline == starts - datetime.timedelta(hours=6)
     assert shift.cancel_deadline == starts - datetime.timedelta(hours=48)
     assert Signup.objects.get(pk=rota.signup_a.pk).status == Signup.Status.CONFIRMED
 
 
-@pytest.mark.parametrize(("change", "field", "message"), [
-    (lambda s: {"ends_at": local_input(s.starts_at - datetime.timedelta(hours=1))}, "ends_at",
-     lambda: zh("A shift must end after it starts.")),
-    (lambda s: {"signup_deadline": local_input(s.starts_at + datetime.timedelta(hours=1))}, "signup_deadline",
-     lambda: zh("Sign-up must close before the shift starts.")),
-    (lambda s: {"capacity": 1}, "capacity",
-     lambda: zh_n("%(count)s person holds a place on this shift; cancel sign-ups before removing places.",
-                  "%(count)s people hold places on this shift; cancel sign-ups before removing places.", 2)),
-    (lambda s: {"venue": s.other_venue}, "venue", invalid_choice),
-])
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (
+            lambda s: {"ends_at": local_input(s.starts_at - datetime.timedelta(hours=1))},
+            "ends_at",
+            lambda: zh("A shift must end after it starts."),
+        ),
+        (
+            lambda s: {"signup_deadline": local_input(s.starts_at + datetime.timedelta(hours=1))},
+            "signup_deadline",
+            lambda: zh("Sign-up must close before the shift starts."),
+        ),
+        (
+            lambda s: {"capacity": 1},
+            "capacity",
+            lambda: zh_n(
+                "%(count)s person holds a place on this shift; cancel sign-ups before removing places.",
+                "%(count)s people hold places on this shift; cancel sign-ups before removing places.",
+                2,
+            ),
+        ),
+        (lambda s: {"venue": s.other_venue}, "venue", invalid_choice),
+    ],
+)
 def test_a_bad_shift_edit_is_explained_and_changes_nothing(world, rota, client_for, change, field, message):
     shift = rota.shift_a
     confirm(shift)  # two people hold places now
@@ -249,8 +304,11 @@ def test_a_bad_shift_edit_is_explained_and_changes_nothing(world, rota, client_f
 
 def test_staff_of_another_district_cannot_open_or_change_a_shift(world, rota, client_for):
     client = client_for("staff_b")
-    for url in (f"/staff/shifts/{rota.shift_a.pk}/", f"/staff/shifts/{rota.shift_a.pk}/cancel/",
-                f"/staff/shifts/{rota.shift_a.pk}/roster/"):
+    for url in (
+        f"/staff/shifts/{rota.shift_a.pk}/",
+        f"/staff/shifts/{rota.shift_a.pk}/cancel/",
+        f"/staff/shifts/{rota.shift_a.pk}/roster/",
+    ):
         assert client.get(url).status_code == 404
     assert client.post(f"/staff/shifts/{rota.shift_a.pk}/cancel/", {"reason": "停电"}).status_code == 404
     assert Shift.objects.get(pk=rota.shift_a.pk).status == Shift.Status.SCHEDULED
@@ -269,7 +327,8 @@ def test_cancelling_needs_a_reason(world, rota, client_for, eager_celery, django
 
 
 def test_cancelling_a_shift_releases_and_emails_everyone_with_the_reason(
-        world, rota, client_for, eager_celery, django_capture_on_commit_callbacks):
+    world, rota, client_for, eager_celery, django_capture_on_commit_callbacks
+):
     shift = rota.shift_a
     offered = confirm(shift, ContributorFactory(user__email="offered@example.cn"), status=Signup.Status.OFFERED)
     waiting = confirm(shift, ContributorFactory(user__email="waiting@example.cn"), status=Signup.Status.WAITING)
@@ -286,8 +345,9 @@ def test_cancelling_a_shift_releases_and_emails_everyone_with_the_reason(
     for signup in (rota.signup_a, offered, waiting):
         signup.refresh_from_db()
         assert (signup.status, signup.seat) == (Signup.Status.CANCELLED, None)
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(["lawyer@example.cn", "offered@example.cn",
-                                                           "waiting@example.cn"])
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        ["lawyer@example.cn", "offered@example.cn", "waiting@example.cn"]
+    )
     assert all("中心停电检修" in m.body for m in mail.outbox)
     assert Signup.objects.get(pk=gone.pk).status == Signup.Status.CANCELLED
     # The shift no longer offers places on the public page.
@@ -307,13 +367,19 @@ def test_the_roster_marks_attendance_and_shows_the_record(world, rota, client_fo
 
     started = timezone.localtime(shift.starts_at).replace(second=0) + datetime.timedelta(minutes=30)
     ended = started + datetime.timedelta(hours=2, minutes=30)
-    response = client.post(url, {"signup": signup.pk, "attended": "yes", "started_at": local_input(started),
-                                 "ended_at": local_input(ended)})
+    response = client.post(
+        url,
+        {"signup": signup.pk, "attended": "yes", "started_at": local_input(started), "ended_at": local_input(ended)},
+    )
     assert response.status_code == 302 and response["Location"] == url
     assert ("success", zh("%(name)s: saved.") % {"name": "李明"}) in messages_of(response)
     record = ServiceRecord.objects.get(signup=signup)
     assert (record.status, str(record.hours), record.started_at, record.ended_at) == (
-        ServiceRecord.Status.VERIFIED_ATTENDANCE, "2.50", started, ended)
+        ServiceRecord.Status.VERIFIED_ATTENDANCE,
+        "2.50",
+        started,
+        ended,
+    )
     assert Signup.objects.get(pk=signup.pk).attendance == Signup.Attendance.ATTENDED
     with translation.override("zh-hans"):
         status = str(ServiceRecord.Status.VERIFIED_ATTENDANCE.label)
@@ -332,9 +398,15 @@ def test_the_roster_refuses_impossible_times_with_a_message(world, rota, client_
     client = client_for("staff_a")
     shift, signup = rota.past_shift_a, rota.past_signup_a
     start = timezone.localtime(shift.starts_at)
-    response = client.post(f"/staff/shifts/{shift.pk}/roster/", {
-        "signup": signup.pk, "attended": "yes", "started_at": local_input(start),
-        "ended_at": local_input(start - datetime.timedelta(hours=1))})
+    response = client.post(
+        f"/staff/shifts/{shift.pk}/roster/",
+        {
+            "signup": signup.pk,
+            "attended": "yes",
+            "started_at": local_input(start),
+            "ended_at": local_input(start - datetime.timedelta(hours=1)),
+        },
+    )
     assert response.status_code == 302
     assert ("error", zh("The end must be after the start.")) in messages_of(response)
     assert not ServiceRecord.objects.exists()
@@ -352,8 +424,9 @@ def test_the_roster_of_a_shift_to_come_cannot_be_marked_yet(world, rota, client_
 
 
 def test_the_roster_ignores_a_signup_of_another_shift(world, rota, client_for):
-    response = client_for("staff_a").post(f"/staff/shifts/{rota.past_shift_a.pk}/roster/",
-                                          {"signup": rota.past_signup_b.pk, "attended": "yes"})
+    response = client_for("staff_a").post(
+        f"/staff/shifts/{rota.past_shift_a.pk}/roster/", {"signup": rota.past_signup_b.pk, "attended": "yes"}
+    )
     assert response.status_code == 404
     assert not ServiceRecord.objects.exists()
 
@@ -430,10 +503,15 @@ def test_coverage_lists_hotline_days_without_a_confirmed_lawyer(world, client_fo
 
 def test_coverage_has_no_hotline_section_for_an_area_without_a_hotline(world, client_for):
     opportunity_create(venue=world.venue_a, title="12348热线", slug="hotline", service_type="hotline_12348")
-    ShiftFactory(opportunity=opportunity_create(venue=world.venue_b, title="卫东咨询", service_type="consultation"),
-                 venue=world.venue_b, service_type=ServiceType.objects.get(code="consultation"))
-    ShiftFactory(opportunity=opportunity_create(venue=world.venue_a, title="新华热线", service_type="hotline_12348"),
-                 venue=world.venue_a)
+    ShiftFactory(
+        opportunity=opportunity_create(venue=world.venue_b, title="卫东咨询", service_type="consultation"),
+        venue=world.venue_b,
+        service_type=ServiceType.objects.get(code="consultation"),
+    )
+    ShiftFactory(
+        opportunity=opportunity_create(venue=world.venue_a, title="新华热线", service_type="hotline_12348"),
+        venue=world.venue_a,
+    )
     response = client_for("staff_b").get("/staff/coverage/")
     assert response.status_code == 200 and response.context["hotline_uncovered"] is None
     assert 'id="hotline"' not in response.content.decode()
@@ -444,14 +522,26 @@ def test_coverage_has_no_hotline_section_for_an_area_without_a_hotline(world, cl
 
 
 def _policy_form(**overrides):
-    data = {"max_hours_per_day": "8", "max_hours_per_week": "30", "offer_hours": "6", "reminder_hours": "48",
-            "no_show_limit": "2", "no_show_window_days": "90"}
+    data = {
+        "max_hours_per_day": "8",
+        "max_hours_per_week": "30",
+        "offer_hours": "6",
+        "reminder_hours": "48",
+        "no_show_limit": "2",
+        "no_show_window_days": "90",
+    }
     data.update(overrides)
     return data
 
 
-POLICY_FIELDS = ("max_hours_per_day", "max_hours_per_week", "offer_hours", "reminder_hours", "no_show_limit",
-                 "no_show_window_days")
+POLICY_FIELDS = (
+    "max_hours_per_day",
+    "max_hours_per_week",
+    "offer_hours",
+    "reminder_hours",
+    "no_show_limit",
+    "no_show_window_days",
+)
 
 
 def _policy():
@@ -464,15 +554,22 @@ def test_city_staff_save_the_rota_rules(world, client_for):
     assert client.get("/staff/rota-rules/").status_code == 200
     response = client.post("/staff/rota-rules/", _policy_form())
     assert response.status_code == 302 and response["Location"] == "/staff/rota-rules/"
-    assert _policy() == {"max_hours_per_day": 8, "max_hours_per_week": 30, "offer_hours": 6, "reminder_hours": 48,
-                         "no_show_limit": 2, "no_show_window_days": 90}
+    assert _policy() == {
+        "max_hours_per_day": 8,
+        "max_hours_per_week": 30,
+        "offer_hours": 6,
+        "reminder_hours": 48,
+        "no_show_limit": 2,
+        "no_show_window_days": 90,
+    }
     assert 'value="30"' in client.get("/staff/rota-rules/").content.decode()
 
 
 def test_a_weekly_cap_below_the_daily_cap_is_refused(world, client_for):
     before = _policy()
-    response = client_for("city_staff").post("/staff/rota-rules/",
-                                             _policy_form(max_hours_per_day="10", max_hours_per_week="8"))
+    response = client_for("city_staff").post(
+        "/staff/rota-rules/", _policy_form(max_hours_per_day="10", max_hours_per_week="8")
+    )
     refused_with(response, "max_hours_per_week", zh("The weekly cap cannot be below the daily cap."))
     assert _policy() == before
 

@@ -49,8 +49,9 @@ def chromium(monkeypatch):
 def phone(chromium):
     """A page in a 390×844 phone viewport. The browser asks for English (Accept-Language), which
     the site must ignore: it is Chinese first until the visitor uses the language switch."""
-    context = chromium.new_context(viewport=PHONE, device_scale_factor=1, locale="en-US", is_mobile=True,
-                                   has_touch=True)
+    context = chromium.new_context(
+        viewport=PHONE, device_scale_factor=1, locale="en-US", is_mobile=True, has_touch=True
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:

@@ -35,8 +35,9 @@ class Phone:
 
     @classmethod
     def open(cls, browser, base_url, shots, who):
-        context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="en-US", is_mobile=True,
-                                      has_touch=True)
+        context = browser.new_context(
+            viewport=PHONE, device_scale_factor=1, locale="en-US", is_mobile=True, has_touch=True
+        )
         context.set_default_timeout(10_000)
         return cls(context.new_page(), base_url, shots, who)
 
@@ -53,16 +54,20 @@ class Phone:
         width = page.evaluate("document.documentElement.scrollWidth")
         if width <= PHONE["width"]:
             return
-        raise AssertionError(f"{self.who} {name} ({page.url}) is {width}px wide on a {PHONE['width']}px phone: "
-                             f"{self.overflowing()} stick out")
+        raise AssertionError(
+            f"{self.who} {name} ({page.url}) is {width}px wide on a {PHONE['width']}px phone: "
+            f"{self.overflowing()} stick out"
+        )
 
     def overflowing(self):
         """The elements whose right edge is past the phone's, as tag#id.class."""
-        return self.page.evaluate("""([limit]) => Array.from(document.querySelectorAll("body *"))
+        return self.page.evaluate(
+            """([limit]) => Array.from(document.querySelectorAll("body *"))
             .filter(e => e.getBoundingClientRect().right > limit + 0.5)
             .map(e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
                  + (typeof e.className === "string" && e.className ? "." + e.className.split(" ").join(".") : ""))""",
-                                  [PHONE["width"]])
+            [PHONE["width"]],
+        )
 
     def submit(self, button):
         """Press a button that posts a form (or follow a link) and wait for the page it leads to."""

@@ -70,8 +70,10 @@ class Desk(Phone):
         assert not self.server_errors, f"{self.who} {name}: server error(s) {self.server_errors}"
         expect(page.locator("html")).to_have_attribute("lang", lang)
         width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], (f"{self.who} {name} ({page.url}) is {width}px wide on a {PHONE['width']}px "
-                                         f"phone: {self.overflowing()} stick out")
+        assert width <= PHONE["width"], (
+            f"{self.who} {name} ({page.url}) is {width}px wide on a {PHONE['width']}px "
+            f"phone: {self.overflowing()} stick out"
+        )
 
 
 def roster_csv(world, headers, *, bad_mobile=False):
@@ -80,8 +82,9 @@ def roster_csv(world, headers, *, bad_mobile=False):
     for n, (name, licence, mobile, email) in enumerate(PEOPLE):
         if bad_mobile and n == 1:
             mobile = BAD_MOBILE
-        lines.append(",".join([name, "律师", licence, world.firm_a.licence_number, mobile, email,
-                               world.district_a.code]))
+        lines.append(
+            ",".join([name, "律师", licence, world.firm_a.licence_number, mobile, email, world.district_a.code])
+        )
     return ("\r\n".join(lines) + "\r\n").encode("gbk")
 
 
@@ -153,7 +156,8 @@ def test_staff_import_a_gbk_roster_on_a_phone(live_server, chromium, world):
     expect(page.locator("#import-upload h2")).to_have_text(zh("Upload the corrected file"))
     expect(page.locator("#import-upload #id_kind")).to_have_value("contributors")
     page.locator("#import-upload #id_file").set_input_files(
-        {"name": "花名册.csv", "mimeType": "text/csv", "buffer": roster_csv(world, headers)})
+        {"name": "花名册.csv", "mimeType": "text/csv", "buffer": roster_csv(world, headers)}
+    )
     desk.submit(page.locator("#import-upload button[type=submit]"))
     desk.check("preview-ok")
     expect(page.locator("#count-new")).to_have_text("3")
@@ -172,8 +176,9 @@ def test_staff_import_a_gbk_roster_on_a_phone(live_server, chromium, world):
         expect(samples.nth(n)).to_contain_text(licence)
         expect(samples.nth(n).locator(".badge")).to_have_text(zh("New"))
     expect(page.locator("#import-samples thead")).to_contain_text(zh("Record"))
-    expect(page.locator("#import-confirm")).to_contain_text(zh(
-        "Importing adds %(new)s and changes %(changed)s. It is saved all together, or not at all.", new=3, changed=0))
+    expect(page.locator("#import-confirm")).to_contain_text(
+        zh("Importing adds %(new)s and changes %(changed)s. It is saved all together, or not at all.", new=3, changed=0)
+    )
     nothing_imported(before)  # the preview has no side effects
 
     desk.submit(page.locator("#import-confirm button[type=submit]"))
@@ -186,13 +191,20 @@ def test_staff_import_a_gbk_roster_on_a_phone(live_server, chromium, world):
     expect(page.locator("#count-new")).to_have_text("3")
     expect(page.locator("#count-changed")).to_have_text("0")
     assert (job.status, job.rows, job.created, job.changed, job.region) == ("done", 3, 3, 0, world.district_a)
-    people = {c.legal_name: c for c in Contributor.objects.filter(licence_number__in=[p[1] for p in PEOPLE])
-              .select_related("user", "region")}
+    people = {
+        c.legal_name: c
+        for c in Contributor.objects.filter(licence_number__in=[p[1] for p in PEOPLE]).select_related("user", "region")
+    }
     assert set(people) == {p[0] for p in PEOPLE}
     for name, licence, mobile, email in PEOPLE:
         person = people[name]
         assert (person.kind, person.licence_number, person.phone, person.user.email, person.region) == (
-            "lawyer", licence, mobile, email, world.district_a)
+            "lawyer",
+            licence,
+            mobile,
+            email,
+            world.district_a,
+        )
         membership = Membership.objects.get(contributor=person)
         assert (membership.organisation, membership.status) == (world.firm_a, Membership.Status.ACTIVE)
 
@@ -217,16 +229,24 @@ def test_staff_import_a_gbk_roster_on_a_phone(live_server, chromium, world):
     # === 5. A picture renamed to .xlsx: a clear message on the form, no error page. ===============
     desk.go("/staff/imports/")
     png = (FILES / "renamed_png.xlsx").read_bytes()
-    choose(page, "contributors", "花名册.xlsx", png,
-           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    choose(
+        page,
+        "contributors",
+        "花名册.xlsx",
+        png,
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     desk.submit(page.locator("#import-upload button[type=submit]"))
     desk.check("renamed-png")
     assert page.url == f"{live_server.url}/staff/imports/"
     expect(page.locator("h1")).to_have_text(zh("Import from a spreadsheet"))
     file_field = page.locator("#import-upload .field").filter(has=page.locator("#id_file"))
-    expect(file_field.locator(".errorlist")).to_have_text(zh(
-        "%(name)s is not an XLSX file. Save the spreadsheet as an Excel workbook (.xlsx) or as CSV and upload that.",
-        name="花名册.xlsx"))
+    expect(file_field.locator(".errorlist")).to_have_text(
+        zh(
+            "%(name)s is not an XLSX file. Save the spreadsheet as an Excel workbook (.xlsx) or as CSV and upload that.",
+            name="花名册.xlsx",
+        )
+    )
     expect(page.locator("#import-upload #id_kind")).to_have_value("contributors")
     assert ImportJob.objects.count() == 1
     assert Contributor.objects.count() == before["people"] + 3
@@ -244,19 +264,35 @@ def test_staff_import_a_gbk_roster_on_a_phone(live_server, chromium, world):
     expect(page.locator(f"#import-jobs tr[data-job='{job.pk}']")).to_contain_text(_status_label(job, "en"))
 
     fresh = [("周敏", "14104202010000021", "1390000021", "zhou.min@example.cn")]
-    text = ",".join(TEMPLATE_HEADERS) + "\r\n" + ",".join(
-        [fresh[0][0], "律师", fresh[0][1], world.firm_a.licence_number, fresh[0][2], fresh[0][3],
-         world.district_a.code]) + "\r\n"
+    text = (
+        ",".join(TEMPLATE_HEADERS)
+        + "\r\n"
+        + ",".join(
+            [
+                fresh[0][0],
+                "律师",
+                fresh[0][1],
+                world.firm_a.licence_number,
+                fresh[0][2],
+                fresh[0][3],
+                world.district_a.code,
+            ]
+        )
+        + "\r\n"
+    )
     choose(page, "contributors", "roster-en.csv", text.encode("gbk"))
     desk.submit(page.locator("#import-upload button[type=submit]"))
     desk.check("preview-problems-en", lang="en")
     expect(page.locator("h1")).to_have_text("Check the import")
     expect(page.locator("#import-refused")).to_have_text(
-        "Nothing was imported. Correct these rows in your file and upload it again.")
+        "Nothing was imported. Correct these rows in your file and upload it again."
+    )
     cells = page.locator("#import-problems tbody tr").first.locator("td")
     expect(cells.nth(0)).to_have_text("2")
     expect(cells.nth(1)).to_have_text("Mobile phone")
-    expect(cells.nth(2)).to_have_text("Enter an 11-digit mainland mobile number, e.g. 13800138000. (The cell holds “1390000021”.)")
+    expect(cells.nth(2)).to_have_text(
+        "Enter an 11-digit mainland mobile number, e.g. 13800138000. (The cell holds “1390000021”.)"
+    )
     assert not Contributor.objects.filter(licence_number=fresh[0][1]).exists()
 
 
@@ -273,8 +309,18 @@ def _status_label(job, lang="zh-hans"):
 
 # --- History: service records of earlier years ----------------------------------------------------
 
-HISTORY_HEADERS_ZH = ["来源编号", "执业证号或电子邮箱", "服务类型", "区划代码", "服务场所", "日期", "时长（小时）",
-                      "服务人数", "服务的特殊群体", "服务内容"]
+HISTORY_HEADERS_ZH = [
+    "来源编号",
+    "执业证号或电子邮箱",
+    "服务类型",
+    "区划代码",
+    "服务场所",
+    "日期",
+    "时长（小时）",
+    "服务人数",
+    "服务的特殊群体",
+    "服务内容",
+]
 
 
 def history_csv(world):
@@ -282,10 +328,30 @@ def history_csv(world):
     hotline = ServiceType.objects.get(code="hotline_12348")
     consultation = ServiceType.objects.get(code="consultation")
     rows = [
-        [f"XH-{LAST_YEAR}-001", lawyer.licence_number, hotline.name_zh, world.district_a.code, world.venue_a.name,
-         f"{LAST_YEAR}-03-08", "3", "5", "", "12348热线值班"],
-        [f"XH-{LAST_YEAR}-002", lawyer.licence_number, consultation.name_zh, world.district_a.code, "",
-         f"{LAST_YEAR}/9/20", "2", "", "", "社区法律咨询"],
+        [
+            f"XH-{LAST_YEAR}-001",
+            lawyer.licence_number,
+            hotline.name_zh,
+            world.district_a.code,
+            world.venue_a.name,
+            f"{LAST_YEAR}-03-08",
+            "3",
+            "5",
+            "",
+            "12348热线值班",
+        ],
+        [
+            f"XH-{LAST_YEAR}-002",
+            lawyer.licence_number,
+            consultation.name_zh,
+            world.district_a.code,
+            "",
+            f"{LAST_YEAR}/9/20",
+            "2",
+            "",
+            "",
+            "社区法律咨询",
+        ],
     ]
     text = "\r\n".join(",".join(r) for r in [HISTORY_HEADERS_ZH, *rows]) + "\r\n"
     return ("\ufeff" + text).encode("utf-8")

@@ -70,9 +70,13 @@ def pdf_bytes(text="Sign-in sheet"):
 
 
 # A Windows program (the "MZ" header and DOS stub) that someone renamed to look like a PDF.
-EXE_BYTES = (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8" + b"\x00" * 43 + b"\x80\x00\x00\x00"
-             + b"\x0e\x1f\xba\x0e\x00\xb4\x09\xcd\x21\xb8\x01\x4c\xcd\x21This program cannot be run in DOS mode.\r\r\n$"
-             + b"\x00" * 200)
+EXE_BYTES = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8"
+    + b"\x00" * 43
+    + b"\x80\x00\x00\x00"
+    + b"\x0e\x1f\xba\x0e\x00\xb4\x09\xcd\x21\xb8\x01\x4c\xcd\x21This program cannot be run in DOS mode.\r\r\n$"
+    + b"\x00" * 200
+)
 
 
 def fill_log_form(page, *, service_type, day, hours, region, venue, description, people=1, groups=(), files=None):
@@ -110,15 +114,25 @@ def kind_label(kind):
 
 
 def test_lawyer_logs_village_clinic_staff_approve_she_sees_points_amends_a_rejection_and_gets_a_rating_bonus(
-        live_server, chromium, artifacts_dir, world):
+    live_server, chromium, artifacts_dir, world
+):
     today = timezone.localdate()
     adviser = ServiceType.objects.get(code="village_adviser")  # the catalogue's 村(居)法律顾问
     # The version in force: 10 points an hour, × 1.5 at a rural venue, × 1.2 serving a special group.
-    PointsRule.objects.create(service_type=adviser, effective_from=today - datetime.timedelta(days=400),
-                              points_per_hour=Decimal("10"), rural_multiplier=Decimal("1.5"),
-                              special_group_multiplier=Decimal("1.2"), note="乡村加分")
-    ConductRule.objects.create(event=ConductRule.Event.GOOD_RATING, effective_from=today - datetime.timedelta(days=400),
-                               fixed_points=Decimal("5"), note="群众好评")
+    PointsRule.objects.create(
+        service_type=adviser,
+        effective_from=today - datetime.timedelta(days=400),
+        points_per_hour=Decimal("10"),
+        rural_multiplier=Decimal("1.5"),
+        special_group_multiplier=Decimal("1.2"),
+        note="乡村加分",
+    )
+    ConductRule.objects.create(
+        event=ConductRule.Event.GOOD_RATING,
+        effective_from=today - datetime.timedelta(days=400),
+        fixed_points=Decimal("5"),
+        note="群众好评",
+    )
     clinic = VenueFactory(name=CLINIC, kind=Venue.Kind.VILLAGE_ROOM, region=world.village_a, is_rural=True)
     lawyer = world.lawyer_contributor
     first_day = today - datetime.timedelta(days=3)
@@ -140,15 +154,25 @@ def test_lawyer_logs_village_clinic_staff_approve_she_sees_points_amends_a_rejec
     expect(page.locator("h1")).to_have_text(tr("Log pro-bono work"))
 
     # First she attaches the wrong file: a program renamed to .pdf. It is refused by its content.
-    fill_log_form(page, service_type=adviser, day=first_day, hours="3", region=world.township_a, venue=clinic,
-                  description=FIRST_DESCRIPTION, people=12, groups=[SpecialGroup.ELDERLY],
-                  files={"name": "签到表.pdf", "mimeType": "application/pdf", "buffer": EXE_BYTES})
+    fill_log_form(
+        page,
+        service_type=adviser,
+        day=first_day,
+        hours="3",
+        region=world.township_a,
+        venue=clinic,
+        description=FIRST_DESCRIPTION,
+        people=12,
+        groups=[SpecialGroup.ELDERLY],
+        files={"name": "签到表.pdf", "mimeType": "application/pdf", "buffer": EXE_BYTES},
+    )
     her.submit(page.locator("form#log-work button[type=submit]"))
     assert page.url == f"{live_server.url}/my/records/new/", "a refused file keeps her on the form"
     her.check("log-form-error")
     files_field = page.locator("form#log-work .field").filter(has=page.locator("#id_files"))
-    expect(files_field.locator(".errorlist")).to_have_text(tr(
-        "%(name)s is not a PDF, JPEG or PNG file (checked from its content, not its name).", name="签到表.pdf"))
+    expect(files_field.locator(".errorlist")).to_have_text(
+        tr("%(name)s is not a PDF, JPEG or PNG file (checked from its content, not its name).", name="签到表.pdf")
+    )
     assert not ServiceRecord.objects.exists() and not EvidenceFile.objects.exists(), "a refused upload saves nothing"
     # Nothing she typed is lost; only the file must be chosen again (browsers never refill those).
     expect(page.locator("#id_hours")).to_have_value("3")
@@ -157,7 +181,8 @@ def test_lawyer_logs_village_clinic_staff_approve_she_sees_points_amends_a_rejec
     expect(page.locator(f"input[name=special_groups][value='{SpecialGroup.ELDERLY}']")).to_be_checked()
 
     page.locator("#id_files").set_input_files(
-        {"name": "光明社区签到表.pdf", "mimeType": "application/pdf", "buffer": sheet})
+        {"name": "光明社区签到表.pdf", "mimeType": "application/pdf", "buffer": sheet}
+    )
     her.submit(page.locator("form#log-work button[type=submit]"))
     first = ServiceRecord.objects.get()
     assert page.url == f"{live_server.url}/my/records/{first.pk}/"
@@ -167,9 +192,15 @@ def test_lawyer_logs_village_clinic_staff_approve_she_sees_points_amends_a_rejec
     expect(page.locator("dl.facts")).to_contain_text(CLINIC)
     expect(page.locator("dl.facts")).to_contain_text(tr("The elderly"))
     expect(page.locator("#evidence")).to_contain_text("光明社区签到表.pdf")
-    assert (first.status, first.hours, first.date, first.venue, first.region, first.special_groups,
-            first.people_served) == ("submitted", Decimal("3"), first_day, clinic, world.township_a,
-                                     [SpecialGroup.ELDERLY], 12)
+    assert (
+        first.status,
+        first.hours,
+        first.date,
+        first.venue,
+        first.region,
+        first.special_groups,
+        first.people_served,
+    ) == ("submitted", Decimal("3"), first_day, clinic, world.township_a, [SpecialGroup.ELDERLY], 12)
     stored = first.evidence.get()
     assert stored.content_type == "application/pdf" and stored.file.read() == sheet
 
@@ -233,16 +264,24 @@ def test_lawyer_logs_village_clinic_staff_approve_she_sees_points_amends_a_rejec
     stars = page.locator("#stars")
     expect(stars.locator(".stars")).to_have_text("☆☆☆☆☆")
     expect(stars.locator("progress")).to_have_attribute("value", "3")
-    expect(stars).to_contain_text(tr("%(left)s more verified hours to the next star (at %(at)s hours).",
-                                     left="97", at="100"))
+    expect(stars).to_contain_text(
+        tr("%(left)s more verified hours to the next star (at %(at)s hours).", left="97", at="100")
+    )
 
     # === 4. A second record is rejected; she amends and resubmits it; it is approved. ============
     her.nav("/my/records/")
     her.submit(page.locator("a#log-work"))
-    fill_log_form(page, service_type=adviser, day=second_day, hours="2", region=world.township_a, venue=clinic,
-                  description=SECOND_DESCRIPTION, people=0,
-                  files={"name": "合同审查意见.pdf", "mimeType": "application/pdf",
-                         "buffer": pdf_bytes("Contract review")})
+    fill_log_form(
+        page,
+        service_type=adviser,
+        day=second_day,
+        hours="2",
+        region=world.township_a,
+        venue=clinic,
+        description=SECOND_DESCRIPTION,
+        people=0,
+        files={"name": "合同审查意见.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes("Contract review")},
+    )
     her.submit(page.locator("form#log-work button[type=submit]"))
     second = ServiceRecord.objects.exclude(pk=first.pk).get()
     assert page.url == f"{live_server.url}/my/records/{second.pk}/"
@@ -305,8 +344,9 @@ def test_lawyer_logs_village_clinic_staff_approve_she_sees_points_amends_a_rejec
     expect(entries.nth(1)).to_contain_text("+54")
     expect(summary.locator(".tile").nth(1).locator("strong")).to_have_text("91.50")
     expect(summary.locator(".tile").nth(2).locator("strong")).to_have_text("5.50")
-    expect(stars).to_contain_text(tr("%(left)s more verified hours to the next star (at %(at)s hours).",
-                                     left="94.50", at="100"))
+    expect(stars).to_contain_text(
+        tr("%(left)s more verified hours to the next star (at %(at)s hours).", left="94.50", at="100")
+    )
 
     # === 5. A rating link for the clinic; the person served rates five stars; the bonus posts. =====
     her.nav("/my/records/")
@@ -352,7 +392,11 @@ def test_lawyer_logs_village_clinic_staff_approve_she_sees_points_amends_a_rejec
     expect(summary.locator(".tile").nth(2).locator("strong")).to_have_text("5.50")  # a bonus is no hours
     entry = LedgerEntry.objects.get(kind="bonus")
     assert (entry.contributor, entry.points, entry.source, entry.source_id) == (
-        lawyer, Decimal("5.00"), "rating", rating.pk)
+        lawyer,
+        Decimal("5.00"),
+        "rating",
+        rating.pk,
+    )
 
     her.go(f"/my/records/{first.pk}/")
     her.check("record-rated")
@@ -365,10 +409,18 @@ def test_amend_form_shows_the_record_date(live_server, chromium, artifacts_dir, 
     review" works without retyping anything."""
     day = timezone.localdate() - datetime.timedelta(days=5)
     record = records.record_log(
-        actor=world.lawyer, contributor=world.lawyer_contributor,
-        service_type=ServiceType.objects.get(code="consultation"), date=day, start_time=datetime.time(14, 30),
-        hours=Decimal("1.5"), people_served=3, region=world.district_a, venue=world.venue_a,
-        description="社区法律咨询", files=[SimpleUploadedFile("咨询登记表.pdf", pdf_bytes(), "application/pdf")])
+        actor=world.lawyer,
+        contributor=world.lawyer_contributor,
+        service_type=ServiceType.objects.get(code="consultation"),
+        date=day,
+        start_time=datetime.time(14, 30),
+        hours=Decimal("1.5"),
+        people_served=3,
+        region=world.district_a,
+        venue=world.venue_a,
+        description="社区法律咨询",
+        files=[SimpleUploadedFile("咨询登记表.pdf", pdf_bytes(), "application/pdf")],
+    )
     services.record_reject(actor=world.staff_a, scope=world.district_a, record=record, reason="请补充咨询登记表。")
 
     shots = Shots(artifacts_dir, "points")
@@ -390,11 +442,18 @@ def test_amend_form_shows_the_record_date(live_server, chromium, artifacts_dir, 
 def test_rating_link_fits_on_a_phone(live_server, chromium, artifacts_dir, world):
     """The rating link and QR code of an approved record fit a 390 px phone without sideways scrolling."""
     record = records.record_log(
-        actor=world.lawyer, contributor=world.lawyer_contributor,
+        actor=world.lawyer,
+        contributor=world.lawyer_contributor,
         service_type=ServiceType.objects.get(code="consultation"),
-        date=timezone.localdate() - datetime.timedelta(days=1), start_time=datetime.time(9), hours=Decimal("2"),
-        people_served=4, region=world.district_a, venue=world.venue_a, description="法律咨询",
-        files=[SimpleUploadedFile("登记表.pdf", pdf_bytes(), "application/pdf")])
+        date=timezone.localdate() - datetime.timedelta(days=1),
+        start_time=datetime.time(9),
+        hours=Decimal("2"),
+        people_served=4,
+        region=world.district_a,
+        venue=world.venue_a,
+        description="法律咨询",
+        files=[SimpleUploadedFile("登记表.pdf", pdf_bytes(), "application/pdf")],
+    )
     services.record_approve(actor=world.staff_a, scope=world.district_a, record=record)
 
     shots = Shots(artifacts_dir, "points")

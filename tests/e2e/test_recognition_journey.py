@@ -52,7 +52,6 @@ UPHOLD_ANSWER = "经核实投诉属实，取消其推荐资格。"
 REVOKE_REASON = "经复查，部分服务时长登记不实。"
 
 
-
 def tr(msgid, lang="zh-hans", **params):
     """What the site shows for `msgid` in `lang`, from the same catalogues the live server uses."""
     with translation.override(lang):
@@ -62,8 +61,16 @@ def tr(msgid, lang="zh-hans", **params):
 
 def earn(person, points, *, service_type, day=None):
     """Verified work in the ledger (10 points an hour)."""
-    return post(person, day or datetime.date(YEAR, 3, 1), Decimal(points) / 10, points, service_type=service_type,
-                kind=LedgerEntry.Kind.ADJUSTMENT, source=LedgerEntry.Source.APPEAL, text="公益服务")
+    return post(
+        person,
+        day or datetime.date(YEAR, 3, 1),
+        Decimal(points) / 10,
+        points,
+        service_type=service_type,
+        kind=LedgerEntry.Kind.ADJUSTMENT,
+        source=LedgerEntry.Source.APPEAL,
+        text="公益服务",
+    )
 
 
 @pytest.fixture
@@ -80,10 +87,14 @@ def standings_world(world, home_page):
     for person in (w.lawyer_contributor, w.applicant_a, w.third_a, w.other_lawyer_contributor, w.applicant_b):
         person.verified_at = timezone.now()
         person.save()
-    for person, points, service_type in ((w.lawyer_contributor, 50, consultation), (w.lawyer_contributor, 30, hotline),
-                                         (w.applicant_a, 60, consultation), (w.third_a, 40, hotline),
-                                         (w.other_lawyer_contributor, 70, consultation),
-                                         (w.applicant_b, 50, consultation)):
+    for person, points, service_type in (
+        (w.lawyer_contributor, 50, consultation),
+        (w.lawyer_contributor, 30, hotline),
+        (w.applicant_a, 60, consultation),
+        (w.third_a, 40, hotline),
+        (w.other_lawyer_contributor, 70, consultation),
+        (w.applicant_b, 50, consultation),
+    ):
         earn(person, points, service_type=service_type)
     standings_refresh(YEAR)
     return w
@@ -106,8 +117,9 @@ def qr_matches(image, url):
     size = len(matrix)
     grey = image.convert("L")
     step = grey.width / size
-    read = [[grey.getpixel((int((x + 0.5) * step), int((y + 0.5) * step))) < 128 for x in range(size)]
-            for y in range(size)]
+    read = [
+        [grey.getpixel((int((x + 0.5) * step), int((y + 0.5) * step))) < 128 for x in range(size)] for y in range(size)
+    ]
     return read == matrix
 
 
@@ -124,7 +136,8 @@ def pdf_of(download):
 
 
 def test_staff_put_an_award_on_notice_the_public_objects_staff_approve_and_a_certificate_verifies_until_revoked(
-        live_server, chromium, artifacts_dir, standings_world, eager_celery):
+    live_server, chromium, artifacts_dir, standings_world, eager_celery
+):
     w = standings_world
     shots = Shots(artifacts_dir, "recognition")
     desk = Phone.open(chromium, live_server.url, shots, "staff")
@@ -157,7 +170,12 @@ def test_staff_put_an_award_on_notice_the_public_objects_staff_approve_and_a_cer
     category = AwardCategory.objects.get()
     assert page.url == f"{live_server.url}/staff/commendations/{category.pk}/"
     assert (category.region, category.year, category.basis, category.top_n, category.status) == (
-        w.city, YEAR, AwardCategory.Basis.TOP_PER_DISTRICT, 2, AwardCategory.Status.DRAFT)
+        w.city,
+        YEAR,
+        AwardCategory.Basis.TOP_PER_DISTRICT,
+        2,
+        AwardCategory.Status.DRAFT,
+    )
     desk.check("award-created")
     expect(desk.messages).to_contain_text(tr("Award created. Draft its nominees from the standings."))
     expect(page.locator("h1")).to_contain_text(AWARD_ZH)
@@ -170,7 +188,11 @@ def test_staff_put_an_award_on_notice_the_public_objects_staff_approve_and_a_cer
     nominees = page.locator("#nominees tbody tr")
     expect(nominees).to_have_count(4)
     assert [cell.split("\n")[0] for cell in cell_texts(nominees.locator("td:first-child"))] == [
-        "李明", "赵强", "王芳", "孙丽"]
+        "李明",
+        "赵强",
+        "王芳",
+        "孙丽",
+    ]
     expect(nominees.filter(has_text="李明")).to_contain_text("新华区")
     expect(nominees.filter(has_text="王芳")).to_contain_text("卫东区")
 
@@ -196,7 +218,11 @@ def test_staff_put_an_award_on_notice_the_public_objects_staff_approve_and_a_cer
     expect(nominees.filter(has_text="周敏")).to_contain_text(ADD_REASON)
     added = Nomination.objects.get(category=category, contributor=w.third_a)
     assert (added.status, added.drafted, added.reason, added.changed_by) == (
-        Nomination.Status.NOMINATED, False, ADD_REASON, w.city_staff)
+        Nomination.Status.NOMINATED,
+        False,
+        ADD_REASON,
+        w.city_staff,
+    )
 
     # === Put the list on public notice. ===========================================================
     desk.submit(page.locator("#publish-notice"))
@@ -236,8 +262,9 @@ def test_staff_put_an_award_on_notice_the_public_objects_staff_approve_and_a_cer
     objection_form.locator("#id_body").fill(OBJECTION)
     visitor.submit(objection_form.locator("button[type=submit]"))
     visitor.check("objection-sent")
-    expect(visitor.messages).to_contain_text(tr("Your objection has been received. Bureau staff will look into it "
-                                                "before the award is approved."))
+    expect(visitor.messages).to_contain_text(
+        tr("Your objection has been received. Bureau staff will look into it before the award is approved.")
+    )
     objection = Objection.objects.get()
     assert (objection.nomination, objection.body, objection.status) == (zhao, OBJECTION, Objection.Status.OPEN)
 
@@ -246,7 +273,8 @@ def test_staff_put_an_award_on_notice_the_public_objects_staff_approve_and_a_cer
     # moved into the past in the database, as if it had been published two weeks ago.
     AwardCategory.objects.filter(pk=category.pk).update(
         notice_starts_on=category.notice_starts_on - datetime.timedelta(days=14),
-        notice_ends_on=category.notice_ends_on - datetime.timedelta(days=14))
+        notice_ends_on=category.notice_ends_on - datetime.timedelta(days=14),
+    )
     category.refresh_from_db()
     assert category.notice_ends_on < today
 
@@ -278,8 +306,9 @@ def test_staff_put_an_award_on_notice_the_public_objects_staff_approve_and_a_cer
 
     desk.submit(page.locator("#approve"))
     desk.check("approved")
-    expect(desk.messages).to_contain_text(tr(
-        "Approved: %(n)s certificates issued; the honour roll is being published.", n=3))
+    expect(desk.messages).to_contain_text(
+        tr("Approved: %(n)s certificates issued; the honour roll is being published.", n=3)
+    )
     category.refresh_from_db()
     assert category.status == AwardCategory.Status.APPROVED
     certificates = {c.holder_name: c for c in Certificate.objects.filter(nomination__category=category)}
@@ -314,8 +343,9 @@ def test_staff_put_an_award_on_notice_the_public_objects_staff_approve_and_a_cer
     verify_address = printed.group(0)
     assert urlsplit(verify_address).path == f"/verify/{li.code}/", verify_address
     images = [image for page_ in reader.pages for image in page_.images]
-    assert any(qr_matches(image.image, verify_address) for image in images), \
+    assert any(qr_matches(image.image, verify_address) for image in images), (
         "the certificate's QR code does not carry its verification address"
+    )
 
     checker = Phone.open(chromium, live_server.url, shots, "scan")
     checker.go(urlsplit(verify_address).path)  # the printed host is the production site's
@@ -367,7 +397,8 @@ def test_staff_put_an_award_on_notice_the_public_objects_staff_approve_and_a_cer
 
 
 def test_lawyer_sees_where_she_stands_and_her_own_row_highlighted_on_the_standings(
-        live_server, chromium, artifacts_dir, standings_world):
+    live_server, chromium, artifacts_dir, standings_world
+):
     w = standings_world
     shots = Shots(artifacts_dir, "recognition")
     shots.count = 60
@@ -398,8 +429,9 @@ def test_lawyer_sees_where_she_stands_and_her_own_row_highlighted_on_the_standin
     expect(mine.locator("td").first).to_have_text("2")
     assert rows.nth(1).get_attribute("class") == "mine"
     # Highlighted: her row's cells have a background the others lack.
-    backgrounds = [rows.nth(i).locator("td").first.evaluate("e => getComputedStyle(e).backgroundColor")
-                   for i in range(5)]
+    backgrounds = [
+        rows.nth(i).locator("td").first.evaluate("e => getComputedStyle(e).backgroundColor") for i in range(5)
+    ]
     assert backgrounds[1] != backgrounds[0] and backgrounds[0] == backgrounds[2], backgrounds
     # Others who opted out of public lists show by family name only.
     expect(page.locator("#leaderboard")).to_contain_text("赵**")
@@ -425,7 +457,8 @@ def test_lawyer_sees_where_she_stands_and_her_own_row_highlighted_on_the_standin
 
 
 def test_firm_admin_downloads_the_public_service_record_as_xlsx_and_pdf(
-        live_server, chromium, artifacts_dir, standings_world):
+    live_server, chromium, artifacts_dir, standings_world
+):
     from openpyxl import load_workbook
 
     w = standings_world
@@ -451,8 +484,13 @@ def test_firm_admin_downloads_the_public_service_record_as_xlsx_and_pdf(
     assert xlsx.suggested_filename.endswith(".xlsx"), xlsx.suggested_filename
     with open(xlsx.path(), "rb") as handle:
         workbook = load_workbook(io.BytesIO(handle.read()))
-    values = {str(cell) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)
-              for cell in row if cell is not None}
+    values = {
+        str(cell)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if cell is not None
+    }
     assert w.firm_a.name in values and "李明" in values, values
 
     with page.expect_download() as downloaded:
@@ -481,20 +519,29 @@ def test_firm_admin_downloads_the_public_service_record_as_xlsx_and_pdf(
 
 
 def test_a_nominee_added_by_hand_shows_her_district_on_the_honour_roll(
-        live_server, chromium, artifacts_dir, standings_world, eager_celery):
+    live_server, chromium, artifacts_dir, standings_world, eager_celery
+):
     from pointbook.commendations import services as commendations
 
     w = standings_world
     category = commendations.category_create(
-        actor=w.city_staff, region=w.city, year=YEAR, name_zh=AWARD_ZH, name_en=AWARD_EN,
-        basis=AwardCategory.Basis.TOP_PER_DISTRICT, top_n=1)
+        actor=w.city_staff,
+        region=w.city,
+        year=YEAR,
+        name_zh=AWARD_ZH,
+        name_en=AWARD_EN,
+        basis=AwardCategory.Basis.TOP_PER_DISTRICT,
+        top_n=1,
+    )
     commendations.nominees_draft(category_id=category.pk, actor=w.city_staff)
-    commendations.nomination_add(category_id=category.pk, actor=w.city_staff, reason=ADD_REASON,
-                                 contributor=w.third_a)  # 周敏 of 光明社区, district A 新华区
+    commendations.nomination_add(
+        category_id=category.pk, actor=w.city_staff, reason=ADD_REASON, contributor=w.third_a
+    )  # 周敏 of 光明社区, district A 新华区
     commendations.notice_publish(category_id=category.pk, actor=w.city_staff)
     # As if the five working days of the notice were over.
     AwardCategory.objects.filter(pk=category.pk).update(
-        notice_ends_on=timezone.localdate() - datetime.timedelta(days=1))
+        notice_ends_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
     commendations.category_approve(category_id=category.pk, actor=w.city_staff)
     roll = HonourRollPage.objects.get(category=category)
 
@@ -508,7 +555,8 @@ def test_a_nominee_added_by_hand_shows_her_district_on_the_honour_roll(
 
 
 def test_the_site_header_keeps_its_height_on_the_firm_record_page(
-        live_server, chromium, artifacts_dir, standings_world):
+    live_server, chromium, artifacts_dir, standings_world
+):
     w = standings_world
     shots = Shots(artifacts_dir, "recognition")
     shots.count = 95

@@ -74,11 +74,16 @@ def venue(district):
 @pytest.fixture
 def duty_lawyer_opportunity(venue):
     """The court's duty-lawyer seat: lawyers only, with an upcoming shift that has free places."""
-    page = opportunity_create(venue=venue, service_type="duty_lawyer", eligible_kinds=["lawyer"],
-                              title=DUTY_TITLE, slug="court-duty-lawyer")
-    ShiftFactory(opportunity=page, venue=venue, service_type=ServiceType.objects.get(code="duty_lawyer"),
-                 eligible_kinds=["lawyer"], starts_at=timezone.now().replace(microsecond=0)
-                 + datetime.timedelta(days=6))
+    page = opportunity_create(
+        venue=venue, service_type="duty_lawyer", eligible_kinds=["lawyer"], title=DUTY_TITLE, slug="court-duty-lawyer"
+    )
+    ShiftFactory(
+        opportunity=page,
+        venue=venue,
+        service_type=ServiceType.objects.get(code="duty_lawyer"),
+        eligible_kinds=["lawyer"],
+        starts_at=timezone.now().replace(microsecond=0) + datetime.timedelta(days=6),
+    )
     return page
 
 
@@ -88,17 +93,28 @@ def person(email, kind, legal_name, region):
 
 
 def test_lawyer_signs_up_for_two_hotline_shifts_cancels_one_the_waiting_volunteer_takes_it_and_staff_record_attendance(
-        live_server, chromium, artifacts_dir, mailoutbox, eager_celery, district, venue, duty_lawyer_opportunity):
+    live_server, chromium, artifacts_dir, mailoutbox, eager_celery, district, venue, duty_lawyer_opportunity
+):
     hotline_type = ServiceType.objects.get(code="hotline_12348")
-    hotline = opportunity_create(venue=venue, service_type="hotline_12348", title=HOTLINE_TITLE,
-                                 slug="hotline-12348")
+    hotline = opportunity_create(venue=venue, service_type="hotline_12348", title=HOTLINE_TITLE, slug="hotline-12348")
     # A series: the hotline 09:00–12:00 on three days starting in three days' time, two places each.
     first_day = timezone.localdate() + datetime.timedelta(days=3)
     s1, s2, s3 = rota.shift_series_create(
-        actor=None, scope=None, opportunity=hotline, service_type=hotline_type, eligible_kinds=[], venue=venue,
-        first_day=first_day, last_day=first_day + datetime.timedelta(days=2), weekdays=list(range(7)),
-        every_weeks=1, times=[(datetime.time(9), datetime.time(12))], capacity=2, min_staffing=1,
-        signup_hours_before=12, cancel_hours_before=24,
+        actor=None,
+        scope=None,
+        opportunity=hotline,
+        service_type=hotline_type,
+        eligible_kinds=[],
+        venue=venue,
+        first_day=first_day,
+        last_day=first_day + datetime.timedelta(days=2),
+        weekdays=list(range(7)),
+        every_weeks=1,
+        times=[(datetime.time(9), datetime.time(12))],
+        capacity=2,
+        min_staffing=1,
+        signup_hours_before=12,
+        cancel_hours_before=24,
     )
     assert s1.series == s2.series == s3.series
 
@@ -154,9 +170,13 @@ def test_lawyer_signs_up_for_two_hotline_shifts_cancels_one_the_waiting_voluntee
     her.submit(page.locator("#signup-selected"))
     assert page.url.removeprefix(live_server.url) == opportunity_path, "sign-up should come back to the opportunity"
     her.check("signed-up")
-    expect(her.messages).to_contain_text(trn(
-        "You are signed up for %(count)s shift. A confirmation email is on its way.",
-        "You are signed up for %(count)s shifts. Confirmation emails are on their way.", 2))
+    expect(her.messages).to_contain_text(
+        trn(
+            "You are signed up for %(count)s shift. A confirmation email is on its way.",
+            "You are signed up for %(count)s shifts. Confirmation emails are on their way.",
+            2,
+        )
+    )
     for shift in (s1, s2):
         expect(rows[shift.pk].locator("input[name=shift]")).to_have_count(0)
         expect(rows[shift.pk]).to_contain_text(tr("You are signed up"))
@@ -176,8 +196,9 @@ def test_lawyer_signs_up_for_two_hotline_shifts_cancels_one_the_waiting_voluntee
     vol.check("hotline-s2-full")
     vol.submit(vol_row.locator(f"button[formaction='/shifts/{s2.pk}/waitlist/']"))
     vol.check("waiting")
-    expect(vol.messages).to_contain_text(tr(
-        "You are on the waiting list. If a place comes free and you are first in line, we will email you an offer."))
+    expect(vol.messages).to_contain_text(
+        tr("You are on the waiting list. If a place comes free and you are first in line, we will email you an offer.")
+    )
     expect(vol_row).to_contain_text(tr("You are on the waiting list"))
     queued = Signup.objects.get(contributor=volunteer, shift=s2)
     assert queued.status == Signup.Status.WAITING
@@ -261,8 +282,12 @@ def test_lawyer_signs_up_for_two_hotline_shifts_cancels_one_the_waiting_voluntee
     assert [m.to for m in mailoutbox] == [[VOLUNTEER_EMAIL]], "the volunteer gets a confirmation"
 
     # --- Later: a hotline shift the lawyer holds has been running for an hour. Staff mark her attended.
-    started = ShiftFactory(opportunity=hotline, venue=venue, service_type=hotline_type,
-                           starts_at=timezone.now().replace(second=0, microsecond=0) - datetime.timedelta(hours=1))
+    started = ShiftFactory(
+        opportunity=hotline,
+        venue=venue,
+        service_type=hotline_type,
+        starts_at=timezone.now().replace(second=0, microsecond=0) - datetime.timedelta(hours=1),
+    )
     on_duty = Signup.objects.create(shift=started, contributor=lawyer, status=Signup.Status.CONFIRMED, seat=1)
     desk = Phone.open(chromium, live_server.url, shots, "staff")
     desk.log_in(STAFF_EMAIL)
@@ -287,8 +312,9 @@ def test_lawyer_signs_up_for_two_hotline_shifts_cancels_one_the_waiting_voluntee
     expect(roster_row).to_contain_text("3.00")
 
 
-def test_volunteer_is_told_why_she_cannot_take_a_duty_lawyer_shift(live_server, phone, artifacts_dir, district,
-                                                                   duty_lawyer_opportunity):
+def test_volunteer_is_told_why_she_cannot_take_a_duty_lawyer_shift(
+    live_server, phone, artifacts_dir, district, duty_lawyer_opportunity
+):
     person(VOLUNTEER_EMAIL, Contributor.Kind.VOLUNTEER, "陈静", district)
     shots = Shots(artifacts_dir, "rota")
     shots.count = 50  # after the main journey's pictures

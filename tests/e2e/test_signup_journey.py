@@ -45,17 +45,29 @@ def city():
     also a practising lawyer. Made through the project's services, as staff would."""
     root = Region.add_root(code="410400", name="平顶山市", level=Region.Level.CITY)
     district = services.region_add_child(actor=None, scope=root, parent=root, code="410402", name="新华区")
-    township = services.region_add_child(actor=None, scope=root, parent=district, code="410402001",
-                                         name="中兴路街道")
-    firm = services.organisation_save(actor=None, scope=root, name=FIRM_NAME, kind=Organisation.Kind.LAW_FIRM,
-                                      region=district, licence_number="31410000123456789",
-                                      address="新华区中兴路88号", phone="0375-2345678")
+    township = services.region_add_child(actor=None, scope=root, parent=district, code="410402001", name="中兴路街道")
+    firm = services.organisation_save(
+        actor=None,
+        scope=root,
+        name=FIRM_NAME,
+        kind=Organisation.Kind.LAW_FIRM,
+        region=district,
+        licence_number="31410000123456789",
+        address="新华区中兴路88号",
+        phone="0375-2345678",
+    )
     admin = User.objects.create_user(ADMIN_EMAIL, ADMIN_PASSWORD, first_name="建国", last_name="王")
     EmailAddress.objects.create(user=admin, email=ADMIN_EMAIL, verified=True, primary=True)
     services.organisation_admin_add(actor=None, organisation=firm, user=admin)
-    services.profile_complete(user=admin, kind=Contributor.Kind.LAWYER, legal_name="王建国", phone="13912345678",
-                              region=district, licence_number="14104200010123456",
-                              specialities=ServiceType.objects.filter(code="legal_aid"))
+    services.profile_complete(
+        user=admin,
+        kind=Contributor.Kind.LAWYER,
+        legal_name="王建国",
+        phone="13912345678",
+        region=district,
+        licence_number="14104200010123456",
+        specialities=ServiceType.objects.filter(code="legal_aid"),
+    )
     return {"root": root, "district": district, "township": township, "firm": firm, "admin": admin}
 
 
@@ -170,13 +182,23 @@ def test_lawyer_signs_up_and_is_confirmed_by_her_firm(live_server, phone, artifa
 
     # --- Logged in, and sent to finish the profile before anything else.
     page.wait_for_url(re.compile(r"/profile/edit/"))
-    journey.check("profile-complete-empty", strings=[
-        "Complete your profile",
-        "Before you can sign up for service, tell us who you are and where you serve.",
-        "I serve as", "Legal name", "Mobile phone", "Region where you mainly serve", "Specialities",
-        "Practice licence number", "Ask to join an organisation",
-        "The organisation's administrator will confirm that you belong to it.", "Save", "Log out",
-    ])
+    journey.check(
+        "profile-complete-empty",
+        strings=[
+            "Complete your profile",
+            "Before you can sign up for service, tell us who you are and where you serve.",
+            "I serve as",
+            "Legal name",
+            "Mobile phone",
+            "Region where you mainly serve",
+            "Specialities",
+            "Practice licence number",
+            "Ask to join an organisation",
+            "The organisation's administrator will confirm that you belong to it.",
+            "Save",
+            "Log out",
+        ],
+    )
     assert EmailAddress.objects.get(email=NEW_EMAIL).verified
 
     page.locator("#id_kind").select_option(Contributor.Kind.LAWYER.value)
@@ -192,13 +214,26 @@ def test_lawyer_signs_up_and_is_confirmed_by_her_firm(live_server, phone, artifa
 
     # --- Saved; the request to join the firm waits for its administrator.
     journey.see("Your profile has been saved.", within=page.locator(".messages"))
-    journey.see("Your request to join %(org)s is waiting for confirmation.", within=page.locator(".messages"),
-                org=FIRM_NAME)
+    journey.see(
+        "Your request to join %(org)s is waiting for confirmation.", within=page.locator(".messages"), org=FIRM_NAME
+    )
     page.wait_for_url(re.compile(r"/profile/$"))
-    journey.check("profile-waiting", strings=[
-        "My profile", ("person", "Name"), "I serve as", "Mobile phone", "Region", "Practice licence number",
-        "Specialities", "Organisation", "Withdraw the request", "Membership history", "Waiting for confirmation",
-    ])
+    journey.check(
+        "profile-waiting",
+        strings=[
+            "My profile",
+            ("person", "Name"),
+            "I serve as",
+            "Mobile phone",
+            "Region",
+            "Practice licence number",
+            "Specialities",
+            "Organisation",
+            "Withdraw the request",
+            "Membership history",
+            "Waiting for confirmation",
+        ],
+    )
     main = page.locator("main")
     expect(main).to_contain_text(NEW_NAME)
     expect(main).to_contain_text(NEW_PHONE)
@@ -219,10 +254,21 @@ def test_lawyer_signs_up_and_is_confirmed_by_her_firm(live_server, phone, artifa
     journey.link("My organisation", within=journey.header).click()
     page.wait_for_url(re.compile(rf"/org/{firm.pk}/members/$"))
     pending = page.locator("#pending-requests")
-    journey.check("org-pending", strings=[
-        "Requests to join", "Members", "Licence number", ("person", "Name"), "Kind", "Practice licence number",
-        "Asked on", "Confirm", "Decline", "No members yet.",
-    ])
+    journey.check(
+        "org-pending",
+        strings=[
+            "Requests to join",
+            "Members",
+            "Licence number",
+            ("person", "Name"),
+            "Kind",
+            "Practice licence number",
+            "Asked on",
+            "Confirm",
+            "Decline",
+            "No members yet.",
+        ],
+    )
     expect(page.locator("h1")).to_have_text(FIRM_NAME)
     row = pending.locator("tbody tr").filter(has_text=NEW_NAME)
     expect(row).to_have_count(1)

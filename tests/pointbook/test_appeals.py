@@ -36,15 +36,20 @@ def _messages(response):
 def _thread(response):
     """The thread's messages as (from staff?, text), top to bottom."""
     thread = re.search(r'<ol class="thread" id="thread">(.*?)</ol>', response.content.decode(), re.S).group(1)
-    return [(kind == "from-staff", body.strip()) for kind, body in
-            re.findall(r'<li class="(from-staff|from-contributor)">.*?<p class="prewrap">(.*?)</p></li>', thread, re.S)]
+    return [
+        (kind == "from-staff", body.strip())
+        for kind, body in re.findall(
+            r'<li class="(from-staff|from-contributor)">.*?<p class="prewrap">(.*?)</p></li>', thread, re.S
+        )
+    ]
 
 
 @pytest.fixture
 def award(world, rota):
     """The lawyer's attended 3-hour hotline shift at venue A yesterday, approved: a 30-point award."""
-    record = rota_services.attendance_mark(actor=world.staff_a, scope=world.district_a, signup=rota.past_signup_a,
-                                           attended=True)
+    record = rota_services.attendance_mark(
+        actor=world.staff_a, scope=world.district_a, signup=rota.past_signup_a, attended=True
+    )
     return services.record_approve(actor=world.staff_a, scope=world.district_a, record=record)
 
 
@@ -62,7 +67,12 @@ def test_an_appeal_about_an_entry_is_answered_and_resolved_with_an_adjustment(wo
     appeal = Appeal.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/my/appeals/{appeal.pk}/"
     assert (appeal.contributor, appeal.entry, appeal.record, appeal.region, appeal.status) == (
-        world.lawyer_contributor, award, None, world.district_a, "open")
+        world.lawyer_contributor,
+        award,
+        None,
+        world.district_a,
+        "open",
+    )
     assert AppealMessage.objects.get().body == WHY
 
     # Staff of the region see it in their list and write back.
@@ -70,17 +80,26 @@ def test_an_appeal_about_an_entry_is_answered_and_resolved_with_an_adjustment(wo
     assert f'href="/staff/appeals/{appeal.pk}/"' in listing.content.decode()
     assert world.lawyer_contributor.legal_name in listing.content.decode()
     assert f"/staff/appeals/{appeal.pk}/" in client_for("city_staff").get("/staff/appeals/").content.decode()
-    assert staff.post(f"/staff/appeals/{appeal.pk}/", {"action": "reply", "reply-body": "请上传签到表照片"}).status_code == 302
+    assert (
+        staff.post(f"/staff/appeals/{appeal.pk}/", {"action": "reply", "reply-body": "请上传签到表照片"}).status_code
+        == 302
+    )
     assert lawyer.post(f"/my/appeals/{appeal.pk}/", {"body": "签到表照片已附上"}).status_code == 302
 
-    response = staff.post(f"/staff/appeals/{appeal.pk}/", {"action": "adjust", "adjust-points": "10",
-                                                           "adjust-reason": "核实签到表，补记1小时"})
+    response = staff.post(
+        f"/staff/appeals/{appeal.pk}/",
+        {"action": "adjust", "adjust-points": "10", "adjust-reason": "核实签到表，补记1小时"},
+    )
     assert response.status_code == 302
     appeal.refresh_from_db()
     assert appeal.status == Appeal.Status.ADJUSTED and appeal.resolved_by == world.staff_a
     adjustment = appeal.resolution
     assert (adjustment.kind, adjustment.source, adjustment.source_id, adjustment.points) == (
-        "adjustment", "appeal", appeal.pk, Decimal("10.00"))
+        "adjustment",
+        "appeal",
+        appeal.pk,
+        Decimal("10.00"),
+    )
     assert adjustment.contributor == world.lawyer_contributor and adjustment.actor == world.staff_a
     assert adjustment.explanation == "核实签到表，补记1小时"
     assert sum(e.points for e in LedgerEntry.objects.filter(contributor=world.lawyer_contributor)) == Decimal("40.00")
@@ -112,8 +131,9 @@ def test_staff_can_refuse_with_a_reason(world, award, client_for):
     appeal.refresh_from_db()
     assert appeal.status == Appeal.Status.OPEN  # a refusal needs its reason
 
-    response = staff.post(f"/staff/appeals/{appeal.pk}/", {"action": "refuse",
-                                                           "refuse-body": "签到记录显示服务3小时，维持原决定"})
+    response = staff.post(
+        f"/staff/appeals/{appeal.pk}/", {"action": "refuse", "refuse-body": "签到记录显示服务3小时，维持原决定"}
+    )
     assert response.status_code == 302
     appeal.refresh_from_db()
     assert appeal.status == Appeal.Status.REFUSED and appeal.resolution is None and appeal.resolved_at is not None
@@ -132,8 +152,9 @@ def test_staff_can_refuse_with_a_reason(world, award, client_for):
 
 @pytest.mark.django_db
 def test_an_appeal_against_a_rejection_is_resolved_by_approving_the_record(world, rota, client_for):
-    record = rota_services.attendance_mark(actor=world.staff_a, scope=world.district_a, signup=rota.past_signup_a,
-                                           attended=True)
+    record = rota_services.attendance_mark(
+        actor=world.staff_a, scope=world.district_a, signup=rota.past_signup_a, attended=True
+    )
     lawyer, staff = client_for("lawyer"), client_for("staff_a")
     # A record still waiting cannot be appealed: there is nothing to dispute yet.
     response = lawyer.post(f"/my/appeals/new/?record={record.pk}", {"record": record.pk, "body": WHY})
@@ -147,15 +168,20 @@ def test_an_appeal_against_a_rejection_is_resolved_by_approving_the_record(world
     assert response["Location"] == f"/my/appeals/{appeal.pk}/"
     assert (appeal.record, appeal.entry, appeal.region) == (record, None, world.district_a)
 
-    response = staff.post(f"/staff/appeals/{appeal.pk}/", {"action": "approve_record",
-                                                           "refuse-body": "补交签到表核实无误，予以通过"})
+    response = staff.post(
+        f"/staff/appeals/{appeal.pk}/", {"action": "approve_record", "refuse-body": "补交签到表核实无误，予以通过"}
+    )
     assert response.status_code == 302
     record.refresh_from_db()
     appeal.refresh_from_db()
     assert record.status == ServiceRecord.Status.APPROVED and record.decided_by == world.staff_a
     award = LedgerEntry.objects.get()
-    assert (award.kind, award.source, award.source_id, award.points) == ("award", "service_record", record.pk,
-                                                                         Decimal("30.00"))
+    assert (award.kind, award.source, award.source_id, award.points) == (
+        "award",
+        "service_record",
+        record.pk,
+        Decimal("30.00"),
+    )
     assert appeal.status == Appeal.Status.ADJUSTED and appeal.resolution == award
     page = lawyer.get(f"/my/appeals/{appeal.pk}/")
     assert _thread(page)[-1] == (True, "补交签到表核实无误，予以通过")
@@ -169,7 +195,8 @@ def test_a_second_open_appeal_about_the_same_entry_is_refused(world, award, clie
     response = _open(lawyer, award, "再问一次")
     assert response.status_code == 200
     assert _shown(response, "An appeal about this is already open; add to its thread instead.") in (
-        response.content.decode())
+        response.content.decode()
+    )
     assert Appeal.objects.count() == 1 and AppealMessage.objects.count() == 1
     # The points page links to the open appeal instead of offering a new one.
     appeal = Appeal.objects.get()
@@ -183,9 +210,11 @@ def test_staff_of_another_district_get_404_on_the_appeal(world, award, client_fo
     other = client_for("staff_b")
     assert f"/staff/appeals/{appeal.pk}/" not in other.get("/staff/appeals/").content.decode()
     assert other.get(f"/staff/appeals/{appeal.pk}/").status_code == 404
-    for data in ({"action": "reply", "reply-body": "越权回复"},
-                 {"action": "adjust", "adjust-points": "100", "adjust-reason": "越权调整"},
-                 {"action": "refuse", "refuse-body": "越权驳回"}):
+    for data in (
+        {"action": "reply", "reply-body": "越权回复"},
+        {"action": "adjust", "adjust-points": "100", "adjust-reason": "越权调整"},
+        {"action": "refuse", "refuse-body": "越权驳回"},
+    ):
         assert other.post(f"/staff/appeals/{appeal.pk}/", data).status_code == 404
     appeal.refresh_from_db()
     assert appeal.status == Appeal.Status.OPEN and AppealMessage.objects.count() == 1

@@ -18,8 +18,9 @@ from volunteers.rota import services as rota_services
 
 
 def _mark(world, signup, **times):
-    return rota_services.attendance_mark(actor=world.staff_a, scope=world.district_a, signup=signup,
-                                         attended=True, **times)
+    return rota_services.attendance_mark(
+        actor=world.staff_a, scope=world.district_a, signup=signup, attended=True, **times
+    )
 
 
 def _approve(world, record, *, actor=None, scope=None):
@@ -30,11 +31,16 @@ def _record_at(world, rota, *, venue=None, service_type="hotline_12348", starts_
     """A shift in the past at `venue` (venue A by default), the lawyer confirmed and marked attended."""
     venue = venue or world.venue_a
     starts_at = starts_at or timezone.now().replace(microsecond=0) - datetime.timedelta(days=2)
-    shift = ShiftFactory(opportunity=rota.opportunity_a, venue=venue, starts_at=starts_at,
-                         ends_at=starts_at + datetime.timedelta(hours=hours),
-                         service_type=ServiceType.objects.get(code=service_type))
-    signup = Signup.objects.create(shift=shift, contributor=world.lawyer_contributor,
-                                   status=Signup.Status.CONFIRMED, seat=1)
+    shift = ShiftFactory(
+        opportunity=rota.opportunity_a,
+        venue=venue,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=hours),
+        service_type=ServiceType.objects.get(code=service_type),
+    )
+    signup = Signup.objects.create(
+        shift=shift, contributor=world.lawyer_contributor, status=Signup.Status.CONFIRMED, seat=1
+    )
     return _mark(world, signup, **times)
 
 
@@ -54,6 +60,7 @@ def record(world, rota):
 
 # --- the award -----------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_approving_posts_hours_times_the_rate_and_records_the_decision(world, record):
     assert record.hours == Decimal("3.00")
@@ -62,7 +69,11 @@ def test_approving_posts_hours_times_the_rate_and_records_the_decision(world, re
     saved = LedgerEntry.objects.get()
     assert saved.pk == entry.pk
     assert (saved.contributor, saved.kind, saved.source, saved.source_id) == (
-        world.lawyer_contributor, "award", "service_record", record.pk)
+        world.lawyer_contributor,
+        "award",
+        "service_record",
+        record.pk,
+    )
     assert saved.points == Decimal("30.00") and saved.hours == Decimal("3.00")  # hotline: 10 pts/h (0003)
     assert saved.rule == PointsRule.objects.get(service_type__code="hotline_12348")
     assert saved.effective_date == record.date and saved.actor == world.staff_a
@@ -110,8 +121,14 @@ def test_a_rural_venue_multiplies_the_points(world, rota):
 def test_points_are_rounded_to_the_cent_half_up(world, rota):
     rural = VenueFactory(name="光明村法律服务室", kind="village_room", region=world.village_a, is_rural=True)
     start = timezone.now().replace(microsecond=0) - datetime.timedelta(days=2)
-    record = _record_at(world, rota, venue=rural, starts_at=start, started_at=start,
-                        ended_at=start + datetime.timedelta(hours=2, minutes=20))
+    record = _record_at(
+        world,
+        rota,
+        venue=rural,
+        starts_at=start,
+        started_at=start,
+        ended_at=start + datetime.timedelta(hours=2, minutes=20),
+    )
     assert record.hours == Decimal("2.33")
     _hotline_rule(effective_from=record.date, points_per_hour=Decimal("10.50"), rural_multiplier=Decimal("1.30"))
     # 2.33 × 10.5 × 1.3 = 31.8045 → 31.80
@@ -122,8 +139,12 @@ def test_points_are_rounded_to_the_cent_half_up(world, rota):
 def test_the_daily_cap_limits_one_records_points(world, rota):
     rural = VenueFactory(name="光明村法律服务室", kind="village_room", region=world.village_a, is_rural=True)
     record = _record_at(world, rota, venue=rural)
-    _hotline_rule(effective_from=record.date, points_per_hour=Decimal("10"), rural_multiplier=Decimal("1.5"),
-                  daily_cap=Decimal("40"))
+    _hotline_rule(
+        effective_from=record.date,
+        points_per_hour=Decimal("10"),
+        rural_multiplier=Decimal("1.5"),
+        daily_cap=Decimal("40"),
+    )
     entry = _approve(world, record)
     assert entry.points == Decimal("40.00")  # 45 capped at 40
     assert entry.breakdown["cap"] == "40.00"
@@ -151,8 +172,9 @@ def test_the_daily_cap_counts_all_of_a_persons_records_that_day(world, rota):
     _approve(world, first)
     _approve(world, second)
 
-    day_total = sum(e.points for e in LedgerEntry.objects.filter(contributor=world.lawyer_contributor,
-                                                                 effective_date=day))
+    day_total = sum(
+        e.points for e in LedgerEntry.objects.filter(contributor=world.lawyer_contributor, effective_date=day)
+    )
     assert day_total == Decimal("40.00")  # 30 + 30 asked, the day's cap is 40
 
 
@@ -177,8 +199,9 @@ def test_the_explanation_matches_the_numbers_in_english_and_chinese(world, rota)
 @pytest.mark.django_db
 def test_a_reversal_is_explained_with_its_date_and_reason_in_both_languages(world, record):
     _approve(world, record)
-    reversal = services.record_unapprove(actor=world.staff_a, scope=world.district_a, record=record,
-                                         reason="签到记录有误")
+    reversal = services.record_unapprove(
+        actor=world.staff_a, scope=world.district_a, record=record, reason="签到记录有误"
+    )
     with translation.override("en"):
         english = rules.explain(reversal.kind, reversal.breakdown)
     assert english == f"Reverses the entry of {record.date.isoformat()}: 签到记录有误"
@@ -202,7 +225,8 @@ def test_approving_twice_returns_the_same_award(world, record):
 @pytest.mark.django_db
 def test_approving_without_a_rule_in_force_is_refused(world, record):
     PointsRule.objects.filter(service_type__code="hotline_12348").update(
-        effective_from=record.date + datetime.timedelta(days=1))
+        effective_from=record.date + datetime.timedelta(days=1)
+    )
     with pytest.raises(ValidationError):
         _approve(world, record)
     assert not LedgerEntry.objects.exists()
@@ -211,6 +235,7 @@ def test_approving_without_a_rule_in_force_is_refused(world, record):
 
 
 # --- reject / unapprove --------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_rejecting_needs_a_reason_and_posts_nothing(world, record):
@@ -248,15 +273,19 @@ def test_unapproving_needs_a_reason(world, record):
 @pytest.mark.django_db
 def test_unapproving_posts_a_reversal_and_approving_again_a_new_award(world, record):
     award = _approve(world, record)
-    reversal = services.record_unapprove(actor=world.staff_a, scope=world.district_a, record=record,
-                                         reason="签到记录有误")
+    reversal = services.record_unapprove(
+        actor=world.staff_a, scope=world.district_a, record=record, reason="签到记录有误"
+    )
 
     reversal = LedgerEntry.objects.get(pk=reversal.pk)
     assert reversal.kind == "reversal" and reversal.reverses_id == award.pk
     assert reversal.contributor == award.contributor
     assert reversal.points == -award.points == Decimal("-30.00") and reversal.hours == -award.hours
     assert (reversal.source, reversal.source_id, reversal.effective_date) == (
-        award.source, award.source_id, award.effective_date)
+        award.source,
+        award.source_id,
+        award.effective_date,
+    )
     record.refresh_from_db()
     assert record.status == ServiceRecord.Status.VERIFIED_ATTENDANCE and record.decision_reason == "签到记录有误"
     assert sum(e.points for e in _entries(record)) == 0
@@ -313,14 +342,16 @@ def test_bulk_approval_by_the_other_district_reports_each_record(world, record):
 
 # --- attendance after a decision -----------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_attendance_cannot_be_corrected_once_approved_or_rejected(world, rota, record):
     signup = rota.past_signup_a
     shift = signup.shift
     _approve(world, record)
-    for change in ({"attended": False},
-                   {"attended": True, "started_at": shift.starts_at, "ended_at": shift.starts_at
-                    + datetime.timedelta(hours=1)}):
+    for change in (
+        {"attended": False},
+        {"attended": True, "started_at": shift.starts_at, "ended_at": shift.starts_at + datetime.timedelta(hours=1)},
+    ):
         with pytest.raises(ValidationError):
             rota_services.attendance_mark(actor=world.staff_a, scope=world.district_a, signup=signup, **change)
         record.refresh_from_db()
@@ -345,36 +376,53 @@ def test_attendance_cannot_be_corrected_once_approved_or_rejected(world, rota, r
 
 # --- bulk ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_bulk_approval_reports_records_without_a_rule_and_approves_the_rest(world, rota, record):
-    no_rule = _record_at(world, rota, service_type="legal_aid",
-                         starts_at=timezone.now().replace(microsecond=0) - datetime.timedelta(days=3))
+    no_rule = _record_at(
+        world,
+        rota,
+        service_type="legal_aid",
+        starts_at=timezone.now().replace(microsecond=0) - datetime.timedelta(days=3),
+    )
     rural = VenueFactory(name="光明村法律服务室", kind="village_room", region=world.village_a, is_rural=True)
-    third = _record_at(world, rota, venue=rural,
-                       starts_at=timezone.now().replace(microsecond=0) - datetime.timedelta(days=4))
+    third = _record_at(
+        world, rota, venue=rural, starts_at=timezone.now().replace(microsecond=0) - datetime.timedelta(days=4)
+    )
     PointsRule.objects.filter(service_type__code="legal_aid").delete()
 
-    done, refused = services.records_approve(actor=world.staff_a, scope=world.district_a,
-                                             records=[no_rule, record, third])
+    done, refused = services.records_approve(
+        actor=world.staff_a, scope=world.district_a, records=[no_rule, record, third]
+    )
 
     assert [(e.source_id, e.points) for e in done] == [(record.pk, Decimal("30.00")), (third.pk, Decimal("45.00"))]
     assert [r.pk for r, _ in refused] == [no_rule.pk]
     message = refused[0][1]
     assert no_rule.date.isoformat() in message and str(no_rule.service_type) in message
     assert {r.pk: r.status for r in ServiceRecord.objects.all()} == {
-        no_rule.pk: "attended", record.pk: "approved", third.pk: "approved"}
+        no_rule.pk: "attended",
+        record.pk: "approved",
+        third.pk: "approved",
+    }
     assert not _entries(no_rule).exists()
     assert LedgerEntry.objects.count() == 2 and services.ledger_verify() == []
 
 
 # --- summary and stars ---------------------------------------------------------------------------
 
+
 def _service_record(world, day, hours):
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(0, 0)))
     return ServiceRecord.objects.create(
-        contributor=world.lawyer_contributor, service_type=ServiceType.objects.get(code="hotline_12348"),
-        region=world.district_a, date=day, started_at=start, ended_at=start + datetime.timedelta(hours=hours),
-        hours=Decimal(hours), status=ServiceRecord.Status.VERIFIED_ATTENDANCE)
+        contributor=world.lawyer_contributor,
+        service_type=ServiceType.objects.get(code="hotline_12348"),
+        region=world.district_a,
+        date=day,
+        started_at=start,
+        ended_at=start + datetime.timedelta(hours=hours),
+        hours=Decimal(hours),
+        status=ServiceRecord.Status.VERIFIED_ATTENDANCE,
+    )
 
 
 @pytest.mark.django_db
@@ -401,20 +449,38 @@ def test_points_summary_counts_the_year_the_lifetime_and_stars(world):
     assert summary["stars"] == 0 and summary["next_star_at"] == 100 and summary["progress"] == 96
 
 
-@pytest.mark.parametrize("hours, stars, next_at", [
-    (Decimal("0"), 0, 100), (Decimal("99.99"), 0, 100), (Decimal("100"), 1, 300), (Decimal("299.99"), 1, 300),
-    (Decimal("300"), 2, 600), (Decimal("600"), 3, 1000), (Decimal("1000"), 4, 1500), (Decimal("1499.5"), 4, 1500),
-    (Decimal("1500"), 5, None), (Decimal("4000"), 5, None),
-])
+@pytest.mark.parametrize(
+    "hours, stars, next_at",
+    [
+        (Decimal("0"), 0, 100),
+        (Decimal("99.99"), 0, 100),
+        (Decimal("100"), 1, 300),
+        (Decimal("299.99"), 1, 300),
+        (Decimal("300"), 2, 600),
+        (Decimal("600"), 3, 1000),
+        (Decimal("1000"), 4, 1500),
+        (Decimal("1499.5"), 4, 1500),
+        (Decimal("1500"), 5, None),
+        (Decimal("4000"), 5, None),
+    ],
+)
 def test_stars_by_verified_hours(hours, stars, next_at):
     assert rules.stars_for(hours) == (stars, next_at)
 
 
 @pytest.mark.django_db
 def test_five_stars_have_no_next_level(world):
-    services.entry_post(contributor=world.lawyer_contributor, points=Decimal("100"), hours=Decimal("1500"),
-                        kind="adjustment", source="appeal", source_id=1, idempotency_key="appeal:1",
-                        breakdown={"text": "历史时长补录"}, effective_date=timezone.localdate())
+    services.entry_post(
+        contributor=world.lawyer_contributor,
+        points=Decimal("100"),
+        hours=Decimal("1500"),
+        kind="adjustment",
+        source="appeal",
+        source_id=1,
+        idempotency_key="appeal:1",
+        breakdown={"text": "历史时长补录"},
+        effective_date=timezone.localdate(),
+    )
     summary = selectors.points_summary(world.lawyer_contributor)
     assert summary["stars"] == 5 and summary["next_star_at"] is None
     assert summary["to_next"] is None and summary["progress"] is None

@@ -35,8 +35,13 @@ def standings(world, home_page):
     """District A: lawyer 80, applicant A 60, a third person 40; district B: other lawyer 70, applicant B 50."""
     w = world
     w.third_a = ContributorFactory(legal_name="周敏", region=w.village_a)
-    for person, points in ((w.lawyer_contributor, 80), (w.applicant_a, 60), (w.third_a, 40),
-                           (w.other_lawyer_contributor, 70), (w.applicant_b, 50)):
+    for person, points in (
+        (w.lawyer_contributor, 80),
+        (w.applicant_a, 60),
+        (w.third_a, 40),
+        (w.other_lawyer_contributor, 70),
+        (w.applicant_b, 50),
+    ):
         person.verified_at = timezone.now()
         person.save()
         entry(person, points, hours=points / 10)
@@ -45,20 +50,30 @@ def standings(world, home_page):
 
 
 def make_category(world, actor=None, **overrides):
-    fields = dict(region=world.city, year=YEAR, name_zh="优秀公益律师", name_en="Outstanding pro-bono lawyer",
-                  basis=AwardCategory.Basis.TOP_PER_DISTRICT, top_n=2)
+    fields = dict(
+        region=world.city,
+        year=YEAR,
+        name_zh="优秀公益律师",
+        name_en="Outstanding pro-bono lawyer",
+        basis=AwardCategory.Basis.TOP_PER_DISTRICT,
+        top_n=2,
+    )
     fields.update(overrides)
     return commendations.category_create(actor=actor or world.city_staff, **fields)
 
 
 def names(category):
-    return sorted(n.contributor.legal_name if n.contributor else n.organisation.name
-                  for n in category.nominations.filter(status=Nomination.Status.NOMINATED))
+    return sorted(
+        n.contributor.legal_name if n.contributor else n.organisation.name
+        for n in category.nominations.filter(status=Nomination.Status.NOMINATED)
+    )
 
 
 def on_notice_and_ended(category, staff):
     commendations.notice_publish(category_id=category.pk, actor=staff)
-    AwardCategory.objects.filter(pk=category.pk).update(notice_ends_on=timezone.localdate() - datetime.timedelta(days=1))
+    AwardCategory.objects.filter(pk=category.pk).update(
+        notice_ends_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
 
 
 # --- Drafting ---------------------------------------------------------------------------------------------------
@@ -74,8 +89,13 @@ def test_top_n_per_district_drafts_each_districts_leaders(standings):
 @pytest.mark.django_db
 def test_eligibility_skips_an_upheld_complaint_and_an_unverified_profile(standings):
     w = standings
-    Complaint.objects.create(contributor=w.lawyer_contributor, region=w.district_a, date=datetime.date(YEAR, 2, 1),
-                             reason="迟到早退", upheld_by=w.staff_a)
+    Complaint.objects.create(
+        contributor=w.lawyer_contributor,
+        region=w.district_a,
+        date=datetime.date(YEAR, 2, 1),
+        reason="迟到早退",
+        upheld_by=w.staff_a,
+    )
     w.other_lawyer_contributor.verified_at = None
     w.other_lawyer_contributor.save()
     category = make_category(w)
@@ -97,12 +117,19 @@ def test_firm_in_good_standing_rule(standings):
 @pytest.mark.django_db
 def test_points_threshold_and_top_firms(standings):
     w = standings
-    star = make_category(w, name_zh="公益之星", name_en="Public-service star", basis=AwardCategory.Basis.POINTS_AT_LEAST,
-                         top_n=None, min_points=Decimal("60"))
+    star = make_category(
+        w,
+        name_zh="公益之星",
+        name_en="Public-service star",
+        basis=AwardCategory.Basis.POINTS_AT_LEAST,
+        top_n=None,
+        min_points=Decimal("60"),
+    )
     commendations.nominees_draft(category_id=star.pk, actor=w.city_staff)
     assert names(star) == sorted(["李明", "王芳", "赵强"])
-    firms = make_category(w, name_zh="优秀律师事务所", name_en="Outstanding firm", basis=AwardCategory.Basis.TOP_FIRMS,
-                          top_n=1)
+    firms = make_category(
+        w, name_zh="优秀律师事务所", name_en="Outstanding firm", basis=AwardCategory.Basis.TOP_FIRMS, top_n=1
+    )
     commendations.nominees_draft(category_id=firms.pk, actor=w.city_staff)
     assert names(firms) == ["河南新华律师事务所"]
 
@@ -135,8 +162,9 @@ def test_staff_add_and_remove_with_a_reason_and_a_redraft_keeps_their_changes(st
     with pytest.raises(ValidationError):
         commendations.nomination_remove(nomination_id=lawyer.pk, actor=w.city_staff, reason=" ")
     commendations.nomination_remove(nomination_id=lawyer.pk, actor=w.city_staff, reason="已获省级表彰")
-    commendations.nomination_add(category_id=category.pk, actor=w.city_staff, contributor=w.third_a,
-                                 reason="长期驻村服务")
+    commendations.nomination_add(
+        category_id=category.pk, actor=w.city_staff, contributor=w.third_a, reason="长期驻村服务"
+    )
     commendations.nominees_draft(category_id=category.pk, actor=w.city_staff)
     assert names(category) == ["周敏", "王芳"]
     lawyer.refresh_from_db()
@@ -149,8 +177,9 @@ def test_nobody_from_outside_the_region_can_be_added(standings):
     w = standings
     category = make_category(w, region=w.district_a, top_n=1)
     with pytest.raises(ValidationError):
-        commendations.nomination_add(category_id=category.pk, actor=w.staff_a, contributor=w.other_lawyer_contributor,
-                                     reason="x")
+        commendations.nomination_add(
+            category_id=category.pk, actor=w.staff_a, contributor=w.other_lawyer_contributor, reason="x"
+        )
 
 
 # --- Notice and objections ---------------------------------------------------------------------------------------
@@ -183,12 +212,16 @@ def test_anyone_can_object_on_the_notice_page_while_it_is_up(standings, client):
 
     empty = client.post(reverse("notice", args=[category.pk]), {"nomination": nominee.pk, "body": "  "})
     assert empty.status_code == 200 and not Objection.objects.exists()
-    sent = client.post(reverse("notice", args=[category.pk]),
-                       {"nomination": nominee.pk, "body": "该律师本年度曾被投诉。", "contact": "13800000000"})
+    sent = client.post(
+        reverse("notice", args=[category.pk]),
+        {"nomination": nominee.pk, "body": "该律师本年度曾被投诉。", "contact": "13800000000"},
+    )
     assert sent.status_code == 302
     assert Objection.objects.get().nomination == nominee
 
-    AwardCategory.objects.filter(pk=category.pk).update(notice_ends_on=timezone.localdate() - datetime.timedelta(days=1))
+    AwardCategory.objects.filter(pk=category.pk).update(
+        notice_ends_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
     late = client.post(reverse("notice", args=[category.pk]), {"body": "还有一条"})
     assert "objections can no longer be lodged" in late.content.decode() or "不再受理" in late.content.decode()
     assert Objection.objects.count() == 1
@@ -223,7 +256,9 @@ def test_an_upheld_objection_removes_its_nominee_and_approval_waits_for_every_ob
     commendations.objection_lodge(category_id=category.pk, body="名单不全")
     with pytest.raises(ValidationError, match="notice runs until"):
         commendations.category_approve(category_id=category.pk, actor=w.city_staff)
-    AwardCategory.objects.filter(pk=category.pk).update(notice_ends_on=timezone.localdate() - datetime.timedelta(days=1))
+    AwardCategory.objects.filter(pk=category.pk).update(
+        notice_ends_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
     with pytest.raises(ValidationError, match="objection"):
         commendations.category_approve(category_id=category.pk, actor=w.city_staff)
 
@@ -243,7 +278,8 @@ def test_an_upheld_objection_removes_its_nominee_and_approval_waits_for_every_ob
 
 @pytest.mark.django_db
 def test_approving_twice_issues_nothing_more_and_publishes_one_honour_roll(
-        standings, eager_celery, django_capture_on_commit_callbacks):
+    standings, eager_celery, django_capture_on_commit_callbacks
+):
     w = standings
     category = make_category(w)
     commendations.nominees_draft(category_id=category.pk, actor=w.city_staff)
@@ -262,12 +298,14 @@ def test_approving_twice_issues_nothing_more_and_publishes_one_honour_roll(
     assert page.live and page.category == category
     # …and its English translation, which holds only the words.
     assert [p.title for p in HonourRollPage.objects.filter(category__isnull=True)] == [
-        f"Honour roll: Outstanding pro-bono lawyer {YEAR}"]
+        f"Honour roll: Outstanding pro-bono lawyer {YEAR}"
+    ]
 
 
 @pytest.mark.django_db
 def test_the_honour_roll_lists_the_honourees_and_drops_a_revoked_certificate(
-        standings, client, eager_celery, django_capture_on_commit_callbacks):
+    standings, client, eager_celery, django_capture_on_commit_callbacks
+):
     w = standings
     category = make_category(w)
     commendations.nominees_draft(category_id=category.pk, actor=w.city_staff)
@@ -328,10 +366,20 @@ def test_staff_of_another_district_cannot_see_or_act_on_a_category(standings, cl
 def test_the_staff_pages_walk_the_whole_path(standings, client_for, eager_celery):
     w = standings
     staff = client_for("city_staff")
-    created = staff.post(reverse("staff_commendations"), {
-        "year": YEAR, "region": w.city.pk, "name_zh": "优秀公益律师", "name_en": "Outstanding pro-bono lawyer",
-        "basis": "top_district", "top_n": 1, "no_upheld_complaint": "on", "profile_verified": "on",
-        "notice_working_days": 5})
+    created = staff.post(
+        reverse("staff_commendations"),
+        {
+            "year": YEAR,
+            "region": w.city.pk,
+            "name_zh": "优秀公益律师",
+            "name_en": "Outstanding pro-bono lawyer",
+            "basis": "top_district",
+            "top_n": 1,
+            "no_upheld_complaint": "on",
+            "profile_verified": "on",
+            "notice_working_days": 5,
+        },
+    )
     assert created.status_code == 302
     category = AwardCategory.objects.get()
     act = lambda action, **data: staff.post(reverse("staff_commendation_act", args=[category.pk, action]), data)  # noqa: E731
@@ -349,9 +397,17 @@ def test_the_staff_pages_walk_the_whole_path(standings, client_for, eager_celery
 
 @pytest.mark.django_db
 def test_a_bad_category_form_shows_errors_and_creates_nothing(standings, client_for):
-    response = client_for("staff_a").post(reverse("staff_commendations"), {
-        "year": YEAR, "region": standings.district_b.pk, "name_zh": "", "name_en": "", "basis": "top_district",
-        "notice_working_days": 2})
+    response = client_for("staff_a").post(
+        reverse("staff_commendations"),
+        {
+            "year": YEAR,
+            "region": standings.district_b.pk,
+            "name_zh": "",
+            "name_en": "",
+            "basis": "top_district",
+            "notice_working_days": 2,
+        },
+    )
     assert response.status_code == 200 and not AwardCategory.objects.exists()
     assert response.context["form"].errors
 
@@ -401,9 +457,18 @@ def test_odd_ids_in_staff_forms_are_404_not_errors(standings, client_for):
 
 @pytest.mark.django_db
 def test_an_award_year_out_of_range_is_a_form_error(standings, client_for):
-    response = client_for("city_staff").post(reverse("staff_commendations"), {
-        "year": 1990, "region": standings.city.pk, "name_zh": "优秀", "name_en": "Outstanding",
-        "basis": "top_district", "top_n": 1, "notice_working_days": 5})
+    response = client_for("city_staff").post(
+        reverse("staff_commendations"),
+        {
+            "year": 1990,
+            "region": standings.city.pk,
+            "name_zh": "优秀",
+            "name_en": "Outstanding",
+            "basis": "top_district",
+            "top_n": 1,
+            "notice_working_days": 5,
+        },
+    )
     assert response.status_code == 200 and "year" in response.context["form"].errors
     assert not AwardCategory.objects.exists()
 
@@ -431,8 +496,15 @@ def test_a_long_notice_is_shown_a_page_at_a_time(standings, client, django_asser
     w = standings
     category = make_category(w, basis=AwardCategory.Basis.POINTS_AT_LEAST, top_n=None, min_points=Decimal("1"))
     Nomination.objects.bulk_create(
-        Nomination(category=category, contributor=ContributorFactory(region=w.village_b), points=Decimal(10),
-                   hours=Decimal(1), rank=n) for n in range(LIST_PAGE + 10))
+        Nomination(
+            category=category,
+            contributor=ContributorFactory(region=w.village_b),
+            points=Decimal(10),
+            hours=Decimal(1),
+            rank=n,
+        )
+        for n in range(LIST_PAGE + 10)
+    )
     commendations.notice_publish(category_id=category.pk, actor=w.city_staff)
     with django_assert_max_num_queries(12):
         first = client.get(reverse("notice", args=[category.pk]))

@@ -27,30 +27,37 @@ SWEEPERS, SWEPT = 4, 12
 def _conduct_rule(event, *, fixed="0", times="0"):
     """The only version of `event`'s rule (the defaults the migrations add are replaced)."""
     ConductRule.objects.filter(event=event).delete()
-    return ConductRule.objects.create(event=event, effective_from=datetime.date(2020, 1, 1),
-                                      fixed_points=Decimal(fixed), times_points=Decimal(times))
+    return ConductRule.objects.create(
+        event=event, effective_from=datetime.date(2020, 1, 1), fixed_points=Decimal(fixed), times_points=Decimal(times)
+    )
 
 
 def _hotline_at_ten_points(world):
     """Hotline at 10 pts/h with no multiplier but the rural one (not used: venue A is a centre)."""
-    PointsRule.objects.create(service_type=ServiceType.objects.get(code="hotline_12348"),
-                              effective_from=timezone.localdate() - datetime.timedelta(days=30),
-                              points_per_hour=Decimal("10"))
+    PointsRule.objects.create(
+        service_type=ServiceType.objects.get(code="hotline_12348"),
+        effective_from=timezone.localdate() - datetime.timedelta(days=30),
+        points_per_hour=Decimal("10"),
+    )
 
 
 def _past_signup(world, rota, *, days_ago=2, hours=3, contributor=None):
     """A confirmed sign-up on a `hours`-hour hotline shift at venue A, `days_ago` days ago at 09:00."""
     day = timezone.localdate() - datetime.timedelta(days=days_ago)
     starts_at = timezone.make_aware(datetime.datetime.combine(day, MORNING))
-    shift = ShiftFactory(opportunity=rota.opportunity_a, venue=world.venue_a, starts_at=starts_at,
-                         ends_at=starts_at + datetime.timedelta(hours=hours))
-    return Signup.objects.create(shift=shift, contributor=contributor or world.lawyer_contributor,
-                                 status=Signup.Status.CONFIRMED, seat=1)
+    shift = ShiftFactory(
+        opportunity=rota.opportunity_a,
+        venue=world.venue_a,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=hours),
+    )
+    return Signup.objects.create(
+        shift=shift, contributor=contributor or world.lawyer_contributor, status=Signup.Status.CONFIRMED, seat=1
+    )
 
 
 def _mark(world, signup, attended):
-    return rota_services.attendance_mark(actor=world.staff_a, scope=world.district_a, signup=signup,
-                                         attended=attended)
+    return rota_services.attendance_mark(actor=world.staff_a, scope=world.district_a, signup=signup, attended=attended)
 
 
 def _approved_record(world, rota, **kw):
@@ -66,6 +73,7 @@ def _entries(source, source_id=None):
 
 
 # --- no-shows and late cancellations -------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_a_no_show_costs_twice_the_shifts_points_once_and_a_correction_takes_it_back(world, rota):
@@ -169,18 +177,26 @@ def test_a_late_cancellation_costs_the_late_cancel_penalty(world, rota):
     on_time = _past_signup(world, rota)  # unrelated: attended, no penalty
     _mark(world, on_time, True)
 
-    late = rota_services.signup_cancel(contributor=world.lawyer_contributor, signup=rota.signup_a,
-                                       now=shift.starts_at - datetime.timedelta(hours=2))
+    late = rota_services.signup_cancel(
+        contributor=world.lawyer_contributor, signup=rota.signup_a, now=shift.starts_at - datetime.timedelta(hours=2)
+    )
     assert late.status == Signup.Status.LATE_CANCELLED
     # other_lawyer gives up their place in time: no penalty.
-    early = rota_services.signup_cancel(contributor=world.other_lawyer_contributor, signup=rota.signup_b,
-                                        now=rota.shift_b.starts_at - datetime.timedelta(days=3))
+    early = rota_services.signup_cancel(
+        contributor=world.other_lawyer_contributor,
+        signup=rota.signup_b,
+        now=rota.shift_b.starts_at - datetime.timedelta(days=3),
+    )
     assert early.status == Signup.Status.CANCELLED
 
     assert conduct.conduct_sweep() == (1, 0)
     penalty = LedgerEntry.objects.get()
     assert (penalty.source, penalty.source_id, penalty.kind, penalty.conduct_rule) == (
-        "late_cancel", late.pk, "penalty", rule)
+        "late_cancel",
+        late.pk,
+        "penalty",
+        rule,
+    )
     assert penalty.contributor == world.lawyer_contributor
     assert penalty.points == Decimal("-20.00")  # −5 − 0.5 × (3 h × 10 pts/h)
     assert conduct.conduct_sweep() == (0, 0)
@@ -192,19 +208,24 @@ def test_without_a_rule_in_force_nothing_is_posted(world, rota):
     _hotline_at_ten_points(world)
     ConductRule.objects.all().delete()
     _mark(world, _past_signup(world, rota), False)
-    rota_services.signup_cancel(contributor=world.lawyer_contributor, signup=rota.signup_a,
-                                now=rota.shift_a.starts_at - datetime.timedelta(hours=2))
+    rota_services.signup_cancel(
+        contributor=world.lawyer_contributor,
+        signup=rota.signup_a,
+        now=rota.shift_a.starts_at - datetime.timedelta(hours=2),
+    )
     assert conduct.conduct_sweep() == (0, 0)
     assert not LedgerEntry.objects.exists()
 
     # A rule from a later date does not reach back either.
-    ConductRule.objects.create(event="no_show", effective_from=timezone.localdate() + datetime.timedelta(days=30),
-                               times_points=Decimal("-2"))
+    ConductRule.objects.create(
+        event="no_show", effective_from=timezone.localdate() + datetime.timedelta(days=30), times_points=Decimal("-2")
+    )
     assert conduct.conduct_sweep() == (0, 0)
     assert not LedgerEntry.objects.exists() and services.ledger_verify() == []
 
 
 # --- complaints ----------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_an_upheld_complaint_posts_the_penalty_and_is_kept(world, rota, client_for):
@@ -214,20 +235,31 @@ def test_an_upheld_complaint_posts_the_penalty_and_is_kept(world, rota, client_f
     award = LedgerEntry.objects.get()
 
     # Staff of the other district cannot, and a complaint needs words.
-    assert client_for("staff_b").post(f"/staff/records/{record.pk}/complaint/", {"reason": "态度恶劣"}).status_code == 404
+    assert (
+        client_for("staff_b").post(f"/staff/records/{record.pk}/complaint/", {"reason": "态度恶劣"}).status_code == 404
+    )
     client = client_for("staff_a")
     client.post(f"/staff/records/{record.pk}/complaint/", {"reason": "  "})
     assert not Complaint.objects.exists() and LedgerEntry.objects.count() == 1
 
-    response = client.post(f"/staff/records/{record.pk}/complaint/", {"reason": "当事人投诉：咨询中态度恶劣，经核实属实"})
+    response = client.post(
+        f"/staff/records/{record.pk}/complaint/", {"reason": "当事人投诉：咨询中态度恶劣，经核实属实"}
+    )
     assert response.status_code == 302 and response["Location"] == f"/staff/records/{record.pk}/"
     complaint = Complaint.objects.get()
     assert (complaint.contributor, complaint.record, complaint.region) == (
-        world.lawyer_contributor, record, world.district_a)
+        world.lawyer_contributor,
+        record,
+        world.district_a,
+    )
     assert complaint.reason == "当事人投诉：咨询中态度恶劣，经核实属实" and complaint.upheld_by == world.staff_a
     penalty = LedgerEntry.objects.get(source="complaint")
     assert (penalty.kind, penalty.source_id, penalty.conduct_rule, penalty.actor) == (
-        "penalty", complaint.pk, rule, world.staff_a)
+        "penalty",
+        complaint.pk,
+        rule,
+        world.staff_a,
+    )
     assert penalty.points == Decimal("-50.00")  # −20 − 1 × 30
     with translation.override("en"):
         english = rules.explain(penalty.kind, penalty.breakdown)
@@ -244,6 +276,7 @@ def test_an_upheld_complaint_posts_the_penalty_and_is_kept(world, rota, client_f
 
 
 # --- public ratings ------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_rating_links_are_only_for_the_owners_approved_records_and_are_random(world, rota):
@@ -292,7 +325,11 @@ def test_a_good_rating_posts_the_bonus_once_and_an_expired_link_is_refused(world
     assert rating.score == 5 and rating.comment == "解答耐心" and rating.rated_at is not None
     bonus = LedgerEntry.objects.get(source="rating")
     assert (bonus.kind, bonus.source_id, bonus.contributor, bonus.conduct_rule) == (
-        "bonus", rating.pk, world.lawyer_contributor, rule)
+        "bonus",
+        rating.pk,
+        world.lawyer_contributor,
+        rule,
+    )
     assert bonus.points == Decimal("8.00")  # 5 + 0.1 × the record's 30
 
     # Once only.
@@ -313,8 +350,9 @@ def test_a_poor_rating_flags_the_record_for_staff(world, rota, client_for):
     poor = _approved_record(world, rota, days_ago=2)
     middling = _approved_record(world, rota, days_ago=3)
     conduct.rating_submit(token=conduct.rating_link(contributor=world.lawyer_contributor, record=poor).token, score=2)
-    conduct.rating_submit(token=conduct.rating_link(contributor=world.lawyer_contributor, record=middling).token,
-                          score=3)
+    conduct.rating_submit(
+        token=conduct.rating_link(contributor=world.lawyer_contributor, record=middling).token, score=3
+    )
     poor.refresh_from_db()
     middling.refresh_from_db()
     assert poor.flagged and poor.flag_reason == "rating:2"

@@ -59,8 +59,9 @@ def read(content, fmt):
 
 def export(client, dataset, fmt, year=None):
     """Start an export on the staff page and download it: (job, file bytes)."""
-    response = client.post(reverse("staff_exports"), {"dataset": dataset, "format": fmt,
-                                                      "year": "" if year is None else year})
+    response = client.post(
+        reverse("staff_exports"), {"dataset": dataset, "format": fmt, "year": "" if year is None else year}
+    )
     assert response.status_code == 302, response.content.decode()[-2000:]
     job = ExportJob.objects.latest("pk")
     assert response["Location"] == reverse("staff_export", args=[job.pk])
@@ -96,9 +97,16 @@ def hotline():
 def site_record(contributor, when, *, hours="2.00", region=None, status=ServiceRecord.Status.APPROVED, **fields):
     start = timezone.make_aware(datetime.datetime.combine(when, datetime.time(9)))
     return ServiceRecord.objects.create(
-        contributor=contributor, service_type=hotline(), region=region or contributor.region, date=when,
-        started_at=start, ended_at=start + datetime.timedelta(hours=float(hours)), hours=Decimal(hours),
-        status=status, **fields)
+        contributor=contributor,
+        service_type=hotline(),
+        region=region or contributor.region,
+        date=when,
+        started_at=start,
+        ended_at=start + datetime.timedelta(hours=float(hours)),
+        hours=Decimal(hours),
+        status=status,
+        **fields,
+    )
 
 
 # --- datasets, headers, rows and scope ------------------------------------------------------------
@@ -113,8 +121,14 @@ def test_contributors_have_the_import_columns_and_only_the_area_s_people(world, 
     by_name = {row[0]: row for row in rows}
     assert set(by_name) == {"李明", "赵强"}  # district A and its township; not 王芳 / 孙丽 of district B
     assert by_name["李明"] == [
-        "李明", zh("Lawyer"), lawyer.licence_number, world.firm_a.licence_number, lawyer.phone,
-        "lawyer@example.cn", "410402"]
+        "李明",
+        zh("Lawyer"),
+        lawyer.licence_number,
+        world.firm_a.licence_number,
+        lawyer.phone,
+        "lawyer@example.cn",
+        "410402",
+    ]
     assert by_name["赵强"][3] in ("", None)  # a pending request is not a membership
     assert job.rows == 2 and job.region == world.district_a and job.created_by == world.staff_a
     assert AuditEntry.objects.filter(action="export_start", object_id=str(job.pk)).exists()
@@ -139,7 +153,8 @@ def test_organisations_regions_and_venues_of_the_area(world, client_for, fmt):
     assert headers == headers_zh(OrganisationResource)
     firm = world.firm_a
     assert [[text(c) for c in row] for row in rows] == [
-        [firm.name, zh("Law firm"), firm.licence_number, "410402", firm.address, firm.phone, zh("Yes")]]
+        [firm.name, zh("Law firm"), firm.licence_number, "410402", firm.address, firm.phone, zh("Yes")]
+    ]
 
     _job, content = export(client, "regions", fmt)
     headers, rows = read(content, fmt)
@@ -147,21 +162,36 @@ def test_organisations_regions_and_venues_of_the_area(world, client_for, fmt):
     assert [[text(c) for c in row] for row in rows] == [
         ["410402", "新华区", "410400", zh("District / county")],
         ["410402001", "中兴路街道", "410402", zh("Township / street")],
-        ["410402001001", "光明社区", "410402001", zh("Village / community")]]
+        ["410402001001", "光明社区", "410402001", zh("Village / community")],
+    ]
 
     _job, content = export(client, "venues", fmt)
     headers, rows = read(content, fmt)
     assert headers == headers_zh(VenueResource)
     assert [[text(c) for c in row] for row in rows] == [
-        ["新华区公共法律服务中心", zh("Public legal service centre"), "410402", world.venue_a.address, zh("No"),
-         zh("Yes")]]
+        [
+            "新华区公共法律服务中心",
+            zh("Public legal service centre"),
+            "410402",
+            world.venue_a.address,
+            zh("No"),
+            zh("Yes"),
+        ]
+    ]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_service_records_have_the_history_columns_and_a_status(world, client_for, fmt):
     lawyer = world.lawyer_contributor
-    on_site = site_record(lawyer, datetime.date(LAST_YEAR, 3, 8), hours="2.50", venue=world.venue_a,
-                          people_served=3, special_groups=["elderly", "women"], description="咨询婚姻家庭问题")
+    on_site = site_record(
+        lawyer,
+        datetime.date(LAST_YEAR, 3, 8),
+        hours="2.50",
+        venue=world.venue_a,
+        people_served=3,
+        special_groups=["elderly", "women"],
+        description="咨询婚姻家庭问题",
+    )
     imported = site_record(lawyer, datetime.date(LAST_YEAR, 4, 1), import_ref="2019-0007")
     volunteer = ContributorFactory(kind=Contributor.Kind.VOLUNTEER, region=world.township_a, legal_name="周敏")
     unlicensed = site_record(volunteer, datetime.date(LAST_YEAR, 5, 2), status=ServiceRecord.Status.SUBMITTED)
@@ -174,9 +204,19 @@ def test_service_records_have_the_history_columns_and_a_status(world, client_for
     assert headers == headers_zh(HistoryResource) + [zh("Status")]
     rows = [[text(c) for c in row] for row in rows]
     assert rows[0] == [
-        f"record:{on_site.pk}", lawyer.licence_number, "李明", "12348热线值班", "410402", "新华区公共法律服务中心",
-        f"{LAST_YEAR}-03-08" + (" 00:00:00" if fmt == "xlsx" else ""), "2.50" if fmt == "csv" else "2.5", "3",
-        "老年人、妇女" if zh("The elderly") == "老年人" else rows[0][9], "咨询婚姻家庭问题", zh("Approved")]
+        f"record:{on_site.pk}",
+        lawyer.licence_number,
+        "李明",
+        "12348热线值班",
+        "410402",
+        "新华区公共法律服务中心",
+        f"{LAST_YEAR}-03-08" + (" 00:00:00" if fmt == "xlsx" else ""),
+        "2.50" if fmt == "csv" else "2.5",
+        "3",
+        "老年人、妇女" if zh("The elderly") == "老年人" else rows[0][9],
+        "咨询婚姻家庭问题",
+        zh("Approved"),
+    ]
     assert rows[1][0] == "2019-0007" and rows[1][1] == lawyer.licence_number
     assert rows[2][:3] == [f"record:{unlicensed.pk}", volunteer.user.email, "周敏"]
     assert rows[2][-1] == zh("Submitted, waiting for review")
@@ -200,19 +240,39 @@ def test_ledger_entries_of_the_area_s_contributors(world, client_for, fmt):
 
     job, content = export(client_for("staff_a"), "ledger", fmt, year=LAST_YEAR)
     headers, rows = read(content, fmt)
-    assert headers == [zh(h) for h in ("Date", "Licence number or email")] + [_pname()] + [zh(h) for h in (
-            "Service type", "Kind", "Source", "Points", "Hours", "Explanation", "Idempotency key", "Created at")]
+    assert headers == [zh(h) for h in ("Date", "Licence number or email")] + [_pname()] + [
+        zh(h)
+        for h in ("Service type", "Kind", "Source", "Points", "Hours", "Explanation", "Idempotency key", "Created at")
+    ]
     assert len(rows) == 2 and job.rows == 2
     first, second = rows
     created = timezone.localtime(award.created_at).replace(tzinfo=None)
     if fmt == "csv":
-        assert first == [day.isoformat(), world.lawyer_contributor.licence_number, "李明", "12348热线值班",
-                         zh("Award"), zh("Service record"), "30.00", "3.00", award.explanation,
-                         award.idempotency_key, created.strftime("%Y-%m-%d %H:%M:%S")]
+        assert first == [
+            day.isoformat(),
+            world.lawyer_contributor.licence_number,
+            "李明",
+            "12348热线值班",
+            zh("Award"),
+            zh("Service record"),
+            "30.00",
+            "3.00",
+            award.explanation,
+            award.idempotency_key,
+            created.strftime("%Y-%m-%d %H:%M:%S"),
+        ]
         assert second[1] == volunteer.user.email and second[6] == "-5.00" and second[7] == ""  # a number, not text
     else:
-        assert first[:8] == [datetime.datetime.combine(day, datetime.time()), world.lawyer_contributor.licence_number,
-                             "李明", "12348热线值班", zh("Award"), zh("Service record"), 30, 3]
+        assert first[:8] == [
+            datetime.datetime.combine(day, datetime.time()),
+            world.lawyer_contributor.licence_number,
+            "李明",
+            "12348热线值班",
+            zh("Award"),
+            zh("Service record"),
+            30,
+            3,
+        ]
         assert first[10].replace(microsecond=0) == created.replace(microsecond=0)
         assert second[4:7] == [zh("Penalty"), zh("No-show"), -5]
     assert penalty.pk
@@ -261,8 +321,13 @@ def test_standings_need_a_year_and_years_are_bounded(world, client_for):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_cell_that_a_spreadsheet_would_run_is_neutralised(world, client_for, fmt):
     for n, start in enumerate(STARTS):
-        OrganisationFactory(region=world.district_a, name=f"{start}HYPERLINK(\"http://x.cn\",\"点\")",
-                            address=f"{start}1+1", phone=f"{start}cmd|' /C calc'!A0", licence_number=f"9999{n:013d}")
+        OrganisationFactory(
+            region=world.district_a,
+            name=f'{start}HYPERLINK("http://x.cn","点")',
+            address=f"{start}1+1",
+            phone=f"{start}cmd|' /C calc'!A0",
+            licence_number=f"9999{n:013d}",
+        )
     site_record(world.lawyer_contributor, datetime.date(LAST_YEAR, 3, 8), description="=1+2")
     _job, content = export(client_for("staff_a"), "organisations", fmt)
     _headers, rows = read(content, fmt)
@@ -270,7 +335,7 @@ def test_every_cell_that_a_spreadsheet_would_run_is_neutralised(world, client_fo
     for start in STARTS:
         if fmt == "xlsx" and start == "\r":
             start = "\n"  # XML reads a carriage return as a line feed; the cell still starts with the quote
-        row = next(r for r in rows if r[0] == f"'{start}HYPERLINK(\"http://x.cn\",\"点\")")
+        row = next(r for r in rows if r[0] == f'\'{start}HYPERLINK("http://x.cn","点")')
         assert row[4] == f"'{start}1+1" and row[5] == f"'{start}cmd|' /C calc'!A0"
     assert not any(str(name).startswith(STARTS) for name in names)
     if fmt == "xlsx":  # stored as text: no cell of the sheet is a formula
@@ -286,8 +351,13 @@ def test_every_cell_that_a_spreadsheet_would_run_is_neutralised(world, client_fo
 @pytest.fixture
 def roster(world):
     """The area's people and firms with what a real roster holds (formula-looking text too)."""
-    firm = OrganisationFactory(region=world.township_a, name="=河南某律师事务所", address="+86 人民路1号",
-                               phone="0375-1234567", good_standing=False)
+    firm = OrganisationFactory(
+        region=world.township_a,
+        name="=河南某律师事务所",
+        address="+86 人民路1号",
+        phone="0375-1234567",
+        good_standing=False,
+    )
     for n in range(3):
         person = ContributorFactory(region=world.township_a, legal_name=f"-测试{n}")
         MembershipFactory(contributor=person, organisation=firm)
@@ -318,8 +388,9 @@ def test_imported_history_exported_and_imported_again_changes_nothing(world, sta
     volunteer = ContributorFactory(kind=Contributor.Kind.VOLUNTEER, region=world.township_a, legal_name="周敏")
     with translation.override("zh-hans"):
         header = ",".join(HistoryResource().get_export_headers())
-    source = HISTORY.split("\n", 1)[1].format(licence=world.lawyer_contributor.licence_number,
-                                             email=volunteer.user.email, year=LAST_YEAR)
+    source = HISTORY.split("\n", 1)[1].format(
+        licence=world.lawyer_contributor.licence_number, email=volunteer.user.email, year=LAST_YEAR
+    )
     sheet = sheet_read(SimpleUploadedFile("history.csv", (header + "\n" + source).encode()))
     plan = import_check("history", sheet, scope=world.district_a)
     assert plan.problems == [] and plan.new == 2
@@ -334,11 +405,16 @@ def test_imported_history_exported_and_imported_again_changes_nothing(world, sta
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_site_records_exported_and_imported_again_change_nothing(world, staff_a, fmt):
     volunteer = ContributorFactory(kind=Contributor.Kind.VOLUNTEER, region=world.township_a, legal_name="周敏")
-    site_record(world.lawyer_contributor, datetime.date(LAST_YEAR, 3, 8), venue=world.venue_a, people_served=2,
-                special_groups=["elderly", "women"], description="=1+1")
+    site_record(
+        world.lawyer_contributor,
+        datetime.date(LAST_YEAR, 3, 8),
+        venue=world.venue_a,
+        people_served=2,
+        special_groups=["elderly", "women"],
+        description="=1+1",
+    )
     site_record(world.lawyer_contributor, timezone.localdate(), hours="1.25")  # this year's too
-    site_record(volunteer, datetime.date(LAST_YEAR, 5, 2), region=world.village_a,
-                status=ServiceRecord.Status.REJECTED)
+    site_record(volunteer, datetime.date(LAST_YEAR, 5, 2), region=world.village_a, status=ServiceRecord.Status.REJECTED)
     job = exports.export_start(actor=staff_a, scope=world.district_a, dataset="records", fmt=fmt)
     plan = round_trip(job.file.open("rb").read(), fmt, "history", world.district_a)
     assert plan.problems == [] and plan.ignored_columns == [zh("Status")]
@@ -371,8 +447,11 @@ def test_the_export_page_lists_the_area_s_exports_and_the_nav_links_it(world, cl
 def test_another_area_s_export_is_a_404_and_non_staff_are_refused(world, client_for):
     job, _content = export(client_for("staff_a"), "contributors", "csv")
     other = client_for("staff_b")
-    for url in (reverse("staff_export", args=[job.pk]), reverse("staff_export", args=[job.pk]) + "?format=json",
-                reverse("staff_export_file", args=[job.pk])):
+    for url in (
+        reverse("staff_export", args=[job.pk]),
+        reverse("staff_export", args=[job.pk]) + "?format=json",
+        reverse("staff_export_file", args=[job.pk]),
+    ):
         assert other.get(url).status_code == 404
         assert client_for("city_staff").get(url).status_code == 200
         assert client_for("lawyer").get(url).status_code == 403
@@ -387,8 +466,9 @@ def test_a_job_not_done_has_no_download(world, staff_a, client_for, settings, dj
     assert client_for("staff_a").get(reverse("staff_export_file", args=[job.pk])).status_code == 404
 
 
-def test_a_large_export_runs_as_a_job_with_progress_and_an_email(world, client_for, settings, eager_celery,
-                                                                   django_capture_on_commit_callbacks):
+def test_a_large_export_runs_as_a_job_with_progress_and_an_email(
+    world, client_for, settings, eager_celery, django_capture_on_commit_callbacks
+):
     settings.PB_EXPORT_INLINE_ROWS = 2
     day = datetime.date(LAST_YEAR, 6, 1)
     for n in range(5):
@@ -403,8 +483,11 @@ def test_a_large_export_runs_as_a_job_with_progress_and_an_email(world, client_f
     assert (job.status, job.rows) == (ExportJob.Status.QUEUED, 5)
     page = client.get(response["Location"]).content.decode()
     assert "?format=json" in page and 'id="export-progress"' in page
-    assert client.get(response["Location"] + "?format=json").json() == {"status": "queued", "progress": 0,
-                                                                        "done": False}
+    assert client.get(response["Location"] + "?format=json").json() == {
+        "status": "queued",
+        "progress": 0,
+        "done": False,
+    }
     assert not mail.outbox
     with django_capture_on_commit_callbacks(execute=True):
         [run] = queued
@@ -414,8 +497,7 @@ def test_a_large_export_runs_as_a_job_with_progress_and_an_email(world, client_f
     assert client.get(response["Location"] + "?format=json").json()["done"] is True
     page = client.get(response["Location"]).content.decode()
     assert reverse("staff_export_file", args=[job.pk]) in page and "?format=json" not in page
-    _headers, rows = read(b"".join(client.get(reverse("staff_export_file", args=[job.pk])).streaming_content),
-                          "xlsx")
+    _headers, rows = read(b"".join(client.get(reverse("staff_export_file", args=[job.pk])).streaming_content), "xlsx")
     assert sorted(row[6] for row in rows) == [1, 2, 3, 4, 5]
     [message] = mail.outbox
     assert message.to == ["staff.a@example.cn"] and message.subject.startswith("Export ready")
@@ -436,16 +518,17 @@ def test_a_second_delivery_of_the_job_does_nothing(world, staff_a, settings, dja
     assert job.file.name == first and len(mail.outbox) == 1
 
 
-def test_a_job_whose_worker_died_is_taken_over_after_the_lease(world, staff_a, settings,
-                                                                django_capture_on_commit_callbacks):
+def test_a_job_whose_worker_died_is_taken_over_after_the_lease(
+    world, staff_a, settings, django_capture_on_commit_callbacks
+):
     settings.PB_EXPORT_INLINE_ROWS = 0
     with django_capture_on_commit_callbacks(execute=False):
         job = exports.export_start(actor=staff_a, scope=world.district_a, dataset="contributors", fmt="csv")
-    ExportJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now() - datetime.timedelta(
-        minutes=5))
+    ExportJob.objects.filter(pk=job.pk).update(
+        status="running", started_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
     assert exports.export_run(job.pk, notify=False) is None  # still someone else's
-    ExportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - jobs.LEASE - datetime.timedelta(
-        minutes=1))
+    ExportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - jobs.LEASE - datetime.timedelta(minutes=1))
     assert exports.export_run(job.pk, notify=False) == ExportJob.Status.DONE
 
 
@@ -470,8 +553,9 @@ def _queries(fn):
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("dataset", ("contributors", "organisations", "regions", "venues", "records", "ledger",
-                                     "standings"))
+@pytest.mark.parametrize(
+    "dataset", ("contributors", "organisations", "regions", "venues", "records", "ledger", "standings")
+)
 def test_an_export_takes_the_same_queries_as_rows_grow(world, client_for, dataset):
     client = client_for("city_staff")
     form = {"dataset": dataset, "format": "xlsx", "year": LAST_YEAR}
@@ -517,12 +601,35 @@ def test_a_worker_writes_a_large_export_end_to_end(world, client_for, tmp_path, 
 
     (tmp_path / "mail").mkdir()
     env = worker_env(mail_dir=tmp_path / "mail", tmp_dir=tmp_path / "tmp", PB_EXPORT_INLINE_ROWS="1")
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1", "-Q", queue,
-               "-n", f"{queue}@%h", "--include=tasks.exports", "--without-heartbeat", "--without-gossip",
-               "--without-mingle", "--loglevel=INFO"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool=solo",
+        "--concurrency=1",
+        "-Q",
+        queue,
+        "-n",
+        f"{queue}@%h",
+        "--include=tasks.exports",
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel=INFO",
+    ]
     with open(tmp_path / "worker.log", "ab") as out:
-        process = subprocess.Popen(command, cwd=django_settings.BASE_DIR, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=django_settings.BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     Worker(process, tmp_path / "worker.log").run_until(SUCCEEDED, queue=queue)
 
     job.refresh_from_db()
@@ -541,8 +648,9 @@ def test_an_xlsx_longer_than_a_sheet_goes_on_in_the_next(world, staff_a, monkeyp
     monkeypatch.setattr(exports, "XLSX_SHEET_ROWS", 2)
     for n in range(5):
         OrganisationFactory(region=world.district_a, name=f"律所{n}")
-    job = exports.export_start(actor=staff_a, scope=world.district_a, dataset="organisations", fmt="xlsx",
-                               language="en")
+    job = exports.export_start(
+        actor=staff_a, scope=world.district_a, dataset="organisations", fmt="xlsx", language="en"
+    )
     book = load_workbook(io.BytesIO(job.file.open("rb").read()))
     assert book.sheetnames == ["Organisations", "Organisations (2)", "Organisations (3)"]
     sheets = [[row for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets]

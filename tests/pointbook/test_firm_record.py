@@ -66,8 +66,13 @@ def firm(world):
     Membership.objects.filter(pk=world.other_lawyer_membership.pk).update(started_on=datetime.date(YEAR - 1, 6, 1))
     f.lawyer = lawyer
     f.mover = ContributorFactory(legal_name="陈静", region=world.district_a)
-    MembershipFactory(contributor=f.mover, organisation=world.firm_a, status=ENDED,
-                      started_on=datetime.date(YEAR - 1, 3, 1), ended_on=day(7, 1))
+    MembershipFactory(
+        contributor=f.mover,
+        organisation=world.firm_a,
+        status=ENDED,
+        started_on=datetime.date(YEAR - 1, 3, 1),
+        ended_on=day(7, 1),
+    )
     MembershipFactory(contributor=f.mover, organisation=world.firm_b, status=ACTIVE, started_on=day(7, 1))
     f.joiner = ContributorFactory(legal_name="周伟", region=world.district_a)
     MembershipFactory(contributor=f.joiner, organisation=world.firm_a, status=ACTIVE, started_on=day(10, 1))
@@ -108,9 +113,11 @@ def test_figures_are_ledger_sums_counted_on_the_days_each_belonged(world, firm):
     assert (other["王芳"].hours, other["王芳"].points) == (Decimal("70.00"), Decimal("700.00"))
 
     types = {line.service_type_id: (line.hours, line.points) for line in record.by_type}
-    assert types == {firm.consult.pk: (Decimal("58.00"), Decimal("580.00")),
-                     firm.hotline.pk: (Decimal("20.00"), Decimal("300.00")),
-                     None: (Decimal("0.00"), Decimal("-15.00"))}
+    assert types == {
+        firm.consult.pk: (Decimal("58.00"), Decimal("580.00")),
+        firm.hotline.pk: (Decimal("20.00"), Decimal("300.00")),
+        None: (Decimal("0.00"), Decimal("-15.00")),
+    }
     assert record.by_type[-1].service_type_id is None  # "other" last
     months = [(line.month, line.hours, line.points) for line in record.by_month]
     assert len(months) == 12
@@ -125,18 +132,57 @@ def test_figures_are_ledger_sums_counted_on_the_days_each_belonged(world, firm):
 
 
 def test_commendations_of_the_year_are_listed_and_revoked_ones_are_not(world, firm):
-    kept = certificate_issue(kind=Certificate.Kind.AWARD, contributor=firm.lawyer, holder_name="李明",
-                             title_zh="优秀公益律师", title_en="Outstanding pro-bono lawyer", year=YEAR,
-                             hours=Decimal(60), points=Decimal(685))
-    revoked = certificate_issue(kind=Certificate.Kind.AWARD, contributor=firm.lawyer, holder_name="李明",
-                                title_zh="撤销的奖项", title_en="Revoked award", year=YEAR, hours=1, points=1)
+    kept = certificate_issue(
+        kind=Certificate.Kind.AWARD,
+        contributor=firm.lawyer,
+        holder_name="李明",
+        title_zh="优秀公益律师",
+        title_en="Outstanding pro-bono lawyer",
+        year=YEAR,
+        hours=Decimal(60),
+        points=Decimal(685),
+    )
+    revoked = certificate_issue(
+        kind=Certificate.Kind.AWARD,
+        contributor=firm.lawyer,
+        holder_name="李明",
+        title_zh="撤销的奖项",
+        title_en="Revoked award",
+        year=YEAR,
+        hours=1,
+        points=1,
+    )
     certificate_revoke(certificate_id=revoked.pk, actor=world.staff_a, reason="测试")
-    certificate_issue(kind=Certificate.Kind.AWARD, contributor=firm.lawyer, holder_name="李明",
-                      title_zh="往年奖项", title_en="An older award", year=YEAR - 1, hours=1, points=1)
-    certificate_issue(kind=Certificate.Kind.AWARD, organisation=world.firm_a, holder_name=world.firm_a.name,
-                      title_zh="优秀公益律师事务所", title_en="Outstanding pro-bono firm", year=YEAR, hours=78, points=865)
-    certificate_issue(kind=Certificate.Kind.AWARD, organisation=world.firm_b, holder_name=world.firm_b.name,
-                      title_zh="别家的奖项", title_en="Another firm's award", year=YEAR, hours=1, points=1)
+    certificate_issue(
+        kind=Certificate.Kind.AWARD,
+        contributor=firm.lawyer,
+        holder_name="李明",
+        title_zh="往年奖项",
+        title_en="An older award",
+        year=YEAR - 1,
+        hours=1,
+        points=1,
+    )
+    certificate_issue(
+        kind=Certificate.Kind.AWARD,
+        organisation=world.firm_a,
+        holder_name=world.firm_a.name,
+        title_zh="优秀公益律师事务所",
+        title_en="Outstanding pro-bono firm",
+        year=YEAR,
+        hours=78,
+        points=865,
+    )
+    certificate_issue(
+        kind=Certificate.Kind.AWARD,
+        organisation=world.firm_b,
+        holder_name=world.firm_b.name,
+        title_zh="别家的奖项",
+        title_en="Another firm's award",
+        year=YEAR,
+        hours=1,
+        points=1,
+    )
     record = firm_record(world.firm_a, YEAR)
     li = next(m for m in record.members if m.legal_name == "李明")
     assert [c.title_zh for c in li.commendations] == [kept.title_zh]
@@ -146,14 +192,32 @@ def test_commendations_of_the_year_are_listed_and_revoked_ones_are_not(world, fi
 
 def test_firm_admin_sees_the_page_with_rank_and_below_guideline_members(world, firm, client_for):
     snapshot = StandingsSnapshot.objects.create(year=YEAR, is_current=True)
-    Standing.objects.create(snapshot=snapshot, scope=Standing.Scope.ORGANISATION, organisation=world.firm_b, rank=1,
-                            points=Decimal("1150"), hours=Decimal("100"))
-    Standing.objects.create(snapshot=snapshot, scope=Standing.Scope.ORGANISATION, organisation=world.firm_a, rank=2,
-                            points=Decimal("865"), hours=Decimal("78"))
+    Standing.objects.create(
+        snapshot=snapshot,
+        scope=Standing.Scope.ORGANISATION,
+        organisation=world.firm_b,
+        rank=1,
+        points=Decimal("1150"),
+        hours=Decimal("100"),
+    )
+    Standing.objects.create(
+        snapshot=snapshot,
+        scope=Standing.Scope.ORGANISATION,
+        organisation=world.firm_a,
+        rank=2,
+        points=Decimal("865"),
+        hours=Decimal("78"),
+    )
     # An older snapshot that is no longer current says something else: not shown.
     old = StandingsSnapshot.objects.create(year=YEAR, is_current=False)
-    Standing.objects.create(snapshot=old, scope=Standing.Scope.ORGANISATION, organisation=world.firm_a, rank=9,
-                            points=Decimal("1"), hours=Decimal("1"))
+    Standing.objects.create(
+        snapshot=old,
+        scope=Standing.Scope.ORGANISATION,
+        organisation=world.firm_a,
+        rank=9,
+        points=Decimal("1"),
+        hours=Decimal("1"),
+    )
 
     response = client_for("firm_admin").get(url("firm_record", world.firm_a))
     assert response.status_code == 200
@@ -212,7 +276,7 @@ def test_xlsx_headers_follow_the_language(world, firm, client_for):
 
 
 def test_formula_looking_names_are_plain_text_in_the_xlsx(world, client_for):
-    for n, name in enumerate(["=HYPERLINK(\"http://evil\",\"x\")", "+1+2", "-3", "@SUM(A1)", "\tTab", "\rCR"]):
+    for n, name in enumerate(['=HYPERLINK("http://evil","x")', "+1+2", "-3", "@SUM(A1)", "\tTab", "\rCR"]):
         person = ContributorFactory(legal_name=name, region=world.district_a)
         MembershipFactory(contributor=person, organisation=world.firm_a, started_on=day(1, 1))
     response = client_for("firm_admin").get(url("firm_record_xlsx", world.firm_a))
@@ -220,7 +284,7 @@ def test_formula_looking_names_are_plain_text_in_the_xlsx(world, client_for):
     names = [cell.value for cell in sheet["A"][1:] if cell.value != _t(response, "Total")]
     dangerous = [v for v in names if v and v[0] in "=+-@\t\r"]
     assert dangerous == []
-    assert "'=HYPERLINK(\"http://evil\",\"x\")" in names and "'@SUM(A1)" in names
+    assert '\'=HYPERLINK("http://evil","x")' in names and "'@SUM(A1)" in names
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 
@@ -243,11 +307,19 @@ def test_pdf_statement_names_the_firm_and_its_members_and_verifies(world, firm, 
     statement = Certificate.objects.get(kind=Certificate.Kind.STATEMENT, organisation=world.firm_a)
     assert (statement.year, statement.hours, statement.points) == (YEAR, Decimal("78.00"), Decimal("865.00"))
     assert statement.holder_name == world.firm_a.name
-    assert AuditEntry.objects.filter(action="certificate.issue", object_id=str(statement.pk),
-                                     actor=world.firm_admin).exists()
+    assert AuditEntry.objects.filter(
+        action="certificate.issue", object_id=str(statement.pk), actor=world.firm_admin
+    ).exists()
     text = pdf_text(response.content)
-    for expected in ("李明", "陈静", "周伟", world.firm_a.name, world.firm_a.licence_number, statement.number,
-                     statement.issuer):
+    for expected in (
+        "李明",
+        "陈静",
+        "周伟",
+        world.firm_a.name,
+        world.firm_a.licence_number,
+        statement.number,
+        statement.issuer,
+    ):
         assert expected in text, expected
     assert "王芳" not in text
 
@@ -308,13 +380,18 @@ def test_staff_find_a_statement_by_number_and_revoke_it_with_a_reason(world, fir
     assert response.status_code == 302 and reverse("staff_statements") in response["Location"]
     statement.refresh_from_db()
     assert statement.revoked_at is not None and statement.revoke_reason == "统计有误"
-    assert AuditEntry.objects.filter(action="certificate.revoke", object_id=str(statement.pk),
-                                     actor=world.staff_a).exists()
+    assert AuditEntry.objects.filter(
+        action="certificate.revoke", object_id=str(statement.pk), actor=world.staff_a
+    ).exists()
     verify = admin.get(reverse("certificate_verify", args=[statement.code])).content.decode()
     assert 'id="verify-revoked"' in verify and "统计有误" in verify
     admin.get(url("firm_record_pdf", world.firm_a))
-    assert Certificate.objects.filter(kind=Certificate.Kind.STATEMENT, organisation=world.firm_a,
-                                      revoked_at__isnull=True).count() == 1
+    assert (
+        Certificate.objects.filter(
+            kind=Certificate.Kind.STATEMENT, organisation=world.firm_a, revoked_at__isnull=True
+        ).count()
+        == 1
+    )
 
 
 def test_staff_of_another_district_can_neither_see_nor_revoke_a_statement(world, firm, client_for):
@@ -376,15 +453,29 @@ def _grow(world, firm, members, entries_each):
         MembershipFactory(contributor=person, organisation=world.firm_a, started_on=datetime.date(YEAR - 1, 1, 1))
         for n in range(entries_each):
             post(person, day(1 + n % 12, 1 + n % 28), "1.5", "15", service_type=consult)
-        certificate_issue(kind=Certificate.Kind.AWARD, contributor=person, holder_name=person.legal_name,
-                          title_zh="优秀", title_en="Outstanding", year=YEAR, hours=1, points=1)
+        certificate_issue(
+            kind=Certificate.Kind.AWARD,
+            contributor=person,
+            holder_name=person.legal_name,
+            title_zh="优秀",
+            title_en="Outstanding",
+            year=YEAR,
+            hours=1,
+            points=1,
+        )
 
 
 def test_the_page_runs_a_constant_number_of_queries(world, firm, client_for):
     client = client_for("firm_admin")
     snapshot = StandingsSnapshot.objects.create(year=YEAR, is_current=True)
-    Standing.objects.create(snapshot=snapshot, scope=Standing.Scope.ORGANISATION, organisation=world.firm_a, rank=1,
-                            points=Decimal("865"), hours=Decimal("78"))
+    Standing.objects.create(
+        snapshot=snapshot,
+        scope=Standing.Scope.ORGANISATION,
+        organisation=world.firm_a,
+        rank=1,
+        points=Decimal("865"),
+        hours=Decimal("78"),
+    )
     target = url("firm_record", world.firm_a)
 
     def count():
@@ -409,9 +500,17 @@ def test_the_page_runs_a_constant_number_of_queries(world, firm, client_for):
 
 
 def test_certificate_pdf_has_the_name_and_number(world, firm):
-    certificate = certificate_issue(kind=Certificate.Kind.AWARD, contributor=firm.lawyer, holder_name="李明",
-                                    title_zh="优秀公益律师", title_en="Outstanding pro-bono lawyer", year=YEAR,
-                                    hours=Decimal("60"), points=Decimal("685"), actor=world.staff_a)
+    certificate = certificate_issue(
+        kind=Certificate.Kind.AWARD,
+        contributor=firm.lawyer,
+        holder_name="李明",
+        title_zh="优秀公益律师",
+        title_en="Outstanding pro-bono lawyer",
+        year=YEAR,
+        hours=Decimal("60"),
+        points=Decimal("685"),
+        actor=world.staff_a,
+    )
     with translation.override("zh-hans"):
         text = pdf_text(certificate_pdf(certificate))
     assert "李明" in text and certificate.number in text and "优秀公益律师" in text

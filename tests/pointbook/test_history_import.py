@@ -32,8 +32,10 @@ def upload(client, kind, text):
 
 def confirm(client, response):
     context = response.context
-    return client.post(reverse("staff_import_confirm"), {
-        "token": context["token"], "kind": context["kind"].code, "name": context["name"]})
+    return client.post(
+        reverse("staff_import_confirm"),
+        {"token": context["token"], "kind": context["kind"].code, "name": context["name"]},
+    )
 
 
 @pytest.fixture
@@ -62,7 +64,12 @@ def test_history_becomes_approved_records_and_ledger_entries(world, client_for, 
     assert set(records) == {"OLD-1", "OLD-2", "OLD-3"}
     first = records["OLD-1"]
     assert (first.status, first.contributor, first.venue, first.hours, first.people_served) == (
-        ServiceRecord.Status.APPROVED, world.lawyer_contributor, world.venue_a, Decimal("3.00"), 5)
+        ServiceRecord.Status.APPROVED,
+        world.lawyer_contributor,
+        world.venue_a,
+        Decimal("3.00"),
+        5,
+    )
     assert first.date == datetime.date(LAST_YEAR, 3, 8)
     assert records["OLD-2"].special_groups == ["elderly", "women"]
     entry = LedgerEntry.objects.get(source=LedgerEntry.Source.SERVICE_RECORD, source_id=first.pk)
@@ -87,8 +94,10 @@ def test_a_source_id_imported_with_other_content_is_refused(world, client_for, r
 
 def test_one_bad_row_writes_nothing(world, client_for, rows):
     client = client_for("staff_a")
-    bad = rows + [f"OLD-4,{world.lawyer_contributor.licence_number},hotline_12348,{world.district_a.code},,"
-                  f"{timezone.localdate().year}-01-02,2,,,"]
+    bad = rows + [
+        f"OLD-4,{world.lawyer_contributor.licence_number},hotline_12348,{world.district_a.code},,"
+        f"{timezone.localdate().year}-01-02,2,,,"
+    ]
     entries, records = LedgerEntry.objects.count(), ServiceRecord.objects.count()
     response = upload(client, "history", history(*bad))
     plan = response.context["plan"]
@@ -97,17 +106,21 @@ def test_one_bad_row_writes_nothing(world, client_for, rows):
     assert (LedgerEntry.objects.count(), ServiceRecord.objects.count()) == (entries, records)
 
 
-@pytest.mark.parametrize("row,column", [
-    ("OLD-9,{licence},hotline_12348,{code},,2019-05-05,2,,,", "服务类型"),  # before any points rule
-    ("OLD-9,{licence},no_such_type,{code},,{year}-05-05,2,,,", "服务类型"),
-    ("OLD-9,{licence},hotline_12348,{code},没有的场所,{year}-05-05,2,,,", "服务场所"),
-    ("OLD-9,{licence},hotline_12348,{code},,{year}-05-05,2.1,,,", "时长（小时）"),
-    ("OLD-9,nobody@example.cn,hotline_12348,{code},,{year}-05-05,2,,,", "执业证号或电子邮箱"),
-    ("record:999999,{licence},hotline_12348,{code},,{year}-05-05,2,,,", "来源编号"),
-])
+@pytest.mark.parametrize(
+    "row,column",
+    [
+        ("OLD-9,{licence},hotline_12348,{code},,2019-05-05,2,,,", "服务类型"),  # before any points rule
+        ("OLD-9,{licence},no_such_type,{code},,{year}-05-05,2,,,", "服务类型"),
+        ("OLD-9,{licence},hotline_12348,{code},没有的场所,{year}-05-05,2,,,", "服务场所"),
+        ("OLD-9,{licence},hotline_12348,{code},,{year}-05-05,2.1,,,", "时长（小时）"),
+        ("OLD-9,nobody@example.cn,hotline_12348,{code},,{year}-05-05,2,,,", "执业证号或电子邮箱"),
+        ("record:999999,{licence},hotline_12348,{code},,{year}-05-05,2,,,", "来源编号"),
+    ],
+)
 def test_bad_rows_are_named_by_column(world, client_for, row, column):
-    text = history(row.format(licence=world.lawyer_contributor.licence_number, code=world.district_a.code,
-                              year=LAST_YEAR))
+    text = history(
+        row.format(licence=world.lawyer_contributor.licence_number, code=world.district_a.code, year=LAST_YEAR)
+    )
     plan = upload(client_for("staff_a"), "history", text).context["plan"]
     assert [p.column for p in plan.problems] == [column], plan.problems
 
@@ -128,11 +141,19 @@ def test_staff_import_history_only_for_people_in_their_area(world, client_for, r
 def test_a_site_record_exported_and_imported_again_is_unchanged(world, client_for):
     lawyer = world.lawyer_contributor
     record = ServiceRecord.objects.create(
-        contributor=lawyer, service_type=ServiceType.objects.get(code="hotline_12348"), region=world.district_a,
-        date=timezone.localdate(), started_at=timezone.now() - datetime.timedelta(hours=2),
-        ended_at=timezone.now(), hours=Decimal("2.00"), status=ServiceRecord.Status.SUBMITTED)
-    row = (f"record:{record.pk},{lawyer.licence_number},hotline_12348,{world.district_a.code},,"
-           f"{record.date.isoformat()},2,,,")
+        contributor=lawyer,
+        service_type=ServiceType.objects.get(code="hotline_12348"),
+        region=world.district_a,
+        date=timezone.localdate(),
+        started_at=timezone.now() - datetime.timedelta(hours=2),
+        ended_at=timezone.now(),
+        hours=Decimal("2.00"),
+        status=ServiceRecord.Status.SUBMITTED,
+    )
+    row = (
+        f"record:{record.pk},{lawyer.licence_number},hotline_12348,{world.district_a.code},,"
+        f"{record.date.isoformat()},2,,,"
+    )
     plan = upload(client_for("staff_a"), "history", history(row)).context["plan"]
     assert (plan.unchanged, plan.problem_count) == (1, 0)
 
@@ -142,19 +163,27 @@ def test_targets_import_and_reimport(world, client_for):
 
     client = client_for("staff_a")
     headers = ",".join(column.header() for column in TargetResource().columns())
-    text = (f"{headers}\n{world.district_a.code},{LAST_YEAR + 1},12,300,1000,5,10,60,100,100\n"
-            f"{world.township_a.code},{LAST_YEAR + 1},4,100,300,2,,,,\n")
+    text = (
+        f"{headers}\n{world.district_a.code},{LAST_YEAR + 1},12,300,1000,5,10,60,100,100\n"
+        f"{world.township_a.code},{LAST_YEAR + 1},4,100,300,2,,,,\n"
+    )
     response = upload(client, "targets", text)
     assert response.context["plan"].new == 2, response.context["plan"].problems
     confirm(client, response)
     plan = TargetPlan.objects.get(region=world.district_a, year=LAST_YEAR + 1)
     assert {t.metric: t.value for t in plan.targets.all()} == {
-        "education_events": 12, "service_cases": 300, "consultations": 1000, "villages_adviser": 5}
+        "education_events": 12,
+        "service_cases": 300,
+        "consultations": 1000,
+        "villages_adviser": 5,
+    }
     assert Target.objects.filter(plan__region=world.township_a).count() == 4
     assert upload(client, "targets", text).context["plan"].unchanged == 2
     # Shares must be cumulative; another district's region is not staff A's.
-    bad = (f"{headers}\n{world.district_a.code},{LAST_YEAR + 1},12,300,1000,5,60,10,100,100\n"
-           f"{world.district_b.code},{LAST_YEAR + 1},1,1,1,1,,,,\n")
+    bad = (
+        f"{headers}\n{world.district_a.code},{LAST_YEAR + 1},12,300,1000,5,60,10,100,100\n"
+        f"{world.district_b.code},{LAST_YEAR + 1},1,1,1,1,,,,\n"
+    )
     plan = upload(client, "targets", bad).context["plan"]
     assert [p.row for p in plan.problems] == [2, 3]
 

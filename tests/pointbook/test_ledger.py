@@ -21,14 +21,23 @@ RACERS = 50
 
 def _record(world, rota, side="a"):
     staff, scope = (world.staff_a, world.district_a) if side == "a" else (world.staff_b, world.district_b)
-    return rota_services.attendance_mark(actor=staff, scope=scope, signup=getattr(rota, f"past_signup_{side}"),
-                                         attended=True)
+    return rota_services.attendance_mark(
+        actor=staff, scope=scope, signup=getattr(rota, f"past_signup_{side}"), attended=True
+    )
 
 
 def _post(contributor, *, key="test:1", points="5", kind=LedgerEntry.Kind.BONUS, source_id=1, **extra):
-    return services.entry_post(contributor=contributor, points=Decimal(points), kind=kind,
-                               source=LedgerEntry.Source.RATING, source_id=source_id, idempotency_key=key,
-                               breakdown={"text": "好评奖励"}, effective_date=timezone.localdate(), **extra)
+    return services.entry_post(
+        contributor=contributor,
+        points=Decimal(points),
+        kind=kind,
+        source=LedgerEntry.Source.RATING,
+        source_id=source_id,
+        idempotency_key=key,
+        breakdown={"text": "好评奖励"},
+        effective_date=timezone.localdate(),
+        **extra,
+    )
 
 
 def _snapshot(entry):
@@ -38,6 +47,7 @@ def _snapshot(entry):
 
 
 # --- append-only ---------------------------------------------------------------------------------
+
 
 def _refused(attempt):
     """Run `attempt` in its own savepoint; it must fail in the database with the ledger's message."""
@@ -72,6 +82,7 @@ def test_changing_or_deleting_an_entry_is_refused_whoever_asks(world, rota):
         def run():
             with connection.cursor() as cursor:
                 cursor.execute(sql, [award.pk] if "%s" in sql else None)
+
         return run
 
     attempts = {
@@ -80,7 +91,8 @@ def test_changing_or_deleting_an_entry_is_refused_whoever_asks(world, rota):
         "delete": lambda: LedgerEntry.objects.get(pk=award.pk).delete(),
         "queryset.update": lambda: LedgerEntry.objects.filter(pk=award.pk).update(points=Decimal("1")),
         "queryset.update(contributor)": lambda: LedgerEntry.objects.filter(pk=award.pk).update(
-            contributor=world.other_lawyer_contributor),
+            contributor=world.other_lawyer_contributor
+        ),
         "queryset.delete": lambda: LedgerEntry.objects.filter(pk=award.pk).delete(),
         "all().delete": lambda: LedgerEntry.objects.all().delete(),
         "bulk_update": bulk_update,
@@ -115,9 +127,11 @@ def test_truncating_the_ledger_is_refused_on_postgresql(world):
             todo.extend(f.related_model for f in model._meta.related_objects)
     table = LedgerEntry._meta.db_table
     for sql in (f"TRUNCATE {', '.join(sorted(tables))}", f"TRUNCATE {table} CASCADE"):
+
         def truncate(sql=sql):
             with connection.cursor() as cursor:
                 cursor.execute(sql)
+
         _refused(truncate)
         assert _snapshot(entry) == before
     assert LedgerEntry.objects.count() == 1
@@ -131,10 +145,22 @@ def test_rewriting_an_entry_through_an_upsert_is_refused(world):
 
     def orm_upsert():
         LedgerEntry.objects.bulk_create(
-            [LedgerEntry(contributor=world.lawyer_contributor, points=Decimal("500"), kind="bonus", source="rating",
-                         source_id=1, explanation="x", idempotency_key="upsert:1",
-                         effective_date=timezone.localdate())],
-            update_conflicts=True, unique_fields=["idempotency_key"], update_fields=["points", "explanation"])
+            [
+                LedgerEntry(
+                    contributor=world.lawyer_contributor,
+                    points=Decimal("500"),
+                    kind="bonus",
+                    source="rating",
+                    source_id=1,
+                    explanation="x",
+                    idempotency_key="upsert:1",
+                    effective_date=timezone.localdate(),
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["idempotency_key"],
+            update_fields=["points", "explanation"],
+        )
 
     _refused(orm_upsert)
     assert _snapshot(entry) == before
@@ -157,7 +183,8 @@ def test_replacing_an_entry_with_sqlite_insert_or_replace_is_refused(world):
                 f"INSERT OR REPLACE INTO {LedgerEntry._meta.db_table} (id, contributor_id, points, kind, source, "
                 "source_id, explanation, breakdown, idempotency_key, effective_date, created_at) "
                 "VALUES (%s, %s, 500, 'bonus', 'rating', 1, 'x', '{}', 'upsert:1', %s, %s)",
-                [entry.pk, world.lawyer_contributor.pk, timezone.localdate().isoformat(), timezone.now().isoformat()])
+                [entry.pk, world.lawyer_contributor.pk, timezone.localdate().isoformat(), timezone.now().isoformat()],
+            )
 
     _refused(replace)
     assert _snapshot(entry) == before
@@ -165,6 +192,7 @@ def test_replacing_an_entry_with_sqlite_insert_or_replace_is_refused(world):
 
 
 # --- entry_post ----------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_posting_the_same_key_twice_returns_the_first_entry(world):
@@ -178,13 +206,16 @@ def test_posting_the_same_key_twice_returns_the_first_entry(world):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("change", [
-    {"points": "6"},
-    {"points": "-5"},
-    {"contributor": "other"},
-    {"kind": LedgerEntry.Kind.PENALTY},
-    {"source_id": 2},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"points": "6"},
+        {"points": "-5"},
+        {"contributor": "other"},
+        {"kind": LedgerEntry.Kind.PENALTY},
+        {"source_id": 2},
+    ],
+)
 def test_the_same_key_with_different_content_is_a_conflict_and_writes_nothing(world, change):
     first = _post(world.lawyer_contributor, key="rating:7", points="5")
     before = _snapshot(first)
@@ -204,6 +235,7 @@ def test_zero_points_are_never_posted(world, points):
 
 
 # --- races ---------------------------------------------------------------------------------------
+
 
 def _race(count, work):
     barrier = threading.Barrier(count)
@@ -231,8 +263,9 @@ def _race(count, work):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_fifty_staff_approving_one_record_at_once_post_one_award(world, rota):
     record = _record(world, rota)
-    outcomes = _race(RACERS, lambda: services.record_approve(actor=world.staff_a, scope=world.district_a,
-                                                             record=record))
+    outcomes = _race(
+        RACERS, lambda: services.record_approve(actor=world.staff_a, scope=world.district_a, record=record)
+    )
     assert len(outcomes) == RACERS
     assert [o for o in outcomes if isinstance(o, str)] == []
     awards = LedgerEntry.objects.filter(source="service_record", source_id=record.pk)
@@ -257,6 +290,7 @@ def test_fifty_postings_with_one_key_at_once_make_one_entry(world):
 
 
 # --- ledger_verify -------------------------------------------------------------------------------
+
 
 def _verify_command(capsys):
     """`manage.py ledger_verify` as run from the shell: (exit code, stdout + stderr)."""
@@ -300,14 +334,17 @@ def test_the_database_keeps_each_persons_totals_per_year_and_service_type(world,
             "INSERT INTO pointbook_ledgerentry (contributor_id, points, hours, kind, source, source_id, explanation, "
             "breakdown, idempotency_key, effective_date, created_at) VALUES (%s, 2.5, NULL, 'adjustment', 'appeal', "
             "1, 'raw', '{}', 'raw:1', %s, %s)",
-            [world.lawyer_contributor.pk, datetime.date(2024, 5, 1), timezone.now()])
+            [world.lawyer_contributor.pk, datetime.date(2024, 5, 1), timezone.now()],
+        )
     expected = {}
     for entry in LedgerEntry.objects.all():
         key = (entry.contributor_id, entry.effective_date.year, entry.service_type_id or 0)
         points, hours, n, latest = expected.get(key, (Decimal(0), Decimal(0), 0, entry.created_at))
         expected[key] = (points + entry.points, hours + (entry.hours or 0), n + 1, max(latest, entry.created_at))
-    kept = {(t.contributor_id, t.year, t.service_type): (t.points, t.hours, t.entries, t.reached_at)
-            for t in LedgerTotal.objects.all()}
+    kept = {
+        (t.contributor_id, t.year, t.service_type): (t.points, t.hours, t.entries, t.reached_at)
+        for t in LedgerTotal.objects.all()
+    }
     assert kept == expected
     assert (world.lawyer_contributor.pk, 2024, 0) in kept
     assert services.totals_check() == []
@@ -337,9 +374,17 @@ def test_ledger_verify_names_a_reversal_that_does_not_cancel_exactly(world, rota
     record_a, award_a, record_b, award_b = _clean_ledger(world, rota)
     # Written around the services (inserts are allowed): cancels 29 of award B's 30 points.
     bad = LedgerEntry.objects.create(
-        contributor=award_b.contributor, points=-(award_b.points - 1), hours=-award_b.hours, kind="reversal",
-        source=award_b.source, source_id=award_b.source_id, explanation="手工冲销", reverses=award_b,
-        idempotency_key="manual:1", effective_date=award_b.effective_date)
+        contributor=award_b.contributor,
+        points=-(award_b.points - 1),
+        hours=-award_b.hours,
+        kind="reversal",
+        source=award_b.source,
+        source_id=award_b.source_id,
+        explanation="手工冲销",
+        reverses=award_b,
+        idempotency_key="manual:1",
+        effective_date=award_b.effective_date,
+    )
     problems = services.ledger_verify()
     assert f"reversal {bad.pk}: does not cancel entry {award_b.pk} exactly" in problems
     code, output = _verify_command(capsys)
@@ -351,14 +396,30 @@ def test_ledger_verify_names_a_reversal_that_does_not_cancel_exactly(world, rota
 def test_ledger_verify_names_a_reversal_with_wrong_hours_or_person(world, rota):
     record_a, award_a, record_b, award_b = _clean_ledger(world, rota)
     wrong_hours = LedgerEntry.objects.create(
-        contributor=award_b.contributor, points=-award_b.points, hours=None, kind="reversal", source="service_record",
-        source_id=record_b.pk, explanation="x", reverses=award_b, idempotency_key="manual:hours",
-        effective_date=award_b.effective_date)
+        contributor=award_b.contributor,
+        points=-award_b.points,
+        hours=None,
+        kind="reversal",
+        source="service_record",
+        source_id=record_b.pk,
+        explanation="x",
+        reverses=award_b,
+        idempotency_key="manual:hours",
+        effective_date=award_b.effective_date,
+    )
     first_award_a = LedgerEntry.objects.filter(source_id=record_a.pk, kind="award").order_by("id").last()
     other_person = LedgerEntry.objects.create(
-        contributor=world.other_lawyer_contributor, points=-first_award_a.points, hours=-first_award_a.hours,
-        kind="reversal", source="service_record", source_id=record_a.pk, explanation="x", reverses=first_award_a,
-        idempotency_key="manual:person", effective_date=first_award_a.effective_date)
+        contributor=world.other_lawyer_contributor,
+        points=-first_award_a.points,
+        hours=-first_award_a.hours,
+        kind="reversal",
+        source="service_record",
+        source_id=record_a.pk,
+        explanation="x",
+        reverses=first_award_a,
+        idempotency_key="manual:person",
+        effective_date=first_award_a.effective_date,
+    )
     problems = "\n".join(services.ledger_verify())
     assert f"reversal {wrong_hours.pk}: does not cancel entry {award_b.pk} exactly" in problems
     assert f"reversal {other_person.pk}: reverses entry {first_award_a.pk} of another contributor" in problems
@@ -368,15 +429,22 @@ def test_ledger_verify_names_a_reversal_with_wrong_hours_or_person(world, rota):
 def test_ledger_verify_names_an_award_of_a_record_not_approved(world, rota, capsys):
     _clean_ledger(world, rota)
     waiting = ServiceRecord.objects.create(
-        contributor=world.lawyer_contributor, service_type_id=rota.past_shift_a.service_type_id,
-        region=world.district_a, date=timezone.localdate(), started_at=timezone.now() - datetime.timedelta(hours=2),
-        ended_at=timezone.now(), hours=Decimal("2.00"), status=ServiceRecord.Status.VERIFIED_ATTENDANCE)
+        contributor=world.lawyer_contributor,
+        service_type_id=rota.past_shift_a.service_type_id,
+        region=world.district_a,
+        date=timezone.localdate(),
+        started_at=timezone.now() - datetime.timedelta(hours=2),
+        ended_at=timezone.now(),
+        hours=Decimal("2.00"),
+        status=ServiceRecord.Status.VERIFIED_ATTENDANCE,
+    )
     with connection.cursor() as cursor:  # raw SQL INSERT: allowed, and caught by the check
         cursor.execute(
             f"INSERT INTO {LedgerEntry._meta.db_table} (contributor_id, points, hours, kind, source, source_id, "
             "explanation, breakdown, idempotency_key, effective_date, created_at) "
             "VALUES (%s, 20, 2, 'award', 'service_record', %s, 'x', '{}', 'raw:1', %s, %s)",
-            [world.lawyer_contributor.pk, waiting.pk, timezone.localdate(), timezone.now()])
+            [world.lawyer_contributor.pk, waiting.pk, timezone.localdate(), timezone.now()],
+        )
     assert f"record {waiting.pk}: not approved but 1 net awards" in services.ledger_verify()
     code, output = _verify_command(capsys)
     assert code not in (0, None)
@@ -387,9 +455,15 @@ def test_ledger_verify_names_an_award_of_a_record_not_approved(world, rota, caps
 def test_ledger_verify_names_an_approved_record_without_an_award(world, rota, capsys):
     _clean_ledger(world, rota)
     fresh = ServiceRecord.objects.create(
-        contributor=world.lawyer_contributor, service_type_id=rota.past_shift_a.service_type_id,
-        region=world.district_a, date=timezone.localdate(), started_at=timezone.now() - datetime.timedelta(hours=2),
-        ended_at=timezone.now(), hours=Decimal("2.00"), status=ServiceRecord.Status.VERIFIED_ATTENDANCE)
+        contributor=world.lawyer_contributor,
+        service_type_id=rota.past_shift_a.service_type_id,
+        region=world.district_a,
+        date=timezone.localdate(),
+        started_at=timezone.now() - datetime.timedelta(hours=2),
+        ended_at=timezone.now(),
+        hours=Decimal("2.00"),
+        status=ServiceRecord.Status.VERIFIED_ATTENDANCE,
+    )
     ServiceRecord.objects.filter(pk=fresh.pk).update(status=ServiceRecord.Status.APPROVED)
     assert services.ledger_verify() == [f"record {fresh.pk}: approved with 0 net awards"]
     code, output = _verify_command(capsys)

@@ -52,7 +52,10 @@ ADJUSTMENTS = [Decimal("-15"), Decimal("-2.5"), Decimal("0.1"), Decimal("3"), De
 
 # PB_LEDGER_EXAMPLES=500 explores further (minutes); the default keeps the file well under a minute.
 MACHINE_SETTINGS = settings(
-    max_examples=int(os.environ.get("PB_LEDGER_EXAMPLES", "25")), stateful_step_count=15, deadline=None, database=None,
+    max_examples=int(os.environ.get("PB_LEDGER_EXAMPLES", "25")),
+    stateful_step_count=15,
+    deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -91,15 +94,33 @@ def _build(world):
             rota_services.attendance_mark(actor=world.city_staff, scope=world.city, signup=signup, attended=True)
         signups.append(signup)
     since = first_day - datetime.timedelta(days=30)
-    PointsRule.objects.create(service_type=hotline, effective_from=since, points_per_hour=Decimal("10"),
-                              daily_cap=Decimal("40"), note="state machine")
-    PointsRule.objects.create(service_type=legal_aid, effective_from=since, points_per_hour=Decimal("12"),
-                              daily_cap=Decimal("50"), note="state machine")
+    PointsRule.objects.create(
+        service_type=hotline,
+        effective_from=since,
+        points_per_hour=Decimal("10"),
+        daily_cap=Decimal("40"),
+        note="state machine",
+    )
+    PointsRule.objects.create(
+        service_type=legal_aid,
+        effective_from=since,
+        points_per_hour=Decimal("12"),
+        daily_cap=Decimal("50"),
+        note="state machine",
+    )
     ConductRule.objects.create(event=ConductRule.Event.NO_SHOW, effective_from=since, times_points=Decimal("-2"))
-    ConductRule.objects.create(event=ConductRule.Event.GOOD_RATING, effective_from=since,
-                               fixed_points=Decimal("5"), times_points=Decimal("0.1"))
-    return {"first_day": first_day, "signups": [s.pk for s in signups],
-            "people": [lawyer.pk, other.pk], "types": [hotline.pk, legal_aid.pk]}
+    ConductRule.objects.create(
+        event=ConductRule.Event.GOOD_RATING,
+        effective_from=since,
+        fixed_points=Decimal("5"),
+        times_points=Decimal("0.1"),
+    )
+    return {
+        "first_day": first_day,
+        "signups": [s.pk for s in signups],
+        "people": [lawyer.pk, other.pk],
+        "types": [hotline.pk, legal_aid.pk],
+    }
 
 
 def _total(entries):
@@ -161,16 +182,28 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # --- a new rule version, then re-scoring -----------------------------------------------------------
 
-    @rule(type_index=st.integers(0, 1), offset=st.sampled_from(VERSION_OFFSETS), rate=st.sampled_from(RATES),
-          day_cap=st.sampled_from(DAY_CAPS), year_cap=st.sampled_from(YEAR_CAPS), night=st.sampled_from(NIGHT))
+    @rule(
+        type_index=st.integers(0, 1),
+        offset=st.sampled_from(VERSION_OFFSETS),
+        rate=st.sampled_from(RATES),
+        day_cap=st.sampled_from(DAY_CAPS),
+        year_cap=st.sampled_from(YEAR_CAPS),
+        night=st.sampled_from(NIGHT),
+    )
     def new_rule_and_rescore(self, type_index, offset, rate, day_cap, year_cap, night):
         service_type_id = self.built["types"][type_index]
         effective_from = self.first_day + datetime.timedelta(days=offset)
         # A version already starting that day: only re-score again (confirming twice).
         if not PointsRule.objects.filter(service_type_id=service_type_id, effective_from=effective_from).exists():
-            PointsRule.objects.create(service_type_id=service_type_id, effective_from=effective_from,
-                                      points_per_hour=rate, daily_cap=day_cap, yearly_cap=year_cap,
-                                      night_holiday_multiplier=night, created_by=self.staff)
+            PointsRule.objects.create(
+                service_type_id=service_type_id,
+                effective_from=effective_from,
+                points_per_hour=rate,
+                daily_cap=day_cap,
+                yearly_cap=year_cap,
+                night_holiday_multiplier=night,
+                created_by=self.staff,
+            )
         from_date = min(effective_from, self.first_day)
         for type_id in self.built["types"]:
             before = LedgerEntry.objects.count()
@@ -194,26 +227,37 @@ class LedgerMachine(RuleBasedStateMachine):
     def mark_attendance_and_sweep(self, i, attended):
         """A no-show (or a correction back to attended) on a past shift, then the penalty sweep."""
         decided = ServiceRecord.objects.filter(
-            status__in=[ServiceRecord.Status.APPROVED, ServiceRecord.Status.REJECTED]).values("signup_id")
+            status__in=[ServiceRecord.Status.APPROVED, ServiceRecord.Status.REJECTED]
+        ).values("signup_id")
         signup = _pick(Signup.objects.filter(pk__in=self.built["signups"]).exclude(pk__in=decided).order_by("pk"), i)
         if signup is None:
             return
         rota_services.attendance_mark(actor=self.staff, scope=self.scope, signup=signup, attended=attended)
         conduct.conduct_sweep()
-        standing = LedgerEntry.objects.filter(source=LedgerEntry.Source.NO_SHOW, source_id=signup.pk,
-                                              kind=LedgerEntry.Kind.PENALTY, reversed_by__isnull=True)
+        standing = LedgerEntry.objects.filter(
+            source=LedgerEntry.Source.NO_SHOW,
+            source_id=signup.pk,
+            kind=LedgerEntry.Kind.PENALTY,
+            reversed_by__isnull=True,
+        )
         assert standing.count() == (0 if attended else 1)
 
     @rule(i=st.integers(0, 200), points=st.sampled_from(ADJUSTMENTS))
     def appeal_an_entry_adjusted(self, i, points):
-        entry = _pick(LedgerEntry.objects.filter(contributor_id__in=self.people).exclude(
-            kind=LedgerEntry.Kind.REVERSAL).order_by("pk"), i)
+        entry = _pick(
+            LedgerEntry.objects.filter(contributor_id__in=self.people)
+            .exclude(kind=LedgerEntry.Kind.REVERSAL)
+            .order_by("pk"),
+            i,
+        )
         if entry is None:
             return
-        appeal = appeals.appeal_open(user=entry.contributor.user, contributor=entry.contributor, entry=entry,
-                                     body="积分算错了")
-        resolved = appeals.appeal_adjust(actor=self.staff, scope=self.scope, appeal=appeal, points=points,
-                                         reason="核实后调整")
+        appeal = appeals.appeal_open(
+            user=entry.contributor.user, contributor=entry.contributor, entry=entry, body="积分算错了"
+        )
+        resolved = appeals.appeal_adjust(
+            actor=self.staff, scope=self.scope, appeal=appeal, points=points, reason="核实后调整"
+        )
         assert resolved.status == Appeal.Status.ADJUSTED and resolved.resolution.points == points
 
     @rule(i=st.integers(0, 50), points=st.sampled_from(ADJUSTMENTS), approve=st.booleans())
@@ -221,8 +265,9 @@ class LedgerMachine(RuleBasedStateMachine):
         record = _pick(self._records(ServiceRecord.Status.REJECTED), i)
         if record is None:
             return
-        appeal = appeals.appeal_open(user=record.contributor.user, contributor=record.contributor, record=record,
-                                     body="我确实提供了服务")
+        appeal = appeals.appeal_open(
+            user=record.contributor.user, contributor=record.contributor, record=record, body="我确实提供了服务"
+        )
         if approve:
             appeals.appeal_approve_record(actor=self.staff, scope=self.scope, appeal=appeal, reason="核实无误")
             record.refresh_from_db()
@@ -251,8 +296,9 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def no_day_holds_more_than_its_cap(self):
         totals = defaultdict(Decimal)
-        for *key, points in (LedgerEntry.objects.filter(contributor_id__in=self.people, source__in=EARNED)
-                             .values_list("contributor_id", "service_type_id", "effective_date", "points")):
+        for *key, points in LedgerEntry.objects.filter(contributor_id__in=self.people, source__in=EARNED).values_list(
+            "contributor_id", "service_type_id", "effective_date", "points"
+        ):
             totals[tuple(key)] += points
         for (person, service_type_id, day), total in totals.items():
             rule = rule_in_force(service_type_id, day)
@@ -291,13 +337,17 @@ def test_ledger_verify_finds_nothing_wrong_with_tenths_of_points(world):
     built = _build(world)
     day = built["first_day"]
     for person, points in ((world.lawyer_contributor, "12.30"), (world.other_lawyer_contributor, "-72.70")):
-        record = ServiceRecord.objects.filter(contributor=person, date=day, status__in=ServiceRecord.WAITING
-                                              ).order_by("started_at").first()
+        record = (
+            ServiceRecord.objects.filter(contributor=person, date=day, status__in=ServiceRecord.WAITING)
+            .order_by("started_at")
+            .first()
+        )
         award = services.record_approve(actor=world.city_staff, scope=world.city, record=record)
         assert award.points == Decimal("30.00")
         appeal = appeals.appeal_open(user=person.user, contributor=person, entry=award, body="积分算错了")
-        appeals.appeal_adjust(actor=world.city_staff, scope=world.city, appeal=appeal, points=points,
-                              reason="核实后调整")
+        appeals.appeal_adjust(
+            actor=world.city_staff, scope=world.city, appeal=appeal, points=points, reason="核实后调整"
+        )
 
     assert selectors.points_summary(world.lawyer_contributor)["lifetime"] == Decimal("42.30")
     assert selectors.points_summary(world.other_lawyer_contributor)["lifetime"] == Decimal("-42.70")
@@ -310,13 +360,18 @@ def test_rescoring_by_tenths_of_points_leaves_nothing_to_rescore(world):
     the second record holds 9.20, then 0.10, and a re-score right after finds nothing to do."""
     built = _build(world)
     day, hotline = built["first_day"], built["types"][0]
-    first, second = ServiceRecord.objects.filter(contributor=world.lawyer_contributor, service_type_id=hotline,
-                                                 date=day).order_by("started_at")[:2]
+    first, second = ServiceRecord.objects.filter(
+        contributor=world.lawyer_contributor, service_type_id=hotline, date=day
+    ).order_by("started_at")[:2]
     for record in (first, second):
         services.record_approve(actor=world.city_staff, scope=world.city, record=record)
     for n, (cap, held) in enumerate((("39.20", "9.20"), ("30.10", "0.10"))):
-        PointsRule.objects.create(service_type_id=hotline, effective_from=day - datetime.timedelta(days=9 - n),
-                                  points_per_hour=Decimal("10"), daily_cap=Decimal(cap))
+        PointsRule.objects.create(
+            service_type_id=hotline,
+            effective_from=day - datetime.timedelta(days=9 - n),
+            points_per_hour=Decimal("10"),
+            daily_cap=Decimal(cap),
+        )
         assert rescore.rescore_apply(actor=world.city_staff, service_type_id=hotline, from_date=day) == 1
         assert list(rescore.rescore_plan(service_type_id=hotline, from_date=day)) == [], f"cap {cap}"
         assert rescore.rescore_apply(actor=world.city_staff, service_type_id=hotline, from_date=day) == 0

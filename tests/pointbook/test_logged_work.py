@@ -36,6 +36,7 @@ NIGHTLESS = datetime.time(9, 0)  # a daytime start: no night multiplier can cree
 
 # --- files built here ----------------------------------------------------------------------------
 
+
 def _png_bytes(size=(24, 16)):
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(buffer, "PNG")
@@ -44,8 +45,10 @@ def _png_bytes(size=(24, 16)):
 
 def _pdf_bytes(padding=0):
     """A minimal but complete PDF (ends with %%EOF); `padding` bytes of comment make it bigger."""
-    body = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-            b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n")
+    body = (
+        b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+        b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+    )
     if padding:
         body += b"%" + b"x" * padding + b"\n"
     return body + b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -69,24 +72,53 @@ def _private_files():
 
 # --- helpers -------------------------------------------------------------------------------------
 
+
 def _day(days_ago=3):
     return timezone.localdate() - datetime.timedelta(days=days_ago)
 
 
-def _log(world, *, files, hours="2", day=None, start=NIGHTLESS, service_type="consultation", region=None,
-         venue=None, special_groups=(), people_served=3, description="为社区居民解答劳动合同纠纷"):
+def _log(
+    world,
+    *,
+    files,
+    hours="2",
+    day=None,
+    start=NIGHTLESS,
+    service_type="consultation",
+    region=None,
+    venue=None,
+    special_groups=(),
+    people_served=3,
+    description="为社区居民解答劳动合同纠纷",
+):
     return records.record_log(
-        actor=world.lawyer, contributor=world.lawyer_contributor,
-        service_type=ServiceType.objects.get(code=service_type), date=day or _day(), start_time=start,
-        hours=hours, people_served=people_served, special_groups=list(special_groups),
-        region=region or world.district_a, venue=venue, description=description, files=files)
+        actor=world.lawyer,
+        contributor=world.lawyer_contributor,
+        service_type=ServiceType.objects.get(code=service_type),
+        date=day or _day(),
+        start_time=start,
+        hours=hours,
+        people_served=people_served,
+        special_groups=list(special_groups),
+        region=region or world.district_a,
+        venue=venue,
+        description=description,
+        files=files,
+    )
 
 
 def _form(world, *, files=(), **over):
-    data = {"service_type": ServiceType.objects.get(code="consultation").pk, "date": _day().isoformat(),
-            "start_time": "09:00", "hours": "2", "people_served": "3", "region": world.district_a.pk,
-            "venue": world.venue_a.pk, "description": "为社区居民解答劳动合同纠纷",
-            "special_groups": ["elderly", "migrant_workers"]}
+    data = {
+        "service_type": ServiceType.objects.get(code="consultation").pk,
+        "date": _day().isoformat(),
+        "start_time": "09:00",
+        "hours": "2",
+        "people_served": "3",
+        "region": world.district_a.pk,
+        "venue": world.venue_a.pk,
+        "description": "为社区居民解答劳动合同纠纷",
+        "special_groups": ["elderly", "migrant_workers"],
+    }
     data.update(over)
     if files:
         data["files"] = list(files)
@@ -127,22 +159,36 @@ def _nothing_saved(files_before):
 
 def _attended(world, rota, day, *, start=datetime.time(8, 0), hours=5):
     starts_at = timezone.make_aware(datetime.datetime.combine(day, start))
-    shift = ShiftFactory(opportunity=rota.opportunity_a, venue=world.venue_a, starts_at=starts_at,
-                         ends_at=starts_at + datetime.timedelta(hours=hours))
-    signup = Signup.objects.create(shift=shift, contributor=world.lawyer_contributor,
-                                   status=Signup.Status.CONFIRMED, seat=1)
+    shift = ShiftFactory(
+        opportunity=rota.opportunity_a,
+        venue=world.venue_a,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=hours),
+    )
+    signup = Signup.objects.create(
+        shift=shift, contributor=world.lawyer_contributor, status=Signup.Status.CONFIRMED, seat=1
+    )
     return rota_services.attendance_mark(actor=world.staff_a, scope=world.district_a, signup=signup, attended=True)
 
 
 # --- logging -------------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_logging_with_a_pdf_and_a_png_waits_for_review_with_private_evidence(world, client_for):
     client = client_for("lawyer")
     assert client.get("/my/records/new/").status_code == 200
     pdf_content, png_content = _pdf_bytes(), _png_bytes()
-    response = client.post("/my/records/new/", _form(world, files=[
-        _upload("签到表.pdf", pdf_content, PDF_CONTENT_TYPE), _upload("现场照片.png", png_content, PNG_CONTENT_TYPE)]))
+    response = client.post(
+        "/my/records/new/",
+        _form(
+            world,
+            files=[
+                _upload("签到表.pdf", pdf_content, PDF_CONTENT_TYPE),
+                _upload("现场照片.png", png_content, PNG_CONTENT_TYPE),
+            ],
+        ),
+    )
 
     record = ServiceRecord.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/my/records/{record.pk}/"
@@ -163,8 +209,10 @@ def test_logging_with_a_pdf_and_a_png_waits_for_review_with_private_evidence(wor
     files = {e.content_type: e for e in record.evidence.all()}
     assert set(files) == {PDF_CONTENT_TYPE, PNG_CONTENT_TYPE}
     private, public = Path(settings.PRIVATE_MEDIA_ROOT).resolve(), Path(settings.MEDIA_ROOT).resolve()
-    for evidence, content, name in ((files[PDF_CONTENT_TYPE], pdf_content, "签到表.pdf"),
-                                    (files[PNG_CONTENT_TYPE], png_content, "现场照片.png")):
+    for evidence, content, name in (
+        (files[PDF_CONTENT_TYPE], pdf_content, "签到表.pdf"),
+        (files[PNG_CONTENT_TYPE], png_content, "现场照片.png"),
+    ):
         path = Path(evidence.file.path).resolve()
         assert path.is_relative_to(private) and not path.is_relative_to(public)
         assert path.read_bytes() == content and evidence.size == len(content)
@@ -174,7 +222,6 @@ def test_logging_with_a_pdf_and_a_png_waits_for_review_with_private_evidence(wor
         assert client.get(f"{settings.MEDIA_URL}{evidence.file.name}").status_code == 404
     assert not any(p.is_file() for p in public.rglob("*"))
     assert AuditEntry.objects.filter(action="record_log", object_id=str(record.pk)).exists()
-
 
 
 @pytest.mark.django_db
@@ -189,12 +236,19 @@ def test_evidence_files_have_no_url(world):
 def test_bad_evidence_is_refused_with_a_clear_message_and_saves_nothing(world, client_for):
     png = _png_bytes()
     cases = [
-        ("renamed zip", "证明.pdf", b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"\x00" * 200,
-         "%(name)s is not a PDF, JPEG or PNG file (checked from its content, not its name)."),
-        ("renamed exe", "协议.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 200 + b"%%EOF",
-         "%(name)s is not a PDF, JPEG or PNG file (checked from its content, not its name)."),
-        ("truncated pdf named png", "照片.png", _pdf_bytes()[:60],
-         "%(name)s is not a complete PDF file."),
+        (
+            "renamed zip",
+            "证明.pdf",
+            b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"\x00" * 200,
+            "%(name)s is not a PDF, JPEG or PNG file (checked from its content, not its name).",
+        ),
+        (
+            "renamed exe",
+            "协议.pdf",
+            b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 200 + b"%%EOF",
+            "%(name)s is not a PDF, JPEG or PNG file (checked from its content, not its name).",
+        ),
+        ("truncated pdf named png", "照片.png", _pdf_bytes()[:60], "%(name)s is not a complete PDF file."),
         ("broken png", "损坏.png", png[:8] + b"\x00" * 80, "%(name)s is a damaged image."),
         ("truncated png", "半张.png", png[: len(png) // 2], "%(name)s is a damaged image."),
     ]
@@ -209,8 +263,9 @@ def test_bad_evidence_is_refused_with_a_clear_message_and_saves_nothing(world, c
         _nothing_saved(before)
         # ... and the page: the form again with the message, nothing saved. The good file sent
         # alongside is not kept either.
-        response = client.post("/my/records/new/", _form(world, files=[_png("好的.png"),
-                                                                       _upload(name, content, PDF_CONTENT_TYPE)]))
+        response = client.post(
+            "/my/records/new/", _form(world, files=[_png("好的.png"), _upload(name, content, PDF_CONTENT_TYPE)])
+        )
         assert response.status_code == 200, label
         assert _shown(response, msgid, name=name) in response.content.decode(), label
         _nothing_saved(before)
@@ -232,8 +287,9 @@ def test_a_file_over_the_size_limit_is_refused(world, client_for):
     before = _private_files()
     big = _pdf_bytes(padding=1024 * 1024 + 10)
     assert len(big) > 1024 * 1024
-    response = client_for("lawyer").post("/my/records/new/",
-                                         _form(world, files=[_upload("大.pdf", big, PDF_CONTENT_TYPE)]))
+    response = client_for("lawyer").post(
+        "/my/records/new/", _form(world, files=[_upload("大.pdf", big, PDF_CONTENT_TYPE)])
+    )
     assert response.status_code == 200
     assert _shown(response, "%(name)s is larger than %(mb)s MB.", name="大.pdf", mb=1) in response.content.decode()
     _nothing_saved(before)
@@ -289,11 +345,14 @@ def test_the_date_is_neither_in_the_future_nor_older_than_180_days(world, client
     before = _private_files()
     today = timezone.localdate()
     assert _refused(world, "date", files=[_png()], day=today + datetime.timedelta(days=1)) == (
-        "The date cannot be in the future.")
+        "The date cannot be in the future."
+    )
     assert _refused(world, "date", files=[_png()], day=today - datetime.timedelta(days=181)) == (
-        "Work older than 180 days is added by bureau staff through an import.")
-    response = client_for("lawyer").post("/my/records/new/", _form(
-        world, date=(today + datetime.timedelta(days=1)).isoformat(), files=[_png()]))
+        "Work older than 180 days is added by bureau staff through an import."
+    )
+    response = client_for("lawyer").post(
+        "/my/records/new/", _form(world, date=(today + datetime.timedelta(days=1)).isoformat(), files=[_png()])
+    )
     assert response.status_code == 200
     assert _shown(response, "The date cannot be in the future.") in response.content.decode()
     _nothing_saved(before)
@@ -306,7 +365,8 @@ def test_the_date_is_neither_in_the_future_nor_older_than_180_days(world, client
 def test_a_venue_outside_the_chosen_region_is_refused(world, client_for):
     before = _private_files()
     assert _refused(world, "venue", files=[_png()], region=world.district_a, venue=world.venue_b) == (
-        "This venue is not in the region you chose.")
+        "This venue is not in the region you chose."
+    )
     response = client_for("lawyer").post("/my/records/new/", _form(world, venue=world.venue_b.pk, files=[_png()]))
     assert response.status_code == 200
     assert _shown(response, "This venue is not in the region you chose.") in response.content.decode()
@@ -323,16 +383,25 @@ def test_a_day_has_24_hours_across_all_of_a_persons_records(world, rota, client_
 
     message = _refused(world, "hours", files=[_png()], day=day, hours="20")
     assert message == f"You already have 5 hours recorded on {day.isoformat()}; a day has 24."
-    response = client_for("lawyer").post("/my/records/new/", _form(world, date=day.isoformat(), hours="20",
-                                                                   files=[_png()]))
+    response = client_for("lawyer").post(
+        "/my/records/new/", _form(world, date=day.isoformat(), hours="20", files=[_png()])
+    )
     assert response.status_code == 200
-    assert _shown(response, "You already have %(hours)s hours recorded on %(date)s; a day has 24.",
-                  hours="5", date=day.isoformat()) in response.content.decode()
+    assert (
+        _shown(
+            response,
+            "You already have %(hours)s hours recorded on %(date)s; a day has 24.",
+            hours="5",
+            date=day.isoformat(),
+        )
+        in response.content.decode()
+    )
     assert ServiceRecord.objects.count() == 1 and not EvidenceFile.objects.exists()
 
     logged = _log(world, files=[_png()], day=day, hours="19")  # 5 + 19 = 24: allowed
     assert _refused(world, "hours", files=[_png()], day=day, hours="0.25") == (
-        f"You already have 24 hours recorded on {day.isoformat()}; a day has 24.")
+        f"You already have 24 hours recorded on {day.isoformat()}; a day has 24."
+    )
     # Another day has its own 24 hours.
     assert _log(world, files=[_png()], day=day - datetime.timedelta(days=1), hours="20").hours == 20
 
@@ -341,14 +410,24 @@ def test_a_day_has_24_hours_across_all_of_a_persons_records(world, rota, client_
     again = _log(world, files=[_png()], day=day, hours="19")
     assert again.status == "submitted"
     with pytest.raises(ValidationError):  # the rejected one cannot come back on top of the new 19 h
-        records.record_amend(actor=world.lawyer, contributor=world.lawyer_contributor, record=logged,
-                             service_type=logged.service_type, date=day, start_time=NIGHTLESS, hours="19",
-                             people_served=1, region=world.district_a, description="补充证据")
+        records.record_amend(
+            actor=world.lawyer,
+            contributor=world.lawyer_contributor,
+            record=logged,
+            service_type=logged.service_type,
+            date=day,
+            start_time=NIGHTLESS,
+            hours="19",
+            people_served=1,
+            region=world.district_a,
+            description="补充证据",
+        )
     logged.refresh_from_db()
     assert logged.status == ServiceRecord.Status.REJECTED
 
 
 # --- amending ------------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_amending_a_rejected_record_sends_it_back_to_the_queue_and_can_remove_files(world, client_for):
@@ -373,8 +452,9 @@ def test_amending_a_rejected_record_sends_it_back_to_the_queue_and_can_remove_fi
     record.refresh_from_db()
     assert record.status == ServiceRecord.Status.REJECTED
 
-    response = client.post(f"/my/records/{record.pk}/edit/",
-                           {**_form(world, hours="3", files=[_png("新照片.png")]), "remove": [png.pk]})
+    response = client.post(
+        f"/my/records/{record.pk}/edit/", {**_form(world, hours="3", files=[_png("新照片.png")]), "remove": [png.pk]}
+    )
     assert response.status_code == 302 and response["Location"] == f"/my/records/{record.pk}/"
     record.refresh_from_db()
     assert record.status == ServiceRecord.Status.SUBMITTED and record.hours == Decimal("3.00")
@@ -406,9 +486,19 @@ def test_amending_an_approved_record_is_refused(world, client_for):
     assert response.status_code == 302 and response["Location"] == f"/my/records/{record.pk}/"
 
     with translation.override("en"), pytest.raises(ValidationError) as refused:
-        records.record_amend(actor=world.lawyer, contributor=world.lawyer_contributor, record=record,
-                             service_type=record.service_type, date=record.date, start_time=NIGHTLESS, hours="8",
-                             people_served=1, region=world.district_a, description="改", files=[_png()])
+        records.record_amend(
+            actor=world.lawyer,
+            contributor=world.lawyer_contributor,
+            record=record,
+            service_type=record.service_type,
+            date=record.date,
+            start_time=NIGHTLESS,
+            hours="8",
+            people_served=1,
+            region=world.district_a,
+            description="改",
+            files=[_png()],
+        )
     assert _english(refused) == "This record has been decided; appeal the decision instead."
     record.refresh_from_db()
     assert record.status == ServiceRecord.Status.APPROVED and record.hours == Decimal("2.00")
@@ -425,28 +515,46 @@ def test_someone_elses_record_or_an_attended_one_cannot_be_edited(world, rota, c
     record.refresh_from_db()
     assert record.hours == Decimal("2.00") and record.evidence.count() == 1
 
-    attended = rota_services.attendance_mark(actor=world.staff_a, scope=world.district_a, signup=rota.past_signup_a,
-                                             attended=True)
+    attended = rota_services.attendance_mark(
+        actor=world.staff_a, scope=world.district_a, signup=rota.past_signup_a, attended=True
+    )
     assert client_for("lawyer").get(f"/my/records/{attended.pk}/edit/").status_code == 404
     with pytest.raises(ValidationError):
-        records.record_amend(actor=world.other_lawyer, contributor=world.other_lawyer_contributor, record=record,
-                             service_type=record.service_type, date=record.date, start_time=NIGHTLESS, hours="8",
-                             people_served=1, region=world.district_b, description="改")
+        records.record_amend(
+            actor=world.other_lawyer,
+            contributor=world.other_lawyer_contributor,
+            record=record,
+            service_type=record.service_type,
+            date=record.date,
+            start_time=NIGHTLESS,
+            hours="8",
+            people_served=1,
+            region=world.district_b,
+            description="改",
+        )
 
 
 # --- evidence download ---------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_evidence_is_served_to_its_owner_and_staff_of_the_region_only(world, client_for):
     pdf_content, png_content = _pdf_bytes(), _png_bytes()
-    record = _log(world, files=[_upload("签到表.pdf", pdf_content, PDF_CONTENT_TYPE),
-                                _upload("照片.png", png_content, "application/pdf")])  # the browser's claim is ignored
+    record = _log(
+        world,
+        files=[
+            _upload("签到表.pdf", pdf_content, PDF_CONTENT_TYPE),
+            _upload("照片.png", png_content, "application/pdf"),
+        ],
+    )  # the browser's claim is ignored
     pdf, png = record.evidence.get(content_type=PDF_CONTENT_TYPE), record.evidence.get(content_type=PNG_CONTENT_TYPE)
 
     for name in ("lawyer", "staff_a", "city_staff"):
         client = client_for(name)
-        for evidence, content_type, content in ((pdf, PDF_CONTENT_TYPE, pdf_content),
-                                                (png, PNG_CONTENT_TYPE, png_content)):
+        for evidence, content_type, content in (
+            (pdf, PDF_CONTENT_TYPE, pdf_content),
+            (png, PNG_CONTENT_TYPE, png_content),
+        ):
             response = client.get(f"/records/{record.pk}/evidence/{evidence.pk}/")
             assert response.status_code == 200, name
             assert response["Content-Type"] == content_type
@@ -470,14 +578,19 @@ def test_evidence_is_served_to_its_owner_and_staff_of_the_region_only(world, cli
 
 # --- approving logged work -----------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_approving_logged_work_for_special_groups_applies_the_special_group_multiplier(world, client_for):
     day = _day()
     PublicHoliday.objects.filter(date=day).delete()  # a holiday would bring in the night-or-holiday factor
-    rule = PointsRule.objects.create(service_type=ServiceType.objects.get(code="consultation"),
-                                     effective_from=day - datetime.timedelta(days=10), points_per_hour=Decimal("8"),
-                                     special_group_multiplier=Decimal("1.5"), rural_multiplier=Decimal("2"),
-                                     night_holiday_multiplier=Decimal("3"))
+    rule = PointsRule.objects.create(
+        service_type=ServiceType.objects.get(code="consultation"),
+        effective_from=day - datetime.timedelta(days=10),
+        points_per_hour=Decimal("8"),
+        special_group_multiplier=Decimal("1.5"),
+        rural_multiplier=Decimal("2"),
+        night_holiday_multiplier=Decimal("3"),
+    )
     client_for("lawyer").post("/my/records/new/", _form(world, files=[_pdf()]))
     record = ServiceRecord.objects.get()
     assert record.special_groups

@@ -41,8 +41,10 @@ def _summary(response):
     """{tile label: number shown} of My points' summary tiles."""
     body = response.content.decode()
     tiles = re.search(r'<div class="grid three" id="points-summary">(.*?)\n</div>', body, re.S).group(1)
-    return {label.strip(): number for number, label in
-            re.findall(r'<div class="tile"><strong>([^<]*)</strong>([^<]*)</div>', tiles)}
+    return {
+        label.strip(): number
+        for number, label in re.findall(r'<div class="tile"><strong>([^<]*)</strong>([^<]*)</div>', tiles)
+    }
 
 
 def _entries(response):
@@ -50,23 +52,30 @@ def _entries(response):
     table = re.search(r'<table class="stack" id="entries">.*?<tbody>(.*?)</tbody>', response.content.decode(), re.S)
     if table is None:
         return []
-    return [tuple(strip_tags(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))[:4]
-            for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)]
+    return [
+        tuple(strip_tags(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))[:4]
+        for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)
+    ]
 
 
-def _post(contributor, key, points, *, text=None, kind=LedgerEntry.Kind.BONUS, day=None, hours=None,
-          per_hour=None):
+def _post(contributor, key, points, *, text=None, kind=LedgerEntry.Kind.BONUS, day=None, hours=None, per_hour=None):
     """One entry through `entry_post`: a bonus explained by `text`, or (with hours and per_hour) an
     award explained by its arithmetic."""
     if per_hour is not None:
-        breakdown = {"hours": str(hours), "per_hour": str(per_hour), "factors": [], "cap": None,
-                     "points": str(points)}
+        breakdown = {"hours": str(hours), "per_hour": str(per_hour), "factors": [], "cap": None, "points": str(points)}
     else:
         breakdown = {"text": text}
     return services.entry_post(
-        contributor=contributor, points=points, hours=hours, kind=kind, source=LedgerEntry.Source.RESCORE,
-        source_id=contributor.pk, idempotency_key=f"test-pages:{contributor.pk}:{key}", breakdown=breakdown,
-        effective_date=day or timezone.localdate())
+        contributor=contributor,
+        points=points,
+        hours=hours,
+        kind=kind,
+        source=LedgerEntry.Source.RESCORE,
+        source_id=contributor.pk,
+        idempotency_key=f"test-pages:{contributor.pk}:{key}",
+        breakdown=breakdown,
+        effective_date=day or timezone.localdate(),
+    )
 
 
 # --- My points -------------------------------------------------------------------------------------
@@ -76,8 +85,7 @@ def test_my_points_shows_the_years_and_lifetime_points_verified_hours_stars_and_
     lawyer = world.lawyer_contributor
     today = timezone.localdate()
     last_year = datetime.date(today.year - 1, 6, 1)
-    _post(lawyer, "old", Decimal("1000"), kind=LedgerEntry.Kind.AWARD, day=last_year, hours=Decimal("100"),
-          per_hour=10)
+    _post(lawyer, "old", Decimal("1000"), kind=LedgerEntry.Kind.AWARD, day=last_year, hours=Decimal("100"), per_hour=10)
     _post(lawyer, "award", Decimal("500"), kind=LedgerEntry.Kind.AWARD, hours=Decimal("50"), per_hour=10)
     _post(lawyer, "bonus", Decimal("20"), text="年度优秀志愿者奖励")
     _post(lawyer, "penalty", Decimal("-5.5"), kind=LedgerEntry.Kind.PENALTY, text="无故缺席一次")
@@ -101,8 +109,12 @@ def test_my_points_shows_the_years_and_lifetime_points_verified_hours_stars_and_
         (today.isoformat(), "-5.50", _t(response, "Penalty"), "无故缺席一次"),
         (today.isoformat(), "+20", _t(response, "Bonus"), "年度优秀志愿者奖励"),
         (today.isoformat(), "+500", _t(response, "Award"), _t(response, hours_rate, hours="50", rate="10") + " = 500"),
-        (last_year.isoformat(), "+1000", _t(response, "Award"),
-         _t(response, hours_rate, hours="100", rate="10") + " = 1000"),
+        (
+            last_year.isoformat(),
+            "+1000",
+            _t(response, "Award"),
+            _t(response, hours_rate, hours="100", rate="10") + " = 1000",
+        ),
     ]
 
 
@@ -111,11 +123,19 @@ def test_my_points_at_the_highest_star_and_with_nothing_yet(world, client_for):
     assert response.status_code == 200
     assert "☆☆☆☆☆" in response.content.decode()
     assert _entries(response) == []
-    assert _t(response, "No points yet. Approved service records appear here with how their points were "
-                        "worked out.") in response.content.decode()
+    assert (
+        _t(response, "No points yet. Approved service records appear here with how their points were worked out.")
+        in response.content.decode()
+    )
 
-    _post(world.lawyer_contributor, "a lot", Decimal("16000"), kind=LedgerEntry.Kind.AWARD, hours=Decimal("1600"),
-          per_hour=10)
+    _post(
+        world.lawyer_contributor,
+        "a lot",
+        Decimal("16000"),
+        kind=LedgerEntry.Kind.AWARD,
+        hours=Decimal("1600"),
+        per_hour=10,
+    )
     body = client_for("lawyer").get("/my/points/").content.decode()
     assert "★★★★★" in body and "<progress" not in body
     assert _t(response, "The highest star level.") in body
@@ -141,8 +161,9 @@ def test_my_points_lists_entries_newest_first_thirty_a_page(world, client_for):
 def test_a_contributor_sees_only_their_own_entries(world, client_for):
     _post(world.lawyer_contributor, "mine", 30, text="李明的奖励")
     _post(world.other_lawyer_contributor, "theirs", 70, text="王芳的奖励")
-    _post(world.other_lawyer_contributor, "theirs too", 40, kind=LedgerEntry.Kind.AWARD, hours=Decimal("4"),
-          per_hour=10)
+    _post(
+        world.other_lawyer_contributor, "theirs too", 40, kind=LedgerEntry.Kind.AWARD, hours=Decimal("4"), per_hour=10
+    )
 
     mine = client_for("lawyer").get("/my/points/")
     theirs = client_for("other_lawyer").get("/my/points/")
@@ -187,8 +208,13 @@ def _attended(world, venue, contributor, *, days_ago, marked_after_hours=4):
     starts = timezone.now().replace(microsecond=0) - datetime.timedelta(days=days_ago)
     shift = ShiftFactory(venue=venue, starts_at=starts)
     signup = Signup.objects.create(shift=shift, contributor=contributor, status=Signup.Status.CONFIRMED, seat=1)
-    return rota_services.attendance_mark(actor=world.city_staff, scope=world.city, signup=signup, attended=True,
-                                         now=starts + datetime.timedelta(hours=marked_after_hours))
+    return rota_services.attendance_mark(
+        actor=world.city_staff,
+        scope=world.city,
+        signup=signup,
+        attended=True,
+        now=starts + datetime.timedelta(hours=marked_after_hours),
+    )
 
 
 @pytest.fixture
@@ -200,8 +226,9 @@ def queue(world):
     q.old_a = _attended(world, world.venue_a, world.lawyer_contributor, days_ago=6)
     q.township_a = _attended(world, township_venue, world.applicant_a, days_ago=5)
     q.b = _attended(world, world.venue_b, world.other_lawyer_contributor, days_ago=4)
-    q.new_a = _attended(world, world.venue_a, ContributorFactory(region=world.district_a, legal_name="周敏"),
-                        days_ago=3)
+    q.new_a = _attended(
+        world, world.venue_a, ContributorFactory(region=world.district_a, legal_name="周敏"), days_ago=3
+    )
     q.done_a = _attended(world, world.venue_a, world.lawyer_contributor, days_ago=8)
     services.record_approve(actor=world.staff_a, scope=world.district_a, record=q.done_a)
     return q
@@ -212,13 +239,17 @@ def _listed(response):
     return [int(pk) for pk in re.findall(r'<tr data-record="(\d+)">', response.content.decode())]
 
 
-@pytest.mark.parametrize("user_name, expected", [
-    ("staff_a", ["old_a", "township_a", "new_a"]),
-    ("staff_b", ["b"]),
-    ("city_staff", ["old_a", "township_a", "b", "new_a"]),
-])
-def test_the_queue_lists_records_waiting_in_the_staff_members_subtree_oldest_first(queue, client_for, user_name,
-                                                                                   expected):
+@pytest.mark.parametrize(
+    "user_name, expected",
+    [
+        ("staff_a", ["old_a", "township_a", "new_a"]),
+        ("staff_b", ["b"]),
+        ("city_staff", ["old_a", "township_a", "b", "new_a"]),
+    ],
+)
+def test_the_queue_lists_records_waiting_in_the_staff_members_subtree_oldest_first(
+    queue, client_for, user_name, expected
+):
     response = client_for(user_name).get("/staff/records/")
     assert _listed(response) == [getattr(queue, name).pk for name in expected]
     body = response.content.decode()
@@ -231,13 +262,17 @@ def test_the_queue_lists_records_waiting_in_the_staff_members_subtree_oldest_fir
 def test_bulk_approval_approves_the_ticked_records_and_says_so(world, queue, client_for):
     client = client_for("staff_a")
     # district B's record ticked with them (a forged form): not in staff A's queue, left alone.
-    response = client.post("/staff/records/", {"record": [queue.old_a.pk, queue.township_a.pk, queue.b.pk]},
-                           follow=True)
+    response = client.post(
+        "/staff/records/", {"record": [queue.old_a.pk, queue.township_a.pk, queue.b.pk]}, follow=True
+    )
 
     assert response.redirect_chain == [("/staff/records/", 302)]
     with translation.override(response.wsgi_request.LANGUAGE_CODE):
-        said = ngettext("%(count)s record approved; its points are posted.",
-                        "%(count)s records approved; their points are posted.", 2) % {"count": 2}
+        said = ngettext(
+            "%(count)s record approved; its points are posted.",
+            "%(count)s records approved; their points are posted.",
+            2,
+        ) % {"count": 2}
     assert _messages(response) == [escape(said)]
     assert _listed(response) == [queue.new_a.pk]
     for record, person in ((queue.old_a, world.lawyer_contributor), (queue.township_a, world.applicant_a)):
@@ -245,7 +280,11 @@ def test_bulk_approval_approves_the_ticked_records_and_says_so(world, queue, cli
         assert (record.status, record.decided_by) == (ServiceRecord.Status.APPROVED, world.staff_a)
         award = LedgerEntry.objects.get(source=LedgerEntry.Source.SERVICE_RECORD, source_id=record.pk)
         assert (award.contributor, award.kind, award.points, award.hours) == (
-            person, LedgerEntry.Kind.AWARD, Decimal("30.00"), Decimal("3.00"))  # 3 h of hotline at 10 a hour
+            person,
+            LedgerEntry.Kind.AWARD,
+            Decimal("30.00"),
+            Decimal("3.00"),
+        )  # 3 h of hotline at 10 a hour
     for record in (queue.b, queue.new_a):
         record.refresh_from_db()
         assert record.status == WAITING and record.decided_at is None
@@ -273,14 +312,18 @@ def test_rejecting_needs_a_reason(world, queue, client_for):
     assert _messages(rejected) == [_t(rejected, "Rejected; the contributor sees your reason.")]
     queue.old_a.refresh_from_db()
     assert (queue.old_a.status, queue.old_a.decided_by, queue.old_a.decision_reason) == (
-        ServiceRecord.Status.REJECTED, world.staff_a, "签到表上没有本人签字")
+        ServiceRecord.Status.REJECTED,
+        world.staff_a,
+        "签到表上没有本人签字",
+    )
     assert not LedgerEntry.objects.filter(source_id=queue.old_a.pk, source=LedgerEntry.Source.SERVICE_RECORD).exists()
     assert queue.old_a.pk not in _listed(rejected)
 
 
 def test_withdrawing_an_approval_posts_a_reversal_and_my_points_nets_to_zero(world, rota, client_for):
-    record = rota_services.attendance_mark(actor=world.staff_a, scope=world.district_a, signup=rota.past_signup_a,
-                                           attended=True)
+    record = rota_services.attendance_mark(
+        actor=world.staff_a, scope=world.district_a, signup=rota.past_signup_a, attended=True
+    )
     staff = client_for("staff_a")
     approved = staff.post(f"/staff/records/{record.pk}/approve/", follow=True)
     assert _messages(approved) == [_t(approved, "Approved; the points are posted.")]
@@ -298,14 +341,22 @@ def test_withdrawing_an_approval_posts_a_reversal_and_my_points_nets_to_zero(wor
     assert record.status == WAITING
     reversal = LedgerEntry.objects.get(kind=LedgerEntry.Kind.REVERSAL)
     assert (reversal.reverses, reversal.contributor, reversal.points, reversal.hours) == (
-        award, world.lawyer_contributor, -award.points, -award.hours)
+        award,
+        world.lawyer_contributor,
+        -award.points,
+        -award.hours,
+    )
     assert record.pk in _listed(withdrawn)  # back in the queue, waiting for a decision
 
     page = client_for("lawyer").get("/my/points/")
     day = record.date.isoformat()
     assert _entries(page) == [
-        (day, "-30", _t(page, "Reversal"), _t(page, "Reverses the entry of %(date)s: %(reason)s", date=day,
-                                             reason="服务记录不实")),
+        (
+            day,
+            "-30",
+            _t(page, "Reversal"),
+            _t(page, "Reverses the entry of %(date)s: %(reason)s", date=day, reason="服务记录不实"),
+        ),
         (day, "+30", _t(page, "Award"), _t(page, "%(hours)s h × %(rate)s pts/h", hours="3", rate="10") + " = 30"),
     ]
     summary = _summary(page)

@@ -27,15 +27,25 @@ def _working_day(day):
     return day
 
 
-def _record(world, day, *, start=datetime.time(9, 0), hours=2, code="consultation", venue=None, groups=(),
-            contributor=None):
+def _record(
+    world, day, *, start=datetime.time(9, 0), hours=2, code="consultation", venue=None, groups=(), contributor=None
+):
     """Logged work waiting for staff (made directly: the rules are what is tested here)."""
     started_at = timezone.make_aware(datetime.datetime.combine(day, start))
     return ServiceRecord.objects.create(
-        contributor=contributor or world.lawyer_contributor, service_type=ServiceType.objects.get(code=code),
-        venue=venue, region=venue.region if venue else world.district_a, date=day, started_at=started_at,
-        ended_at=started_at + datetime.timedelta(hours=hours), hours=Decimal(hours),
-        status=ServiceRecord.Status.SUBMITTED, special_groups=list(groups), people_served=5, description="法律咨询")
+        contributor=contributor or world.lawyer_contributor,
+        service_type=ServiceType.objects.get(code=code),
+        venue=venue,
+        region=venue.region if venue else world.district_a,
+        date=day,
+        started_at=started_at,
+        ended_at=started_at + datetime.timedelta(hours=hours),
+        hours=Decimal(hours),
+        status=ServiceRecord.Status.SUBMITTED,
+        special_groups=list(groups),
+        people_served=5,
+        description="法律咨询",
+    )
 
 
 def _approve(world, record):
@@ -58,16 +68,23 @@ def rural(world):
 
 @pytest.mark.django_db
 def test_rural_special_group_and_night_multipliers_combine(world, rural):
-    _rule("consultation", rural_multiplier=Decimal("1.5"), special_group_multiplier=Decimal("1.2"),
-          night_holiday_multiplier=Decimal("2"))
+    _rule(
+        "consultation",
+        rural_multiplier=Decimal("1.5"),
+        special_group_multiplier=Decimal("1.2"),
+        night_holiday_multiplier=Decimal("2"),
+    )
     day = _working_day(datetime.date(YEAR, 3, 10))
 
-    entry = _approve(world, _record(world, day, start=datetime.time(21, 0), venue=rural,
-                                    groups=["elderly", "disabled"]))
+    entry = _approve(
+        world, _record(world, day, start=datetime.time(21, 0), venue=rural, groups=["elderly", "disabled"])
+    )
     assert entry.points == Decimal("72.00")  # 2 h × 10 × 1.5 × 1.2 × 2
-    assert entry.breakdown["factors"] == [{"name": "rural", "times": "1.50"},
-                                          {"name": "special_group", "times": "1.20"},
-                                          {"name": "night_holiday", "times": "2.00"}]
+    assert entry.breakdown["factors"] == [
+        {"name": "rural", "times": "1.50"},
+        {"name": "special_group", "times": "1.20"},
+        {"name": "night_holiday", "times": "2.00"},
+    ]
     english, chinese = _explained(entry)
     assert english == "2 h × 10 pts/h × 1.5 rural venue × 1.2 special group served × 2 night or public holiday = 72"
     for number in ("2", "10", "1.5", "1.2", "72"):
@@ -104,8 +121,16 @@ def test_a_public_holiday_counts_as_night_all_day(world, rural):
     for number in ("4", "10", "1.5", "1.25", "75"):
         assert number in chinese
 
-    next_day = _approve(world, _record(world, _working_day(holiday.date + datetime.timedelta(days=1)),
-                                       start=datetime.time(10, 0), hours=4, venue=rural))
+    next_day = _approve(
+        world,
+        _record(
+            world,
+            _working_day(holiday.date + datetime.timedelta(days=1)),
+            start=datetime.time(10, 0),
+            hours=4,
+            venue=rural,
+        ),
+    )
     assert next_day.points == Decimal("60.00") and len(next_day.breakdown["factors"]) == 1
     assert services.ledger_verify() == []
 
@@ -140,14 +165,14 @@ def test_the_yearly_cap_counts_all_records_of_the_year_and_then_approves_with_no
     # The cap is per type, per year, per person.
     other_type = _approve(world, _record(world, days[0], hours=4, code="consultation"))
     last_year = _approve(world, _record(world, datetime.date(YEAR - 1, 12, 31), hours=4, code="mediation"))
-    someone_else = _approve(world, _record(world, days[0], hours=4, code="mediation",
-                                           contributor=world.other_lawyer_contributor))
+    someone_else = _approve(
+        world, _record(world, days[0], hours=4, code="mediation", contributor=world.other_lawyer_contributor)
+    )
     assert other_type.points == last_year.points == someone_else.points == Decimal("40.00")
     assert services.ledger_verify() == []
 
     # Withdrawing approvals frees room under the cap; the capped-out record earns it when approved again.
-    assert services.record_unapprove(actor=world.staff_a, scope=world.district_a, record=fourth,
-                                     reason="复核") is None
+    assert services.record_unapprove(actor=world.staff_a, scope=world.district_a, record=fourth, reason="复核") is None
     fourth.refresh_from_db()
     assert fourth.status == ServiceRecord.Status.SUBMITTED and not fourth.capped_out
     assert services.ledger_verify() == []
@@ -156,7 +181,11 @@ def test_the_yearly_cap_counts_all_records_of_the_year_and_then_approves_with_no
     assert again.points == Decimal("40.00")  # 100 − (40 + 20) held by the others
     fourth.refresh_from_db()
     assert not fourth.capped_out
-    year_total = sum(e.points for e in LedgerEntry.objects.filter(
-        contributor=world.lawyer_contributor, service_type__code="mediation", effective_date__year=YEAR))
+    year_total = sum(
+        e.points
+        for e in LedgerEntry.objects.filter(
+            contributor=world.lawyer_contributor, service_type__code="mediation", effective_date__year=YEAR
+        )
+    )
     assert year_total == Decimal("100.00")
     assert services.ledger_verify() == []

@@ -28,10 +28,18 @@ _keys = itertools.count()
 def entry(person, points, *, day=None, hours=None, service_type=None, at=None):
     """A ledger entry as the services leave it (the ledger only accepts inserts)."""
     return LedgerEntry.objects.create(
-        contributor=person, points=Decimal(points), hours=None if hours is None else Decimal(hours),
-        kind=LedgerEntry.Kind.ADJUSTMENT, source=LedgerEntry.Source.APPEAL, source_id=next(_keys),
-        idempotency_key=f"test:{next(_keys)}", effective_date=day or datetime.date(YEAR, 3, 1),
-        explanation="test", service_type=service_type, created_at=at or timezone.now())
+        contributor=person,
+        points=Decimal(points),
+        hours=None if hours is None else Decimal(hours),
+        kind=LedgerEntry.Kind.ADJUSTMENT,
+        source=LedgerEntry.Source.APPEAL,
+        source_id=next(_keys),
+        idempotency_key=f"test:{next(_keys)}",
+        effective_date=day or datetime.date(YEAR, 3, 1),
+        explanation="test",
+        service_type=service_type,
+        created_at=at or timezone.now(),
+    )
 
 
 def board(year, scope, key=""):
@@ -42,19 +50,21 @@ def board(year, scope, key=""):
 def expected_board(totals):
     """Ranked the plain way: points desc, hours desc, reached first, id."""
     order = sorted(totals.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[1][2], kv[0]))
-    return [(pk, rank, points.quantize(Decimal("0.01"))) for rank, (pk, (points, hours, reached)) in
-            enumerate(order, start=1)]
+    return [
+        (pk, rank, points.quantize(Decimal("0.01")))
+        for rank, (pk, (points, hours, reached)) in enumerate(order, start=1)
+    ]
 
 
 # --- Equal to a straightforward recomputation, on random ledgers -----------------------------------
 
 ENTRY = st.tuples(
-    st.integers(0, 4),                                             # which person
-    st.decimals(-50, 120, places=2).filter(lambda d: d != 0),      # points
-    st.sampled_from([None, Decimal("1.50"), Decimal("3")]),        # hours
-    st.integers(-40, 400),                                         # day of the year (outside it too)
-    st.integers(0, 2),                                             # service type: none, first, second
-    st.integers(0, 5),                                             # seconds after the start: ties happen
+    st.integers(0, 4),  # which person
+    st.decimals(-50, 120, places=2).filter(lambda d: d != 0),  # points
+    st.sampled_from([None, Decimal("1.50"), Decimal("3")]),  # hours
+    st.integers(-40, 400),  # day of the year (outside it too)
+    st.integers(0, 2),  # service type: none, first, second
+    st.integers(0, 5),  # seconds after the start: ties happen
 )
 
 
@@ -65,23 +75,40 @@ def test_standings_equal_a_plain_recomputation_from_the_ledger(world, entries):
     types = [None, *ServiceType.objects.order_by("id")[:2]]
     start = timezone.now().replace(microsecond=0)
     with transaction.atomic():
-        people = [world.lawyer_contributor, world.other_lawyer_contributor, world.applicant_a, world.applicant_b,
-                  ContributorFactory(region=world.village_b, kind=Contributor.Kind.MEDIATOR)]
+        people = [
+            world.lawyer_contributor,
+            world.other_lawyer_contributor,
+            world.applicant_a,
+            world.applicant_b,
+            ContributorFactory(region=world.village_b, kind=Contributor.Kind.MEDIATOR),
+        ]
         # Person 0 moves from firm A to firm B on 1 July: their points count for each firm by those days.
         Membership.objects.filter(pk=world.lawyer_membership.pk).update(
-            status=Membership.Status.ENDED, started_on=datetime.date(YEAR - 1, 1, 1), ended_on=datetime.date(YEAR, 7, 1))
+            status=Membership.Status.ENDED, started_on=datetime.date(YEAR - 1, 1, 1), ended_on=datetime.date(YEAR, 7, 1)
+        )
         MembershipFactory(contributor=people[0], organisation=world.firm_b, started_on=datetime.date(YEAR, 7, 1))
         made = []
         for who, points, hours, day, type_index, seconds in entries:
             on = datetime.date(YEAR, 1, 1) + datetime.timedelta(days=day)
-            made.append(entry(people[who], points, hours=hours, day=on, service_type=types[type_index],
-                              at=start + datetime.timedelta(seconds=seconds)))
+            made.append(
+                entry(
+                    people[who],
+                    points,
+                    hours=hours,
+                    day=on,
+                    service_type=types[type_index],
+                    at=start + datetime.timedelta(seconds=seconds),
+                )
+            )
         standings_refresh(YEAR)
 
         counted = [e for e in made if e.effective_date.year == YEAR]
         overall, by_type, firms = {}, {}, {}
         for e in counted:
-            for totals, key in ((overall, e.contributor_id), (by_type.setdefault(e.service_type_id, {}), e.contributor_id)):
+            for totals, key in (
+                (overall, e.contributor_id),
+                (by_type.setdefault(e.service_type_id, {}), e.contributor_id),
+            ):
                 if totals is by_type.get(None):
                     continue
                 p, h, r = totals.get(key, (Decimal(0), Decimal(0), e.created_at))
@@ -110,7 +137,8 @@ def test_standings_equal_a_plain_recomputation_from_the_ledger(world, entries):
             ({("overall", "")} if overall else set())
             | {("kind", p.kind) for p in people if p.pk in overall}
             | {("service_type", str(t)) for t, totals in by_type.items() if t is not None and totals}
-            | ({("organisation", "")} if firms else set()))
+            | ({("organisation", "")} if firms else set())
+        )
         for person in people:
             seen = {(r["scope"], r["scope_key"]): (r["rank"], r["out_of"]) for r in ranks_of(person, YEAR)}
             for (scope, key), (rank, out_of) in seen.items():
@@ -135,11 +163,14 @@ def test_ledger_verify_finds_a_standing_that_does_not_match_the_ledger(world):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("tamper, found", [
-    ("organisation", "(organisation): 1 totals differ"),
-    ("type row", "(service type): 1 top rows differ"),
-    ("type rank", "(service_type): 1 totals differ"),
-])
+@pytest.mark.parametrize(
+    "tamper, found",
+    [
+        ("organisation", "(organisation): 1 totals differ"),
+        ("type row", "(service type): 1 top rows differ"),
+        ("type rank", "(service_type): 1 totals differ"),
+    ],
+)
 def test_ledger_verify_finds_a_tampered_service_type_or_organisation_total(world, tamper, found):
     service_type = ServiceType.objects.order_by("id").first()
     key = str(service_type.pk)
@@ -176,11 +207,18 @@ def test_below_the_stored_top_of_a_service_type_the_rank_comes_from_the_overall_
     rows, own = leaderboard(YEAR, "service_type", key, viewer=world.lawyer_contributor, size=1)
     assert [r.contributor_id for r in rows] == [world.other_lawyer_contributor.pk]
     assert (own.contributor_id, own.rank, own.points, own.hours, own.mine) == (
-        world.lawyer_contributor.pk, 2, Decimal("30.00"), Decimal("3.00"), True)
+        world.lawyer_contributor.pk,
+        2,
+        Decimal("30.00"),
+        Decimal("3.00"),
+        True,
+    )
     rows, own = leaderboard(YEAR, "service_type", key, viewer=world.lawyer_contributor, size=5)
     assert [(r.contributor_id, r.rank, r.points) for r in rows] == [
-        (world.other_lawyer_contributor.pk, 1, Decimal("50.00")), (world.lawyer_contributor.pk, 2, Decimal("30.00")),
-        (world.applicant_a.pk, 3, Decimal("10.00"))] and own is None
+        (world.other_lawyer_contributor.pk, 1, Decimal("50.00")),
+        (world.lawyer_contributor.pk, 2, Decimal("30.00")),
+        (world.applicant_a.pk, 3, Decimal("10.00")),
+    ] and own is None
     ranks = {(r["scope"], r["rank"], r["out_of"]) for r in ranks_of(world.lawyer_contributor, YEAR)}
     assert ("service_type", 2, 3) in ranks
 
@@ -226,8 +264,8 @@ def test_ties_break_by_hours_then_who_reached_the_total_first(world):
     late = timezone.now() - datetime.timedelta(days=1)
     a, b, c = world.lawyer_contributor, world.other_lawyer_contributor, world.applicant_a
     entry(a, 50, hours=5, at=late)
-    entry(b, 50, hours=5, at=early)    # same points and hours, reached first
-    entry(c, 50, hours=6, at=late)     # same points, more hours
+    entry(b, 50, hours=5, at=early)  # same points and hours, reached first
+    entry(c, 50, hours=6, at=late)  # same points, more hours
     standings_refresh(YEAR)
     assert [pk for pk, _rank, _points in board(YEAR, "overall")] == [c.pk, b.pk, a.pk]
 
@@ -244,7 +282,9 @@ def test_a_refresh_replaces_the_snapshot_whole_and_leaves_one(world):
     # Nothing new in the ledger: still replaced (memberships and districts may have changed), one left.
     third = standings_refresh(YEAR)
     assert third.pk != second.pk and board(YEAR, "overall") == [
-        (world.other_lawyer_contributor.pk, 1, Decimal("20.00")), (world.lawyer_contributor.pk, 2, Decimal("10.00"))]
+        (world.other_lawyer_contributor.pk, 1, Decimal("20.00")),
+        (world.lawyer_contributor.pk, 2, Decimal("10.00")),
+    ]
     assert list(StandingsSnapshot.objects.filter(year=YEAR).values_list("pk", flat=True)) == [third.pk]
 
 
@@ -256,14 +296,19 @@ def test_a_move_of_firm_shows_at_the_next_refresh_without_a_new_entry(world):
     entry(world.lawyer_contributor, 25, day=datetime.date(YEAR, 9, 1))
     standings_refresh(YEAR)
     assert dict((pk, points) for pk, _rank, points in board(YEAR, "organisation")) == {
-        world.firm_a.pk: Decimal("65.00")}
+        world.firm_a.pk: Decimal("65.00")
+    }
     Membership.objects.filter(pk=world.lawyer_membership.pk).update(
-        status=Membership.Status.ENDED, started_on=datetime.date(YEAR - 1, 1, 1), ended_on=datetime.date(YEAR, 7, 1))
-    MembershipFactory(contributor=world.lawyer_contributor, organisation=world.firm_b,
-                      started_on=datetime.date(YEAR, 7, 1))
+        status=Membership.Status.ENDED, started_on=datetime.date(YEAR - 1, 1, 1), ended_on=datetime.date(YEAR, 7, 1)
+    )
+    MembershipFactory(
+        contributor=world.lawyer_contributor, organisation=world.firm_b, started_on=datetime.date(YEAR, 7, 1)
+    )
     standings_refresh(YEAR)
     assert dict((pk, points) for pk, _rank, points in board(YEAR, "organisation")) == {
-        world.firm_a.pk: Decimal("40.00"), world.firm_b.pk: Decimal("25.00")}
+        world.firm_a.pk: Decimal("40.00"),
+        world.firm_b.pk: Decimal("25.00"),
+    }
     assert standings_check() == []
 
 
@@ -445,9 +490,11 @@ def test_an_entry_posted_while_the_refresh_reads_counts_next_time_for_person_and
     import pointbook.standings.services as module
 
     Membership.objects.filter(pk=world.lawyer_membership.pk).update(
-        status=Membership.Status.ENDED, started_on=datetime.date(YEAR - 1, 1, 1), ended_on=datetime.date(YEAR, 7, 1))
-    MembershipFactory(contributor=world.lawyer_contributor, organisation=world.firm_b,
-                      started_on=datetime.date(YEAR, 7, 1))
+        status=Membership.Status.ENDED, started_on=datetime.date(YEAR - 1, 1, 1), ended_on=datetime.date(YEAR, 7, 1)
+    )
+    MembershipFactory(
+        contributor=world.lawyer_contributor, organisation=world.firm_b, started_on=datetime.date(YEAR, 7, 1)
+    )
     entry(world.lawyer_contributor, 40, hours=4, day=datetime.date(YEAR, 3, 1))
     entry(world.lawyer_contributor, 25, hours=2, day=datetime.date(YEAR, 9, 1))
     posted = threading.Event()
@@ -474,13 +521,17 @@ def test_an_entry_posted_while_the_refresh_reads_counts_next_time_for_person_and
     assert standings_check() == []
     assert board(YEAR, "overall") == [(world.lawyer_contributor.pk, 1, Decimal("65.00"))]
     assert dict((pk, points) for pk, _rank, points in board(YEAR, "organisation")) == {
-        world.firm_a.pk: Decimal("40.00"), world.firm_b.pk: Decimal("25.00")}
+        world.firm_a.pk: Decimal("40.00"),
+        world.firm_b.pk: Decimal("25.00"),
+    }
 
     monkeypatch.setattr(module, "_totals", totals)
     standings_refresh(YEAR)
     assert board(YEAR, "overall") == [(world.lawyer_contributor.pk, 1, Decimal("72.00"))]
     assert dict((pk, points) for pk, _rank, points in board(YEAR, "organisation")) == {
-        world.firm_a.pk: Decimal("40.00"), world.firm_b.pk: Decimal("32.00")}
+        world.firm_a.pk: Decimal("40.00"),
+        world.firm_b.pk: Decimal("32.00"),
+    }
     assert standings_check() == [] and ledger_verify() == []
 
 
@@ -493,8 +544,10 @@ def test_equal_points_summed_over_service_types_still_tie_break_by_hours(world):
     entry(world.lawyer_contributor, "0.20", hours=1, service_type=second)
     entry(world.other_lawyer_contributor, "0.30", hours=3, service_type=first)
     standings_refresh(YEAR)
-    assert board(YEAR, "overall") == [(world.other_lawyer_contributor.pk, 1, Decimal("0.30")),
-                                      (world.lawyer_contributor.pk, 2, Decimal("0.30"))]
+    assert board(YEAR, "overall") == [
+        (world.other_lawyer_contributor.pk, 1, Decimal("0.30")),
+        (world.lawyer_contributor.pk, 2, Decimal("0.30")),
+    ]
 
 
 def _two_on_one_service_type_board_of_one_stored_row(world, monkeypatch):
@@ -511,10 +564,12 @@ def _two_on_one_service_type_board_of_one_stored_row(world, monkeypatch):
 def test_service_type_values_lists_everyone_on_each_service_type_board(world, monkeypatch):
     service_type = _two_on_one_service_type_board_of_one_stored_row(world, monkeypatch)
     overall = Standing.objects.filter(snapshot__is_current=True, scope="overall").values("contributor_id", "types")
-    assert [(v["contributor_id"], v["scope_key"], v["rank"], v["points"])
-            for v in standings.service_type_values(overall)] == [
+    assert [
+        (v["contributor_id"], v["scope_key"], v["rank"], v["points"]) for v in standings.service_type_values(overall)
+    ] == [
         (world.other_lawyer_contributor.pk, str(service_type.pk), 1, Decimal("50.00")),
-        (world.lawyer_contributor.pk, str(service_type.pk), 2, Decimal("30.00"))]
+        (world.lawyer_contributor.pk, str(service_type.pk), 2, Decimal("30.00")),
+    ]
 
 
 @pytest.mark.django_db

@@ -17,8 +17,11 @@ from volunteers.models import AuditEntry, ServiceRecord, ServiceType
 
 YEAR = 2025  # a past year: every quarter has ended, so it is judged at Q4
 TODAY = datetime.date(2026, 11, 29)  # Q3 of 2026 has ended, Q4 runs
-APPROVED, SUBMITTED, REJECTED = (ServiceRecord.Status.APPROVED, ServiceRecord.Status.SUBMITTED,
-                                 ServiceRecord.Status.REJECTED)
+APPROVED, SUBMITTED, REJECTED = (
+    ServiceRecord.Status.APPROVED,
+    ServiceRecord.Status.SUBMITTED,
+    ServiceRecord.Status.REJECTED,
+)
 VALUES = {"education_events": 10, "service_cases": 20, "consultations": 100, "villages_adviser": 2}
 YUXI = (10, 60, 100, 100)
 
@@ -27,9 +30,16 @@ def _record(region, code, day, *, status=APPROVED, people=0, contributor=None):
     contributor = contributor or ContributorFactory(region=region)
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
     return ServiceRecord.objects.create(
-        contributor=contributor, service_type=ServiceType.objects.get(code=code), region=region, date=day,
-        started_at=start, ended_at=start + datetime.timedelta(hours=2), hours=2, status=status,
-        people_served=people)
+        contributor=contributor,
+        service_type=ServiceType.objects.get(code=code),
+        region=region,
+        date=day,
+        started_at=start,
+        ended_at=start + datetime.timedelta(hours=2),
+        hours=2,
+        status=status,
+        people_served=people,
+    )
 
 
 def _plan(region, values=None, shares=YUXI, year=YEAR, actor=None):
@@ -56,8 +66,12 @@ def test_actuals_are_cumulative_per_quarter_and_count_only_approved_records_of_t
     a, b = world.district_a, world.district_b
     person = ContributorFactory(region=a)
     # District A: education events in Q1, Q2 and Q4; one submitted and one rejected that do not count.
-    for day in (datetime.date(YEAR, 2, 1), datetime.date(YEAR, 3, 31), datetime.date(YEAR, 5, 1),
-                datetime.date(YEAR, 12, 31)):
+    for day in (
+        datetime.date(YEAR, 2, 1),
+        datetime.date(YEAR, 3, 31),
+        datetime.date(YEAR, 5, 1),
+        datetime.date(YEAR, 12, 31),
+    ):
         _record(world.township_a, "legal_education", day, contributor=person)
     _record(a, "legal_education", datetime.date(YEAR, 1, 5), status=SUBMITTED, contributor=person)
     _record(a, "legal_education", datetime.date(YEAR, 1, 6), status=REJECTED, contributor=person)
@@ -184,24 +198,30 @@ def test_regions_without_a_plan_are_listed_as_without_targets(world):
 def test_setting_a_plan_writes_targets_and_an_audit_entry_and_setting_again_updates(world):
     plan = _plan(world.district_a, actor=world.city_staff)
     assert {t.metric: t.value for t in plan.targets.all()} == VALUES
-    again = _plan(world.district_a, values={**VALUES, "service_cases": 25}, shares=(20, 50, 90, 100),
-                  actor=world.city_staff)
+    again = _plan(
+        world.district_a, values={**VALUES, "service_cases": 25}, shares=(20, 50, 90, 100), actor=world.city_staff
+    )
     assert again.pk == plan.pk and TargetPlan.objects.count() == 1 and Target.objects.count() == 4
     again.refresh_from_db()
     assert (again.q1_share, again.q2_share, again.q3_share, again.q4_share) == (20, 50, 90, 100)
     assert Target.objects.get(plan=again, metric="service_cases").value == 25
     entries = AuditEntry.objects.filter(action="target_plan_set", object_id=str(plan.pk)).order_by("created_at", "id")
     assert [e.actor for e in entries] == [world.city_staff, world.city_staff]
-    assert entries[1].data["before"]["values"]["service_cases"] == 20 and entries[1].data["values"]["service_cases"] == 25
+    assert (
+        entries[1].data["before"]["values"]["service_cases"] == 20 and entries[1].data["values"]["service_cases"] == 25
+    )
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("shares, values", [
-    ((60, 10, 100, 100), VALUES),            # not cumulative
-    ((10, 60, 100, 120), VALUES),            # over 100
-    ((10, 60, 100, 100), {**VALUES, "consultations": -1}),
-    ((10, 60, 100), VALUES),
-])
+@pytest.mark.parametrize(
+    "shares, values",
+    [
+        ((60, 10, 100, 100), VALUES),  # not cumulative
+        ((10, 60, 100, 120), VALUES),  # over 100
+        ((10, 60, 100, 100), {**VALUES, "consultations": -1}),
+        ((10, 60, 100), VALUES),
+    ],
+)
 def test_bad_input_changes_nothing(world, shares, values):
     plan = _plan(world.district_a)
     with pytest.raises(targets.ValidationError):
@@ -255,10 +275,13 @@ def test_staff_of_district_b_can_neither_edit_nor_see_district_a(world, client_f
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("shares, message", [
-    ((60, 10, 100, 100), "cumulative"),
-    ((10, 60, 100, 120), "less than or equal to 100"),
-])
+@pytest.mark.parametrize(
+    "shares, message",
+    [
+        ((60, 10, 100, 100), "cumulative"),
+        ((10, 60, 100, 120), "less than or equal to 100"),
+    ],
+)
 def test_bad_shares_show_a_form_error_and_save_nothing(world, client_for, shares, message):
     plan = _plan(world.district_a)
     client = client_for("city_staff")
@@ -274,8 +297,10 @@ def test_bad_shares_show_a_form_error_and_save_nothing(world, client_for, shares
 @pytest.mark.django_db
 def test_the_dashboard_flags_regions_behind_at_the_top_and_charts_every_quarter(world, client_for):
     _record(world.district_a, "legal_education", datetime.date(YEAR, 3, 1))
-    _plan(world.district_a, values={**VALUES, "education_events": 1, "service_cases": 0, "consultations": 0,
-                                    "villages_adviser": 0})
+    _plan(
+        world.district_a,
+        values={**VALUES, "education_events": 1, "service_cases": 0, "consultations": 0, "villages_adviser": 0},
+    )
     _plan(world.district_b)  # nothing done in B: behind on everything
     client = client_for("city_staff")
     client.cookies["pb_language"] = "en"
@@ -336,10 +361,19 @@ def _add_records(world, n):
     for i in range(n):
         day = datetime.date(YEAR, 1, 1) + datetime.timedelta(days=i % 365)
         start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
-        rows.append(ServiceRecord(
-            contributor=people[i % 3], service_type=types[codes[i % 5]],
-            region=places[(i // 5) % 5], date=day, started_at=start, ended_at=start + datetime.timedelta(hours=1),
-            hours=1, status=APPROVED if i % 4 else SUBMITTED, people_served=i % 9))
+        rows.append(
+            ServiceRecord(
+                contributor=people[i % 3],
+                service_type=types[codes[i % 5]],
+                region=places[(i // 5) % 5],
+                date=day,
+                started_at=start,
+                ended_at=start + datetime.timedelta(hours=1),
+                hours=1,
+                status=APPROVED if i % 4 else SUBMITTED,
+                people_served=i % 9,
+            )
+        )
     ServiceRecord.objects.bulk_create(rows)
 
 

@@ -27,16 +27,19 @@ BASE_DIR = Path(settings.BASE_DIR)
 
 def worker_env(*, mail_dir, tmp_dir, broker_options=None, **extra):
     env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "tests.support.worker_settings",
-        "PB_TEST_WORKER_DB_NAME": str(connection.settings_dict["NAME"]),
-        "PB_TEST_WORKER_BROKER_OPTIONS": json.dumps({**settings.CELERY_BROKER_TRANSPORT_OPTIONS,
-                                                     **(broker_options or {})}),
-        "PB_TEST_WORKER_MAIL_DIR": str(mail_dir),
-        # config.settings.test makes temporary folders on import; keep the worker's in the test's.
-        "TMPDIR": str(tmp_dir),
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "tests.support.worker_settings",
+            "PB_TEST_WORKER_DB_NAME": str(connection.settings_dict["NAME"]),
+            "PB_TEST_WORKER_BROKER_OPTIONS": json.dumps(
+                {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, **(broker_options or {})}
+            ),
+            "PB_TEST_WORKER_MAIL_DIR": str(mail_dir),
+            # config.settings.test makes temporary folders on import; keep the worker's in the test's.
+            "TMPDIR": str(tmp_dir),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update({name: str(value) for name, value in extra.items()})
     Path(tmp_dir).mkdir(parents=True, exist_ok=True)
     return env
@@ -49,14 +52,34 @@ class Worker:
     @classmethod
     def start(cls, env, *, queue, log, pool="solo", concurrency=1, name=None):
         command = [
-            sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}",
-            f"--concurrency={concurrency}", "-Q", queue, "-n", f"{name or queue}@%h",
-            "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            f"--pool={pool}",
+            f"--concurrency={concurrency}",
+            "-Q",
+            queue,
+            "-n",
+            f"{name or queue}@%h",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
         ]
         with open(log, "ab") as out:
             # A session of its own, so that a stuck worker and its pool children can be ended together.
-            process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, start_new_session=True)
+            process = subprocess.Popen(
+                command,
+                cwd=BASE_DIR,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         return cls(process, log)
 
     @property

@@ -53,10 +53,18 @@ def day(month, dom, year=YEAR):
 def approved_record(contributor, when, service_type, hours, *, groups=(), people=0):
     start = timezone.make_aware(datetime.datetime.combine(when, datetime.time(9)))
     return ServiceRecord.objects.create(
-        contributor=contributor, service_type=service_type, region=contributor.region, date=when, started_at=start,
-        ended_at=start + datetime.timedelta(hours=float(hours)), hours=Decimal(hours),
-        status=ServiceRecord.Status.APPROVED, special_groups=list(groups), people_served=people,
-        description="法律咨询")
+        contributor=contributor,
+        service_type=service_type,
+        region=contributor.region,
+        date=when,
+        started_at=start,
+        ended_at=start + datetime.timedelta(hours=float(hours)),
+        hours=Decimal(hours),
+        status=ServiceRecord.Status.APPROVED,
+        special_groups=list(groups),
+        people_served=people,
+        description="法律咨询",
+    )
 
 
 def pdf_text(content):
@@ -78,9 +86,9 @@ def cents(value):
 
 
 def ledger_totals(region, start, end):
-    totals = LedgerEntry.objects.filter(contributor__region__path__startswith=region.path, effective_date__gte=start,
-                                        effective_date__lt=end).aggregate(points=Sum("points"), hours=Sum("hours"),
-                                                                          n=Count("id"))
+    totals = LedgerEntry.objects.filter(
+        contributor__region__path__startswith=region.path, effective_date__gte=start, effective_date__lt=end
+    ).aggregate(points=Sum("points"), hours=Sum("hours"), n=Count("id"))
     return cents(totals["points"] or 0), cents(totals["hours"] or 0), totals["n"]
 
 
@@ -113,8 +121,9 @@ def year_of(world):
 
 
 def render_xlsx(region, kind=ANNUAL, month=None, language="zh-hans"):
-    content = build.report_render(region=region, kind=kind, year=YEAR, month=month, formats=("xlsx",),
-                                  language=language)["xlsx"]
+    content = build.report_render(
+        region=region, kind=kind, year=YEAR, month=month, formats=("xlsx",), language=language
+    )["xlsx"]
     return load_workbook(io.BytesIO(content))
 
 
@@ -147,7 +156,11 @@ def test_the_spreadsheet_figures_are_the_ledger_sums_of_the_district_and_nothing
     assert sum(p for _n, p in by_kind.values()) == points
 
     groups = {r[0]: (r[1], r[2]) for r in rows(book[zh("Special groups served")])}
-    assert groups[zh("The elderly")] == (1, 4) and groups[zh("Minors")] == (1, 4) and groups[zh("Migrant workers")] == (1, 7)
+    assert (
+        groups[zh("The elderly")] == (1, 4)
+        and groups[zh("Minors")] == (1, 4)
+        and groups[zh("Migrant workers")] == (1, 7)
+    )
     assert groups[zh("Women")] == (0, 0)  # 王芳's elderly client is district B's
 
     top = rows(book[zh("Top contributors")])
@@ -173,7 +186,11 @@ def test_the_city_report_rolls_each_contributor_up_to_their_district(world, year
 
 def test_a_monthly_digest_counts_that_month_by_day(world, year_of):
     book = render_xlsx(world.district_a, kind=MONTHLY, month=3)
-    assert cents(summary(book)[zh("Points")]) == ledger_totals(world.district_a, day(3, 1), day(4, 1))[0] == Decimal("24.00")
+    assert (
+        cents(summary(book)[zh("Points")])
+        == ledger_totals(world.district_a, day(3, 1), day(4, 1))[0]
+        == Decimal("24.00")
+    )
     by_day = rows(book[zh("By day")])
     assert len(by_day) == 31 and (by_day[4][0], cents(by_day[4][1])) == (5, Decimal("24.00"))
     assert zh("Honourees") not in book.sheetnames  # honourees are the annual report's
@@ -181,16 +198,35 @@ def test_a_monthly_digest_counts_that_month_by_day(world, year_of):
 
 def test_honourees_are_the_approved_awards_of_the_region_and_above(world, year_of, city_staff):
     def award(region, name, status, person, nomination_status=Nomination.Status.NOMINATED):
-        category = AwardCategory.objects.create(region=region, year=YEAR, name_zh=name, name_en=f"{name} award",
-                                                basis=AwardCategory.Basis.TOP_OVERALL, top_n=3, status=status)
-        Nomination.objects.create(category=category, contributor=person, status=nomination_status,
-                                  points=Decimal("60"), hours=Decimal("5"), district=world.district_a, rank=1)
+        category = AwardCategory.objects.create(
+            region=region,
+            year=YEAR,
+            name_zh=name,
+            name_en=f"{name} award",
+            basis=AwardCategory.Basis.TOP_OVERALL,
+            top_n=3,
+            status=status,
+        )
+        Nomination.objects.create(
+            category=category,
+            contributor=person,
+            status=nomination_status,
+            points=Decimal("60"),
+            hours=Decimal("5"),
+            district=world.district_a,
+            rank=1,
+        )
 
     award(world.city, "全市优秀公益律师", AwardCategory.Status.APPROVED, world.applicant_a)
     # The city's award also honoured someone of district B: not in district A's report.
-    Nomination.objects.create(category=AwardCategory.objects.get(name_zh="全市优秀公益律师"),
-                              contributor=world.applicant_b, points=Decimal("70"), hours=Decimal("6"),
-                              district=world.district_b, rank=1)
+    Nomination.objects.create(
+        category=AwardCategory.objects.get(name_zh="全市优秀公益律师"),
+        contributor=world.applicant_b,
+        points=Decimal("70"),
+        hours=Decimal("6"),
+        district=world.district_b,
+        rank=1,
+    )
     award(world.district_a, "新华区公益之星", AwardCategory.Status.APPROVED, world.lawyer_contributor)
     award(world.district_a, "草稿奖", AwardCategory.Status.DRAFT, world.lawyer_contributor)
     award(world.district_b, "卫东区公益之星", AwardCategory.Status.APPROVED, world.other_lawyer_contributor)
@@ -222,8 +258,9 @@ def test_the_pdf_names_the_region_the_top_contributor_and_the_totals(world, year
     assert "新华区" in text and "赵强" in text and "李明" in text
     assert "109.00" in text and "10.00" in text  # points and verified hours
     assert f"{YEAR}" in text and "王芳" not in text
-    english = pdf_text(build.report_render(region=world.district_a, kind=ANNUAL, year=YEAR, formats=("pdf",),
-                                           language="en")["pdf"])
+    english = pdf_text(
+        build.report_render(region=world.district_a, kind=ANNUAL, year=YEAR, formats=("pdf",), language="en")["pdf"]
+    )
     assert f"Annual recognition report {YEAR}" in english and "新华区" in english
 
 
@@ -242,16 +279,23 @@ def test_the_charts_draw_chinese_with_the_shipped_font_not_empty_boxes(world, ye
 
 
 def test_names_that_look_like_formulas_are_text_in_the_spreadsheet(world, year_of):
-    person = ContributorFactory(legal_name="=HYPERLINK(\"http://evil\",\"点我\")", region=world.district_a)
+    person = ContributorFactory(legal_name='=HYPERLINK("http://evil","点我")', region=world.district_a)
     post(person, day(5, 5), "1", "500", service_type=year_of.hotline)
     firm = OrganisationFactory(name="+cmd|' /C calc'!A0", region=world.district_a)
     MembershipFactory(contributor=person, organisation=firm, started_on=day(1, 1))
     book = render_xlsx(world.district_a)
     first = book[zh("Top contributors")]["B2"]
-    assert first.data_type == "s" and first.value == "'=HYPERLINK(\"http://evil\",\"点我\")"
+    assert first.data_type == "s" and first.value == '\'=HYPERLINK("http://evil","点我")'
     assert book[zh("Top organisations")]["B2"].value == "'+cmd|' /C calc'!A0"
     assert [safe_cell(v) for v in ("-1", "@SUM(A1)", "\tx", "\rx", "普通", Decimal("-5.00"), 3)] == [
-        "'-1", "'@SUM(A1)", "'\tx", "'\rx", "普通", Decimal("-5.00"), 3]
+        "'-1",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "普通",
+        Decimal("-5.00"),
+        3,
+    ]
 
 
 # --- the job -------------------------------------------------------------------------------------
@@ -283,14 +327,20 @@ def test_two_deliveries_of_the_job_build_the_report_once(world, year_of, staff_a
 
 
 def test_a_build_that_stalled_past_the_lease_is_taken_over_and_a_live_one_is_not(world, year_of, clean_reports):
-    report = RecognitionReport.objects.create(region=world.district_a, kind=ANNUAL, year=YEAR,
-                                              status=RecognitionReport.Status.RUNNING, progress=35,
-                                              finished_at=timezone.now() - datetime.timedelta(seconds=30))
+    report = RecognitionReport.objects.create(
+        region=world.district_a,
+        kind=ANNUAL,
+        year=YEAR,
+        status=RecognitionReport.Status.RUNNING,
+        progress=35,
+        finished_at=timezone.now() - datetime.timedelta(seconds=30),
+    )
     assert build.report_build(report.pk) is None  # alive 30 s ago: another worker is on it
     report.refresh_from_db()
     assert (report.status, report.progress, report.pdf.name) == (RecognitionReport.Status.RUNNING, 35, "")
-    RecognitionReport.objects.filter(pk=report.pk).update(finished_at=timezone.now() - reports.lease()
-                                                          - datetime.timedelta(seconds=1))
+    RecognitionReport.objects.filter(pk=report.pk).update(
+        finished_at=timezone.now() - reports.lease() - datetime.timedelta(seconds=1)
+    )
     assert build.report_build(report.pk) == RecognitionReport.Status.DONE
     assert len(report_files()) == 2
 
@@ -311,8 +361,9 @@ def test_a_build_taken_over_while_it_runs_keeps_no_files(world, year_of, clean_r
     assert report_files() == []
 
 
-def test_a_failed_build_is_marked_failed_with_no_files_and_the_requester_is_told(world, year_of, staff_a,
-                                                                                   clean_reports, monkeypatch):
+def test_a_failed_build_is_marked_failed_with_no_files_and_the_requester_is_told(
+    world, year_of, staff_a, clean_reports, monkeypatch
+):
     report = reports.report_request(region=world.district_a, kind=ANNUAL, year=YEAR, actor=staff_a)
 
     def broken(figures):
@@ -321,7 +372,10 @@ def test_a_failed_build_is_marked_failed_with_no_files_and_the_requester_is_told
     monkeypatch.setattr(xlsx, "render", broken)  # after the PDF was rendered
     assert build.report_build(report.pk) == RecognitionReport.Status.FAILED
     report.refresh_from_db()
-    assert report.status == RecognitionReport.Status.FAILED and report.error == "RuntimeError: the spreadsheet writer broke"
+    assert (
+        report.status == RecognitionReport.Status.FAILED
+        and report.error == "RuntimeError: the spreadsheet writer broke"
+    )
     assert not report.pdf and not report.xlsx and report_files() == []
     assert build.report_build(report.pk) is None  # a redelivery does not try again
     [message] = mail.outbox
@@ -347,8 +401,12 @@ def test_asking_twice_while_building_makes_one_report_and_bad_periods_are_refuse
     assert reports.report_request(region=world.district_a, kind=ANNUAL, year=YEAR, actor=staff_a) == first
     today = timezone.localdate()
     nxt = today.replace(day=1) + datetime.timedelta(days=32)
-    for kwargs in ({"kind": MONTHLY, "year": nxt.year, "month": nxt.month}, {"kind": MONTHLY, "year": YEAR},
-                   {"kind": ANNUAL, "year": today.year + 1}, {"kind": "weekly", "year": YEAR}):
+    for kwargs in (
+        {"kind": MONTHLY, "year": nxt.year, "month": nxt.month},
+        {"kind": MONTHLY, "year": YEAR},
+        {"kind": ANNUAL, "year": today.year + 1},
+        {"kind": "weekly", "year": YEAR},
+    ):
         with pytest.raises(Exception) as caught:
             reports.report_request(region=world.district_a, actor=staff_a, **kwargs)
         assert caught.type.__name__ == "ValidationError"
@@ -370,8 +428,11 @@ def built_a(world, year_of, staff_a, clean_reports):
 def test_staff_of_another_district_can_neither_see_nor_download_the_report(built_a, client_for):
     client = client_for("staff_b")
     assert f'data-report="{built_a.pk}"' not in client.get(reverse("staff_reports")).content.decode()
-    for url in (reverse("staff_report", args=[built_a.pk]), reverse("staff_report_file", args=[built_a.pk, "pdf"]),
-                reverse("staff_report_file", args=[built_a.pk, "xlsx"])):
+    for url in (
+        reverse("staff_report", args=[built_a.pk]),
+        reverse("staff_report_file", args=[built_a.pk, "pdf"]),
+        reverse("staff_report_file", args=[built_a.pk, "xlsx"]),
+    ):
         assert client.get(url).status_code == 404, url
     assert client_for("lawyer").get(reverse("staff_report_file", args=[built_a.pk, "pdf"])).status_code == 403
 
@@ -415,8 +476,9 @@ def test_staff_cannot_start_a_report_for_another_district(world, client_for, dja
     assert caught.type.__name__ == "ValidationError" and not RecognitionReport.objects.exists()
 
 
-def test_starting_a_report_queues_its_build_and_shows_its_progress(world, year_of, client_for, eager_celery,
-                                                                    django_capture_on_commit_callbacks, clean_reports):
+def test_starting_a_report_queues_its_build_and_shows_its_progress(
+    world, year_of, client_for, eager_celery, django_capture_on_commit_callbacks, clean_reports
+):
     client = client_for("staff_a")
     form = {"kind": MONTHLY, "region": world.township_a.pk, "year": YEAR, "month": "6"}
     with django_capture_on_commit_callbacks(execute=False) as queued:
@@ -424,11 +486,19 @@ def test_starting_a_report_queues_its_build_and_shows_its_progress(world, year_o
     report = RecognitionReport.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("staff_report", args=[report.pk])
     assert (report.region, report.kind, report.year, report.month, report.requested_by) == (
-        world.township_a, MONTHLY, YEAR, 6, world.staff_a)
+        world.township_a,
+        MONTHLY,
+        YEAR,
+        6,
+        world.staff_a,
+    )
     page = client.get(response["Location"]).content.decode()
     assert "?format=json" in page and 'id="report-progress"' in page
-    assert client.get(response["Location"] + "?format=json").json() == {"status": "queued", "progress": 0,
-                                                                        "done": False}
+    assert client.get(response["Location"] + "?format=json").json() == {
+        "status": "queued",
+        "progress": 0,
+        "done": False,
+    }
     [queue_build] = queued
     queue_build()  # the commit: the build task runs in place (eager)
     report.refresh_from_db()
@@ -450,10 +520,14 @@ def test_the_reports_page_takes_the_same_queries_with_many_reports(world, client
     RecognitionReport.objects.create(region=world.district_a, kind=ANNUAL, year=YEAR, requested_by=world.staff_a)
     small = count()
     for i in range(40):
-        RecognitionReport.objects.create(region=(world.district_a, world.township_b, world.city)[i % 3],
-                                         kind=MONTHLY, year=YEAR, month=1 + i % 12,
-                                         requested_by=(world.staff_a, world.staff_b, None)[i % 3],
-                                         status=RecognitionReport.Status.DONE)
+        RecognitionReport.objects.create(
+            region=(world.district_a, world.township_b, world.city)[i % 3],
+            kind=MONTHLY,
+            year=YEAR,
+            month=1 + i % 12,
+            requested_by=(world.staff_a, world.staff_b, None)[i % 3],
+            status=RecognitionReport.Status.DONE,
+        )
     assert count() == small
 
 
@@ -462,21 +536,48 @@ def test_the_reports_page_takes_the_same_queries_with_many_reports(world, client
 
 def test_the_command_writes_the_pdf_and_the_spreadsheet(world, year_of, tmp_path):
     out = io.StringIO()
-    call_command("recognition_report", "--year", str(YEAR), "--region", "410402", "--format", "pdf",
-                 "--output", str(tmp_path / "a.pdf"), stdout=out)
+    call_command(
+        "recognition_report",
+        "--year",
+        str(YEAR),
+        "--region",
+        "410402",
+        "--format",
+        "pdf",
+        "--output",
+        str(tmp_path / "a.pdf"),
+        stdout=out,
+    )
     assert "新华区" in pdf_text((tmp_path / "a.pdf").read_bytes()) and "a.pdf" in out.getvalue()
-    call_command("recognition_report", "--year", str(YEAR), "--month", "3", "--region", "410400", "--format", "xlsx",
-                 "--output", str(tmp_path / "city.xlsx"), "--language", "en", stdout=out)
+    call_command(
+        "recognition_report",
+        "--year",
+        str(YEAR),
+        "--month",
+        "3",
+        "--region",
+        "410400",
+        "--format",
+        "xlsx",
+        "--output",
+        str(tmp_path / "city.xlsx"),
+        "--language",
+        "en",
+        stdout=out,
+    )
     book = load_workbook(tmp_path / "city.xlsx")
     assert cents(summary(book)["Points"]) == Decimal("124.00")  # March: 24 (李明) + 100 (王芳)
     assert not RecognitionReport.objects.exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--region", "999999", "--format", "pdf"], "999999"),
-    (["--region", "410402", "--format", "doc"], "invalid choice"),
-    (["--region", "410402", "--format", "pdf", "--month", "13"], "--month"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--region", "999999", "--format", "pdf"], "999999"),
+        (["--region", "410402", "--format", "doc"], "invalid choice"),
+        (["--region", "410402", "--format", "pdf", "--month", "13"], "--month"),
+    ],
+)
 def test_the_command_refuses_bad_arguments_clearly(world, tmp_path, args, message):
     with pytest.raises(CommandError, match=re.escape(message)):
         call_command("recognition_report", "--year", str(YEAR), "--output", str(tmp_path / "x"), *args)
@@ -535,8 +636,9 @@ def test_a_worker_builds_the_report_staff_asked_for_end_to_end(world, year_of, c
     report = RecognitionReport.objects.get()
 
     (tmp_path / "mail").mkdir()
-    start_worker(worker_env(mail_dir=tmp_path / "mail", tmp_dir=tmp_path / "tmp"), queue=queue,
-                 log=tmp_path / "worker.log").run_until(SUCCEEDED, queue=queue)
+    start_worker(
+        worker_env(mail_dir=tmp_path / "mail", tmp_dir=tmp_path / "tmp"), queue=queue, log=tmp_path / "worker.log"
+    ).run_until(SUCCEEDED, queue=queue)
 
     report.refresh_from_db()
     assert (report.status, report.progress) == (RecognitionReport.Status.DONE, 100), report.error
@@ -555,12 +657,35 @@ def test_a_worker_builds_the_report_staff_asked_for_end_to_end(world, year_of, c
 def start_worker(env, *, queue, log):
     """tests.support.worker.Worker.start, and told to load the reports jobs (`--include`) in case
     tasks/apps.py does not import them; harmless when it does."""
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1",
-               "-Q", queue, "-n", f"{queue}@%h", "--include=tasks.reports", "--without-heartbeat",
-               "--without-gossip", "--without-mingle", "--loglevel=INFO"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool=solo",
+        "--concurrency=1",
+        "-Q",
+        queue,
+        "-n",
+        f"{queue}@%h",
+        "--include=tasks.reports",
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel=INFO",
+    ]
     with open(log, "ab") as out:
-        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     return Worker(process, log)
 
 

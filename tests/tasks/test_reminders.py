@@ -35,13 +35,21 @@ H = datetime.timedelta(hours=1)
 
 def _signed_up(starts_in, people=1, *, status=Signup.Status.CONFIRMED, **shift_fields):
     """`people` new people with a sign-up of `status` on a new shift starting `starts_in` from now."""
-    shift = ShiftFactory(starts_at=timezone.now().replace(microsecond=0) + starts_in, capacity=max(2, people),
-                         **shift_fields)
+    shift = ShiftFactory(
+        starts_at=timezone.now().replace(microsecond=0) + starts_in, capacity=max(2, people), **shift_fields
+    )
     holds_seat = status in Signup.HOLDS_SEAT
     offer_expires_at = timezone.now() + H if status == Signup.Status.OFFERED else None
-    return [Signup.objects.create(shift=shift, contributor=ContributorFactory(), status=status,
-                                  seat=seat if holds_seat else None, offer_expires_at=offer_expires_at)
-            for seat in range(1, people + 1)]
+    return [
+        Signup.objects.create(
+            shift=shift,
+            contributor=ContributorFactory(),
+            status=status,
+            seat=seat if holds_seat else None,
+            offer_expires_at=offer_expires_at,
+        )
+        for seat in range(1, people + 1)
+    ]
 
 
 def _address(signup):
@@ -78,8 +86,13 @@ def test_each_due_signup_gets_one_reminder_however_often_the_job_runs(mailoutbox
 def test_no_reminder_for_later_cancelled_or_started_shifts_or_people_not_confirmed(mailoutbox):
     due = _signed_up(23 * H)
     _signed_up(25 * H)  # further ahead than the lead time
-    for status in (Signup.Status.CANCELLED, Signup.Status.LATE_CANCELLED, Signup.Status.WAITING,
-                   Signup.Status.OFFERED, Signup.Status.OFFER_EXPIRED):
+    for status in (
+        Signup.Status.CANCELLED,
+        Signup.Status.LATE_CANCELLED,
+        Signup.Status.WAITING,
+        Signup.Status.OFFERED,
+        Signup.Status.OFFER_EXPIRED,
+    ):
         _signed_up(3 * H, status=status)
     cancelled_shift = _signed_up(3 * H)[0].shift
     Shift.objects.filter(pk=cancelled_shift.pk).update(status=Shift.Status.CANCELLED)
@@ -278,10 +291,17 @@ def worker_run(tmp_path):
     run.workers = []
 
     def start(*, log_name, broker_options=None, pool="solo", concurrency=1, **env):
-        worker_environment = worker_env(mail_dir=run.mail_dir, tmp_dir=tmp_path / "tmp",
-                                        broker_options=broker_options, **env)
-        worker = Worker.start(worker_environment, queue=run.queue, log=tmp_path / f"{log_name}.log", pool=pool,
-                              concurrency=concurrency, name=f"{run.queue}-{log_name}")
+        worker_environment = worker_env(
+            mail_dir=run.mail_dir, tmp_dir=tmp_path / "tmp", broker_options=broker_options, **env
+        )
+        worker = Worker.start(
+            worker_environment,
+            queue=run.queue,
+            log=tmp_path / f"{log_name}.log",
+            pool=pool,
+            concurrency=concurrency,
+            name=f"{run.queue}-{log_name}",
+        )
         run.workers.append(worker)
         return worker
 
@@ -343,8 +363,16 @@ def test_a_worker_killed_mid_run_leaves_no_reminder_unsent_or_sent_twice(worker_
     # Redis hands an unacknowledged message (acks_late) to another worker once its visibility timeout
     # has passed, checked every unacked_restore_interval seconds; in production an hour, here 8 s —
     # longer than the lease, so the redelivered run finds the dead worker's claim expired.
-    broker_options = {"visibility_timeout": 8, "unacked_restore_interval": 1, "unacked_restore_throttle": 1,
-                      "unacked_mutex_expire": 2} if redis else {}
+    broker_options = (
+        {
+            "visibility_timeout": 8,
+            "unacked_restore_interval": 1,
+            "unacked_restore_throttle": 1,
+            "unacked_mutex_expire": 2,
+        }
+        if redis
+        else {}
+    )
     worker_settings = {"PB_TEST_MAIL_DELAY": "1", "PB_REMINDER_LEASE_SECONDS": str(lease)}
     due = _signed_up(2 * H, people=5)
     mail_dir = worker_run.mail_dir
@@ -359,8 +387,7 @@ def test_a_worker_killed_mid_run_leaves_no_reminder_unsent_or_sent_twice(worker_
         sent = len(sent_files(mail_dir))
         return sent >= 2 and len(sending_notes(mail_dir)) == sent + 1
 
-    _wait_for(pausing_after_two_or_more, seconds=30, what="two reminders sent and another being sent",
-              workers=[first])
+    _wait_for(pausing_after_two_or_more, seconds=30, what="two reminders sent and another being sent", workers=[first])
     first.kill()
 
     sent = len(sent_files(mail_dir))

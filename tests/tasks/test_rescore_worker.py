@@ -44,8 +44,12 @@ RECEIVED = re.compile(r"Task tasks\.points\.rescore_apply_task\[[0-9a-f-]+\] rec
 SUCCEEDED = re.compile(r"Task tasks\.points\.rescore_apply_task\[[0-9a-f-]+\] succeeded in ([0-9.]+)s: (\d+)")
 # Redis hands an unacknowledged message to a worker again once its visibility timeout has passed,
 # checked every unacked_restore_interval seconds (in production an hour; here a few seconds).
-REDIS_REDELIVERY = {"visibility_timeout": 6, "unacked_restore_interval": 1, "unacked_restore_throttle": 1,
-                    "unacked_mutex_expire": 2}
+REDIS_REDELIVERY = {
+    "visibility_timeout": 6,
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
+    "unacked_mutex_expire": 2,
+}
 
 
 def _wait_for(condition, *, seconds, what, workers=()):
@@ -71,10 +75,19 @@ def worker_run(tmp_path):
     run.workers = []
 
     def start(*, log_name, pool="solo", concurrency=1, redeliver_soon=False):
-        env = worker_env(mail_dir=tmp_path / "mail", tmp_dir=tmp_path / "tmp",
-                         broker_options=REDIS_REDELIVERY if redeliver_soon and _redis() else None)
-        worker = Worker.start(env, queue=run.queue, log=tmp_path / f"{log_name}.log", pool=pool,
-                              concurrency=concurrency, name=f"{run.queue}-{log_name}")
+        env = worker_env(
+            mail_dir=tmp_path / "mail",
+            tmp_dir=tmp_path / "tmp",
+            broker_options=REDIS_REDELIVERY if redeliver_soon and _redis() else None,
+        )
+        worker = Worker.start(
+            env,
+            queue=run.queue,
+            log=tmp_path / f"{log_name}.log",
+            pool=pool,
+            concurrency=concurrency,
+            name=f"{run.queue}-{log_name}",
+        )
         run.workers.append(worker)
         return worker
 
@@ -103,15 +116,28 @@ def scored(world):
         for hour, target in ((9, Decimal("42.00")), (13, Decimal("8.00"))):
             start = timezone.make_aware(datetime.datetime.combine(s.day, datetime.time(hour)))
             record = ServiceRecord.objects.create(
-                contributor=person, service_type=s.hotline, venue=world.venue_a, region=world.district_a,
-                date=s.day, started_at=start, ended_at=start + 3 * H, hours=Decimal("3.00"),
-                status=ServiceRecord.Status.SUBMITTED, description="12348热线值班")
+                contributor=person,
+                service_type=s.hotline,
+                venue=world.venue_a,
+                region=world.district_a,
+                date=s.day,
+                started_at=start,
+                ended_at=start + 3 * H,
+                hours=Decimal("3.00"),
+                status=ServiceRecord.Status.SUBMITTED,
+                description="12348热线值班",
+            )
             award = services.record_approve(actor=s.staff, scope=s.scope, record=record)
             assert award.points == Decimal("30.00")
             s.records.append(record)
             s.expected[record.pk] = target
-    PointsRule.objects.create(service_type=s.hotline, effective_from=s.day - datetime.timedelta(days=1),
-                              points_per_hour=Decimal("14"), daily_cap=Decimal("50"), created_by=s.staff)
+    PointsRule.objects.create(
+        service_type=s.hotline,
+        effective_from=s.day - datetime.timedelta(days=1),
+        points_per_hour=Decimal("14"),
+        daily_cap=Decimal("50"),
+        created_by=s.staff,
+    )
     assert len(_plan(s)) == 6
     return s
 
@@ -140,8 +166,9 @@ def _check_each_record_rescored_once(s):
         assert Decimal(adjustment.breakdown["rescored_to"]) == s.expected[record.pk]
     for person in s.people:
         mine = list(selectors.records_of(person))
-        assert {r.pk: r.points for r in mine} == {r.pk: s.expected[r.pk] for r in s.records
-                                                 if r.contributor_id == person.pk}
+        assert {r.pk: r.points for r in mine} == {
+            r.pk: s.expected[r.pk] for r in s.records if r.contributor_id == person.pk
+        }
         assert selectors.points_summary(person)["lifetime"] == Decimal("50.00")
     assert _plan(s) == []
     assert services.ledger_verify() == []
@@ -185,8 +212,10 @@ class PersonLock:
 def _waiting_on_locks():
     """Other connections to the test database waiting for a lock (PostgreSQL)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
         return cursor.fetchone()[0]
 
 
@@ -205,12 +234,16 @@ def test_a_worker_killed_mid_rescore_leaves_each_record_rescored_exactly_once(wo
     with PersonLock(second_person if postgres else first_person) as lock:
         _enqueue(s, worker_run.queue)
         first = worker_run.start(log_name="first", redeliver_soon=True)
-        _wait_for(lambda: _log_count(RECEIVED, first), seconds=60, what="the first worker to take the job",
-                  workers=[first])
+        _wait_for(
+            lambda: _log_count(RECEIVED, first), seconds=60, what="the first worker to take the job", workers=[first]
+        )
         if postgres:
-            _wait_for(lambda: _adjusted(s.records) == {r.pk for r in first_records} and _waiting_on_locks(),
-                      seconds=30, what="the first person re-scored and the job waiting for the second",
-                      workers=[first])
+            _wait_for(
+                lambda: _adjusted(s.records) == {r.pk for r in first_records} and _waiting_on_locks(),
+                seconds=30,
+                what="the first person re-scored and the job waiting for the second",
+                workers=[first],
+            )
         else:
             time.sleep(1)  # the solo worker runs what it received at once: now it waits for the write lock
         assert first.running() and not _log_count(SUCCEEDED, first), first.output()[-4000:]
@@ -223,8 +256,12 @@ def test_a_worker_killed_mid_rescore_leaves_each_record_rescored_exactly_once(wo
     if not _redis():
         _enqueue(s, worker_run.queue)  # the filesystem queue lost the killed delivery: confirm again
     second = worker_run.start(log_name="second", redeliver_soon=True)
-    _wait_for(lambda: _log_count(SUCCEEDED, second), seconds=60, what="the job to run again and finish",
-              workers=[first, second])
+    _wait_for(
+        lambda: _log_count(SUCCEEDED, second),
+        seconds=60,
+        what="the job to run again and finish",
+        workers=[first, second],
+    )
     assert second.stop() == 0, second.output()[-4000:]
 
     [(_runtime, posted)] = SUCCEEDED.findall(second.output())
@@ -247,8 +284,12 @@ def test_the_rescore_job_delivered_twice_at_once_adjusts_each_record_once(worker
         worker = worker_run.start(log_name="pair", pool="prefork", concurrency=2)
         _wait_for(lambda: _log_count(RECEIVED, worker) == 2, seconds=60, what="both runs taken", workers=[worker])
         if connection.vendor == "postgresql":
-            _wait_for(lambda: _waiting_on_locks() == 2, seconds=30, what="both runs waiting for the first person",
-                      workers=[worker])
+            _wait_for(
+                lambda: _waiting_on_locks() == 2,
+                seconds=30,
+                what="both runs waiting for the first person",
+                workers=[worker],
+            )
         time.sleep(held_for)
         assert _adjusted(s.records) == set()
         lock.release()

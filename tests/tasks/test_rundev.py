@@ -39,8 +39,11 @@ def _children(pid):
 @pytest.fixture(scope="module")
 def dev_env(tmp_path_factory):
     """A var directory of its own (SQLite file, filesystem broker), migrated once for all signals."""
-    env = {**os.environ, "PB_VAR_DIR": str(tmp_path_factory.mktemp("rundev")),
-           "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
+    env = {
+        **os.environ,
+        "PB_VAR_DIR": str(tmp_path_factory.mktemp("rundev")),
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+    }
     for name in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"):  # never CI's servers
         env.pop(name, None)
     for command in (["migrate", "-v0"], ["createcachetable"]):
@@ -54,8 +57,14 @@ def test_stopping_rundev_stops_the_server_and_the_worker(dev_env, signum):
     env = dev_env
     port = _free_port()
     # start_new_session: like a terminal, and unlike a backgrounded shell job, SIGINT is not ignored.
-    proc = subprocess.Popen([sys.executable, "manage.py", "rundev", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "rundev", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:

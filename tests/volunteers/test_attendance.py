@@ -90,7 +90,8 @@ def test_changing_attended_to_no_show_withdraws_the_record_and_back_restores_it(
 
     _mark(world, signup, attended=True)
     assert list(ServiceRecord.objects.filter(signup=signup).values_list("pk", "status")) == [
-        (record.pk, ServiceRecord.Status.VERIFIED_ATTENDANCE)]
+        (record.pk, ServiceRecord.Status.VERIFIED_ATTENDANCE)
+    ]
 
 
 def test_a_no_show_with_no_record_creates_none(world, rota):
@@ -137,8 +138,10 @@ def test_only_confirmed_signups_can_be_marked(world, rota, status):
 
 @pytest.mark.parametrize(
     ("start_offset", "end_offset"),
-    [(datetime.timedelta(hours=2), datetime.timedelta(hours=1)),  # ends before it starts
-     (datetime.timedelta(0), datetime.timedelta(hours=25))],  # longer than a day
+    [
+        (datetime.timedelta(hours=2), datetime.timedelta(hours=1)),  # ends before it starts
+        (datetime.timedelta(0), datetime.timedelta(hours=25)),
+    ],  # longer than a day
     ids=["end-before-start", "over-24-hours"],
 )
 def test_impossible_times_are_refused_and_nothing_is_saved(world, rota, start_offset, end_offset):

@@ -23,8 +23,11 @@ def csv_file(text, name="roster.csv", encoding="utf-8"):
 
 
 def roster_rows(world, count=3, start=0):
-    return [f"钱律师{n},律师,1420{start + n:013d},{world.firm_a.licence_number},139{start + n:08d},"
-            f"qian{start + n}@example.cn,{world.district_a.code}" for n in range(count)]
+    return [
+        f"钱律师{n},律师,1420{start + n:013d},{world.firm_a.licence_number},139{start + n:08d},"
+        f"qian{start + n}@example.cn,{world.district_a.code}"
+        for n in range(count)
+    ]
 
 
 def roster(world, rows, headers=HEADERS_ZH):
@@ -149,7 +152,7 @@ def test_staff_cannot_import_into_or_change_another_district(world, client_for):
     assert any(world.district_a.code in m for m in messages)
     # Someone of district A, found by licence number, is not staff B's to change.
     lawyer = world.lawyer_contributor
-    row = (f"改名,律师,{lawyer.licence_number},,13900000000,{lawyer.user.email},{world.district_b.code}")
+    row = f"改名,律师,{lawyer.licence_number},,13900000000,{lawyer.user.email},{world.district_b.code}"
     response = upload(client, "contributors", csv_file(roster(world, [row])))
     assert not response.context["plan"].ok
     lawyer.refresh_from_db()
@@ -161,8 +164,9 @@ def test_roster_update_changes_name_and_moves_firm_and_clears_verification(world
 
     lawyer = world.lawyer_contributor
     Contributor.objects.filter(pk=lawyer.pk).update(verified_at=timezone.now())
-    firm_a2 = Organisation.objects.create(name="河南第二律师事务所", kind="law_firm", region=world.district_a,
-                                          licence_number="31410000000000099")
+    firm_a2 = Organisation.objects.create(
+        name="河南第二律师事务所", kind="law_firm", region=world.district_a, licence_number="31410000000000099"
+    )
     row = f"李明明,律师,{lawyer.licence_number},{firm_a2.licence_number},{lawyer.phone},{lawyer.user.email},{world.district_a.code}"
     client = client_for("staff_a")
     response = upload(client, "contributors", csv_file(roster(world, [row])))
@@ -178,7 +182,7 @@ def test_roster_update_changes_name_and_moves_firm_and_clears_verification(world
 
 
 def test_an_email_of_another_account_is_refused(world, client_for):
-    row = (f"新人,律师,14200000000099999,,13900000009,{world.other_lawyer.email},{world.district_a.code}")
+    row = f"新人,律师,14200000000099999,,13900000009,{world.other_lawyer.email},{world.district_a.code}"
     response = upload(client_for("city_staff"), "contributors", csv_file(roster(world, [row])))
     plan = response.context["plan"]
     assert not plan.ok and plan.problems[0].column == "电子邮箱"
@@ -186,9 +190,11 @@ def test_an_email_of_another_account_is_refused(world, client_for):
 
 def test_organisations_import_and_update(world, client_for):
     client = client_for("staff_a")
-    text = ("名称,类别,执业许可证号,区划代码,地址,电话,信誉良好\n"
-            f"河南新华律师事务所（新名）,律师事务所,{world.firm_a.licence_number},{world.district_a.code},,,否\n"
-            f"新华公证处,公证处,41000000000000001,{world.district_a.code},新华路1号,0375-1234567,是\n")
+    text = (
+        "名称,类别,执业许可证号,区划代码,地址,电话,信誉良好\n"
+        f"河南新华律师事务所（新名）,律师事务所,{world.firm_a.licence_number},{world.district_a.code},,,否\n"
+        f"新华公证处,公证处,41000000000000001,{world.district_a.code},新华路1号,0375-1234567,是\n"
+    )
     response = upload(client, "organisations", csv_file(text))
     plan = response.context["plan"]
     assert plan.ok, plan.problems
@@ -201,10 +207,12 @@ def test_organisations_import_and_update(world, client_for):
 
 def test_regions_import_children_in_file_order_and_refuses_moves(world, client_for):
     client = client_for("staff_a")
-    text = ("区划代码,名称,上级区划代码\n"
-            f"410402002,新华街道,{world.district_a.code}\n"
-            "410402002001,新华社区,410402002\n"
-            f"{world.township_a.code},{world.township_a.name},{world.district_b.code}\n")
+    text = (
+        "区划代码,名称,上级区划代码\n"
+        f"410402002,新华街道,{world.district_a.code}\n"
+        "410402002001,新华社区,410402002\n"
+        f"{world.township_a.code},{world.township_a.name},{world.district_b.code}\n"
+    )
     plan = upload(client, "regions", csv_file(text)).context["plan"]
     assert [(p.row, p.column) for p in plan.problems] == [(4, "上级区划代码")]
     text = "\n".join(text.splitlines()[:3]) + "\n"
@@ -219,8 +227,10 @@ def test_regions_import_children_in_file_order_and_refuses_moves(world, client_f
 
 def test_venues_import(world, client_for):
     client = client_for("staff_a")
-    text = ("名称,类别,区划代码,地址,农村或偏远,在用\n"
-            f"光明社区法律服务室,村（社区）法律服务室,{world.village_a.code},,是,是\n")
+    text = (
+        "名称,类别,区划代码,地址,农村或偏远,在用\n"
+        f"光明社区法律服务室,村（社区）法律服务室,{world.village_a.code},,是,是\n"
+    )
     response = upload(client, "venues", csv_file(text))
     assert response.context["plan"].ok, response.context["plan"].problems
     confirm(client, response)
@@ -228,8 +238,9 @@ def test_venues_import(world, client_for):
     assert venue.region == world.village_a and venue.is_rural and venue.kind == "village_room"
 
 
-def test_large_file_is_imported_by_a_job_with_progress_and_an_email(world, client_for, settings, eager_celery,
-                                                                    django_capture_on_commit_callbacks):
+def test_large_file_is_imported_by_a_job_with_progress_and_an_email(
+    world, client_for, settings, eager_celery, django_capture_on_commit_callbacks
+):
     settings.PB_IMPORT_INLINE_ROWS = 2
     client = client_for("staff_a")
     response = upload(client, "contributors", csv_file(roster(world, roster_rows(world, 5))))
@@ -238,7 +249,9 @@ def test_large_file_is_imported_by_a_job_with_progress_and_an_email(world, clien
     job = ImportJob.objects.get()
     assert (job.status, job.created) == ("done", 5)
     assert client.get(reverse("staff_import", args=[job.pk]), {"format": "json"}).json() == {
-        "status": "done", "progress": 100}
+        "status": "done",
+        "progress": 100,
+    }
     assert [m.to for m in mail.outbox] == [[world.staff_a.email]]
     assert "roster.csv" in mail.outbox[0].subject
 
@@ -253,8 +266,9 @@ def test_import_job_pages_are_only_for_staff_in_scope(world, client_for):
 
 
 def test_a_forged_or_expired_token_imports_nothing(world, client_for):
-    response = client_for("staff_a").post(reverse("staff_import_confirm"), {
-        "token": "../../etc/passwd", "kind": "contributors", "name": "x.csv"})
+    response = client_for("staff_a").post(
+        reverse("staff_import_confirm"), {"token": "../../etc/passwd", "kind": "contributors", "name": "x.csv"}
+    )
     assert response.status_code == 200
     assert "expired" in response.content.decode() or "过期" in response.content.decode()
     assert not ImportJob.objects.exists()
@@ -280,8 +294,9 @@ def test_templates_have_the_columns_in_each_language(world, client_for, language
     assert any(h.startswith(header.rstrip("*")) for h in headers), headers
     # The empty template uploaded as it is: headers, no rows, a clear refusal.
     with pytest.raises(SheetError, match="t.xlsx"):
-        import_preview(kind="contributors", upload=SimpleUploadedFile("t.xlsx", response.content),
-                       scope=world.district_a)
+        import_preview(
+            kind="contributors", upload=SimpleUploadedFile("t.xlsx", response.content), scope=world.district_a
+        )
     csv_response = client.get(reverse("staff_import_template", args=["history", language, "csv"]))
     assert csv_response.content.startswith(b"\xef\xbb\xbf")
     assert client.get(reverse("staff_import_template", args=["nothing", language, "csv"])).status_code == 404
@@ -320,9 +335,21 @@ def test_a_file_with_problems_is_not_kept(world, client_for):
 FILES = __import__("pathlib").Path(__file__).parent / "files"
 
 
-@pytest.mark.parametrize("name", ["binary.csv", "blank_headers.csv", "bomb_entities.xlsx", "empty.csv",
-                                  "header_only.csv", "old.xls", "renamed_png.xlsx", "renamed_zip.csv",
-                                  "truncated.xlsx", "zip_bomb.xlsx"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "binary.csv",
+        "blank_headers.csv",
+        "bomb_entities.xlsx",
+        "empty.csv",
+        "header_only.csv",
+        "old.xls",
+        "renamed_png.xlsx",
+        "renamed_zip.csv",
+        "truncated.xlsx",
+        "zip_bomb.xlsx",
+    ],
+)
 def test_bad_files_get_a_message_on_the_form_and_change_nothing(world, client_for, name, settings):
     settings.PB_IMPORT_MAX_UNZIPPED_MB = 5  # the zip bomb unpacks to more than this
     client = client_for("staff_a")
@@ -335,16 +362,30 @@ def test_bad_files_get_a_message_on_the_form_and_change_nothing(world, client_fo
     assert AuditEntry.objects.count() == audits and not ImportJob.objects.exists()
 
 
-@pytest.mark.parametrize("name", ["roster_utf8.csv", "roster_utf8_bom.csv", "roster_gbk.csv",
-                                  "roster.xlsx", "roster_libreoffice.xlsx", "roster_wrong_dimension.xlsx"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "roster_utf8.csv",
+        "roster_utf8_bom.csv",
+        "roster_gbk.csv",
+        "roster.xlsx",
+        "roster_libreoffice.xlsx",
+        "roster_wrong_dimension.xlsx",
+    ],
+)
 def test_every_encoding_and_writer_reaches_the_same_preview(world, client_for, name):
-    plan = upload(client_for("city_staff"), "contributors",
-                  SimpleUploadedFile(name, (FILES / name).read_bytes())).context["plan"]
+    plan = upload(
+        client_for("city_staff"), "contributors", SimpleUploadedFile(name, (FILES / name).read_bytes())
+    ).context["plan"]
     assert plan.rows > 0
-    first = upload(client_for("city_staff"), "contributors",
-                   SimpleUploadedFile("roster_utf8.csv", (FILES / "roster_utf8.csv").read_bytes())).context["plan"]
+    first = upload(
+        client_for("city_staff"),
+        "contributors",
+        SimpleUploadedFile("roster_utf8.csv", (FILES / "roster_utf8.csv").read_bytes()),
+    ).context["plan"]
     assert [(p.row, p.column, p.message) for p in plan.problems] == [
-        (p.row, p.column, p.message) for p in first.problems]
+        (p.row, p.column, p.message) for p in first.problems
+    ]
     assert (plan.new, plan.changed, plan.unchanged) == (first.new, first.changed, first.unchanged)
 
 

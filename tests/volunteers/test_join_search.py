@@ -15,8 +15,9 @@ def test_a_member_finds_another_firm_by_name_but_not_their_own(world, client):
     assert f'value="{world.firm_a.pk}"' not in page
 
     client.post("/profile/join/", {"organisation": world.firm_b.pk})
-    assert Membership.objects.filter(contributor__user=world.lawyer, organisation=world.firm_b,
-                                     status=Membership.Status.PENDING).exists()
+    assert Membership.objects.filter(
+        contributor__user=world.lawyer, organisation=world.firm_b, status=Membership.Status.PENDING
+    ).exists()
 
 
 def test_searching_by_licence_number_and_finding_nothing(world, client):

@@ -119,8 +119,9 @@ def test_the_firm_admin_confirms_a_request(world, client):
     assert membership.ended_on is None
     assert membership.decided_by == world.firm_admin
     assert membership.decided_at is not None
-    assert AuditEntry.objects.filter(actor=world.firm_admin, action="membership_confirm",
-                                     object_id=str(membership.pk)).exists()
+    assert AuditEntry.objects.filter(
+        actor=world.firm_admin, action="membership_confirm", object_id=str(membership.pk)
+    ).exists()
     page = client.get(f"/org/{world.firm_a.pk}/members/")
     assert membership in page.context["active"] and not page.context["pending"]
 
@@ -240,8 +241,9 @@ def test_a_membership_confirmed_and_ended_the_same_day_lasts_no_days(world):
 
 def test_ending_never_puts_the_end_before_the_start(world):
     start = world.lawyer_membership.started_on
-    services.membership_end(actor=world.firm_admin, membership=world.lawyer_membership,
-                            today=start - datetime.timedelta(days=3))
+    services.membership_end(
+        actor=world.firm_admin, membership=world.lawyer_membership, today=start - datetime.timedelta(days=3)
+    )
     world.lawyer_membership.refresh_from_db()
     assert world.lawyer_membership.ended_on == start
 
@@ -294,24 +296,28 @@ def test_the_services_refuse_to_answer_twice(world):
 
 def test_the_database_allows_one_active_membership_per_person(world):
     with pytest.raises(IntegrityError), transaction.atomic():
-        MembershipFactory(contributor=world.lawyer_contributor, organisation=world.firm_b,
-                          status=Membership.Status.ACTIVE)
+        MembershipFactory(
+            contributor=world.lawyer_contributor, organisation=world.firm_b, status=Membership.Status.ACTIVE
+        )
     assert Membership.objects.filter(contributor=world.lawyer_contributor).count() == 1
 
 
 def test_the_database_allows_one_open_request_per_person(world):
     with pytest.raises(IntegrityError), transaction.atomic():
-        MembershipFactory(contributor=world.applicant_a, organisation=world.firm_b,
-                          status=Membership.Status.PENDING)
+        MembershipFactory(contributor=world.applicant_a, organisation=world.firm_b, status=Membership.Status.PENDING)
     assert Membership.objects.filter(contributor=world.applicant_a).count() == 1
 
 
 def test_the_database_keeps_any_number_of_ended_memberships(world):
     contributor = ContributorFactory()
     for year in (2021, 2022, 2023):
-        MembershipFactory(contributor=contributor, organisation=OrganisationFactory(),
-                          status=Membership.Status.ENDED, started_on=datetime.date(year, 1, 1),
-                          ended_on=datetime.date(year, 12, 31))
+        MembershipFactory(
+            contributor=contributor,
+            organisation=OrganisationFactory(),
+            status=Membership.Status.ENDED,
+            started_on=datetime.date(year, 1, 1),
+            ended_on=datetime.date(year, 12, 31),
+        )
     assert Membership.objects.filter(contributor=contributor).count() == 3
 
 

@@ -114,8 +114,10 @@ def test_completing_the_profile_saves_a_contributor_and_goes_on_to_next(world, n
     assert contributor.licence_number == "14104201810654321"
     assert contributor.profile_completed_at is not None
     assert set(contributor.specialities.all()) == set(specialities)
-    assert AuditEntry.objects.filter(actor=newcomer.user, action="profile_complete",
-                                     object_id=str(contributor.pk)).count() == 1
+    assert (
+        AuditEntry.objects.filter(actor=newcomer.user, action="profile_complete", object_id=str(contributor.pk)).count()
+        == 1
+    )
     assert not Membership.objects.filter(contributor=contributor).exists()
     # Now complete, the person is no longer sent back to the form.
     assert newcomer.get("/profile/").status_code == 200
@@ -128,11 +130,14 @@ def test_completing_the_profile_refuses_an_offsite_next(world, newcomer):
 
 
 def test_full_width_digits_and_spaces_in_the_licence_and_phone_are_normalised(world, newcomer):
-    response = newcomer.post(PROFILE_EDIT, _form(
-        world,
-        licence_number="１４１０４ ２０１８１\u3000０６５４ ３２１",
-        phone="＋８６ １３９ １２３４ ５６７８",
-    ))
+    response = newcomer.post(
+        PROFILE_EDIT,
+        _form(
+            world,
+            licence_number="１４１０４ ２０１８１\u3000０６５４ ３２１",
+            phone="＋８６ １３９ １２３４ ５６７８",
+        ),
+    )
 
     assert response.status_code == 302
     contributor = Contributor.objects.get(user=newcomer.user)
@@ -168,9 +173,15 @@ def test_editing_an_existing_profile_keeps_the_own_licence_number(world, client)
     response = client.get(PROFILE_EDIT)
     assert "organisation" not in response.context["form"].fields  # joining is done from /profile/
 
-    response = client.post(PROFILE_EDIT, _form(
-        world, legal_name="李明明", region=world.district_a.pk, licence_number=contributor.licence_number,
-    ))
+    response = client.post(
+        PROFILE_EDIT,
+        _form(
+            world,
+            legal_name="李明明",
+            region=world.district_a.pk,
+            licence_number=contributor.licence_number,
+        ),
+    )
 
     assert response.status_code == 302
     contributor.refresh_from_db()
@@ -192,12 +203,17 @@ def _assert_refused(response, field, message):
 @pytest.mark.parametrize("typed", ["{n}", "{n_spaced}"])
 def test_a_licence_number_already_registered_is_refused(world, newcomer, typed):
     taken = world.other_lawyer_contributor.licence_number
-    spaced = " ".join(taken[i:i + 4] for i in range(0, len(taken), 4))
+    spaced = " ".join(taken[i : i + 4] for i in range(0, len(taken), 4))
     before = Contributor.objects.count(), Membership.objects.count()
 
-    response = newcomer.post(PROFILE_EDIT, _form(
-        world, licence_number=typed.format(n=taken, n_spaced=spaced), organisation=world.firm_a.pk,
-    ))
+    response = newcomer.post(
+        PROFILE_EDIT,
+        _form(
+            world,
+            licence_number=typed.format(n=taken, n_spaced=spaced),
+            organisation=world.firm_a.pk,
+        ),
+    )
 
     _assert_refused(response, "licence_number", zh("This practice licence number is already registered."))
     _nothing_saved(newcomer.user, *before)
@@ -255,9 +271,14 @@ def test_changing_to_a_licence_number_someone_else_holds_changes_nothing(world, 
     contributor = world.lawyer_contributor
     own = contributor.licence_number
 
-    response = client.post(PROFILE_EDIT, _form(
-        world, legal_name="改名", licence_number=world.other_lawyer_contributor.licence_number,
-    ))
+    response = client.post(
+        PROFILE_EDIT,
+        _form(
+            world,
+            legal_name="改名",
+            licence_number=world.other_lawyer_contributor.licence_number,
+        ),
+    )
 
     _assert_refused(response, "licence_number", zh("This practice licence number is already registered."))
     contributor.refresh_from_db()
@@ -288,21 +309,33 @@ def test_a_verified_profile_is_checked_again_after_the_name_or_licence_changes(w
     def save(**changes):
         person.verified_at = timezone.now()
         person.save()
-        data = {"kind": person.kind, "legal_name": person.legal_name, "phone": person.phone,
-                "region": person.region_id, "licence_number": person.licence_number, "public_listing": "on", **changes}
+        data = {
+            "kind": person.kind,
+            "legal_name": person.legal_name,
+            "phone": person.phone,
+            "region": person.region_id,
+            "licence_number": person.licence_number,
+            "public_listing": "on",
+            **changes,
+        }
         assert client.post(PROFILE_EDIT, data).status_code == 302
         person.refresh_from_db()
         return person.verified_at
 
-    assert save(phone="13900000001") is not None          # a new phone: still verified
-    assert save(legal_name="李明明") is None               # a new name: checked again
+    assert save(phone="13900000001") is not None  # a new phone: still verified
+    assert save(legal_name="李明明") is None  # a new name: checked again
     assert save(licence_number="14104201810600001") is None
 
 
 def test_switching_off_public_listing_is_saved(world, client_for):
     person = world.lawyer_contributor
-    data = {"kind": person.kind, "legal_name": person.legal_name, "phone": person.phone,
-            "region": person.region_id, "licence_number": person.licence_number}
+    data = {
+        "kind": person.kind,
+        "legal_name": person.legal_name,
+        "phone": person.phone,
+        "region": person.region_id,
+        "licence_number": person.licence_number,
+    }
     assert client_for("lawyer").post(PROFILE_EDIT, data).status_code == 302
     person.refresh_from_db()
     assert person.public_listing is False

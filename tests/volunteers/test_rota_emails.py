@@ -75,7 +75,8 @@ def _check(message, language, *, subject, phrase, shift):
 
 
 def test_a_confirmation_is_sent_after_commit_in_each_persons_language(
-        people, shift, queued_emails, django_capture_on_commit_callbacks):
+    people, shift, queued_emails, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         for person in people.values():
             services.signup_create(contributor=person, shift=shift)
@@ -83,12 +84,18 @@ def test_a_confirmation_is_sent_after_commit_in_each_persons_language(
     assert queued_emails() == 2
 
     for language, person in people.items():
-        _check(_to(person), language, subject="Signed up: %(date)s", phrase="You are signed up for this shift:",
-               shift=shift)
+        _check(
+            _to(person),
+            language,
+            subject="Signed up: %(date)s",
+            phrase="You are signed up for this shift:",
+            shift=shift,
+        )
 
 
 def test_the_confirmation_carries_the_shift_as_a_calendar_file(
-        people, shift, queued_emails, django_capture_on_commit_callbacks):
+    people, shift, queued_emails, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         for person in people.values():
             services.signup_create(contributor=person, shift=shift)
@@ -108,7 +115,8 @@ def test_the_confirmation_carries_the_shift_as_a_calendar_file(
 
 
 def test_a_cancellation_email_follows_each_cancelled_signup(
-        people, shift, queued_emails, django_capture_on_commit_callbacks):
+    people, shift, queued_emails, django_capture_on_commit_callbacks
+):
     signups = {language: services.signup_create(contributor=person, shift=shift) for language, person in people.items()}
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -119,8 +127,13 @@ def test_a_cancellation_email_follows_each_cancelled_signup(
 
     for language, person in people.items():
         message = _to(person)
-        _check(message, language, subject="Cancelled: %(date)s", phrase="Your sign-up for this shift is cancelled.",
-               shift=shift)
+        _check(
+            message,
+            language,
+            subject="Cancelled: %(date)s",
+            phrase="Your sign-up for this shift is cancelled.",
+            shift=shift,
+        )
         # The same event, now cancelled, so a calendar that imported the confirmation drops it.
         (attachment,) = message.attachments
         (event,) = Calendar.from_ical(attachment[1]).walk("VEVENT")
@@ -129,7 +142,8 @@ def test_a_cancellation_email_follows_each_cancelled_signup(
 
 
 def test_an_offer_email_tells_each_person_in_line_until_when_the_place_is_held(
-        people, shift, queued_emails, django_capture_on_commit_callbacks):
+    people, shift, queued_emails, django_capture_on_commit_callbacks
+):
     holders = [ContributorFactory(), ContributorFactory()]
     held = [services.signup_create(contributor=holder, shift=shift) for holder in holders]
     for person in people.values():
@@ -143,15 +157,21 @@ def test_an_offer_email_tells_each_person_in_line_until_when_the_place_is_held(
 
     for language, person in people.items():
         message = _to(person)
-        _check(message, language, subject="A place is free for you: %(date)s",
-               phrase="A place came free on a shift you are waiting for, and it is held for you:", shift=shift)
+        _check(
+            message,
+            language,
+            subject="A place is free for you: %(date)s",
+            phrase="A place came free on a shift you are waiting for, and it is held for you:",
+            shift=shift,
+        )
         offer = Signup.objects.get(shift=shift, contributor=person)
         assert offer.status == Signup.Status.OFFERED
         assert _local(offer.offer_expires_at) in message.body
 
 
 def test_a_shift_cancelled_email_gives_the_bureaus_reason(
-        world, people, shift, queued_emails, django_capture_on_commit_callbacks):
+    world, people, shift, queued_emails, django_capture_on_commit_callbacks
+):
     for person in people.values():
         services.signup_create(contributor=person, shift=shift)
 
@@ -163,8 +183,13 @@ def test_a_shift_cancelled_email_gives_the_bureaus_reason(
     shift.refresh_from_db()
     for language, person in people.items():
         message = _to(person)
-        _check(message, language, subject="Shift cancelled by the bureau: %(date)s",
-               phrase="The bureau has cancelled this shift. You do not need to come.", shift=shift)
+        _check(
+            message,
+            language,
+            subject="Shift cancelled by the bureau: %(date)s",
+            phrase="The bureau has cancelled this shift. You do not need to come.",
+            shift=shift,
+        )
         assert "停电 & <检修>" in message.body
 
 
@@ -178,8 +203,13 @@ def test_the_reminder_job_reminds_each_person_once_in_their_language(people, shi
 
     assert len(mail.outbox) == 2
     for language, person in people.items():
-        _check(_to(person), language, subject="Reminder: your shift at %(date)s", phrase="A reminder of your shift:",
-               shift=shift)
+        _check(
+            _to(person),
+            language,
+            subject="Reminder: your shift at %(date)s",
+            phrase="A reminder of your shift:",
+            shift=shift,
+        )
         assert Signup.objects.get(shift=shift, contributor=person).reminder_sent_at is not None
 
 

@@ -24,10 +24,20 @@ def queue(world):
     waiting_first = rota.signup_join_waitlist(contributor=first, shift=shift, now=now + datetime.timedelta(minutes=1))
     waiting_second = rota.signup_join_waitlist(contributor=second, shift=shift, now=now + datetime.timedelta(minutes=2))
     assert (waiting_first.status, waiting_second.status) == (Signup.Status.WAITING, Signup.Status.WAITING)
-    return type("Queue", (), {
-        "shift": shift, "holder": holder, "first": first, "second": second, "held": held,
-        "waiting_first": waiting_first, "waiting_second": waiting_second, "now": now,
-    })
+    return type(
+        "Queue",
+        (),
+        {
+            "shift": shift,
+            "holder": holder,
+            "first": first,
+            "second": second,
+            "held": held,
+            "waiting_first": waiting_first,
+            "waiting_second": waiting_second,
+            "now": now,
+        },
+    )
 
 
 def _reload(*signups):
@@ -57,7 +67,8 @@ def test_a_freed_place_is_offered_to_the_first_in_line_with_a_deadline(queue):
     ids=["policy-hours", "shorter-policy", "half-the-time-left"],
 )
 def test_the_offer_window_is_the_policy_hours_but_at_most_half_the_time_to_the_start(
-        queue, world, before_start, offer_hours, window):
+    queue, world, before_start, offer_hours, window
+):
     rota.rota_policy_update(actor=world.city_staff, offer_hours=offer_hours)
     cancelled_at = queue.shift.starts_at - before_start
     rota.signup_cancel(contributor=queue.holder, signup=queue.held, now=cancelled_at)
@@ -111,8 +122,9 @@ def test_accepting_too_late_is_refused_and_the_place_goes_to_the_next_in_line(qu
     (offer,) = _reload(queue.waiting_first)
 
     with pytest.raises(rota.SignupRefused) as refused:
-        rota.signup_offer_accept(contributor=queue.first, signup=offer,
-                                 now=offer.offer_expires_at + datetime.timedelta(minutes=1))
+        rota.signup_offer_accept(
+            contributor=queue.first, signup=offer, now=offer.offer_expires_at + datetime.timedelta(minutes=1)
+        )
 
     assert refused.value.code == "offer_expired"
     first, second = _reload(queue.waiting_first, queue.waiting_second)
@@ -164,8 +176,9 @@ def test_nobody_jumps_the_queue_for_a_place_freed_too_late_to_offer(world):
 
 def test_more_places_from_a_shift_update_are_offered_to_the_queue_in_order(queue, world):
     third = ContributorFactory()
-    waiting_third = rota.signup_join_waitlist(contributor=third, shift=queue.shift,
-                                              now=queue.now + datetime.timedelta(minutes=3))
+    waiting_third = rota.signup_join_waitlist(
+        contributor=third, shift=queue.shift, now=queue.now + datetime.timedelta(minutes=3)
+    )
     updated_at = queue.now + HOUR
 
     rota.shift_update(actor=world.staff_a, scope=world.district_a, shift=queue.shift, capacity=3, now=updated_at)

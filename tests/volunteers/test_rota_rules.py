@@ -19,8 +19,9 @@ def _policy(world, **fields):
 
 def _no_show(world, contributor, *, days_ago):
     """A shift `days_ago` days back that `contributor` was confirmed on and missed, marked by staff."""
-    shift = ShiftFactory(venue=world.venue_a, starts_at=timezone.now().replace(microsecond=0)
-                         - datetime.timedelta(days=days_ago))
+    shift = ShiftFactory(
+        venue=world.venue_a, starts_at=timezone.now().replace(microsecond=0) - datetime.timedelta(days=days_ago)
+    )
     signup = Signup.objects.create(shift=shift, contributor=contributor, status=Signup.Status.CONFIRMED, seat=1)
     services.attendance_mark(actor=world.staff_a, scope=world.district_a, signup=signup, attended=False)
 
@@ -76,8 +77,9 @@ def test_the_daily_cap_allows_up_to_the_limit_and_refuses_more(world):
     _policy(world, max_hours_per_day=6)
     person = world.lawyer_contributor
     nine = _monday_nine()
-    morning, afternoon, evening = (ShiftFactory(venue=world.venue_a, starts_at=nine + offset)
-                                   for offset in (0 * H, 4 * H, 8 * H))
+    morning, afternoon, evening = (
+        ShiftFactory(venue=world.venue_a, starts_at=nine + offset) for offset in (0 * H, 4 * H, 8 * H)
+    )
     services.signup_create(contributor=person, shift=morning)
     services.signup_create(contributor=person, shift=afternoon)  # exactly 6 hours
 
@@ -93,8 +95,9 @@ def test_the_weekly_cap_counts_only_places_held_in_that_week(world):
     _policy(world, max_hours_per_day=10, max_hours_per_week=8)
     person = world.lawyer_contributor
     nine = _monday_nine()
-    monday, tuesday, wednesday = (ShiftFactory(venue=world.venue_a, starts_at=nine + days * 24 * H)
-                                  for days in (0, 1, 2))
+    monday, tuesday, wednesday = (
+        ShiftFactory(venue=world.venue_a, starts_at=nine + days * 24 * H) for days in (0, 1, 2)
+    )
     services.signup_create(contributor=person, shift=monday)
     tuesday_signup = services.signup_create(contributor=person, shift=tuesday)
 
@@ -114,7 +117,8 @@ def test_signing_up_for_several_shifts_takes_those_it_can_and_says_why_not_for_t
     person = world.lawyer_contributor
     nine = _monday_nine()
     first, full, lawyers_only, mediators_only = (
-        ShiftFactory(venue=world.venue_a, starts_at=nine + days * 24 * H) for days in (0, 1, 2, 3))
+        ShiftFactory(venue=world.venue_a, starts_at=nine + days * 24 * H) for days in (0, 1, 2, 3)
+    )
     full.capacity = 1
     full.save()
     services.signup_create(contributor=world.other_lawyer_contributor, shift=full)
@@ -125,10 +129,18 @@ def test_signing_up_for_several_shifts_takes_those_it_can_and_says_why_not_for_t
 
     outcomes = services.signups_create_many(contributor=person, shifts=[first, full, lawyers_only, mediators_only])
 
-    assert [shift.pk for shift, _signup, _refusal in outcomes] == [first.pk, full.pk, lawyers_only.pk,
-                                                                    mediators_only.pk]
+    assert [shift.pk for shift, _signup, _refusal in outcomes] == [
+        first.pk,
+        full.pk,
+        lawyers_only.pk,
+        mediators_only.pk,
+    ]
     assert [refusal.code if refusal else None for _shift, _signup, refusal in outcomes] == [
-        None, "full", None, "not_qualified"]
+        None,
+        "full",
+        None,
+        "not_qualified",
+    ]
     assert [bool(signup) for _shift, signup, _refusal in outcomes] == [True, False, True, False]
     mine = Signup.objects.filter(contributor=person, status=Signup.Status.CONFIRMED)
     assert set(mine.values_list("shift", flat=True)) == {first.pk, lawyers_only.pk}

@@ -22,11 +22,21 @@ def _monday_after_next():
 def _series(world, rota, **overrides):
     first_day = _monday_after_next()
     arguments = {
-        "actor": world.staff_a, "scope": world.district_a, "opportunity": rota.opportunity_a,
-        "service_type": ServiceType.objects.get(code="hotline_12348"), "eligible_kinds": ["lawyer"],
-        "venue": world.venue_a, "first_day": first_day, "last_day": first_day + datetime.timedelta(days=13),
-        "weekdays": [0, 2], "every_weeks": 1, "times": [(T(9), T(12)), (T(14), T(17, 30))],
-        "capacity": 3, "min_staffing": 2, "signup_hours_before": 12, "cancel_hours_before": 24,
+        "actor": world.staff_a,
+        "scope": world.district_a,
+        "opportunity": rota.opportunity_a,
+        "service_type": ServiceType.objects.get(code="hotline_12348"),
+        "eligible_kinds": ["lawyer"],
+        "venue": world.venue_a,
+        "first_day": first_day,
+        "last_day": first_day + datetime.timedelta(days=13),
+        "weekdays": [0, 2],
+        "every_weeks": 1,
+        "times": [(T(9), T(12)), (T(14), T(17, 30))],
+        "capacity": 3,
+        "min_staffing": 2,
+        "signup_hours_before": 12,
+        "cancel_hours_before": 24,
     }
     arguments.update(overrides)
     return services.shift_series_create(**arguments)
@@ -41,10 +51,15 @@ def test_a_series_makes_each_chosen_weekday_at_each_time_over_the_range(world, r
     shifts = _series(world, rota)
 
     monday = _monday_after_next()
-    days = [monday, monday + datetime.timedelta(days=2), monday + datetime.timedelta(days=7),
-            monday + datetime.timedelta(days=9)]
+    days = [
+        monday,
+        monday + datetime.timedelta(days=2),
+        monday + datetime.timedelta(days=7),
+        monday + datetime.timedelta(days=9),
+    ]
     assert sorted(_local(s) for s in shifts) == sorted(
-        (day, start, end) for day in days for start, end in [(T(9), T(12)), (T(14), T(17, 30))])
+        (day, start, end) for day in days for start, end in [(T(9), T(12)), (T(14), T(17, 30))]
+    )
     assert len({s.series for s in shifts}) == 1 and shifts[0].series is not None
     for shift in shifts:
         assert shift.capacity == 3 and shift.min_staffing == 2 and shift.eligible_kinds == ["lawyer"]
@@ -58,8 +73,9 @@ def test_a_series_makes_each_chosen_weekday_at_each_time_over_the_range(world, r
 
 def test_a_series_every_other_week_skips_the_weeks_between(world, rota):
     monday = _monday_after_next()
-    shifts = _series(world, rota, weekdays=[1], every_weeks=2, times=[(T(9), T(12))],
-                     last_day=monday + datetime.timedelta(days=34))
+    shifts = _series(
+        world, rota, weekdays=[1], every_weeks=2, times=[(T(9), T(12))], last_day=monday + datetime.timedelta(days=34)
+    )
 
     assert [_local(s)[0] for s in shifts] == [monday + datetime.timedelta(days=1 + 7 * week) for week in (0, 2, 4)]
 
@@ -67,16 +83,32 @@ def test_a_series_every_other_week_skips_the_weeks_between(world, rota):
 def test_a_series_never_creates_shifts_in_the_past(world, rota):
     today = timezone.localdate()
     noon = timezone.make_aware(datetime.datetime.combine(today, T(12)))
-    shifts = _series(world, rota, first_day=today - datetime.timedelta(days=1), last_day=today + datetime.timedelta(days=1),
-                     weekdays=list(range(7)), times=[(T(9), T(10)), (T(14), T(15))], now=noon)
+    shifts = _series(
+        world,
+        rota,
+        first_day=today - datetime.timedelta(days=1),
+        last_day=today + datetime.timedelta(days=1),
+        weekdays=list(range(7)),
+        times=[(T(9), T(10)), (T(14), T(15))],
+        now=noon,
+    )
 
     assert sorted(_local(s)[:2] for s in shifts) == [
-        (today, T(14)), (today + datetime.timedelta(days=1), T(9)), (today + datetime.timedelta(days=1), T(14))]
+        (today, T(14)),
+        (today + datetime.timedelta(days=1), T(9)),
+        (today + datetime.timedelta(days=1), T(14)),
+    ]
 
     before = Shift.objects.count()
     with pytest.raises(ValidationError):
-        _series(world, rota, first_day=today - datetime.timedelta(days=7), last_day=today - datetime.timedelta(days=1),
-                weekdays=list(range(7)), now=noon)
+        _series(
+            world,
+            rota,
+            first_day=today - datetime.timedelta(days=7),
+            last_day=today - datetime.timedelta(days=1),
+            weekdays=list(range(7)),
+            now=noon,
+        )
     assert Shift.objects.count() == before
 
 
@@ -94,9 +126,11 @@ def test_a_series_larger_than_the_limit_is_refused_whole(world, rota, settings):
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"times": [(T(9), T(12)), (T(14), T(13))]},  # the second time ends before it starts
-     {"min_staffing": 4},  # more than the places
-     {"scope": "district_b"}],  # a venue outside the staff member's region
+    [
+        {"times": [(T(9), T(12)), (T(14), T(13))]},  # the second time ends before it starts
+        {"min_staffing": 4},  # more than the places
+        {"scope": "district_b"},
+    ],  # a venue outside the staff member's region
     ids=["bad-time", "min-over-capacity", "other-region"],
 )
 def test_a_series_with_any_invalid_shift_creates_none(world, rota, overrides):
@@ -144,10 +178,12 @@ def test_places_can_shrink_to_the_number_of_holders_after_a_cancellation(world):
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [(lambda s: {"ends_at": s.starts_at - datetime.timedelta(hours=1)}, "ends_at"),
-     (lambda s: {"signup_deadline": s.starts_at + datetime.timedelta(hours=1)}, "signup_deadline"),
-     (lambda s: {"cancel_deadline": s.starts_at + datetime.timedelta(minutes=1)}, "cancel_deadline"),
-     (lambda s: {"capacity": 0}, "capacity")],
+    [
+        (lambda s: {"ends_at": s.starts_at - datetime.timedelta(hours=1)}, "ends_at"),
+        (lambda s: {"signup_deadline": s.starts_at + datetime.timedelta(hours=1)}, "signup_deadline"),
+        (lambda s: {"cancel_deadline": s.starts_at + datetime.timedelta(minutes=1)}, "cancel_deadline"),
+        (lambda s: {"capacity": 0}, "capacity"),
+    ],
     ids=["ends-before-start", "signup-after-start", "cancel-after-start", "no-places"],
 )
 def test_shift_update_refuses_impossible_times_and_changes_nothing(world, change, field):
@@ -169,7 +205,8 @@ def test_shift_update_by_staff_of_another_region_is_refused(world, rota):
 
 
 def test_cancelling_a_shift_releases_everyone_and_emails_each_after_commit(
-        world, rota, queued_emails, django_capture_on_commit_callbacks):
+    world, rota, queued_emails, django_capture_on_commit_callbacks
+):
     shift = ShiftFactory(venue=world.venue_a, opportunity=rota.opportunity_a, capacity=2)
     confirmed, leaving = _fill(shift, 2)
     offered_person, waiting_person = ContributorFactory(), ContributorFactory()
@@ -190,8 +227,7 @@ def test_cancelling_a_shift_releases_everyone_and_emails_each_after_commit(
     assert shift.cancelled_at is not None
     assert not shift.signups.filter(status__in=Signup.OPEN).exists()
     assert not shift.signups.filter(seat__isnull=False).exists()
-    told = {
-        confirmed.contributor.user.email, offered_person.user.email, waiting_person.user.email}
+    told = {confirmed.contributor.user.email, offered_person.user.email, waiting_person.user.email}
     assert sorted(m.to[0] for m in mail.outbox) == sorted(told)
     for message in mail.outbox:
         assert "场地停电 & 检修" in message.body

@@ -55,7 +55,8 @@ def test_refusals_give_their_reason_and_change_nothing(db, setup, code):
 
 def test_overlapping_shifts_and_the_fatigue_cap_are_refused(lawyer):
     nine_am = timezone.localtime(timezone.now() + datetime.timedelta(days=7)).replace(
-        hour=9, minute=0, second=0, microsecond=0)
+        hour=9, minute=0, second=0, microsecond=0
+    )
     morning = ShiftFactory(starts_at=nine_am)
     rota.signup_create(contributor=lawyer, shift=morning)
     overlapping = ShiftFactory(starts_at=morning.starts_at + datetime.timedelta(hours=1))
@@ -78,8 +79,9 @@ def test_cancelling_before_the_deadline_is_free_and_after_it_is_recorded_late(la
     assert cancelled.status == Signup.Status.CANCELLED and cancelled.seat is None
 
     again = rota.signup_create(contributor=lawyer, shift=shift)
-    late = rota.signup_cancel(contributor=lawyer, signup=again,
-                                  now=shift.cancel_deadline + datetime.timedelta(minutes=1))
+    late = rota.signup_cancel(
+        contributor=lawyer, signup=again, now=shift.cancel_deadline + datetime.timedelta(minutes=1)
+    )
     assert late.status == Signup.Status.LATE_CANCELLED
     with pytest.raises(rota.SignupRefused):
         rota.signup_cancel(contributor=lawyer, signup=late)

@@ -79,14 +79,17 @@ def test_openpyxl_parses_through_defusedxml():
     assert openpyxl.worksheet._reader.iterparse is defusedxml.ElementTree.iterparse
 
 
-@pytest.mark.parametrize(("name", "format", "encoding"), [
-    ("roster_utf8.csv", "csv", "utf-8"),
-    ("roster_utf8_bom.csv", "csv", "utf-8-sig"),
-    ("roster_gbk.csv", "csv", "gb18030"),
-    ("roster.xlsx", "xlsx", None),
-    ("roster_libreoffice.xlsx", "xlsx", None),
-    ("roster_wrong_dimension.xlsx", "xlsx", None),
-])
+@pytest.mark.parametrize(
+    ("name", "format", "encoding"),
+    [
+        ("roster_utf8.csv", "csv", "utf-8"),
+        ("roster_utf8_bom.csv", "csv", "utf-8-sig"),
+        ("roster_gbk.csv", "csv", "gb18030"),
+        ("roster.xlsx", "xlsx", None),
+        ("roster_libreoffice.xlsx", "xlsx", None),
+        ("roster_wrong_dimension.xlsx", "xlsx", None),
+    ],
+)
 def test_every_encoding_and_writer_gives_the_same_rows(name, format, encoding):
     sheet = _read(name)
     assert isinstance(sheet, Sheet)
@@ -137,8 +140,13 @@ def test_row_numbers_with_blank_rows_between():
     sheet = _read("r.csv", text.encode())
     assert sheet.rows == [(3, ("张三", "1")), (7, ("李四", "2"))]
     xlsx = _xlsx([["姓名", "手机"], [None, None], ["张三", 1], [" ", "\u3000"]])
-    xlsx = _replace_part(xlsx, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(
-        b"</sheetData>", '<row r="9"><c r="A9" t="inlineStr"><is><t>李四</t></is></c></row></sheetData>'.encode()))
+    xlsx = _replace_part(
+        xlsx,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(
+            b"</sheetData>", '<row r="9"><c r="A9" t="inlineStr"><is><t>李四</t></is></c></row></sheetData>'.encode()
+        ),
+    )
     assert _read("r.xlsx", xlsx).rows == [(3, ("张三", 1)), (9, ("李四", None))]
 
 
@@ -168,7 +176,7 @@ def test_short_rows_extra_cells_and_blank_headers():
 
 
 def test_quote_prefixed_formula_cells_round_trip_through_our_exports():
-    values = ["=HYPERLINK(\"http://x\")", "+8613800000000", "-5", "@SUM(A1)", "'plain quote", "it's", "'", "普通"]
+    values = ['=HYPERLINK("http://x")', "+8613800000000", "-5", "@SUM(A1)", "'plain quote", "it's", "'", "普通"]
     exported = [safe_cell(v) for v in values]
     assert exported[:4] == ["'" + v for v in values[:4]]
     buffer = io.StringIO(newline="")
@@ -181,12 +189,14 @@ def test_quote_prefixed_formula_cells_round_trip_through_our_exports():
 
 def test_xlsx_cell_types():
     when = datetime.datetime(2024, 3, 1, 9, 30)
-    xlsx = _xlsx([
-        [2024, "  姓名\u3000", True, None, "日期", "时间"],
-        [3, 2.0, False, 2.5, datetime.date(2024, 3, 1), when],
-        [" ", "\u3000", None, None, None, None],
-        [13800000001, "0012", 0, 0.0, datetime.datetime(2024, 3, 2), None],
-    ])
+    xlsx = _xlsx(
+        [
+            [2024, "  姓名\u3000", True, None, "日期", "时间"],
+            [3, 2.0, False, 2.5, datetime.date(2024, 3, 1), when],
+            [" ", "\u3000", None, None, None, None],
+            [13800000001, "0012", 0, 0.0, datetime.datetime(2024, 3, 2), None],
+        ]
+    )
     sheet = _read("types.xlsx", xlsx)
     assert sheet.headers == ("2024", "姓名", "True", "", "日期", "时间")
     assert sheet.rows == [
@@ -200,24 +210,27 @@ def test_xlsx_cell_types():
 # --- Bad files
 
 
-@pytest.mark.parametrize(("name", "limits", "expected"), [
-    ("empty.csv", {}, "empty.csv is empty."),
-    ("header_only.csv", {}, "has no rows of data below the column names"),
-    ("blank_headers.csv", {}, "The first row of blank_headers.csv must hold the column names"),
-    ("binary.csv", {}, "binary.csv is not a CSV text file"),
-    ("renamed_zip.csv", {}, "renamed_zip.csv is not a CSV text file"),
-    ("renamed_png.xlsx", {}, "renamed_png.xlsx is not an XLSX file"),
-    ("truncated.xlsx", {}, "truncated.xlsx is damaged or incomplete"),
-    ("bomb_entities.xlsx", {}, "bomb_entities.xlsx could not be read safely"),
-    ("bomb_entities_utf16.xlsx", {}, "bomb_entities_utf16.xlsx could not be read safely"),
-    ("zip_bomb.xlsx", {}, "zip_bomb.xlsx could not be read safely"),
-    ("zip_bomb.xlsx", {"max_unzipped_bytes": 5 * MIB}, "zip_bomb.xlsx is too large once unpacked (over 5 MB)"),
-    ("roster.xlsx", {"max_unzipped_bytes": 10_000}, "is too large once unpacked"),
-    ("old.xls", {}, "old.xls is an Excel 97–2003 workbook (.xls)"),
-    ("roster_utf8.csv", {"max_rows": 5}, "roster_utf8.csv has more than 5 rows of data"),
-    ("roster.xlsx", {"max_rows": 5}, "roster.xlsx has more than 5 rows of data"),
-    ("roster_utf8.csv", {"max_bytes": 100}, "roster_utf8.csv is larger than"),
-])
+@pytest.mark.parametrize(
+    ("name", "limits", "expected"),
+    [
+        ("empty.csv", {}, "empty.csv is empty."),
+        ("header_only.csv", {}, "has no rows of data below the column names"),
+        ("blank_headers.csv", {}, "The first row of blank_headers.csv must hold the column names"),
+        ("binary.csv", {}, "binary.csv is not a CSV text file"),
+        ("renamed_zip.csv", {}, "renamed_zip.csv is not a CSV text file"),
+        ("renamed_png.xlsx", {}, "renamed_png.xlsx is not an XLSX file"),
+        ("truncated.xlsx", {}, "truncated.xlsx is damaged or incomplete"),
+        ("bomb_entities.xlsx", {}, "bomb_entities.xlsx could not be read safely"),
+        ("bomb_entities_utf16.xlsx", {}, "bomb_entities_utf16.xlsx could not be read safely"),
+        ("zip_bomb.xlsx", {}, "zip_bomb.xlsx could not be read safely"),
+        ("zip_bomb.xlsx", {"max_unzipped_bytes": 5 * MIB}, "zip_bomb.xlsx is too large once unpacked (over 5 MB)"),
+        ("roster.xlsx", {"max_unzipped_bytes": 10_000}, "is too large once unpacked"),
+        ("old.xls", {}, "old.xls is an Excel 97–2003 workbook (.xls)"),
+        ("roster_utf8.csv", {"max_rows": 5}, "roster_utf8.csv has more than 5 rows of data"),
+        ("roster.xlsx", {"max_rows": 5}, "roster.xlsx has more than 5 rows of data"),
+        ("roster_utf8.csv", {"max_bytes": 100}, "roster_utf8.csv is larger than"),
+    ],
+)
 def test_bad_files_fail_fast_with_a_message_naming_them(name, limits, expected):
     started = time.perf_counter()
     message = _error(name, **limits)
@@ -232,7 +245,10 @@ def test_renamed_and_unaccepted_files():
     # a password-protected .xlsx is an OLE2 file too
     assert "save it as an Excel workbook (.xlsx) without a password or as CSV" in _error("locked.xlsx", ole2)
     assert "locked.csv is an Excel 97–2003 workbook" in _error("locked.csv", ole2)
-    assert _error("名册.ods", b"PK\x03\x04") == "名册.ods is not a CSV or XLSX file. Upload a file ending in .csv or .xlsx."
+    assert (
+        _error("名册.ods", b"PK\x03\x04")
+        == "名册.ods is not a CSV or XLSX file. Upload a file ending in .csv or .xlsx."
+    )
     assert "Upload a file ending in .csv or .xlsx" in _error("roster", b"a,b\n1,2\n")
     assert "is not an XLSX file" in _error("r.xlsx", "姓名,手机\n张三,1\n".encode())
     assert "is not a CSV text file" in _error("r.csv", b"%PDF-1.7\n1 0 obj\n")
@@ -259,10 +275,10 @@ def test_a_zip_that_lies_about_a_part_size_is_damaged_not_expanded():
     data = bytearray(padded)
     # the part's uncompressed size in its local header (offset 22) and in the central directory (24)
     local = data.index(target) - 30
-    assert data[local:local + 4] == b"PK\x03\x04"
+    assert data[local : local + 4] == b"PK\x03\x04"
     struct.pack_into("<I", data, local + 22, 2000)
     central = data.index(b"PK\x01\x02")
-    while data[central + 46:central + 46 + len(target)] != target:
+    while data[central + 46 : central + 46 + len(target)] != target:
         central = data.index(b"PK\x01\x02", central + 4)
     struct.pack_into("<I", data, central + 24, 2000)
     started = time.perf_counter()
@@ -275,15 +291,21 @@ def test_unexpected_parser_errors_become_could_not_be_read(caplog):
     broken = _replace_part(xlsx, "xl/workbook.xml", lambda xml: xml[: len(xml) // 2])
     with caplog.at_level("WARNING", logger="spreadsheets.upload"):
         message = _error("broken.xlsx", broken)
-    assert message == ("broken.xlsx could not be read. Save it again as .xlsx or as CSV (UTF-8) and upload it "
-                       "once more.")
+    assert message == (
+        "broken.xlsx could not be read. Save it again as .xlsx or as CSV (UTF-8) and upload it once more."
+    )
     assert "broken.xlsx" in caplog.text
 
 
 def test_a_million_formatted_empty_rows_end_quickly():
     xlsx = _xlsx([["姓名", "手机"], ["张三", 1]])
-    xlsx = _replace_part(xlsx, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(
-        b"</sheetData>", b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'))
+    xlsx = _replace_part(
+        xlsx,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(
+            b"</sheetData>", b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+        ),
+    )
     started = time.perf_counter()
     message = _error("tall.xlsx", xlsx, max_rows=1000)
     assert time.perf_counter() - started < 2
@@ -299,9 +321,13 @@ def test_a_million_formatted_empty_rows_end_quickly():
 
 def test_a_cell_far_to_the_right_is_not_read_into_every_row():
     xlsx = _xlsx([["姓名", "手机"]] + [["张三", i] for i in range(2000)])
+
     def far_right(xml):  # every data row gets a value in the last column Excel has (XFD)
-        return re.sub(rb'(<row r="(\d+)".*?)</row>',
-                      lambda m: m[1] + (b'<c r="XFD%s"><v>1</v></c>' % m[2] if m[2] != b"1" else b"") + b"</row>", xml)
+        return re.sub(
+            rb'(<row r="(\d+)".*?)</row>',
+            lambda m: m[1] + (b'<c r="XFD%s"><v>1</v></c>' % m[2] if m[2] != b"1" else b"") + b"</row>",
+            xml,
+        )
 
     xlsx = _replace_part(xlsx, "xl/worksheets/sheet1.xml", far_right)
     started = time.perf_counter()
@@ -310,8 +336,11 @@ def test_a_cell_far_to_the_right_is_not_read_into_every_row():
     assert sheet.headers == ("姓名", "手机") and len(sheet.rows) == 2000
     assert sheet.rows[0] == (2, ("张三", 0))  # read up to 20 columns right of the header, not 16,384
     # a header that wide is refused
-    xlsx = _replace_part(_xlsx([["姓名", "手机"], ["张三", 1]]), "xl/worksheets/sheet1.xml", lambda xml: xml.replace(
-        b"</row>", b'<c r="XFD1" t="inlineStr"><is><t>x</t></is></c></row>', 1))
+    xlsx = _replace_part(
+        _xlsx([["姓名", "手机"], ["张三", 1]]),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b"</row>", b'<c r="XFD1" t="inlineStr"><is><t>x</t></is></c></row>', 1),
+    )
     assert "The first row of wide.xlsx has more than 200 columns" in _error("wide.xlsx", xlsx)
 
 
@@ -334,8 +363,15 @@ def test_never_an_unhandled_exception_whatever_the_bytes():
             else:
                 assert all(len(cells) >= len(sheet.headers) for _, cells in sheet.rows)
     # whole zips whose XML parts are damaged: openpyxl's own parsing fails in many ways
-    parts = ("xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml",
-             "[Content_Types].xml", "xl/_rels/workbook.xml.rels", "_rels/.rels")
+    parts = (
+        "xl/workbook.xml",
+        "xl/worksheets/sheet1.xml",
+        "xl/sharedStrings.xml",
+        "xl/styles.xml",
+        "[Content_Types].xml",
+        "xl/_rels/workbook.xml.rels",
+        "_rels/.rels",
+    )
     libreoffice = originals["roster_libreoffice.xlsx"]
     for attempt in range(150):
         part = seeds.choice(parts)
@@ -345,7 +381,7 @@ def test_never_an_unhandled_exception_whatever_the_bytes():
             for _ in range(seeds.randint(1, 4)):
                 position = seeds.randrange(len(xml))
                 if attempt % 3 == 0:
-                    del xml[position:position + seeds.randint(1, 40)]
+                    del xml[position : position + seeds.randint(1, 40)]
                 else:
                     xml[position] = seeds.choice(b'<>/="&;0123456789 \x00\xff')
             return bytes(xml)
@@ -373,13 +409,16 @@ def test_a_100k_row_csv_reads_in_well_under_a_second():
     writer = csv.writer(buffer)
     writer.writerow([f"列{c}" for c in range(10)])
     for r in range(100_000):
-        writer.writerow([f"张三{r}", "律师", f"141042019{r:08d}", "", "13800000001", "a@example.com", "410402",
-                         " x ", "'=1", r])
+        writer.writerow(
+            [f"张三{r}", "律师", f"141042019{r:08d}", "", "13800000001", "a@example.com", "410402", " x ", "'=1", r]
+        )
     data = buffer.getvalue().encode("utf-8")
     started = time.perf_counter()
     sheet = _read("big.csv", data)
     elapsed = time.perf_counter() - started
     assert len(sheet.rows) == 100_000
-    assert sheet.rows[-1] == (100_001, ("张三99999", "律师", "14104201900099999", None, "13800000001", "a@example.com",
-                                        "410402", "x", "=1", "99999"))
+    assert sheet.rows[-1] == (
+        100_001,
+        ("张三99999", "律师", "14104201900099999", None, "13800000001", "a@example.com", "410402", "x", "=1", "99999"),
+    )
     assert elapsed < 1.5, f"{elapsed:.2f} s"

@@ -39,8 +39,13 @@ def _values(obj, *fields):
 
 
 def _venue_form(venue, **overrides):
-    data = {"name": venue.name, "kind": venue.kind, "region": venue.region_id, "address": venue.address,
-            "is_active": "on"}
+    data = {
+        "name": venue.name,
+        "kind": venue.kind,
+        "region": venue.region_id,
+        "address": venue.address,
+        "is_active": "on",
+    }
     data.update(overrides)
     return data
 
@@ -129,7 +134,9 @@ def test_staff_see_and_search_only_the_organisations_in_their_district(world, as
     OrganisationFactory(name="新华公证处", kind="notary_office", region=world.township_a)
     context = as_staff_a.get("/staff/organisations/").context
     assert {o.name for o in context["page"]} == {world.firm_a.name, "新华公证处"}
-    assert {o.name: o.member_count for o in context["organisations"]}[world.firm_a.name] == 1  # the lawyer; not the request
+    assert {o.name: o.member_count for o in context["organisations"]}[
+        world.firm_a.name
+    ] == 1  # the lawyer; not the request
 
     assert [o.name for o in as_staff_a.get("/staff/organisations/", {"q": "公证"}).context["page"]] == ["新华公证处"]
     by_licence = as_staff_a.get("/staff/organisations/", {"q": world.firm_a.licence_number}).context["page"]
@@ -154,8 +161,14 @@ def test_staff_see_only_the_regions_of_their_district(world, as_staff_a):
 def test_the_dashboard_counts_only_the_district(world, rota, as_staff_a):
     # rota: one upcoming shift in each district (each with its one person confirmed) and one past.
     counts = as_staff_a.get("/staff/").context["counts"]
-    assert counts == {"regions": 3, "venues": 1, "organisations": 1, "contributors": 2,
-                      "upcoming_shifts": 1, "thin_shifts": 0}
+    assert counts == {
+        "regions": 3,
+        "venues": 1,
+        "organisations": 1,
+        "contributors": 2,
+        "upcoming_shifts": 1,
+        "thin_shifts": 0,
+    }
 
 
 # --- Query counts do not grow with the rows shown ----------------------------------------------------
@@ -193,21 +206,35 @@ def test_staff_lists_run_the_same_queries_for_5_and_for_60_rows(world, as_staff_
 
 def test_staff_edit_a_venue_in_their_district(world, as_staff_a):
     venue = world.venue_a
-    response = as_staff_a.post(f"/staff/venues/{venue.pk}/", _venue_form(
-        venue, name="新华区公共法律服务中心（新址）", region=world.township_a.pk, is_rural="on",
-    ))
+    response = as_staff_a.post(
+        f"/staff/venues/{venue.pk}/",
+        _venue_form(
+            venue,
+            name="新华区公共法律服务中心（新址）",
+            region=world.township_a.pk,
+            is_rural="on",
+        ),
+    )
 
     assert response.status_code == 302 and response["Location"] == "/staff/venues/"
     assert _values(venue, "name", "region_id", "is_rural") == {
-        "name": "新华区公共法律服务中心（新址）", "region_id": world.township_a.pk, "is_rural": True,
+        "name": "新华区公共法律服务中心（新址）",
+        "region_id": world.township_a.pk,
+        "is_rural": True,
     }
     assert AuditEntry.objects.filter(actor=world.staff_a, action="venue_update", object_id=str(venue.pk)).exists()
 
 
 def test_staff_create_a_venue_in_their_district(world, as_staff_a):
-    response = as_staff_a.post("/staff/venues/new/", {
-        "name": "光明社区法律服务室", "kind": "village_room", "region": world.village_a.pk, "is_active": "on",
-    })
+    response = as_staff_a.post(
+        "/staff/venues/new/",
+        {
+            "name": "光明社区法律服务室",
+            "kind": "village_room",
+            "region": world.village_a.pk,
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 302
     venue = Venue.objects.get(name="光明社区法律服务室")
     assert venue.region == world.village_a
@@ -218,7 +245,9 @@ def test_staff_cannot_post_an_edit_to_a_venue_in_another_district(world, as_staf
     venue = world.venue_b
     before = _values(venue, "name", "kind", "region_id", "address", "is_rural", "is_active")
 
-    response = as_staff_a.post(f"/staff/venues/{venue.pk}/", _venue_form(venue, name="被篡改", region=world.district_a.pk))
+    response = as_staff_a.post(
+        f"/staff/venues/{venue.pk}/", _venue_form(venue, name="被篡改", region=world.district_a.pk)
+    )
 
     assert response.status_code == 404
     assert _values(venue, *before) == before
@@ -239,18 +268,32 @@ def test_staff_cannot_move_their_venue_into_another_district_by_forging_the_regi
 def test_the_venue_service_refuses_a_region_outside_the_scope(world):
     """The form limits the choices; the service checks again, so no other caller can skip it."""
     with pytest.raises(ValidationError) as exc:
-        services.venue_save(actor=world.staff_a, scope=world.district_a, venue=world.venue_a,
-                            name=world.venue_a.name, kind="centre", region=world.district_b,
-                            address="", is_rural=False, is_active=True)
+        services.venue_save(
+            actor=world.staff_a,
+            scope=world.district_a,
+            venue=world.venue_a,
+            name=world.venue_a.name,
+            kind="centre",
+            region=world.district_b,
+            address="",
+            is_rural=False,
+            is_active=True,
+        )
     assert "region" in exc.value.message_dict
     assert Venue.objects.get(pk=world.venue_a.pk).region == world.district_a
 
 
 def test_a_second_venue_with_the_same_name_in_a_region_is_refused(world, as_staff_a):
     before = Venue.objects.count()
-    response = as_staff_a.post("/staff/venues/new/", {
-        "name": world.venue_a.name, "kind": "centre", "region": world.district_a.pk, "is_active": "on",
-    })
+    response = as_staff_a.post(
+        "/staff/venues/new/",
+        {
+            "name": world.venue_a.name,
+            "kind": "centre",
+            "region": world.district_a.pk,
+            "is_active": "on",
+        },
+    )
     _refused_in_chinese(response, "name", None)
     assert Venue.objects.count() == before
 
@@ -259,10 +302,17 @@ def test_a_second_venue_with_the_same_name_in_a_region_is_refused(world, as_staf
 
 
 def test_staff_create_an_organisation_with_a_normalised_licence(world, as_staff_a):
-    response = as_staff_a.post("/staff/organisations/new/", {
-        "name": "中兴律师事务所", "kind": "law_firm", "region": world.township_a.pk,
-        "licence_number": "３１４１ ０００ ０１２３４", "address": "", "phone": "",
-    })
+    response = as_staff_a.post(
+        "/staff/organisations/new/",
+        {
+            "name": "中兴律师事务所",
+            "kind": "law_firm",
+            "region": world.township_a.pk,
+            "licence_number": "３１４１ ０００ ０１２３４",
+            "address": "",
+            "phone": "",
+        },
+    )
     organisation = Organisation.objects.get(name="中兴律师事务所")
     assert response.status_code == 302 and response["Location"] == f"/staff/organisations/{organisation.pk}/admins/"
     assert organisation.licence_number == "314100001234"
@@ -270,10 +320,17 @@ def test_staff_create_an_organisation_with_a_normalised_licence(world, as_staff_
 
 def test_a_duplicate_organisation_licence_is_refused(world, as_staff_a):
     before = Organisation.objects.count()
-    response = as_staff_a.post("/staff/organisations/new/", {
-        "name": "重复所", "kind": "law_firm", "region": world.township_a.pk,
-        "licence_number": world.firm_b.licence_number, "address": "", "phone": "",
-    })
+    response = as_staff_a.post(
+        "/staff/organisations/new/",
+        {
+            "name": "重复所",
+            "kind": "law_firm",
+            "region": world.township_a.pk,
+            "licence_number": world.firm_b.licence_number,
+            "address": "",
+            "phone": "",
+        },
+    )
     _refused_in_chinese(response, "licence_number")
     assert Organisation.objects.count() == before
 
@@ -281,10 +338,17 @@ def test_a_duplicate_organisation_licence_is_refused(world, as_staff_a):
 def test_a_duplicate_organisation_licence_typed_with_spaces_is_refused(world, as_staff_a):
     before = Organisation.objects.count()
     taken = world.firm_b.licence_number
-    response = as_staff_a.post("/staff/organisations/new/", {
-        "name": "重复所", "kind": "law_firm", "region": world.township_a.pk,
-        "licence_number": f"{taken[:8]} {taken[8:]}", "address": "", "phone": "",
-    })
+    response = as_staff_a.post(
+        "/staff/organisations/new/",
+        {
+            "name": "重复所",
+            "kind": "law_firm",
+            "region": world.township_a.pk,
+            "licence_number": f"{taken[:8]} {taken[8:]}",
+            "address": "",
+            "phone": "",
+        },
+    )
     _refused_with(response, "licence_number", zh("An organisation with this licence number already exists."))
     assert Organisation.objects.count() == before
 
@@ -293,30 +357,52 @@ def test_staff_mark_a_firm_not_in_good_standing_and_the_list_says_so(world, as_s
     firm = world.firm_a
     form = as_staff_a.get(f"/staff/organisations/{firm.pk}/").content.decode()
     assert re.search(r'<input[^>]*name="good_standing"[^>]*checked', form)
-    response = as_staff_a.post(f"/staff/organisations/{firm.pk}/", {
-        "name": firm.name, "kind": firm.kind, "region": firm.region_id,
-        "licence_number": firm.licence_number, "address": "", "phone": "",
-    })  # the box unticked
+    response = as_staff_a.post(
+        f"/staff/organisations/{firm.pk}/",
+        {
+            "name": firm.name,
+            "kind": firm.kind,
+            "region": firm.region_id,
+            "licence_number": firm.licence_number,
+            "address": "",
+            "phone": "",
+        },
+    )  # the box unticked
     assert response.status_code == 302
     assert Organisation.objects.get(pk=firm.pk).good_standing is False
     entry = AuditEntry.objects.filter(action="organisation_update").latest("id")
     assert entry.data["good_standing"] is False
     listing = as_staff_a.get("/staff/organisations/").content.decode()
     assert zh("not in good standing") in listing
-    as_staff_a.post(f"/staff/organisations/{firm.pk}/", {
-        "name": firm.name, "kind": firm.kind, "region": firm.region_id,
-        "licence_number": firm.licence_number, "address": "", "phone": "", "good_standing": "on",
-    })
+    as_staff_a.post(
+        f"/staff/organisations/{firm.pk}/",
+        {
+            "name": firm.name,
+            "kind": firm.kind,
+            "region": firm.region_id,
+            "licence_number": firm.licence_number,
+            "address": "",
+            "phone": "",
+            "good_standing": "on",
+        },
+    )
     assert Organisation.objects.get(pk=firm.pk).good_standing is True
     assert zh("not in good standing") not in as_staff_a.get("/staff/organisations/").content.decode()
 
 
 def test_staff_cannot_move_an_organisation_into_another_district(world, as_staff_a):
     firm = world.firm_a
-    response = as_staff_a.post(f"/staff/organisations/{firm.pk}/", {
-        "name": firm.name, "kind": firm.kind, "region": world.district_b.pk,
-        "licence_number": firm.licence_number, "address": "", "phone": "",
-    })
+    response = as_staff_a.post(
+        f"/staff/organisations/{firm.pk}/",
+        {
+            "name": firm.name,
+            "kind": firm.kind,
+            "region": world.district_b.pk,
+            "licence_number": firm.licence_number,
+            "address": "",
+            "phone": "",
+        },
+    )
     _refused_with(response, "region", invalid_choice())
     assert Organisation.objects.get(pk=firm.pk).region == world.district_a
 
@@ -330,8 +416,11 @@ def test_staff_add_and_remove_an_organisation_admin(world, as_staff_a):
 
     assert as_staff_a.post(url, {"remove": str(newcomer.pk)}).status_code == 302
     assert set(world.firm_a.admins.all()) == {world.firm_admin}
-    assert list(AuditEntry.objects.exclude(action="staff_profile_save").order_by("pk").values_list("action", flat=True)) == [
-        "organisation_admin_add", "organisation_admin_remove",
+    assert list(
+        AuditEntry.objects.exclude(action="staff_profile_save").order_by("pk").values_list("action", flat=True)
+    ) == [
+        "organisation_admin_add",
+        "organisation_admin_remove",
     ]
 
 
@@ -351,7 +440,9 @@ def test_staff_cannot_change_the_admins_of_a_firm_in_another_district(world, as_
 
 
 def test_staff_add_a_village_under_a_township(world, as_staff_a):
-    response = as_staff_a.post(f"/staff/regions/{world.township_a.pk}/add/", {"code": "410402001002", "name": "和平社区"})
+    response = as_staff_a.post(
+        f"/staff/regions/{world.township_a.pk}/add/", {"code": "410402001002", "name": "和平社区"}
+    )
 
     assert response.status_code == 302
     village = Region.objects.get(code="410402001002")
@@ -362,8 +453,9 @@ def test_staff_add_a_village_under_a_township(world, as_staff_a):
 
 def test_a_region_code_already_used_is_refused(world, as_staff_a):
     before = Region.objects.count()
-    response = as_staff_a.post(f"/staff/regions/{world.township_a.pk}/add/",
-                               {"code": world.village_b.code, "name": "重复社区"})
+    response = as_staff_a.post(
+        f"/staff/regions/{world.township_a.pk}/add/", {"code": world.village_b.code, "name": "重复社区"}
+    )
     _refused_with(response, "code", zh("Another region already uses this code."))
     assert Region.objects.count() == before
 
@@ -377,8 +469,9 @@ def test_nothing_can_be_added_under_a_village(world, as_staff_a):
 
 
 def test_staff_rename_a_region_of_their_district(world, as_staff_a):
-    response = as_staff_a.post(f"/staff/regions/{world.township_a.pk}/",
-                               {"code": world.township_a.code, "name": "中兴街道"})
+    response = as_staff_a.post(
+        f"/staff/regions/{world.township_a.pk}/", {"code": world.township_a.code, "name": "中兴街道"}
+    )
     assert response.status_code == 302
     assert Region.objects.get(pk=world.township_a.pk).name == "中兴街道"
 
@@ -393,8 +486,13 @@ def test_staff_cannot_rename_a_region_of_another_district(world, as_staff_a):
 
 
 def _person_form(contributor, **overrides):
-    data = {"kind": contributor.kind, "legal_name": contributor.legal_name, "phone": contributor.phone,
-            "region": contributor.region_id, "licence_number": contributor.licence_number or ""}
+    data = {
+        "kind": contributor.kind,
+        "legal_name": contributor.legal_name,
+        "phone": contributor.phone,
+        "region": contributor.region_id,
+        "licence_number": contributor.licence_number or "",
+    }
     data.update(overrides)
     return data
 
@@ -413,17 +511,22 @@ def test_staff_correct_a_persons_details_and_the_change_is_audited(world, as_sta
 
 def test_staff_cannot_move_a_person_into_another_district(world, as_staff_a):
     contributor = world.lawyer_contributor
-    response = as_staff_a.post(f"/staff/people/{contributor.pk}/",
-                               _person_form(contributor, region=world.district_b.pk))
+    response = as_staff_a.post(
+        f"/staff/people/{contributor.pk}/", _person_form(contributor, region=world.district_b.pk)
+    )
     _refused_with(response, "region", invalid_choice())
     assert Contributor.objects.get(pk=contributor.pk).region == world.district_a
 
 
 def test_staff_cannot_give_a_person_someone_elses_licence_number(world, as_city_staff):
     contributor = world.lawyer_contributor
-    response = as_city_staff.post(f"/staff/people/{contributor.pk}/", _person_form(
-        contributor, licence_number=world.other_lawyer_contributor.licence_number,
-    ))
+    response = as_city_staff.post(
+        f"/staff/people/{contributor.pk}/",
+        _person_form(
+            contributor,
+            licence_number=world.other_lawyer_contributor.licence_number,
+        ),
+    )
     _refused_with(response, "licence_number", zh("This practice licence number is already registered."))
     assert Contributor.objects.get(pk=contributor.pk).licence_number == contributor.licence_number
     assert not AuditEntry.objects.exclude(action="staff_profile_save").exists()

@@ -23,7 +23,24 @@ from volunteers.models.rota import RotaPolicy, Shift, Signup
 from volunteers.models.spreadsheet_jobs import ExportJob, ImportJob
 
 __all__ = [
-    "AuditEntry", "Contributor", "EvidenceFile", "ExportJob", "ImportJob", "Membership", "Organisation", "Region",
-    "RotaPolicy", "ServiceRecord", "ServiceType", "Shift", "Signup", "SpecialGroup", "StaffProfile", "User",
-    "UserManager", "Venue", "_PrivateStorage", "evidence_storage",
+    "AuditEntry",
+    "Contributor",
+    "EvidenceFile",
+    "ExportJob",
+    "ImportJob",
+    "Membership",
+    "Organisation",
+    "Region",
+    "RotaPolicy",
+    "ServiceRecord",
+    "ServiceType",
+    "Shift",
+    "Signup",
+    "SpecialGroup",
+    "StaffProfile",
+    "User",
+    "UserManager",
+    "Venue",
+    "_PrivateStorage",
+    "evidence_storage",
 ]

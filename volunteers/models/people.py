@@ -139,9 +139,7 @@ class Organisation(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
-    region = models.ForeignKey(
-        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="organisations"
-    )
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="organisations")
     licence_number = models.CharField(_("licence number"), max_length=30, unique=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -179,9 +177,7 @@ class Contributor(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     legal_name = models.CharField(_("legal name"), max_length=60)
     phone = models.CharField(_("mobile phone"), max_length=20)
-    region = models.ForeignKey(
-        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="contributors"
-    )
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="contributors")
     specialities = models.ManyToManyField(ServiceType, verbose_name=_("specialities"), blank=True)
     licence_number = models.CharField(_("practice licence number"), max_length=30, null=True, blank=True)
     profile_completed_at = models.DateTimeField(null=True, blank=True)
@@ -243,9 +239,7 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         constraints = [
             # At most one organisation at a time, and one open request at a time.
-            models.UniqueConstraint(
-                fields=["contributor"], condition=Q(status="active"), name="membership_one_active"
-            ),
+            models.UniqueConstraint(fields=["contributor"], condition=Q(status="active"), name="membership_one_active"),
             models.UniqueConstraint(
                 fields=["contributor"], condition=Q(status="pending"), name="membership_one_pending"
             ),
@@ -294,23 +288,3 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.object_type}#{self.object_id}"
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-

@@ -35,8 +35,9 @@ class ServiceRecord(models.Model):
         REJECTED = "rejected", _("Rejected")
 
     contributor = models.ForeignKey(Contributor, on_delete=models.PROTECT, related_name="service_records")
-    signup = models.OneToOneField(Signup, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="service_record")
+    signup = models.OneToOneField(
+        Signup, null=True, blank=True, on_delete=models.PROTECT, related_name="service_record"
+    )
     service_type = models.ForeignKey(ServiceType, verbose_name=_("service type"), on_delete=models.PROTECT)
     venue = models.ForeignKey(Venue, verbose_name=_("venue"), null=True, blank=True, on_delete=models.PROTECT)
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
@@ -72,12 +73,14 @@ class ServiceRecord(models.Model):
         ordering = ["-date", "-id"]
         verbose_name = _("service record")
         verbose_name_plural = _("service records")
-        indexes = [models.Index(fields=["contributor", "date"], name="record_person_date_idx"),
-                   models.Index(fields=["status", "created_at"], name="record_queue_idx"),
-                   # The staff queue of a region's subtree: its regions' waiting records only.
-                   models.Index(fields=["region", "status", "created_at"], name="record_region_queue_idx"),
-                   # The few records a poor rating flagged, found without reading the rest.
-                   models.Index(fields=["-decided_at"], condition=Q(flagged=True), name="record_flagged_idx")]
+        indexes = [
+            models.Index(fields=["contributor", "date"], name="record_person_date_idx"),
+            models.Index(fields=["status", "created_at"], name="record_queue_idx"),
+            # The staff queue of a region's subtree: its regions' waiting records only.
+            models.Index(fields=["region", "status", "created_at"], name="record_region_queue_idx"),
+            # The few records a poor rating flagged, found without reading the rest.
+            models.Index(fields=["-decided_at"], condition=Q(flagged=True), name="record_flagged_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(ended_at__gt=models.F("started_at")), name="record_ends_after_start"),
             models.CheckConstraint(condition=Q(hours__gt=0) & Q(hours__lte=24), name="record_hours_in_day"),

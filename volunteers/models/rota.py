@@ -91,11 +91,11 @@ class Signup(models.Model):
     # restarted jobs never send it twice; a claim whose sender died is taken again after the lease.
     reminder_claimed_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
-    attendance = models.CharField(_("attendance"), max_length=10, choices=Attendance.choices, blank=True,
-                                  default=Attendance.UNMARKED)
+    attendance = models.CharField(
+        _("attendance"), max_length=10, choices=Attendance.choices, blank=True, default=Attendance.UNMARKED
+    )
     attendance_marked_at = models.DateTimeField(null=True, blank=True)
-    attendance_marked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
-                                             related_name="+")
+    attendance_marked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -107,11 +107,13 @@ class Signup(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["shift", "contributor"], condition=Q(status__in=["confirmed", "waiting", "offered"]),
+                fields=["shift", "contributor"],
+                condition=Q(status__in=["confirmed", "waiting", "offered"]),
                 name="signup_one_open_per_person",
             ),
             models.UniqueConstraint(
-                fields=["shift", "seat"], condition=Q(status__in=["confirmed", "offered"]),
+                fields=["shift", "seat"],
+                condition=Q(status__in=["confirmed", "offered"]),
                 name="signup_one_person_per_seat",
             ),
             models.CheckConstraint(
@@ -136,12 +138,16 @@ class RotaPolicy(models.Model):
     max_hours_per_day = models.PositiveSmallIntegerField(_("most shift hours per person per day"), default=10)
     max_hours_per_week = models.PositiveSmallIntegerField(_("most shift hours per person per week"), default=40)
     offer_hours = models.PositiveSmallIntegerField(
-        _("hours to accept a waiting-list offer"), default=12,
-        help_text=_("Shorter when the shift is sooner: never more than half the time left before it starts."))
+        _("hours to accept a waiting-list offer"),
+        default=12,
+        help_text=_("Shorter when the shift is sooner: never more than half the time left before it starts."),
+    )
     reminder_hours = models.PositiveSmallIntegerField(_("reminder this many hours before a shift"), default=24)
     no_show_limit = models.PositiveSmallIntegerField(
-        _("no-shows that block signing up"), default=3,
-        help_text=_("Counted over the period below; 0 turns the block off."))
+        _("no-shows that block signing up"),
+        default=3,
+        help_text=_("Counted over the period below; 0 turns the block off."),
+    )
     no_show_window_days = models.PositiveSmallIntegerField(_("no-show period (days)"), default=180)
     updated_at = models.DateTimeField(default=timezone.now)
 

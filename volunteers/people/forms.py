@@ -56,8 +56,11 @@ class ProfileForm(forms.Form):
         help_text=_("The organisation's administrator will confirm that you belong to it."),
     )
     public_listing = forms.BooleanField(
-        label=_("Show my name on public lists"), required=False, initial=True,
-        help_text=_("Standings and the honour roll show only your family name when this is off."))
+        label=_("Show my name on public lists"),
+        required=False,
+        initial=True,
+        help_text=_("Standings and the honour roll show only your family name when this is off."),
+    )
 
     def clean_phone(self):
         return clean_mobile(self.cleaned_data["phone"])
@@ -70,8 +73,10 @@ class ContributorStaffForm(forms.Form):
     region = RegionChoiceField(label=_("Region"), queryset=Region.objects.none())
     licence_number = forms.CharField(label=_("Practice licence number"), max_length=40, required=False)
     verified = forms.BooleanField(
-        label=_("Profile verified against the licence register"), required=False,
-        help_text=_("Annual commendations can require a verified profile."))
+        label=_("Profile verified against the licence register"),
+        required=False,
+        help_text=_("Annual commendations can require a verified profile."),
+    )
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,9 +93,7 @@ class ScopedModelForm(forms.ModelForm):
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
         self.scope = scope
-        self.fields["region"] = RegionChoiceField(
-            label=_("Region"), queryset=scope.subtree().order_by("path")
-        )
+        self.fields["region"] = RegionChoiceField(label=_("Region"), queryset=scope.subtree().order_by("path"))
 
     def validate_unique(self):
         # The services check uniqueness with messages written for people (and the database
@@ -102,9 +105,13 @@ class OrganisationForm(ScopedModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "kind", "region", "licence_number", "address", "phone", "good_standing"]
-        help_texts = {"good_standing": _("Untick while the organisation is under a disciplinary sanction or "
-                                         "otherwise not in good standing: awards that require it then pass over "
-                                         "its members.")}
+        help_texts = {
+            "good_standing": _(
+                "Untick while the organisation is under a disciplinary sanction or "
+                "otherwise not in good standing: awards that require it then pass over "
+                "its members."
+            )
+        }
 
 
 class VenueForm(ScopedModelForm):
@@ -140,28 +147,9 @@ class JoinForm(forms.Form):
 # --- Rota ------------------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 def form_errors_text(form):
     """A form's errors as one line, for a message after a redirect."""
-    return " ".join(f"{form.fields[f].label if f in form.fields else ''}: {' '.join(e)}".lstrip(": ")
-                    for f, e in form.errors.items())
-
-
-
-
-
-
+    return " ".join(
+        f"{form.fields[f].label if f in form.fields else ''}: {' '.join(e)}".lstrip(": ")
+        for f, e in form.errors.items()
+    )

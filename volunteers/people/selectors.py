@@ -1,6 +1,5 @@
 """Reads, each scoped to what the asking user may see."""
 
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -90,7 +89,9 @@ def with_member_counts(organisations):
     organisations = list(organisations)
     counts = dict(
         Membership.objects.filter(organisation__in=organisations, status=Membership.Status.ACTIVE)
-        .values_list("organisation").annotate(n=Count("id")).values_list("organisation", "n")
+        .values_list("organisation")
+        .annotate(n=Count("id"))
+        .values_list("organisation", "n")
     )
     for organisation in organisations:
         organisation.member_count = counts.get(organisation.pk, 0)
@@ -158,36 +159,7 @@ def contributor_memberships(contributor):
 
 
 def current_membership(contributor):
-    return (
-        contributor.memberships.select_related("organisation")
-        .filter(status=Membership.Status.ACTIVE)
-        .first()
-    )
-
+    return contributor.memberships.select_related("organisation").filter(status=Membership.Status.ACTIVE).first()
 
 
 # --- Rota ------------------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-

@@ -1,6 +1,5 @@
 """Every write to people and places goes through here, with its audit row in the same transaction."""
 
-
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -58,8 +57,9 @@ def _save_contributor(contributor, *, specialities):
 
 
 @transaction.atomic
-def profile_complete(*, user, kind, legal_name, phone, region, specialities=(), licence_number="", organisation=None,
-                     public_listing=None):
+def profile_complete(
+    *, user, kind, legal_name, phone, region, specialities=(), licence_number="", organisation=None, public_listing=None
+):
     """Create or update the signed-in person's contributor profile, and optionally ask to join
     an organisation. Raises ValidationError (keyed by field) and writes nothing on bad input."""
     existing = Contributor.objects.filter(user=user).first()
@@ -77,8 +77,15 @@ def profile_complete(*, user, kind, legal_name, phone, region, specialities=(), 
     if contributor.profile_completed_at is None:
         contributor.profile_completed_at = timezone.now()
     _save_contributor(contributor, specialities=specialities)
-    audit(actor=user, action="profile_complete" if existing is None else "profile_update", obj=contributor,
-          kind=kind, region=region.code, licence_number=number, public_listing=contributor.public_listing)
+    audit(
+        actor=user,
+        action="profile_complete" if existing is None else "profile_update",
+        obj=contributor,
+        kind=kind,
+        region=region.code,
+        licence_number=number,
+        public_listing=contributor.public_listing,
+    )
     if organisation is not None:
         membership_request(contributor=contributor, organisation=organisation)
     return contributor
@@ -88,8 +95,13 @@ def profile_complete(*, user, kind, legal_name, phone, region, specialities=(), 
 def contributor_update(*, actor, contributor, kind, legal_name, phone, region, licence_number="", verified=None):
     """Staff correct a contributor's profile (within their region: the view checks scope)."""
     number = _check_licence(kind=kind, licence_number=licence_number)
-    before = {"kind": contributor.kind, "legal_name": contributor.legal_name, "phone": contributor.phone,
-              "region": contributor.region.code, "licence_number": contributor.licence_number}
+    before = {
+        "kind": contributor.kind,
+        "legal_name": contributor.legal_name,
+        "phone": contributor.phone,
+        "region": contributor.region.code,
+        "licence_number": contributor.licence_number,
+    }
     contributor.kind = kind
     contributor.legal_name = legal_name.strip()
     contributor.phone = phone
@@ -98,9 +110,20 @@ def contributor_update(*, actor, contributor, kind, legal_name, phone, region, l
     if verified is not None and verified != (contributor.verified_at is not None):
         contributor.verified_at = timezone.now() if verified else None
     _save_contributor(contributor, specialities=None)
-    audit(actor=actor, action="contributor_update", obj=contributor, before=before,
-          after={"kind": kind, "legal_name": contributor.legal_name, "phone": phone,
-                 "region": region.code, "licence_number": number, "verified": contributor.verified_at is not None})
+    audit(
+        actor=actor,
+        action="contributor_update",
+        obj=contributor,
+        before=before,
+        after={
+            "kind": kind,
+            "legal_name": contributor.legal_name,
+            "phone": phone,
+            "region": region.code,
+            "licence_number": number,
+            "verified": contributor.verified_at is not None,
+        },
+    )
     return contributor
 
 
@@ -214,9 +237,14 @@ def organisation_save(*, actor, scope, organisation=None, **fields):
     for name, value in fields.items():
         setattr(organisation, name, value)
     _save_model(organisation, field="licence_number", message=ORGANISATION_LICENCE_TAKEN)
-    audit(actor=actor, action="organisation_create" if creating else "organisation_update", obj=organisation,
-          licence_number=organisation.licence_number, region=organisation.region.code,
-          good_standing=organisation.good_standing)
+    audit(
+        actor=actor,
+        action="organisation_create" if creating else "organisation_update",
+        obj=organisation,
+        licence_number=organisation.licence_number,
+        region=organisation.region.code,
+        good_standing=organisation.good_standing,
+    )
     return organisation
 
 

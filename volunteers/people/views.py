@@ -74,16 +74,21 @@ def profile(request):
     memberships = selectors.contributor_memberships(contributor)
     org_q = request.GET.get("org_q", "").strip()[:60]
     current = next((m for m in memberships if m.status == Membership.Status.ACTIVE), None)
-    return render(request, "volunteers/profile.html", {
-        "contributor": contributor,
-        "specialities": list(contributor.specialities.all()),
-        "current": current,
-        "pending": next((m for m in memberships if m.status == Membership.Status.PENDING), None),
-        "memberships": memberships,
-        "org_q": org_q,
-        "org_results": selectors.organisations_matching(org_q, exclude=current.organisation if current else None)
-        if org_q else [],
-    })
+    return render(
+        request,
+        "volunteers/profile.html",
+        {
+            "contributor": contributor,
+            "specialities": list(contributor.specialities.all()),
+            "current": current,
+            "pending": next((m for m in memberships if m.status == Membership.Status.PENDING), None),
+            "memberships": memberships,
+            "org_q": org_q,
+            "org_results": selectors.organisations_matching(org_q, exclude=current.organisation if current else None)
+            if org_q
+            else [],
+        },
+    )
 
 
 @login_required
@@ -92,8 +97,11 @@ def profile_complete(request):
     initial = {}
     if contributor is not None:
         initial = {
-            "kind": contributor.kind, "legal_name": contributor.legal_name, "phone": contributor.phone,
-            "region": contributor.region_id, "licence_number": contributor.licence_number or "",
+            "kind": contributor.kind,
+            "legal_name": contributor.legal_name,
+            "phone": contributor.phone,
+            "region": contributor.region_id,
+            "licence_number": contributor.licence_number or "",
             "specialities": list(contributor.specialities.values_list("pk", flat=True)),
             "public_listing": contributor.public_listing,
         }
@@ -105,17 +113,25 @@ def profile_complete(request):
         data = form.cleaned_data
         try:
             services.profile_complete(
-                user=request.user, kind=data["kind"], legal_name=data["legal_name"], phone=data["phone"],
-                region=data["region"], specialities=data["specialities"], licence_number=data["licence_number"],
-                organisation=data.get("organisation"), public_listing=data["public_listing"],
+                user=request.user,
+                kind=data["kind"],
+                legal_name=data["legal_name"],
+                phone=data["phone"],
+                region=data["region"],
+                specialities=data["specialities"],
+                licence_number=data["licence_number"],
+                organisation=data.get("organisation"),
+                public_listing=data["public_listing"],
             )
         except ValidationError as exc:
             form_add_errors(form, exc)
         else:
             messages.success(request, _("Your profile has been saved."))
             if data.get("organisation"):
-                messages.info(request, _("Your request to join %(org)s is waiting for confirmation.")
-                              % {"org": data["organisation"].name})
+                messages.info(
+                    request,
+                    _("Your request to join %(org)s is waiting for confirmation.") % {"org": data["organisation"].name},
+                )
             return redirect(_safe_next(request, "profile"))
     return render(request, "volunteers/profile_form.html", {"form": form, "first_time": contributor is None})
 
@@ -137,8 +153,11 @@ def membership_request(request):
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("Your request to join %(org)s is waiting for confirmation.")
-                         % {"org": form.cleaned_data["organisation"].name})
+        messages.success(
+            request,
+            _("Your request to join %(org)s is waiting for confirmation.")
+            % {"org": form.cleaned_data["organisation"].name},
+        )
     return redirect("profile")
 
 
@@ -197,11 +216,15 @@ def org_index(request):
 @login_required
 def org_members(request, pk):
     organisation = selectors.organisation_for_admin_or_404(request.user, pk)
-    return render(request, "volunteers/org_members.html", {
-        "organisation": organisation,
-        "decline_form": DeclineForm(),
-        **selectors.organisation_members(organisation),
-    })
+    return render(
+        request,
+        "volunteers/org_members.html",
+        {
+            "organisation": organisation,
+            "decline_form": DeclineForm(),
+            **selectors.organisation_members(organisation),
+        },
+    )
 
 
 @login_required
@@ -223,8 +246,9 @@ def org_member_action(request, pk, membership_pk, action):
             services.membership_decline(actor=request.user, membership=membership, reason=reason)
             messages.success(request, _("The request from %(name)s was declined.") % {"name": name})
         elif action == "remove":
-            services.membership_end(actor=request.user, membership=membership,
-                                    reason=gettext_noop("Removed by the organisation"))
+            services.membership_end(
+                actor=request.user, membership=membership, reason=gettext_noop("Removed by the organisation")
+            )
             messages.success(request, _("%(name)s is no longer a member.") % {"name": name})
         else:
             raise Http404
@@ -253,25 +277,39 @@ def staff_required(view):
 @staff_required
 def staff_dashboard(request, scope):
     now = timezone.now()
-    return render(request, "volunteers/staff/dashboard.html", {
-        "scope": scope,
-        "counts": {
-            "upcoming_shifts": rota_selectors.shifts_for_staff(scope, now=now).filter(status=Shift.Status.SCHEDULED).count(),
-            "thin_shifts": rota_selectors.shifts_below_minimum(scope, now=now, days=settings.PB_COVERAGE_DAYS).count(),
-            "regions": scope.subtree().count(),
-            "venues": selectors.venues_for_staff(scope).count(),
-            "organisations": selectors.organisations_for_staff(scope).count(),
-            "contributors": selectors.contributors_for_staff(scope).count(),
+    return render(
+        request,
+        "volunteers/staff/dashboard.html",
+        {
+            "scope": scope,
+            "counts": {
+                "upcoming_shifts": rota_selectors.shifts_for_staff(scope, now=now)
+                .filter(status=Shift.Status.SCHEDULED)
+                .count(),
+                "thin_shifts": rota_selectors.shifts_below_minimum(
+                    scope, now=now, days=settings.PB_COVERAGE_DAYS
+                ).count(),
+                "regions": scope.subtree().count(),
+                "venues": selectors.venues_for_staff(scope).count(),
+                "organisations": selectors.organisations_for_staff(scope).count(),
+                "contributors": selectors.contributors_for_staff(scope).count(),
+            },
         },
-    })
+    )
 
 
 @staff_required
 def staff_regions(request, scope):
     q = request.GET.get("q", "").strip()
-    return render(request, "volunteers/staff/regions.html", {
-        "scope": scope, "q": q, "page": _page(request, selectors.regions_for_staff(scope, q=q)),
-    })
+    return render(
+        request,
+        "volunteers/staff/regions.html",
+        {
+            "scope": scope,
+            "q": q,
+            "page": _page(request, selectors.regions_for_staff(scope, q=q)),
+        },
+    )
 
 
 @staff_required
@@ -286,10 +324,16 @@ def staff_region_edit(request, scope, pk):
         else:
             messages.success(request, _("Saved."))
             return redirect("staff_regions")
-    return render(request, "volunteers/staff/form.html", {
-        "scope": scope, "form": form, "title": _("Edit region %(name)s") % {"name": region.name},
-        "back": "staff_regions",
-    })
+    return render(
+        request,
+        "volunteers/staff/form.html",
+        {
+            "scope": scope,
+            "form": form,
+            "title": _("Edit region %(name)s") % {"name": region.name},
+            "back": "staff_regions",
+        },
+    )
 
 
 @staff_required
@@ -304,18 +348,30 @@ def staff_region_add_child(request, scope, pk):
         else:
             messages.success(request, _("Saved."))
             return redirect("staff_regions")
-    return render(request, "volunteers/staff/form.html", {
-        "scope": scope, "form": form, "title": _("Add a region under %(name)s") % {"name": parent.name},
-        "back": "staff_regions",
-    })
+    return render(
+        request,
+        "volunteers/staff/form.html",
+        {
+            "scope": scope,
+            "form": form,
+            "title": _("Add a region under %(name)s") % {"name": parent.name},
+            "back": "staff_regions",
+        },
+    )
 
 
 @staff_required
 def staff_venues(request, scope):
     q = request.GET.get("q", "").strip()
-    return render(request, "volunteers/staff/venues.html", {
-        "scope": scope, "q": q, "page": _page(request, selectors.venues_for_staff(scope, q=q)),
-    })
+    return render(
+        request,
+        "volunteers/staff/venues.html",
+        {
+            "scope": scope,
+            "q": q,
+            "page": _page(request, selectors.venues_for_staff(scope, q=q)),
+        },
+    )
 
 
 def _staff_model_form(request, scope, *, form_class, save, instance, title, back):
@@ -325,24 +381,33 @@ def _staff_model_form(request, scope, *, form_class, save, instance, title, back
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form._meta.fields}
         try:
-            saved = save(actor=request.user, scope=scope, **{form_class._meta.model._meta.model_name: instance},
-                         **fields)
+            saved = save(
+                actor=request.user, scope=scope, **{form_class._meta.model._meta.model_name: instance}, **fields
+            )
         except ValidationError as exc:
             form_add_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return saved, None
-    return None, render(request, "volunteers/staff/form.html", {
-        "scope": scope, "form": form, "title": title, "back": back,
-    })
+    return None, render(
+        request,
+        "volunteers/staff/form.html",
+        {
+            "scope": scope,
+            "form": form,
+            "title": title,
+            "back": back,
+        },
+    )
 
 
 @staff_required
 def staff_venue_edit(request, scope, pk=None):
     venue = selectors.get_in_scope_or_404(Venue.objects.all(), scope, pk) if pk else None
     title = _("Edit venue %(name)s") % {"name": venue.name} if venue else _("New venue")
-    saved, response = _staff_model_form(request, scope, form_class=VenueForm, save=services.venue_save,
-                                        instance=venue, title=title, back="staff_venues")
+    saved, response = _staff_model_form(
+        request, scope, form_class=VenueForm, save=services.venue_save, instance=venue, title=title, back="staff_venues"
+    )
     return redirect("staff_venues") if saved else response
 
 
@@ -350,9 +415,16 @@ def staff_venue_edit(request, scope, pk=None):
 def staff_organisations(request, scope):
     q = request.GET.get("q", "").strip()
     page = _page(request, selectors.organisations_for_staff(scope, q=q))
-    return render(request, "volunteers/staff/organisations.html", {
-        "scope": scope, "q": q, "page": page, "organisations": selectors.with_member_counts(page),
-    })
+    return render(
+        request,
+        "volunteers/staff/organisations.html",
+        {
+            "scope": scope,
+            "q": q,
+            "page": page,
+            "organisations": selectors.with_member_counts(page),
+        },
+    )
 
 
 @staff_required
@@ -360,8 +432,13 @@ def staff_organisation_edit(request, scope, pk=None):
     organisation = selectors.get_in_scope_or_404(Organisation.objects.all(), scope, pk) if pk else None
     title = _("Edit %(name)s") % {"name": organisation.name} if organisation else _("New organisation")
     saved, response = _staff_model_form(
-        request, scope, form_class=OrganisationForm, save=services.organisation_save,
-        instance=organisation, title=title, back="staff_organisations",
+        request,
+        scope,
+        form_class=OrganisationForm,
+        save=services.organisation_save,
+        instance=organisation,
+        title=title,
+        back="staff_organisations",
     )
     if saved:
         return redirect("staff_organisation_admins", pk=saved.pk)
@@ -390,10 +467,16 @@ def staff_organisation_admins(request, scope, pk):
                 services.organisation_admin_add(actor=request.user, organisation=organisation, user=user)
                 messages.success(request, _("Saved."))
                 return redirect("staff_organisation_admins", pk=organisation.pk)
-    return render(request, "volunteers/staff/organisation_admins.html", {
-        "scope": scope, "organisation": organisation, "form": form,
-        "admins": list(organisation.admins.order_by("email")),
-    })
+    return render(
+        request,
+        "volunteers/staff/organisation_admins.html",
+        {
+            "scope": scope,
+            "organisation": organisation,
+            "form": form,
+            "admins": list(organisation.admins.order_by("email")),
+        },
+    )
 
 
 @staff_required
@@ -402,18 +485,30 @@ def staff_people(request, scope):
     kind = request.GET.get("kind", "")
     if kind not in Contributor.Kind.values:
         kind = ""
-    return render(request, "volunteers/staff/people.html", {
-        "scope": scope, "q": q, "kind": kind, "kinds": Contributor.Kind.choices,
-        "page": _page(request, selectors.contributors_for_staff(scope, q=q, kind=kind)),
-    })
+    return render(
+        request,
+        "volunteers/staff/people.html",
+        {
+            "scope": scope,
+            "q": q,
+            "kind": kind,
+            "kinds": Contributor.Kind.choices,
+            "page": _page(request, selectors.contributors_for_staff(scope, q=q, kind=kind)),
+        },
+    )
 
 
 @staff_required
 def staff_person_edit(request, scope, pk):
     contributor = selectors.get_in_scope_or_404(Contributor.objects.select_related("user", "region"), scope, pk)
-    initial = {"kind": contributor.kind, "legal_name": contributor.legal_name, "phone": contributor.phone,
-               "region": contributor.region_id, "licence_number": contributor.licence_number or "",
-               "verified": contributor.verified_at is not None}
+    initial = {
+        "kind": contributor.kind,
+        "legal_name": contributor.legal_name,
+        "phone": contributor.phone,
+        "region": contributor.region_id,
+        "licence_number": contributor.licence_number or "",
+        "verified": contributor.verified_at is not None,
+    }
     form = ContributorStaffForm(request.POST or None, initial=initial, scope=scope)
     if request.method == "POST" and form.is_valid():
         try:
@@ -423,8 +518,14 @@ def staff_person_edit(request, scope, pk):
         else:
             messages.success(request, _("Saved."))
             return redirect("staff_people")
-    return render(request, "volunteers/staff/form.html", {
-        "scope": scope, "form": form, "back": "staff_people",
-        "title": _("Edit %(name)s (%(email)s)") % {"name": contributor.legal_name, "email": contributor.user.email},
-        "memberships": selectors.contributor_memberships(contributor),
-    })
+    return render(
+        request,
+        "volunteers/staff/form.html",
+        {
+            "scope": scope,
+            "form": form,
+            "back": "staff_people",
+            "title": _("Edit %(name)s (%(email)s)") % {"name": contributor.legal_name, "email": contributor.user.email},
+            "memberships": selectors.contributor_memberships(contributor),
+        },
+    )

@@ -20,14 +20,17 @@ def evidence_check(upload):
     if upload.size == 0:
         raise ValidationError(_("%(name)s is empty.") % {"name": name})
     if upload.size > limit:
-        raise ValidationError(_("%(name)s is larger than %(mb)s MB.") % {"name": name, "mb": settings.PB_EVIDENCE_MAX_MB})
+        raise ValidationError(
+            _("%(name)s is larger than %(mb)s MB.") % {"name": name, "mb": settings.PB_EVIDENCE_MAX_MB}
+        )
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
     kind = next(((ctype, ext) for ctype, ext, magic in KINDS if head.startswith(magic)), None)
     if kind is None:
-        raise ValidationError(_("%(name)s is not a PDF, JPEG or PNG file (checked from its content, not its name).")
-                              % {"name": name})
+        raise ValidationError(
+            _("%(name)s is not a PDF, JPEG or PNG file (checked from its content, not its name).") % {"name": name}
+        )
     if kind[0] != "application/pdf":
         _image_check(upload, name)
     else:

@@ -29,21 +29,39 @@ class LogWorkForm(forms.Form):
 
     service_type = forms.ModelChoiceField(label=_("Service type"), queryset=ServiceType.objects.filter(is_active=True))
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    start_time = forms.TimeField(label=_("Started at"), initial=datetime.time(9, 0),
-                                 widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    hours = forms.DecimalField(label=_("Hours"), min_value=Decimal("0.25"), max_value=24, decimal_places=2,
-                               widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
-                               help_text=_("In quarter-hour steps: 1.5 is an hour and a half."))
+    start_time = forms.TimeField(
+        label=_("Started at"),
+        initial=datetime.time(9, 0),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    hours = forms.DecimalField(
+        label=_("Hours"),
+        min_value=Decimal("0.25"),
+        max_value=24,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
+        help_text=_("In quarter-hour steps: 1.5 is an hour and a half."),
+    )
     people_served = forms.IntegerField(label=_("People served"), min_value=0, max_value=100000, initial=1)
-    special_groups = forms.MultipleChoiceField(label=_("Special groups served"), choices=SpecialGroup.choices,
-                                               required=False, widget=forms.CheckboxSelectMultiple)
+    special_groups = forms.MultipleChoiceField(
+        label=_("Special groups served"),
+        choices=SpecialGroup.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     region = RegionChoiceField(label=_("Region"), queryset=Region.objects.order_by("path"))
-    venue = forms.ModelChoiceField(label=_("Venue"), required=False, empty_label=_("— not at a venue —"),
-                                   queryset=Venue.objects.filter(is_active=True).select_related("region")
-                                   .order_by("region__path", "name"))
+    venue = forms.ModelChoiceField(
+        label=_("Venue"),
+        required=False,
+        empty_label=_("— not at a venue —"),
+        queryset=Venue.objects.filter(is_active=True).select_related("region").order_by("region__path", "name"),
+    )
     description = forms.CharField(label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
-    files = MultipleFileField(label=_("Evidence"), required=False, help_text=_(
-        "PDF, JPEG or PNG, at most 10 MB each: a sign-in sheet, photos, the agreement reached."))
+    files = MultipleFileField(
+        label=_("Evidence"),
+        required=False,
+        help_text=_("PDF, JPEG or PNG, at most 10 MB each: a sign-in sheet, photos, the agreement reached."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,8 +20,22 @@ QUARTER = Decimal("0.25")
 LOG_WINDOW_DAYS = 180
 
 
-def _clean(*, contributor, record, service_type, date, start_time, hours, people_served, special_groups, region,
-           venue, description, files, now):
+def _clean(
+    *,
+    contributor,
+    record,
+    service_type,
+    date,
+    start_time,
+    hours,
+    people_served,
+    special_groups,
+    region,
+    venue,
+    description,
+    files,
+    now,
+):
     errors = {}
     try:
         hours = Decimal(str(hours))
@@ -34,7 +48,8 @@ def _clean(*, contributor, record, service_type, date, start_time, hours, people
         errors["date"] = _("The date cannot be in the future.")
     elif date < today - timedelta(days=LOG_WINDOW_DAYS):
         errors["date"] = _("Work older than %(days)s days is added by bureau staff through an import.") % {
-            "days": LOG_WINDOW_DAYS}
+            "days": LOG_WINDOW_DAYS
+        }
     if service_type is None or not service_type.is_active:
         errors["service_type"] = _("Choose a service type.")
     if venue is not None and region is not None and not region.contains(venue.region):
@@ -50,7 +65,9 @@ def _clean(*, contributor, record, service_type, date, start_time, hours, people
         raise ValidationError(errors)
     kept = record.evidence.count() if record else 0
     if kept + len(files) > settings.PB_EVIDENCE_MAX_FILES:
-        raise ValidationError({"files": _("At most %(n)s evidence files a record.") % {"n": settings.PB_EVIDENCE_MAX_FILES}})
+        raise ValidationError(
+            {"files": _("At most %(n)s evidence files a record.") % {"n": settings.PB_EVIDENCE_MAX_FILES}}
+        )
     if kept + len(files) == 0:
         raise ValidationError({"files": _("Attach at least one evidence file: a PDF or a photo.")})
     checked = []
@@ -68,44 +85,107 @@ def _clean(*, contributor, record, service_type, date, start_time, hours, people
         others = others.exclude(pk=record.pk)
     already = others.aggregate(h=Sum("hours"))["h"] or Decimal(0)
     if already + hours > 24:
-        raise ValidationError({"hours": _("You already have %(hours)s hours recorded on %(date)s; a day has 24.")
-                               % {"hours": f"{already.normalize():f}", "date": date.isoformat()}})
+        raise ValidationError(
+            {
+                "hours": _("You already have %(hours)s hours recorded on %(date)s; a day has 24.")
+                % {"hours": f"{already.normalize():f}", "date": date.isoformat()}
+            }
+        )
     started_at = timezone.make_aware(datetime.combine(date, start_time))
     return hours, started_at, checked
 
 
 def _store(record, checked, actor, now):
     for upload, content_type, extension in checked:
-        evidence = EvidenceFile(record=record, original_name=upload.name[:200], content_type=content_type,
-                                size=upload.size, uploaded_at=now, uploaded_by=actor)
+        evidence = EvidenceFile(
+            record=record,
+            original_name=upload.name[:200],
+            content_type=content_type,
+            size=upload.size,
+            uploaded_at=now,
+            uploaded_by=actor,
+        )
         # The stored name is ours: the upload's name never reaches the file system.
         evidence.file.save(f"{record.pk}-{now:%Y%m%d%H%M%S%f}.{extension}", upload, save=False)
         evidence.save()
 
 
 @transaction.atomic
-def record_log(*, actor, contributor, service_type, date, start_time, hours, people_served=0, special_groups=(),
-               region, venue=None, description="", files=(), now=None):
+def record_log(
+    *,
+    actor,
+    contributor,
+    service_type,
+    date,
+    start_time,
+    hours,
+    people_served=0,
+    special_groups=(),
+    region,
+    venue=None,
+    description="",
+    files=(),
+    now=None,
+):
     """A contributor logs pro-bono work; it waits for staff of its region."""
     now = now or timezone.now()
     Contributor.objects.select_for_update().filter(pk=contributor.pk).first()
     hours, started_at, checked = _clean(
-        contributor=contributor, record=None, service_type=service_type, date=date, start_time=start_time,
-        hours=hours, people_served=people_served, special_groups=list(special_groups), region=region, venue=venue,
-        description=description, files=list(files), now=now)
+        contributor=contributor,
+        record=None,
+        service_type=service_type,
+        date=date,
+        start_time=start_time,
+        hours=hours,
+        people_served=people_served,
+        special_groups=list(special_groups),
+        region=region,
+        venue=venue,
+        description=description,
+        files=list(files),
+        now=now,
+    )
     record = ServiceRecord.objects.create(
-        contributor=contributor, service_type=service_type, venue=venue, region=region, date=date,
-        started_at=started_at, ended_at=started_at + timedelta(hours=float(hours)), hours=hours,
-        status=ServiceRecord.Status.SUBMITTED, people_served=people_served, special_groups=list(special_groups),
-        description=description.strip(), created_at=now, updated_at=now, updated_by=actor)
+        contributor=contributor,
+        service_type=service_type,
+        venue=venue,
+        region=region,
+        date=date,
+        started_at=started_at,
+        ended_at=started_at + timedelta(hours=float(hours)),
+        hours=hours,
+        status=ServiceRecord.Status.SUBMITTED,
+        people_served=people_served,
+        special_groups=list(special_groups),
+        description=description.strip(),
+        created_at=now,
+        updated_at=now,
+        updated_by=actor,
+    )
     _store(record, checked, actor, now)
     audit(actor=actor, action="record_log", obj=record, hours=str(hours), files=len(checked))
     return record
 
 
 @transaction.atomic
-def record_amend(*, actor, contributor, record, service_type, date, start_time, hours, people_served=0,
-                 special_groups=(), region, venue=None, description="", files=(), remove=(), now=None):
+def record_amend(
+    *,
+    actor,
+    contributor,
+    record,
+    service_type,
+    date,
+    start_time,
+    hours,
+    people_served=0,
+    special_groups=(),
+    region,
+    venue=None,
+    description="",
+    files=(),
+    remove=(),
+    now=None,
+):
     """Change a logged record still waiting, or a rejected one (which goes back in the queue)."""
     now = now or timezone.now()
     Contributor.objects.select_for_update().filter(pk=contributor.pk).first()
@@ -120,11 +200,26 @@ def record_amend(*, actor, contributor, record, service_type, date, start_time, 
         # The file goes only once the change is kept (a refused amendment keeps it).
         transaction.on_commit(lambda name=evidence.file.name, storage=evidence.file.storage: storage.delete(name))
     hours, started_at, checked = _clean(
-        contributor=contributor, record=record, service_type=service_type, date=date, start_time=start_time,
-        hours=hours, people_served=people_served, special_groups=list(special_groups), region=region, venue=venue,
-        description=description, files=list(files), now=now)
-    before = {"status": record.status, "hours": str(record.hours), "date": record.date.isoformat(),
-              "reason": record.decision_reason}
+        contributor=contributor,
+        record=record,
+        service_type=service_type,
+        date=date,
+        start_time=start_time,
+        hours=hours,
+        people_served=people_served,
+        special_groups=list(special_groups),
+        region=region,
+        venue=venue,
+        description=description,
+        files=list(files),
+        now=now,
+    )
+    before = {
+        "status": record.status,
+        "hours": str(record.hours),
+        "date": record.date.isoformat(),
+        "reason": record.decision_reason,
+    }
     record.service_type, record.venue, record.region, record.date = service_type, venue, region, date
     record.started_at, record.ended_at, record.hours = started_at, started_at + timedelta(hours=float(hours)), hours
     record.people_served, record.special_groups = people_served, list(special_groups)
@@ -132,6 +227,12 @@ def record_amend(*, actor, contributor, record, service_type, date, start_time, 
     record.status, record.decided_at, record.decided_by = ServiceRecord.Status.SUBMITTED, None, None
     record.save()
     _store(record, checked, actor, now)
-    audit(actor=actor, action="record_amend", obj=record, before=before,
-          after={"status": record.status, "hours": str(hours), "date": date.isoformat()}, removed=list(remove))
+    audit(
+        actor=actor,
+        action="record_amend",
+        obj=record,
+        before=before,
+        after={"status": record.status, "hours": str(hours), "date": date.isoformat()},
+        removed=list(remove),
+    )
     return record

@@ -15,8 +15,17 @@ from volunteers.people.views import form_add_errors, to_profile_form
 from volunteers.records import services as records
 from volunteers.records.forms import LogWorkForm
 
-FIELDS = ("service_type", "date", "start_time", "hours", "people_served", "special_groups", "region", "venue",
-          "description")
+FIELDS = (
+    "service_type",
+    "date",
+    "start_time",
+    "hours",
+    "people_served",
+    "special_groups",
+    "region",
+    "venue",
+    "description",
+)
 
 
 def _save(request, contributor, record=None):
@@ -30,8 +39,9 @@ def _save(request, contributor, record=None):
                 messages.success(request, _("Logged. Bureau staff of the region will review it."))
             else:
                 remove = [int(v) for v in request.POST.getlist("remove") if v.isdigit()]
-                records.record_amend(actor=request.user, contributor=contributor, record=record, files=files,
-                                     remove=remove, **values)
+                records.record_amend(
+                    actor=request.user, contributor=contributor, record=record, files=files, remove=remove, **values
+                )
                 messages.success(request, _("Saved and sent for review again."))
             return form, redirect("my_record", pk=record.pk)
         except ValidationError as exc:
@@ -69,29 +79,43 @@ def record_edit(request, pk):
         if done:
             return done
     else:
-        form = LogWorkForm(initial={name: getattr(record, name) for name in FIELDS if name != "start_time"}
-                           | {"start_time": timezone.localtime(record.started_at).time().replace(second=0, microsecond=0),
-                              "service_type": record.service_type_id, "region": record.region_id,
-                              "venue": record.venue_id})
-    return render(request, "volunteers/record_form.html", {"form": form, "record": record,
-                                                           "evidence": list(record.evidence.all())})
+        form = LogWorkForm(
+            initial={name: getattr(record, name) for name in FIELDS if name != "start_time"}
+            | {
+                "start_time": timezone.localtime(record.started_at).time().replace(second=0, microsecond=0),
+                "service_type": record.service_type_id,
+                "region": record.region_id,
+                "venue": record.venue_id,
+            }
+        )
+    return render(
+        request,
+        "volunteers/record_form.html",
+        {"form": form, "record": record, "evidence": list(record.evidence.all())},
+    )
 
 
 @login_required
 def evidence_file(request, pk, file_pk):
     """The file itself, to its owner or to staff whose region holds the record; a 404 to anyone else
     (the file has no public URL)."""
-    evidence = (EvidenceFile.objects.select_related("record__contributor", "record__region")
-                .filter(pk=file_pk, record_id=pk).first())
+    evidence = (
+        EvidenceFile.objects.select_related("record__contributor", "record__region")
+        .filter(pk=file_pk, record_id=pk)
+        .first()
+    )
     if evidence is None:
         raise Http404
     record = evidence.record
     scope = selectors.staff_region(request.user)
     if record.contributor.user_id != request.user.pk and not (scope and scope.contains(record.region)):
         raise Http404
-    response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type,
-                            as_attachment=evidence.content_type == "application/pdf" and "download" in request.GET,
-                            filename=evidence.original_name)
+    response = FileResponse(
+        evidence.file.open("rb"),
+        content_type=evidence.content_type,
+        as_attachment=evidence.content_type == "application/pdf" and "download" in request.GET,
+        filename=evidence.original_name,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"

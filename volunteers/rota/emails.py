@@ -31,12 +31,18 @@ def signup_email_send(kind, signup_id):
     from volunteers.models import Signup
 
     signup = Signup.objects.select_related(
-        "contributor__user", "shift__venue", "shift__service_type", "shift__opportunity").get(pk=signup_id)
+        "contributor__user", "shift__venue", "shift__service_type", "shift__opportunity"
+    ).get(pk=signup_id)
     user = signup.contributor.user
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        context = {"signup": signup, "shift": signup.shift, "person": signup.contributor,
-                   "title": opportunity_title(signup.shift.opportunity),
-                   "site_url": settings.PB_SITE_URL, "bureau": bureau_name()}
+        context = {
+            "signup": signup,
+            "shift": signup.shift,
+            "person": signup.contributor,
+            "title": opportunity_title(signup.shift.opportunity),
+            "site_url": settings.PB_SITE_URL,
+            "bureau": bureau_name(),
+        }
         subject = " ".join(render_to_string(f"volunteers/email/{kind}_subject.txt", context).split())
         body = render_to_string(f"volunteers/email/{kind}_body.txt", context)
         message = EmailMessage(subject, body, to=[user.email])

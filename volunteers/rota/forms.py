@@ -14,11 +14,13 @@ WEEKDAYS = [(0, _("Mon")), (1, _("Tue")), (2, _("Wed")), (3, _("Thu")), (4, _("F
 _TIME_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–—~～至到]\s*(\d{1,2}):(\d{2})\s*$")
 
 
-
 def _venue_field(scope):
     return forms.ModelChoiceField(
-        label=_("Venue"), queryset=Venue.objects.filter(region__path__startswith=scope.path, is_active=True)
-        .select_related("region").order_by("region__path", "name"))
+        label=_("Venue"),
+        queryset=Venue.objects.filter(region__path__startswith=scope.path, is_active=True)
+        .select_related("region")
+        .order_by("region__path", "name"),
+    )
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -33,19 +35,34 @@ class SeriesForm(forms.Form):
 
     first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
     last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
-    weekdays = forms.TypedMultipleChoiceField(label=_("Weekdays"), choices=WEEKDAYS, coerce=int,
-                                              widget=forms.CheckboxSelectMultiple)
-    every_weeks = forms.TypedChoiceField(label=_("Repeat"), coerce=int, initial=1, choices=[
-        (1, _("Every week")), (2, _("Every other week")), (3, _("Every third week")), (4, _("Every fourth week"))])
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Weekdays"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    every_weeks = forms.TypedChoiceField(
+        label=_("Repeat"),
+        coerce=int,
+        initial=1,
+        choices=[
+            (1, _("Every week")),
+            (2, _("Every other week")),
+            (3, _("Every third week")),
+            (4, _("Every fourth week")),
+        ],
+    )
     times = forms.CharField(
-        label=_("Times of day"), initial="09:00-12:00\n14:00-17:30", widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One time range per line, e.g. 09:00-12:00."))
+        label=_("Times of day"),
+        initial="09:00-12:00\n14:00-17:30",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One time range per line, e.g. 09:00-12:00."),
+    )
     capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=200, initial=2)
     min_staffing = forms.IntegerField(label=_("Minimum staffing"), min_value=0, max_value=200, initial=1)
-    signup_hours_before = forms.IntegerField(label=_("Sign-up closes (hours before the start)"), min_value=0,
-                                             max_value=24 * 30, initial=12)
-    cancel_hours_before = forms.IntegerField(label=_("Free cancellation until (hours before the start)"),
-                                             min_value=0, max_value=24 * 30, initial=24)
+    signup_hours_before = forms.IntegerField(
+        label=_("Sign-up closes (hours before the start)"), min_value=0, max_value=24 * 30, initial=12
+    )
+    cancel_hours_before = forms.IntegerField(
+        label=_("Free cancellation until (hours before the start)"), min_value=0, max_value=24 * 30, initial=24
+    )
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,8 +106,12 @@ class ReasonForm(forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    attended = forms.TypedChoiceField(label=_("Attendance"), coerce=lambda v: v == "yes", choices=[
-        ("yes", _("Attended")), ("no", _("No-show"))], widget=forms.RadioSelect)
+    attended = forms.TypedChoiceField(
+        label=_("Attendance"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Attended")), ("no", _("No-show"))],
+        widget=forms.RadioSelect,
+    )
     started_at = forms.DateTimeField(label=_("Actual start"), required=False, widget=DateTimeInput())
     ended_at = forms.DateTimeField(label=_("Actual end"), required=False, widget=DateTimeInput())
 
@@ -98,8 +119,14 @@ class AttendanceForm(forms.Form):
 class RotaPolicyForm(forms.ModelForm):
     class Meta:
         model = RotaPolicy
-        fields = ["max_hours_per_day", "max_hours_per_week", "offer_hours", "reminder_hours", "no_show_limit",
-                  "no_show_window_days"]
+        fields = [
+            "max_hours_per_day",
+            "max_hours_per_week",
+            "offer_hours",
+            "reminder_hours",
+            "no_show_limit",
+            "no_show_window_days",
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -113,5 +140,3 @@ class RotaPolicyForm(forms.ModelForm):
         if cleaned.get("no_show_window_days") is not None and cleaned["no_show_window_days"] < 1:
             self.add_error("no_show_window_days", _("At least one day."))
         return cleaned
-
-

@@ -10,16 +10,23 @@ from volunteers.people.selectors import HOTLINE, in_region
 
 def _signups_on_shift(*statuses):
     """A subquery counting the shift's sign-ups in `statuses` (0 when none), for annotations."""
-    return Coalesce(Subquery(
-        Signup.objects.filter(shift=OuterRef("pk"), status__in=statuses)
-        .order_by().values("shift").annotate(n=Count("id")).values("n")[:1]
-    ), 0)
+    return Coalesce(
+        Subquery(
+            Signup.objects.filter(shift=OuterRef("pk"), status__in=statuses)
+            .order_by()
+            .values("shift")
+            .annotate(n=Count("id"))
+            .values("n")[:1]
+        ),
+        0,
+    )
 
 
 def shifts_with_places(queryset):
     """Shifts annotated with `held` (confirmed or offered places) and `free`, in the same query."""
-    return queryset.annotate(held=_signups_on_shift(*Signup.HOLDS_SEAT),
-                             waiting=_signups_on_shift(Signup.Status.WAITING)).annotate(free=F("capacity") - F("held"))
+    return queryset.annotate(
+        held=_signups_on_shift(*Signup.HOLDS_SEAT), waiting=_signups_on_shift(Signup.Status.WAITING)
+    ).annotate(free=F("capacity") - F("held"))
 
 
 def shifts_upcoming(*, now, opportunity_id=None):
@@ -39,13 +46,16 @@ def signups_for_shifts(contributor, shift_ids):
     """{shift id: the person's open sign-up} for the shifts on one page."""
     if contributor is None:
         return {}
-    return {s.shift_id: s for s in Signup.objects.filter(contributor=contributor, shift_id__in=shift_ids,
-                                                           status__in=Signup.OPEN)}
+    return {
+        s.shift_id: s
+        for s in Signup.objects.filter(contributor=contributor, shift_id__in=shift_ids, status__in=Signup.OPEN)
+    }
 
 
 def _signups_of(contributor):
     return Signup.objects.filter(contributor=contributor).select_related(
-        "shift__venue", "shift__service_type", "shift__opportunity")
+        "shift__venue", "shift__service_type", "shift__opportunity"
+    )
 
 
 def my_shifts(contributor, *, now):
@@ -55,16 +65,26 @@ def my_shifts(contributor, *, now):
     position = Subquery(
         Signup.objects.filter(shift=OuterRef("shift"), status=Signup.Status.WAITING)
         .filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__lte=OuterRef("id")))
-        .order_by().values("shift").annotate(n=Count("id")).values("n")[:1])
+        .order_by()
+        .values("shift")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
     return {
         "offers": list(mine.filter(status=Signup.Status.OFFERED, shift__ends_at__gt=now).order_by("offer_expires_at")),
-        "upcoming": list(mine.filter(status=Signup.Status.CONFIRMED, shift__ends_at__gt=now)
-                         .order_by("shift__starts_at")),
-        "waiting": list(mine.filter(status=Signup.Status.WAITING, shift__ends_at__gt=now)
-                        .annotate(position=position).order_by("shift__starts_at")),
-        "past": mine.filter(Q(shift__ends_at__lte=now) | Q(shift__status=Shift.Status.CANCELLED)
-                            | ~Q(status__in=Signup.OPEN))
-        .select_related("service_record").order_by("-shift__starts_at", "-id"),
+        "upcoming": list(
+            mine.filter(status=Signup.Status.CONFIRMED, shift__ends_at__gt=now).order_by("shift__starts_at")
+        ),
+        "waiting": list(
+            mine.filter(status=Signup.Status.WAITING, shift__ends_at__gt=now)
+            .annotate(position=position)
+            .order_by("shift__starts_at")
+        ),
+        "past": mine.filter(
+            Q(shift__ends_at__lte=now) | Q(shift__status=Shift.Status.CANCELLED) | ~Q(status__in=Signup.OPEN)
+        )
+        .select_related("service_record")
+        .order_by("-shift__starts_at", "-id"),
     }
 
 
@@ -75,8 +95,11 @@ def calendar_signups(token):
         return None, None
     # The last three months and everything ahead: calendar apps keep what they have already seen.
     since = timezone.now() - timedelta(days=90)
-    return contributor, list(_signups_of(contributor).filter(status=Signup.Status.CONFIRMED, shift__ends_at__gte=since)
-                             .order_by("shift__starts_at")[:1000])
+    return contributor, list(
+        _signups_of(contributor)
+        .filter(status=Signup.Status.CONFIRMED, shift__ends_at__gte=since)
+        .order_by("shift__starts_at")[:1000]
+    )
 
 
 def shifts_for_staff(region, *, now, opportunity_id=None, past=False):
@@ -90,20 +113,32 @@ def shifts_for_staff(region, *, now, opportunity_id=None, past=False):
 def shift_roster(shift):
     """The shift's roster: `confirmed` (with their service records, by seat) and `queue` (offered
     and waiting, first come first), from one query."""
-    signups = list(shift.signups.filter(status__in=Signup.OPEN)
-                   .select_related("contributor__user", "service_record").order_by("seat", "created_at", "id"))
-    return {"confirmed": [s for s in signups if s.status == Signup.Status.CONFIRMED],
-            "queue": sorted((s for s in signups if s.status != Signup.Status.CONFIRMED),
-                            key=lambda s: (s.created_at, s.id))}
+    signups = list(
+        shift.signups.filter(status__in=Signup.OPEN)
+        .select_related("contributor__user", "service_record")
+        .order_by("seat", "created_at", "id")
+    )
+    return {
+        "confirmed": [s for s in signups if s.status == Signup.Status.CONFIRMED],
+        "queue": sorted(
+            (s for s in signups if s.status != Signup.Status.CONFIRMED), key=lambda s: (s.created_at, s.id)
+        ),
+    }
 
 
 def shifts_below_minimum(region, *, now, days):
     """Upcoming shifts in the subtree with fewer confirmed people than their minimum staffing."""
     confirmed = _signups_on_shift(Signup.Status.CONFIRMED)
-    return shifts_with_places(
-        in_region(Shift.objects.select_related("venue", "service_type", "opportunity"), region, "venue__region")
-        .filter(status=Shift.Status.SCHEDULED, starts_at__gt=now, starts_at__lt=now + timedelta(days=days))
-    ).annotate(confirmed=confirmed).filter(confirmed__lt=F("min_staffing")).order_by("starts_at", "id")
+    return (
+        shifts_with_places(
+            in_region(
+                Shift.objects.select_related("venue", "service_type", "opportunity"), region, "venue__region"
+            ).filter(status=Shift.Status.SCHEDULED, starts_at__gt=now, starts_at__lt=now + timedelta(days=days))
+        )
+        .annotate(confirmed=confirmed)
+        .filter(confirmed__lt=F("min_staffing"))
+        .order_by("starts_at", "id")
+    )
 
 
 def hotline_days_uncovered(region, *, now, days):
@@ -119,8 +154,14 @@ def hotline_days_uncovered(region, *, now, days):
     covered = {
         timezone.localtime(starts_at).date()
         for starts_at in hotline.filter(
-            status=Shift.Status.SCHEDULED, starts_at__gte=since, starts_at__lt=since + timedelta(days=days),
-            signups__status=Signup.Status.CONFIRMED, signups__contributor__kind=Contributor.Kind.LAWYER,
-        ).values_list("starts_at", flat=True).distinct().iterator()
+            status=Shift.Status.SCHEDULED,
+            starts_at__gte=since,
+            starts_at__lt=since + timedelta(days=days),
+            signups__status=Signup.Status.CONFIRMED,
+            signups__contributor__kind=Contributor.Kind.LAWYER,
+        )
+        .values_list("starts_at", flat=True)
+        .distinct()
+        .iterator()
     }
     return [today + timedelta(days=n) for n in range(days) if today + timedelta(days=n) not in covered]

@@ -46,14 +46,16 @@ def when_text(moment):
 
 def kinds_text(kinds):
     """Contributor kinds as one phrase in the reader's language ("Lawyer, Notary" / "律师、公证员")."""
-    return pgettext("list separator", ", ").join(str(Contributor.Kind(k).label) for k in kinds
-                                                if k in Contributor.Kind.values)
+    return pgettext("list separator", ", ").join(
+        str(Contributor.Kind(k).label) for k in kinds if k in Contributor.Kind.values
+    )
 
 
 def no_shows_recent(contributor, *, policy, now):
     since = now - timedelta(days=policy.no_show_window_days)
-    return Signup.objects.filter(contributor=contributor, attendance=Signup.Attendance.NO_SHOW,
-                                 shift__starts_at__gte=since).count()
+    return Signup.objects.filter(
+        contributor=contributor, attendance=Signup.Attendance.NO_SHOW, shift__starts_at__gte=since
+    ).count()
 
 
 def _check_may_take(*, contributor, shift, now, policy, deadline=True):
@@ -63,39 +65,56 @@ def _check_may_take(*, contributor, shift, now, policy, deadline=True):
     if not shift.opportunity.live:
         raise SignupRefused("unpublished", _("This opportunity is not open for sign-up."))
     if deadline and now >= shift.signup_deadline:
-        raise SignupRefused("deadline", _("Sign-up for this shift closed on %(when)s.")
-                            % {"when": when_text(shift.signup_deadline)})
+        raise SignupRefused(
+            "deadline", _("Sign-up for this shift closed on %(when)s.") % {"when": when_text(shift.signup_deadline)}
+        )
     if now >= shift.starts_at:
         raise SignupRefused("started", _("This shift has already started."))
     if shift.eligible_kinds and contributor.kind not in shift.eligible_kinds:
         kinds = kinds_text(shift.eligible_kinds)
         raise SignupRefused("not_qualified", _("Only these may take this shift: %(kinds)s.") % {"kinds": kinds})
     if policy.no_show_limit and no_shows_recent(contributor, policy=policy, now=now) >= policy.no_show_limit:
-        raise SignupRefused("blocked", ngettext(
-            "You missed %(count)s shift in the last %(days)s days without cancelling, so you cannot sign up "
-            "for now. Please contact the bureau.",
-            "You missed %(count)s shifts in the last %(days)s days without cancelling, so you cannot sign up "
-            "for now. Please contact the bureau.", policy.no_show_limit,
-        ) % {"count": policy.no_show_limit, "days": policy.no_show_window_days})
+        raise SignupRefused(
+            "blocked",
+            ngettext(
+                "You missed %(count)s shift in the last %(days)s days without cancelling, so you cannot sign up "
+                "for now. Please contact the bureau.",
+                "You missed %(count)s shifts in the last %(days)s days without cancelling, so you cannot sign up "
+                "for now. Please contact the bureau.",
+                policy.no_show_limit,
+            )
+            % {"count": policy.no_show_limit, "days": policy.no_show_window_days},
+        )
     day_start = timezone.localtime(shift.starts_at).replace(hour=0, minute=0, second=0, microsecond=0)
     week_start = day_start - timedelta(days=day_start.weekday())
     mine = list(
         Shift.objects.filter(
-            signups__contributor=contributor, signups__status__in=Signup.HOLDS_SEAT,
-            starts_at__lt=week_start + timedelta(days=7), ends_at__gt=week_start,
-        ).exclude(pk=shift.pk).select_related("venue")
+            signups__contributor=contributor,
+            signups__status__in=Signup.HOLDS_SEAT,
+            starts_at__lt=week_start + timedelta(days=7),
+            ends_at__gt=week_start,
+        )
+        .exclude(pk=shift.pk)
+        .select_related("venue")
     )
     for other in mine:
         if other.starts_at < shift.ends_at and other.ends_at > shift.starts_at:
-            raise SignupRefused("overlap", _("It overlaps your shift at %(venue)s starting %(when)s.") % {
-                "venue": other.venue.name, "when": when_text(other.starts_at)})
+            raise SignupRefused(
+                "overlap",
+                _("It overlaps your shift at %(venue)s starting %(when)s.")
+                % {"venue": other.venue.name, "when": when_text(other.starts_at)},
+            )
     same_day = sum(o.hours for o in mine if day_start <= o.starts_at < day_start + timedelta(days=1))
     if same_day + shift.hours > policy.max_hours_per_day:
-        raise SignupRefused("fatigue_day", _("That would be more than %(hours)s hours of shifts in one day.")
-                            % {"hours": policy.max_hours_per_day})
+        raise SignupRefused(
+            "fatigue_day",
+            _("That would be more than %(hours)s hours of shifts in one day.") % {"hours": policy.max_hours_per_day},
+        )
     if sum(o.hours for o in mine) + shift.hours > policy.max_hours_per_week:
-        raise SignupRefused("fatigue_week", _("That would be more than %(hours)s hours of shifts in one week.")
-                            % {"hours": policy.max_hours_per_week})
+        raise SignupRefused(
+            "fatigue_week",
+            _("That would be more than %(hours)s hours of shifts in one week.") % {"hours": policy.max_hours_per_week},
+        )
 
 
 def _lock(shift):
@@ -121,7 +140,9 @@ def _queue_ahead(shift, signup=None):
     """Waiting sign-ups ahead of `signup` (all of them when None): first come, first offered."""
     waiting = shift.signups.filter(status=Signup.Status.WAITING)
     if signup is not None:
-        waiting = waiting.filter(Q(created_at__lt=signup.created_at) | Q(created_at=signup.created_at, id__lt=signup.id))
+        waiting = waiting.filter(
+            Q(created_at__lt=signup.created_at) | Q(created_at=signup.created_at, id__lt=signup.id)
+        )
     return waiting
 
 
@@ -158,8 +179,9 @@ def _signup_take(*, contributor, shift, existing, now):
                 existing.save(update_fields=["status", "seat"])
                 signup = existing
             else:
-                signup = Signup.objects.create(shift=shift, contributor=contributor, seat=seat,
-                                               status=Signup.Status.CONFIRMED, created_at=now)
+                signup = Signup.objects.create(
+                    shift=shift, contributor=contributor, seat=seat, status=Signup.Status.CONFIRMED, created_at=now
+                )
     except IntegrityError:
         # Only reachable if something wrote without the lock: the database kept the seat unique.
         raise ShiftFull() from None
@@ -192,8 +214,7 @@ def signup_join_waitlist(*, contributor, shift, now=None):
     _check_may_take(contributor=contributor, shift=shift, now=now, policy=RotaPolicy.current())
     if _free_seat(shift) is not None and not _queue_ahead(shift).exists():
         return signup_create(contributor=contributor, shift=shift, now=now)
-    signup = Signup.objects.create(shift=shift, contributor=contributor, status=Signup.Status.WAITING,
-                                   created_at=now)
+    signup = Signup.objects.create(shift=shift, contributor=contributor, status=Signup.Status.WAITING, created_at=now)
     audit(actor=contributor.user, action="signup_waitlist", obj=signup, shift=shift.pk)
     return signup
 
@@ -237,8 +258,7 @@ def signup_offer_accept(*, contributor, signup, now=None):
         if signup.status != Signup.Status.OFFERED:
             raise SignupRefused("no_offer", _("There is no open offer for this shift."))
         if now < signup.offer_expires_at:
-            _check_may_take(contributor=contributor, shift=shift, now=now, policy=RotaPolicy.current(),
-                            deadline=False)
+            _check_may_take(contributor=contributor, shift=shift, now=now, policy=RotaPolicy.current(), deadline=False)
             signup.status = Signup.Status.CONFIRMED
             signup.save(update_fields=["status"])
             audit(actor=contributor.user, action="signup_offer_accept", obj=signup, seat=signup.seat)
@@ -265,8 +285,9 @@ def offers_expire(*, now=None):
     for signup_id, shift_id in list(due.values_list("id", "shift_id")):
         with transaction.atomic():
             shift = Shift.objects.select_for_update().get(pk=shift_id)
-            signup = Signup.objects.filter(pk=signup_id, status=Signup.Status.OFFERED,
-                                           offer_expires_at__lte=now).first()
+            signup = Signup.objects.filter(
+                pk=signup_id, status=Signup.Status.OFFERED, offer_expires_at__lte=now
+            ).first()
             if signup is not None:
                 _offer_expire(shift, signup, now=now)
                 expired += 1
@@ -285,8 +306,10 @@ def signup_cancel(*, contributor, signup, now=None):
         raise SignupRefused("not_open", _("This sign-up was already cancelled."))
     if now >= shift.starts_at:
         # From the start on, attendance decides: a no-show cannot be turned into a cancellation.
-        raise SignupRefused("started", _("This shift has started; it can no longer be cancelled. "
-                                         "If you could not come, please tell the bureau."))
+        raise SignupRefused(
+            "started",
+            _("This shift has started; it can no longer be cancelled. If you could not come, please tell the bureau."),
+        )
     held = signup.status in Signup.HOLDS_SEAT
     late = signup.status == Signup.Status.CONFIRMED and now > shift.cancel_deadline
     signup.status = Signup.Status.LATE_CANCELLED if late else Signup.Status.CANCELLED
@@ -335,40 +358,78 @@ def series_starts(*, first_day, last_day, weekdays, every_weeks, times):
     while day <= last_day:
         if day.weekday() in weekdays and ((day - week_zero).days // 7) % every_weeks == 0:
             for start, end in times:
-                moments.append((timezone.make_aware(datetime.combine(day, start), tz),
-                                timezone.make_aware(datetime.combine(day, end), tz)))
+                moments.append(
+                    (
+                        timezone.make_aware(datetime.combine(day, start), tz),
+                        timezone.make_aware(datetime.combine(day, end), tz),
+                    )
+                )
         day += timedelta(days=1)
     return moments
 
 
 @transaction.atomic
-def shift_series_create(*, actor, scope, opportunity, service_type, eligible_kinds, venue, first_day, last_day,
-                        weekdays, every_weeks, times, capacity, min_staffing, signup_hours_before,
-                        cancel_hours_before, now=None):
+def shift_series_create(
+    *,
+    actor,
+    scope,
+    opportunity,
+    service_type,
+    eligible_kinds,
+    venue,
+    first_day,
+    last_day,
+    weekdays,
+    every_weeks,
+    times,
+    capacity,
+    min_staffing,
+    signup_hours_before,
+    cancel_hours_before,
+    now=None,
+):
     """Create a series of shifts in one go (e.g. the hotline every weekday 09:00–12:00 and
     14:00–17:30 for a quarter). Returns the shifts; all or none are created."""
     now = now or timezone.now()
     _require_scope(scope, venue)
     if last_day < first_day:
         raise ValidationError({"last_day": _("The last day is before the first.")})
-    moments = [(s, e) for s, e in series_starts(first_day=first_day, last_day=last_day, weekdays=weekdays,
-                                                every_weeks=every_weeks, times=times) if s > now]
+    moments = [
+        (s, e)
+        for s, e in series_starts(
+            first_day=first_day, last_day=last_day, weekdays=weekdays, every_weeks=every_weeks, times=times
+        )
+        if s > now
+    ]
     if not moments:
         raise ValidationError(_("These dates and weekdays give no upcoming shift."))
     if len(moments) > settings.PB_MAX_SERIES_SHIFTS:
-        raise ValidationError(_("That would create %(count)s shifts; at most %(max)s at a time.")
-                              % {"count": len(moments), "max": settings.PB_MAX_SERIES_SHIFTS})
+        raise ValidationError(
+            _("That would create %(count)s shifts; at most %(max)s at a time.")
+            % {"count": len(moments), "max": settings.PB_MAX_SERIES_SHIFTS}
+        )
     series = uuid.uuid4()
     shifts = []
     for starts_at, ends_at in moments:
         fields = {
-            "starts_at": starts_at, "ends_at": ends_at, "capacity": capacity, "min_staffing": min_staffing,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "capacity": capacity,
+            "min_staffing": min_staffing,
             "signup_deadline": starts_at - timedelta(hours=signup_hours_before),
             "cancel_deadline": starts_at - timedelta(hours=cancel_hours_before),
         }
         _validate_times(**fields)
-        shifts.append(Shift(opportunity=opportunity, service_type=service_type, eligible_kinds=list(eligible_kinds),
-                            venue=venue, series=series, **fields))
+        shifts.append(
+            Shift(
+                opportunity=opportunity,
+                service_type=service_type,
+                eligible_kinds=list(eligible_kinds),
+                venue=venue,
+                series=series,
+                **fields,
+            )
+        )
     Shift.objects.bulk_create(shifts)
     audit(actor=actor, action="shift_series_create", obj=opportunity, series=str(series), count=len(shifts))
     return list(Shift.objects.filter(series=series))
@@ -392,15 +453,27 @@ def shift_update(*, actor, scope, shift, now=None, **fields):
             raise TypeError(name)
         setattr(shift, name, value)
     _require_scope(scope, shift)
-    _validate_times(starts_at=shift.starts_at, ends_at=shift.ends_at, signup_deadline=shift.signup_deadline,
-                    cancel_deadline=shift.cancel_deadline, capacity=shift.capacity, min_staffing=shift.min_staffing)
+    _validate_times(
+        starts_at=shift.starts_at,
+        ends_at=shift.ends_at,
+        signup_deadline=shift.signup_deadline,
+        cancel_deadline=shift.cancel_deadline,
+        capacity=shift.capacity,
+        min_staffing=shift.min_staffing,
+    )
     held = shift.signups.filter(status__in=Signup.HOLDS_SEAT)
     holders = held.count()
     if holders > shift.capacity:
-        raise ValidationError({"capacity": ngettext(
-            "%(count)s person holds a place on this shift; cancel sign-ups before removing places.",
-            "%(count)s people hold places on this shift; cancel sign-ups before removing places.", holders,
-        ) % {"count": holders}})
+        raise ValidationError(
+            {
+                "capacity": ngettext(
+                    "%(count)s person holds a place on this shift; cancel sign-ups before removing places.",
+                    "%(count)s people hold places on this shift; cancel sign-ups before removing places.",
+                    holders,
+                )
+                % {"count": holders}
+            }
+        )
     # Fewer places: people in seats beyond the new number move down into the free ones, one at a
     # time so the unique seat constraint holds at every step.
     for signup in held.filter(seat__gt=shift.capacity).order_by("seat"):
@@ -448,7 +521,8 @@ def opportunity_shifts_sync(*, opportunity_id, service_type, eligible_kinds, now
     opportunity page to its shifts that have not started."""
     now = now or timezone.now()
     return Shift.objects.filter(opportunity_id=opportunity_id, starts_at__gt=now).update(
-        service_type=service_type, eligible_kinds=list(eligible_kinds))
+        service_type=service_type, eligible_kinds=list(eligible_kinds)
+    )
 
 
 # --- Calendar feed ---------------------------------------------------------------------------------
@@ -467,11 +541,15 @@ def calendar_token_reset(*, contributor):
 
 def reminders_due(*, now, policy):
     return Signup.objects.filter(
-        status=Signup.Status.CONFIRMED, reminder_sent_at__isnull=True,
-        shift__status=Shift.Status.SCHEDULED, shift__starts_at__gt=now,
+        status=Signup.Status.CONFIRMED,
+        reminder_sent_at__isnull=True,
+        shift__status=Shift.Status.SCHEDULED,
+        shift__starts_at__gt=now,
         shift__starts_at__lte=now + timedelta(hours=policy.reminder_hours),
-    ).filter(Q(reminder_claimed_at__isnull=True)
-             | Q(reminder_claimed_at__lt=now - timedelta(seconds=settings.PB_REMINDER_LEASE_SECONDS)))
+    ).filter(
+        Q(reminder_claimed_at__isnull=True)
+        | Q(reminder_claimed_at__lt=now - timedelta(seconds=settings.PB_REMINDER_LEASE_SECONDS))
+    )
 
 
 REMINDER_BATCH = 5000  # per run; the next run (10 minutes later) takes the rest
@@ -485,13 +563,18 @@ def reminders_send(*, now=None):
     policy = RotaPolicy.current()
     sent = 0
     # The ids are read in full first: on SQLite a cursor still open would block this run's own writes.
-    for signup_id in list(reminders_due(now=now, policy=policy).order_by("shift__starts_at", "id")
-                          .values_list("id", flat=True)[:REMINDER_BATCH]):
+    for signup_id in list(
+        reminders_due(now=now, policy=policy)
+        .order_by("shift__starts_at", "id")
+        .values_list("id", flat=True)[:REMINDER_BATCH]
+    ):
         claimed_at = timezone.now()
         lease_over = claimed_at - timedelta(seconds=settings.PB_REMINDER_LEASE_SECONDS)
         claimed = Signup.objects.filter(
             Q(reminder_claimed_at__isnull=True) | Q(reminder_claimed_at__lt=lease_over),
-            pk=signup_id, reminder_sent_at__isnull=True, status=Signup.Status.CONFIRMED,
+            pk=signup_id,
+            reminder_sent_at__isnull=True,
+            status=Signup.Status.CONFIRMED,
         ).update(reminder_claimed_at=claimed_at)
         if not claimed:
             continue
@@ -532,11 +615,16 @@ def attendance_mark(*, actor, scope, signup, attended, started_at=None, ended_at
     record = ServiceRecord.objects.filter(signup=signup).first()
     if record is not None and record.status in (ServiceRecord.Status.APPROVED, ServiceRecord.Status.REJECTED):
         # Its points are in the ledger (or it was refused): undo the decision in Points first.
-        raise ValidationError(_("This service record has already been decided; withdraw the decision before "
-                                "correcting attendance."))
+        raise ValidationError(
+            _("This service record has already been decided; withdraw the decision before correcting attendance.")
+        )
     if record is not None:
-        before.update(record_status=record.status, hours=str(record.hours), started_at=record.started_at.isoformat(),
-                      ended_at=record.ended_at.isoformat())
+        before.update(
+            record_status=record.status,
+            hours=str(record.hours),
+            started_at=record.started_at.isoformat(),
+            ended_at=record.ended_at.isoformat(),
+        )
     signup.attendance = Signup.Attendance.ATTENDED if attended else Signup.Attendance.NO_SHOW
     signup.attendance_marked_at, signup.attendance_marked_by = now, actor
     signup.save(update_fields=["attendance", "attendance_marked_at", "attendance_marked_by"])
@@ -547,21 +635,35 @@ def attendance_mark(*, actor, scope, signup, attended, started_at=None, ended_at
         if ended_at - started_at > timedelta(hours=24):
             raise ValidationError({"ended_at": _("One record cannot be longer than 24 hours.")})
         values = {
-            "contributor": signup.contributor, "service_type_id": shift.service_type_id, "venue": shift.venue,
-            "region_id": shift.venue.region_id, "date": timezone.localtime(started_at).date(),
-            "started_at": started_at, "ended_at": ended_at, "hours": _hours_between(started_at, ended_at),
-            "status": ServiceRecord.Status.VERIFIED_ATTENDANCE, "updated_at": now, "updated_by": actor,
+            "contributor": signup.contributor,
+            "service_type_id": shift.service_type_id,
+            "venue": shift.venue,
+            "region_id": shift.venue.region_id,
+            "date": timezone.localtime(started_at).date(),
+            "started_at": started_at,
+            "ended_at": ended_at,
+            "hours": _hours_between(started_at, ended_at),
+            "status": ServiceRecord.Status.VERIFIED_ATTENDANCE,
+            "updated_at": now,
+            "updated_by": actor,
         }
-        record, _created = ServiceRecord.objects.update_or_create(signup=signup, defaults=values,
-                                                                   create_defaults={**values, "created_at": now})
+        record, _created = ServiceRecord.objects.update_or_create(
+            signup=signup, defaults=values, create_defaults={**values, "created_at": now}
+        )
     elif record is not None:
         record.status, record.updated_at, record.updated_by = ServiceRecord.Status.WITHDRAWN, now, actor
         record.save(update_fields=["status", "updated_at", "updated_by"])
     after = {"attendance": signup.attendance}
     if record is not None:
         after.update(record_status=record.status, hours=str(record.hours))
-    audit(actor=actor, action="attendance_mark", obj=signup, before=before, after=after,
-          record=record.pk if record else None)
+    audit(
+        actor=actor,
+        action="attendance_mark",
+        obj=signup,
+        before=before,
+        after=after,
+        record=record.pk if record else None,
+    )
     return record
 
 

@@ -43,12 +43,20 @@ def signup(request):
         if refusal is None:
             taken += 1
         else:
-            messages.warning(request, _("%(when)s: %(reason)s") % {"when": rota.when_text(shift.starts_at),
-                                                                   "reason": refusal.message})
+            messages.warning(
+                request,
+                _("%(when)s: %(reason)s") % {"when": rota.when_text(shift.starts_at), "reason": refusal.message},
+            )
     if taken:
-        messages.success(request, ngettext(
-            "You are signed up for %(count)s shift. A confirmation email is on its way.",
-            "You are signed up for %(count)s shifts. Confirmation emails are on their way.", taken) % {"count": taken})
+        messages.success(
+            request,
+            ngettext(
+                "You are signed up for %(count)s shift. A confirmation email is on its way.",
+                "You are signed up for %(count)s shifts. Confirmation emails are on their way.",
+                taken,
+            )
+            % {"count": taken},
+        )
     return redirect(back)
 
 
@@ -68,8 +76,13 @@ def waitlist_join(request, pk):
         if result.status == Signup.Status.CONFIRMED:
             messages.success(request, _("A place was free, so you are signed up."))
         else:
-            messages.success(request, _("You are on the waiting list. If a place comes free and you are first in "
-                                        "line, we will email you an offer."))
+            messages.success(
+                request,
+                _(
+                    "You are on the waiting list. If a place comes free and you are first in "
+                    "line, we will email you an offer."
+                ),
+            )
     return redirect(back)
 
 
@@ -90,8 +103,10 @@ def signup_cancel(request, pk):
         messages.error(request, refusal.message)
     else:
         if result.status == Signup.Status.LATE_CANCELLED:
-            messages.warning(request, _("Cancelled. It was after the free-cancellation deadline, so it is recorded "
-                                        "as a late cancellation."))
+            messages.warning(
+                request,
+                _("Cancelled. It was after the free-cancellation deadline, so it is recorded as a late cancellation."),
+            )
         else:
             messages.success(request, _("Cancelled."))
     return redirect(_safe_next(request, reverse("my_shifts")))
@@ -117,13 +132,25 @@ def my_shifts(request):
         return to_profile_form(reverse("my_shifts"))
     now = timezone.now()
     lists = rota_selectors.my_shifts(contributor, now=now)
-    feed = (request.build_absolute_uri(reverse("calendar_feed", args=[contributor.calendar_token]))
-            if contributor.calendar_token else None)
+    feed = (
+        request.build_absolute_uri(reverse("calendar_feed", args=[contributor.calendar_token]))
+        if contributor.calendar_token
+        else None
+    )
     past = _page(request, lists["past"])
-    return render(request, "volunteers/my_shifts.html", {
-        **lists, "past": past, "page": past, "now": now, "contributor": contributor,
-        "feed_url": feed, "webcal_url": feed and "webcal://" + feed.split("://", 1)[1],
-    })
+    return render(
+        request,
+        "volunteers/my_shifts.html",
+        {
+            **lists,
+            "past": past,
+            "page": past,
+            "now": now,
+            "contributor": contributor,
+            "feed_url": feed,
+            "webcal_url": feed and "webcal://" + feed.split("://", 1)[1],
+        },
+    )
 
 
 @login_required
@@ -134,8 +161,12 @@ def calendar_reset(request):
         raise Http404
     had = bool(contributor.calendar_token)
     rota.calendar_token_reset(contributor=contributor)
-    messages.success(request, _("Your calendar address was replaced; the old one no longer works.") if had
-                     else _("Your private calendar address is ready. Add it to your phone's calendar."))
+    messages.success(
+        request,
+        _("Your calendar address was replaced; the old one no longer works.")
+        if had
+        else _("Your private calendar address is ready. Add it to your phone's calendar."),
+    )
     return redirect("my_shifts")
 
 
@@ -155,8 +186,9 @@ def calendar_feed(request, token):
 
 
 def _shift_in_scope(scope, pk):
-    return selectors.get_in_scope_or_404(Shift.objects.select_related("venue__region", "opportunity", "service_type"),
-                                         scope, pk, field="venue__region")
+    return selectors.get_in_scope_or_404(
+        Shift.objects.select_related("venue__region", "opportunity", "service_type"), scope, pk, field="venue__region"
+    )
 
 
 @staff_required
@@ -189,8 +221,9 @@ def staff_shift_cancel(request, scope, pk):
             messages.success(request, _("The shift is cancelled and everyone signed up is being told."))
             return redirect("staff_opportunity_shifts", pk=shift.opportunity_id)
     held = shift.signups.filter(status__in=Signup.OPEN).count()
-    return render(request, "volunteers/staff/shift_cancel.html", {"scope": scope, "form": form, "shift": shift,
-                                                                 "affected": held})
+    return render(
+        request, "volunteers/staff/shift_cancel.html", {"scope": scope, "form": form, "shift": shift, "affected": held}
+    )
 
 
 @staff_required
@@ -210,20 +243,35 @@ def staff_shift_roster(request, scope, pk):
         else:
             messages.error(request, form_errors_text(form))
         return redirect("staff_shift_roster", pk=shift.pk)
-    return render(request, "volunteers/staff/roster.html", {
-        "scope": scope, "shift": shift, "started": timezone.now() >= shift.starts_at, **rota_selectors.shift_roster(shift),
-        "starts_local": timezone.localtime(shift.starts_at), "ends_local": timezone.localtime(shift.ends_at),
-    })
+    return render(
+        request,
+        "volunteers/staff/roster.html",
+        {
+            "scope": scope,
+            "shift": shift,
+            "started": timezone.now() >= shift.starts_at,
+            **rota_selectors.shift_roster(shift),
+            "starts_local": timezone.localtime(shift.starts_at),
+            "ends_local": timezone.localtime(shift.ends_at),
+        },
+    )
 
 
 @staff_required
 def staff_coverage(request, scope):
     days, now = settings.PB_COVERAGE_DAYS, timezone.now()
     thin = _page(request, rota_selectors.shifts_below_minimum(scope, now=now, days=days))
-    return render(request, "volunteers/staff/coverage.html", {
-        "scope": scope, "days": days, "thin": thin, "page": thin,
-        "hotline_uncovered": rota_selectors.hotline_days_uncovered(scope, now=now, days=days),
-    })
+    return render(
+        request,
+        "volunteers/staff/coverage.html",
+        {
+            "scope": scope,
+            "days": days,
+            "thin": thin,
+            "page": thin,
+            "hotline_uncovered": rota_selectors.hotline_days_uncovered(scope, now=now, days=days),
+        },
+    )
 
 
 @staff_required
@@ -237,5 +285,8 @@ def staff_rota_rules(request, scope):
         rota.rota_policy_update(actor=request.user, **{k: form.cleaned_data[k] for k in form.Meta.fields})
         messages.success(request, _("Saved."))
         return redirect("staff_rota_rules")
-    return render(request, "volunteers/staff/form.html", {"scope": scope, "form": form, "title": _("Rota rules"),
-                                                         "back": "staff_dashboard"})
+    return render(
+        request,
+        "volunteers/staff/form.html",
+        {"scope": scope, "form": form, "title": _("Rota rules"), "back": "staff_dashboard"},
+    )

@@ -13,7 +13,10 @@ class Command(BaseCommand):
             self.stdout.write(problem)
         if problems:
             raise CommandError(f"{len(problems)} problem(s) found in the ledger")
-        self.stdout.write(self.style.SUCCESS(
-            f"Ledger OK ({LedgerEntry.objects.count():,} entries): no zero entries, every reversal cancels its "
-            "entry exactly, every approved record has exactly one net award (none when a cap left it nothing), "
-            "records not approved hold no points, the totals kept per contributor, year and service type equal the entries, standings match the ledger."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Ledger OK ({LedgerEntry.objects.count():,} entries): no zero entries, every reversal cancels its "
+                "entry exactly, every approved record has exactly one net award (none when a cap left it nothing), "
+                "records not approved hold no points, the totals kept per contributor, year and service type equal the entries, standings match the ledger."
+            )
+        )

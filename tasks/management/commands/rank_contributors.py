@@ -17,6 +17,9 @@ class Command(BaseCommand):
         if not 2000 <= year <= timezone.localdate().year + 1:
             raise CommandError(f"--year {year} is not a year with points.")
         snapshot = standings_refresh(year)
-        self.stdout.write(self.style.SUCCESS(
-            f"Standings {year}: {snapshot.contributors:,} contributors ranked, counting ledger entries up to "
-            f"#{snapshot.watermark} (snapshot {snapshot.pk})."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Standings {year}: {snapshot.contributors:,} contributors ranked, counting ledger entries up to "
+                f"#{snapshot.watermark} (snapshot {snapshot.pk})."
+            )
+        )

@@ -25,8 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--region", required=True, help="the region's code, e.g. 410402")
         parser.add_argument("--format", choices=["pdf", "xlsx"], required=True, dest="fmt")
         parser.add_argument("--output", required=True, help="the file to write")
-        parser.add_argument("--language", choices=[code for code, _name in settings.LANGUAGES],
-                            default=settings.LANGUAGE_CODE)
+        parser.add_argument(
+            "--language", choices=[code for code, _name in settings.LANGUAGES], default=settings.LANGUAGE_CODE
+        )
 
     def handle(self, *args, year, month, region, fmt, output, language, **options):
         from pointbook.reports.build import report_run_now

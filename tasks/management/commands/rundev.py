@@ -29,9 +29,20 @@ class Command(BaseCommand):
         self.stdout.write("Emails (verification, password reset) are printed here on the console.\n")
 
         python = sys.executable
-        celery = [python, "-m", "celery", "-A", "config", "worker", "--beat", "--loglevel=INFO",
-                  "--concurrency=2", "--hostname=dev@%h"]
+        celery = [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--beat",
+            "--loglevel=INFO",
+            "--concurrency=2",
+            "--hostname=dev@%h",
+        ]
         web = [python, "manage.py", "runserver", f"{host}:{port}"]
+
         # `kill` or a closed terminal stop everything the way Ctrl-C does, leaving no orphans behind
         # (and a background run, where the shell ignores SIGINT, still gets a clean stop).
         def stop(signum, frame):

@@ -92,8 +92,10 @@ def rezip(data, replace=None, compresslevel=6):
     """The zip `data` with some parts replaced ({name: bytes}); the others copied as they are."""
     replace = replace or {}
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED,
-                                                                          compresslevel=compresslevel) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as target,
+    ):
         for info in source.infolist():
             target.writestr(info.filename, replace.get(info.filename, source.read(info.filename)))
     return out.getvalue()
@@ -106,16 +108,25 @@ def with_shared_strings(xlsx, shared_strings):
         types = source.read("[Content_Types].xml")
         rels = source.read("xl/_rels/workbook.xml.rels")
         sheet = source.read("xl/worksheets/sheet1.xml")
-    types = types.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-                          b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
-    rels = rels.replace(b"</Relationships>", b'<Relationship Id="rIdSST" Type="http://schemas.openxmlformats.org/'
-                        b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
-                        b"</Relationships>")
+    types = types.replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    rels = rels.replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdSST" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+        b"</Relationships>",
+    )
     start = sheet.index(b'<c r="A2"')
     end = sheet.index(b"</c>", start) + len(b"</c>")
     sheet = sheet[:start] + b'<c r="A2" t="s"><v>0</v></c>' + sheet[end:]
-    out = io.BytesIO(rezip(xlsx, {"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels,
-                                  "xl/worksheets/sheet1.xml": sheet}))
+    out = io.BytesIO(
+        rezip(
+            xlsx, {"[Content_Types].xml": types, "xl/_rels/workbook.xml.rels": rels, "xl/worksheets/sheet1.xml": sheet}
+        )
+    )
     with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as target:
         target.writestr("xl/sharedStrings.xml", shared_strings)
     return out.getvalue()
@@ -123,10 +134,16 @@ def with_shared_strings(xlsx, shared_strings):
 
 def png_bytes():
     """A real 1×1 PNG."""
+
     def chunk(kind, body):
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def zip_bomb_bytes(roster_xlsx, unpacked_mb=20):
@@ -162,8 +179,10 @@ def make_all():
     write("truncated.xlsx", roster[: len(roster) // 2])
     write("bomb_entities.xlsx", with_shared_strings(roster, BILLION_LAUGHS.format(encoding="UTF-8").encode()))
     # The same in UTF-16, which a byte search for "<!DOCTYPE" does not see: defusedxml must refuse it.
-    write("bomb_entities_utf16.xlsx",
-          with_shared_strings(roster, BILLION_LAUGHS.format(encoding="UTF-16").encode("utf-16")))
+    write(
+        "bomb_entities_utf16.xlsx",
+        with_shared_strings(roster, BILLION_LAUGHS.format(encoding="UTF-16").encode("utf-16")),
+    )
     write("zip_bomb.xlsx", zip_bomb_bytes(roster))
     write("empty.csv", b"")
     write("header_only.csv", csv_text(()).encode("utf-8"))
@@ -177,8 +196,12 @@ def make_all():
         with zipfile.ZipFile(io.BytesIO(data)) as source:
             sheet = source.read("xl/worksheets/sheet1.xml")
         assert b'<dimension ref="A1:G8"/>' in sheet
-        write("roster_wrong_dimension.xlsx",
-              rezip(data, {"xl/worksheets/sheet1.xml": sheet.replace(b'<dimension ref="A1:G8"/>', b'<dimension ref="A1"/>')}))
+        write(
+            "roster_wrong_dimension.xlsx",
+            rezip(
+                data, {"xl/worksheets/sheet1.xml": sheet.replace(b'<dimension ref="A1:G8"/>', b'<dimension ref="A1"/>')}
+            ),
+        )
     # An OLE2 compound document header (what .xls and password-protected .xlsx files start with).
     write("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16 + b"\x3e\x00\x03\x00\xfe\xff" + b"\x00" * 482)
 
@@ -193,9 +216,22 @@ def make_libreoffice():
         shutil.copy(os.path.join(HERE, "roster_utf8.csv"), source)
         # separator 44 (,), text delimiter 34 ("), charset 76 (UTF-8), from line 1, columns 1–9 as text (2)
         columns = "/".join(f"{c}/2" for c in range(1, 10))
-        subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{folder}/profile",
-                        f"--infilter=CSV:44,34,76,1,{columns}", "--convert-to", "xlsx:Calc MS Excel 2007 XML",
-                        "--outdir", folder, source], check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [
+                soffice,
+                "--headless",
+                f"-env:UserInstallation=file://{folder}/profile",
+                f"--infilter=CSV:44,34,76,1,{columns}",
+                "--convert-to",
+                "xlsx:Calc MS Excel 2007 XML",
+                "--outdir",
+                folder,
+                source,
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         shutil.copy(os.path.join(folder, "roster_libreoffice.xlsx"), os.path.join(HERE, "roster_libreoffice.xlsx"))
 
 

@@ -331,7 +331,7 @@ def _entry_rows(count, record_ids=None):
     first = date(date.today().year - 1, 1, 1)
     entries, records = [], []
     ids = record_ids or range(1, count + 1)
-    for n, record_id in zip(range(count), ids):
+    for record_id in ids:
         person, region = rng.choice(people)
         rule, type_id, per_hour, since = rng.choice(rules)
         hours = Decimal(rng.choice((1, 2, 3, 4))) / 2
@@ -408,7 +408,7 @@ def task_history_bulk_create(args, path):
     def run():
         start = time.perf_counter()
         LedgerEntry.objects.bulk_create(
-            [LedgerEntry(**dict(zip(ENTRY_COLUMNS, row))) for row in entries], batch_size=BULK_CREATE_BATCH
+            [LedgerEntry(**dict(zip(ENTRY_COLUMNS, row, strict=True))) for row in entries], batch_size=BULK_CREATE_BATCH
         )
         return {"rows": count, "created": count, "seconds": {"total": time.perf_counter() - start}}
 

@@ -223,7 +223,7 @@ def main():
     print(
         f"{'page':<24}{'queries s/l':>12}{'ms small':>10}{'ms large':>10}{'÷trivial s':>12}{'÷trivial l':>12}{'large÷small':>13}"
     )
-    for (label, st_s, q_s, t_s), (_, st_l, q_l, t_l) in zip(small["rows"], large["rows"]):
+    for (label, st_s, q_s, t_s), (_, st_l, q_l, t_l) in zip(small["rows"], large["rows"], strict=True):
         print(
             f"{label:<24}{f'{q_s}/{q_l}':>12}{t_s:>10.1f}{t_l:>10.1f}{t_s / trivial['small']:>12.1f}"
             f"{t_l / trivial['large']:>12.1f}{t_l / t_s:>13.2f}"
@@ -235,7 +235,7 @@ def main():
         f"ids small {small['ids']}, large {large['ids']}"
     )
     print("downloads, one request each (time includes building the file):")
-    for (label, st_s, q_s, t_s), (_, st_l, q_l, t_l) in zip(small["downloads"], large["downloads"]):
+    for (label, st_s, q_s, t_s), (_, st_l, q_l, t_l) in zip(small["downloads"], large["downloads"], strict=True):
         print(
             f"{label:<24}{f'{q_s}/{q_l}':>12}{t_s:>10.1f}{t_l:>10.1f}{t_s / trivial['small']:>12.1f}"
             f"{t_l / trivial['large']:>12.1f}{t_l / t_s:>13.2f}"

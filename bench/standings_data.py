@@ -166,7 +166,7 @@ def _ledger(params, *, log):
         recent = []  # awards that a later reversal may cancel: (id, person, points, hours, type, rule, day, source)
         for week in range(0, len(days), 7):
             batch = []
-            for day, weight in zip(days[week : week + 7], day_weight[week : week + 7]):
+            for day, weight in zip(days[week : week + 7], day_weight[week : week + 7], strict=True):
                 owed += weight * scale
                 n, owed = int(owed), owed - int(owed)
                 # When it was posted: approved within three weeks, in office hours (to the minute).
@@ -180,7 +180,7 @@ def _ledger(params, *, log):
                     batch.append((day, person, pick(moments)))
             ids = iter(ids_reserve(LedgerEntry, len(batch)))
             rows = []
-            for day, (pk, kind), at in batch:
+            for day, (pk, _kind), at in batch:
                 entry_id = next(ids)
                 source_id += 1
                 actor = pick(staff)

@@ -1,7 +1,11 @@
 """Reads for the public opportunity pages; each runs a fixed number of queries however many
 opportunities and shifts there are."""
 
-from datetime import datetime, time, timedelta
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.paginator import Paginator
@@ -14,6 +18,11 @@ from volunteers.models import Region, ServiceType, Shift
 from volunteers.people.selectors import completed_contributor
 from volunteers.rota.selectors import qualified_filter, shifts_upcoming, shifts_with_places, signups_for_shifts
 from volunteers.rota.services import kinds_text
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from cms.models import OpportunityIndexPage, OpportunityPage
 
 PAGE_SIZE = 20
 
@@ -31,23 +40,23 @@ class OpportunityFilterForm(forms.Form):
     free = forms.BooleanField(label=_("Has free places"), required=False)
     qualified = forms.BooleanField(label=_("I am qualified"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Indent regions by level so the tree reads in a plain select.
-        self.fields["region"].label_from_instance = lambda r: "\u3000" * (r.depth - 1) + r.name
+        self.fields["region"].label_from_instance = lambda r: "\u3000" * (r.depth - 1) + r.name  # type: ignore[attr-defined]  # a ModelChoiceField
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean()  # type: ignore[assignment]  # BaseForm.clean returns cleaned_data
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_to"] < cleaned["date_from"]:
             self.add_error("date_to", _("The end date is before the start date."))
         return cleaned
 
 
-def _day_start(day):
+def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def opportunity_list(index_page, request):
+def opportunity_list(index_page: OpportunityIndexPage, request: HttpRequest) -> dict[str, Any]:
     from cms.models import OpportunityPage
 
     now = timezone.now()
@@ -66,7 +75,7 @@ def opportunity_list(index_page, request):
         shifts, narrowed = shifts_with_places(shifts).filter(free__gt=0), True
     qualified = filters.get("qualified") and contributor is not None
     if qualified:
-        shifts, narrowed = shifts.filter(qualified_filter(contributor.kind)), True
+        shifts, narrowed = shifts.filter(qualified_filter(contributor.kind)), True  # type: ignore[union-attr]  # qualified: contributor is set
 
     pages = OpportunityPage.objects.live().descendant_of(index_page).select_related("service_type", "region", "venue")
     if filters.get("q"):
@@ -96,7 +105,7 @@ def opportunity_list(index_page, request):
     }
 
 
-def _attach_translations(pages, default_locale_id):
+def _attach_translations(pages: Iterable[OpportunityPage], default_locale_id: int) -> None:
     """Give each listed page `.content`: its live translation in the visitor's language, fetched for
     the whole page of results in one query (Wagtail's `localized` costs a query per page)."""
     from cms.models import OpportunityPage
@@ -117,7 +126,7 @@ def _attach_translations(pages, default_locale_id):
         p.content = translations.get(p.translation_key, p)
 
 
-def opportunity_detail(page, request):
+def opportunity_detail(page: OpportunityPage, request: HttpRequest) -> dict[str, Any]:
     """The opportunity's upcoming shifts with free places, and the visitor's own sign-ups on them."""
     now = timezone.now()
     contributor = completed_contributor(request.user)
@@ -125,7 +134,7 @@ def opportunity_detail(page, request):
     upcoming = shifts_upcoming(now=now, opportunity_id=page.pk) if page.pk else Shift.objects.none()
     shifts = Paginator(upcoming, PAGE_SIZE).get_page(request.GET.get("page"))
     mine = signups_for_shifts(contributor, [s.pk for s in shifts])
-    rows = [{"shift": s, "mine": mine.get(s.pk), "open": now < s.signup_deadline} for s in shifts]
+    rows: list[dict[str, Any]] = [{"shift": s, "mine": mine.get(s.pk), "open": now < s.signup_deadline} for s in shifts]
     eligible = page.eligible_kinds
     not_qualified = contributor is not None and eligible and contributor.kind not in eligible
     for row in rows:

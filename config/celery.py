@@ -31,9 +31,13 @@ app.conf.beat_schedule = {
         "task": "tasks.reports.monthly_digests",
         "schedule": crontab(hour=6, minute=7),
     },
-    "requeue-stale-reports": {
-        "task": "tasks.reports.requeue_stale_reports",
-        "schedule": crontab(minute="*/15"),
+    "sweep-jobs": {
+        "task": "tasks.housekeeping.sweep_jobs",
+        "schedule": crontab(minute="*/5"),
+    },
+    "clear-finished-jobs": {
+        "task": "tasks.housekeeping.clear_finished_jobs",
+        "schedule": crontab(hour=3, minute=47),
     },
     "clear-pending-imports": {
         "task": "tasks.imports.clear_pending_imports",

@@ -281,23 +281,9 @@ def _licence(kind, district, seq, rng):
     return None
 
 
-@transaction.atomic
-def demo_build(scale_name="small", *, today=None):
-    """Build the demo; returns a dict of counts. Call only on a database without demo data."""
-    scale = SCALES[scale_name]
-    rng = random.Random(SEED)
-    today = today or timezone.localdate()
-    now = timezone.now()
-    password = make_password(DEMO_PASSWORD)
-
-    city, districts, townships, villages = _build_regions(rng, scale)
-    _build_venues(city, districts, townships, villages)
-    organisations = _build_organisations(rng, scale, districts)
-    by_kind = {}
-    for org in organisations:
-        by_kind.setdefault(org.kind, []).append(org)
-
-    # --- accounts
+def _account_plan(scale):
+    """[(email, contributor kind)] of everyone who contributes, the named demo accounts first, and the
+    bureau staff's emails (the named city and district staff first)."""
     people = []  # (email, kind)
     people += [
         ("firm.admin@demo.cn", Contributor.Kind.LAWYER),
@@ -317,6 +303,12 @@ def demo_build(scale_name="small", *, today=None):
     staff_emails = ["staff.city@demo.cn", "staff.district@demo.cn"] + [
         f"staff{i:03d}@demo.cn" for i in range(1, scale.staff - 1)
     ]
+    return people, staff_emails
+
+
+def _build_users(rng, people, staff_emails, *, password, now):
+    """The superuser and an account (with its verified email) for everyone; returns ({email: user},
+    {email: name}), the names drawn in the order of `people` then `staff_emails`."""
     users = [
         User(
             email="admin@demo.cn",
@@ -335,12 +327,14 @@ def demo_build(scale_name="small", *, today=None):
         names[email] = _person_name(rng)
         users.append(User(email=email, password=password, first_name=names[email], date_joined=now))
     users = User.objects.bulk_create(users, batch_size=2000)
-    user_by_email = {u.email: u for u in users}
     EmailAddress.objects.bulk_create(
         [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users], batch_size=2000
     )
+    return {u.email: u for u in users}, names
 
-    # --- bureau staff: the city, then spread over districts (and a few townships)
+
+def _build_staff(rng, staff_emails, user_by_email, city, districts, townships):
+    """Bureau staff: the city, then spread over districts (and a few townships)."""
     staff_rows = [
         StaffProfile(user=user_by_email["staff.city@demo.cn"], region=city, title="市司法局公共法律服务管理处"),
         StaffProfile(
@@ -353,17 +347,13 @@ def demo_build(scale_name="small", *, today=None):
     StaffProfile.objects.bulk_create(staff_rows)
     group, _created = Group.objects.get_or_create(name=BUREAU_STAFF_GROUP)
     group.user_set.add(*[row.user for row in staff_rows])
+    return staff_rows
 
-    # --- contributors
-    home_org = {
-        Contributor.Kind.LAWYER: Organisation.Kind.LAW_FIRM,
-        Contributor.Kind.GRASSROOTS_WORKER: Organisation.Kind.LEGAL_SERVICE_OFFICE,
-        Contributor.Kind.NOTARY: Organisation.Kind.NOTARY_OFFICE,
-        Contributor.Kind.FORENSIC_EXAMINER: Organisation.Kind.FORENSIC_INSTITUTE,
-        Contributor.Kind.VOLUNTEER: Organisation.Kind.SOCIAL_ORGANISATION,
-    }
+
+def _build_contributors(rng, people, *, names, user_by_email, first_firm, districts, townships, now):
+    """A contributor for each of `people`: the named demo accounts where their firm (or first township)
+    is, everyone else in a district or a township drawn at random."""
     contributors, seq = [], 0
-    first_firm = by_kind[Organisation.Kind.LAW_FIRM][0]
     for email, kind in people:
         seq += 1
         if email in ("firm.admin@demo.cn", "lawyer@demo.cn", "volunteer@demo.cn"):
@@ -387,9 +377,10 @@ def demo_build(scale_name="small", *, today=None):
                 created_at=now,
             )
         )
-    contributors = Contributor.objects.bulk_create(contributors, batch_size=2000)
+    return Contributor.objects.bulk_create(contributors, batch_size=2000)
 
-    # --- specialities
+
+def _build_specialities(rng, contributors):
     types = list(ServiceType.objects.all())
     through = Contributor.specialities.through
     links = []
@@ -398,7 +389,55 @@ def demo_build(scale_name="small", *, today=None):
             links.append(through(contributor_id=c.pk, servicetype_id=st.pk))
     through.objects.bulk_create(links, batch_size=5000)
 
-    # --- memberships, with history: about one in eight moved firm during the last three years
+
+# Where each kind of contributor is a member (mediators are not).
+_HOME_ORG = {
+    Contributor.Kind.LAWYER: Organisation.Kind.LAW_FIRM,
+    Contributor.Kind.GRASSROOTS_WORKER: Organisation.Kind.LEGAL_SERVICE_OFFICE,
+    Contributor.Kind.NOTARY: Organisation.Kind.NOTARY_OFFICE,
+    Contributor.Kind.FORENSIC_EXAMINER: Organisation.Kind.FORENSIC_INSTITUTE,
+    Contributor.Kind.VOLUNTEER: Organisation.Kind.SOCIAL_ORGANISATION,
+}
+
+
+def _memberships_of(rng, c, candidates, *, first_firm, today, now):
+    """`c`'s current membership of one of `candidates`, after an ended one elsewhere for about one in
+    eight (they moved during the last three years)."""
+    memberships = []
+    email = c.user.email
+    if email in ("firm.admin@demo.cn", "lawyer@demo.cn"):
+        current = first_firm
+    else:
+        current = rng.choice(candidates)
+    started = today - timedelta(days=rng.randint(30, 3650))
+    if rng.random() < 0.125 and len(candidates) > 1 and email not in ("firm.admin@demo.cn",):
+        previous = rng.choice([o for o in candidates if o.pk != current.pk])
+        moved_on = today - timedelta(days=rng.randint(60, 1000))
+        memberships.append(
+            Membership(
+                contributor=c,
+                organisation=previous,
+                status=Membership.Status.ENDED,
+                requested_at=now - timedelta(days=1100 + rng.randint(0, 400)),
+                started_on=moved_on - timedelta(days=rng.randint(200, 2000)),
+                ended_on=moved_on,
+                note="Moved to another organisation",
+            )
+        )
+        started = moved_on
+    memberships.append(
+        Membership(
+            contributor=c,
+            organisation=current,
+            status=Membership.Status.ACTIVE,
+            requested_at=now - timedelta(days=(today - started).days + 2),
+            started_on=started,
+        )
+    )
+    return memberships
+
+
+def _build_memberships(rng, contributors, by_kind, *, first_firm, today, now):
     memberships = []
     # The three most recently licensed lawyers have no firm yet: they ask to join the demo firm,
     # so its admin has requests to answer.
@@ -407,40 +446,11 @@ def demo_build(scale_name="small", *, today=None):
     for c in contributors:
         if c.pk in newcomer_ids:
             continue
-        org_kind = home_org.get(c.kind)
+        org_kind = _HOME_ORG.get(c.kind)
         candidates = by_kind.get(org_kind) if org_kind else None
         if not candidates or (c.kind == Contributor.Kind.VOLUNTEER and rng.random() < 0.6):
             continue
-        email = c.user.email
-        if email in ("firm.admin@demo.cn", "lawyer@demo.cn"):
-            current = first_firm
-        else:
-            current = rng.choice(candidates)
-        started = today - timedelta(days=rng.randint(30, 3650))
-        if rng.random() < 0.125 and len(candidates) > 1 and email not in ("firm.admin@demo.cn",):
-            previous = rng.choice([o for o in candidates if o.pk != current.pk])
-            moved_on = today - timedelta(days=rng.randint(60, 1000))
-            memberships.append(
-                Membership(
-                    contributor=c,
-                    organisation=previous,
-                    status=Membership.Status.ENDED,
-                    requested_at=now - timedelta(days=1100 + rng.randint(0, 400)),
-                    started_on=moved_on - timedelta(days=rng.randint(200, 2000)),
-                    ended_on=moved_on,
-                    note="Moved to another organisation",
-                )
-            )
-            started = moved_on
-        memberships.append(
-            Membership(
-                contributor=c,
-                organisation=current,
-                status=Membership.Status.ACTIVE,
-                requested_at=now - timedelta(days=(today - started).days + 2),
-                started_on=started,
-            )
-        )
+        memberships += _memberships_of(rng, c, candidates, first_firm=first_firm, today=today, now=now)
     for c in newcomers:
         memberships.append(
             Membership(
@@ -451,6 +461,10 @@ def demo_build(scale_name="small", *, today=None):
             )
         )
     Membership.objects.bulk_create(memberships, batch_size=2000)
+    return memberships
+
+
+def _build_org_admins(memberships, first_firm, user_by_email):
     first_firm.admins.add(user_by_email["firm.admin@demo.cn"])
     # Every other organisation is administered by its first current member.
     admin_links = []
@@ -462,6 +476,41 @@ def demo_build(scale_name="small", *, today=None):
                 Organisation.admins.through(organisation_id=m.organisation_id, user_id=m.contributor.user_id)
             )
     Organisation.admins.through.objects.bulk_create(admin_links, batch_size=2000)
+
+
+@transaction.atomic
+def demo_build(scale_name="small", *, today=None):
+    """Build the demo; returns a dict of counts. Call only on a database without demo data."""
+    scale = SCALES[scale_name]
+    rng = random.Random(SEED)
+    today = today or timezone.localdate()
+    now = timezone.now()
+    password = make_password(DEMO_PASSWORD)
+
+    city, districts, townships, villages = _build_regions(rng, scale)
+    _build_venues(city, districts, townships, villages)
+    organisations = _build_organisations(rng, scale, districts)
+    by_kind = {}
+    for org in organisations:
+        by_kind.setdefault(org.kind, []).append(org)
+
+    people, staff_emails = _account_plan(scale)
+    user_by_email, names = _build_users(rng, people, staff_emails, password=password, now=now)
+    staff_rows = _build_staff(rng, staff_emails, user_by_email, city, districts, townships)
+    first_firm = by_kind[Organisation.Kind.LAW_FIRM][0]
+    contributors = _build_contributors(
+        rng,
+        people,
+        names=names,
+        user_by_email=user_by_email,
+        first_firm=first_firm,
+        districts=districts,
+        townships=townships,
+        now=now,
+    )
+    _build_specialities(rng, contributors)
+    memberships = _build_memberships(rng, contributors, by_kind, first_firm=first_firm, today=today, now=now)
+    _build_org_admins(memberships, first_firm, user_by_email)
 
     return {
         "regions": Region.objects.count(),
@@ -491,23 +540,11 @@ class RotaPlan:
     every_weeks: int = 1
 
 
-def demo_rota(plans, *, weeks_back=6, weeks_ahead=7, now=None):
-    """A quarter of shifts around today for each plan, with sign-ups, waiting lists, attendance and
-    service records, written in bulk. Deterministic; returns counts."""
-    rng = random.Random(SEED + 1)
-    now = now or timezone.now()
-    tz = timezone.get_current_timezone()
-    today = timezone.localdate()
-    first = today - timedelta(days=today.weekday() + 7 * weeks_back)
-    people = list(Contributor.objects.select_related("user").order_by("id"))
-    by_email = {c.user.email: c for c in people}
-    by_kind = {}
-    for c in people:
-        by_kind.setdefault(c.kind, []).append(c)
-
+def _rota_shifts(plans, *, first, days, tz):
+    """The plans' shifts over `days` days from `first`, unsaved."""
     shifts = []
     for plan in plans:
-        for n in range(7 * (weeks_back + weeks_ahead)):
+        for n in range(days):
             day = first + timedelta(days=n)
             if day.weekday() not in plan.weekdays or (n // 7) % plan.every_weeks:
                 continue
@@ -528,56 +565,71 @@ def demo_rota(plans, *, weeks_back=6, weeks_ahead=7, now=None):
                         cancel_deadline=starts - timedelta(hours=24),
                     )
                 )
-    shifts = Shift.objects.bulk_create(shifts, batch_size=1000)
+    return shifts
 
-    busy = set()  # (contributor id, date, hour): nobody is put on two shifts at once
-    signups, records = [], []
-    lawyer, volunteer = by_email.get("lawyer@demo.cn"), by_email.get("volunteer@demo.cn")
-    for shift in shifts:
-        local = timezone.localtime(shift.starts_at)
-        pool = [c for kind in (shift.eligible_kinds or list(by_kind)) for c in by_kind.get(kind, [])]
-        past = shift.ends_at <= now
-        # Fill most shifts; leave some thin (for the coverage view) and some full with a queue.
-        roll = rng.random()
-        wanted = 0 if roll < 0.08 else (shift.capacity if roll > 0.7 else rng.randint(1, shift.capacity))
-        chosen = []
-        if (
-            lawyer
-            and lawyer in pool
-            and shift.service_type.code == "hotline_12348"
-            and local.weekday() in (1, 3)
-            and local.hour < 12
-        ):
-            chosen.append(lawyer)  # the demo lawyer does Tuesday and Thursday mornings on the hotline
-        for c in rng.sample(pool, k=min(len(pool), wanted + 3)):
-            if len(chosen) >= wanted:
-                break
-            if c not in chosen and c not in (lawyer, volunteer):
-                chosen.append(c)
-        chosen = [c for c in chosen if (c.pk, local.date(), local.hour) not in busy][: shift.capacity]
-        created = shift.starts_at - timedelta(days=rng.randint(3, 20), minutes=rng.randint(0, 600))
-        for seat, c in enumerate(chosen, start=1):
-            busy.add((c.pk, local.date(), local.hour))
-            s = Signup(shift=shift, contributor=c, status=Signup.Status.CONFIRMED, seat=seat, created_at=created)
-            if past:
-                s.reminder_sent_at = shift.starts_at - timedelta(hours=24)
-                s.attendance = Signup.Attendance.NO_SHOW if rng.random() < 0.04 else Signup.Attendance.ATTENDED
-                s.attendance_marked_at = shift.ends_at + timedelta(hours=2)
-            signups.append(s)
-        if not past and len(chosen) == shift.capacity and roll > 0.85:
-            queue = [c for c in pool if c not in chosen and c not in (lawyer, volunteer)]
-            if volunteer and volunteer in pool and shift.capacity == len(chosen):
-                queue.insert(0, volunteer)
-            for i, c in enumerate(queue[: rng.randint(1, 3)]):
-                signups.append(
-                    Signup(
-                        shift=shift,
-                        contributor=c,
-                        status=Signup.Status.WAITING,
-                        created_at=created + timedelta(hours=1 + i),
-                    )
-                )
-    signups = Signup.objects.bulk_create(signups, batch_size=2000)
+
+def _chosen(rng, shift, local, pool, wanted, *, lawyer, volunteer, busy):
+    """Who is confirmed on `shift`: up to `wanted` of `pool` (the demo lawyer only on the hotline's Tuesday
+    and Thursday mornings, the demo volunteer never), nobody already on a shift at the same hour."""
+    chosen = []
+    if (
+        lawyer
+        and lawyer in pool
+        and shift.service_type.code == "hotline_12348"
+        and local.weekday() in (1, 3)
+        and local.hour < 12
+    ):
+        chosen.append(lawyer)  # the demo lawyer does Tuesday and Thursday mornings on the hotline
+    for c in rng.sample(pool, k=min(len(pool), wanted + 3)):
+        if len(chosen) >= wanted:
+            break
+        if c not in chosen and c not in (lawyer, volunteer):
+            chosen.append(c)
+    return [c for c in chosen if (c.pk, local.date(), local.hour) not in busy][: shift.capacity]
+
+
+def _waiting(rng, shift, pool, chosen, created, *, lawyer, volunteer):
+    """A short waiting list for a full shift, the demo volunteer first when they could take a seat."""
+    queue = [c for c in pool if c not in chosen and c not in (lawyer, volunteer)]
+    if volunteer and volunteer in pool and shift.capacity == len(chosen):
+        queue.insert(0, volunteer)
+    return [
+        Signup(
+            shift=shift,
+            contributor=c,
+            status=Signup.Status.WAITING,
+            created_at=created + timedelta(hours=1 + i),
+        )
+        for i, c in enumerate(queue[: rng.randint(1, 3)])
+    ]
+
+
+def _shift_signups(rng, shift, pool, *, now, lawyer, volunteer, busy):
+    """`shift`'s sign-ups: most shifts filled, some left thin (for the coverage view) and some full with
+    a queue; past ones with their attendance marked. Adds whoever is confirmed to `busy`."""
+    local = timezone.localtime(shift.starts_at)
+    past = shift.ends_at <= now
+    roll = rng.random()
+    wanted = 0 if roll < 0.08 else (shift.capacity if roll > 0.7 else rng.randint(1, shift.capacity))
+    chosen = _chosen(rng, shift, local, pool, wanted, lawyer=lawyer, volunteer=volunteer, busy=busy)
+    created = shift.starts_at - timedelta(days=rng.randint(3, 20), minutes=rng.randint(0, 600))
+    signups = []
+    for seat, c in enumerate(chosen, start=1):
+        busy.add((c.pk, local.date(), local.hour))
+        s = Signup(shift=shift, contributor=c, status=Signup.Status.CONFIRMED, seat=seat, created_at=created)
+        if past:
+            s.reminder_sent_at = shift.starts_at - timedelta(hours=24)
+            s.attendance = Signup.Attendance.NO_SHOW if rng.random() < 0.04 else Signup.Attendance.ATTENDED
+            s.attendance_marked_at = shift.ends_at + timedelta(hours=2)
+        signups.append(s)
+    if not past and len(chosen) == shift.capacity and roll > 0.85:
+        signups += _waiting(rng, shift, pool, chosen, created, lawyer=lawyer, volunteer=volunteer)
+    return signups
+
+
+def _attended_records(signups, shifts):
+    """A service record, verified by attendance, for each sign-up marked attended."""
+    records = []
     shift_by_id = {s.pk: s for s in shifts}
     for s in signups:
         if s.attendance == Signup.Attendance.ATTENDED:
@@ -598,5 +650,33 @@ def demo_rota(plans, *, weeks_back=6, weeks_ahead=7, now=None):
                     updated_at=s.attendance_marked_at,
                 )
             )
+    return records
+
+
+def demo_rota(plans, *, weeks_back=6, weeks_ahead=7, now=None):
+    """A quarter of shifts around today for each plan, with sign-ups, waiting lists, attendance and
+    service records, written in bulk. Deterministic; returns counts."""
+    rng = random.Random(SEED + 1)
+    now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    first = today - timedelta(days=today.weekday() + 7 * weeks_back)
+    people = list(Contributor.objects.select_related("user").order_by("id"))
+    by_email = {c.user.email: c for c in people}
+    by_kind = {}
+    for c in people:
+        by_kind.setdefault(c.kind, []).append(c)
+
+    shifts = _rota_shifts(plans, first=first, days=7 * (weeks_back + weeks_ahead), tz=tz)
+    shifts = Shift.objects.bulk_create(shifts, batch_size=1000)
+
+    busy = set()  # (contributor id, date, hour): nobody is put on two shifts at once
+    signups = []
+    lawyer, volunteer = by_email.get("lawyer@demo.cn"), by_email.get("volunteer@demo.cn")
+    for shift in shifts:
+        pool = [c for kind in (shift.eligible_kinds or list(by_kind)) for c in by_kind.get(kind, [])]
+        signups += _shift_signups(rng, shift, pool, now=now, lawyer=lawyer, volunteer=volunteer, busy=busy)
+    signups = Signup.objects.bulk_create(signups, batch_size=2000)
+    records = _attended_records(signups, shifts)
     ServiceRecord.objects.bulk_create(records, batch_size=2000)
     return {"shifts": len(shifts), "signups": len(signups), "service records": len(records)}

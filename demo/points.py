@@ -180,7 +180,7 @@ RECORD_COLUMNS = (
 def _records_insert(records):
     """Plain data, inserted fast (the `large` demo has a million); ids are reserved first so the
     approvals can name them."""
-    for record, pk in zip(records, ids_reserve(ServiceRecord, len(records))):
+    for record, pk in zip(records, ids_reserve(ServiceRecord, len(records)), strict=True):
         record.pk = pk
     now = timezone.now()
     rows_insert(

@@ -103,6 +103,23 @@ def sheet_read(upload, *, max_bytes=None, max_rows=None, max_unzipped_bytes=None
         max_rows = settings.PB_IMPORT_MAX_ROWS
     if max_unzipped_bytes is None:
         max_unzipped_bytes = settings.PB_IMPORT_MAX_UNZIPPED_MB * MIB
+    name, ext = _name_checked(upload)
+    data = _data_read(upload, name, max_bytes)
+    if data.startswith(OLE2_MAGIC):
+        raise SheetError(_xls_message(name))
+    reader = _read_csv if ext == ".csv" else _read_xlsx
+    try:
+        return reader(data, name, max_rows=max_rows, max_unzipped_bytes=max_unzipped_bytes)
+    except SheetError:
+        raise
+    except Exception:  # whatever a parser raises for bytes it chokes on means the same to the user
+        logger.warning("Could not read the uploaded spreadsheet %r", name, exc_info=True)
+        raise SheetError(_unreadable(name)) from None
+
+
+def _name_checked(upload):
+    """The upload's file name (without the client's folders) and its extension, refusing by the name
+    alone what is not a CSV or XLSX file, before a byte is read."""
     name = os.path.basename(str(getattr(upload, "name", "") or "").replace("\\", "/")) or _("The file")
     ext = os.path.splitext(name)[1].lower()
     if ext == ".xls":
@@ -111,6 +128,12 @@ def sheet_read(upload, *, max_bytes=None, max_rows=None, max_unzipped_bytes=None
         raise SheetError(
             _("%(name)s is not a CSV or XLSX file. Upload a file ending in .csv or .xlsx.") % {"name": name}
         )
+    return name, ext
+
+
+def _data_read(upload, name, max_bytes):
+    """The upload's bytes, refusing an empty file or one over `max_bytes`: by its declared size when it
+    has one, and by what is read (at most one byte past the limit), as the declared size may be missing."""
     size = getattr(upload, "size", None)
     if size == 0:
         raise SheetError(_("%(name)s is empty.") % {"name": name})
@@ -123,16 +146,7 @@ def sheet_read(upload, *, max_bytes=None, max_rows=None, max_unzipped_bytes=None
         raise SheetError(_("%(name)s is empty.") % {"name": name})
     if len(data) > max_bytes:
         raise SheetError(_too_big(name, max_bytes))
-    if data.startswith(OLE2_MAGIC):
-        raise SheetError(_xls_message(name))
-    reader = _read_csv if ext == ".csv" else _read_xlsx
-    try:
-        return reader(data, name, max_rows=max_rows, max_unzipped_bytes=max_unzipped_bytes)
-    except SheetError:
-        raise
-    except Exception:  # whatever a parser raises for bytes it chokes on means the same to the user
-        logger.warning("Could not read the uploaded spreadsheet %r", name, exc_info=True)
-        raise SheetError(_unreadable(name)) from None
+    return data
 
 
 # --- Messages

@@ -6,6 +6,10 @@ class TasksConfig(AppConfig):
     verbose_name = "Scheduled jobs"
 
     def ready(self):
-        # Register the jobs with the Celery app in every process (web too), so work queued by
-        # name resolves to the task itself (and runs in place when eager).
-        from tasks import exports, housekeeping, imports, notifications, points, recognition, reports  # noqa: F401
+        # Register the tasks with the Celery app in every process (web too), and tell core.jobs how a
+        # job row reaches them once its transaction commits.
+        from core.jobs import dispatcher_set
+        from tasks import housekeeping  # noqa: F401
+        from tasks.dispatch import dispatch
+
+        dispatcher_set(dispatch)

@@ -1,5 +1,7 @@
 """Housekeeping jobs on the beat schedule."""
 
+from datetime import timedelta
+
 from celery import shared_task
 
 
@@ -9,3 +11,20 @@ def clear_expired_sessions():
     from volunteers.people.services import sessions_clear_expired
 
     return sessions_clear_expired()
+
+
+@shared_task(acks_late=True)
+def sweep_jobs():
+    """Send again the jobs whose message was lost or whose worker died (the claim keeps them single)."""
+    from core.jobs import jobs_sweep
+
+    return jobs_sweep()
+
+
+@shared_task(acks_late=True)
+def clear_finished_jobs():
+    """Finished jobs with no table of their own (emails, re-scoring…) are deleted after 30 days."""
+    from core.jobs import jobs_clear_finished
+    from tasks.dispatch import PLAIN
+
+    return jobs_clear_finished(tasks=list(PLAIN), older_than=timedelta(days=30))

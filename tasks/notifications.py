@@ -2,13 +2,15 @@
 
 from celery import shared_task
 
+from tasks.runner import job_run
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=5)
-def send_signup_email(kind, signup_id):
+
+@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=60)
+def send_signup_email(self, job_id):
     """One email about one sign-up (confirmation, cancellation, offer, shift cancelled)."""
     from volunteers.rota.emails import signup_email_send
 
-    signup_email_send(kind, signup_id)
+    return job_run(self, job_id, lambda job: bool(signup_email_send(job.args["kind"], job.args["signup_id"])))
 
 
 @shared_task(acks_late=True)

@@ -5,16 +5,24 @@ from datetime import date
 
 from celery import shared_task
 
+from tasks.runner import job_run
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=3)
-def rescore_apply_task(service_type_id, from_date, actor_id=None):
-    """Post the re-scoring adjustments. Keys name each record's move, so a redelivered or repeated
-    job posts nothing twice."""
+
+@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=30)
+def rescore_apply_task(self, job_id):
+    """Post the re-scoring adjustments a staff member confirmed. Keys name each record's move, so a
+    redelivered or repeated job posts nothing twice."""
     from pointbook.ledger.rescore import rescore_apply
-    from volunteers.models import User
 
-    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    return rescore_apply(actor=actor, service_type_id=service_type_id, from_date=date.fromisoformat(from_date))
+    def work(job):
+        args = job.args
+        return rescore_apply(
+            actor=job.requested_by,
+            service_type_id=args["service_type_id"],
+            from_date=date.fromisoformat(args["from_date"]),
+        )
+
+    return job_run(self, job_id, work)
 
 
 @shared_task(acks_late=True)

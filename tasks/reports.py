@@ -4,11 +4,11 @@ from celery import shared_task
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=3)
-def report_build_task(report_id):
-    """Build one report. A second delivery finds it claimed (or done) and does nothing."""
+def report_build_task(job_id):
+    """Build one report (its job row). A second delivery finds it claimed (or done) and does nothing."""
     from pointbook.reports.build import report_build
 
-    return report_build(report_id)
+    return report_build(job_id)
 
 
 @shared_task(acks_late=True)
@@ -17,11 +17,3 @@ def monthly_digests():
     from pointbook.reports.services import monthly_digests_queue
 
     return len(monthly_digests_queue())
-
-
-@shared_task(acks_late=True)
-def requeue_stale_reports():
-    """Queue again the builds whose delivery was lost (a worker killed mid-build)."""
-    from pointbook.reports.services import reports_requeue_stale
-
-    return reports_requeue_stale()

@@ -35,6 +35,7 @@ district). An arg starting with "?" is the query string (`appeal_new`, `staff_re
 
 import dataclasses
 import re
+from functools import partial
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -43,6 +44,7 @@ from django.db import transaction
 from django.test.client import RedirectCycleError
 from django.urls import URLResolver, get_resolver, reverse
 
+from core.models import Job
 from pointbook.models import (
     Appeal,
     AppealMessage,
@@ -1087,8 +1089,6 @@ RECOGNITION_MATRIX = {
     "staff_report": {
         A: ("GET", ["{report_a}"], None, STAFF_IN_A),
         B: ("GET", ["{report_b}"], None, STAFF_IN_B),
-        "A polled": ("GET", ["{report_a}", "?format=json"], None, STAFF_IN_A),
-        "B polled": ("GET", ["{report_b}", "?format=json"], None, STAFF_IN_B),
         "unknown": ("GET", ["999999999"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
     },
     "staff_report_file": {
@@ -1120,7 +1120,6 @@ IMPORT_MATRIX = {
     "staff_import": {
         A: ("GET", ["{import_a}"], None, STAFF_IN_A),
         B: ("GET", ["{import_b}"], None, STAFF_IN_B),
-        "A polled": ("GET", ["{import_a}", "?format=json"], None, STAFF_IN_A),
         "unknown": ("GET", ["999999999"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
     },
     "staff_import_template": {
@@ -1141,7 +1140,6 @@ EXPORT_MATRIX = {
     "staff_export": {
         A: ("GET", ["{export_a}"], None, STAFF_IN_A),
         B: ("GET", ["{export_b}"], None, STAFF_IN_B),
-        "A polled": ("GET", ["{export_a}", "?format=json"], None, STAFF_IN_A),
         "unknown": ("GET", ["999999999"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
     },
     "staff_export_file": {
@@ -1151,6 +1149,19 @@ EXPORT_MATRIX = {
     },
 }
 MATRIX.update(EXPORT_MATRIX)
+
+# The one progress endpoint of every job: staff whose area holds the job's region; a job without a
+# region (re-scoring, a standings refresh) only to the staff member who asked for it.
+JOB_MATRIX = {
+    "staff_job": {
+        A: ("GET", ["{import_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{import_b}"], None, STAFF_IN_B),
+        "export of A": ("GET", ["{export_a}"], None, STAFF_IN_A),
+        "asked by staff A": ("GET", ["{plain_job_a}"], None, (LOGIN, 403, 403, 403, 200, 404, 404)),
+        "unknown": ("GET", ["999999999"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+}
+MATRIX.update(JOB_MATRIX)
 
 
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).
@@ -1346,6 +1357,25 @@ def _pointbook_extras(world, rota):
     return ids
 
 
+def _award(status, name, *, year, side, staff, district, person, points, hours, **dates):
+    """An award category of `district` for `year` with `person` its one nominee."""
+    category = AwardCategory.objects.create(
+        region=district,
+        year=year,
+        name_zh=name,
+        name_en=f"{name} ({side})",
+        status=status,
+        basis=AwardCategory.Basis.TOP_PER_DISTRICT,
+        top_n=3,
+        created_by=staff,
+        **dates,
+    )
+    nomination = Nomination.objects.create(
+        category=category, contributor=person, rank=1, points=points, hours=hours, district=district
+    )
+    return category, nomination
+
+
 def _recognition_extras(world):
     """What the recognition rows need: a current standings snapshot of this year; in each district a
     draft award with its drafted nominee, an award on public notice (an objection lodged against the
@@ -1396,24 +1426,9 @@ def _recognition_extras(world):
             members=1,
             average=points,
         )
-
-        def award(status, name, **dates):
-            category = AwardCategory.objects.create(
-                region=district,
-                year=year,
-                name_zh=name,
-                name_en=f"{name} ({side})",
-                status=status,
-                basis=AwardCategory.Basis.TOP_PER_DISTRICT,
-                top_n=3,
-                created_by=staff,
-                **dates,
-            )
-            nomination = Nomination.objects.create(
-                category=category, contributor=person, rank=1, points=points, hours=hours, district=district
-            )
-            return category, nomination
-
+        award = partial(
+            _award, year=year, side=side, staff=staff, district=district, person=person, points=points, hours=hours
+        )
         ids[f"category_{side}"], ids[f"nomination_{side}"] = (
             x.pk for x in award(AwardCategory.Status.DRAFT, "优秀法律援助律师")
         )
@@ -1510,25 +1525,27 @@ def _ids(request, world, name):
             ids.update(_pointbook_extras(world, rota))
     if name in RECOGNITION_MATRIX:
         ids.update(_recognition_extras(world))
-    if name in IMPORT_MATRIX:
+    if name in IMPORT_MATRIX or name in JOB_MATRIX:
         for side, staff, region in (("a", world.staff_a, world.district_a), ("b", world.staff_b, world.district_b)):
             ids[f"import_{side}"] = ImportJob.objects.create(
                 kind="contributors",
                 file=f"imports/roster-{side}.csv",
                 original_name=f"roster-{side}.csv",
                 region=region,
-                created_by=staff,
+                requested_by=staff,
                 status=ImportJob.Status.DONE,
                 rows=1,
                 created=1,
             ).pk
-    if name in EXPORT_MATRIX:
+    if name in JOB_MATRIX:
+        ids["plain_job_a"] = Job.objects.create(task="rescore", requested_by=world.staff_a).pk
+    if name in EXPORT_MATRIX or name in JOB_MATRIX:
         for side, staff, region in (("a", world.staff_a, world.district_a), ("b", world.staff_b, world.district_b)):
             job = ExportJob(
                 dataset="regions",
                 format=ExportJob.Format.CSV,
                 region=region,
-                created_by=staff,
+                requested_by=staff,
                 status=ExportJob.Status.DONE,
                 rows=1,
             )
@@ -1607,7 +1624,7 @@ def test_authorisation_matrix(request, world, client_for, subtests, name, method
     ids = _ids(request, world, name)
     url = _url(name, args, ids)
     before = _snapshot()
-    for user_name, cell in zip(USER_NAMES, expected):
+    for user_name, cell in zip(USER_NAMES, expected, strict=True):
         with subtests.test(user=user_name, expected=cell):
             # Each person starts from the same world: what an allowed POST changes is rolled back.
             with transaction.atomic():

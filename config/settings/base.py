@@ -259,8 +259,14 @@ PB_EVIDENCE_MAX_MB = env_int("PB_EVIDENCE_MAX_MB", 10)
 PB_EVIDENCE_MAX_FILES = env_int("PB_EVIDENCE_MAX_FILES", 5)
 # A public rating link works for this many days after the contributor first shows it.
 PB_RATING_LINK_DAYS = env_int("PB_RATING_LINK_DAYS", 30)
-# --- Recognition. A report build with no progress for this long is taken over by another delivery.
-PB_REPORT_LEASE_SECONDS = env_int("PB_REPORT_LEASE_SECONDS", 1800)
+# --- Background jobs (core.jobs). A running job beats every PB_JOB_HEARTBEAT_SECONDS; one with no beat
+# for PB_JOB_LEASE_SECONDS lost its worker and is taken over; a job queued (or stalled) this long
+# without being claimed is sent again by the sweeper (its message was lost, or its worker died).
+PB_JOB_HEARTBEAT_SECONDS = env_int("PB_JOB_HEARTBEAT_SECONDS", 20)
+PB_JOB_LEASE_SECONDS = env_int("PB_JOB_LEASE_SECONDS", 120)
+PB_JOB_RESEND_SECONDS = env_int("PB_JOB_RESEND_SECONDS", 180)
+# The Celery queue jobs are sent to; empty: Celery's default (a test gives its worker a queue of its own).
+PB_JOB_QUEUE = env_str("PB_JOB_QUEUE", "")
 # --- Import and export. An uploaded spreadsheet is at most this many MiB (and its XLSX parts at most
 # PB_IMPORT_MAX_UNZIPPED_MB once unpacked) and this many data rows; files with more rows than
 # PB_IMPORT_INLINE_ROWS are checked and imported by a Celery job instead of in the request.

@@ -2,6 +2,7 @@ import tempfile
 from pathlib import Path
 
 from config.settings.base import CELERY_BROKER_URL
+from config.settings.env import env_str
 
 from .base import *  # noqa: F403
 
@@ -32,5 +33,12 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # A file, not SQLite's shared in-memory database: race tests run real threads, and only a file
 # gives them SQLite's real locking (busy timeout, IMMEDIATE transactions) as in production.
+# Each run gets a folder of its own, unless PB_TEST_DB_DIR names a lasting one: `make test-fast` puts
+# migrated copies there (test.sqlite3_gw0, … one per xdist worker) for pytest --reuse-db to use.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.mkdtemp(prefix="pb-test-db-")) / "test.sqlite3")}  # noqa: F405
+    _test_db_dir = env_str("PB_TEST_DB_DIR")
+    if _test_db_dir:
+        Path(_test_db_dir).mkdir(parents=True, exist_ok=True)
+    else:
+        _test_db_dir = tempfile.mkdtemp(prefix="pb-test-db-")
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(_test_db_dir) / "test.sqlite3")}  # noqa: F405

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit
 from pointbook.models import Certificate
 from pointbook.standings.services import masked_name
 from volunteers.people.selectors import bureau_name
-from volunteers.people.services import audit
 
 PREFIX = {Certificate.Kind.AWARD: "ZS", Certificate.Kind.STATEMENT: "SM"}
 

@@ -8,15 +8,20 @@ or a re-run finds it approved and issues nothing more (and each nomination has a
 a one-to-one in the database).
 """
 
-from datetime import date, timedelta
+from __future__ import annotations
 
-from celery import current_app
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit
+from core.jobs import job_enqueue
 from pointbook.commendations.certificates import certificate_issue
 from pointbook.ledger.rules import STAR_HOURS
 from pointbook.models import (
@@ -31,7 +36,15 @@ from pointbook.models import (
 )
 from pointbook.standings.services import masked_name
 from volunteers.models import Contributor, Membership, Organisation, Region
-from volunteers.people.services import audit
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from core.models import Job
+    from volunteers.models import User
+
+    # (contributor id or None, organisation id or None, rank, points, hours, district id)
+    Candidate = tuple[int | None, int | None, int | None, Decimal, Decimal, int | None]
 
 Basis = AwardCategory.Basis
 Status = AwardCategory.Status
@@ -40,7 +53,16 @@ Status = AwardCategory.Status
 # --- Categories --------------------------------------------------------------------------------------------
 
 
-def _category_check(*, basis, top_n, min_points, min_stars, notice_working_days, name_zh, name_en):
+def _category_check(
+    *,
+    basis: str,
+    top_n: int | None,
+    min_points: Decimal | None,
+    min_stars: int | None,
+    notice_working_days: int | None,
+    name_zh: str,
+    name_en: str,
+) -> None:
     errors = {}
     if basis in (Basis.TOP_PER_DISTRICT, Basis.TOP_OVERALL, Basis.TOP_FIRMS) and not top_n:
         errors["top_n"] = _("Say how many are nominated.")
@@ -59,20 +81,20 @@ def _category_check(*, basis, top_n, min_points, min_stars, notice_working_days,
 @transaction.atomic
 def category_create(
     *,
-    actor,
-    region,
-    year,
-    name_zh,
-    name_en,
-    basis,
-    top_n=None,
-    min_points=None,
-    min_stars=None,
-    no_upheld_complaint=True,
-    profile_verified=True,
-    firm_in_good_standing=False,
-    notice_working_days=5,
-):
+    actor: User,
+    region: Region,
+    year: int,
+    name_zh: str,
+    name_en: str,
+    basis: str,
+    top_n: int | None = None,
+    min_points: Decimal | None = None,
+    min_stars: int | None = None,
+    no_upheld_complaint: bool = True,
+    profile_verified: bool = True,
+    firm_in_good_standing: bool = False,
+    notice_working_days: int = 5,
+) -> AwardCategory:
     _category_check(
         basis=basis,
         top_n=top_n,
@@ -105,7 +127,7 @@ def category_create(
     return category
 
 
-def _locked(category_id, *statuses):
+def _locked(category_id: int, *statuses: str) -> AwardCategory:
     category = AwardCategory.objects.select_for_update().select_related("region").get(pk=category_id)
     if statuses and category.status not in statuses:
         raise ValidationError(
@@ -117,7 +139,7 @@ def _locked(category_id, *statuses):
 # --- Drafting ---------------------------------------------------------------------------------------------------
 
 
-def _ineligible_people(category):
+def _ineligible_people(category: AwardCategory) -> set[int]:
     """Ids of contributors the category's rules exclude (one query per rule in force)."""
     year = category.year
     excluded = set()
@@ -141,17 +163,18 @@ def _ineligible_people(category):
     return excluded
 
 
-def _candidates(category):
+def _candidates(category: AwardCategory) -> list[Candidate]:
     """[(contributor id or None, organisation id or None, rank, points, hours, district id)] in order."""
     region = category.region
     board = Standing.objects.filter(snapshot__year=category.year, snapshot__is_current=True)
     if category.basis == Basis.TOP_FIRMS:
-        rows = (
+        # Each branch reads other columns: a row is whatever its values_list() gives.
+        rows: QuerySet[Standing, tuple[Any, ...]] = (
             board.filter(scope=Standing.Scope.ORGANISATION, organisation__region__path__startswith=region.path)
             .order_by("rank")
             .values_list("organisation_id", "rank", "points", "hours", "organisation__good_standing")
         )
-        picked = [
+        picked: list[Candidate] = [
             (None, org, rank, points, hours, None)
             for org, rank, points, hours, good in rows
             if good or not category.firm_in_good_standing
@@ -161,7 +184,8 @@ def _candidates(category):
     excluded = _ineligible_people(category)
     in_region = Q(contributor__region__path__startswith=region.path)
     if category.basis == Basis.STAR_LEVEL:
-        needed = STAR_HOURS[category.min_stars - 1]
+        # A star-level award always has its level (_category_check); the column is nullable for the others.
+        needed = STAR_HOURS[category.min_stars - 1]  # type: ignore[operator]
         lifetime = (
             LedgerEntry.objects.filter(
                 contributor__region__path__startswith=region.path, effective_date__lte=date(category.year, 12, 31)
@@ -190,7 +214,9 @@ def _candidates(category):
                 .order_by("rank")
                 .values_list("contributor_id", "district_rank", "points", "hours")
             )
-            eligible = [(p, None, rank, pts, hrs, district.pk) for p, rank, pts, hrs in rows if p not in excluded]
+            eligible: list[Candidate] = [
+                (p, None, rank, pts, hrs, district.pk) for p, rank, pts, hrs in rows if p not in excluded
+            ]
             picked += eligible[: category.top_n]
         return picked
 
@@ -206,7 +232,7 @@ def _candidates(category):
 
 
 @transaction.atomic
-def nominees_draft(*, category_id, actor):
+def nominees_draft(*, category_id: int, actor: User) -> int:
     """(Re)draft the nominees from the current standings. Nominees staff added or removed by hand stay
     as they are; untouched drafted ones are replaced."""
     category = _locked(category_id, Status.DRAFT)
@@ -237,14 +263,16 @@ def nominees_draft(*, category_id, actor):
     return category.nominations.filter(status=Nomination.Status.NOMINATED).count()
 
 
-def _reason(reason):
+def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason; it is kept with the nominee list.")})
     return reason
 
 
-def _figures(category, *, contributor=None, organisation=None):
+def _figures(
+    category: AwardCategory, *, contributor: Contributor | None = None, organisation: Organisation | None = None
+) -> tuple[int | None, Decimal | int, Decimal | int, int | None]:
     """The nominee's current standing (rank, points, hours, district id) on the board the category
     drafts from, or zeros when not on it. A per-district award counts the person's district rank."""
     board = Standing.objects.filter(snapshot__year=category.year, snapshot__is_current=True)
@@ -263,14 +291,22 @@ def _figures(category, *, contributor=None, organisation=None):
 
 
 @transaction.atomic
-def nomination_add(*, category_id, actor, reason, contributor=None, organisation=None):
+def nomination_add(
+    *,
+    category_id: int,
+    actor: User,
+    reason: str,
+    contributor: Contributor | None = None,
+    organisation: Organisation | None = None,
+) -> Nomination:
     category = _locked(category_id, Status.DRAFT)
     reason = _reason(reason)
     if (contributor is None) == (organisation is None) or (organisation is None) == category.for_organisations:
         raise ValidationError(
             _("This award is for organisations.") if category.for_organisations else _("This award is for people.")
         )
-    subject = organisation or contributor
+    # The check above leaves exactly one of the two.
+    subject: Organisation | Contributor = organisation or contributor  # type: ignore[assignment]
     if not subject.region.path.startswith(category.region.path):
         raise ValidationError(
             _("Only people and organisations of %(region)s can be nominated.") % {"region": category.region.name}
@@ -294,14 +330,14 @@ def nomination_add(*, category_id, actor, reason, contributor=None, organisation
 
 
 @transaction.atomic
-def nomination_remove(*, nomination_id, actor, reason):
+def nomination_remove(*, nomination_id: int, actor: User, reason: str) -> Nomination:
     nomination = Nomination.objects.select_related("category").get(pk=nomination_id)
     _locked(nomination.category_id, Status.DRAFT)
     reason = _reason(reason)
     return _remove(nomination, actor=actor, reason=reason)
 
 
-def _remove(nomination, *, actor, reason):
+def _remove(nomination: Nomination, *, actor: User, reason: str) -> Nomination:
     nomination.status, nomination.reason, nomination.changed_by, nomination.changed_at = (
         Nomination.Status.REMOVED,
         reason,
@@ -316,7 +352,7 @@ def _remove(nomination, *, actor, reason):
 # --- Public notice and objections --------------------------------------------------------------------------
 
 
-def working_days_after(start, days):
+def working_days_after(start: date, days: int) -> date:
     """The last day of a notice of `days` working days starting on `start` (weekends and public
     holidays don't count)."""
     holidays = set(
@@ -334,7 +370,7 @@ def working_days_after(start, days):
 
 
 @transaction.atomic
-def notice_publish(*, category_id, actor):
+def notice_publish(*, category_id: int, actor: User) -> AwardCategory:
     category = _locked(category_id, Status.DRAFT)
     if not category.nominations.filter(status=Nomination.Status.NOMINATED).exists():
         raise ValidationError(_("There is nobody on the list. Draft the nominees first."))
@@ -346,17 +382,20 @@ def notice_publish(*, category_id, actor):
     return category
 
 
-def notice_is_open(category, today=None):
+def notice_is_open(category: AwardCategory, today: date | None = None) -> bool:
     today = today or timezone.localdate()
+    # notice_publish sets the notice's start and end together.
     return (
         category.status == Status.NOTICE
         and category.notice_starts_on is not None
-        and category.notice_starts_on <= today <= category.notice_ends_on
+        and category.notice_starts_on <= today <= category.notice_ends_on  # type: ignore[operator]
     )
 
 
 @transaction.atomic
-def objection_lodge(*, category_id, body, nomination_id=None, name="", contact=""):
+def objection_lodge(
+    *, category_id: int, body: str, nomination_id: int | None = None, name: str = "", contact: str = ""
+) -> Objection:
     """Anyone may object while the notice is up; nothing is needed but the objection itself."""
     category = AwardCategory.objects.select_for_update().get(pk=category_id)
     if not notice_is_open(category):
@@ -377,7 +416,7 @@ def objection_lodge(*, category_id, body, nomination_id=None, name="", contact="
 
 
 @transaction.atomic
-def objection_resolve(*, objection_id, actor, upheld, resolution):
+def objection_resolve(*, objection_id: int, actor: User, upheld: bool, resolution: str) -> Objection:
     objection = Objection.objects.select_for_update().get(pk=objection_id)
     _locked(objection.category_id, Status.NOTICE)
     if objection.status != Objection.Status.OPEN:
@@ -397,11 +436,12 @@ def objection_resolve(*, objection_id, actor, upheld, resolution):
 # --- Approval ---------------------------------------------------------------------------------------------------
 
 
-def _holder_name(nomination):
-    return nomination.organisation.name if nomination.organisation_id else nomination.contributor.legal_name
+def _holder_name(nomination: Nomination) -> str:
+    # A nomination is of an organisation or of a person, never both: organisation_id tells which.
+    return nomination.organisation.name if nomination.organisation_id else nomination.contributor.legal_name  # type: ignore[union-attr]
 
 
-def category_approve(*, category_id, actor):
+def category_approve(*, category_id: int, actor: User) -> list[Certificate]:
     """Approve after the notice: certificates for every nominee, then the honour roll page (queued).
     Approving again (a double click, a re-run) returns the same certificates and issues none."""
     with transaction.atomic():
@@ -409,16 +449,15 @@ def category_approve(*, category_id, actor):
         if category.status == Status.APPROVED:
             # The honour roll job may have been lost (broker down, retries spent): queue it again; it
             # makes the page once.
-            transaction.on_commit(
-                lambda: current_app.signature("tasks.recognition.publish_honour_roll", args=[category.pk]).apply_async()
-            )
+            honour_roll_queue(category)
             return list(Certificate.objects.filter(nomination__category=category))
         if category.status != Status.NOTICE:
             raise ValidationError(_("Put the nominees on public notice first."))
-        if timezone.localdate() <= category.notice_ends_on:
+        # A category on notice has its notice's end (notice_publish sets it).
+        if timezone.localdate() <= category.notice_ends_on:  # type: ignore[operator]
             raise ValidationError(
                 _("The public notice runs until %(day)s; approve after it ends.")
-                % {"day": category.notice_ends_on.isoformat()}
+                % {"day": category.notice_ends_on.isoformat()}  # type: ignore[union-attr]
             )
         if category.objections.filter(status=Objection.Status.OPEN).exists():
             raise ValidationError(_("Resolve every objection before approving."))
@@ -448,21 +487,19 @@ def category_approve(*, category_id, actor):
         category.status, category.approved_at, category.approved_by = Status.APPROVED, timezone.now(), actor
         category.save(update_fields=["status", "approved_at", "approved_by"])
         audit(actor=actor, action="award_category.approve", obj=category, certificates=len(issued))
-        transaction.on_commit(
-            lambda: current_app.signature("tasks.recognition.publish_honour_roll", args=[category.pk]).apply_async()
-        )
+        honour_roll_queue(category)
     return issued
 
 
 # --- Reading ----------------------------------------------------------------------------------------------------
 
 
-def categories_for_staff(region, year=None):
+def categories_for_staff(region: Region, year: int | None = None) -> QuerySet[AwardCategory]:
     categories = AwardCategory.objects.filter(region__path__startswith=region.path).select_related("region")
     return categories.filter(year=year) if year else categories
 
 
-def nominees(category, status=None):
+def nominees(category: AwardCategory, status: str | None = None) -> QuerySet[Nomination]:
     """The nominee list with people and organisations, nominated first."""
     rows = category.nominations.select_related(
         "contributor__region", "organisation__region", "district", "changed_by", "certificate__revoked_by"
@@ -470,19 +507,20 @@ def nominees(category, status=None):
     return rows if status is None else rows.filter(status=status)
 
 
-def nominees_public(category):
+def nominees_public(category: AwardCategory) -> QuerySet[Nomination]:
     """What the notice shows: the nominees, less any whose certificate was revoked."""
     return nominees(category, Nomination.Status.NOMINATED).exclude(certificate__revoked_at__isnull=False)
 
 
-def public_name(nomination):
+def public_name(nomination: Nomination) -> str:
+    # A nomination is of an organisation or of a person, never both: organisation_id tells which.
     if nomination.organisation_id:
-        return nomination.organisation.name
-    person = nomination.contributor
+        return nomination.organisation.name  # type: ignore[union-attr]
+    person: Contributor = nomination.contributor  # type: ignore[assignment]
     return person.legal_name if person.public_listing else masked_name(person.legal_name)
 
 
-def notices_open(today=None):
+def notices_open(today: date | None = None) -> QuerySet[AwardCategory]:
     today = today or timezone.localdate()
     return (
         AwardCategory.objects.filter(status=Status.NOTICE, notice_starts_on__lte=today, notice_ends_on__gte=today)
@@ -491,7 +529,7 @@ def notices_open(today=None):
     )
 
 
-def honourees(category):
+def honourees(category: AwardCategory) -> QuerySet[Certificate]:
     """Certificates of an approved category that still stand (revoked ones leave the honour roll)."""
     return (
         Certificate.objects.filter(nomination__category=category, revoked_at__isnull=True)
@@ -500,7 +538,7 @@ def honourees(category):
     )
 
 
-def nominee_lookup(category, text):
+def nominee_lookup(category: AwardCategory, text: str | None) -> Contributor | Organisation | None:
     """The person (by practice licence number or mobile) or organisation (by licence number) staff
     typed, within the category's region; None when there is no such one."""
     from volunteers.people.licences import licence_normalise
@@ -517,3 +555,8 @@ def nominee_lookup(category, text):
         .select_related("region")
         .first()
     )
+
+
+def honour_roll_queue(category: AwardCategory) -> Job:
+    """Queue publishing the approved award's honour roll page (the cms app makes it, once)."""
+    return job_enqueue(task="honour_roll", args={"category_id": category.pk})

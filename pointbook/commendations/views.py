@@ -96,6 +96,77 @@ def staff_commendation(request, scope, pk):
     )
 
 
+def _act_draft(request, category):
+    count = commendations.nominees_draft(category_id=category.pk, actor=request.user)
+    messages.success(request, _("%(n)s nominees drafted from the standings.") % {"n": count})
+
+
+def _act_add(request, category):
+    form = NomineeAddForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(_("Give the licence number (or mobile) and the reason."))
+    who = commendations.nominee_lookup(category, form.cleaned_data["who"])
+    if who is None:
+        raise ValidationError(
+            _("Nobody in %(region)s has that licence number or mobile.") % {"region": category.region.name}
+        )
+    kind = "organisation" if category.for_organisations else "contributor"
+    commendations.nomination_add(
+        category_id=category.pk, actor=request.user, reason=form.cleaned_data["reason"], **{kind: who}
+    )
+    messages.success(request, _("Added to the list."))
+
+
+def _act_remove(request, category):
+    nomination = get_object_or_404(category.nominations, pk=_posted_id(request, "nomination"))
+    commendations.nomination_remove(
+        nomination_id=nomination.pk, actor=request.user, reason=request.POST.get("reason", "")
+    )
+    messages.success(request, _("Removed from the list; the reason is kept."))
+
+
+def _act_notice(request, category):
+    category = commendations.notice_publish(category_id=category.pk, actor=request.user)
+    messages.success(request, _("On public notice until %(day)s.") % {"day": category.notice_ends_on})
+
+
+def _act_resolve(request, category):
+    objection = get_object_or_404(category.objections, pk=_posted_id(request, "objection"))
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(_("Choose a decision and write the answer."))
+    commendations.objection_resolve(
+        objection_id=objection.pk,
+        actor=request.user,
+        upheld=form.cleaned_data["decision"] == "uphold",
+        resolution=form.cleaned_data["resolution"],
+    )
+    messages.success(request, _("Objection resolved."))
+
+
+def _act_approve(request, category):
+    if category.status == AwardCategory.Status.APPROVED:
+        commendations.category_approve(category_id=category.pk, actor=request.user)
+        messages.info(request, _("Already approved; nothing more was issued."))
+    else:
+        issued = commendations.category_approve(category_id=category.pk, actor=request.user)
+        messages.success(
+            request,
+            _("Approved: %(n)s certificates issued; the honour roll is being published.") % {"n": len(issued)},
+        )
+
+
+# The steps of `staff_commendation_act`, by the action in its URL.
+_ACTS = {
+    "draft": _act_draft,
+    "add": _act_add,
+    "remove": _act_remove,
+    "notice": _act_notice,
+    "resolve": _act_resolve,
+    "approve": _act_approve,
+}
+
+
 @login_required
 @require_POST
 @staff_required
@@ -103,57 +174,11 @@ def staff_commendation_act(request, scope, pk, action):
     """One POST per step: draft, add, remove, notice, resolve, approve."""
     category = _category_in_scope(scope, pk)
     back = redirect("staff_commendation", category.pk)
+    act = _ACTS.get(action)
+    if act is None:
+        raise Http404
     try:
-        if action == "draft":
-            count = commendations.nominees_draft(category_id=category.pk, actor=request.user)
-            messages.success(request, _("%(n)s nominees drafted from the standings.") % {"n": count})
-        elif action == "add":
-            form = NomineeAddForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(_("Give the licence number (or mobile) and the reason."))
-            who = commendations.nominee_lookup(category, form.cleaned_data["who"])
-            if who is None:
-                raise ValidationError(
-                    _("Nobody in %(region)s has that licence number or mobile.") % {"region": category.region.name}
-                )
-            kind = "organisation" if category.for_organisations else "contributor"
-            commendations.nomination_add(
-                category_id=category.pk, actor=request.user, reason=form.cleaned_data["reason"], **{kind: who}
-            )
-            messages.success(request, _("Added to the list."))
-        elif action == "remove":
-            nomination = get_object_or_404(category.nominations, pk=_posted_id(request, "nomination"))
-            commendations.nomination_remove(
-                nomination_id=nomination.pk, actor=request.user, reason=request.POST.get("reason", "")
-            )
-            messages.success(request, _("Removed from the list; the reason is kept."))
-        elif action == "notice":
-            category = commendations.notice_publish(category_id=category.pk, actor=request.user)
-            messages.success(request, _("On public notice until %(day)s.") % {"day": category.notice_ends_on})
-        elif action == "resolve":
-            objection = get_object_or_404(category.objections, pk=_posted_id(request, "objection"))
-            form = ResolveForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(_("Choose a decision and write the answer."))
-            commendations.objection_resolve(
-                objection_id=objection.pk,
-                actor=request.user,
-                upheld=form.cleaned_data["decision"] == "uphold",
-                resolution=form.cleaned_data["resolution"],
-            )
-            messages.success(request, _("Objection resolved."))
-        elif action == "approve":
-            if category.status == AwardCategory.Status.APPROVED:
-                commendations.category_approve(category_id=category.pk, actor=request.user)
-                messages.info(request, _("Already approved; nothing more was issued."))
-            else:
-                issued = commendations.category_approve(category_id=category.pk, actor=request.user)
-                messages.success(
-                    request,
-                    _("Approved: %(n)s certificates issued; the honour roll is being published.") % {"n": len(issued)},
-                )
-        else:
-            raise Http404
+        act(request, category)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

@@ -8,10 +8,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit
 from pointbook.ledger.services import entry_post, record_approve
 from pointbook.models import Appeal, AppealMessage, LedgerEntry
 from volunteers.models import ServiceRecord
-from volunteers.people.services import audit
 
 MAX_ADJUSTMENT = Decimal("10000")
 

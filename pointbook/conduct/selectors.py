@@ -1,10 +1,17 @@
-from django.db.models import Prefetch
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch, QuerySet
 
 from pointbook.ledger.selectors import explain_page
 from pointbook.models import Appeal, AppealMessage, PublicRating
 
+if TYPE_CHECKING:
+    from volunteers.models import Contributor, Region
 
-def open_appeal_ids(contributor):
+
+def open_appeal_ids(contributor: Contributor) -> dict[tuple[str, int], int]:
     """{("entry", id) | ("record", id)} with an appeal open, so pages link to it, not a new one."""
     rows = Appeal.objects.filter(contributor=contributor, status=Appeal.Status.OPEN).values_list(
         "pk", "entry_id", "record_id"
@@ -12,7 +19,7 @@ def open_appeal_ids(contributor):
     return {("entry", e) if e else ("record", r): pk for pk, e, r in rows}
 
 
-def appeals_of(contributor):
+def appeals_of(contributor: Contributor) -> QuerySet[Appeal]:
     return (
         Appeal.objects.filter(contributor=contributor)
         .select_related("entry", "record__service_type")
@@ -20,7 +27,7 @@ def appeals_of(contributor):
     )
 
 
-def appeals_for_staff(region, *, status=Appeal.Status.OPEN):
+def appeals_for_staff(region: Region, *, status: str = Appeal.Status.OPEN) -> QuerySet[Appeal]:
     return (
         Appeal.objects.filter(region__path__startswith=region.path, status=status)
         .select_related("contributor", "entry", "record__service_type")
@@ -28,7 +35,7 @@ def appeals_for_staff(region, *, status=Appeal.Status.OPEN):
     )
 
 
-def appeal_thread(appeals, pk):
+def appeal_thread(appeals: QuerySet[Appeal], pk: int) -> Appeal | None:
     """One appeal from `appeals` (already scoped to who asks) with its messages, or None."""
     appeal = (
         appeals.select_related("contributor", "entry", "record__service_type", "record__region", "resolution", "region")
@@ -41,7 +48,7 @@ def appeal_thread(appeals, pk):
     return appeal
 
 
-def rating_by_token(token):
+def rating_by_token(token: str) -> PublicRating | None:
     return (
         PublicRating.objects.select_related("record__contributor", "record__service_type").filter(token=token).first()
     )

@@ -1,18 +1,23 @@
 """Penalties and bonuses: no-shows and late cancellations (posted by a sweep over the rota, since
 `volunteers` never calls the counting side), upheld complaints, and public ratings."""
 
+from __future__ import annotations
+
 import secrets
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit
 from pointbook.ledger.rules import (
     ATTENDANCE_CORRECTED,
     award_proposal,
@@ -23,10 +28,22 @@ from pointbook.ledger.rules import (
 from pointbook.ledger.services import EARNED_SOURCES, _require_scope, entry_post, entry_reverse
 from pointbook.models import Complaint, ConductRule, LedgerEntry, PublicRating
 from volunteers.models import ServiceRecord, Signup
-from volunteers.people.services import audit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from volunteers.models import Contributor, Region, User, Venue
 
 
-def _service_points(*, service_type_id, day, hours, venue, started_at, special_groups=()):
+def _service_points(
+    *,
+    service_type_id: int,
+    day: date,
+    hours: Decimal,
+    venue: Venue | None,
+    started_at: datetime,
+    special_groups: Iterable[str] = (),
+) -> Decimal:
     """What the service would earn under its points rule, caps aside: the base of "× the service's
     points" penalties and bonuses. 0 when no rule is in force."""
     rule = rule_in_force(service_type_id, day)
@@ -38,7 +55,18 @@ def _service_points(*, service_type_id, day, hours, venue, started_at, special_g
     return award_proposal(probe, rule)[0]
 
 
-def _conduct_post(*, event, contributor, source, source_id, key, day, base_points, about, actor=None):
+def _conduct_post(
+    *,
+    event: str,
+    contributor: Contributor,
+    source: str,
+    source_id: int,
+    key: str,
+    day: date,
+    base_points: Decimal,
+    about: str,
+    actor: User | None = None,
+) -> LedgerEntry | None:
     """Post the penalty or bonus the rule in force on `day` gives, or nothing (no rule, or 0 points)."""
     rule = conduct_rule_in_force(event, day)
     if rule is None:
@@ -61,7 +89,7 @@ def _conduct_post(*, event, contributor, source, source_id, key, day, base_point
     )
 
 
-def _shift_points(signup):
+def _shift_points(signup: Signup) -> Decimal:
     shift = signup.shift
     hours = Decimal((shift.ends_at - shift.starts_at).total_seconds()) / 3600
     return _service_points(
@@ -73,13 +101,13 @@ def _shift_points(signup):
     )
 
 
-def _standing(source, source_id):
+def _standing(source: str, source_id: OuterRef) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(
         source=source, source_id=source_id, kind=LedgerEntry.Kind.PENALTY, reversed_by__isnull=True
     )
 
 
-def conduct_sweep(*, since_days=60, now=None):
+def conduct_sweep(*, since_days: int = 60, now: datetime | None = None) -> tuple[int, int]:
     """Post the penalty for each no-show and late cancellation of the last `since_days` that has none,
     and reverse the penalty of a no-show later corrected to attended. Safe to run twice at once:
     every posting has a key derived from the sign-up. Returns (posted, reversed)."""
@@ -140,7 +168,9 @@ def conduct_sweep(*, since_days=60, now=None):
 
 
 @transaction.atomic
-def complaint_uphold(*, actor, scope, record, reason, now=None):
+def complaint_uphold(
+    *, actor: User, scope: Region | None, record: ServiceRecord, reason: str, now: datetime | None = None
+) -> tuple[Complaint, LedgerEntry | None]:
     """Staff uphold a complaint about the service behind `record`: the complaint is kept (it counts
     against commendations) and the penalty rule in force posts its entry."""
     now = now or timezone.now()
@@ -190,14 +220,14 @@ def complaint_uphold(*, actor, scope, record, reason, now=None):
 
 
 @transaction.atomic
-def record_unflag(*, actor, scope, record):
+def record_unflag(*, actor: User, scope: Region | None, record: ServiceRecord) -> None:
     """Staff have looked at a record a poor rating flagged: clear the flag (audited)."""
     _require_scope(scope, record)
     ServiceRecord.objects.filter(pk=record.pk).update(flagged=False)
     audit(actor=actor, action="record_unflag", obj=record)
 
 
-def rating_link(*, contributor, record, now=None):
+def rating_link(*, contributor: Contributor, record: ServiceRecord, now: datetime | None = None) -> PublicRating:
     """The record's public rating link: created when the contributor first shows it, renewed (a new
     token) once expired unless someone has rated. Only approved records of the contributor."""
     now = now or timezone.now()
@@ -219,7 +249,14 @@ def rating_link(*, contributor, record, now=None):
 GOOD_SCORE, POOR_SCORE = 4, 2
 
 
-def rating_submit(*, token, score, comment="", rater=None, now=None):
+def rating_submit(
+    *,
+    token: str,
+    score: int,
+    comment: str = "",
+    rater: User | AnonymousUser | None = None,
+    now: datetime | None = None,
+) -> PublicRating:
     """Someone served rates once through the link. A good rating posts the bonus rule's entry; a poor
     one flags the record for staff. An expired, unknown or used link is refused, and so is the
     contributor rating their own service (`rater`, the signed-in user if any)."""

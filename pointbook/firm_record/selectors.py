@@ -8,10 +8,14 @@ in both firms' records, each with their own days. Everything is summed in the da
 number of queries however many members and entries there are.
 """
 
+from __future__ import annotations
+
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
@@ -23,6 +27,11 @@ from pointbook.commendations.certificates import certificate_issue
 from pointbook.ledger.rules import cents, stars_for
 from pointbook.models import Certificate, LedgerEntry, Standing
 from volunteers.models import Contributor, Membership, Organisation
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from volunteers.models import User
 
 # The yearly guideline of pro-bono hours per member (seed 001's 50 hours a year).
 GUIDELINE_HOURS = Decimal(50)
@@ -42,7 +51,7 @@ class Commendation:
     title_en: str
 
     @property
-    def title(self):
+    def title(self) -> str:
         return localized(self.title_zh, self.title_en)
 
 
@@ -63,7 +72,7 @@ class MemberLine:
     part_year: bool = False  # belonged for only part of the year (joined, left or moved firms)
 
     @property
-    def kind_label(self):
+    def kind_label(self) -> StrOrPromise:
         return Contributor.Kind(self.kind).label if self.kind in Contributor.Kind.values else self.kind
 
 
@@ -77,7 +86,7 @@ class TypeLine:
     share: int = 0  # percent of the largest line's hours (or points), for a bar
 
     @property
-    def name(self):
+    def name(self) -> str:
         if self.service_type_id is None:
             return str(OTHER_TYPE)
         return localized(self.name_zh, self.name_en)
@@ -114,15 +123,15 @@ class FirmRecord:
     guideline_hours: Decimal = GUIDELINE_HOURS
 
     @property
-    def below_guideline(self):
+    def below_guideline(self) -> list[MemberLine]:
         return [m for m in self.members if m.below_guideline]
 
     @property
-    def commendations(self):
+    def commendations(self) -> int:
         return sum(len(m.commendations) for m in self.members)
 
 
-def _days_belonged(periods, year):
+def _days_belonged(periods: Iterable[tuple[date, date | None]], year: int) -> int:
     first, after = date(year, 1, 1), date(year + 1, 1, 1)
     days = 0
     for started, ended in periods:
@@ -131,11 +140,11 @@ def _days_belonged(periods, year):
     return days
 
 
-def _share(value, largest):
+def _share(value: Decimal, largest: Decimal) -> int:
     return int(round(100 * value / largest)) if largest > 0 and value > 0 else 0
 
 
-def firm_record(organisation, year):
+def firm_record(organisation: Organisation, year: int) -> FirmRecord:
     """The organisation's record of `year` as plain data (see FirmRecord), in seven queries."""
     first, last = date(year, 1, 1), date(year, 12, 31)
     memberships = Membership.objects.filter(organisation=organisation, status__in=COUNTED)
@@ -143,7 +152,7 @@ def firm_record(organisation, year):
     member_ids = of_year.values("contributor_id")
 
     # 1. Who belonged in the year, and when.
-    members = {}
+    members: dict[int, MemberLine] = {}
     rows = of_year.select_related("contributor").order_by("started_on", "id")
     for membership in rows:
         person = membership.contributor
@@ -199,7 +208,7 @@ def firm_record(organisation, year):
         .order_by("issued_at", "id")
         .values_list("contributor_id", "title_zh", "title_en")
     )
-    firm_commendations = []
+    firm_commendations: list[Commendation] = []
     for contributor_id, title_zh, title_en in awards:
         (members[contributor_id].commendations if contributor_id else firm_commendations).append(
             Commendation(title_zh, title_en)
@@ -235,11 +244,11 @@ def firm_record(organisation, year):
     ]
 
     largest = max([line.hours for line in by_type] + [Decimal(0)])
-    for line in by_type:
-        line.share = _share(line.hours, largest)
+    for type_line in by_type:
+        type_line.share = _share(type_line.hours, largest)
     largest = max([line.hours for line in by_month] + [Decimal(0)])
-    for line in by_month:
-        line.share = _share(line.hours, largest)
+    for month_line in by_month:
+        month_line.share = _share(month_line.hours, largest)
 
     # 7. Rank among organisations in the year's current standings.
     ranked = Standing.objects.filter(snapshot=OuterRef("snapshot"), scope=Standing.Scope.ORGANISATION).order_by()
@@ -280,7 +289,7 @@ def firm_record(organisation, year):
 # --- firm services ------------------------------------------------------------------------------------------
 
 
-def statement_for(organisation, year, record, actor):
+def statement_for(organisation: Organisation, year: int, record: FirmRecord, actor: User | None) -> Certificate:
     """The statement certifying `record`: the latest unrevoked statement of the organisation and year
     when it still says the same (name, hours and points), otherwise a newly issued one. The
     organisation's row is locked so two downloads at once issue one statement, not two."""

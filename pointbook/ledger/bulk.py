@@ -7,35 +7,51 @@ batch so far, and the entries inserted together. A key already used makes the wh
 (IntegrityError), as a replayed posting must never add a second entry.
 """
 
+from __future__ import annotations
+
 from collections import defaultdict
+from collections.abc import Collection, Container, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
+from core.audit import audit
 from core.bulk_insert import rows_insert
 from pointbook.ledger.rules import award_proposal, explain, is_night_or_holiday
 from pointbook.ledger.services import CENT, EARNED_SOURCES
 from pointbook.models import LedgerEntry, PointsRule, PublicHoliday
 from volunteers.models import Contributor, ServiceRecord
-from volunteers.people.services import audit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from volunteers.models import User
+
+    # What a person holds per (person, service type, day) and per (person, service type, year).
+    DayEarned = defaultdict[tuple[int, int | None, date], Decimal]
+    YearEarned = defaultdict[tuple[int, int | None, int], Decimal]
+    # The explanations already made, by what they depend on (rule, hours, factors, cap, earned before).
+    Texts = dict[tuple[Any, ...], str]
 
 
 class _Rules:
     """Every rule version in memory, newest first per service type (there are a few dozen)."""
 
-    def __init__(self):
-        self.by_type = defaultdict(list)
+    def __init__(self) -> None:
+        self.by_type: defaultdict[int, list[PointsRule]] = defaultdict(list)
         for rule in PointsRule.objects.order_by("-effective_from"):
             self.by_type[rule.service_type_id].append(rule)
 
-    def in_force(self, service_type_id, day):
+    def in_force(self, service_type_id: int, day: date) -> PointsRule | None:
         return next((r for r in self.by_type[service_type_id] if r.effective_from <= day), None)
 
 
-def _earned(contributor_ids):
+def _earned(contributor_ids: Iterable[int]) -> tuple[DayEarned, YearEarned]:
     """What these people hold per (person, type, day) and (person, type, year): the caps' start."""
     entries = LedgerEntry.objects.filter(contributor_id__in=contributor_ids, source__in=EARNED_SOURCES)
     day, year = defaultdict(Decimal), defaultdict(Decimal)
@@ -68,7 +84,7 @@ ENTRY_COLUMNS = (
 )
 
 
-def _lock_people(records):
+def _lock_people(records: Iterable[ServiceRecord]) -> None:
     # The people first, in id order, as `record_approve` does: caps read all their awards, so no
     # single approval of theirs can slip in between (and two lockers never wait in a circle).
     list(
@@ -79,7 +95,16 @@ def _lock_people(records):
     )
 
 
-def _awards(records, *, actor_id, now, rules, holidays, texts, earlier):
+def _awards(
+    records: Iterable[ServiceRecord],
+    *,
+    actor_id: int | None,
+    now: datetime,
+    rules: _Rules,
+    holidays: Container[date],
+    texts: Texts,
+    earlier: Mapping[int, int],
+) -> tuple[list[tuple[Any, ...]], list[int], list[int], list[ServiceRecord]]:
     """The award entries of `records` (rows for ENTRY_COLUMNS), with each person's caps counted from the
     ledger and from the records before in the batch; and the ids capped out, the ids awarded, and the
     records refused for want of a rule. `earlier` counts each record's earlier awards (for its key)."""
@@ -136,7 +161,15 @@ def _awards(records, *, actor_id, now, rules, holidays, texts, earlier):
     return entries, capped, awarded, refused
 
 
-def _approve_batch(records, *, actor, now, rules, holidays, texts):
+def _approve_batch(
+    records: list[ServiceRecord],
+    *,
+    actor: User | None,
+    now: datetime,
+    rules: _Rules,
+    holidays: Container[date],
+    texts: Texts,
+) -> tuple[int, int, list[ServiceRecord]]:
     ids = [r.pk for r in records]
     actor_id = actor.pk if actor is not None else None
     with transaction.atomic():
@@ -187,7 +220,15 @@ def _approve_batch(records, *, actor, now, rules, holidays, texts):
 DECIDED_COLUMNS = ("status", "decided_at", "decided_by_id", "decision_reason", "capped_out")
 
 
-def records_add_approved(*, actor, records, columns, rows, batch_size=5000, now=None):
+def records_add_approved(
+    *,
+    actor: User | AnonymousUser | None,
+    records: Sequence[ServiceRecord],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    batch_size: int = 5000,
+    now: datetime | None = None,
+) -> tuple[int, int, list[ServiceRecord]]:
     """Insert new service records already approved, with their award entries: work verified before
     this site (a history import). `rows[i]` is the record `records[i]` describes (as
     `records_approve_bulk` reads one, with its reserved id), in `columns` order without
@@ -198,9 +239,11 @@ def records_add_approved(*, actor, records, columns, rows, batch_size=5000, now=
     now = now or timezone.now()
     actor = actor if actor is not None and actor.is_authenticated else None
     actor_id = actor.pk if actor is not None else None
+    texts: Texts
     rules, holidays, texts = _Rules(), set(PublicHoliday.objects.values_list("date", flat=True)), {}
     posted = capped_count = 0
-    refused = []
+    refused: list[ServiceRecord] = []
+    capped: Collection[int]
     with translation.override("zh-hans"), transaction.atomic():  # stored text in the default language
         for start in range(0, len(records), batch_size):
             batch, batch_rows = records[start : start + batch_size], rows[start : start + batch_size]
@@ -215,7 +258,7 @@ def records_add_approved(*, actor, records, columns, rows, batch_size=5000, now=
                 (*columns, *DECIDED_COLUMNS),
                 [
                     (*row, approved, now, actor_id, "", record.pk in capped)
-                    for record, row in zip(batch, batch_rows)
+                    for record, row in zip(batch, batch_rows, strict=True)
                     if record.pk not in no_rule_ids
                 ],
             )
@@ -235,7 +278,13 @@ def records_add_approved(*, actor, records, columns, rows, batch_size=5000, now=
     return posted, capped_count, refused
 
 
-def records_approve_bulk(*, actor, records, batch_size=5000, now=None):
+def records_approve_bulk(
+    *,
+    actor: User | AnonymousUser | None,
+    records: Iterable[ServiceRecord],
+    batch_size: int = 5000,
+    now: datetime | None = None,
+) -> tuple[int, int, list[ServiceRecord]]:
     """Approve `records` (an iterable of waiting ServiceRecords with `venue` loaded), in batches.
     Keep one person's records in one batch where you can (order by contributor): caps are counted
     per person and day across batches all the same. Returns (entries posted, approved with no
@@ -247,10 +296,10 @@ def records_approve_bulk(*, actor, records, batch_size=5000, now=None):
     rules = _Rules()
     holidays = set(PublicHoliday.objects.values_list("date", flat=True))
     posted = capped = 0
-    refused = []
-    batch = []
+    refused: list[ServiceRecord] = []
+    batch: list[ServiceRecord] = []
     with translation.override("zh-hans"):  # stored text in the default language, as entry_post does
-        texts = {}
+        texts: Texts = {}
         for record in records:
             batch.append(record)
             if len(batch) >= batch_size:

@@ -10,11 +10,12 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from core.audit import audit
+from core.jobs import job_enqueue
 from pointbook.ledger.rules import award_proposal, is_night_or_holiday
 from pointbook.ledger.services import CENT, EARNED_SOURCES, POINTS, entry_post
 from pointbook.models import LedgerEntry, PointsRule, PublicHoliday
 from volunteers.models import Contributor, ServiceRecord
-from volunteers.people.services import audit
 
 
 @dataclass
@@ -177,3 +178,13 @@ def rescore_apply(*, actor, service_type_id, from_date):
         rule = PointsRule.objects.filter(service_type_id=service_type_id).order_by("-effective_from").first()
         audit(actor=actor, action="rescore_apply", obj=rule, from_date=from_date.isoformat(), entries=posted)
     return posted
+
+
+def rescore_start(*, actor, service_type_id: int, from_date: Date):
+    """Queue re-scoring of a service type from a date (a staff member confirmed the preview); a worker
+    posts the adjustments once this commits."""
+    return job_enqueue(
+        task="rescore",
+        args={"service_type_id": service_type_id, "from_date": from_date.isoformat()},
+        requested_by=actor,
+    )

@@ -1,12 +1,21 @@
 """Pure functions that turn a service record and the rule in force into a proposed award, and
 explain any entry in the reader's language. Only `services.entry_post` writes."""
 
+from __future__ import annotations
+
+from collections.abc import Container
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pointbook.models import ConductRule, PointsRule, PublicHoliday
+
+if TYPE_CHECKING:
+    from volunteers.models import ServiceRecord
 
 CENT = Decimal("0.01")
 # Reasons the system gives (not a person): stored as a code, explained in the reader's language.
@@ -15,7 +24,7 @@ ATTENDANCE_CORRECTED = "attendance corrected"
 STAR_HOURS = (100, 300, 600, 1000, 1500)
 
 
-def rule_in_force(service_type_id, day):
+def rule_in_force(service_type_id: int, day: date) -> PointsRule | None:
     """The version of the service type's rule in force on `day`, or None."""
     return (
         PointsRule.objects.filter(service_type_id=service_type_id, effective_from__lte=day)
@@ -24,12 +33,12 @@ def rule_in_force(service_type_id, day):
     )
 
 
-def conduct_rule_in_force(event, day):
+def conduct_rule_in_force(event: str, day: date) -> ConductRule | None:
     """The version of the penalty or bonus rule for `event` in force on `day`, or None."""
     return ConductRule.objects.filter(event=event, effective_from__lte=day).order_by("-effective_from").first()
 
 
-def is_night_or_holiday(record, holidays=None):
+def is_night_or_holiday(record: ServiceRecord | SimpleNamespace, holidays: Container[date] | None = None) -> bool:
     """Starts between 20:00 and 06:00 local time, or falls on a public holiday (`holidays`, a set of
     dates, saves the query when many records are scored)."""
     start = timezone.localtime(record.started_at)
@@ -40,7 +49,14 @@ def is_night_or_holiday(record, holidays=None):
     return PublicHoliday.objects.filter(date=record.date).exists()
 
 
-def award_proposal(record, rule, *, day_earned=Decimal(0), year_earned=Decimal(0), night_or_holiday=None):
+def award_proposal(
+    record: ServiceRecord | SimpleNamespace,
+    rule: PointsRule,
+    *,
+    day_earned: Decimal = Decimal(0),
+    year_earned: Decimal = Decimal(0),
+    night_or_holiday: bool | None = None,
+) -> tuple[Decimal, dict[str, Any]]:
     """(points, breakdown) for an approved service record under `rule`. `day_earned` and
     `year_earned` are what the person already holds for this service type that day and year: the
     caps count all their records, not this one alone. Points may come out 0 (cap already reached)."""
@@ -81,7 +97,7 @@ def award_proposal(record, rule, *, day_earned=Decimal(0), year_earned=Decimal(0
     return points, breakdown
 
 
-def conduct_proposal(rule, *, base_points, text):
+def conduct_proposal(rule: ConductRule, *, base_points: Decimal, text: str) -> tuple[Decimal, dict[str, Any]]:
     """(points, breakdown) of a penalty or bonus: fixed points + a multiple of `base_points`."""
     points = (rule.fixed_points + rule.times_points * Decimal(base_points)).quantize(CENT, rounding=ROUND_HALF_UP)
     return points, {
@@ -95,12 +111,12 @@ def conduct_proposal(rule, *, base_points, text):
     }
 
 
-def _number(text):
+def _number(text: str) -> str:
     value = Decimal(text)
     return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.2f}".rstrip("0")
 
 
-def explain(kind, breakdown):
+def explain(kind: str, breakdown: dict[str, Any]) -> str:
     """The entry's explanation in the active language, from its breakdown."""
     if kind == "award" and "per_hour" in breakdown:
         parts = [
@@ -134,7 +150,7 @@ def explain(kind, breakdown):
     return breakdown.get("text", "")
 
 
-def _cap_text(breakdown):
+def _cap_text(breakdown: dict[str, Any]) -> str:
     if not breakdown.get("cap"):
         return ""
     values = {"cap": _number(breakdown["cap"]), "before": _number(breakdown.get("earned_before") or "0")}
@@ -153,7 +169,7 @@ def _cap_text(breakdown):
     return f" ({text % values})"
 
 
-def _conduct_text(breakdown):
+def _conduct_text(breakdown: dict[str, Any]) -> str:
     events = {
         "no_show": _("No-show"),
         "late_cancel": _("Late cancellation"),
@@ -172,12 +188,12 @@ def _conduct_text(breakdown):
     return f"{events.get(breakdown['event'], '')}{about}: {' + '.join(parts)} = {_number(breakdown['points'])}"
 
 
-def cents(value):
+def cents(value: Decimal | float | str | None) -> Decimal:
     """A sum to the cent (SQLite adds decimals as floats: 30 - 29.70 = 0.300000000000001)."""
     return Decimal(value or 0).quantize(CENT)
 
 
-def stars_for(hours):
+def stars_for(hours: Decimal) -> tuple[int, int | None]:
     """(stars, hours needed for the next star or None) for cumulative verified hours."""
     stars = sum(1 for threshold in STAR_HOURS if hours >= threshold)
     return stars, (STAR_HOURS[stars] if stars < len(STAR_HOURS) else None)

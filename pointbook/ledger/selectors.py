@@ -1,10 +1,14 @@
 """Reads of points: balances, verified hours, star level and the entries behind them."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
@@ -19,8 +23,13 @@ from pointbook.models import (
 )
 from volunteers.models import EvidenceFile, Membership, Region, ServiceRecord
 
+if TYPE_CHECKING:
+    from volunteers.models import Contributor, Organisation, ServiceType
 
-def points_summary(contributor, *, year=None):
+_Entries = TypeVar("_Entries", bound=Iterable[LedgerEntry])
+
+
+def points_summary(contributor: Contributor, *, year: int | None = None) -> dict[str, Any]:
     """Balance for the year and lifetime, verified hours, stars and progress: one query."""
     year = year or timezone.localdate().year
     totals = LedgerEntry.objects.filter(contributor=contributor).aggregate(
@@ -47,18 +56,18 @@ def points_summary(contributor, *, year=None):
     }
 
 
-def entries_for(contributor):
+def entries_for(contributor: Contributor) -> QuerySet[LedgerEntry]:
     """Newest first; each gets `.text`, its explanation in the reader's language (from its data)."""
     return LedgerEntry.objects.filter(contributor=contributor).order_by("-created_at", "-id")
 
 
-def explain_page(entries):
+def explain_page(entries: _Entries) -> _Entries:
     for entry in entries:
-        entry.text = explain(entry.kind, entry.breakdown) or entry.explanation
+        entry.text = explain(entry.kind, entry.breakdown) or entry.explanation  # type: ignore[attr-defined]  # for templates
     return entries
 
 
-def _with_points(records):
+def _with_points(records: QuerySet[ServiceRecord]) -> QuerySet[ServiceRecord]:
     """Each record with `points`: what it holds in the ledger now (award, reversals, re-scoring)."""
     held = (
         LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=OuterRef("pk"))
@@ -71,7 +80,7 @@ def _with_points(records):
     return records.annotate(points=Round(Coalesce(Subquery(held), Decimal(0), output_field=POINTS), 2))
 
 
-def records_waiting(region):
+def records_waiting(region: Region) -> QuerySet[ServiceRecord]:
     """The staff queue: records in the subtree waiting for a decision, oldest first."""
     # A subquery, not a join + GROUP BY: counted only for the page's rows.
     files = Subquery(
@@ -90,18 +99,18 @@ def records_waiting(region):
     )
 
 
-def records_waiting_page(region, number, per_page):
+def records_waiting_page(region: Region, number: int | str | None, per_page: int) -> Page[ServiceRecord]:
     """One page of the queue: the page's ids are found on the index alone, then only those rows are
     joined (sorting thousands of joined rows to show thirty took a tenth of a second)."""
-    page = Paginator(records_waiting(region).select_related(None).values_list("pk", flat=True), per_page).get_page(
-        number
-    )
+    page: Page[Any] = Paginator(
+        records_waiting(region).select_related(None).values_list("pk", flat=True), per_page
+    ).get_page(number)
     rows = records_waiting(region).in_bulk(list(page.object_list))
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return page
 
 
-def records_flagged(region):
+def records_flagged(region: Region) -> QuerySet[ServiceRecord]:
     """Approved records a poor public rating put in front of staff, newest first."""
     return (
         ServiceRecord.objects.filter(
@@ -112,7 +121,7 @@ def records_flagged(region):
     )
 
 
-def record_for_staff(region, pk):
+def record_for_staff(region: Region, pk: int) -> ServiceRecord | None:
     return (
         ServiceRecord.objects.filter(region__path__startswith=region.path, pk=pk)
         .select_related("contributor__user", "service_type", "venue", "region", "decided_by", "signup__shift")
@@ -120,7 +129,7 @@ def record_for_staff(region, pk):
     )
 
 
-def records_of(contributor):
+def records_of(contributor: Contributor) -> QuerySet[ServiceRecord]:
     """A contributor's own records, newest first, with the points each holds."""
     return (
         _with_points(ServiceRecord.objects.filter(contributor=contributor))
@@ -129,11 +138,11 @@ def records_of(contributor):
     )
 
 
-def record_of(contributor, pk):
+def record_of(contributor: Contributor, pk: int) -> ServiceRecord | None:
     return records_of(contributor).select_related("rating").filter(pk=pk).first()
 
 
-def record_entries(record):
+def record_entries(record: ServiceRecord) -> list[LedgerEntry]:
     """The entries a record produced (award, reversals, re-scoring, its rating's bonus, upheld
     complaints' penalties), oldest first, explained."""
     about = (
@@ -145,7 +154,7 @@ def record_entries(record):
     return explain_page(list(entries))
 
 
-def member_records(organisation, *, year):
+def member_records(organisation: Organisation, *, year: int) -> QuerySet[ServiceRecord]:
     """An organisation's members' records of `year` (counted by the dates each belonged), read-only
     for its admins: status, hours and the points each holds."""
     counted = Membership.objects.filter(
@@ -166,7 +175,7 @@ def member_records(organisation, *, year):
     return _with_points(records).select_related("contributor", "service_type").order_by("-date", "-id")
 
 
-def rules_by_type():
+def rules_by_type() -> QuerySet[ServiceType]:
     """Every service type with its rule versions, newest first (one query each way)."""
     from volunteers.models import ServiceType
 
@@ -175,5 +184,5 @@ def rules_by_type():
     )
 
 
-def conduct_rules():
+def conduct_rules() -> QuerySet[ConductRule]:
     return ConductRule.objects.select_related("created_by").order_by("event", "-effective_from")

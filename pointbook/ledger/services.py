@@ -1,21 +1,33 @@
 """Every write to points. `entry_post` is the one way an entry is made; approvals and reversals go
 through it in the same transaction as the decision they record."""
 
+from __future__ import annotations
+
+from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import DecimalField, F, Func, OuterRef, Q, Subquery, Sum
+from django.db.models import DecimalField, F, Func, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.audit import audit
 from pointbook.ledger import trigger_sql
 from pointbook.ledger.rules import CENT, award_proposal, explain, rule_in_force
 from pointbook.models import LedgerEntry
 from pointbook.standings.services import standings_check
 from volunteers.models import Contributor, ServiceRecord
-from volunteers.people.services import audit
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from django.contrib.auth.models import AnonymousUser
+
+    from pointbook.models import ConductRule, PointsRule
+    from volunteers.models import Region, User
 
 
 class IdempotencyConflict(Exception):
@@ -28,21 +40,21 @@ _SAME = ("contributor_id", "points", "kind", "source", "source_id", "reverses_id
 
 def entry_post(
     *,
-    contributor,
-    points,
-    kind,
-    source,
-    source_id,
-    idempotency_key,
-    breakdown,
-    effective_date,
-    hours=None,
-    rule=None,
-    conduct_rule=None,
-    service_type_id=None,
-    reverses=None,
-    actor=None,
-):
+    contributor: Contributor,
+    points: Decimal,
+    kind: str,
+    source: str,
+    source_id: int,
+    idempotency_key: str,
+    breakdown: dict[str, Any],
+    effective_date: date,
+    hours: Decimal | None = None,
+    rule: PointsRule | None = None,
+    conduct_rule: ConductRule | None = None,
+    service_type_id: int | None = None,
+    reverses: LedgerEntry | None = None,
+    actor: User | AnonymousUser | None = None,
+) -> LedgerEntry:
     """Post one entry, or return the entry already posted under `idempotency_key` if it is the same
     posting; the same key with different content raises IdempotencyConflict."""
     points = Decimal(points).quantize(Decimal("0.01"))
@@ -90,7 +102,7 @@ def entry_post(
     return existing
 
 
-def _approval_key(record):
+def _approval_key(record: ServiceRecord) -> str:
     # A record approved, un-approved and approved again gets a new award each time it is approved.
     earlier = LedgerEntry.objects.filter(
         source=LedgerEntry.Source.SERVICE_RECORD, source_id=record.pk, kind=LedgerEntry.Kind.AWARD
@@ -98,20 +110,20 @@ def _approval_key(record):
     return f"record:{record.pk}:award:{earlier + 1}"
 
 
-def _require_scope(scope, record):
+def _require_scope(scope: Region | None, record: ServiceRecord) -> None:
     if scope is not None and not scope.contains(record.region):
         raise ValidationError(_("This record is outside your region."))
 
 
 # Sums of points come back as exact cents on every database (SQLite adds decimals as floats).
-POINTS = DecimalField(max_digits=14, decimal_places=2)
+POINTS: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
 HALF_CENT = Decimal("0.005")
 
 # Entries that count as points earned in a service type (award, its reversal, re-scoring).
 EARNED_SOURCES = (LedgerEntry.Source.SERVICE_RECORD, LedgerEntry.Source.RESCORE)
 
 
-def earned_before(contributor_id, service_type_id, day):
+def earned_before(contributor_id: int, service_type_id: int, day: date) -> tuple[Decimal, Decimal]:
     """(points that day, points that year) the person holds in this service type: what caps count."""
     totals = LedgerEntry.objects.filter(
         contributor_id=contributor_id,
@@ -122,13 +134,15 @@ def earned_before(contributor_id, service_type_id, day):
     return (Decimal(totals["day"] or 0).quantize(CENT), Decimal(totals["year"] or 0).quantize(CENT))
 
 
-def _decide(record, status, actor, now, reason=""):
+def _decide(record: ServiceRecord, status: str, actor: User, now: datetime, reason: str = "") -> None:
     record.status, record.decided_at, record.decided_by, record.decision_reason = status, now, actor, reason
     record.save(update_fields=["status", "decided_at", "decided_by", "decision_reason", "capped_out"])
 
 
 @transaction.atomic
-def record_approve(*, actor, scope, record, now=None):
+def record_approve(
+    *, actor: User, scope: Region | None, record: ServiceRecord, now: datetime | None = None
+) -> LedgerEntry | None:
     """Approve a service record waiting for a decision and post its award, in one transaction.
     Returns the award entry, or None when the day's or year's cap was already reached (the record
     is approved with no points, and says so). Approving an approved record again changes nothing."""
@@ -171,7 +185,9 @@ def record_approve(*, actor, scope, record, now=None):
     return entry
 
 
-def records_approve(*, actor, scope, records):
+def records_approve(
+    *, actor: User, scope: Region | None, records: Iterable[ServiceRecord]
+) -> tuple[list[LedgerEntry | None], list[tuple[ServiceRecord, str]]]:
     """Bulk approval from the staff queue: each record on its own, so one without a rule does not
     hold up the rest. Returns ([award entry, or None when capped out], [(record, message)])."""
     done, refused = [], []
@@ -184,7 +200,9 @@ def records_approve(*, actor, scope, records):
 
 
 @transaction.atomic
-def record_reject(*, actor, scope, record, reason, now=None):
+def record_reject(
+    *, actor: User, scope: Region | None, record: ServiceRecord, reason: str, now: datetime | None = None
+) -> ServiceRecord:
     """Refuse a record that waits for a decision, with a reason the contributor sees."""
     record = ServiceRecord.objects.select_for_update(of=("self",)).select_related("region").get(pk=record.pk)
     _require_scope(scope, record)
@@ -197,7 +215,7 @@ def record_reject(*, actor, scope, record, reason, now=None):
     return record
 
 
-def _net_award(record):
+def _net_award(record: ServiceRecord) -> LedgerEntry | None:
     """The record's award that has not been reversed, or None."""
     return (
         LedgerEntry.objects.filter(
@@ -212,7 +230,9 @@ def _net_award(record):
 
 
 @transaction.atomic
-def record_unapprove(*, actor, scope, record, reason, now=None):
+def record_unapprove(
+    *, actor: User, scope: Region | None, record: ServiceRecord, reason: str, now: datetime | None = None
+) -> LedgerEntry | None:
     """Take back an approval (the record was found false): reversal entries cancel its award and any
     re-scoring, and the record goes back to waiting for a decision. Nothing is edited in the ledger."""
     Contributor.objects.select_for_update().filter(pk=record.contributor_id).first()
@@ -237,7 +257,7 @@ def record_unapprove(*, actor, scope, record, reason, now=None):
     return reversals[0] if reversals else None
 
 
-def entry_reverse(*, actor, entry, reason):
+def entry_reverse(*, actor: User | AnonymousUser | None, entry: LedgerEntry, reason: str) -> LedgerEntry:
     """A new entry that cancels `entry` exactly (same person, opposite points and hours)."""
     return entry_post(
         contributor=entry.contributor,
@@ -257,12 +277,12 @@ def entry_reverse(*, actor, entry, reason):
     )
 
 
-def ledger_verify():
+def ledger_verify() -> list[str]:
     """Check the ledger's invariants; returns a list of problems (empty when all hold). Each check is
     one query the database answers, so it runs on millions of entries without loading them."""
     problems = [f"entry {pk}: zero points" for pk in LedgerEntry.objects.filter(points=0).values_list("pk", flat=True)]
     reversals = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REVERSAL)
-    for pk, target in reversals.filter(reverses__isnull=True).values_list("pk", "reverses_id"):
+    for pk in reversals.filter(reverses__isnull=True).values_list("pk", flat=True):
         problems.append(f"reversal {pk}: points at no entry")
     for pk, target in reversals.exclude(contributor_id=F("reverses__contributor_id")).values_list("pk", "reverses_id"):
         problems.append(f"reversal {pk}: reverses entry {target} of another contributor")
@@ -274,7 +294,7 @@ def ledger_verify():
     for pk in LedgerEntry.objects.filter(reverses__kind=LedgerEntry.Kind.REVERSAL).values_list("pk", flat=True):
         problems.append(f"reversal {pk}: reverses a reversal")
 
-    def per_record(entries):
+    def per_record(entries: QuerySet[LedgerEntry]) -> Coalesce:
         return Coalesce(
             Subquery(
                 entries.filter(source_id=OuterRef("pk"))
@@ -319,7 +339,7 @@ def ledger_verify():
     return problems + totals_check() + standings_check()
 
 
-def totals_check():
+def totals_check() -> list[str]:
     """The totals the database keeps per contributor, year and service type (`LedgerTotal`, what the
     standings read) must equal the ledger summed the same way: points and hours to the cent, the
     number of entries and the latest entry's time. One query; a problem per year that differs."""

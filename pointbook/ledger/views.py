@@ -5,7 +5,6 @@ import re
 
 import qrcode
 import qrcode.image.svg
-from celery import current_app
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.audit import audit
 from pointbook.commendations import selectors as commendation_selectors
 from pointbook.conduct import selectors as conduct_selectors
 from pointbook.conduct import services as conduct
@@ -28,7 +28,6 @@ from pointbook.ledger.forms import ConductRuleForm, PointsRuleForm, RescoreForm
 from pointbook.standings import services as standings
 from volunteers.models import ServiceRecord, ServiceType
 from volunteers.people.selectors import completed_contributor, organisation_for_admin_or_404
-from volunteers.people.services import audit
 from volunteers.people.views import form_add_errors, staff_required, to_profile_form
 
 PAGE_SIZE = 30
@@ -139,9 +138,6 @@ def org_records(request, pk):
 
 
 PAGE_SIZE = 30
-
-
-RESCORE_TASK = "tasks.points.rescore_apply_task"
 
 
 @staff_required
@@ -322,9 +318,7 @@ def staff_rescore(request, scope):
     if form.is_bound and form.is_valid():
         service_type, from_date = form.cleaned_data["service_type"], form.cleaned_data["from_date"]
         if request.method == "POST":
-            # By name: pointbook does not import the tasks package (it imports pointbook).
-            args = (service_type.pk, from_date.isoformat(), request.user.pk)
-            transaction.on_commit(lambda: current_app.signature(RESCORE_TASK, args=args).delay())
+            rescore.rescore_start(actor=request.user, service_type_id=service_type.pk, from_date=from_date)
             messages.success(
                 request,
                 _(

@@ -110,6 +110,9 @@ class Nomination(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.contributor or self.organisation} ({self.category})"
+
 
 class Objection(models.Model):
     """Lodged by anyone on the public notice page (公示异议); staff resolve it before approval."""
@@ -136,6 +139,9 @@ class Objection(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.category} {self.get_status_display()}"
 
 
 class Certificate(models.Model):
@@ -176,6 +182,9 @@ class Certificate(models.Model):
 
     class Meta:
         ordering = ["-issued_at", "-id"]
+
+    def __str__(self):
+        return f"{self.number} {self.holder_name}"
 
     @property
     def title(self):

@@ -89,6 +89,9 @@ class AppealMessage(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self):
+        return f"{self.appeal} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
+
 
 class PublicRating(models.Model):
     """The link a contributor shows the person served (no account needed). The token is random and

@@ -101,5 +101,9 @@ class LedgerTotal(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["year", "contributor", "service_type"], name="ledger_total_key")]
 
+    def __str__(self):
+        # Ids only: derived rows without foreign-key constraints may outlive what they point at.
+        return f"{self.year} contributor#{self.contributor_id} type#{self.service_type}: {self.points}"
+
 
 # --- Recognition (issue 5): standings, commendations, certificates, targets, reports ---------------------------

@@ -27,6 +27,10 @@ class StandingsSnapshot(models.Model):
             )
         ]
 
+    def __str__(self):
+        current = " (current)" if self.is_current else ""
+        return f"{self.year} {timezone.localtime(self.computed_at):%Y-%m-%d %H:%M}{current}"
+
 
 class Standing(models.Model):
     """A row of a leaderboard: a contributor's (or an organisation's) rank in one scope of one year.
@@ -105,3 +109,8 @@ class Standing(models.Model):
                 fields=["snapshot", "organisation"], name="standing_org_idx", condition=Q(organisation__isnull=False)
             ),
         ]
+
+    def __str__(self):
+        # Ids only: derived rows without foreign-key constraints may outlive what they point at.
+        who = f"organisation#{self.organisation_id}" if self.organisation_id else f"contributor#{self.contributor_id}"
+        return f"{self.scope} {self.scope_key} No. {self.rank}: {who}"

@@ -38,6 +38,9 @@ class TargetPlan(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.region} {self.year}"
+
 
 class Target(models.Model):
     class Metric(models.TextChoices):
@@ -52,3 +55,6 @@ class Target(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plan", "metric"], name="target_one_per_metric")]
+
+    def __str__(self):
+        return f"{self.get_metric_display()}: {self.value}"

@@ -1,32 +1,29 @@
 """Building a recognition report: figures → charts → PDF and XLSX → private storage → email.
 
 `report_render` is the rendering shared by the Celery job and the `recognition_report` command.
-`report_build` is the job's service: it claims the report (queued → running) with a conditional
-update, so two deliveries of the same job build it once; reports progress as steps finish; saves
-both files and marks it done in one conditional update, or marks it failed and keeps no file.
-
-While a report is running, its `finished_at` holds the time of the build's last sign of life (the
-claim, then each progress step): the lease a stalled build is taken over after, and the token that
-tells a build it still owns the report. When the report is done or failed it is the finishing time.
+`report_build` is the job's service: it claims the report's job (`core.jobs.job_claim`), so two
+deliveries build it once; records progress (and a heartbeat) as steps finish; saves both files and
+marks it done in one transaction that checks it still owns the job, or marks it failed and keeps no
+file. A build whose worker died is taken over after the lease by the delivery the sweeper sends.
 """
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.audit import audit
+from core.jobs import job_beat, job_claim, job_finish, job_heartbeat
 from pointbook.models import RecognitionReport
 from pointbook.reports import charts, pdf, xlsx
 from pointbook.reports.data import report_figures
-from pointbook.reports.services import lease
 from volunteers.models import StaffProfile
 from volunteers.people.selectors import bureau_name
-from volunteers.people.services import audit
 
 log = logging.getLogger(__name__)
 Status = RecognitionReport.Status
@@ -61,35 +58,22 @@ def file_stem(report):
     return f"{kind}-{report.region.code}-{period}"
 
 
-def _claim(report_id, now):
-    """The claim token (a time) if this delivery may build the report, else None."""
-    mine = {"status": Status.RUNNING, "progress": 5, "finished_at": now, "error": ""}
-    if RecognitionReport.objects.filter(pk=report_id, status=Status.QUEUED).update(**mine):
-        return now
-    # A build that gave no sign of life for the lease is taken over (its worker died mid-build).
-    if RecognitionReport.objects.filter(pk=report_id, status=Status.RUNNING, finished_at__lt=now - lease()).update(
-        **mine
-    ):
-        log.warning("report %s: taking over a build that stalled", report_id)
-        return now
-    return None
-
-
 def report_build(report_id):
     """Build report `report_id` if it is queued (or its build stalled). Returns its status after, or
     None when this delivery had nothing to do (built already, or being built by another)."""
-    token = _claim(report_id, timezone.now())
-    if token is None:
+    attempt = job_claim(report_id)
+    if attempt is None:
         return None
+    with job_heartbeat(report_id, attempt):
+        return _build_claimed(report_id, attempt)
+
+
+def _build_claimed(report_id, attempt):
     report = RecognitionReport.objects.select_related("region", "requested_by").get(pk=report_id)
-    owned = RecognitionReport.objects.filter(pk=report_id, status=Status.RUNNING)
 
     def progress(percent):
-        nonlocal token
-        beat = max(timezone.now(), token + timedelta(microseconds=1))
-        if not owned.filter(finished_at=token).update(progress=percent, finished_at=beat):
+        if not job_beat(report_id, attempt, percent):
             raise LostClaim
-        token = beat
 
     saved = []
     try:
@@ -107,11 +91,10 @@ def report_build(report_id):
             field = getattr(report, fmt)
             field.save(f"{stem}.{fmt}", ContentFile(files[fmt]), save=False)
             saved.append(field.name)
-        now = timezone.now()
-        if not owned.filter(finished_at=token).update(
-            status=Status.DONE, progress=100, pdf=report.pdf.name, xlsx=report.xlsx.name, finished_at=now, error=""
-        ):
-            raise LostClaim
+        with transaction.atomic():
+            if not job_finish(report_id, attempt):
+                raise LostClaim
+            RecognitionReport.objects.filter(pk=report_id).update(pdf=report.pdf.name, xlsx=report.xlsx.name)
     except LostClaim:
         _delete(report, saved)
         log.warning("report %s: another delivery took it over; this one stops", report_id)
@@ -120,10 +103,10 @@ def report_build(report_id):
         log.exception("report %s failed", report_id)
         _delete(report, saved)
         message = f"{type(exc).__name__}: {exc}"[:300]
-        if not owned.filter(finished_at=token).update(
-            status=Status.FAILED, progress=0, pdf="", xlsx="", finished_at=timezone.now(), error=message
-        ):
-            return None
+        with transaction.atomic():
+            if not job_finish(report_id, attempt, failed=True, error=message):
+                return None
+            RecognitionReport.objects.filter(pk=report_id).update(pdf="", xlsx="")
         audit(actor=None, action="report.fail", obj=report, error=message)
         report_email(report_id)
         return Status.FAILED

@@ -73,7 +73,7 @@ def period_chart(figures):
 
 def bar_chart(labels, values, title, *, value_label, counts=False):
     """A horizontal bar chart, largest at the top."""
-    pairs = sorted(zip([str(x) for x in labels], [float(v) for v in values]), key=lambda p: p[1])
+    pairs = sorted(zip([str(x) for x in labels], [float(v) for v in values], strict=True), key=lambda p: p[1])
     fig = _figure(height=max(1.6, 0.32 * len(pairs) + 0.9))
     ax = fig.add_subplot()
     if pairs:

@@ -1,39 +1,35 @@
 """Recognition reports and monthly digests: asking for one, the monthly schedule, and what staff see.
 
-A report is a `RecognitionReport` row; the Celery job `tasks.reports.report_build_task` builds
-it (queued by name once the row is committed: this app does not import `tasks`)."""
+A report is a `RecognitionReport` row, a job (`core.jobs`): asked for in a transaction, built by a
+worker once that commits."""
 
-from datetime import timedelta
+from __future__ import annotations
 
-from celery import current_app
-from django.conf import settings
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit
+from core.jobs import job_enqueue
 from pointbook.models import RecognitionReport
 from volunteers.models import Region, StaffProfile
 from volunteers.people.selectors import staff_region
-from volunteers.people.services import audit
 
-BUILD_TASK = "tasks.reports.report_build_task"
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.db.models import QuerySet
+
+    from volunteers.models import User
+
 FIRST_YEAR = 2000
 OPEN = (RecognitionReport.Status.QUEUED, RecognitionReport.Status.RUNNING)
 
 
-def lease():
-    """How long a build may go without a sign of life before another delivery takes it over."""
-    return timedelta(seconds=getattr(settings, "PB_REPORT_LEASE_SECONDS", 1800))
-
-
-def _queue_build(report_id):
-    # PB_REPORT_QUEUE: None is Celery's default queue (a test gives its worker a queue of its own).
-    options = {"queue": settings.PB_REPORT_QUEUE} if getattr(settings, "PB_REPORT_QUEUE", None) else {}
-    transaction.on_commit(lambda: current_app.signature(BUILD_TASK, args=[report_id]).apply_async(**options))
-
-
-def _check_period(kind, year, month, today):
+def _check_period(kind: str, year: int, month: int | None, today: date) -> int | None:
     if kind not in RecognitionReport.Kind.values:
         raise ValidationError({"kind": _("Choose an annual report or a monthly digest.")})
     if not isinstance(year, int) or not FIRST_YEAR <= year <= today.year:
@@ -50,7 +46,15 @@ def _check_period(kind, year, month, today):
 
 
 @transaction.atomic
-def report_request(*, region, kind, year, month=None, actor=None, today=None):
+def report_request(
+    *,
+    region: Region,
+    kind: str,
+    year: int,
+    month: int | None = None,
+    actor: User | AnonymousUser | None = None,
+    today: date | None = None,
+) -> RecognitionReport:
     """Ask for a report of `region` and queue its build. Staff may ask only for regions in their own
     subtree (`actor` None: the schedule). The same report already queued or being built is returned
     instead of a second one."""
@@ -65,19 +69,20 @@ def report_request(*, region, kind, year, month=None, actor=None, today=None):
     same = RecognitionReport.objects.filter(region=region, kind=kind, year=year, month=month, status__in=OPEN).first()
     if same is not None:
         return same
-    report = RecognitionReport.objects.create(
-        region=region,
-        kind=kind,
-        year=year,
-        month=month,
-        requested_by=actor if actor is not None and actor.is_authenticated else None,
+    report = job_enqueue(
+        RecognitionReport(
+            region=region,
+            kind=kind,
+            year=year,
+            month=month,
+            requested_by=actor if actor is not None and actor.is_authenticated else None,
+        )
     )
     audit(actor=actor, action="report.request", obj=report, region=region.code, kind=kind, year=year, month=month)
-    _queue_build(report.pk)
     return report
 
 
-def monthly_digests_queue(*, today=None):
+def monthly_digests_queue(*, today: date | None = None) -> list[RecognitionReport]:
     """Queue last month's digest for every region that has bureau staff, once: a region that already
     has a digest of that month (however it ended) gets none. Safe to run every day, or twice at once."""
     today = today or timezone.localdate()
@@ -101,35 +106,17 @@ def monthly_digests_queue(*, today=None):
     return queued
 
 
-def reports_requeue_stale(*, now=None):
-    """Queue again the builds whose delivery was lost: queued, or running without a sign of life, for
-    longer than the lease (a worker killed mid-build, a broker that dropped the message). The build
-    claims a report by a conditional update, so a job that was only slow is not built twice."""
-    now = now or timezone.now()
-    cutoff = now - lease()
-    stale = list(
-        RecognitionReport.objects.filter(status=RecognitionReport.Status.QUEUED, created_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )
-    )
-    stale += RecognitionReport.objects.filter(
-        status=RecognitionReport.Status.RUNNING, finished_at__lt=cutoff
-    ).values_list("pk", flat=True)
-    with transaction.atomic():
-        for pk in stale:
-            _queue_build(pk)
-    return len(stale)
-
-
 # --- reads -----------------------------------------------------------------------------------------
 
 
-def reports_for_staff(scope, *, year=None, region=None):
+def reports_for_staff(
+    scope: Region, *, year: int | None = None, region: Region | None = None
+) -> QuerySet[RecognitionReport]:
     """Stored reports of regions in the staff member's subtree, newest first."""
     reports = (
         RecognitionReport.objects.filter(region__path__startswith=scope.path)
         .select_related("region", "requested_by")
-        .order_by("-created_at", "-id")
+        .order_by("-created_at", "-pk")
     )
     if year:
         reports = reports.filter(year=year)
@@ -138,12 +125,12 @@ def reports_for_staff(scope, *, year=None, region=None):
     return reports
 
 
-def report_for_staff(scope, pk):
+def report_for_staff(scope: Region, pk: int) -> RecognitionReport | None:
     """The report, if its region is in the staff member's subtree; otherwise None."""
     return reports_for_staff(scope).filter(pk=pk).first()
 
 
-def report_years(scope):
+def report_years(scope: Region) -> list[int]:
     years = set(
         RecognitionReport.objects.filter(region__path__startswith=scope.path)
         .order_by()

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -108,14 +108,6 @@ def staff_report(request, scope, pk):
     report = reports.report_for_staff(scope, pk)
     if report is None:
         raise Http404
-    if request.GET.get("format") == "json":  # what the page polls while the report is being built
-        return JsonResponse(
-            {
-                "status": report.status,
-                "progress": report.progress,
-                "done": report.status == RecognitionReport.Status.DONE,
-            }
-        )
     return render(
         request,
         "pointbook/staff_reports_detail.html",

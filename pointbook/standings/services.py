@@ -20,8 +20,13 @@ of the ledger (a lower watermark) steps aside; with nothing new in the ledger th
 the current board, as memberships, districts or kinds may have changed.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,9 +34,17 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.jobs import job_enqueue
 from pointbook.ledger.rules import cents
 from pointbook.models import LedgerEntry, LedgerTotal, Standing, StandingsSnapshot
 from volunteers.models import Contributor, Membership, Region
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    from django.db.models import QuerySet
+
+    from core.models import Job
+    from volunteers.models import Organisation, ServiceType, User
 
 Scope = Standing.Scope
 COUNTED_MEMBERSHIPS = (Membership.Status.ACTIVE, Membership.Status.ENDED)
@@ -63,7 +76,7 @@ SPLIT_CHUNK = 2000
 TYPE_ROWS = 50
 
 
-def _columns(points, hours, reached):
+def _columns(points: str, hours: str, reached: str) -> dict[str, str]:
     """The summed (or total) columns, as each backend returns them fastest."""
     if connection.vendor == "postgresql":
         return dict(
@@ -74,12 +87,12 @@ def _columns(points, hours, reached):
     return dict(points=points, hours=hours, reached=reached)
 
 
-def totals_sql():
+def totals_sql() -> str:
     """The main read's SQL, one parameter (the year)."""
     return TOTALS_SQL.format(totals=LedgerTotal._meta.db_table, **_columns("points", "hours", "reached_at"))
 
 
-def _frame(rows, columns):
+def _frame(rows: Sequence[Sequence[Any]], columns: list[str]) -> pd.DataFrame:
     """Points and hours as floats to the cent, `reached` as microseconds since 1970 (UTC)."""
     frame = pd.DataFrame(rows, columns=columns)
     frame["points"] = frame["points"].astype(float).round(2)
@@ -97,7 +110,7 @@ def _frame(rows, columns):
 
 
 @contextmanager
-def _one_snapshot():
+def _one_snapshot() -> Iterator[None]:
     """Reads that all see the database as of one moment: a REPEATABLE READ transaction on PostgreSQL
     (READ COMMITTED would give each statement its own); on SQLite any read transaction is one. Inside
     a caller's transaction, that one."""
@@ -109,7 +122,7 @@ def _one_snapshot():
         yield
 
 
-def _totals(year):
+def _totals(year: int) -> pd.DataFrame:
     """The ledger of `year` per (person, service type), from the totals the database keeps."""
     with connection.cursor() as cursor:
         cursor.execute(totals_sql(), [year])
@@ -117,17 +130,18 @@ def _totals(year):
     return _frame(rows, ["contributor", "service_type", "points", "hours", "reached"])
 
 
-def _memberships(year):
+def _memberships(year: int) -> tuple[dict[int, int], list[int], dict[int, int]]:
     """({person: organisation} for members all year, [people who belonged only part of it],
     {organisation: number of people who belonged any day of the year})."""
     first, last = date(year, 1, 1), date(year, 12, 31)
-    spans = {}
+    spans: dict[int, list[tuple[int, date, date | None]]] = {}
     for person, organisation, start, end in (
         Membership.objects.filter(status__in=COUNTED_MEMBERSHIPS, started_on__lte=last)
         .exclude(ended_on__lte=first)
         .values_list("contributor_id", "organisation_id", "started_on", "ended_on")
     ):
-        spans.setdefault(person, []).append((organisation, start, end))
+        spans.setdefault(person, []).append((organisation, start, end))  # type: ignore[arg-type]  # started_on__lte: never NULL
+    members: dict[int, int]
     whole, part, members = {}, [], {}
     for person, held in spans.items():
         for organisation in {org for org, _start, _end in held}:
@@ -140,13 +154,13 @@ def _memberships(year):
     return whole, part, members
 
 
-def _districts():
+def _districts() -> dict[int, int]:
     """{region id: id of its district (or the region itself above district level)}."""
     regions = list(Region.objects.values_list("id", "path", "level"))
     by_path = {path: (pk, level) for pk, path, level in regions}
     step = Region.steplen
     districts = {}
-    for pk, path, level in regions:
+    for pk, path, _level in regions:
         districts[pk] = pk
         for end in range(step, len(path) + 1, step):
             ancestor, ancestor_level = by_path.get(path[:end], (None, None))
@@ -156,7 +170,7 @@ def _districts():
     return districts
 
 
-def _facts():
+def _facts() -> pd.DataFrame:
     """Each contributor's kind and district."""
     facts = pd.DataFrame(
         list(Contributor.objects.values_list("id", "kind", "region_id")), columns=["contributor", "kind", "region"]
@@ -165,7 +179,7 @@ def _facts():
     return facts
 
 
-def _split(year, part, watermark):
+def _split(year: int, part: list[int], watermark: int) -> pd.DataFrame:
     """The year of the people in `part` summed per (person, organisation) by the days they belonged."""
     sql = SPLIT_SQL.format(
         entry=LedgerEntry._meta.db_table,
@@ -185,7 +199,7 @@ def _split(year, part, watermark):
     return _frame(rows, ["contributor", "organisation", "points", "hours", "reached"])
 
 
-def _read(year):
+def _read(year: int) -> tuple[int, pd.DataFrame, pd.DataFrame, dict[int, int], dict[int, int], pd.DataFrame]:
     """What the boards of `year` are computed from, read in one snapshot: (the highest entry id
     counted, the totals per person and service type, each contributor's facts, {person: organisation}
     for members all year, {organisation: members}, the split of the others' year by organisation)."""
@@ -202,7 +216,7 @@ ORDER = ["points", "hours", "reached", "id"]
 ASCENDING = [False, False, True, True]
 
 
-def _ranked(frame, key=None):
+def _ranked(frame: pd.DataFrame, key: str | None = None) -> pd.DataFrame:
     """`frame` in board order (points desc, hours desc, reached first, then id, so equal totals always
     come out in the same order) with a `rank` within each value of `key` (None: one board)."""
     order = frame.sort_values(
@@ -218,16 +232,16 @@ def _ranked(frame, key=None):
     return order
 
 
-def _within(order, key):
+def _within(order: pd.DataFrame, key: str) -> npt.NDArray[Any]:
     """The rank within each value of `key` of a frame already in board order."""
     return order.groupby(key, sort=False, dropna=False).cumcount().to_numpy() + 1
 
 
-def _sizes(column):
+def _sizes(column: pd.Series) -> dict[str, int]:
     return {str(k): int(n) for k, n in column.value_counts(dropna=True).items()}
 
 
-def standings_compute(year):
+def standings_compute(year: int) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]], int]:
     """Every board of `year`: ({"people": overall rows with district, district_rank, kind, kind_rank
     and their ranks by service type as JSON; "types": the top TYPE_ROWS of each service type's board;
     "firms": per organisation}, {scope: {key: board size}}, the highest ledger entry id counted)."""
@@ -273,7 +287,7 @@ def standings_compute(year):
     firms["average"] = (firms["points"] / firms["members"]).round(2)
     firms = _ranked(firms)
 
-    sizes = {}
+    sizes: dict[str, dict[str, int]] = {}
     if len(people):
         sizes[Scope.OVERALL.value] = {"": len(people)}
         sizes[Scope.DISTRICT.value] = _sizes(people["district"].astype("Int64"))
@@ -285,16 +299,17 @@ def standings_compute(year):
     return {"people": people, "types": types[types["rank"] <= TYPE_ROWS], "firms": firms}, sizes, watermark
 
 
-def _packed(types):
+def _packed(types: pd.DataFrame) -> dict[int, str]:
     """{contributor: '{"<type id>": [rank, points, hours], ...}'}: each person's ranks by service type,
     as JSON text."""
-    entries = {}
+    entries: dict[int, list[str]] = {}
     for person, key, rank, points, hours in zip(
         types["contributor"].tolist(),
         types["service_type"].tolist(),
         types["rank"].tolist(),
         types["points"].tolist(),
         types["hours"].tolist(),
+        strict=True,
     ):
         entries.setdefault(person, []).append(f'"{key}": [{rank}, {points!r}, {hours!r}]')
     return {person: "{" + ", ".join(held) + "}" for person, held in entries.items()}
@@ -320,14 +335,14 @@ ROW_COLUMNS = (
 )
 
 
-def _ints(column):
+def _ints(column: pd.Series) -> list[int | None]:
     """Python ints, None where missing."""
     if column.isna().any():
         return [None if v != v else int(v) for v in column.to_numpy(dtype=float, na_value=float("nan"))]
     return column.astype("int64").tolist()
 
 
-def _times(column):
+def _times(column: pd.Series) -> list[str]:
     """Microseconds since 1970 to the text each backend reads as a UTC time."""
     text = np.datetime_as_string(column.to_numpy(dtype="int64").astype("datetime64[us]"), unit="us")
     text = np.char.replace(text, "T", " ")
@@ -336,11 +351,11 @@ def _times(column):
     return text.tolist()
 
 
-def _rows(snapshot_id, boards):
+def _rows(snapshot_id: int, boards: Mapping[str, pd.DataFrame]) -> list[tuple[Any, ...]]:
     """Plain tuples in the order of ROW_COLUMNS, converted a column at a time: floats for the
     decimal columns (already rounded to the cent), text for the times."""
     people, types, firms = boards["people"], boards["types"], boards["firms"]
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     n = len(people)
     if n:
         rows += zip(
@@ -360,6 +375,7 @@ def _rows(snapshot_id, boards):
             people["kind"].fillna("").astype(str).tolist(),
             _ints(people["kind_rank"]),
             people["types"].astype(object).where(people["types"].notna(), None).tolist(),
+            strict=True,
         )
     n = len(types)
     if n:
@@ -380,6 +396,7 @@ def _rows(snapshot_id, boards):
             [""] * n,
             [None] * n,
             [None] * n,
+            strict=True,
         )
     n = len(firms)
     if n:
@@ -400,15 +417,16 @@ def _rows(snapshot_id, boards):
             [""] * n,
             [None] * n,
             [None] * n,
+            strict=True,
         )
     return rows
 
 
-def _insert(rows):
+def _insert(rows: list[tuple[Any, ...]]) -> None:
     """The rows into the table: PostgreSQL one COPY, SQLite one executemany. The values are already
     what the database stores (no per-field preparation), and the table has no foreign-key checks."""
     table = Standing._meta.db_table
-    names = ", ".join(f'"{Standing._meta.get_field(name).column}"' for name in ROW_COLUMNS)
+    names = ", ".join(f'"{Standing._meta.get_field(name).column}"' for name in ROW_COLUMNS)  # type: ignore[union-attr]  # concrete fields
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
@@ -419,7 +437,7 @@ def _insert(rows):
             cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
 
 
-def standings_refresh(year):
+def standings_refresh(year: int) -> StandingsSnapshot:
     """Recompute `year`'s standings from the ledger and make them current. Safe to run twice at once."""
     boards, sizes, watermark = standings_compute(year)
     with transaction.atomic():
@@ -430,7 +448,7 @@ def standings_refresh(year):
     return _swap_in(snapshot)
 
 
-def _swap_in(snapshot, attempts=3):
+def _swap_in(snapshot: StandingsSnapshot, attempts: int = 3) -> StandingsSnapshot:
     for attempt in range(attempts):
         try:
             with transaction.atomic():
@@ -457,7 +475,7 @@ def _swap_in(snapshot, attempts=3):
     return snapshot
 
 
-def standings_years():
+def standings_years() -> list[int]:
     """The years that have ledger entries (the nightly job refreshes the current one and the last)."""
     today = timezone.localdate()
     return [today.year - 1, today.year] if today.month == 1 else [today.year]
@@ -547,12 +565,12 @@ SELECT (SELECT COUNT(*) FROM {standing} t LEFT JOIN {unpacked} u
 """
 
 
-def _stored_sizes(snapshot):
+def _stored_sizes(snapshot: StandingsSnapshot) -> dict[str, dict[str, int]]:
     """{scope: {key: rows}} as the snapshot's rows hold them."""
     from django.db.models import Count
 
     rows = Standing.objects.filter(snapshot=snapshot).order_by()
-    sizes = {}
+    sizes: dict[str, dict[str, int]] = {}
     for scope, key, n in (
         rows.exclude(scope=Scope.SERVICE_TYPE).values_list("scope", "scope_key").annotate(n=Count("id"))
     ):
@@ -563,13 +581,13 @@ def _stored_sizes(snapshot):
     for kind, n in overall.exclude(kind="").values_list("kind").annotate(n=Count("id")):
         sizes.setdefault(Scope.KIND.value, {})[kind] = n
     for types in overall.exclude(types=None).values_list("types", flat=True):
-        for key in types:
+        for key in types:  # type: ignore[union-attr]  # types=None excluded above
             board = sizes.setdefault(Scope.SERVICE_TYPE.value, {})
             board[key] = board.get(key, 0) + 1
     return sizes
 
 
-def standings_check():
+def standings_check() -> list[str]:
     """Each current snapshot against the ledger it counted (entries up to its watermark): every
     contributor's, contributor-and-type's and organisation's total must match, to the cent, with one
     stored rank each (one query per scope and year); the district, kind and service-type ranks must
@@ -583,7 +601,7 @@ def standings_check():
     for snapshot in StandingsSnapshot.objects.filter(is_current=True):
         for scope, parts in CHECKS.items():
             sql = CHECK_SQL.format(**tables, **{k: v.format(**tables) for k, v in parts.items()})
-            params = ([*COUNTED_MEMBERSHIPS] if scope == Scope.ORGANISATION else []) + [
+            params: list[Any] = ([*COUNTED_MEMBERSHIPS] if scope == Scope.ORGANISATION else []) + [
                 date(snapshot.year, 1, 1),
                 date(snapshot.year, 12, 31),
                 snapshot.watermark,
@@ -618,20 +636,26 @@ def standings_check():
 LEADERBOARD_SIZE = 50
 
 
-def _current(year):
+def _current(year: int) -> QuerySet[Standing]:
     return Standing.objects.filter(snapshot__year=year, snapshot__is_current=True)
 
 
-def snapshot_of(year):
+def snapshot_of(year: int) -> StandingsSnapshot | None:
     return StandingsSnapshot.objects.filter(year=year, is_current=True).first()
 
 
-def masked_name(name):
+def masked_name(name: str) -> str:
     """What public lists show for someone who chose not to appear by name: the family name only."""
     return (name[:1] + "**") if name else "**"
 
 
-def board_label(scope, key, *, regions=None, types=None):
+def board_label(
+    scope: str,
+    key: str,
+    *,
+    regions: Mapping[int, Region] | None = None,
+    types: Mapping[int, ServiceType] | None = None,
+) -> str:
     if scope == Scope.DISTRICT:
         region = (regions or {}).get(int(key)) if key.isdigit() else None
         return region.name if region else key
@@ -643,7 +667,7 @@ def board_label(scope, key, *, regions=None, types=None):
     return str(Scope(scope).label)
 
 
-def ranks_of(contributor, year):
+def ranks_of(contributor: Contributor, year: int) -> list[dict[str, Any]]:
     """The contributor's rank in every board they are on: [{scope, scope_key, label, rank, out_of,
     points, hours}]. Three queries whatever the size of the boards."""
     from volunteers.models import ServiceType
@@ -658,7 +682,9 @@ def ranks_of(contributor, year):
     rows = []
     for row in stored:
         sizes = row["snapshot__sizes"] or {}
-        boards = [(Scope.OVERALL.value, "", row["rank"], row["points"], row["hours"])]
+        boards: list[tuple[str, str, int | None, Decimal, Decimal]] = [
+            (Scope.OVERALL.value, "", row["rank"], row["points"], row["hours"])
+        ]
         if row["district_id"] is not None:
             boards.append(
                 (Scope.DISTRICT.value, str(row["district_id"]), row["district_rank"], row["points"], row["hours"])
@@ -682,16 +708,16 @@ def ranks_of(contributor, year):
     rows.sort(key=lambda r: (order.index(r["scope"]), r["rank"]))
     regions = Region.objects.in_bulk([int(r["scope_key"]) for r in rows if r["scope"] == Scope.DISTRICT])
     types = ServiceType.objects.in_bulk([int(r["scope_key"]) for r in rows if r["scope"] == Scope.SERVICE_TYPE])
-    for row in rows:
-        row["label"] = board_label(row["scope"], row["scope_key"], regions=regions, types=types)
+    for labelled in rows:
+        labelled["label"] = board_label(labelled["scope"], labelled["scope_key"], regions=regions, types=types)
     return rows
 
 
-def rank_of_organisation(organisation, year):
+def rank_of_organisation(organisation: Organisation, year: int) -> Standing | None:
     return _current(year).filter(scope=Scope.ORGANISATION, organisation=organisation).first()
 
 
-def _board_rows(year, scope, key):
+def _board_rows(year: int, scope: str, key: str) -> tuple[QuerySet[Standing], str]:
     """The stored rows of one board, and the field holding their rank on it. A district's and a kind's
     boards are the overall rows of that district or kind (ordered by the overall rank, they are in
     their order on the board too); a service type's, its top TYPE_ROWS."""
@@ -706,7 +732,7 @@ def _board_rows(year, scope, key):
     return current.filter(scope=scope, scope_key=key), "rank"
 
 
-def _on_type_board(row, key):
+def _on_type_board(row: Standing, key: str) -> Standing | None:
     """A contributor's overall row as their row on service type `key`'s board (None when not on it)."""
     rank, points, hours = (row.types or {}).get(key) or (None, None, None)
     if rank is None:
@@ -716,7 +742,7 @@ def _on_type_board(row, key):
     return row
 
 
-def service_type_values(rows):
+def service_type_values(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The service-type boards of `rows` (dicts of overall rows, with their "types"): one dict per
     person and service type, "scope_key", "rank", "points" and "hours" set as a row of its own would
     have them, ordered by service type (its id as text) then rank. For exports of whole boards."""
@@ -737,32 +763,34 @@ def service_type_values(rows):
     return out
 
 
-def board(year, scope, key="", *, related=()):
+def board(year: int, scope: str, key: str = "", *, related: Sequence[str] = ()) -> list[Standing]:
     """Every row of one board of the current snapshot, in rank order, each with `rank` its rank on
     that board. For checks and exports; a page shows `leaderboard`."""
     if scope == Scope.SERVICE_TYPE:
-        rows = [
+        on_board = [
             _on_type_board(row, key)
             for row in _current(year).filter(scope=Scope.OVERALL, types__has_key=key).select_related(*related)
         ]
-        return sorted(rows, key=lambda row: row.rank)
-    rows, ranked_by = _board_rows(year, scope, key)
-    rows = list(rows.select_related(*related).order_by("rank"))
+        return sorted(on_board, key=lambda row: row.rank)  # type: ignore[arg-type]  # has_key: all on it
+    stored, ranked_by = _board_rows(year, scope, key)
+    rows = list(stored.select_related(*related).order_by("rank"))
     for row in rows:
         row.rank = getattr(row, ranked_by)
     return rows
 
 
-def leaderboard(year, scope, key="", *, viewer=None, size=LEADERBOARD_SIZE):
+def leaderboard(
+    year: int, scope: str, key: str = "", *, viewer: Contributor | None = None, size: int = LEADERBOARD_SIZE
+) -> tuple[list[Standing], Standing | None]:
     """The top `size` of one board, names masked for those who opted out (except the viewer's own),
     plus the viewer's own row when they are further down. Two queries."""
     rows, ranked_by = _board_rows(year, scope, key)
     if scope == Scope.ORGANISATION:
-        rows = list(rows.select_related("organisation").order_by("rank")[:size])
-        for row in rows:
-            row.name = row.organisation.name
-            row.mine = False
-        return rows, None
+        firms = list(rows.select_related("organisation").order_by("rank")[:size])
+        for row in firms:
+            row.name = row.organisation.name  # type: ignore[attr-defined, union-attr]  # for the template
+            row.mine = False  # type: ignore[attr-defined]  # for the template
+        return firms, None
     if scope == Scope.SERVICE_TYPE and size > TYPE_ROWS:
         top = board(year, scope, key, related=["contributor"])[:size]
     else:
@@ -771,19 +799,21 @@ def leaderboard(year, scope, key="", *, viewer=None, size=LEADERBOARD_SIZE):
     if viewer is not None and not any(row.contributor_id == viewer.pk for row in top):
         if scope == Scope.SERVICE_TYPE:
             # Below the stored top: the viewer's rank on this type is on their overall row.
-            row = _current(year).filter(scope=Scope.OVERALL, contributor=viewer).select_related("contributor").first()
-            own = row and _on_type_board(row, key)
+            overall = (
+                _current(year).filter(scope=Scope.OVERALL, contributor=viewer).select_related("contributor").first()
+            )
+            own = overall and _on_type_board(overall, key)
         else:
             own = rows.select_related("contributor").filter(contributor=viewer).first()
     for row in top + ([own] if own else []):
         row.rank = getattr(row, ranked_by)
-        row.mine = viewer is not None and row.contributor_id == viewer.pk
+        row.mine = viewer is not None and row.contributor_id == viewer.pk  # type: ignore[attr-defined]  # for the template
         person = row.contributor
-        row.name = person.legal_name if (person.public_listing or row.mine) else masked_name(person.legal_name)
+        row.name = person.legal_name if (person.public_listing or row.mine) else masked_name(person.legal_name)  # type: ignore[attr-defined, union-attr]  # as above
     return top, own
 
 
-def boards(year):
+def boards(year: int) -> list[tuple[str, str, str]]:
     """The boards a visitor can pick for `year`: [(scope, key, label)], from what the snapshot holds."""
     from volunteers.models import ServiceType
 
@@ -792,6 +822,11 @@ def boards(year):
     keys = [(scope, key) for scope, counts in sizes.items() for key, n in counts.items() if n]
     regions = Region.objects.in_bulk([int(k) for s, k in keys if s == Scope.DISTRICT and k.isdigit()])
     types = ServiceType.objects.in_bulk([int(k) for s, k in keys if s == Scope.SERVICE_TYPE and k.isdigit()])
-    order = [Scope.OVERALL, Scope.ORGANISATION, Scope.DISTRICT, Scope.KIND, Scope.SERVICE_TYPE]
+    order: list[str] = [Scope.OVERALL, Scope.ORGANISATION, Scope.DISTRICT, Scope.KIND, Scope.SERVICE_TYPE]
     labelled = [(s, k, board_label(s, k, regions=regions, types=types)) for s, k in keys]
     return sorted(labelled, key=lambda b: (order.index(b[0]), b[2]))
+
+
+def standings_refresh_start(*, actor: User | None, year: int) -> Job:
+    """Queue a refresh of the year's standings (staff pressed "recompute now"); a worker runs it."""
+    return job_enqueue(task="standings_refresh", args={"year": year}, requested_by=actor)

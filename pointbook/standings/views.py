@@ -1,10 +1,7 @@
-"""Public and contributor-facing recognition pages: certificate verification, leaderboards, the public
-notice of nominees (with objections)."""
+"""Leaderboards (signed-in users) and the staff's "recompute now"."""
 
-from celery import current_app
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -54,9 +51,7 @@ def leaderboards(request):
 def standings_refresh_now(request, scope):
     """Staff start the nightly refresh now; it runs in the worker."""
     year = year_param(request)
-    transaction.on_commit(
-        lambda: current_app.signature("tasks.recognition.refresh_standings", args=[year]).apply_async()
-    )
+    standings.standings_refresh_start(actor=request.user, year=year)
     messages.success(
         request, _("The standings for %(year)s are being recomputed; this takes a minute.") % {"year": year}
     )

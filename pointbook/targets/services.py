@@ -6,20 +6,30 @@ read from approved service records in the region's subtree, cumulative from 1 Ja
 end, in one aggregate query for the whole dashboard.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.db.models import Aggregate, Case, Count, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit
 from pointbook.models import Target, TargetPlan
 from volunteers.models import Region, ServiceRecord
-from volunteers.people.services import audit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from volunteers.models import User
 
 Metric = Target.Metric
 METRICS = tuple(Metric)  # display order
@@ -50,12 +60,12 @@ MAX_TARGET = 10_000_000
 YEARS = (2000, 2100)
 
 
-def quarter_end(year, quarter):
+def quarter_end(year: int, quarter: int) -> date:
     month, day = QUARTER_ENDS[quarter - 1]
     return date(year, month, day)
 
 
-def quarters_ended(year, today):
+def quarters_ended(year: int, today: date) -> int:
     """How many quarters of `year` have ended by `today` (0 to 4)."""
     if year < today.year:
         return 4
@@ -64,7 +74,7 @@ def quarters_ended(year, today):
     return sum(1 for q in range(1, 5) if quarter_end(year, q) < today)
 
 
-def quarters_started(year, today):
+def quarters_started(year: int, today: date) -> int:
     if year < today.year:
         return 4
     if year > today.year:
@@ -75,37 +85,37 @@ def quarters_started(year, today):
 # --- writing a plan ----------------------------------------------------------------------------------------
 
 
-def target_plan_set(*, region, year, values, shares, actor, scope=None):
-    """Set (or replace) `region`'s targets for `year`: `values` maps each measure to a whole number ≥ 0,
-    `shares` are the cumulative percents expected by the end of Q1..Q4. The plan, its targets and an
-    audit entry are written in one transaction; bad input raises ValidationError and changes nothing.
-    With `scope`, a region outside it is refused."""
-    if scope is not None and not scope.contains(region):
-        raise PermissionDenied
-    errors = {}
+def _year_check(year: Any, errors: dict[str, list[str]]) -> int | None:
+    """`year` as a whole number (None when it is not one), noting in `errors` when it is out of range."""
     try:
         year = int(year)
     except (TypeError, ValueError):
         year = None
     if year is None or not YEARS[0] <= year <= YEARS[1]:
         errors["year"] = [_("Give a year between %(low)s and %(high)s.") % {"low": YEARS[0], "high": YEARS[1]}]
+    return year
 
-    shares = list(shares or ())
+
+def _shares_check(shares: list[Any], errors: dict[str, list[str]]) -> None:
+    """Note in `errors` what is wrong with the four cumulative shares: each a percent, none below the one
+    before (checked only when every share is a percent, so one mistake is not reported twice)."""
     if len(shares) != 4:
         errors[NON_FIELD_ERRORS] = [_("Give the expected share for each of the four quarters.")]
-    else:
-        for q, share in enumerate(shares, start=1):
-            if not isinstance(share, int) or isinstance(share, bool) or not 0 <= share <= 100:
-                errors[f"q{q}_share"] = [_("A share is a whole percent from 0 to 100.")]
-        if not any(key.endswith("_share") for key in errors) and any(a > b for a, b in zip(shares, shares[1:])):
-            errors.setdefault(NON_FIELD_ERRORS, []).append(
-                _(
-                    "The shares are cumulative: each quarter's share must be at least the one before it "
-                    "(for example 10, 60, 100, 100)."
-                )
+        return
+    for q, share in enumerate(shares, start=1):
+        if not isinstance(share, int) or isinstance(share, bool) or not 0 <= share <= 100:
+            errors[f"q{q}_share"] = [_("A share is a whole percent from 0 to 100.")]
+    if not any(key.endswith("_share") for key in errors) and any(a > b for a, b in pairwise(shares)):
+        errors.setdefault(NON_FIELD_ERRORS, []).append(
+            _(
+                "The shares are cumulative: each quarter's share must be at least the one before it "
+                "(for example 10, 60, 100, 100)."
             )
+        )
 
-    values = dict(values or {})
+
+def _values_check(values: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """Note in `errors` any measure we do not know and each missing or out-of-range target."""
     unknown = set(values) - set(Metric.values)
     if unknown:
         errors.setdefault(NON_FIELD_ERRORS, []).append(
@@ -117,8 +127,32 @@ def target_plan_set(*, region, year, values, shares, actor, scope=None):
             errors[metric.value] = [_("Give a target (0 if there is none).")]
         elif not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_TARGET:
             errors[metric.value] = [_("A target is a whole number from 0 to %(most)s.") % {"most": MAX_TARGET}]
+
+
+def target_plan_set(
+    *,
+    region: Region,
+    year: int | str | None,
+    values: Mapping[str, Any] | None,
+    shares: Iterable[Any] | None,
+    actor: User | AnonymousUser | None,
+    scope: Region | None = None,
+) -> TargetPlan:
+    """Set (or replace) `region`'s targets for `year`: `values` maps each measure to a whole number ≥ 0,
+    `shares` are the cumulative percents expected by the end of Q1..Q4. The plan, its targets and an
+    audit entry are written in one transaction; bad input raises ValidationError and changes nothing.
+    With `scope`, a region outside it is refused."""
+    if scope is not None and not scope.contains(region):
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    year = _year_check(year, errors)
+    shares = list(shares or ())
+    _shares_check(shares, errors)
+    values = dict(values or {})
+    _values_check(values, errors)
     if errors:
         raise ValidationError(errors)
+    assert year is not None  # a bad year is among the errors raised above
 
     with transaction.atomic():
         # Locks the plan row when it exists, so two people saving at once apply one after the other.
@@ -183,15 +217,15 @@ class RegionProgress:
     metrics: list = field(default_factory=list)
 
     @property
-    def behind(self):
+    def behind(self) -> bool:
         return any(m.behind for m in self.metrics)
 
     @property
-    def behind_metrics(self):
+    def behind_metrics(self) -> list[MetricProgress]:
         return [m for m in self.metrics if m.behind]
 
     @property
-    def shares(self):
+    def shares(self) -> list[int]:
         return [self.plan.q1_share, self.plan.q2_share, self.plan.q3_share, self.plan.q4_share]
 
 
@@ -205,13 +239,13 @@ class Progress:
     without_plan: list  # Region: the scope or direct children with no plan for the year
 
     @property
-    def behind(self):
+    def behind(self) -> list[RegionProgress]:
         return [r for r in self.regions if r.behind]
 
 
-def _aggregates(year):
+def _aggregates(year: int) -> dict[str, Aggregate]:
     """One aggregate per measure and quarter, cumulative from 1 January to the quarter's end."""
-    aggregates = {}
+    aggregates: dict[str, Aggregate] = {}
     for q in range(1, 5):
         upto = Q(date__lte=quarter_end(year, q))
         aggregates[f"education_events_{q}"] = Count(
@@ -232,7 +266,7 @@ def _aggregates(year):
     return aggregates
 
 
-def actuals_by_child(scope, year):
+def actuals_by_child(scope: Region, year: int) -> dict[str, dict[tuple[str, int], int]]:
     """{path of scope or direct child: {(metric, quarter): actual}} for approved records of `year` in
     `scope`'s subtree, grouped by the child region their region lies in (records placed at the scope
     itself group under the scope's own path). One query."""
@@ -258,17 +292,25 @@ def actuals_by_child(scope, year):
     return result
 
 
-def _totals(actuals, paths):
+def _totals(actuals: dict[str, dict[tuple[str, int], int]], paths: Iterable[str]) -> dict[tuple[str, int], int]:
     """Sum the per-child actuals over `paths` (all measures are additive across disjoint subtrees,
     villages too: a village lies in exactly one child)."""
-    total = {}
+    total: dict[tuple[str, int], int] = {}
     for path in paths:
         for key, value in actuals.get(path, {}).items():
             total[key] = total.get(key, 0) + value
     return total
 
 
-def _metric_progress(metric, target, shares, actual, *, judged, started):
+def _metric_progress(
+    metric: Target.Metric,
+    target: int,
+    shares: list[int],
+    actual: dict[tuple[str, int], int],
+    *,
+    judged: int | None,
+    started: int,
+) -> MetricProgress:
     quarters = []
     for q, share in enumerate(shares, start=1):
         value = actual.get((metric.value, q), 0)
@@ -297,7 +339,7 @@ def _metric_progress(metric, target, shares, actual, *, judged, started):
     )
 
 
-def targets_progress(scope_region, year, *, today=None):
+def targets_progress(scope_region: Region, year: int, *, today: date | None = None) -> Progress:
     """Targets against actuals for `scope_region` and each of its direct children that has a plan for
     `year`; the others are listed in `without_plan` ("no targets set").
 

@@ -113,7 +113,7 @@ def staff_target_edit(request, scope, region_id, year):
         initial = {t.metric: t.value for t in plan.targets.all()}
         initial.update(q1_share=plan.q1_share, q2_share=plan.q2_share, q3_share=plan.q3_share, q4_share=plan.q4_share)
     else:
-        initial = dict(zip(("q1_share", "q2_share", "q3_share", "q4_share"), targets.DEFAULT_SHARES))
+        initial = dict(zip(("q1_share", "q2_share", "q3_share", "q4_share"), targets.DEFAULT_SHARES, strict=True))
     form = TargetPlanForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

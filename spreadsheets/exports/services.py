@@ -14,17 +14,21 @@ task `tasks.exports.export_run`, which calls `export_run` (claimed with a condit
 second delivery does nothing) and emails the staff member when it is done.
 """
 
+from __future__ import annotations
+
 import csv
 import datetime
 import io
 import logging
 import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.files import File
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -34,11 +38,18 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from core.jobs import job_claim
+from core.audit import audit
+from core.jobs import job_beat, job_claim, job_enqueue, job_finish, job_heartbeat
 from pointbook.models import LedgerEntry, Standing
 from pointbook.spreadsheets import safe_cell
 from pointbook.standings import services as standings
-from spreadsheets.resources.people import ContributorResource, OrganisationResource, RegionResource, VenueResource
+from spreadsheets.resources.people import (
+    ContributorResource,
+    OrganisationResource,
+    RegionResource,
+    SheetResource,
+    VenueResource,
+)
 from spreadsheets.resources.points import HistoryResource
 from volunteers.models import (
     Contributor,
@@ -51,11 +62,16 @@ from volunteers.models import (
     Venue,
 )
 from volunteers.people.selectors import bureau_name
-from volunteers.people.services import audit
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django_stubs_ext import StrOrPromise
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+    from volunteers.models import User
 
 log = logging.getLogger(__name__)
 
-TASK = "tasks.exports.export_run"
 # Rows fetched from the database at a time (and how often a job's progress is saved).
 CHUNK = 2000
 CONTENT_TYPES = {
@@ -67,16 +83,16 @@ OPTIONAL, REQUIRED = "optional", "required"
 XLSX_SHEET_ROWS = 1_048_575
 
 
-def _year_range(year):
+def _year_range(year: int) -> tuple[datetime.date, datetime.date]:
     return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
 
 
-def _local(moment):
+def _local(moment: datetime.datetime | None) -> datetime.datetime | None:
     """An aware date-time as the naive local time a spreadsheet shows (XLSX holds no time zones)."""
     return timezone.localtime(moment).replace(tzinfo=None) if moment is not None else None
 
 
-def _person(licence, email):
+def _person(licence: str | None, email: str | None) -> str:
     return licence or email or ""
 
 
@@ -86,29 +102,31 @@ def _person(licence, email):
 class ExportDataset:
     """What one export holds: its headers, its rows (a streamed `values()` query) and how one is rendered."""
 
-    code = ""
-    label = ""
+    code: str = ""
+    label: StrOrPromise = ""
     order = 100
-    year = None  # None: no year; OPTIONAL: all years when empty; REQUIRED
+    year: str | None = None  # None: no year; OPTIONAL: all years when empty; REQUIRED
     chunk_size = CHUNK
 
-    def headers(self):
+    def headers(self) -> list[str]:
         raise NotImplementedError
 
-    def queryset(self, scope, year):
+    # The rows of any model, as `values()` dicts or `values_list()` tuples, as `row` takes them.
+    def queryset(self, scope: Region, year: int | None) -> QuerySet[Any, Any]:
         raise NotImplementedError
 
-    def prepare(self, scope, year):
+    def prepare(self, scope: Region, year: int | None) -> dict[str, Any] | None:
         """What rendering every row needs (labels in the active language…), read once."""
         return None
 
-    def row(self, values, context):
+    # `values`: one row of `queryset`; `context`: what `prepare` returned. The cells are of any type.
+    def row(self, values: Any, context: Any) -> list[Any]:
         raise NotImplementedError
 
-    def count(self, scope, year):
+    def count(self, scope: Region, year: int | None) -> int:
         return self.queryset(scope, year).count()
 
-    def rows(self, scope, year):
+    def rows(self, scope: Region, year: int | None) -> Iterator[list[Any]]:
         context = self.prepare(scope, year)
         for values in self.queryset(scope, year).iterator(chunk_size=self.chunk_size):
             yield self.row(values, context)
@@ -119,45 +137,47 @@ class ResourceDataset(ExportDataset):
     The query's `values()` keys are the columns' attributes (`region__code`, `organisation_licence`…),
     and each cell is what the column's widget renders, as `SheetResource.row_values` does for objects."""
 
-    resource_class = None
+    # Every dataset sets it; None here keeps the base class as it was.
+    resource_class: type[SheetResource] = None  # type: ignore[assignment]
 
-    def extra_headers(self):
+    def extra_headers(self) -> list[str]:
         return []
 
-    def extra(self, values, context):
+    def extra(self, values: dict[str, Any], context: dict[str, Any]) -> list[Any]:
         return []
 
-    def headers(self):
+    def headers(self) -> list[str]:
         return [str(h) for h in self.resource_class().get_export_headers()] + [str(h) for h in self.extra_headers()]
 
-    def objects(self, scope, year):
+    def objects(self, scope: Region, year: int | None) -> QuerySet[Model]:
         """The area's rows, annotated with any column attribute the model lacks, in file order."""
         raise NotImplementedError
 
-    def queryset(self, scope, year):
+    def queryset(self, scope: Region, year: int | None) -> QuerySet[Any, Any]:
         return self.objects(scope, year).values(*(c.attribute for c in self.resource_class().columns()))
 
-    def prepare(self, scope, year):
+    def prepare(self, scope: Region, year: int | None) -> dict[str, Any]:
         return {"columns": [(c.attribute, c.widget.render) for c in self.resource_class().columns()]}
 
-    def cells(self, values, context):
+    def cells(self, values: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
         return values
 
-    def row(self, values, context):
+    def row(self, values: dict[str, Any], context: dict[str, Any]) -> list[Any]:
         values = self.cells(values, context)
         return [render(values.get(attribute)) for attribute, render in context["columns"]] + self.extra(values, context)
 
 
-DATASETS = {}
+DATASETS: dict[str, ExportDataset] = {}
+_DatasetT = TypeVar("_DatasetT", bound=ExportDataset)
 
 
-def dataset_register(dataset_class):
+def dataset_register(dataset_class: type[_DatasetT]) -> type[_DatasetT]:
     dataset = dataset_class()
     DATASETS[dataset.code] = dataset
     return dataset_class
 
 
-def export_datasets():
+def export_datasets() -> list[ExportDataset]:
     return sorted(DATASETS.values(), key=lambda d: d.order)
 
 
@@ -168,7 +188,7 @@ class ContributorExport(ResourceDataset):
     order = 10
     resource_class = ContributorResource
 
-    def objects(self, scope, year):
+    def objects(self, scope: Region, year: int | None) -> QuerySet[Contributor]:
         current = (
             Membership.objects.filter(contributor=OuterRef("pk"), status=Membership.Status.ACTIVE)
             .order_by("-started_on", "-pk")
@@ -188,7 +208,7 @@ class OrganisationExport(ResourceDataset):
     order = 20
     resource_class = OrganisationResource
 
-    def objects(self, scope, year):
+    def objects(self, scope: Region, year: int | None) -> QuerySet[Organisation]:
         return Organisation.objects.filter(region__path__startswith=scope.path).order_by("name", "pk")
 
 
@@ -199,7 +219,7 @@ class RegionExport(ResourceDataset):
     order = 30
     resource_class = RegionResource
 
-    def objects(self, scope, year):
+    def objects(self, scope: Region, year: int | None) -> QuerySet[Region]:
         # The parent's path is the region's without its last step (treebeard's materialised path).
         parent = Region.objects.filter(
             path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Region.steplen)
@@ -214,7 +234,7 @@ class VenueExport(ResourceDataset):
     order = 40
     resource_class = VenueResource
 
-    def objects(self, scope, year):
+    def objects(self, scope: Region, year: int | None) -> QuerySet[Venue]:
         return Venue.objects.filter(region__path__startswith=scope.path).order_by("region__path", "name", "pk")
 
 
@@ -229,10 +249,10 @@ class RecordExport(ResourceDataset):
     year = OPTIONAL
     resource_class = HistoryResource
 
-    def extra_headers(self):
+    def extra_headers(self) -> list[str]:
         return [_("Status")]
 
-    def queryset(self, scope, year):
+    def queryset(self, scope: Region, year: int | None) -> QuerySet[ServiceRecord, Any]:
         records = ServiceRecord.objects.filter(region__path__startswith=scope.path)
         if year:
             records = records.filter(date__range=_year_range(year))
@@ -253,19 +273,19 @@ class RecordExport(ResourceDataset):
             "status",
         )
 
-    def prepare(self, scope, year):
+    def prepare(self, scope: Region, year: int | None) -> dict[str, Any]:
         context = super().prepare(scope, year)
         context["types"] = {t.pk: str(t) for t in ServiceType.objects.all()}
         context["statuses"] = {code: str(label) for code, label in ServiceRecord.Status.choices}
         return context
 
-    def cells(self, values, context):
+    def cells(self, values: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
         values["import_ref"] = values["import_ref"] or f"record:{values['pk']}"
         values["person"] = _person(values["contributor__licence_number"], values["contributor__user__email"])
         values["service_type"] = context["types"].get(values["service_type_id"], "")
         return values
 
-    def extra(self, values, context):
+    def extra(self, values: dict[str, Any], context: dict[str, Any]) -> list[Any]:
         return [context["statuses"].get(values["status"], values["status"])]
 
 
@@ -276,7 +296,7 @@ class LedgerExport(ExportDataset):
     order = 60
     year = OPTIONAL
 
-    def headers(self):
+    def headers(self) -> list[str]:
         return [
             _("Date"),
             _("Licence number or email"),
@@ -291,7 +311,7 @@ class LedgerExport(ExportDataset):
             _("Created at"),
         ]
 
-    def queryset(self, scope, year):
+    def queryset(self, scope: Region, year: int | None) -> QuerySet[LedgerEntry, tuple[Any, ...]]:
         entries = LedgerEntry.objects.filter(contributor__region__path__startswith=scope.path)
         if year:
             entries = entries.filter(effective_date__range=_year_range(year))
@@ -310,14 +330,14 @@ class LedgerExport(ExportDataset):
             "created_at",
         )
 
-    def prepare(self, scope, year):
+    def prepare(self, scope: Region, year: int | None) -> dict[str, Any]:
         return {
             "types": {t.pk: str(t) for t in ServiceType.objects.all()},
             "kinds": {code: str(label) for code, label in LedgerEntry.Kind.choices},
             "sources": {code: str(label) for code, label in LedgerEntry.Source.choices},
         }
 
-    def row(self, v, context):
+    def row(self, v: tuple[Any, ...], context: dict[str, Any]) -> list[Any]:
         (date, licence, email, name, type_id, kind, source, points, hours, explanation, key, created_at) = v
         return [
             date,
@@ -345,10 +365,12 @@ class StandingExport(ExportDataset):
     order = 70
     year = REQUIRED
 
-    def headers(self):
+    def headers(self) -> list[str]:
         return [_("Board"), _("Rank"), _("Name"), _("Licence number"), _("Points"), _("Hours")]
 
-    def _boards(self, scope, year):
+    def _boards(
+        self, scope: Region, year: int | None
+    ) -> list[tuple[QuerySet[Standing], str, Callable[[dict[str, Any], dict[str, Any]], str]]]:
         """[(rows, rank field, how a row's board is labelled)] in the order the file lists them."""
         snapshot = standings.snapshot_of(year) if year else None
         rows = Standing.objects.filter(snapshot=snapshot)
@@ -375,19 +397,19 @@ class StandingExport(ExportDataset):
             ),
         ]
 
-    def _overall(self, scope, year):
+    def _overall(self, scope: Region, year: int | None) -> QuerySet[Standing]:
         snapshot = standings.snapshot_of(year) if year else None
         return Standing.objects.filter(
             snapshot=snapshot, scope=Standing.Scope.OVERALL, contributor__region__path__startswith=scope.path
         )
 
-    def count(self, scope, year):
+    def count(self, scope: Region, year: int | None) -> int:
         # Service-type boards live in each overall row's `types` (only their tops are rows of their own).
         types = sum(len(t or {}) for t in self._overall(scope, year).values_list("types", flat=True).iterator())
         return sum(rows.count() for rows, _rank, _label in self._boards(scope, year)) + types
 
-    def rows(self, scope, year):
-        context = {
+    def rows(self, scope: Region, year: int | None) -> Iterator[list[Any]]:
+        context: dict[str, Any] = {
             "scopes": {code: str(label) for code, label in Standing.Scope.choices},
             "regions": dict(Region.objects.filter(level__lte=Region.Level.DISTRICT).values_list("pk", "name")),
             "kinds": {code: str(label) for code, label in Contributor.Kind.choices},
@@ -418,7 +440,8 @@ class StandingExport(ExportDataset):
         values = self._overall(scope, year).values(
             "types", "contributor__legal_name", "contributor__licence_number", "contributor__user__email"
         )
-        for v in standings.service_type_values(values.iterator(chunk_size=self.chunk_size)):
+        # The rows are plain dicts; the plugin types them as a TypedDict, which dict[str, Any] does not accept.
+        for v in standings.service_type_values(values.iterator(chunk_size=self.chunk_size)):  # type: ignore[arg-type]
             key = v["scope_key"]
             yield [
                 context["types"].get(int(key), key) if key.isdigit() else key,
@@ -430,14 +453,14 @@ class StandingExport(ExportDataset):
             ]
 
 
-def dataset_or_none(code):
+def dataset_or_none(code: str) -> ExportDataset | None:
     return DATASETS.get(code)
 
 
 # --- Writers
 
 
-def _csv_text(value):
+def _csv_text(value: Any) -> str:
     value = safe_cell(value)
     if value is None:
         return ""
@@ -446,7 +469,7 @@ def _csv_text(value):
     return str(value)  # dates as 2025-03-08, Decimals with their places
 
 
-def csv_write(handle, headers, rows):
+def csv_write(handle: IO[bytes], headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """CSV in UTF-8 with a BOM (so Excel reads the Chinese correctly), row by row into `handle` (binary)."""
     text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="", write_through=False)
     writer = csv.writer(text)
@@ -460,14 +483,14 @@ def csv_write(handle, headers, rows):
     return count
 
 
-def _xlsx_value(value):
+def _xlsx_value(value: Any) -> Any:
     value = safe_cell(value)
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         return _local(value)
     return value
 
 
-def xlsx_write(handle, title, headers, rows):
+def xlsx_write(handle: IO[bytes], title: StrOrPromise, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """XLSX from openpyxl's write-only workbook (rows go to a temporary file as they come), into `handle`.
     A sheet holds at most XLSX_SHEET_ROWS rows below its header; more continue on a next sheet."""
     workbook = Workbook(write_only=True)
@@ -478,7 +501,8 @@ def xlsx_write(handle, title, headers, rows):
             sheets += 1
             sheet = _xlsx_sheet(workbook, _sheet_title(title, sheets), headers, bold)
             on_sheet = 0
-        sheet.append([_xlsx_value(value) for value in row])
+        # Never None here: on_sheet starts at XLSX_SHEET_ROWS, so the first row makes the first sheet.
+        sheet.append([_xlsx_value(value) for value in row])  # type: ignore[union-attr]
         on_sheet += 1
         count += 1
     if sheet is None:
@@ -487,7 +511,7 @@ def xlsx_write(handle, title, headers, rows):
     return count
 
 
-def _xlsx_sheet(workbook, title, headers, bold):
+def _xlsx_sheet(workbook: Workbook, title: str, headers: Sequence[str], bold: Font) -> WriteOnlyWorksheet:
     sheet = workbook.create_sheet(title=title)
     sheet.freeze_panes = "A2"
     heading = []
@@ -499,7 +523,7 @@ def _xlsx_sheet(workbook, title, headers, bold):
     return sheet
 
 
-def _sheet_title(title, number=1):
+def _sheet_title(title: StrOrPromise, number: int = 1) -> str:
     """A sheet name Excel accepts (31 characters, none of []:*?/\\), numbered from the second sheet."""
     title = str(title)
     for ch in "[]:*?/\\":
@@ -508,7 +532,15 @@ def _sheet_title(title, number=1):
     return (title.strip("' ")[: 31 - len(suffix)] or "Sheet") + suffix
 
 
-def export_write(handle, dataset, fmt, scope, year, *, on_rows=None):
+def export_write(
+    handle: IO[bytes],
+    dataset: ExportDataset,
+    fmt: str,
+    scope: Region,
+    year: int | None,
+    *,
+    on_rows: Callable[[int], None] | None = None,
+) -> int:
     """Write the dataset's rows for `scope` (and `year`) as `fmt` into the binary `handle`; the number of
     rows. `on_rows(n)` is called after every chunk of rows."""
     rows = dataset.rows(scope, year)
@@ -519,7 +551,7 @@ def export_write(handle, dataset, fmt, scope, year, *, on_rows=None):
     return xlsx_write(handle, dataset.label, dataset.headers(), rows)
 
 
-def _counting(rows, on_rows):
+def _counting(rows: Iterable[list[Any]], on_rows: Callable[[int], None]) -> Iterator[list[Any]]:
     n = 0
     for row in rows:
         yield row
@@ -531,13 +563,21 @@ def _counting(rows, on_rows):
 # --- Jobs
 
 
-def export_filename(job):
+def export_filename(job: ExportJob) -> str:
     stamp = timezone.localtime(job.created_at).strftime("%Y%m%d-%H%M")
     year = f"-{job.year}" if job.year else ""
     return f"{job.dataset}-{job.region.code}{year}-{stamp}.{job.format}"
 
 
-def export_start(*, actor, scope, dataset, fmt, year=None, language=None):
+def export_start(
+    *,
+    actor: User,
+    scope: Region,
+    dataset: str,
+    fmt: str,
+    year: int | None = None,
+    language: str | None = None,
+) -> ExportJob:
     """Start exporting `dataset` of `scope` as `fmt`: written now when it has at most
     settings.PB_EXPORT_INLINE_ROWS rows, otherwise queued for a Celery job. The ExportJob."""
     chosen = DATASETS[dataset]
@@ -548,69 +588,71 @@ def export_start(*, actor, scope, dataset, fmt, year=None, language=None):
     total = chosen.count(scope, year)
     inline = total <= settings.PB_EXPORT_INLINE_ROWS
     with transaction.atomic():
-        job = ExportJob.objects.create(
+        job = ExportJob(
             dataset=dataset,
             format=fmt,
             year=year,
             region=scope,
-            created_by=actor,
+            requested_by=actor,
             rows=total,
             language=language or translation.get_language() or settings.LANGUAGE_CODE,
         )
+        if inline:
+            job.save()
+        else:
+            job_enqueue(job)
         audit(actor=actor, action="export_start", obj=job, dataset=dataset, format=fmt, year=year, rows=total)
-        if not inline:
-            from celery import current_app
-
-            options = {"queue": settings.PB_EXPORT_QUEUE} if getattr(settings, "PB_EXPORT_QUEUE", None) else {}
-            transaction.on_commit(lambda: current_app.signature(TASK, args=(job.pk,), **options).delay())
     if inline:
         export_run(job.pk, notify=False)
         job.refresh_from_db()
     return job
 
 
-def export_run(job_id, *, notify=True):
+def export_run(job_id: int, *, notify: bool = True) -> str | None:
     """Write a job's file. Claimed once: a second delivery finds the job taken (or done) and does nothing;
-    one whose worker died is taken over after core.jobs.LEASE. The job's status afterwards (None: not claimed)."""
-    now = timezone.now()
-    if not job_claim(ExportJob, job_id, now):
+    one whose worker died is taken over after the lease. The job's status afterwards (None: not claimed)."""
+    attempt = job_claim(job_id)
+    if attempt is None:
         return None
-    mine = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING, started_at=now)
+    with job_heartbeat(job_id, attempt):
+        return _export_claimed(job_id, attempt, notify=notify)
+
+
+def _export_claimed(job_id: int, attempt: int, *, notify: bool) -> str | None:
     job = ExportJob.objects.select_related("region").get(pk=job_id)
     try:
         dataset = DATASETS[job.dataset]
         with translation.override(job.language):
             total = max(job.rows, 1)
 
-            def on_rows(n):
-                mine.update(progress=min(99, n * 100 // total))
+            def on_rows(n: int) -> None:
+                job_beat(job_id, attempt, min(99, n * 100 // total))
 
             with tempfile.TemporaryFile() as handle:
                 rows = export_write(handle, dataset, job.format, job.region, job.year, on_rows=on_rows)
                 handle.seek(0)
                 job.file.save(export_filename(job), File(handle), save=False)
-        if not mine.update(
-            status=ExportJob.Status.DONE, progress=100, rows=rows, file=job.file.name, finished_at=timezone.now()
-        ):
-            job.file.storage.delete(job.file.name)  # another delivery took the job over meanwhile
-            return None
+        with transaction.atomic():
+            if not job_finish(job_id, attempt):
+                job.file.storage.delete(job.file.name)  # another delivery took the job over meanwhile
+                return None
+            ExportJob.objects.filter(pk=job_id).update(rows=rows, file=job.file.name)
     except Exception:
         log.exception("export %s failed", job_id)
         with translation.override(job.language):
-            mine.update(
-                status=ExportJob.Status.FAILED,
-                finished_at=timezone.now(),
-                error=_("The export stopped on an unexpected error. Start it again."),
+            job_finish(
+                job_id, attempt, failed=True, error=str(_("The export stopped on an unexpected error. Start it again."))
             )
     if notify:
         transaction.on_commit(lambda: export_email(job_id))
     return ExportJob.objects.values_list("status", flat=True).get(pk=job_id)
 
 
-def export_email(job_id):
+def export_email(job_id: int) -> int:
     """Tell the staff member, in their language, that a queued export is ready (or failed)."""
-    job = ExportJob.objects.select_related("created_by", "region").get(pk=job_id)
-    user = job.created_by
+    job = ExportJob.objects.select_related("requested_by", "region").get(pk=job_id)
+    # An export always has its requester (export_start sets it); the column is nullable for plain jobs.
+    user: User = job.requested_by  # type: ignore[assignment]
     if not (user.is_active and user.email):
         return 0
     url = settings.PB_SITE_URL.rstrip("/") + reverse("staff_export", args=[job.pk])
@@ -643,9 +685,9 @@ def export_email(job_id):
         return 0
 
 
-def exports_for_staff(scope):
+def exports_for_staff(scope: Region) -> QuerySet[ExportJob]:
     return (
         ExportJob.objects.filter(region__path__startswith=scope.path)
-        .select_related("region", "created_by")
-        .order_by("-created_at", "-id")
+        .select_related("region", "requested_by")
+        .order_by("-created_at", "-pk")
     )

@@ -4,7 +4,7 @@ it. Exports of regions outside the staff member's subtree are a 404, as everywhe
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
@@ -80,16 +80,12 @@ def staff_exports(request, scope):
 
 
 def _job_or_404(scope, pk):
-    return selectors.get_in_scope_or_404(ExportJob.objects.select_related("region", "created_by"), scope, pk)
+    return selectors.get_in_scope_or_404(ExportJob.objects.select_related("region", "requested_by"), scope, pk)
 
 
 @staff_required
 def staff_export(request, scope, pk):
     job = _job_or_404(scope, pk)
-    if request.GET.get("format") == "json":  # what the page polls while the file is being written
-        return JsonResponse(
-            {"status": job.status, "progress": job.progress, "done": job.status == ExportJob.Status.DONE}
-        )
     return render(
         request,
         "pointbook/staff_exports_detail.html",

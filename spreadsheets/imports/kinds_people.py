@@ -3,6 +3,7 @@ venues. Each finds existing rows by its natural key, keeps to the staff member's
 bulk. See `spreadsheets.imports.engine` for the engine."""
 
 import secrets
+from functools import partial
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -32,7 +33,7 @@ def objects_insert(model, objs):
     costs several times the insert itself at 10,000 rows. No signals, as with bulk_create."""
     if not objs:
         return
-    for obj, pk in zip(objs, ids_reserve(model, len(objs))):
+    for obj, pk in zip(objs, ids_reserve(model, len(objs)), strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, "default"
     columns = [field.attname for field in model._meta.concrete_fields]
@@ -135,7 +136,7 @@ class OrganisationImport(_SimpleImport):
                 f"{v['name']}（{v['licence_number']}）",
                 organisation,
                 values,
-                lambda: Organisation(licence_number=v["licence_number"], **values),
+                partial(Organisation, licence_number=v["licence_number"], **values),
             )
 
 
@@ -179,11 +180,10 @@ class ContributorImport(ImportKind):
             ok = False
         return ok
 
-    def check(self, plan, rows, *, scope):
-        rows = [row for row in rows if self._clean(plan, row)]
-        rows = duplicates_report(plan, rows, lambda r: r.values["licence_number"], self.header("licence_number"))
-        rows = duplicates_report(plan, rows, lambda r: r.values["user__email"].lower(), self.header("user__email"))
-        regions = scope_regions(scope)
+    def _known(self, rows):
+        """What the rows name that exists already, each kind in one query: contributors by licence,
+        accounts by email, organisations by licence, and {contributor id: organisation id} of the current
+        memberships of everyone found."""
         by_licence = {
             c.licence_number: c
             for c in matching(
@@ -226,6 +226,47 @@ class ContributorImport(ImportKind):
                 + [u.contributor.pk for u in users.values() if hasattr(u, "contributor")],
             )
         )
+        return by_licence, users, organisations, current
+
+    def _person(self, v, user, by_licence, *, scope, email_h, licence_h):
+        """(the contributor the row `v` is about, None for someone new; the problem as (column, message)
+        when the row cannot be theirs or they are not the staff member's to change, else None)."""
+        email = v["user__email"]
+        contributor = by_licence.get(v["licence_number"]) if v["licence_number"] else None
+        if contributor is None and user is not None:
+            contributor = getattr(user, "contributor", None)
+            if contributor is not None and contributor.licence_number and v["licence_number"]:
+                # Found by email but holding another licence: another person, or a typing error.
+                return contributor, (
+                    email_h,
+                    _("This email address belongs to the holder of licence %(number)s.")
+                    % {"number": contributor.licence_number},
+                )
+        if contributor is not None:
+            if contributor.user.email.lower() != email.lower():
+                other = user is not None and user.pk != contributor.user_id
+                return contributor, (
+                    email_h,
+                    _("This email address belongs to another account.")
+                    if other
+                    else _("This person's account uses %(email)s; people change their own address.")
+                    % {"email": contributor.user.email},
+                )
+            if not scope.contains(contributor.region):
+                return contributor, (
+                    licence_h if v["licence_number"] else email_h,
+                    _("This person belongs to a region outside your area."),
+                )
+        elif user is not None and (user.is_staff or hasattr(user, "staff_profile")):
+            return contributor, (email_h, _("This email address belongs to a staff account."))
+        return contributor, None
+
+    def check(self, plan, rows, *, scope):
+        rows = [row for row in rows if self._clean(plan, row)]
+        rows = duplicates_report(plan, rows, lambda r: r.values["licence_number"], self.header("licence_number"))
+        rows = duplicates_report(plan, rows, lambda r: r.values["user__email"].lower(), self.header("user__email"))
+        regions = scope_regions(scope)
+        by_licence, users, organisations, current = self._known(rows)
         create, update = [], []
         email_h, licence_h = self.header("user__email"), self.header("licence_number")
         region_h = self.header("region__code")
@@ -233,39 +274,9 @@ class ContributorImport(ImportKind):
             v = row.values
             email = v["user__email"]
             user = users.get(email.lower())
-            contributor = by_licence.get(v["licence_number"]) if v["licence_number"] else None
-            if contributor is None and user is not None:
-                contributor = getattr(user, "contributor", None)
-                if contributor is not None and contributor.licence_number and v["licence_number"]:
-                    # Found by email but holding another licence: another person, or a typing error.
-                    plan.problem(
-                        row.number,
-                        email_h,
-                        _("This email address belongs to the holder of licence %(number)s.")
-                        % {"number": contributor.licence_number},
-                    )
-                    continue
-            if contributor is not None:
-                if contributor.user.email.lower() != email.lower():
-                    other = user is not None and user.pk != contributor.user_id
-                    plan.problem(
-                        row.number,
-                        email_h,
-                        _("This email address belongs to another account.")
-                        if other
-                        else _("This person's account uses %(email)s; people change their own address.")
-                        % {"email": contributor.user.email},
-                    )
-                    continue
-                if not scope.contains(contributor.region):
-                    plan.problem(
-                        row.number,
-                        licence_h if v["licence_number"] else email_h,
-                        _("This person belongs to a region outside your area."),
-                    )
-                    continue
-            elif user is not None and (user.is_staff or hasattr(user, "staff_profile")):
-                plan.problem(row.number, email_h, _("This email address belongs to a staff account."))
+            contributor, problem = self._person(v, user, by_licence, scope=scope, email_h=email_h, licence_h=licence_h)
+            if problem is not None:
+                plan.problem(row.number, *problem)
                 continue
             region = region_of(plan, row, regions, region_h, v["region__code"])
             organisation = None
@@ -497,5 +508,5 @@ class VenueImport(_SimpleImport):
                 f"{v['name']}（{region.name}）",
                 existing.get((v["region__code"], v["name"])),
                 values,
-                lambda: Venue(name=v["name"], region=region, **values),
+                partial(Venue, name=v["name"], region=region, **values),
             )

@@ -5,6 +5,7 @@ import datetime
 import re
 from collections import defaultdict
 from decimal import Decimal
+from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
@@ -216,11 +217,11 @@ class HistoryImport(ImportKind):
             work.append((row.number, person[0], type_id, venue_id, region.pk, v))
             plan.sample(
                 row,
-                lambda: (
+                lambda v=v, name=person[3]: (
                     _("%(ref)s: %(name)s · %(date)s · %(hours)s h · %(type)s")
                     % {
                         "ref": v["import_ref"],
-                        "name": person[3],
+                        "name": name,
                         "date": v["date"].isoformat(),
                         "hours": f"{v['hours']:g}",
                         "type": v["service_type"],
@@ -261,7 +262,7 @@ class HistoryImport(ImportKind):
         tz = timezone.get_current_timezone()
         records, rows = [], []
         venues = Venue.objects.in_bulk({w[3] for w in work if w[3]})
-        for pk, (_number, contributor_id, type_id, venue_id, region_id, v) in zip(ids, work):
+        for pk, (_number, contributor_id, type_id, venue_id, region_id, v) in zip(ids, work, strict=True):
             started = datetime.datetime.combine(v["date"], HISTORY_START, tzinfo=tz)
             ended = started + datetime.timedelta(hours=float(v["hours"]))
             rows.append(
@@ -350,8 +351,10 @@ class TargetImport(ImportKind):
                 values[metric.value] = value
             before = existing.get((region.pk, v["year"]))
             given = [v[f"q{q}_share"] for q in range(1, 5)]
-            shares = tuple(s if s is not None else d for s, d in zip(given, before[1] if before else DEFAULT_SHARES))
-            if any(a > b for a, b in zip(shares, shares[1:])):
+            shares = tuple(
+                s if s is not None else d for s, d in zip(given, before[1] if before else DEFAULT_SHARES, strict=True)
+            )
+            if any(a > b for a, b in pairwise(shares)):
                 plan.problem(
                     row.number,
                     h("q1_share"),

@@ -6,7 +6,7 @@ import io
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -68,7 +68,7 @@ def staff_imports(request, scope):
                     "form": ImportForm(initial={"kind": kind}),
                 },
             )
-    jobs = ImportJob.objects.filter(region__path__startswith=scope.path).select_related("region", "created_by")
+    jobs = ImportJob.objects.filter(region__path__startswith=scope.path).select_related("region", "requested_by")
     return render(
         request,
         "volunteers/staff/imports.html",
@@ -127,10 +127,8 @@ def staff_import_confirm(request, scope):
 
 @staff_required
 def staff_import(request, scope, pk):
-    job = selectors.get_in_scope_or_404(ImportJob.objects.select_related("region", "created_by"), scope, pk)
+    job = selectors.get_in_scope_or_404(ImportJob.objects.select_related("region", "requested_by"), scope, pk)
     working = job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
-    if request.GET.get("format") == "json":  # what the page polls while the import runs
-        return JsonResponse({"status": job.status, "progress": job.progress})
     return render(
         request,
         "volunteers/staff/import_job.html",

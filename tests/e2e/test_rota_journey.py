@@ -156,7 +156,7 @@ def test_lawyer_signs_up_for_two_hotline_shifts_cancels_one_the_waiting_voluntee
     expect(page.locator("h1")).to_have_text(HOTLINE_TITLE)
     opportunity_path = page.url.removeprefix(live_server.url)
     rows = {s.pk: page.locator(f"#shift-list [data-shift='{s.pk}']") for s in (s1, s2, s3)}
-    for shift, row in zip((s1, s2, s3), rows.values()):
+    for shift, row in zip((s1, s2, s3), rows.values(), strict=True):
         expect(row).to_contain_text(local(shift.starts_at, "%m-%d"))
         expect(row).to_contain_text("09:00–12:00")
     expect(rows[s1.pk].locator("input[name=shift]")).to_have_count(1)

@@ -130,7 +130,7 @@ def test_contributors_have_the_import_columns_and_only_the_area_s_people(world, 
         "410402",
     ]
     assert by_name["赵强"][3] in ("", None)  # a pending request is not a membership
-    assert job.rows == 2 and job.region == world.district_a and job.created_by == world.staff_a
+    assert job.rows == 2 and job.region == world.district_a and job.requested_by == world.staff_a
     assert AuditEntry.objects.filter(action="export_start", object_id=str(job.pk)).exists()
 
 
@@ -441,7 +441,7 @@ def test_the_export_page_lists_the_area_s_exports_and_the_nav_links_it(world, cl
     assert f'data-job="{job.pk}"' in page and page.count("data-job=") == 1  # not district B's export
     assert reverse("staff_export_file", args=[job.pk]) in page
     detail = client.get(reverse("staff_export", args=[job.pk])).content.decode()
-    assert reverse("staff_export_file", args=[job.pk]) in detail and "?format=json" not in detail
+    assert reverse("staff_export_file", args=[job.pk]) in detail and reverse("staff_job", args=[job.pk]) not in detail
 
 
 def test_another_area_s_export_is_a_404_and_non_staff_are_refused(world, client_for):
@@ -449,7 +449,7 @@ def test_another_area_s_export_is_a_404_and_non_staff_are_refused(world, client_
     other = client_for("staff_b")
     for url in (
         reverse("staff_export", args=[job.pk]),
-        reverse("staff_export", args=[job.pk]) + "?format=json",
+        reverse("staff_job", args=[job.pk]),
         reverse("staff_export_file", args=[job.pk]),
     ):
         assert other.get(url).status_code == 404
@@ -482,11 +482,14 @@ def test_a_large_export_runs_as_a_job_with_progress_and_an_email(
     assert response["Location"] == reverse("staff_export", args=[job.pk])
     assert (job.status, job.rows) == (ExportJob.Status.QUEUED, 5)
     page = client.get(response["Location"]).content.decode()
-    assert "?format=json" in page and 'id="export-progress"' in page
-    assert client.get(response["Location"] + "?format=json").json() == {
+    poll = reverse("staff_job", args=[job.pk])
+    assert poll in page and 'id="export-progress"' in page
+    assert client.get(poll).json() == {
         "status": "queued",
         "progress": 0,
         "done": False,
+        "attempts": 0,
+        "retrying": False,
     }
     assert not mail.outbox
     with django_capture_on_commit_callbacks(execute=True):
@@ -494,9 +497,9 @@ def test_a_large_export_runs_as_a_job_with_progress_and_an_email(
         run()  # the commit: the task runs in place (eager), and emails when done
     job.refresh_from_db()
     assert (job.status, job.progress, job.rows) == (ExportJob.Status.DONE, 100, 5)
-    assert client.get(response["Location"] + "?format=json").json()["done"] is True
+    assert client.get(poll).json()["done"] is True
     page = client.get(response["Location"]).content.decode()
-    assert reverse("staff_export_file", args=[job.pk]) in page and "?format=json" not in page
+    assert reverse("staff_export_file", args=[job.pk]) in page and poll not in page
     _headers, rows = read(b"".join(client.get(reverse("staff_export_file", args=[job.pk])).streaming_content), "xlsx")
     assert sorted(row[6] for row in rows) == [1, 2, 3, 4, 5]
     [message] = mail.outbox
@@ -525,10 +528,12 @@ def test_a_job_whose_worker_died_is_taken_over_after_the_lease(
     with django_capture_on_commit_callbacks(execute=False):
         job = exports.export_start(actor=staff_a, scope=world.district_a, dataset="contributors", fmt="csv")
     ExportJob.objects.filter(pk=job.pk).update(
-        status="running", started_at=timezone.now() - datetime.timedelta(minutes=5)
+        status="running", attempts=1, heartbeat_at=timezone.now() - datetime.timedelta(seconds=30)
     )
     assert exports.export_run(job.pk, notify=False) is None  # still someone else's
-    ExportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - jobs.LEASE - datetime.timedelta(minutes=1))
+    ExportJob.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - jobs.job_lease() - datetime.timedelta(minutes=1)
+    )
     assert exports.export_run(job.pk, notify=False) == ExportJob.Status.DONE
 
 
@@ -592,7 +597,7 @@ def test_a_worker_writes_a_large_export_end_to_end(world, client_for, tmp_path, 
     """Staff start an export too large for the request; a Celery worker in its own process writes it into
     private storage and emails the staff member; the page shows it ready."""
     queue = f"test-exports-{uuid.uuid4().hex[:8]}"
-    settings.PB_EXPORT_QUEUE = queue
+    settings.PB_JOB_QUEUE = queue
     settings.PB_EXPORT_INLINE_ROWS = 1
     client = client_for("staff_a")
     response = client.post(reverse("staff_exports"), {"dataset": "contributors", "format": "csv", "year": ""})

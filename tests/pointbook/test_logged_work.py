@@ -229,7 +229,7 @@ def test_evidence_files_have_no_url(world):
     record = _log(world, files=[_pdf()])
     evidence = record.evidence.get()
     with pytest.raises(ValueError):
-        evidence.file.url
+        _ = evidence.file.url
 
 
 @pytest.mark.django_db

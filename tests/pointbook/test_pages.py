@@ -40,7 +40,7 @@ def _messages(response):
 def _summary(response):
     """{tile label: number shown} of My points' summary tiles."""
     body = response.content.decode()
-    tiles = re.search(r'<div class="grid three" id="points-summary">(.*?)\n</div>', body, re.S).group(1)
+    tiles = re.search(r'<div class="grid three" id="points-summary">(.*?)\n\s*</div>', body, re.S).group(1)
     return {
         label.strip(): number
         for number, label in re.findall(r'<div class="tile"><strong>([^<]*)</strong>([^<]*)</div>', tiles)

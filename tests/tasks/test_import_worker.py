@@ -17,7 +17,7 @@ SUCCEEDED = re.compile(r"Task tasks\.imports\.import_run\[[0-9a-f-]+\] succeeded
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_imports_a_large_roster_and_emails_the_staff_member(world, client_for, tmp_path, settings):
     queue = f"test-imports-{uuid.uuid4().hex[:8]}"
-    settings.PB_IMPORT_QUEUE = queue
+    settings.PB_JOB_QUEUE = queue
     settings.PB_IMPORT_INLINE_ROWS = 10
     rows = [
         f"钱律师{n},律师,1430{n:013d},{world.firm_a.licence_number},137{n:08d},w{n}@example.cn,{world.district_a.code}"
@@ -52,6 +52,6 @@ def test_a_worker_imports_a_large_roster_and_emails_the_staff_member(world, clie
         ).count()
         == 40
     )
-    assert client.get(reverse("staff_import", args=[job.pk]), {"format": "json"}).json()["status"] == "done"
+    assert client.get(reverse("staff_job", args=[job.pk])).json()["status"] == "done"
     [eml] = list((tmp_path / "mail").glob("*.eml"))
     assert "staff.a@example.cn" in eml.read_text(errors="replace")

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,6 +29,8 @@ from django.utils.translation import gettext
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from core import jobs as jobs_module
+from core.jobs import job_lease
 from pointbook.ledger.rules import CENT
 from pointbook.models import AwardCategory, LedgerEntry, Nomination, RecognitionReport
 from pointbook.reports import build, charts, xlsx
@@ -333,13 +335,14 @@ def test_a_build_that_stalled_past_the_lease_is_taken_over_and_a_live_one_is_not
         year=YEAR,
         status=RecognitionReport.Status.RUNNING,
         progress=35,
-        finished_at=timezone.now() - datetime.timedelta(seconds=30),
+        attempts=1,
+        heartbeat_at=timezone.now() - datetime.timedelta(seconds=30),
     )
     assert build.report_build(report.pk) is None  # alive 30 s ago: another worker is on it
     report.refresh_from_db()
     assert (report.status, report.progress, report.pdf.name) == (RecognitionReport.Status.RUNNING, 35, "")
     RecognitionReport.objects.filter(pk=report.pk).update(
-        finished_at=timezone.now() - reports.lease() - datetime.timedelta(seconds=1)
+        heartbeat_at=timezone.now() - job_lease() - datetime.timedelta(seconds=1)
     )
     assert build.report_build(report.pk) == RecognitionReport.Status.DONE
     assert len(report_files()) == 2
@@ -351,7 +354,7 @@ def test_a_build_taken_over_while_it_runs_keeps_no_files(world, year_of, clean_r
 
     def render_then_lose_the_claim(figures):
         # Another delivery takes the report over (as after a long stall) while this one renders.
-        RecognitionReport.objects.filter(pk=report.pk).update(finished_at=timezone.now())
+        RecognitionReport.objects.filter(pk=report.pk).update(attempts=F("attempts") + 1, heartbeat_at=timezone.now())
         return real(figures)
 
     monkeypatch.setattr(xlsx, "render", render_then_lose_the_claim)
@@ -493,18 +496,21 @@ def test_starting_a_report_queues_its_build_and_shows_its_progress(
         world.staff_a,
     )
     page = client.get(response["Location"]).content.decode()
-    assert "?format=json" in page and 'id="report-progress"' in page
-    assert client.get(response["Location"] + "?format=json").json() == {
+    poll = reverse("staff_job", args=[report.pk])
+    assert poll in page and 'id="report-progress"' in page
+    assert client.get(poll).json() == {
         "status": "queued",
         "progress": 0,
         "done": False,
+        "attempts": 0,
+        "retrying": False,
     }
     [queue_build] = queued
     queue_build()  # the commit: the build task runs in place (eager)
     report.refresh_from_db()
     assert report.status == RecognitionReport.Status.DONE
     page = client.get(response["Location"]).content.decode()
-    assert reverse("staff_report_file", args=[report.pk, "pdf"]) in page and "?format=json" not in page
+    assert reverse("staff_report_file", args=[report.pk, "pdf"]) in page and poll not in page
     assert mail.outbox[0].to == ["staff.a@example.cn"]
 
 
@@ -607,20 +613,24 @@ def test_a_scheduled_digest_is_emailed_to_the_staff_of_its_region(world, year_of
     assert [m.to for m in mail.outbox] == [["staff.a@example.cn"]]
 
 
-def test_lost_deliveries_are_queued_again_after_the_lease(world, django_capture_on_commit_callbacks):
-    old = timezone.now() - reports.lease() - datetime.timedelta(minutes=1)
-    RecognitionReport.objects.create(region=world.city, kind=ANNUAL, year=YEAR, created_at=old)
-    RecognitionReport.objects.create(region=world.city, kind=ANNUAL, year=YEAR - 1, status="running", finished_at=old)
+def test_lost_deliveries_are_queued_again_after_the_lease(world, monkeypatch):
+    old = timezone.now() - job_lease() - datetime.timedelta(minutes=1)
+    lost = RecognitionReport.objects.create(region=world.city, kind=ANNUAL, year=YEAR, created_at=old, queued_at=old)
+    stalled = RecognitionReport.objects.create(
+        region=world.city, kind=ANNUAL, year=YEAR - 1, status="running", queued_at=old, heartbeat_at=old
+    )
     RecognitionReport.objects.create(region=world.city, kind=ANNUAL, year=YEAR - 2)  # just asked
-    RecognitionReport.objects.create(region=world.city, kind=ANNUAL, year=YEAR - 3, status="done", finished_at=old)
-    with django_capture_on_commit_callbacks() as queued:
-        assert reports.reports_requeue_stale() == 2
-    assert len(queued) == 2
+    RecognitionReport.objects.create(region=world.city, kind=ANNUAL, year=YEAR - 3, status="done", queued_at=old)
+    sent = []
+    monkeypatch.setattr(jobs_module, "_dispatcher", lambda job_id, task: sent.append((job_id, task)))
+    assert jobs_module.jobs_sweep() == 2
+    assert sorted(sent) == [(lost.pk, "report"), (stalled.pk, "report")]
+    assert jobs_module.jobs_sweep() == 0  # sent again only after another resend delay
 
 
 # --- a real worker -------------------------------------------------------------------------------
 
-SUCCEEDED = re.compile(r"Task tasks\.reports\.jobs\.report_build_task\[[0-9a-f-]+\] succeeded")
+SUCCEEDED = re.compile(r"Task tasks\.reports\.report_build_task\[[0-9a-f-]+\] succeeded")
 
 
 @pytest.mark.worker
@@ -629,7 +639,7 @@ def test_a_worker_builds_the_report_staff_asked_for_end_to_end(world, year_of, c
     """Staff start a report on the page; a Celery worker in its own process takes the job from the
     broker, builds both files into private storage and emails the requester; staff download it."""
     queue = f"test-reports-{uuid.uuid4().hex[:8]}"
-    settings.PB_REPORT_QUEUE = queue
+    settings.PB_JOB_QUEUE = queue
     client = client_for("staff_a")
     response = client.post(reverse("staff_reports"), {"kind": ANNUAL, "region": world.district_a.pk, "year": YEAR})
     assert response.status_code == 302

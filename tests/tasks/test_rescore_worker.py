@@ -12,12 +12,13 @@ would make it wait, and is killed there.
 - PostgreSQL: the test locks the second person. The worker posts the first person's adjustments,
   commits, and waits for the second (seen in `pg_stat_activity`): the kill lands half-way, with one
   person re-scored and two not.
-- SQLite: the write lock is the whole database's, so the worker waits before its first person: the
-  kill lands after the job has started and planned, before anything is posted.
+- SQLite: the write lock is the whole database's, so the worker waits before it can even claim the
+  job: the kill lands before anything is written.
 
-The killed delivery is then handed out again: Redis redelivers an unacknowledged message (acks_late)
-once its visibility timeout has passed; the filesystem queue deletes a message when a worker takes
-it, so there the job is queued again, as staff confirming the re-score a second time would."""
+The killed job is then sent again by the sweeper (`core.jobs.jobs_sweep`, on the beat schedule in
+production; called here) once its heartbeat is older than the lease, on either broker: a second worker
+claims it and posts what the killed run had not. (Redis may also redeliver the unacknowledged message;
+a delivery that finds the job's claim still alive does nothing.)"""
 
 import datetime
 import re
@@ -32,14 +33,15 @@ from django.utils import timezone
 from kombu import Exchange, Queue
 
 from config.celery import app
+from core.jobs import jobs_sweep
 from pointbook.ledger import rescore, selectors, services
 from pointbook.models import LedgerEntry, PointsRule
-from tasks.points import rescore_apply_task
 from tests.factories import ContributorFactory
 from tests.support.worker import Worker, worker_env
 from volunteers.models import Contributor, ServiceRecord, ServiceType
 
 H = datetime.timedelta(hours=1)
+LEASE = 3  # seconds without a heartbeat before a job is taken over
 RECEIVED = re.compile(r"Task tasks\.points\.rescore_apply_task\[[0-9a-f-]+\] received")
 SUCCEEDED = re.compile(r"Task tasks\.points\.rescore_apply_task\[[0-9a-f-]+\] succeeded in ([0-9.]+)s: (\d+)")
 # Redis hands an unacknowledged message to a worker again once its visibility timeout has passed,
@@ -68,17 +70,22 @@ def _redis():
 
 
 @pytest.fixture
-def worker_run(tmp_path):
-    """A queue of the test's own and the workers started on it; none outlives the test."""
+def worker_run(tmp_path, settings):
+    """A queue of the test's own and the workers started on it; none outlives the test. Jobs beat every
+    second and are taken over after 3 s without a beat (production: 20 s and 2 minutes)."""
     run = type("WorkerRun", (), {})()
     run.queue = f"test-rescore-{uuid.uuid4().hex[:8]}"
     run.workers = []
+    settings.PB_JOB_QUEUE = run.queue
+    settings.PB_JOB_LEASE_SECONDS, settings.PB_JOB_RESEND_SECONDS = LEASE, 0
 
     def start(*, log_name, pool="solo", concurrency=1, redeliver_soon=False):
         env = worker_env(
             mail_dir=tmp_path / "mail",
             tmp_dir=tmp_path / "tmp",
             broker_options=REDIS_REDELIVERY if redeliver_soon and _redis() else None,
+            PB_JOB_LEASE_SECONDS=LEASE,
+            PB_JOB_HEARTBEAT_SECONDS=1,
         )
         worker = Worker.start(
             env,
@@ -146,8 +153,10 @@ def _plan(s):
     return list(rescore.rescore_plan(service_type_id=s.hotline.pk, from_date=s.day))
 
 
-def _enqueue(s, queue):
-    rescore_apply_task.apply_async(args=(s.hotline.pk, s.day.isoformat(), s.staff.pk), queue=queue)
+def _enqueue(s):
+    """Staff confirm the re-score: a job, sent to the test's queue (PB_JOB_QUEUE) when this commits."""
+    with transaction.atomic():
+        rescore.rescore_start(actor=s.staff, service_type_id=s.hotline.pk, from_date=s.day)
 
 
 def _adjustments(record):
@@ -231,8 +240,8 @@ def test_a_worker_killed_mid_rescore_leaves_each_record_rescored_exactly_once(wo
     postgres = connection.vendor == "postgresql"
     first_records = [r for r in s.records if r.contributor_id == first_person.pk]
 
+    _enqueue(s)
     with PersonLock(second_person if postgres else first_person) as lock:
-        _enqueue(s, worker_run.queue)
         first = worker_run.start(log_name="first", redeliver_soon=True)
         _wait_for(
             lambda: _log_count(RECEIVED, first), seconds=60, what="the first worker to take the job", workers=[first]
@@ -253,8 +262,8 @@ def test_a_worker_killed_mid_rescore_leaves_each_record_rescored_exactly_once(wo
         lock.release()
     assert services.ledger_verify() == []
 
-    if not _redis():
-        _enqueue(s, worker_run.queue)  # the filesystem queue lost the killed delivery: confirm again
+    time.sleep(LEASE + 1)  # the killed run's heartbeat is older than the lease
+    assert jobs_sweep() == 1  # what the beat schedule does every few minutes
     second = worker_run.start(log_name="second", redeliver_soon=True)
     _wait_for(
         lambda: _log_count(SUCCEEDED, second),
@@ -278,9 +287,9 @@ def test_the_rescore_job_delivered_twice_at_once_adjusts_each_record_once(worker
     first_person = min(s.people, key=lambda p: p.pk)
     held_for = 3.0
 
+    _enqueue(s)  # staff confirm twice: two jobs, run at once
+    _enqueue(s)
     with PersonLock(first_person) as lock:
-        _enqueue(s, worker_run.queue)
-        _enqueue(s, worker_run.queue)
         worker = worker_run.start(log_name="pair", pool="prefork", concurrency=2)
         _wait_for(lambda: _log_count(RECEIVED, worker) == 2, seconds=60, what="both runs taken", workers=[worker])
         if connection.vendor == "postgresql":

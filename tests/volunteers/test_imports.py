@@ -248,9 +248,12 @@ def test_large_file_is_imported_by_a_job_with_progress_and_an_email(
         response = confirm(client, response)
     job = ImportJob.objects.get()
     assert (job.status, job.created) == ("done", 5)
-    assert client.get(reverse("staff_import", args=[job.pk]), {"format": "json"}).json() == {
+    assert client.get(reverse("staff_job", args=[job.pk])).json() == {
         "status": "done",
         "progress": 100,
+        "done": True,
+        "attempts": 1,
+        "retrying": False,
     }
     assert [m.to for m in mail.outbox] == [[world.staff_a.email]]
     assert "roster.csv" in mail.outbox[0].subject

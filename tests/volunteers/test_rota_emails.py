@@ -150,7 +150,7 @@ def test_an_offer_email_tells_each_person_in_line_until_when_the_place_is_held(
         services.signup_join_waitlist(contributor=person, shift=shift)
 
     with django_capture_on_commit_callbacks(execute=True):
-        for holder, signup in zip(holders, held):
+        for holder, signup in zip(holders, held, strict=True):
             services.signup_cancel(contributor=holder, signup=signup)
         assert queued_emails() == 0
     assert queued_emails() == 4  # two cancellations, two offers

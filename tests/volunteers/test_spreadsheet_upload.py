@@ -14,6 +14,7 @@ import struct
 import sys
 import time
 import zipfile
+from functools import partial
 
 import openpyxl
 import pytest
@@ -344,6 +345,29 @@ def test_a_cell_far_to_the_right_is_not_read_into_every_row():
     assert "The first row of wide.xlsx has more than 200 columns" in _error("wide.xlsx", xlsx)
 
 
+def _read_or_refused(name, data):
+    """Reading `data` as `name` gives rows at least as wide as the headers, or a SheetError naming the
+    file: never any other exception."""
+    try:
+        sheet = _read(name, data)
+    except SheetError as error:
+        assert str(error) and name in str(error)
+    else:
+        assert all(len(cells) >= len(sheet.headers) for _, cells in sheet.rows)
+
+
+def _damaged(seeds, xml, *, cut):
+    """`xml` with a few bytes changed to XML's own characters, or (`cut`) a few short runs removed."""
+    xml = bytearray(xml)
+    for _ in range(seeds.randint(1, 4)):
+        position = seeds.randrange(len(xml))
+        if cut:
+            del xml[position : position + seeds.randint(1, 40)]
+        else:
+            xml[position] = seeds.choice(b'<>/="&;0123456789 \x00\xff')
+    return bytes(xml)
+
+
 def test_never_an_unhandled_exception_whatever_the_bytes():
     seeds = random.Random(6)
     originals = {name: _upload(name).read() for name in ("roster.xlsx", "roster_libreoffice.xlsx", "roster_gbk.csv")}
@@ -356,12 +380,7 @@ def test_never_an_unhandled_exception_whatever_the_bytes():
         if attempt % 5 == 0:
             data = data[: seeds.randrange(1, len(data))]
         for as_name in (name, "as.csv" if name.endswith(".xlsx") else "as.xlsx"):
-            try:
-                sheet = _read(as_name, bytes(data))
-            except SheetError as error:
-                assert str(error) and as_name in str(error)
-            else:
-                assert all(len(cells) >= len(sheet.headers) for _, cells in sheet.rows)
+            _read_or_refused(as_name, bytes(data))
     # whole zips whose XML parts are damaged: openpyxl's own parsing fails in many ways
     parts = (
         "xl/workbook.xml",
@@ -375,23 +394,8 @@ def test_never_an_unhandled_exception_whatever_the_bytes():
     libreoffice = originals["roster_libreoffice.xlsx"]
     for attempt in range(150):
         part = seeds.choice(parts)
-
-        def damage(xml):
-            xml = bytearray(xml)
-            for _ in range(seeds.randint(1, 4)):
-                position = seeds.randrange(len(xml))
-                if attempt % 3 == 0:
-                    del xml[position : position + seeds.randint(1, 40)]
-                else:
-                    xml[position] = seeds.choice(b'<>/="&;0123456789 \x00\xff')
-            return bytes(xml)
-
-        try:
-            sheet = _read("damaged.xlsx", _replace_part(libreoffice, part, damage))
-        except SheetError as error:
-            assert "damaged.xlsx" in str(error)
-        else:
-            assert all(len(cells) >= len(sheet.headers) for _, cells in sheet.rows)
+        damage = partial(_damaged, seeds, cut=attempt % 3 == 0)
+        _read_or_refused("damaged.xlsx", _replace_part(libreoffice, part, damage))
     assert time.perf_counter() - started < 60
 
 

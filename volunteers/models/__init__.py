@@ -1,7 +1,7 @@
 """Who and where, one module per capability; every model is importable from `volunteers.models`."""
 
+from core.models import AuditEntry
 from volunteers.models.people import (
-    AuditEntry,
     Contributor,
     Membership,
     Organisation,

@@ -270,21 +270,3 @@ class StaffProfile(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.region})"
-
-
-class AuditEntry(models.Model):
-    """Who changed what and when; written by the service that makes the change, in its transaction."""
-
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    action = models.CharField(max_length=60)
-    object_type = models.CharField(max_length=60)
-    object_id = models.CharField(max_length=40)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
-
-    def __str__(self):
-        return f"{self.action} {self.object_type}#{self.object_id}"

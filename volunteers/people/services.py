@@ -1,5 +1,11 @@
 """Every write to people and places goes through here, with its audit row in the same transaction."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -8,8 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from volunteers.models import AuditEntry, Contributor, Membership, Organisation, Region, StaffProfile, Venue
+from core.audit import audit
+from volunteers.models import Contributor, Membership, Organisation, Region, StaffProfile, Venue
 from volunteers.people.licences import licence_normalise, licence_validate
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django_stubs_ext import StrOrPromise
+
+    from volunteers.models import ServiceType, User
 
 # Uniqueness is the database's job (constraints); these are what a person reads when it says no.
 LICENCE_TAKEN = gettext_lazy("This practice licence number is already registered.")
@@ -19,17 +32,7 @@ REGION_CODE_TAKEN = gettext_lazy("Another region already uses this code.")
 ALREADY_ANSWERED = gettext_lazy("This request has already been answered.")
 
 
-def audit(*, actor, action, obj, **data):
-    return AuditEntry.objects.create(
-        actor=actor if (actor is not None and actor.is_authenticated) else None,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        data=data,
-    )
-
-
-def _check_licence(*, kind, licence_number):
+def _check_licence(*, kind: str, licence_number: str | None) -> str | None:
     number = licence_normalise(licence_number) or None
     if kind not in Contributor.LICENSED_KINDS:
         # Mediators and volunteers hold no practice licence; drop whatever was typed.
@@ -41,7 +44,7 @@ def _check_licence(*, kind, licence_number):
     return number
 
 
-def _save_model(obj, *, field, message):
+def _save_model(obj: Model, *, field: str, message: StrOrPromise) -> None:
     """Save, turning the database's unique-constraint refusal into `message` on `field`."""
     try:
         with transaction.atomic():
@@ -50,7 +53,7 @@ def _save_model(obj, *, field, message):
         raise ValidationError({field: message}) from None
 
 
-def _save_contributor(contributor, *, specialities):
+def _save_contributor(contributor: Contributor, *, specialities: Iterable[ServiceType] | None) -> None:
     _save_model(contributor, field="licence_number", message=LICENCE_TAKEN)
     if specialities is not None:
         contributor.specialities.set(specialities)
@@ -58,8 +61,17 @@ def _save_contributor(contributor, *, specialities):
 
 @transaction.atomic
 def profile_complete(
-    *, user, kind, legal_name, phone, region, specialities=(), licence_number="", organisation=None, public_listing=None
-):
+    *,
+    user: User,
+    kind: str,
+    legal_name: str,
+    phone: str,
+    region: Region,
+    specialities: Iterable[ServiceType] = (),
+    licence_number: str | None = "",
+    organisation: Organisation | None = None,
+    public_listing: bool | None = None,
+) -> Contributor:
     """Create or update the signed-in person's contributor profile, and optionally ask to join
     an organisation. Raises ValidationError (keyed by field) and writes nothing on bad input."""
     existing = Contributor.objects.filter(user=user).first()
@@ -92,7 +104,17 @@ def profile_complete(
 
 
 @transaction.atomic
-def contributor_update(*, actor, contributor, kind, legal_name, phone, region, licence_number="", verified=None):
+def contributor_update(
+    *,
+    actor: User,
+    contributor: Contributor,
+    kind: str,
+    legal_name: str,
+    phone: str,
+    region: Region,
+    licence_number: str | None = "",
+    verified: bool | None = None,
+) -> Contributor:
     """Staff correct a contributor's profile (within their region: the view checks scope)."""
     number = _check_licence(kind=kind, licence_number=licence_number)
     before = {
@@ -131,7 +153,7 @@ def contributor_update(*, actor, contributor, kind, legal_name, phone, region, l
 
 
 @transaction.atomic
-def membership_request(*, contributor, organisation):
+def membership_request(*, contributor: Contributor, organisation: Organisation) -> Membership:
     """Ask to join `organisation`. One open request at a time; asking again replaces it."""
     active = contributor.memberships.filter(status=Membership.Status.ACTIVE).first()
     if active and active.organisation_id == organisation.pk:
@@ -148,7 +170,7 @@ def membership_request(*, contributor, organisation):
     return membership
 
 
-def _lock_pending(membership):
+def _lock_pending(membership: Membership) -> Membership:
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status != Membership.Status.PENDING:
         raise ValidationError(ALREADY_ANSWERED)
@@ -156,7 +178,7 @@ def _lock_pending(membership):
 
 
 @transaction.atomic
-def membership_confirm(*, actor, membership, today=None):
+def membership_confirm(*, actor: User, membership: Membership, today: date | None = None) -> Membership:
     """The organisation's admin accepts a request. A current membership elsewhere ends today."""
     today = today or timezone.localdate()
     membership = _lock_pending(membership)
@@ -167,7 +189,7 @@ def membership_confirm(*, actor, membership, today=None):
     )
     if previous is not None:
         previous.status = Membership.Status.ENDED
-        previous.ended_on = max(today, previous.started_on)
+        previous.ended_on = max(today, previous.started_on)  # type: ignore[type-var]  # active: started_on set (db constraint)
         previous.note = gettext_noop("Moved to another organisation")
         previous.save(update_fields=["status", "ended_on", "note"])
         audit(actor=actor, action="membership_end", obj=previous, reason="moved")
@@ -181,7 +203,7 @@ def membership_confirm(*, actor, membership, today=None):
 
 
 @transaction.atomic
-def membership_decline(*, actor, membership, reason=""):
+def membership_decline(*, actor: User, membership: Membership, reason: str = "") -> Membership:
     membership = _lock_pending(membership)
     membership.status = Membership.Status.DECLINED
     membership.decided_by = actor
@@ -193,14 +215,14 @@ def membership_decline(*, actor, membership, reason=""):
 
 
 @transaction.atomic
-def membership_end(*, actor, membership, reason="", today=None):
+def membership_end(*, actor: User, membership: Membership, reason: str = "", today: date | None = None) -> Membership:
     """End a current membership (the admin removes a member, or the member leaves)."""
     today = today or timezone.localdate()
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.status != Membership.Status.ACTIVE:
         raise ValidationError(_("This person is no longer a member."))
     membership.status = Membership.Status.ENDED
-    membership.ended_on = max(today, membership.started_on)
+    membership.ended_on = max(today, membership.started_on)  # type: ignore[type-var]  # active: started_on set (db constraint)
     membership.note = reason[:200]
     membership.save(update_fields=["status", "ended_on", "note"])
     audit(actor=actor, action="membership_end", obj=membership, reason=reason)
@@ -208,7 +230,7 @@ def membership_end(*, actor, membership, reason="", today=None):
 
 
 @transaction.atomic
-def membership_withdraw(*, contributor, membership):
+def membership_withdraw(*, contributor: Contributor, membership: Membership) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership.pk, contributor=contributor)
     if membership.status != Membership.Status.PENDING:
         raise ValidationError(ALREADY_ANSWERED)
@@ -222,13 +244,15 @@ def membership_withdraw(*, contributor, membership):
 # --- Places and organisations (staff) -----------------------------------------------------------
 
 
-def _require_in_scope(scope, region, field="region"):
+def _require_in_scope(scope: Region, region: Region | None, field: str = "region") -> None:
     if region is None or not scope.contains(region):
         raise ValidationError({field: _("Choose a region inside your own area.")})
 
 
 @transaction.atomic
-def organisation_save(*, actor, scope, organisation=None, **fields):
+def organisation_save(
+    *, actor: User, scope: Region, organisation: Organisation | None = None, **fields: Any
+) -> Organisation:
     """Create or update an organisation inside the staff member's `scope` region."""
     _require_in_scope(scope, fields["region"])
     organisation = organisation or Organisation()
@@ -249,19 +273,19 @@ def organisation_save(*, actor, scope, organisation=None, **fields):
 
 
 @transaction.atomic
-def organisation_admin_add(*, actor, organisation, user):
+def organisation_admin_add(*, actor: User, organisation: Organisation, user: User) -> None:
     organisation.admins.add(user)
     audit(actor=actor, action="organisation_admin_add", obj=organisation, user=user.pk)
 
 
 @transaction.atomic
-def organisation_admin_remove(*, actor, organisation, user):
+def organisation_admin_remove(*, actor: User, organisation: Organisation, user: User) -> None:
     organisation.admins.remove(user)
     audit(actor=actor, action="organisation_admin_remove", obj=organisation, user=user.pk)
 
 
 @transaction.atomic
-def venue_save(*, actor, scope, venue=None, **fields):
+def venue_save(*, actor: User, scope: Region, venue: Venue | None = None, **fields: Any) -> Venue:
     _require_in_scope(scope, fields["region"])
     venue = venue or Venue()
     creating = venue.pk is None
@@ -273,7 +297,7 @@ def venue_save(*, actor, scope, venue=None, **fields):
 
 
 @transaction.atomic
-def region_add_child(*, actor, scope, parent, code, name):
+def region_add_child(*, actor: User, scope: Region, parent: Region, code: str, name: str) -> Region:
     _require_in_scope(scope, parent, field="parent")
     if parent.level >= Region.Level.VILLAGE:
         raise ValidationError(_("A village or community cannot have regions under it."))
@@ -287,7 +311,7 @@ def region_add_child(*, actor, scope, parent, code, name):
 
 
 @transaction.atomic
-def region_update(*, actor, scope, region, code, name):
+def region_update(*, actor: User, scope: Region, region: Region, code: str, name: str) -> Region:
     _require_in_scope(scope, region, field="name")
     before = {"code": region.code, "name": region.name}
     region.code, region.name = code, name
@@ -302,7 +326,7 @@ BUREAU_STAFF_GROUP = "Bureau staff"
 
 
 @transaction.atomic
-def staff_profile_save(*, actor, user, region, title=""):
+def staff_profile_save(*, actor: User, user: User, region: Region, title: str = "") -> StaffProfile:
     """Make `user` bureau staff for `region` (or move them), with access to the Wagtail admin."""
     profile, created = StaffProfile.objects.update_or_create(user=user, defaults={"region": region, "title": title})
     group, _created = Group.objects.get_or_create(name=BUREAU_STAFF_GROUP)
@@ -311,7 +335,7 @@ def staff_profile_save(*, actor, user, region, title=""):
     return profile
 
 
-def sessions_clear_expired():
+def sessions_clear_expired() -> int:
     """Delete expired sessions; returns how many went."""
     deleted, _details = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from volunteers.people import views
+from volunteers.people import job_views, views
 
 urlpatterns = [
+    path("staff/jobs/<int:pk>/", job_views.staff_job, name="staff_job"),
     path("profile/", views.profile, name="profile"),
     path("profile/edit/", views.profile_complete, name="profile_complete"),
     path("profile/join/", views.membership_request, name="membership_request"),

@@ -1,8 +1,12 @@
 """Logged work: pro-bono work a contributor records themself, with evidence, for staff to review.
 (Attended shifts become records through `rota.attendance_mark`.)"""
 
-from datetime import datetime, timedelta
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,9 +15,14 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit
 from volunteers.models import Contributor, EvidenceFile, ServiceRecord, SpecialGroup
-from volunteers.people.services import audit
 from volunteers.records.evidence import evidence_check
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from volunteers.models import Region, ServiceType, User, Venue
 
 QUARTER = Decimal("0.25")
 # How far back work can be logged; older history comes in through the import.
@@ -22,34 +31,78 @@ LOG_WINDOW_DAYS = 180
 
 def _clean(
     *,
-    contributor,
-    record,
-    service_type,
-    date,
-    start_time,
-    hours,
-    people_served,
-    special_groups,
-    region,
-    venue,
-    description,
-    files,
-    now,
-):
-    errors = {}
+    contributor: Contributor,
+    record: ServiceRecord | None,
+    service_type: ServiceType | None,
+    date: date,
+    start_time: time,
+    hours: Decimal | float | str | None,
+    people_served: int | None,
+    special_groups: list[str],
+    region: Region | None,
+    venue: Venue | None,
+    description: str,
+    files: list[UploadedFile],
+    now: datetime,
+) -> tuple[Decimal, datetime, list[tuple[UploadedFile, str, str]]]:
+    hours = _hours_parsed(hours)
+    errors = _field_errors(
+        hours=hours,
+        date=date,
+        today=timezone.localdate(now),
+        service_type=service_type,
+        region=region,
+        venue=venue,
+        people_served=people_served,
+        special_groups=special_groups,
+        description=description,
+    )
+    if errors:
+        raise ValidationError(errors)
+    assert hours is not None  # hours that are not a number are among the errors raised above
+    checked = _evidence_checked(record, files)
+    _day_limit_check(contributor, record, date, hours)
+    started_at = timezone.make_aware(datetime.combine(date, start_time))
+    return hours, started_at, checked
+
+
+def _hours_parsed(hours: Decimal | float | str | None) -> Decimal | None:
+    """`hours` as a Decimal, None when it is not a number (reported with the other fields)."""
     try:
-        hours = Decimal(str(hours))
+        return Decimal(str(hours))
     except InvalidOperation:
-        hours = None
-    if hours is None or hours <= 0 or hours > 24 or hours % QUARTER:
-        errors["hours"] = _("Enter hours in quarter-hour steps, from 0.25 to 24.")
-    today = timezone.localdate(now)
+        return None
+
+
+def _date_error(date: date, today: date) -> str | None:
     if date > today:
-        errors["date"] = _("The date cannot be in the future.")
-    elif date < today - timedelta(days=LOG_WINDOW_DAYS):
-        errors["date"] = _("Work older than %(days)s days is added by bureau staff through an import.") % {
+        return _("The date cannot be in the future.")
+    if date < today - timedelta(days=LOG_WINDOW_DAYS):
+        return _("Work older than %(days)s days is added by bureau staff through an import.") % {
             "days": LOG_WINDOW_DAYS
         }
+    return None
+
+
+def _field_errors(
+    *,
+    hours: Decimal | None,
+    date: date,
+    today: date,
+    service_type: ServiceType | None,
+    region: Region | None,
+    venue: Venue | None,
+    people_served: int | None,
+    special_groups: list[str],
+    description: str,
+) -> dict[str, str]:
+    """{field: message} for every field that is wrong, so the form shows them all at once."""
+    errors = {}
+    if hours is None or hours <= 0 or hours > 24 or hours % QUARTER:
+        errors["hours"] = _("Enter hours in quarter-hour steps, from 0.25 to 24.")
+    date_error = _date_error(date, today)
+    if date_error is not None:
+        errors["date"] = date_error
     if service_type is None or not service_type.is_active:
         errors["service_type"] = _("Choose a service type.")
     if venue is not None and region is not None and not region.contains(venue.region):
@@ -61,8 +114,12 @@ def _clean(
         errors["special_groups"] = _("Choose special groups from the list.")
     if not description.strip():
         errors["description"] = _("Describe the work in a sentence or two.")
-    if errors:
-        raise ValidationError(errors)
+    return errors
+
+
+def _evidence_checked(record: ServiceRecord | None, files: list[UploadedFile]) -> list[tuple[UploadedFile, str, str]]:
+    """[(upload, content type, extension)] for the new `files`, once the record would keep between one
+    and the most evidence files allowed and every new file is one we accept."""
     kept = record.evidence.count() if record else 0
     if kept + len(files) > settings.PB_EVIDENCE_MAX_FILES:
         raise ValidationError(
@@ -79,7 +136,12 @@ def _clean(
             problems.extend(exc.messages)
     if problems:
         raise ValidationError({"files": problems})
-    # Hours of one day across all of the person's records (the row lock makes this exact).
+    return checked
+
+
+def _day_limit_check(contributor: Contributor, record: ServiceRecord | None, date: date, hours: Decimal) -> None:
+    """Refuse more than 24 hours on one day across all of the person's records (the row lock makes this
+    exact)."""
     others = ServiceRecord.objects.filter(contributor=contributor, date=date, status__in=ServiceRecord.COUNTING)
     if record is not None:
         others = others.exclude(pk=record.pk)
@@ -91,17 +153,15 @@ def _clean(
                 % {"hours": f"{already.normalize():f}", "date": date.isoformat()}
             }
         )
-    started_at = timezone.make_aware(datetime.combine(date, start_time))
-    return hours, started_at, checked
 
 
-def _store(record, checked, actor, now):
+def _store(record: ServiceRecord, checked: list[tuple[UploadedFile, str, str]], actor: User, now: datetime) -> None:
     for upload, content_type, extension in checked:
         evidence = EvidenceFile(
             record=record,
-            original_name=upload.name[:200],
+            original_name=upload.name[:200],  # type: ignore[index]  # an upload always has a name
             content_type=content_type,
-            size=upload.size,
+            size=upload.size,  # type: ignore[misc]  # and a size
             uploaded_at=now,
             uploaded_by=actor,
         )
@@ -113,20 +173,20 @@ def _store(record, checked, actor, now):
 @transaction.atomic
 def record_log(
     *,
-    actor,
-    contributor,
-    service_type,
-    date,
-    start_time,
-    hours,
-    people_served=0,
-    special_groups=(),
-    region,
-    venue=None,
-    description="",
-    files=(),
-    now=None,
-):
+    actor: User,
+    contributor: Contributor,
+    service_type: ServiceType,
+    date: date,
+    start_time: time,
+    hours: Decimal | float | str,
+    people_served: int = 0,
+    special_groups: Iterable[str] = (),
+    region: Region,
+    venue: Venue | None = None,
+    description: str = "",
+    files: Iterable[UploadedFile] = (),
+    now: datetime | None = None,
+) -> ServiceRecord:
     """A contributor logs pro-bono work; it waits for staff of its region."""
     now = now or timezone.now()
     Contributor.objects.select_for_update().filter(pk=contributor.pk).first()
@@ -170,22 +230,22 @@ def record_log(
 @transaction.atomic
 def record_amend(
     *,
-    actor,
-    contributor,
-    record,
-    service_type,
-    date,
-    start_time,
-    hours,
-    people_served=0,
-    special_groups=(),
-    region,
-    venue=None,
-    description="",
-    files=(),
-    remove=(),
-    now=None,
-):
+    actor: User,
+    contributor: Contributor,
+    record: ServiceRecord,
+    service_type: ServiceType,
+    date: date,
+    start_time: time,
+    hours: Decimal | float | str,
+    people_served: int = 0,
+    special_groups: Iterable[str] = (),
+    region: Region,
+    venue: Venue | None = None,
+    description: str = "",
+    files: Iterable[UploadedFile] = (),
+    remove: Iterable[int] = (),
+    now: datetime | None = None,
+) -> ServiceRecord:
     """Change a logged record still waiting, or a rejected one (which goes back in the queue)."""
     now = now or timezone.now()
     Contributor.objects.select_for_update().filter(pk=contributor.pk).first()
@@ -198,7 +258,7 @@ def record_amend(
     for evidence in removed:
         evidence.delete()
         # The file goes only once the change is kept (a refused amendment keeps it).
-        transaction.on_commit(lambda name=evidence.file.name, storage=evidence.file.storage: storage.delete(name))
+        transaction.on_commit(lambda name=evidence.file.name, storage=evidence.file.storage: storage.delete(name))  # type: ignore[misc]  # defaults bind now
     hours, started_at, checked = _clean(
         contributor=contributor,
         record=record,

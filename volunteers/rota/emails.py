@@ -1,29 +1,25 @@
 """Rota emails: queued after the transaction commits, rendered in the person's language, plain text.
 
-Services call `signup_email`; the Celery task `tasks.notifications.send_signup_email` calls
-`signup_email_send`. The task is named rather than imported because `tasks` depends on this app,
-not the other way round.
+Services call `signup_email`, which records the email as a job (`core.jobs`) in their transaction;
+a worker sends it (`signup_email_send`) once that commits.
 """
 
-from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from core.jobs import job_enqueue
 from volunteers.people.selectors import bureau_name
 from volunteers.rota.calendar import calendar_for_signups, opportunity_title
 
 KINDS = ("confirmed", "cancelled", "offered", "shift_cancelled", "shift_changed", "reminder")
-TASK = "tasks.notifications.send_signup_email"
 
 
 def signup_email(kind, signup):
     """Queue an email about `signup` for when (and only if) the current transaction commits."""
     assert kind in KINDS, kind
-    signup_id = signup.pk
-    transaction.on_commit(lambda: current_app.signature(TASK, args=(kind, signup_id)).delay())
+    job_enqueue(task="signup_email", args={"kind": kind, "signup_id": signup.pk})
 
 
 def signup_email_send(kind, signup_id):

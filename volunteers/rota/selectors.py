@@ -1,14 +1,30 @@
-from datetime import timedelta
+from __future__ import annotations
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from volunteers.models import Contributor, Shift, Signup
+from volunteers.models import Contributor, Region, Shift, Signup
 from volunteers.people.selectors import HOTLINE, in_region
 
+if TYPE_CHECKING:
+    from typing import TypedDict
 
-def _signups_on_shift(*statuses):
+    from django_stubs_ext import WithAnnotations
+
+    class Places(TypedDict):
+        """What `shifts_with_places` annotates."""
+
+        held: int
+        waiting: int
+        free: int
+
+
+def _signups_on_shift(*statuses: str) -> Coalesce:
     """A subquery counting the shift's sign-ups in `statuses` (0 when none), for annotations."""
     return Coalesce(
         Subquery(
@@ -22,27 +38,27 @@ def _signups_on_shift(*statuses):
     )
 
 
-def shifts_with_places(queryset):
+def shifts_with_places(queryset: QuerySet[Shift]) -> QuerySet[WithAnnotations[Shift, Places]]:
     """Shifts annotated with `held` (confirmed or offered places) and `free`, in the same query."""
     return queryset.annotate(
         held=_signups_on_shift(*Signup.HOLDS_SEAT), waiting=_signups_on_shift(Signup.Status.WAITING)
     ).annotate(free=F("capacity") - F("held"))
 
 
-def shifts_upcoming(*, now, opportunity_id=None):
+def shifts_upcoming(*, now: datetime, opportunity_id: int | None = None) -> QuerySet[WithAnnotations[Shift, Places]]:
     qs = Shift.objects.filter(status=Shift.Status.SCHEDULED, ends_at__gt=now)
     if opportunity_id is not None:
         qs = qs.filter(opportunity_id=opportunity_id)
     return shifts_with_places(qs.select_related("venue")).order_by("starts_at", "id")
 
 
-def qualified_filter(kind, prefix=""):
+def qualified_filter(kind: str, prefix: str = "") -> Q:
     """Shifts (or opportunities) whose `eligible_kinds` lets `kind` in. JSON `contains` is not
     available on SQLite, so this matches the quoted kind in the JSON text, which is exact."""
     return Q(**{f"{prefix}eligible_kinds": []}) | Q(**{f"{prefix}eligible_kinds__icontains": f'"{kind}"'})
 
 
-def signups_for_shifts(contributor, shift_ids):
+def signups_for_shifts(contributor: Contributor | None, shift_ids: Iterable[int]) -> dict[int, Signup]:
     """{shift id: the person's open sign-up} for the shifts on one page."""
     if contributor is None:
         return {}
@@ -52,13 +68,13 @@ def signups_for_shifts(contributor, shift_ids):
     }
 
 
-def _signups_of(contributor):
+def _signups_of(contributor: Contributor) -> QuerySet[Signup]:
     return Signup.objects.filter(contributor=contributor).select_related(
         "shift__venue", "shift__service_type", "shift__opportunity"
     )
 
 
-def my_shifts(contributor, *, now):
+def my_shifts(contributor: Contributor, *, now: datetime) -> dict[str, Any]:
     """What My shifts shows, each list in one query: offers, upcoming places, waiting-list places
     (with position), and the past (a queryset to page through)."""
     mine = _signups_of(contributor)
@@ -88,7 +104,7 @@ def my_shifts(contributor, *, now):
     }
 
 
-def calendar_signups(token):
+def calendar_signups(token: str | None) -> tuple[Contributor, list[Signup]] | tuple[None, None]:
     """The confirmed shifts behind a calendar token, or None when the token is unknown."""
     contributor = Contributor.objects.filter(calendar_token=token).first() if token else None
     if contributor is None:
@@ -102,7 +118,9 @@ def calendar_signups(token):
     )
 
 
-def shifts_for_staff(region, *, now, opportunity_id=None, past=False):
+def shifts_for_staff(
+    region: Region, *, now: datetime, opportunity_id: int | None = None, past: bool = False
+) -> QuerySet[WithAnnotations[Shift, Places]]:
     qs = in_region(Shift.objects.select_related("venue", "service_type", "opportunity"), region, "venue__region")
     if opportunity_id is not None:
         qs = qs.filter(opportunity_id=opportunity_id)
@@ -110,7 +128,7 @@ def shifts_for_staff(region, *, now, opportunity_id=None, past=False):
     return shifts_with_places(qs).order_by("-starts_at" if past else "starts_at", "id")
 
 
-def shift_roster(shift):
+def shift_roster(shift: Shift) -> dict[str, list[Signup]]:
     """The shift's roster: `confirmed` (with their service records, by seat) and `queue` (offered
     and waiting, first come first), from one query."""
     signups = list(
@@ -126,7 +144,7 @@ def shift_roster(shift):
     }
 
 
-def shifts_below_minimum(region, *, now, days):
+def shifts_below_minimum(region: Region, *, now: datetime, days: int) -> QuerySet[WithAnnotations[Shift, Places]]:
     """Upcoming shifts in the subtree with fewer confirmed people than their minimum staffing."""
     confirmed = _signups_on_shift(Signup.Status.CONFIRMED)
     return (
@@ -141,7 +159,7 @@ def shifts_below_minimum(region, *, now, days):
     )
 
 
-def hotline_days_uncovered(region, *, now, days):
+def hotline_days_uncovered(region: Region, *, now: datetime, days: int) -> list[date] | None:
     """Days ahead on which no lawyer is confirmed on a 12348 hotline shift in the subtree (the
     Ministry expects one every day), or None when the subtree runs no hotline (a district when
     the city runs it)."""

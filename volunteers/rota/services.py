@@ -5,23 +5,32 @@ happen one at a time; the seat constraints on Signup back that up. Emails are qu
 transaction commits (`notifications.signup_email`), never from inside it.
 """
 
+from __future__ import annotations
+
 import logging
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from collections.abc import Container, Iterable
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from core.audit import audit
 from volunteers.models import Contributor, RotaPolicy, ServiceRecord, Shift, Signup
-from volunteers.people.services import audit
 from volunteers.rota import emails as notifications
+
+if TYPE_CHECKING:
+    from wagtail.models import Page
+
+    from volunteers.models import Region, ServiceType, User, Venue
 
 logger = logging.getLogger(__name__)
 
@@ -29,36 +38,38 @@ logger = logging.getLogger(__name__)
 class SignupRefused(Exception):
     """A sign-up the rules do not allow; `code` for programs, `message` for the person."""
 
-    def __init__(self, code, message):
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
 
 
 class ShiftFull(SignupRefused):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("full", _("This shift is full. You can join its waiting list."))
 
 
-def when_text(moment):
+def when_text(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def kinds_text(kinds):
+def kinds_text(kinds: Iterable[str]) -> str:
     """Contributor kinds as one phrase in the reader's language ("Lawyer, Notary" / "律师、公证员")."""
     return pgettext("list separator", ", ").join(
         str(Contributor.Kind(k).label) for k in kinds if k in Contributor.Kind.values
     )
 
 
-def no_shows_recent(contributor, *, policy, now):
+def no_shows_recent(contributor: Contributor, *, policy: RotaPolicy, now: datetime) -> int:
     since = now - timedelta(days=policy.no_show_window_days)
     return Signup.objects.filter(
         contributor=contributor, attendance=Signup.Attendance.NO_SHOW, shift__starts_at__gte=since
     ).count()
 
 
-def _check_may_take(*, contributor, shift, now, policy, deadline=True):
+def _check_may_take(
+    *, contributor: Contributor, shift: Shift, now: datetime, policy: RotaPolicy, deadline: bool = True
+) -> None:
     """Every reason to refuse that does not depend on free places, in the order a person fixes them."""
     if shift.status != Shift.Status.SCHEDULED:
         raise SignupRefused("cancelled", _("This shift has been cancelled."))
@@ -117,26 +128,26 @@ def _check_may_take(*, contributor, shift, now, policy, deadline=True):
         )
 
 
-def _lock(shift):
+def _lock(shift: Shift) -> Shift:
     return Shift.objects.select_for_update(of=("self",)).select_related("venue", "opportunity").get(pk=shift.pk)
 
 
-def _lock_person(contributor):
+def _lock_person(contributor: Contributor) -> None:
     """A person's own sign-ups are decided one at a time (overlap and hours caps read them all).
     Always the person first, then the shift, so two locks never wait on each other in a circle."""
     Contributor.objects.select_for_update().filter(pk=contributor.pk).first()
 
 
-def _free_seat(shift):
+def _free_seat(shift: Shift) -> int | None:
     taken = set(shift.signups.filter(status__in=Signup.HOLDS_SEAT).values_list("seat", flat=True))
     return next((n for n in range(1, shift.capacity + 1) if n not in taken), None)
 
 
-def _open_signup(shift, contributor):
+def _open_signup(shift: Shift, contributor: Contributor) -> Signup | None:
     return shift.signups.filter(contributor=contributor, status__in=Signup.OPEN).first()
 
 
-def _queue_ahead(shift, signup=None):
+def _queue_ahead(shift: Shift, signup: Signup | None = None) -> QuerySet[Signup]:
     """Waiting sign-ups ahead of `signup` (all of them when None): first come, first offered."""
     waiting = shift.signups.filter(status=Signup.Status.WAITING)
     if signup is not None:
@@ -146,7 +157,7 @@ def _queue_ahead(shift, signup=None):
     return waiting
 
 
-def signup_create(*, contributor, shift, now=None):
+def signup_create(*, contributor: Contributor, shift: Shift, now: datetime | None = None) -> Signup:
     """Take a place on `shift`, or raise SignupRefused (ShiftFull when no place is free).
 
     Asking twice (a double click) returns the same sign-up; a pending offer is accepted. A free
@@ -163,7 +174,7 @@ def signup_create(*, contributor, shift, now=None):
     return signup_offer_accept(contributor=contributor, signup=existing, now=now)
 
 
-def _signup_take(*, contributor, shift, existing, now):
+def _signup_take(*, contributor: Contributor, shift: Shift, existing: Signup | None, now: datetime) -> Signup:
     """signup_create's work, under the shift lock."""
     if existing is not None and existing.status == Signup.Status.CONFIRMED:
         return existing
@@ -190,10 +201,12 @@ def _signup_take(*, contributor, shift, existing, now):
     return signup
 
 
-def signups_create_many(*, contributor, shifts, now=None):
+def signups_create_many(
+    *, contributor: Contributor, shifts: Iterable[Shift], now: datetime | None = None
+) -> list[tuple[Shift, Signup | None, SignupRefused | None]]:
     """Sign up for several shifts (of a series) in one go; each is decided on its own, so one full
     shift does not stop the others. Returns [(shift, signup or None, SignupRefused or None)]."""
-    outcomes = []
+    outcomes: list[tuple[Shift, Signup | None, SignupRefused | None]] = []
     for shift in shifts:
         try:
             outcomes.append((shift, signup_create(contributor=contributor, shift=shift, now=now), None))
@@ -203,7 +216,7 @@ def signups_create_many(*, contributor, shifts, now=None):
 
 
 @transaction.atomic
-def signup_join_waitlist(*, contributor, shift, now=None):
+def signup_join_waitlist(*, contributor: Contributor, shift: Shift, now: datetime | None = None) -> Signup:
     """Queue for a full shift (first come, first offered). A shift with a free place is simply taken."""
     now = now or timezone.now()
     _lock_person(contributor)
@@ -219,13 +232,13 @@ def signup_join_waitlist(*, contributor, shift, now=None):
     return signup
 
 
-def offer_deadline(shift, *, now, policy):
+def offer_deadline(shift: Shift, *, now: datetime, policy: RotaPolicy) -> datetime:
     """How long an offer stays open: the policy's hours, but never more than half the time left
     before the shift starts, so the next in line still has a chance."""
     return now + min(timedelta(hours=policy.offer_hours), (shift.starts_at - now) / 2)
 
 
-def _offer_next(shift, *, now):
+def _offer_next(shift: Shift, *, now: datetime) -> list[Signup]:
     """Offer every free place to the first in line. The caller holds the shift lock."""
     if shift.status != Shift.Status.SCHEDULED or shift.starts_at <= now + timedelta(minutes=30):
         return []
@@ -244,7 +257,7 @@ def _offer_next(shift, *, now):
     return offered
 
 
-def signup_offer_accept(*, contributor, signup, now=None):
+def signup_offer_accept(*, contributor: Contributor, signup: Signup, now: datetime | None = None) -> Signup:
     """Take the place a waiting-list offer holds. The sign-up deadline does not apply (the place
     came free late); the other rules do. Too late, the offer is closed and passed to the next in
     line — committed before the refusal is raised, so the refusal does not undo it."""
@@ -257,7 +270,7 @@ def signup_offer_accept(*, contributor, signup, now=None):
             return signup
         if signup.status != Signup.Status.OFFERED:
             raise SignupRefused("no_offer", _("There is no open offer for this shift."))
-        if now < signup.offer_expires_at:
+        if now < signup.offer_expires_at:  # type: ignore[operator]  # an offer always has its expiry
             _check_may_take(contributor=contributor, shift=shift, now=now, policy=RotaPolicy.current(), deadline=False)
             signup.status = Signup.Status.CONFIRMED
             signup.save(update_fields=["status"])
@@ -266,17 +279,17 @@ def signup_offer_accept(*, contributor, signup, now=None):
             return signup
         expired_at = signup.offer_expires_at
         _offer_expire(shift, signup, now=now)
-    raise SignupRefused("offer_expired", _("This offer expired on %(when)s.") % {"when": when_text(expired_at)})
+    raise SignupRefused("offer_expired", _("This offer expired on %(when)s.") % {"when": when_text(expired_at)})  # type: ignore[arg-type]  # as above
 
 
-def _offer_expire(shift, signup, *, now):
+def _offer_expire(shift: Shift, signup: Signup, *, now: datetime) -> None:
     signup.status, signup.seat = Signup.Status.OFFER_EXPIRED, None
     signup.save(update_fields=["status", "seat"])
     audit(actor=None, action="signup_offer_expire", obj=signup)
     _offer_next(shift, now=now)
 
 
-def offers_expire(*, now=None):
+def offers_expire(*, now: datetime | None = None) -> int:
     """Close offers whose time is up and pass each place to the next in line. Safe to run twice:
     each offer is re-read under its shift's lock and skipped once it is no longer open."""
     now = now or timezone.now()
@@ -295,7 +308,7 @@ def offers_expire(*, now=None):
 
 
 @transaction.atomic
-def signup_cancel(*, contributor, signup, now=None):
+def signup_cancel(*, contributor: Contributor, signup: Signup, now: datetime | None = None) -> Signup:
     """Give up a place, decline an offer or leave the waiting list. After the shift's cancellation
     deadline a confirmed place can still be given up, but it is recorded as a late cancellation.
     A freed place is offered to the first in line."""
@@ -326,13 +339,21 @@ def signup_cancel(*, contributor, signup, now=None):
 # --- Staff: shifts and series ---------------------------------------------------------------------
 
 
-def _require_scope(scope, shift_or_venue):
-    venue = getattr(shift_or_venue, "venue", shift_or_venue)
+def _require_scope(scope: Region | None, shift_or_venue: Shift | Venue) -> None:
+    venue = shift_or_venue.venue if isinstance(shift_or_venue, Shift) else shift_or_venue
     if scope is not None and not scope.contains(venue.region):
         raise ValidationError(_("This venue is outside your region."))
 
 
-def _validate_times(*, starts_at, ends_at, signup_deadline, cancel_deadline, capacity, min_staffing):
+def _validate_times(
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    signup_deadline: datetime,
+    cancel_deadline: datetime,
+    capacity: int,
+    min_staffing: int,
+) -> None:
     errors = {}
     if ends_at <= starts_at:
         errors["ends_at"] = _("A shift must end after it starts.")
@@ -348,7 +369,14 @@ def _validate_times(*, starts_at, ends_at, signup_deadline, cancel_deadline, cap
         raise ValidationError(errors)
 
 
-def series_starts(*, first_day, last_day, weekdays, every_weeks, times):
+def series_starts(
+    *,
+    first_day: date,
+    last_day: date,
+    weekdays: Container[int],
+    every_weeks: int,
+    times: Iterable[tuple[time, time]],
+) -> list[tuple[datetime, datetime]]:
     """The (start, end) moments of a series: the chosen weekdays of every `every_weeks`-th week from
     `first_day` to `last_day`, at each of `times` [(time, time)], in local time."""
     tz = timezone.get_current_timezone()
@@ -371,23 +399,23 @@ def series_starts(*, first_day, last_day, weekdays, every_weeks, times):
 @transaction.atomic
 def shift_series_create(
     *,
-    actor,
-    scope,
-    opportunity,
-    service_type,
-    eligible_kinds,
-    venue,
-    first_day,
-    last_day,
-    weekdays,
-    every_weeks,
-    times,
-    capacity,
-    min_staffing,
-    signup_hours_before,
-    cancel_hours_before,
-    now=None,
-):
+    actor: User,
+    scope: Region | None,
+    opportunity: Page,  # an opportunity page (the cms app's; this app does not import it)
+    service_type: ServiceType,
+    eligible_kinds: Iterable[str],
+    venue: Venue,
+    first_day: date,
+    last_day: date,
+    weekdays: Container[int],
+    every_weeks: int,
+    times: Iterable[tuple[time, time]],
+    capacity: int,
+    min_staffing: int,
+    signup_hours_before: float,
+    cancel_hours_before: float,
+    now: datetime | None = None,
+) -> list[Shift]:
     """Create a series of shifts in one go (e.g. the hotline every weekday 09:00–12:00 and
     14:00–17:30 for a quarter). Returns the shifts; all or none are created."""
     now = now or timezone.now()
@@ -411,7 +439,7 @@ def shift_series_create(
     series = uuid.uuid4()
     shifts = []
     for starts_at, ends_at in moments:
-        fields = {
+        fields: dict[str, Any] = {
             "starts_at": starts_at,
             "ends_at": ends_at,
             "capacity": capacity,
@@ -439,7 +467,9 @@ SHIFT_FIELDS = ("venue", "starts_at", "ends_at", "capacity", "min_staffing", "si
 
 
 @transaction.atomic
-def shift_update(*, actor, scope, shift, now=None, **fields):
+def shift_update(
+    *, actor: User, scope: Region | None, shift: Shift, now: datetime | None = None, **fields: Any
+) -> Shift:
     """Change one shift. Fewer places than people holding one is refused; more places go to the
     waiting list first."""
     now = now or timezone.now()
@@ -493,7 +523,7 @@ def shift_update(*, actor, scope, shift, now=None, **fields):
 
 
 @transaction.atomic
-def shift_cancel(*, actor, scope, shift, reason, now=None):
+def shift_cancel(*, actor: User, scope: Region | None, shift: Shift, reason: str, now: datetime | None = None) -> Shift:
     """Cancel a shift: everyone signed up, offered or waiting is released and told why."""
     now = now or timezone.now()
     shift = _lock(shift)
@@ -516,7 +546,9 @@ def shift_cancel(*, actor, scope, shift, reason, now=None):
     return shift
 
 
-def opportunity_shifts_sync(*, opportunity_id, service_type, eligible_kinds, now=None):
+def opportunity_shifts_sync(
+    *, opportunity_id: int, service_type: ServiceType, eligible_kinds: Iterable[str], now: datetime | None = None
+) -> int:
     """Copy what signing up checks (service type, who may take it) from a just-published
     opportunity page to its shifts that have not started."""
     now = now or timezone.now()
@@ -528,7 +560,7 @@ def opportunity_shifts_sync(*, opportunity_id, service_type, eligible_kinds, now
 # --- Calendar feed ---------------------------------------------------------------------------------
 
 
-def calendar_token_reset(*, contributor):
+def calendar_token_reset(*, contributor: Contributor) -> str:
     """Give the person a new secret calendar address; the old one stops working at once."""
     contributor.calendar_token = secrets.token_urlsafe(32)
     contributor.save(update_fields=["calendar_token"])
@@ -539,7 +571,7 @@ def calendar_token_reset(*, contributor):
 # --- Reminders -------------------------------------------------------------------------------------
 
 
-def reminders_due(*, now, policy):
+def reminders_due(*, now: datetime, policy: RotaPolicy) -> QuerySet[Signup]:
     return Signup.objects.filter(
         status=Signup.Status.CONFIRMED,
         reminder_sent_at__isnull=True,
@@ -555,7 +587,7 @@ def reminders_due(*, now, policy):
 REMINDER_BATCH = 5000  # per run; the next run (10 minutes later) takes the rest
 
 
-def reminders_send(*, now=None):
+def reminders_send(*, now: datetime | None = None) -> int:
     """Send each due reminder once. Each is claimed with a conditional update before it is sent
     (an overlapping run finds it claimed) and marked sent after; a claim whose sender died mid-way
     is taken again once its lease runs out. Returns how many this run sent."""
@@ -593,12 +625,21 @@ def reminders_send(*, now=None):
 # --- Attendance ------------------------------------------------------------------------------------
 
 
-def _hours_between(start, end):
+def _hours_between(start: datetime, end: datetime) -> Decimal:
     return (Decimal((end - start).total_seconds()) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 @transaction.atomic
-def attendance_mark(*, actor, scope, signup, attended, started_at=None, ended_at=None, now=None):
+def attendance_mark(
+    *,
+    actor: User,
+    scope: Region | None,
+    signup: Signup,
+    attended: bool,
+    started_at: datetime | None = None,
+    ended_at: datetime | None = None,
+    now: datetime | None = None,
+) -> ServiceRecord | None:
     """Mark one person on a shift's roster attended (with the times they actually served, the
     shift's by default) or no-show. Attended creates the sign-up's one service record; marking
     again corrects that record (audited with before and after), never adds a second."""
@@ -653,7 +694,7 @@ def attendance_mark(*, actor, scope, signup, attended, started_at=None, ended_at
     elif record is not None:
         record.status, record.updated_at, record.updated_by = ServiceRecord.Status.WITHDRAWN, now, actor
         record.save(update_fields=["status", "updated_at", "updated_by"])
-    after = {"attendance": signup.attendance}
+    after: dict[str, str] = {"attendance": signup.attendance}
     if record is not None:
         after.update(record_status=record.status, hours=str(record.hours))
     audit(
@@ -668,7 +709,7 @@ def attendance_mark(*, actor, scope, signup, attended, started_at=None, ended_at
 
 
 @transaction.atomic
-def rota_policy_update(*, actor, **fields):
+def rota_policy_update(*, actor: User, **fields: Any) -> RotaPolicy:
     policy = RotaPolicy.objects.select_for_update().get(pk=RotaPolicy.current().pk)
     before = {name: getattr(policy, name) for name in fields}
     for name, value in fields.items():

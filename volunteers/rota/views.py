@@ -39,7 +39,7 @@ def signup(request):
         messages.error(request, _("Tick at least one shift to sign up for."))
         return redirect(back)
     taken = 0
-    for shift, taken_signup, refusal in rota.signups_create_many(contributor=contributor, shifts=shifts):
+    for shift, _signup, refusal in rota.signups_create_many(contributor=contributor, shifts=shifts):
         if refusal is None:
             taken += 1
         else:

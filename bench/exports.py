@@ -1,6 +1,6 @@
 """How much memory does exporting a million ledger entries take (CSV and XLSX), and how fast is it?
 
-Issue 6 (Export). The export streams its rows from the database (`.iterator(chunk_size=...)`) and
+The export streams its rows from the database (`.iterator(chunk_size=...)`) and
 writes as it reads (CSV row by row, openpyxl's write-only workbook), so the peak resident set must
 stay flat as rows grow: far under 1 GiB for 1,000,000 entries.
 

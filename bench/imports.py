@@ -1,6 +1,6 @@
 """How fast do spreadsheets import: a 10,000-row roster at ≥ 5,000 rows/s, 100,000 history records at ≥ 20,000 entries/s?
 
-Issue 6 (Speed). Side by side in one run, on a database of its own (never var/db.sqlite3), every
+Side by side in one run, on a database of its own (never var/db.sqlite3), every
 measurement inside one transaction that is rolled back afterwards (so each starts from the same
 state; the ledger is append-only, so nothing is ever deleted):
 

@@ -48,7 +48,7 @@ PAGES = [
     ("staff: records queue", "staff.city@demo.cn", "/staff/records/"),
     ("staff: appeals", "staff.city@demo.cn", "/staff/appeals/"),
     ("staff: points rules", "staff.city@demo.cn", "/staff/rules/"),
-    # Recognition (issue 5). A path may be a function of the ids `_lookups` finds in each demo.
+    # Recognition. A path may be a function of the ids `_lookups` finds in each demo.
     ("standings", "lawyer@demo.cn", "/standings/"),
     ("standings, own district", "lawyer@demo.cn", lambda o: f"/standings/?board=district%7C{o['district']}"),
     ("standings, firms", "lawyer@demo.cn", "/standings/?board=organisation%7C"),

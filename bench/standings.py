@@ -1,6 +1,6 @@
 """Does the refresh of a year's standings stay within 2× of one raw SQL GROUP BY over the same rows?
 
-Issue 5: pandas does the ranking, the aggregation that feeds it runs in the database, and the
+pandas does the ranking, the aggregation that feeds it runs in the database, and the
 refresh of all scopes for a year of about a million entries stays within 2× of
 
     SELECT contributor_id, SUM(points), SUM(hours) FROM pointbook_ledgerentry

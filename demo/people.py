@@ -50,7 +50,7 @@ class Scale:
     staff: int
 
 
-# city: the Yuxi figures of issue 2 (8 districts, 70 townships, 700 villages, 150 organisations,
+# city: the Yuxi plan's scale (8 districts, 70 townships, 700 villages, 150 organisations,
 # 2,000 lawyers, 500 volunteers, 60 staff); large: 10,000 contributors for benchmarks.
 SCALES = {
     "small": Scale(2, 4, 12, 8, 24, 8, 4, 3, 2, 5, 6),

@@ -29,7 +29,7 @@ lawyer's calendar token, form dates), and for the points rows what `_pointbook_e
 ("{record_a}" attendance waiting in district A, "{record_b}" in B, "{approved_a}" / "{approved_b}"
 approved, "{logged_a}" / "{logged_b}" logged work with an evidence file, "{appeal_a}" /
 "{appeal_b}" each lawyer's appeal, the lawyer's "{rating_token}", ...), and for the recognition
-rows (issue 5) what `_recognition_extras` makes (awards, nominees, certificates, reports of each
+rows what `_recognition_extras` makes (awards, nominees, certificates, reports of each
 district). An arg starting with "?" is the query string (`appeal_new`, `staff_rescore`).
 """
 
@@ -788,7 +788,7 @@ POINTBOOK_MATRIX = {
 }
 MATRIX.update(POINTBOOK_MATRIX)
 
-# --- Recognition (issue 5): standings, commendations, certificates, firm records, targets, reports ---
+# --- Recognition: standings, commendations, certificates, firm records, targets, reports ---
 # Ids from `_recognition_extras`: "{category_a}" / "{category_b}" a draft award of district A / B with the
 # lawyer / other lawyer drafted; "{notice_a}" / "{notice_b}" awards on public notice ("{notice_nomination_a}",
 # an objection "{objection_a}"); "{approved_a}" / "{approved_b}" approved, with the lawyer's certificate

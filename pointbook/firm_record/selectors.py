@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from volunteers.models import User
 
-# The yearly guideline of pro-bono hours per member (seed 001's 50 hours a year).
+# The yearly guideline of pro-bono hours per member (the Ministry of Justice's 50 hours a year).
 GUIDELINE_HOURS = Decimal(50)
 
 STATEMENT_TITLE_ZH = "年度公益法律服务记录"

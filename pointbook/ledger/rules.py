@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 CENT = Decimal("0.01")
 # Reasons the system gives (not a person): stored as a code, explained in the reader's language.
 ATTENDANCE_CORRECTED = "attendance corrected"
-# Star levels by cumulative verified hours (seed 001): 1★ at 100 h … 5★ at 1,500 h.
+# Star levels by cumulative verified hours (the volunteer-service record rules): 1★ at 100 h … 5★ at 1,500 h.
 STAR_HOURS = (100, 300, 600, 1000, 1500)
 
 

@@ -106,4 +106,4 @@ class LedgerTotal(models.Model):
         return f"{self.year} contributor#{self.contributor_id} type#{self.service_type}: {self.points}"
 
 
-# --- Recognition (issue 5): standings, commendations, certificates, targets, reports ---------------------------
+# --- Recognition: standings, commendations, certificates, targets, reports ---------------------------

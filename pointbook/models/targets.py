@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TargetPlan(models.Model):
-    """A region's targets for a year (seed 004) and the expected cumulative share by each quarter's end."""
+    """A region's targets for a year (as in the Yuxi plan) and the expected cumulative share by each quarter's end."""
 
     region = models.ForeignKey(
         "volunteers.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"

@@ -1,4 +1,4 @@
-"""Yearly targets per region (seed 004, the Yuxi plan) and the quarterly progress against them.
+"""Yearly targets per region (as in the Yuxi plan) and the quarterly progress against them.
 
 A region's plan names a yearly value per measure and the cumulative share of it expected by the end of
 each quarter (Yuxi: 10 % by Q1, 60 % by Q2, 100 % by Q3; Q4 is the inspection). The actual figures are
@@ -345,7 +345,7 @@ def targets_progress(scope_region: Region, year: int, *, today: date | None = No
 
     A region is behind when, at the end of the latest quarter that has ended, any measure's cumulative
     actual is below target × that quarter's share. We judge at quarter ends rather than pro rata within
-    the running quarter: the plan (seed 004) sets and reports progress per quarter, and work is not
+    the running quarter: the Yuxi plan sets and reports progress per quarter, and work is not
     spread evenly over a quarter, so a pro-rata line would flag regions that are on schedule. While
     Q1 of the current year runs nothing is judged (judged_quarter is None); past years are judged at Q4.
 

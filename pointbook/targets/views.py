@@ -1,4 +1,4 @@
-"""Bureau staff: yearly targets per region against the quarterly actuals (seed 004), and the form that
+"""Bureau staff: yearly targets per region against the quarterly actuals (as in the Yuxi plan), and the form that
 sets a region's targets."""
 
 import re

@@ -1,4 +1,4 @@
-"""Importing a roster on a phone (issue 6): a staff member of district A opens Import from the staff
+"""Importing a roster on a phone: a staff member of district A opens Import from the staff
 area, downloads the Chinese XLSX template for contributors, fills in three lawyers of a firm and saves
 the file as a GBK CSV (as Chinese Excel does). One mobile number is wrong: the preview names the row,
 the column and the problem in Chinese and imports nothing. The corrected file shows what it adds; she

@@ -1,4 +1,4 @@
-"""Points on a phone (issue 4): a lawyer logs a village legal clinic with its sign-in sheet as a PDF,
+"""Points on a phone: a lawyer logs a village legal clinic with its sign-in sheet as a PDF,
 district staff look at the evidence and approve it, and she reads on My points how the points were
 worked out (hours × rate × 1.5 for the rural venue × the special-group factor) and how far the next
 star is. A second record is rejected with a reason; she amends and resubmits it and it is approved.

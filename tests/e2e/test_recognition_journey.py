@@ -1,4 +1,4 @@
-"""Recognition on a phone (issue 5).
+"""Recognition on a phone.
 
 1. The annual commendation, end to end: city staff create an award (top 2 per district), draft the
    nominees from the standings, take one off with a reason, add one by licence number with a reason

@@ -1,4 +1,4 @@
-"""The rota on a phone (issue 3): a lawyer finds the 12348 hotline by filter, signs up for two shifts
+"""The rota on a phone: a lawyer finds the 12348 hotline by filter, signs up for two shifts
 of its series, sees them in My shifts and in her calendar feed and cancels one; the volunteer
 waiting for that shift gets the offer by email and accepts it; staff mark attendance on a shift
 that has started and the service record exists. A volunteer who is not qualified for the court's

@@ -1,4 +1,4 @@
-"""Yearly targets per region (seed 004): actuals per quarter from approved records of the subtree, the
+"""Yearly targets per region (as in the Yuxi plan): actuals per quarter from approved records of the subtree, the
 expected cumulative share, the behind flag, the staff dashboard and the form that sets a plan."""
 
 import datetime

@@ -1,4 +1,4 @@
-"""The service catalogue of ../shared/domain.md (服务产品目录); staff can add more rows later."""
+"""The service catalogue (服务产品目录) of the product brief; staff can add more rows later."""
 
 from django.db import migrations
 

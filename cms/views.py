@@ -11,7 +11,8 @@ from django.utils.translation import ngettext
 from wagtail.models import Locale
 
 from cms.models import OpportunityPage
-from volunteers.people.views import form_add_errors, staff_required
+from core.http import form_add_errors
+from volunteers.people.views import staff_required
 from volunteers.rota import selectors as rota_selectors
 from volunteers.rota import services as rota
 from volunteers.rota.forms import SeriesForm

@@ -16,13 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.http import form_add_errors, year_param
 from pointbook.commendations import certificates
 from pointbook.commendations import services as commendations
 from pointbook.commendations.forms import AwardCategoryForm, NomineeAddForm, ObjectionForm, ReasonForm, ResolveForm
-from pointbook.ledger.views import year_param
 from pointbook.models import AwardCategory, Certificate, Nomination, Objection
 from volunteers.people.selectors import completed_contributor
-from volunteers.people.views import form_add_errors, staff_required
+from volunteers.people.views import staff_required
 
 # Nominees a page, on the staff page and the public notice.
 LIST_PAGE = 50

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.http import form_add_errors
 from pointbook.conduct import appeals
 from pointbook.conduct import selectors as conduct_selectors
 from pointbook.conduct import services as conduct
@@ -18,7 +19,7 @@ from pointbook.ledger.views import PAGE_SIZE, contributor_or_redirect
 from pointbook.models import Appeal, LedgerEntry
 from volunteers.models import ServiceRecord
 from volunteers.people.selectors import completed_contributor
-from volunteers.people.views import form_add_errors, staff_required
+from volunteers.people.views import staff_required
 
 
 @login_required

@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
+from core.http import year_param
 from pointbook.commendations.documents import statement_pdf
 from pointbook.firm_record.selectors import firm_record, statement_for
-from pointbook.ledger.views import year_param
 from pointbook.spreadsheets import XLSX_TYPE, firm_record_xlsx
 from volunteers.people.selectors import organisation_for_admin_or_404
 

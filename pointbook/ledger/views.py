@@ -1,8 +1,6 @@
 """Contributors' points, records and appeals; firm admins' read-only view of their members'
 records; the public rating page."""
 
-import re
-
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
@@ -20,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.audit import audit
+from core.http import form_add_errors, year_param
 from pointbook.commendations import selectors as commendation_selectors
 from pointbook.conduct import selectors as conduct_selectors
 from pointbook.conduct import services as conduct
@@ -28,20 +27,9 @@ from pointbook.ledger.forms import ConductRuleForm, PointsRuleForm, RescoreForm
 from pointbook.standings import services as standings
 from volunteers.models import ServiceRecord, ServiceType
 from volunteers.people.selectors import completed_contributor, organisation_for_admin_or_404
-from volunteers.people.views import form_add_errors, staff_required, to_profile_form
+from volunteers.people.views import staff_required, to_profile_form
 
 PAGE_SIZE = 30
-FIRST_YEAR = 2000
-
-
-def year_param(request, *, last=None):
-    """The ?year= asked for, or this year for anything else (never a 500: ASCII digits only, since
-    str.isdigit() accepts "²", which int() refuses)."""
-    this_year = timezone.localdate().year
-    asked = request.GET.get("year", "")
-    if re.fullmatch(r"[0-9]{4}", asked) and FIRST_YEAR <= int(asked) <= (last or this_year):
-        return int(asked)
-    return this_year
 
 
 def contributor_or_redirect(request, here):
@@ -135,9 +123,6 @@ def org_records(request, pk):
             "page_query": f"year={year}&",
         },
     )
-
-
-PAGE_SIZE = 30
 
 
 @staff_required

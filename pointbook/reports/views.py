@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pointbook.ledger.views import year_param
+from core.http import form_add_errors, year_param
 from pointbook.models import RecognitionReport
 from pointbook.reports import services as reports
 from volunteers.models import Region
-from volunteers.people.views import form_add_errors, staff_required
+from volunteers.people.views import staff_required
 
 PAGE_SIZE = 30
 CONTENT_TYPES = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

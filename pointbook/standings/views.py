@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pointbook.ledger.views import year_param
+from core.http import year_param
 from pointbook.models import Standing
 from pointbook.standings import services as standings
 from volunteers.people.views import staff_required

@@ -14,10 +14,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.http import form_add_errors
 from pointbook.models import TargetPlan
 from pointbook.targets import services as targets
 from volunteers.models import Region
-from volunteers.people.views import form_add_errors, staff_required
+from volunteers.people.views import staff_required
 
 
 class TargetPlanForm(forms.Form):

@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from core.http import page_of
 from spreadsheets.exports import services as exports
 from volunteers.models import ExportJob
 from volunteers.people import selectors
-from volunteers.people.views import _page, staff_required
+from volunteers.people.views import staff_required
 
 FIRST_YEAR = 2000
 WORKING = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
@@ -73,7 +74,7 @@ def staff_exports(request, scope):
             "scope": scope,
             "form": form,
             "datasets": exports.export_datasets(),
-            "page": _page(request, exports.exports_for_staff(scope)),
+            "page": page_of(request, exports.exports_for_staff(scope)),
             "inline_rows": settings.PB_EXPORT_INLINE_ROWS,
         },
     )

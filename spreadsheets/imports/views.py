@@ -15,13 +15,14 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from core.http import page_of
 from spreadsheets.imports.engine import KINDS, import_kinds
 from spreadsheets.imports.services import import_confirm, import_preview
 from spreadsheets.resources.people import DateWidget, YesNoWidget
 from spreadsheets.upload import SheetError
 from volunteers.models import ImportJob
 from volunteers.people import selectors
-from volunteers.people.views import _page, staff_required
+from volunteers.people.views import staff_required
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_LANGUAGES = ("zh-hans", "en")
@@ -76,7 +77,7 @@ def staff_imports(request, scope):
             "scope": scope,
             "form": form,
             "kinds": import_kinds(),
-            "page": _page(request, jobs),
+            "page": page_of(request, jobs),
             "limit_mb": settings.PB_IMPORT_MAX_MB,
             "limit_rows": settings.PB_IMPORT_MAX_ROWS,
         },
@@ -103,7 +104,7 @@ def staff_import_confirm(request, scope):
                 "scope": scope,
                 "form": form,
                 "kinds": import_kinds(),
-                "page": _page(request, ImportJob.objects.filter(region__path__startswith=scope.path)),
+                "page": page_of(request, ImportJob.objects.filter(region__path__startswith=scope.path)),
                 "limit_mb": settings.PB_IMPORT_MAX_MB,
                 "limit_rows": settings.PB_IMPORT_MAX_ROWS,
             },

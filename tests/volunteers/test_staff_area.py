@@ -9,11 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from core.http import PAGE_SIZE
 from tests.factories import ContributorFactory, MembershipFactory, OrganisationFactory, UserFactory, VenueFactory
 from tests.support.i18n import zh
 from volunteers.models import AuditEntry, Contributor, Membership, Organisation, Region, Venue
 from volunteers.people import services
-from volunteers.people.views import PAGE_SIZE
 
 
 def invalid_choice():

@@ -7,16 +7,16 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from core.http import form_add_errors, page_of, safe_next
 from volunteers.models import Contributor, Membership, Organisation, Region, Shift, Venue
 from volunteers.people import selectors, services
 from volunteers.people.forms import (
@@ -30,29 +30,6 @@ from volunteers.people.forms import (
     VenueForm,
 )
 from volunteers.rota import selectors as rota_selectors
-
-PAGE_SIZE = 50
-
-
-def form_add_errors(form, exc):
-    """Show a service's ValidationError on the form: field errors by field, the rest on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _safe_next(request, default):
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
-
 
 # --- The contributor's own profile --------------------------------------------------------------
 
@@ -132,7 +109,7 @@ def profile_complete(request):
                     request,
                     _("Your request to join %(org)s is waiting for confirmation.") % {"org": data["organisation"].name},
                 )
-            return redirect(_safe_next(request, "profile"))
+            return redirect(safe_next(request, "profile"))
     return render(request, "volunteers/profile_form.html", {"form": form, "first_time": contributor is None})
 
 
@@ -307,7 +284,7 @@ def staff_regions(request, scope):
         {
             "scope": scope,
             "q": q,
-            "page": _page(request, selectors.regions_for_staff(scope, q=q)),
+            "page": page_of(request, selectors.regions_for_staff(scope, q=q)),
         },
     )
 
@@ -369,7 +346,7 @@ def staff_venues(request, scope):
         {
             "scope": scope,
             "q": q,
-            "page": _page(request, selectors.venues_for_staff(scope, q=q)),
+            "page": page_of(request, selectors.venues_for_staff(scope, q=q)),
         },
     )
 
@@ -414,7 +391,7 @@ def staff_venue_edit(request, scope, pk=None):
 @staff_required
 def staff_organisations(request, scope):
     q = request.GET.get("q", "").strip()
-    page = _page(request, selectors.organisations_for_staff(scope, q=q))
+    page = page_of(request, selectors.organisations_for_staff(scope, q=q))
     return render(
         request,
         "volunteers/staff/organisations.html",
@@ -493,7 +470,7 @@ def staff_people(request, scope):
             "q": q,
             "kind": kind,
             "kinds": Contributor.Kind.choices,
-            "page": _page(request, selectors.contributors_for_staff(scope, q=q, kind=kind)),
+            "page": page_of(request, selectors.contributors_for_staff(scope, q=q, kind=kind)),
         },
     )
 

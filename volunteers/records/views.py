@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.http import form_add_errors
 from volunteers.models import EvidenceFile, ServiceRecord
 from volunteers.people import selectors
-from volunteers.people.views import form_add_errors, to_profile_form
+from volunteers.people.views import to_profile_form
 from volunteers.records import services as records
 from volunteers.records.forms import LogWorkForm
 

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.http import form_add_errors, page_of, safe_next
 from volunteers.models import RotaPolicy, Shift, Signup
 from volunteers.people import selectors
 from volunteers.people.forms import form_errors_text
-from volunteers.people.views import _page, _safe_next, form_add_errors, staff_required, to_profile_form
+from volunteers.people.views import staff_required, to_profile_form
 from volunteers.rota import selectors as rota_selectors
 from volunteers.rota import services as rota
 from volunteers.rota.forms import AttendanceForm, ReasonForm, RotaPolicyForm, ShiftForm
@@ -27,7 +28,7 @@ MAX_SHIFTS_AT_ONCE = 60
 @require_POST
 def signup(request):
     """Sign up for one shift (button) or several ticked shifts of an opportunity at once."""
-    back = _safe_next(request, reverse("my_shifts"))
+    back = safe_next(request, reverse("my_shifts"))
     contributor = selectors.completed_contributor(request.user)
     if contributor is None:
         return to_profile_form(back)
@@ -63,7 +64,7 @@ def signup(request):
 @login_required
 @require_POST
 def waitlist_join(request, pk):
-    back = _safe_next(request, reverse("my_shifts"))
+    back = safe_next(request, reverse("my_shifts"))
     contributor = selectors.completed_contributor(request.user)
     if contributor is None:
         return to_profile_form(back)
@@ -109,7 +110,7 @@ def signup_cancel(request, pk):
             )
         else:
             messages.success(request, _("Cancelled."))
-    return redirect(_safe_next(request, reverse("my_shifts")))
+    return redirect(safe_next(request, reverse("my_shifts")))
 
 
 @login_required
@@ -137,7 +138,7 @@ def my_shifts(request):
         if contributor.calendar_token
         else None
     )
-    past = _page(request, lists["past"])
+    past = page_of(request, lists["past"])
     return render(
         request,
         "volunteers/my_shifts.html",
@@ -260,7 +261,7 @@ def staff_shift_roster(request, scope, pk):
 @staff_required
 def staff_coverage(request, scope):
     days, now = settings.PB_COVERAGE_DAYS, timezone.now()
-    thin = _page(request, rota_selectors.shifts_below_minimum(scope, now=now, days=days))
+    thin = page_of(request, rota_selectors.shifts_below_minimum(scope, now=now, days=days))
     return render(
         request,
         "volunteers/staff/coverage.html",

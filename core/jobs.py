@@ -172,9 +172,7 @@ def jobs_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
     Each is marked as sent first (a conditional update), so two sweeps at once send it once. Returns how
     many were sent."""
     now = now or timezone.now()
-    stuck = Q(queued_at__lt=now - job_resend_after()) & (
-        Q(status=Job.Status.QUEUED) | Q(status=Job.Status.RUNNING, heartbeat_at__lt=now - job_lease())
-    )
+    stuck = Q(queued_at__lt=now - job_resend_after()) & _claimable(now)
     sent = 0
     for job_id, task in Job.objects.filter(stuck).order_by("queued_at").values_list("pk", "task")[:limit]:
         if Job.objects.filter(stuck, pk=job_id).update(queued_at=now):
@@ -215,11 +213,3 @@ def job_state(job: Job) -> dict[str, Any]:
         "attempts": job.attempts,
         "retrying": job.retrying,
     }
-
-
-def jobs_waiting(*, now: datetime | None = None) -> dict[str, Any]:
-    """What waits for a worker: how many jobs are queued and how long the oldest has waited."""
-    now = now or timezone.now()
-    queued = Job.objects.filter(status=Job.Status.QUEUED)
-    oldest = queued.order_by("created_at").values_list("created_at", flat=True).first()
-    return {"queued": queued.count(), "oldest_age": (now - oldest) if oldest else None}

@@ -68,6 +68,7 @@ class Job(models.Model):
         ]
 
     TASK = ""  # the task name of a table extending this one
+    OPEN = (Status.QUEUED, Status.RUNNING)  # waiting for a worker or running
 
     def __str__(self) -> str:
         return f"{self.task} #{self.pk} ({self.status})"
@@ -78,7 +79,11 @@ class Job(models.Model):
 
     @property
     def working(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        return self.status in self.OPEN
+
+    def get_status_display(self) -> str:  # type: ignore[no-redef]  # replaces the one Django derives
+        # A table extending this one may name the statuses in its own words ("Importing", "Ready").
+        return str(self.Status(self.status).label)
 
     @property
     def retrying(self) -> bool:

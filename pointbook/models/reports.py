@@ -35,9 +35,6 @@ class RecognitionReport(Job):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["region", "year"], name="report_region_year_idx")]
 
-    def get_status_display(self):
-        return self.Status(self.status).label
-
     def __str__(self):
         period = f"{self.year}-{self.month:02d}" if self.month else f"{self.year}"
         return f"{self.get_kind_display()} {self.region} {period}"

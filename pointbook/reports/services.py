@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from volunteers.models import User
 
 FIRST_YEAR = 2000
-OPEN = (RecognitionReport.Status.QUEUED, RecognitionReport.Status.RUNNING)
 
 
 def _check_period(kind: str, year: int, month: int | None, today: date) -> int | None:
@@ -66,7 +65,9 @@ def report_request(
             raise ValidationError({"region": _("This region is outside your area.")})
     # One asker at a time per region, so two clicks (or the schedule and a person) make one report.
     Region.objects.select_for_update().filter(pk=region.pk).first()
-    same = RecognitionReport.objects.filter(region=region, kind=kind, year=year, month=month, status__in=OPEN).first()
+    same = RecognitionReport.objects.filter(
+        region=region, kind=kind, year=year, month=month, status__in=RecognitionReport.OPEN
+    ).first()
     if same is not None:
         return same
     report = job_enqueue(

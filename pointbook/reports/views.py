@@ -111,7 +111,7 @@ def staff_report(request, scope, pk):
     return render(
         request,
         "pointbook/staff_reports_detail.html",
-        {"scope": scope, "report": report, "building": report.status in reports.OPEN},
+        {"scope": scope, "report": report, "building": report.working},
     )
 
 

@@ -16,7 +16,6 @@ from volunteers.people import selectors
 from volunteers.people.views import staff_required
 
 FIRST_YEAR = 2000
-WORKING = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
 
 
 class ExportForm(forms.Form):
@@ -90,7 +89,7 @@ def staff_export(request, scope, pk):
     return render(
         request,
         "pointbook/staff_exports_detail.html",
-        {"scope": scope, "job": job, "working": job.status in WORKING, "dataset": exports.dataset_or_none(job.dataset)},
+        {"scope": scope, "job": job, "working": job.working, "dataset": exports.dataset_or_none(job.dataset)},
     )
 
 

@@ -129,14 +129,13 @@ def staff_import_confirm(request, scope):
 @staff_required
 def staff_import(request, scope, pk):
     job = selectors.get_in_scope_or_404(ImportJob.objects.select_related("region", "requested_by"), scope, pk)
-    working = job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
     return render(
         request,
         "volunteers/staff/import_job.html",
         {
             "scope": scope,
             "job": job,
-            "working": working,
+            "working": job.working,
             "kind": KINDS.get(job.kind),
         },
     )

@@ -35,9 +35,6 @@ class ImportJob(Job):
     class Meta:
         ordering = ["-created_at", "-pk"]
 
-    def get_status_display(self):
-        return self.Status(self.status).label
-
     def __str__(self):
         return f"{self.kind} {self.original_name} ({self.get_status_display()})"
 
@@ -68,9 +65,6 @@ class ExportJob(Job):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-
-    def get_status_display(self):
-        return self.Status(self.status).label
 
     def __str__(self):
         return f"{self.dataset}.{self.format} ({self.get_status_display()})"

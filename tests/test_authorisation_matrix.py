@@ -46,6 +46,7 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from core.models import Job
 from pointbook.models import (
+    AdjustmentPolicy,
     Appeal,
     AppealMessage,
     AwardCategory,
@@ -753,6 +754,17 @@ POINTBOOK_MATRIX = {
     },
     # Points rules hold city-wide: only the city bureau sees and changes them.
     "staff_rules": {"-": ("GET", [], None, CITY_STAFF_ONLY)},
+    # The four-eyes threshold for adjustments holds city-wide too.
+    "staff_adjustment_rules": {
+        "-": ("GET", [], None, CITY_STAFF_ONLY),
+        "saved": (
+            "FORM",
+            [],
+            {"second_approval_above": "50"},
+            city_staff_only(Redirect("/staff/rules/adjustments/")),
+        ),
+        "negative": ("FORM", [], {"second_approval_above": "-1"}, city_staff_only(Unchanged(200))),
+    },
     "staff_rule_new": {
         # Service types are not in a region: "A" and "B" are two types, both the city bureau's alone.
         A: ("GET", ["{hotline}"], None, CITY_STAFF_ONLY),
@@ -1181,6 +1193,7 @@ _WATCHED = {
         ServiceRecord,
         EvidenceFile,
         RotaPolicy,
+        AdjustmentPolicy,
         PointsRule,
         ConductRule,
         LedgerEntry,
@@ -1987,3 +2000,103 @@ def test_staff_cannot_move_an_opportunity_into_another_region_through_the_form(w
     assert set(refused.context["form"].errors) >= {"region", "venue"}
     kept = _latest(page)
     assert (kept.summary, kept.region_id, kept.venue_id) == ("街道值班", world.district_a.pk, world.venue_a.pk)
+
+
+# --- Nobody decides on their own work ---------------------------------------------------------------
+# The lawyer is made staff of district A, and the other lawyer city staff and a superuser; each then
+# tries every decision the staff pages offer on their own work (the objects of their own side).
+# Every one is refused with a message and the database does not change.
+
+# decision → (url name, args, POST data); "{s}" is the side: "a" for the lawyer, "b" for the other lawyer.
+OWN_WORK = {
+    "approve my attendance": ("staff_record_decide", ["{record_%s}", "approve"], {}),
+    "approve my logged work": ("staff_record_decide", ["{logged_%s}", "approve"], {}),
+    "reject my record": ("staff_record_decide", ["{record_%s}", "reject"], {"reason": "无签字"}),
+    "withdraw my approval": ("staff_record_decide", ["{approved_%s}", "unapprove"], {"reason": "不实"}),
+    "bulk-approve my record": ("staff_records", [], {"record": ["{record_%s}"]}),
+    "uphold a complaint about me": ("staff_record_decide", ["{approved_%s}", "complaint"], {"reason": "投诉属实"}),
+    "mark my attendance": ("staff_shift_roster", ["{past_shift_%s}"], {"signup": "{past_signup_%s}", "attended": "no"}),
+    "adjust on my appeal": (
+        "staff_appeal",
+        ["{appeal_%s}"],
+        {"action": "adjust", "adjust-points": "5", "adjust-reason": "补"},
+    ),
+    "refuse my appeal": ("staff_appeal", ["{appeal_%s}"], {"action": "refuse", "refuse-body": "驳回"}),
+    "verify my profile": ("staff_person_edit", ["{me}"], "verify"),
+    "nominate myself": ("staff_commendation_act", ["{category_%s}", "add"], {"who": "{my_licence}", "reason": "自荐"}),
+    "resolve an objection about me": (
+        "staff_commendation_act",
+        ["{notice_%s}", "resolve"],
+        {"objection": "{objection_%s}", "decision": "dismiss", "resolution": "不属实"},
+    ),
+    "approve an award I am nominated in": ("staff_commendation_act", ["{ended_%s}", "approve"], {}),
+    "revoke my certificate": ("staff_certificate_revoke", ["{certificate_%s}"], {"reason": "撤销"}),
+}
+
+
+def _own_work_world(request, world, side):
+    """The ids the rows name, with the side's lawyer made staff (B: a superuser of the city)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from pointbook.commendations import services as commendations
+
+    ids = _ids(request, world, "staff_record_decide")
+    ids.update(_recognition_extras(world))
+    person = world.lawyer_contributor if side == "a" else world.other_lawyer_contributor
+    region = world.district_a if side == "a" else world.city
+    StaffProfile.objects.create(user=person.user, region=region)
+    if side == "b":
+        get_user_model().objects.filter(pk=person.user_id).update(is_superuser=True, is_staff=True)
+        ids["objection_b"] = commendations.objection_lodge(
+            category_id=ids["notice_b"], body="有投诉", nomination_id=ids["notice_nomination_b"]
+        ).pk
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    ended, _nomination = _award(
+        AwardCategory.Status.NOTICE,
+        "公益之星",
+        year=yesterday.year,
+        side=side,
+        staff=world.city_staff,
+        district=person.region,
+        person=person,
+        points=100,
+        hours=10,
+        notice_starts_on=yesterday - datetime.timedelta(days=7),
+        notice_ends_on=yesterday,
+    )
+    ids.update(ended_a=ended.pk, ended_b=ended.pk, me=person.pk, my_licence=person.licence_number)
+    return person, ids
+
+
+@pytest.mark.parametrize("side", ["a", "b"])
+@pytest.mark.parametrize("decision", list(OWN_WORK))
+def test_nobody_decides_on_their_own_work_whatever_their_role(request, world, decision, side):
+    from django.contrib.messages import get_messages
+    from django.test import Client
+
+    person, ids = _own_work_world(request, world, side)
+    name, args, payload = OWN_WORK[decision]
+    if payload == "verify":
+        payload = {
+            "kind": person.kind,
+            "legal_name": person.legal_name,
+            "phone": person.phone,
+            "region": str(person.region_id),
+            "licence_number": person.licence_number or "",
+            "verified": "on",
+        }
+        assert person.verified_at is None
+    url = reverse(name, args=[(a % side if "%s" in a else a).format(**ids) for a in args])
+    data = _post_data(
+        {k: ([x % side for x in v] if isinstance(v, list) else v.replace("%s", side)) for k, v in payload.items()}, ids
+    )
+    client = Client()
+    client.force_login(person.user)
+    before = _snapshot()
+    response = client.post(url, data)
+    assert response.status_code in (200, 302), (decision, response.status_code)
+    assert _snapshot() == before, f"{decision}: a decision on one's own work changed the database"
+    said = " ".join(str(m) for m in get_messages(response.wsgi_request)) + response.content.decode()
+    assert "自己" in said, f"{decision}: no refusal that says why ({said[:300]!r})"

@@ -68,6 +68,9 @@ class ContributorAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["legal_name", "licence_number", "user__email"]
     raw_id_fields = ["user", "region"]
+    # Verifying is a decision (nobody verifies themselves): made on the staff contributor page, whose
+    # service checks it, not here.
+    readonly_fields = ["verified_at"]
 
 
 @admin.register(Membership)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit
 from pointbook.models import Certificate
 from pointbook.standings.services import masked_name
+from volunteers.people.duties import refuse_own
 from volunteers.people.selectors import bureau_name
 
 PREFIX = {Certificate.Kind.AWARD: "ZS", Certificate.Kind.STATEMENT: "SM"}
@@ -39,7 +40,10 @@ def certificate_issue(
     organisation=None,
     nomination=None,
 ):
-    """A new certificate numbered `ZS2026-000123` (award) or `SM2026-000124` (statement)."""
+    """A new certificate numbered `ZS2026-000123` (award) or `SM2026-000124` (statement). Nobody
+    issues an award certificate to themselves; a statement records figures and decides nothing."""
+    if kind == Certificate.Kind.AWARD:
+        refuse_own(actor, contributor, organisation)
     code = secrets.token_urlsafe(24)
     certificate = Certificate.objects.create(
         kind=kind,
@@ -68,9 +72,12 @@ def certificate_revoke(*, certificate_id, actor, reason):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason for revoking.")})
-    certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+    certificate = (
+        Certificate.objects.select_for_update().select_related("contributor", "organisation").get(pk=certificate_id)
+    )
     if certificate.revoked_at is not None:
         return certificate
+    refuse_own(actor, certificate.contributor, certificate.organisation)
     certificate.revoked_at, certificate.revoked_by, certificate.revoke_reason = timezone.now(), actor, reason
     certificate.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     audit(actor=actor, action="certificate.revoke", obj=certificate, reason=reason)

@@ -36,6 +36,7 @@ from pointbook.models import (
 )
 from pointbook.standings.services import masked_name
 from volunteers.models import Contributor, Membership, Organisation, Region
+from volunteers.people.duties import refuse_own
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -307,6 +308,7 @@ def nomination_add(
         )
     # The check above leaves exactly one of the two.
     subject: Organisation | Contributor = organisation or contributor  # type: ignore[assignment]
+    refuse_own(actor, subject, message=_("You cannot nominate yourself or your own organisation."))
     if not subject.region.path.startswith(category.region.path):
         raise ValidationError(
             _("Only people and organisations of %(region)s can be nominated.") % {"region": category.region.name}
@@ -421,6 +423,8 @@ def objection_resolve(*, objection_id: int, actor: User, upheld: bool, resolutio
     _locked(objection.category_id, Status.NOTICE)
     if objection.status != Objection.Status.OPEN:
         raise ValidationError(_("This objection has already been resolved."))
+    if objection.nomination is not None:
+        refuse_own(actor, objection.nomination.contributor, objection.nomination.organisation)
     resolution = (resolution or "").strip()
     if not resolution:
         raise ValidationError({"resolution": _("Say how the objection was resolved; the answer is kept.")})
@@ -461,6 +465,14 @@ def category_approve(*, category_id: int, actor: User) -> list[Certificate]:
             )
         if category.objections.filter(status=Objection.Status.OPEN).exists():
             raise ValidationError(_("Resolve every objection before approving."))
+        nominated = category.nominations.filter(status=Nomination.Status.NOMINATED).select_related(
+            "contributor", "organisation"
+        )
+        refuse_own(
+            actor,
+            *(n.contributor or n.organisation for n in nominated),
+            message=_("You are among the nominees of this award: another member of staff has to approve it."),
+        )
         issued = []
         for nomination in category.nominations.filter(
             status=Nomination.Status.NOMINATED, certificate__isnull=True

@@ -1,5 +1,6 @@
 """Appeals: a contributor disputes a ledger entry or a rejected record; staff in scope answer with
-an adjustment entry, by approving the record after all, or with a reasoned refusal."""
+an adjustment entry, by approving the record after all, or with a reasoned refusal. Nobody answers
+their own appeal, and an adjustment above the city's threshold needs a second member of staff."""
 
 from decimal import Decimal, InvalidOperation
 
@@ -10,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit
 from pointbook.ledger.services import entry_post, record_approve
-from pointbook.models import Appeal, AppealMessage, LedgerEntry
+from pointbook.models import AdjustmentPolicy, Appeal, AppealMessage, LedgerEntry
 from volunteers.models import ServiceRecord
+from volunteers.people.duties import refuse_own
 
 MAX_ADJUSTMENT = Decimal("10000")
 
@@ -77,6 +79,12 @@ def _lock_open(appeal, scope=None):
     return appeal
 
 
+def _lock_for_decision(appeal, actor, scope):
+    appeal = _lock_open(appeal, scope)
+    refuse_own(actor, appeal.contributor)
+    return appeal
+
+
 @transaction.atomic
 def appeal_reply(*, user, appeal, body, from_staff, scope=None, now=None):
     """Add to the thread while the appeal is open (staff in scope, or the contributor)."""
@@ -95,18 +103,21 @@ def _close(appeal, status, actor, now, body, resolution=None):
     return appeal
 
 
-@transaction.atomic
-def appeal_adjust(*, actor, scope, appeal, points, reason, now=None):
-    """Resolve with an adjustment entry of `points` (either sign); the reason is its explanation."""
-    now = now or timezone.now()
-    reason = _body(reason)
+def _points(points):
     try:
         points = Decimal(str(points)).quantize(Decimal("0.01"))
     except InvalidOperation:
         raise ValidationError({"points": _("Enter a number of points, e.g. 12.5 or -5.")}) from None
     if not points or abs(points) > MAX_ADJUSTMENT:
         raise ValidationError({"points": _("An adjustment is not zero and at most 10,000 points either way.")})
-    appeal = _lock_open(appeal, scope)
+    return points
+
+
+def needs_second_approval(points):
+    return abs(points) > AdjustmentPolicy.current().second_approval_above
+
+
+def _post_adjustment(appeal, *, points, reason, actor, now, proposed_by=None):
     entry = entry_post(
         contributor=appeal.contributor,
         points=points,
@@ -118,7 +129,77 @@ def appeal_adjust(*, actor, scope, appeal, points, reason, now=None):
         effective_date=timezone.localdate(now),
         actor=actor,
     )
+    # The entry's own trail names who proposed it and who let it through.
+    audit(
+        actor=actor,
+        action="adjustment_post",
+        obj=entry,
+        appeal=appeal.pk,
+        points=str(points),
+        proposed_by=(proposed_by or actor).pk,
+        proposed_by_name=(proposed_by or actor).get_full_name() or (proposed_by or actor).email,
+        approved_by=actor.pk,
+        approved_by_name=actor.get_full_name() or actor.email,
+    )
     return _close(appeal, Appeal.Status.ADJUSTED, actor, now, reason, resolution=entry)
+
+
+@transaction.atomic
+def appeal_adjust(*, actor, scope, appeal, points, reason, now=None):
+    """Resolve with an adjustment entry of `points` (either sign); the reason is its explanation.
+    Above the city's threshold the adjustment is only proposed: the appeal stays open until a second
+    member of staff approves it (`appeal_adjust_approve`). Returns the appeal."""
+    now = now or timezone.now()
+    reason = _body(reason)
+    points = _points(points)
+    appeal = _lock_for_decision(appeal, actor, scope)
+    if appeal.proposed_points is not None:
+        raise ValidationError(_("An adjustment is already proposed; approve or decline it first."))
+    if not needs_second_approval(points):
+        return _post_adjustment(appeal, points=points, reason=reason, actor=actor, now=now)
+    appeal.proposed_points, appeal.proposed_reason = points, reason[:280]
+    appeal.proposed_by, appeal.proposed_at = actor, now
+    appeal.save(update_fields=["proposed_points", "proposed_reason", "proposed_by", "proposed_at"])
+    audit(actor=actor, action="adjustment_propose", obj=appeal, points=str(points), reason=reason[:280])
+    return appeal
+
+
+@transaction.atomic
+def appeal_adjust_approve(*, actor, scope, appeal, now=None):
+    """A second member of staff approves the proposed adjustment: it posts and the appeal closes."""
+    now = now or timezone.now()
+    appeal = _lock_for_decision(appeal, actor, scope)
+    if appeal.proposed_points is None:
+        raise ValidationError(_("No adjustment is waiting for approval."))
+    if appeal.proposed_by_id == actor.pk:
+        raise ValidationError(_("You proposed this adjustment: another member of staff has to approve it."))
+    return _post_adjustment(
+        appeal,
+        points=appeal.proposed_points,
+        reason=appeal.proposed_reason,
+        actor=actor,
+        now=now,
+        proposed_by=appeal.proposed_by,
+    )
+
+
+@transaction.atomic
+def appeal_adjust_decline(*, actor, scope, appeal, now=None):
+    """Set a proposed adjustment aside (a second member of staff disagrees, or the proposer withdraws
+    it); the appeal stays open."""
+    appeal = _lock_for_decision(appeal, actor, scope)
+    if appeal.proposed_points is None:
+        raise ValidationError(_("No adjustment is waiting for approval."))
+    audit(
+        actor=actor,
+        action="adjustment_decline",
+        obj=appeal,
+        points=str(appeal.proposed_points),
+        proposed_by=appeal.proposed_by_id,
+    )
+    appeal.proposed_points, appeal.proposed_reason, appeal.proposed_by, appeal.proposed_at = None, "", None, None
+    appeal.save(update_fields=["proposed_points", "proposed_reason", "proposed_by", "proposed_at"])
+    return appeal
 
 
 @transaction.atomic
@@ -126,7 +207,7 @@ def appeal_approve_record(*, actor, scope, appeal, reason, now=None):
     """Resolve an appeal against a rejection by approving the record after all (its award posts)."""
     now = now or timezone.now()
     reason = _body(reason)
-    appeal = _lock_open(appeal, scope)
+    appeal = _lock_for_decision(appeal, actor, scope)
     if appeal.record_id is None:
         raise ValidationError(_("This appeal is about an entry, not a record."))
     record = ServiceRecord.objects.select_for_update(of=("self",)).get(pk=appeal.record_id)
@@ -140,5 +221,22 @@ def appeal_approve_record(*, actor, scope, appeal, reason, now=None):
 @transaction.atomic
 def appeal_refuse(*, actor, scope, appeal, reason, now=None):
     reason = _body(reason)
-    appeal = _lock_open(appeal, scope)
+    appeal = _lock_for_decision(appeal, actor, scope)
     return _close(appeal, Appeal.Status.REFUSED, actor, now or timezone.now(), reason)
+
+
+@transaction.atomic
+def adjustment_policy_update(*, actor, second_approval_above):
+    """The city changes its four-eyes threshold (audited with before and after)."""
+    policy = AdjustmentPolicy.objects.select_for_update().get(pk=AdjustmentPolicy.current().pk)
+    before = str(policy.second_approval_above)
+    policy.second_approval_above, policy.updated_at = second_approval_above, timezone.now()
+    policy.save(update_fields=["second_approval_above", "updated_at"])
+    audit(
+        actor=actor,
+        action="adjustment_policy_update",
+        obj=policy,
+        before={"second_approval_above": before},
+        after={"second_approval_above": str(second_approval_above)},
+    )
+    return policy

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pointbook.models import AdjustmentPolicy
+
 
 class MessageForm(forms.Form):
     body = forms.CharField(label=_("Message"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
@@ -28,3 +30,15 @@ class RatingForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment (optional)"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class AdjustmentPolicyForm(forms.ModelForm):
+    class Meta:
+        model = AdjustmentPolicy
+        fields = ["second_approval_above"]
+
+    def clean_second_approval_above(self):
+        value = self.cleaned_data["second_approval_above"]
+        if value < 0:
+            raise forms.ValidationError(_("Enter 0 or more."))
+        return value

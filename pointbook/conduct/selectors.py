@@ -38,7 +38,9 @@ def appeals_for_staff(region: Region, *, status: str = Appeal.Status.OPEN) -> Qu
 def appeal_thread(appeals: QuerySet[Appeal], pk: int) -> Appeal | None:
     """One appeal from `appeals` (already scoped to who asks) with its messages, or None."""
     appeal = (
-        appeals.select_related("contributor", "entry", "record__service_type", "record__region", "resolution", "region")
+        appeals.select_related(
+            "contributor", "entry", "record__service_type", "record__region", "resolution", "region", "proposed_by"
+        )
         .prefetch_related(Prefetch("messages", AppealMessage.objects.select_related("author")))
         .filter(pk=pk)
         .first()

@@ -28,6 +28,7 @@ from pointbook.ledger.rules import (
 from pointbook.ledger.services import EARNED_SOURCES, _require_scope, entry_post, entry_reverse
 from pointbook.models import Complaint, ConductRule, LedgerEntry, PublicRating
 from volunteers.models import ServiceRecord, Signup
+from volunteers.people.duties import refuse_own
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -176,6 +177,7 @@ def complaint_uphold(
     now = now or timezone.now()
     record = ServiceRecord.objects.select_related("region", "venue", "contributor").get(pk=record.pk)
     _require_scope(scope, record)
+    refuse_own(actor, record.contributor)
     if record.status != ServiceRecord.Status.APPROVED:
         raise ValidationError(_("A complaint is upheld about an approved service record."))
     if not reason.strip():
@@ -223,6 +225,7 @@ def complaint_uphold(
 def record_unflag(*, actor: User, scope: Region | None, record: ServiceRecord) -> None:
     """Staff have looked at a record a poor rating flagged: clear the flag (audited)."""
     _require_scope(scope, record)
+    refuse_own(actor, record.contributor)
     ServiceRecord.objects.filter(pk=record.pk).update(flagged=False)
     audit(actor=actor, action="record_unflag", obj=record)
 

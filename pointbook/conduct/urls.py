@@ -12,4 +12,5 @@ urlpatterns = [
     path("rate/<str:token>/", views.rate, name="rate"),
     path("staff/appeals/", views.staff_appeals, name="staff_appeals"),
     path("staff/appeals/<int:pk>/", views.staff_appeal, name="staff_appeal"),
+    path("staff/rules/adjustments/", views.staff_adjustment_rules, name="staff_adjustment_rules"),
 ]

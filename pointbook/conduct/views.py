@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,10 +13,10 @@ from core.http import form_add_errors
 from pointbook.conduct import appeals
 from pointbook.conduct import selectors as conduct_selectors
 from pointbook.conduct import services as conduct
-from pointbook.conduct.forms import AdjustForm, MessageForm, RatingForm
+from pointbook.conduct.forms import AdjustForm, AdjustmentPolicyForm, MessageForm, RatingForm
 from pointbook.ledger import selectors
 from pointbook.ledger.views import PAGE_SIZE, contributor_or_redirect
-from pointbook.models import Appeal, LedgerEntry
+from pointbook.models import AdjustmentPolicy, Appeal, LedgerEntry
 from volunteers.models import ServiceRecord
 from volunteers.people.selectors import completed_contributor
 from volunteers.people.views import staff_required
@@ -139,50 +139,82 @@ def staff_appeals(request, scope):
     )
 
 
+def _staff_appeal_decide(request, scope, appeal, action, forms):
+    """Carry out one staff action on an open appeal; returns the success message, or None when the
+    action's form has errors (shown on the page)."""
+    user = request.user
+    if action == "adjust_approve":
+        appeals.appeal_adjust_approve(actor=user, scope=scope, appeal=appeal)
+        return _("Approved: the adjustment is posted and the appeal closed.")
+    if action == "adjust_decline":
+        appeals.appeal_adjust_decline(actor=user, scope=scope, appeal=appeal)
+        return _("The proposed adjustment is set aside; the appeal stays open.")
+    if action not in ("reply", "adjust", "refuse", "approve_record"):
+        raise Http404
+    name = {"approve_record": "refuse"}.get(action, action)
+    form = forms[name] = type(forms[name])(request.POST, prefix=name)
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    if action == "reply":
+        appeals.appeal_reply(user=user, scope=scope, appeal=appeal, body=data["body"], from_staff=True)
+        return ""
+    if action == "adjust":
+        done = appeals.appeal_adjust(actor=user, scope=scope, appeal=appeal, **data)
+        if done.status == Appeal.Status.OPEN:
+            return _("Proposed. Another member of staff has to approve it before it posts.")
+        return _("Resolved with an adjustment entry.")
+    if action == "refuse":
+        appeals.appeal_refuse(actor=user, scope=scope, appeal=appeal, reason=data["body"])
+        return _("Refused; the contributor sees your reason.")
+    appeals.appeal_approve_record(actor=user, scope=scope, appeal=appeal, reason=data["body"])
+    return _("The record is approved and its points posted.")
+
+
 @staff_required
 def staff_appeal(request, scope, pk):
     appeal = conduct_selectors.appeal_thread(Appeal.objects.filter(region__path__startswith=scope.path), pk)
     if appeal is None:
         raise Http404
-    reply, adjust = MessageForm(prefix="reply"), AdjustForm(prefix="adjust")
-    refuse = MessageForm(prefix="refuse")
+    forms = {"reply": MessageForm(prefix="reply"), "adjust": AdjustForm(prefix="adjust")}
+    forms["refuse"] = MessageForm(prefix="refuse")
     if request.method == "POST":
-        action = request.POST.get("action")
         try:
-            if action == "reply":
-                reply = MessageForm(request.POST, prefix="reply")
-                if reply.is_valid():
-                    appeals.appeal_reply(
-                        user=request.user, scope=scope, appeal=appeal, body=reply.cleaned_data["body"], from_staff=True
-                    )
-                    return redirect("staff_appeal", pk=pk)
-            elif action == "adjust":
-                adjust = AdjustForm(request.POST, prefix="adjust")
-                if adjust.is_valid():
-                    appeals.appeal_adjust(actor=request.user, scope=scope, appeal=appeal, **adjust.cleaned_data)
-                    messages.success(request, _("Resolved with an adjustment entry."))
-                    return redirect("staff_appeal", pk=pk)
-            elif action in ("refuse", "approve_record"):
-                refuse = MessageForm(request.POST, prefix="refuse")
-                if refuse.is_valid():
-                    if action == "refuse":
-                        appeals.appeal_refuse(
-                            actor=request.user, scope=scope, appeal=appeal, reason=refuse.cleaned_data["body"]
-                        )
-                        messages.success(request, _("Refused; the contributor sees your reason."))
-                    else:
-                        appeals.appeal_approve_record(
-                            actor=request.user, scope=scope, appeal=appeal, reason=refuse.cleaned_data["body"]
-                        )
-                        messages.success(request, _("The record is approved and its points posted."))
-                    return redirect("staff_appeal", pk=pk)
-            else:
-                raise Http404
+            done = _staff_appeal_decide(request, scope, appeal, request.POST.get("action"), forms)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+            return redirect("staff_appeal", pk=pk)
+        if done is not None:
+            if done:
+                messages.success(request, done)
             return redirect("staff_appeal", pk=pk)
     return render(
         request,
         "pointbook/appeal_thread.html",
-        {"scope": scope, "appeal": appeal, "staff": True, "form": reply, "adjust_form": adjust, "refuse_form": refuse},
+        {
+            "scope": scope,
+            "appeal": appeal,
+            "staff": True,
+            "form": forms["reply"],
+            "adjust_form": forms["adjust"],
+            "refuse_form": forms["refuse"],
+            "second_approval_above": AdjustmentPolicy.current().second_approval_above,
+        },
+    )
+
+
+@staff_required
+def staff_adjustment_rules(request, scope):
+    # A city-wide rule: only staff responsible for the whole city change it.
+    if not scope.is_root():
+        raise PermissionDenied
+    form = AdjustmentPolicyForm(request.POST or None, instance=AdjustmentPolicy.current())
+    if request.method == "POST" and form.is_valid():
+        appeals.adjustment_policy_update(actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return redirect("staff_adjustment_rules")
+    return render(
+        request,
+        "volunteers/staff/form.html",
+        {"scope": scope, "form": form, "title": _("Adjustment rules"), "back": "staff_appeals"},
     )

@@ -20,6 +20,7 @@ from pointbook.ledger.rules import CENT, award_proposal, explain, rule_in_force
 from pointbook.models import LedgerEntry
 from pointbook.standings.services import standings_check
 from volunteers.models import Contributor, ServiceRecord
+from volunteers.people.duties import refuse_own
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -149,8 +150,13 @@ def record_approve(
     now = now or timezone.now()
     # The person first: the caps read all their awards, so their approvals go one at a time.
     Contributor.objects.select_for_update().filter(pk=record.contributor_id).first()
-    record = ServiceRecord.objects.select_for_update(of=("self",)).select_related("venue", "region").get(pk=record.pk)
+    record = (
+        ServiceRecord.objects.select_for_update(of=("self",))
+        .select_related("venue", "region", "contributor")
+        .get(pk=record.pk)
+    )
     _require_scope(scope, record)
+    refuse_own(actor, record.contributor)
     if record.status == ServiceRecord.Status.APPROVED:
         return _net_award(record)
     if record.status not in ServiceRecord.WAITING:
@@ -204,8 +210,11 @@ def record_reject(
     *, actor: User, scope: Region | None, record: ServiceRecord, reason: str, now: datetime | None = None
 ) -> ServiceRecord:
     """Refuse a record that waits for a decision, with a reason the contributor sees."""
-    record = ServiceRecord.objects.select_for_update(of=("self",)).select_related("region").get(pk=record.pk)
+    record = (
+        ServiceRecord.objects.select_for_update(of=("self",)).select_related("region", "contributor").get(pk=record.pk)
+    )
     _require_scope(scope, record)
+    refuse_own(actor, record.contributor)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the contributor a reason.")})
     if record.status not in ServiceRecord.WAITING:
@@ -236,8 +245,11 @@ def record_unapprove(
     """Take back an approval (the record was found false): reversal entries cancel its award and any
     re-scoring, and the record goes back to waiting for a decision. Nothing is edited in the ledger."""
     Contributor.objects.select_for_update().filter(pk=record.contributor_id).first()
-    record = ServiceRecord.objects.select_for_update(of=("self",)).select_related("region").get(pk=record.pk)
+    record = (
+        ServiceRecord.objects.select_for_update(of=("self",)).select_related("region", "contributor").get(pk=record.pk)
+    )
     _require_scope(scope, record)
+    refuse_own(actor, record.contributor)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the approval is withdrawn; the contributor sees it.")})
     if record.status != ServiceRecord.Status.APPROVED:

@@ -10,7 +10,7 @@ from pointbook.models.commendations import (
     Nomination,
     Objection,
 )
-from pointbook.models.conduct import Appeal, AppealMessage, Complaint, PublicRating
+from pointbook.models.conduct import AdjustmentPolicy, Appeal, AppealMessage, Complaint, PublicRating
 from pointbook.models.ledger import LedgerEntry, LedgerTotal
 from pointbook.models.reports import RecognitionReport
 from pointbook.models.rules import ConductRule, PointsRule, PublicHoliday
@@ -18,6 +18,7 @@ from pointbook.models.standings import Standing, StandingsSnapshot
 from pointbook.models.targets import Target, TargetPlan
 
 __all__ = [
+    "AdjustmentPolicy",
     "Appeal",
     "AppealMessage",
     "AwardCategory",

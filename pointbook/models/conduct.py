@@ -1,5 +1,7 @@
 """Conduct: complaints, appeals and their threads, public ratings."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -56,6 +58,13 @@ class Appeal(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A large adjustment waits here for a second member of staff (AdjustmentPolicy).
+    proposed_points = models.DecimalField(_("proposed points"), max_digits=10, decimal_places=2, null=True, blank=True)
+    proposed_reason = models.CharField(_("proposed reason"), max_length=280, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -77,6 +86,33 @@ class Appeal(models.Model):
 
     def __str__(self):
         return f"{self.contributor} {self.get_status_display()}"
+
+
+class AdjustmentPolicy(models.Model):
+    """The city's four-eyes rule for manual entries (one row): an adjustment larger than this, either
+    way, is proposed by one member of staff and posted only when a second one approves it."""
+
+    second_approval_above = models.DecimalField(
+        _("adjustments above this many points need a second member of staff"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("100"),
+        help_text=_("Counted either way (+ or −). 0 means every adjustment needs a second member of staff."),
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("adjustment rules")
+        verbose_name_plural = _("adjustment rules")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="adjustment_policy_single_row")]
+
+    def __str__(self):
+        return str(_("adjustment rules"))
+
+    @classmethod
+    def current(cls):
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy
 
 
 class AppealMessage(models.Model):

@@ -1,14 +1,17 @@
 """The ledger under random sequences of everything that moves points: staff approve, reject and
 withdraw approvals, add a points rule version and re-score, the people served rate a record,
 attendance is marked no-show (or corrected) and the conduct sweep prices it, appeals are resolved
-with an adjustment or by approving a rejected record. After every step:
+with an adjustment (above the city's threshold: proposed by one member of staff, posted when a
+second approves) or by approving a rejected record, and a contributor who is also staff tries to
+decide on their own work (always refused, nothing changes). After every step:
 
 - `ledger_verify()` finds nothing wrong;
 - each person's balance as their points page shows it (`selectors.points_summary`) is the sum of
   their entries, for the lifetime and for each year;
 - no person holds more on a day, in a service type, than the daily cap of the rule in force that day;
 - right after a re-score, planning it again finds nothing left to change, and the re-score said how
-  many entries it posted.
+  many entries it posted;
+- no entry's contributor is the person who posted it (nobody decides on their own work).
 
 The world is small on purpose: two lawyers with several shifts on the same two days, so the daily
 caps bite and every re-score, withdrawal and re-approval moves points between records of one day.
@@ -21,7 +24,9 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -48,7 +53,8 @@ YEAR_CAPS = [None, Decimal("100"), Decimal("150")]
 NIGHT = [Decimal("1"), Decimal("1.5")]
 # Days from the first service day on which a new version takes effect (+1 is the second day only).
 VERSION_OFFSETS = [-20, -5, -1, 0, 1]
-ADJUSTMENTS = [Decimal("-15"), Decimal("-2.5"), Decimal("0.1"), Decimal("3"), Decimal("20.3")]
+# Above 100 either way (the default threshold) an adjustment needs a second member of staff.
+ADJUSTMENTS = [Decimal("-150"), Decimal("-15"), Decimal("-2.5"), Decimal("0.1"), Decimal("3"), Decimal("100.01")]
 
 # PB_LEDGER_EXAMPLES=500 explores further (minutes); the default keeps the file well under a minute.
 MACHINE_SETTINGS = settings(
@@ -255,10 +261,62 @@ class LedgerMachine(RuleBasedStateMachine):
         appeal = appeals.appeal_open(
             user=entry.contributor.user, contributor=entry.contributor, entry=entry, body="积分算错了"
         )
-        resolved = appeals.appeal_adjust(
-            actor=self.staff, scope=self.scope, appeal=appeal, points=points, reason="核实后调整"
-        )
+        resolved = self._adjust(appeal, points)
         assert resolved.status == Appeal.Status.ADJUSTED and resolved.resolution.points == points
+
+    def _adjust(self, appeal, points):
+        before = LedgerEntry.objects.count()
+        resolved = appeals.appeal_adjust(
+            actor=self.staff, scope=self.scope, appeal=appeal, points=points, reason="调整"
+        )
+        if abs(points) <= 100:
+            return resolved
+        # Proposed only: nothing posts until someone else approves; the proposer cannot.
+        assert resolved.status == Appeal.Status.OPEN and LedgerEntry.objects.count() == before
+        with pytest.raises(ValidationError):
+            appeals.appeal_adjust_approve(actor=self.staff, scope=self.scope, appeal=appeal)
+        # The district's staff are the second pair of eyes.
+        world = self.world
+        second, scope = (
+            (world.staff_a, world.district_a)
+            if world.district_a.contains(appeal.region)
+            else (world.staff_b, world.district_b)
+        )
+        return appeals.appeal_adjust_approve(actor=second, scope=scope, appeal=appeal)
+
+    @rule(i=st.integers(0, 50), action=st.sampled_from(["approve", "reject", "unapprove", "adjust"]))
+    def someone_decides_on_their_own_work(self, i, action):
+        """The lawyer acts with the city's scope (as if they were staff too): every decision on their
+        own work is refused and changes nothing."""
+        lawyer, user = self.world.lawyer_contributor, self.world.lawyer_contributor.user
+        status = ServiceRecord.Status.APPROVED if action == "unapprove" else ServiceRecord.Status.VERIFIED_ATTENDANCE
+        record = _pick(ServiceRecord.objects.filter(contributor=lawyer, status=status).order_by("pk"), i)
+        entry = LedgerEntry.objects.filter(contributor=lawyer).exclude(appeals__status="open").order_by("pk").first()
+        if record is None or (action == "adjust" and entry is None):
+            return
+        savepoint = transaction.savepoint()  # the appeal opened for the attempt goes again
+        try:
+            appeal = (
+                appeals.appeal_open(user=user, contributor=lawyer, entry=entry, body="加分")
+                if action == "adjust"
+                else None
+            )
+            before = (LedgerEntry.objects.count(), list(ServiceRecord.objects.order_by("pk").values_list("status")))
+            with pytest.raises(ValidationError, match="own work"):
+                if action == "approve":
+                    services.record_approve(actor=user, scope=self.scope, record=record)
+                elif action == "reject":
+                    services.record_reject(actor=user, scope=self.scope, record=record, reason="自己驳回")
+                elif action == "unapprove":
+                    services.record_unapprove(actor=user, scope=self.scope, record=record, reason="自己撤回")
+                else:
+                    appeals.appeal_adjust(actor=user, scope=self.scope, appeal=appeal, points=5, reason="自己调整")
+            assert (
+                LedgerEntry.objects.count(),
+                list(ServiceRecord.objects.order_by("pk").values_list("status")),
+            ) == before
+        finally:
+            transaction.savepoint_rollback(savepoint)
 
     @rule(i=st.integers(0, 50), points=st.sampled_from(ADJUSTMENTS), approve=st.booleans())
     def appeal_a_rejection(self, i, points, approve):
@@ -273,7 +331,7 @@ class LedgerMachine(RuleBasedStateMachine):
             record.refresh_from_db()
             assert record.status == ServiceRecord.Status.APPROVED
         else:
-            appeals.appeal_adjust(actor=self.staff, scope=self.scope, appeal=appeal, points=points, reason="部分认可")
+            self._adjust(appeal, points)
 
     # --- what must hold after every step -------------------------------------------------------------
 
@@ -305,6 +363,10 @@ class LedgerMachine(RuleBasedStateMachine):
             assert total >= 0, (person, day, total)
             if rule.daily_cap is not None:
                 assert total <= rule.daily_cap, (person, day, total, rule.daily_cap)
+
+    @invariant()
+    def nobody_posted_an_entry_for_themselves(self):
+        assert not LedgerEntry.objects.filter(actor_id=F("contributor__user_id")).exists()
 
     @invariant()
     def a_rescore_leaves_nothing_to_rescore(self):

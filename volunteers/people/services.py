@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from core.audit import audit
 from volunteers.models import Contributor, Membership, Organisation, Region, StaffProfile, Venue
+from volunteers.people.duties import refuse_own
 from volunteers.people.licences import licence_normalise, licence_validate
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ def contributor_update(
     contributor.region = region
     contributor.licence_number = number
     if verified is not None and verified != (contributor.verified_at is not None):
+        refuse_own(actor, contributor)
         contributor.verified_at = timezone.now() if verified else None
     _save_contributor(contributor, specialities=None)
     audit(

@@ -25,6 +25,7 @@ from django.utils.translation import ngettext, pgettext
 
 from core.audit import audit
 from volunteers.models import Contributor, RotaPolicy, ServiceRecord, Shift, Signup
+from volunteers.people.duties import refuse_own
 from volunteers.rota import emails as notifications
 
 if TYPE_CHECKING:
@@ -648,6 +649,7 @@ def attendance_mark(
     signup = Signup.objects.select_for_update(of=("self",)).select_related("contributor").get(pk=signup.pk)
     signup.shift = shift
     _require_scope(scope, shift)
+    refuse_own(actor, signup.contributor)
     if signup.status != Signup.Status.CONFIRMED:
         raise ValidationError(_("Only people confirmed on the shift can be marked."))
     if now < shift.starts_at:

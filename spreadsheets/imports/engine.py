@@ -11,6 +11,7 @@ and venues here; the pointbook adds historical service records and targets.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -68,6 +69,7 @@ class Plan:
     ignored_columns: list = field(default_factory=list)
     work: dict = field(default_factory=dict)  # what `apply` writes, as the kind's `check` left it
     samples: list = field(default_factory=list)
+    actor: Any = None  # who imports: nobody imports their own verified work
 
     def problem(self, row, column, message, value=None):
         """A problem of `row` (its number in the file) in `column`; `value`, the cell as written, is
@@ -214,10 +216,11 @@ def duplicates_report(plan, rows, key, column):
     return kept
 
 
-def import_check(code, sheet, *, scope):
-    """The plan for importing `sheet` as kind `code` by staff responsible for `scope`. Writes nothing."""
+def import_check(code, sheet, *, scope, actor=None):
+    """The plan for importing `sheet` as kind `code` by `actor`, staff responsible for `scope`. Writes
+    nothing."""
     kind = KINDS[code]
-    plan = Plan(kind=kind)
+    plan = Plan(kind=kind, actor=actor)
     rows = rows_clean(plan, sheet)
     if plan.rows == 0:
         plan.problem(2, "", _("The file has headers but no rows to import."))

@@ -56,13 +56,13 @@ def _people(refs, scope_path):
     licences = {licence_normalise(ref) for ref in refs if "@" not in ref}
     emails = {ref.lower() for ref in refs if "@" in ref}
     found = {}
-    fields = ("pk", "licence_number", "region__path", "legal_name")
+    fields = ("pk", "licence_number", "region__path", "legal_name", "user_id")
     for row in matching(Contributor.objects.values_list(*fields), "licence_number", licences):
         found[row[1]] = row
     for row in matching(
         Contributor.objects.annotate(email=Lower("user__email")).values_list(*fields, "email"), "email", emails
     ):
-        found[row[4]] = row[:4]
+        found[row[5]] = row[:5]
     return found
 
 
@@ -141,16 +141,8 @@ class HistoryImport(ImportKind):
         work, day_hours = [], defaultdict(Decimal)
         for row in rows:
             v = row.values
-            ref = v["person"]
-            person = people.get(ref.lower() if "@" in ref else licence_normalise(ref))
-            # A record already here is compared whoever made it (a district exports the work done in
-            # it, by people from elsewhere too); a new one must be by someone of the staff's area.
-            if person is None or (not person[2].startswith(scope.path) and v["import_ref"] not in imported):
-                plan.problem(
-                    row.number,
-                    h("person"),
-                    _("No contributor in your area has the licence number or email %(value)s.") % {"value": ref},
-                )
+            person = self._person(plan, row, people, scope=scope, imported=imported)
+            if person is None:
                 continue
             spelt = v["service_type"]
             key = type_keys.get(spelt) or type_keys.setdefault(spelt, header_key(spelt))  # each spelling once
@@ -231,6 +223,21 @@ class HistoryImport(ImportKind):
         self._day_limit(plan, work, day_hours)
         plan.new = len(work)
         plan.work = {"records": work}
+
+    def _person(self, plan, row, people, *, scope, imported):
+        """The row's contributor, or None with the row's problem said."""
+        ref = row.values["person"]
+        person = people.get(ref.lower() if "@" in ref else licence_normalise(ref))
+        # A record already here is compared whoever made it (a district exports the work done in it,
+        # by people from elsewhere too); a new one must be by someone of the staff's area.
+        if person is None or (not person[2].startswith(scope.path) and row.values["import_ref"] not in imported):
+            message = _("No contributor in your area has the licence number or email %(value)s.") % {"value": ref}
+        elif plan.actor is not None and person[4] == plan.actor.pk:
+            message = _("This is your own service: another member of staff has to import it.")
+        else:
+            return person
+        plan.problem(row.number, self.header("person"), message)
+        return None
 
     def _day_limit(self, plan, work, day_hours):
         """A day has 24 hours: what a person already has on a date counts with the file's rows."""

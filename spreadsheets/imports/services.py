@@ -102,10 +102,12 @@ def pending_clear(older_than: timedelta = timedelta(days=1), now: datetime | Non
     return removed
 
 
-def import_preview(*, kind: str, upload: UploadedFile, scope: Region) -> tuple[Plan, str | None]:
+def import_preview(
+    *, kind: str, upload: UploadedFile, scope: Region, actor: User | None = None
+) -> tuple[Plan, str | None]:
     """(plan, token): the plan for an uploaded file, and where it is kept when it can be imported."""
     sheet = sheet_read(upload)
-    plan = import_check(kind, sheet, scope=scope)
+    plan = import_check(kind, sheet, scope=scope, actor=actor)
     token = pending_keep(upload) if plan.ok and plan.writes else None
     return plan, token
 
@@ -118,7 +120,7 @@ def import_confirm(
     claimed = pending_claim(token)
     storage = evidence_storage()
     try:
-        plan = import_check(kind, _sheet_of(claimed, original_name), scope=scope)
+        plan = import_check(kind, _sheet_of(claimed, original_name), scope=scope, actor=actor)
         if not plan.ok:
             return None, plan
         with transaction.atomic():
@@ -161,7 +163,7 @@ def _import_claimed(job_id: int, attempt: int, *, plan: Plan | None, notify: boo
         if plan is None:
             sheet = _sheet_of(job.file.name, job.original_name)
             job_beat(job_id, attempt, 20)
-            plan = import_check(job.kind, sheet, scope=job.region)
+            plan = import_check(job.kind, sheet, scope=job.region, actor=job.requested_by)
             job_beat(job_id, attempt, 60)
         if plan.ok:
             with transaction.atomic():

@@ -53,7 +53,7 @@ def staff_imports(request, scope):
         kind = form.cleaned_data["kind"]
         upload = form.cleaned_data["file"]
         try:
-            plan, token = import_preview(kind=kind, upload=upload, scope=scope)
+            plan, token = import_preview(kind=kind, upload=upload, scope=scope, actor=request.user)
         except SheetError as exc:
             form.add_error("file", str(exc))
         else:

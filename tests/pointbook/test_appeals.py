@@ -236,3 +236,89 @@ def test_nobody_can_appeal_someone_elses_entry_or_record(world, award, client_fo
     assert other.post(f"/my/appeals/new/?record={record.pk}", {"record": record.pk, "body": "x"}).status_code == 404
     assert not Appeal.objects.exists()
     assert services.ledger_verify() == []
+
+
+# --- Four eyes on large adjustments -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_large_adjustment_waits_for_a_second_member_of_staff_and_posts_with_both_names(world, award, client_for):
+    from core.models import AuditEntry
+
+    _open(client_for("lawyer"), award)
+    appeal = Appeal.objects.get()
+    url = f"/staff/appeals/{appeal.pk}/"
+    proposer, second = client_for("staff_a"), client_for("city_staff")
+    response = proposer.post(
+        url, {"action": "adjust", "adjust-points": "150", "adjust-reason": "补记全年夜班"}, follow=True
+    )
+    assert _messages(response) == [
+        _shown(response, "Proposed. Another member of staff has to approve it before it posts.")
+    ]
+    appeal.refresh_from_db()
+    # Proposed only: the appeal is open, nothing is posted, the contributor's balance has not moved.
+    assert appeal.status == Appeal.Status.OPEN and appeal.proposed_points == Decimal("150")
+    assert list(LedgerEntry.objects.all()) == [award]
+    assert 'id="proposal"' in response.content.decode() and 'value="adjust_approve"' not in response.content.decode()
+    # The proposer cannot approve it, even by forging the button.
+    response = proposer.post(url, {"action": "adjust_approve"}, follow=True)
+    assert _messages(response) == [
+        _shown(response, "You proposed this adjustment: another member of staff has to approve it.")
+    ]
+    assert list(LedgerEntry.objects.all()) == [award]
+    # Nor can a second proposal replace it.
+    proposer.post(url, {"action": "adjust", "adjust-points": "9000", "adjust-reason": "再加"})
+    appeal.refresh_from_db()
+    assert appeal.proposed_points == Decimal("150")
+
+    page = second.get(url).content.decode()
+    assert 'value="adjust_approve"' in page and "补记全年夜班" in page
+    second.post(url, {"action": "adjust_approve"})
+    appeal.refresh_from_db()
+    entry = appeal.resolution
+    assert appeal.status == Appeal.Status.ADJUSTED and appeal.resolved_by == world.city_staff
+    assert (entry.points, entry.kind, entry.contributor, entry.actor) == (
+        Decimal("150"),
+        LedgerEntry.Kind.ADJUSTMENT,
+        world.lawyer_contributor,
+        world.city_staff,
+    )
+    trail = AuditEntry.objects.get(action="adjustment_post", object_id=str(entry.pk))
+    assert trail.actor == world.city_staff
+    assert (trail.data["proposed_by"], trail.data["approved_by"]) == (world.staff_a.pk, world.city_staff.pk)
+    assert AuditEntry.objects.filter(action="adjustment_propose", actor=world.staff_a).count() == 1
+    assert services.ledger_verify() == []
+
+
+@pytest.mark.django_db
+def test_a_declined_proposal_posts_nothing_and_a_small_adjustment_needs_one_member_of_staff(world, award, client_for):
+    _open(client_for("lawyer"), award)
+    appeal = Appeal.objects.get()
+    url = f"/staff/appeals/{appeal.pk}/"
+    staff_a, city = client_for("staff_a"), client_for("city_staff")
+    staff_a.post(url, {"action": "adjust", "adjust-points": "-120", "adjust-reason": "扣回"})
+    city.post(url, {"action": "adjust_decline"})
+    appeal.refresh_from_db()
+    assert appeal.status == Appeal.Status.OPEN and appeal.proposed_points is None
+    assert list(LedgerEntry.objects.all()) == [award]
+    # 100 either way is within the threshold: one member of staff posts it at once.
+    staff_a.post(url, {"action": "adjust", "adjust-points": "-100", "adjust-reason": "扣回"})
+    appeal.refresh_from_db()
+    assert appeal.status == Appeal.Status.ADJUSTED and appeal.resolution.points == Decimal("-100")
+
+
+@pytest.mark.django_db
+def test_the_city_sets_the_threshold_and_a_district_cannot(world, award, client_for):
+    from pointbook.models import AdjustmentPolicy
+
+    assert client_for("staff_a").post("/staff/rules/adjustments/", {"second_approval_above": "1000"}).status_code == 403
+    assert AdjustmentPolicy.current().second_approval_above == Decimal("100")
+    client_for("city_staff").post("/staff/rules/adjustments/", {"second_approval_above": "20"})
+    assert AdjustmentPolicy.current().second_approval_above == Decimal("20")
+    _open(client_for("lawyer"), award)
+    appeal = Appeal.objects.get()
+    client_for("staff_a").post(
+        f"/staff/appeals/{appeal.pk}/", {"action": "adjust", "adjust-points": "25", "adjust-reason": "补记"}
+    )
+    appeal.refresh_from_db()
+    assert appeal.status == Appeal.Status.OPEN and appeal.proposed_points == Decimal("25")

@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -419,6 +420,31 @@ def test_site_records_exported_and_imported_again_change_nothing(world, staff_a,
     plan = round_trip(job.file.open("rb").read(), fmt, "history", world.district_a)
     assert plan.problems == [] and plan.ignored_columns == [zh("Status")]
     assert (plan.new, plan.changed, plan.unchanged) == (0, 0, 3)
+
+
+def test_staff_cannot_import_their_own_verified_service_and_nothing_of_the_file_is_written(world):
+    """A district staff member who is also a lawyer of the district: their own row is refused with a
+    reason, the rest of the file waits with it (one bad row writes nothing)."""
+    from volunteers.models import StaffProfile
+
+    lawyer = world.lawyer_contributor
+    StaffProfile.objects.create(user=lawyer.user, region=world.district_a)
+    volunteer = ContributorFactory(kind=Contributor.Kind.VOLUNTEER, region=world.township_a, legal_name="周敏")
+    with translation.override("zh-hans"):
+        header = ",".join(HistoryResource().get_export_headers())
+        source = HISTORY.split("\n", 1)[1].format(
+            licence=lawyer.licence_number, email=volunteer.user.email, year=LAST_YEAR
+        )
+        sheet = sheet_read(SimpleUploadedFile("history.csv", (header + "\n" + source).encode()))
+        plan = import_check("history", sheet, scope=world.district_a, actor=lawyer.user)
+        assert [(p.row, p.message) for p in plan.problems] == [
+            (2, zh("This is your own service: another member of staff has to import it."))
+        ]
+    with pytest.raises(ValidationError):
+        import_apply(plan, actor=lawyer.user, now=timezone.now())
+    assert not ServiceRecord.objects.exists() and not LedgerEntry.objects.exists()
+    # Another member of staff imports the same file.
+    assert import_check("history", sheet, scope=world.district_a, actor=world.staff_a).problems == []
 
 
 def test_a_record_of_the_area_by_someone_from_elsewhere_round_trips(world, staff_a):

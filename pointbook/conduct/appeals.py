@@ -95,9 +95,14 @@ def appeal_reply(*, user, appeal, body, from_staff, scope=None, now=None):
     )
 
 
-def _close(appeal, status, actor, now, body, resolution=None):
+def _close(appeal, status, actor, now, body, resolution=None, proposed_by=None):
     appeal.status, appeal.resolved_at, appeal.resolved_by, appeal.resolution = status, now, actor, resolution
-    appeal.save(update_fields=["status", "resolved_at", "resolved_by", "resolution"])
+    # A proposal still waiting is moot once the appeal is decided otherwise (its audit row stays);
+    # an approved one keeps its proposer beside the approver.
+    appeal.proposed_points, appeal.proposed_reason, appeal.proposed_at = None, "", None
+    appeal.proposed_by = proposed_by
+    fields = ["status", "resolved_at", "resolved_by", "resolution"]
+    appeal.save(update_fields=[*fields, "proposed_points", "proposed_reason", "proposed_by", "proposed_at"])
     AppealMessage.objects.create(appeal=appeal, author=actor, from_staff=True, body=body, created_at=now)
     audit(actor=actor, action=f"appeal_{status}", obj=appeal, entry=resolution.pk if resolution else None)
     return appeal
@@ -141,7 +146,7 @@ def _post_adjustment(appeal, *, points, reason, actor, now, proposed_by=None):
         approved_by=actor.pk,
         approved_by_name=actor.get_full_name() or actor.email,
     )
-    return _close(appeal, Appeal.Status.ADJUSTED, actor, now, reason, resolution=entry)
+    return _close(appeal, Appeal.Status.ADJUSTED, actor, now, reason, resolution=entry, proposed_by=proposed_by)
 
 
 @transaction.atomic

@@ -39,7 +39,14 @@ def appeal_thread(appeals: QuerySet[Appeal], pk: int) -> Appeal | None:
     """One appeal from `appeals` (already scoped to who asks) with its messages, or None."""
     appeal = (
         appeals.select_related(
-            "contributor", "entry", "record__service_type", "record__region", "resolution", "region", "proposed_by"
+            "contributor",
+            "entry",
+            "record__service_type",
+            "record__region",
+            "resolution",
+            "region",
+            "proposed_by",
+            "resolved_by",
         )
         .prefetch_related(Prefetch("messages", AppealMessage.objects.select_related("author")))
         .filter(pk=pk)

@@ -18,6 +18,7 @@ from pointbook.ledger import selectors
 from pointbook.ledger.views import PAGE_SIZE, contributor_or_redirect
 from pointbook.models import AdjustmentPolicy, Appeal, LedgerEntry
 from volunteers.models import ServiceRecord
+from volunteers.people.duties import is_own
 from volunteers.people.selectors import completed_contributor
 from volunteers.people.views import staff_required
 
@@ -199,6 +200,7 @@ def staff_appeal(request, scope, pk):
             "adjust_form": forms["adjust"],
             "refuse_form": forms["refuse"],
             "second_approval_above": AdjustmentPolicy.current().second_approval_above,
+            "own": is_own(request.user, appeal.contributor),
         },
     )
 

@@ -40,9 +40,12 @@ def text_normalise(value: object) -> str:
     """NFKC (Chinese full-width punctuation kept) and no surrounding whitespace; None is ""."""
     if value is None:
         return ""
-    parts = _CHINESE_PUNCTUATION.split(str(value))
-    # Odd positions are the kept punctuation marks themselves.
-    return "".join(part if i % 2 else unicodedata.normalize("NFKC", part) for i, part in enumerate(parts)).strip()
+    text = str(value)
+    if not unicodedata.is_normalized("NFKC", text):  # most names are: a 100,000-row import checks each
+        parts = _CHINESE_PUNCTUATION.split(text)
+        # Odd positions are the kept punctuation marks themselves.
+        text = "".join(part if i % 2 else unicodedata.normalize("NFKC", part) for i, part in enumerate(parts))
+    return text.strip()
 
 
 def _is_line_break(ch: str) -> bool:
@@ -51,6 +54,10 @@ def _is_line_break(ch: str) -> bool:
 
 def name_problem(value: str) -> tuple[str, object] | None:
     """(code, message) of what is wrong with `value` as a name, or None."""
+    # str.isprintable is false for every control, format, separator and unassigned character (and the
+    # private-use ones names may need): only those strings are looked at character by character.
+    if value.isprintable() and _BLANK_LOOKING.isdisjoint(value):
+        return None if value.strip() else ("nothing_visible", BLANK)
     if any(_is_line_break(ch) for ch in value):
         return "line_break", LINE_BREAK
     if any(ch in _BLANK_LOOKING or unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in value):

@@ -100,3 +100,22 @@ def test_emails_are_normalised(typed, stored):
 def test_invisible_characters_are_spelt_out_when_quoted():
     assert text_visible("李\u202e明\n") == "李<U+202E>明<U+000A>"
     assert text_normalise(None) == ""
+
+
+def test_exactly_the_control_format_and_line_separator_characters_are_refused():
+    """Every character of the Basic Multilingual Plane and the tags plane, inside a name."""
+    import unicodedata
+
+    from core.text import name_problem
+
+    blank_looking = {0x115F, 0x1160, 0x3164, 0x2800, 0x034F}
+    wrong = []
+    for code in [*range(0x10000), *range(0xE0000, 0xE0080)]:
+        ch = chr(code)
+        if unicodedata.normalize("NFKC", ch) != ch:
+            continue  # normalising comes first; what it gives is checked as itself
+        refused = name_problem(f"李{ch}明") is not None
+        expected = code in blank_looking or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp")
+        if refused != expected:
+            wrong.append(f"U+{code:04X}")
+    assert wrong == []

@@ -8,6 +8,7 @@ from wagtail.models import Page, PagePermissionTester
 from wagtail.search import index
 
 from cms.blocks import BodyBlock
+from core.text import NameField, name_clean
 from volunteers.models import Contributor, Region, Venue
 from volunteers.people.selectors import staff_region
 
@@ -85,7 +86,15 @@ class OpportunityIndexPage(LocalizedContentMixin, Page):
         return context
 
 
-class OpportunityPageForm(WagtailAdminPageForm):
+class NamedPageForm(WagtailAdminPageForm):
+    """A page whose title people read as a name (an opportunity on the rota, an award's honour roll):
+    the title is normalised and checked as every name is."""
+
+    def clean_title(self):
+        return name_clean(self.cleaned_data["title"])
+
+
+class OpportunityPageForm(NamedPageForm):
     """Who may take it is a list of contributor kinds; region and venue are limited to the
     editor's own region when the editor is bureau staff."""
 
@@ -148,7 +157,7 @@ class OpportunityPage(LocalizedContentMixin, Page):
     eligible_kinds = models.JSONField(_("who may take it"), default=list, blank=True)
     summary = models.CharField(_("summary"), max_length=250, blank=True)
     description = RichTextField(_("description"), blank=True)
-    contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
+    contact_name = NameField(_("contact person"), max_length=60, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
 
@@ -192,6 +201,7 @@ class HonourRollPage(LocalizedContentMixin, Page):
     )
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
 
+    base_form_class = NamedPageForm
     content_panels = Page.content_panels + [FieldPanel("intro")]
     search_fields = Page.search_fields + [index.SearchField("intro")]
     parent_page_types = ["cms.HomePage"]

@@ -156,6 +156,13 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_ADAPTER = "volunteers.people.adapters.AccountAdapter"
+# Email addresses typed with full-width characters are read as the ordinary ones.
+ACCOUNT_FORMS = {
+    "login": "volunteers.people.account_forms.AccountLoginForm",
+    "signup": "volunteers.people.account_forms.AccountSignupForm",
+    "add_email": "volunteers.people.account_forms.AccountAddEmailForm",
+    "reset_password": "volunteers.people.account_forms.AccountResetPasswordForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = _("Pro-bono points")
 

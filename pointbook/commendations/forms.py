@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.text import NameFormField
 from pointbook.models import AwardCategory
 
 
@@ -64,7 +65,7 @@ class ObjectionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Say what is wrong and how you know. Objections are read by bureau staff."),
     )
-    name = forms.CharField(label=_("Your name (optional)"), max_length=60, required=False)
+    name = NameFormField(label=_("Your name (optional)"), max_length=60, required=False)
     contact = forms.CharField(
         label=_("Phone or email, if you want an answer (optional)"), max_length=100, required=False
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.language import localized
+from core.text import NameField
 
 
 class AwardCategory(models.Model):
@@ -32,8 +33,8 @@ class AwardCategory(models.Model):
         "volunteers.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    name_zh = models.CharField(_("name (Chinese)"), max_length=60)
-    name_en = models.CharField(_("name (English)"), max_length=80)
+    name_zh = NameField(_("name (Chinese)"), max_length=60)
+    name_en = NameField(_("name (English)"), max_length=80)
     basis = models.CharField(_("drafted from"), max_length=12, choices=Basis.choices)
     top_n = models.PositiveSmallIntegerField(_("how many (N)"), null=True, blank=True)
     min_points = models.DecimalField(_("points at least"), max_digits=10, decimal_places=2, null=True, blank=True)
@@ -126,7 +127,7 @@ class Objection(models.Model):
     nomination = models.ForeignKey(
         Nomination, null=True, blank=True, on_delete=models.PROTECT, related_name="objections"
     )
-    name = models.CharField(_("your name"), max_length=60, blank=True)
+    name = NameField(_("your name"), max_length=60, blank=True)
     contact = models.CharField(_("phone or email"), max_length=100, blank=True)
     body = models.TextField(_("objection"), max_length=2000)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -166,13 +167,13 @@ class Certificate(models.Model):
     organisation = models.ForeignKey(
         "volunteers.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="certificates"
     )
-    holder_name = models.CharField(_("name"), max_length=120)
-    title_zh = models.CharField(max_length=80)
-    title_en = models.CharField(max_length=100)
+    holder_name = NameField(_("name"), max_length=120)
+    title_zh = NameField(max_length=80)
+    title_en = NameField(max_length=100)
     year = models.PositiveSmallIntegerField(_("year"))
     hours = models.DecimalField(_("verified hours"), max_digits=10, decimal_places=2)
     points = models.DecimalField(_("points"), max_digits=12, decimal_places=2)
-    issuer = models.CharField(_("issued by"), max_length=120)
+    issuer = NameField(_("issued by"), max_length=120)
     issued_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.text import NameField
+
 
 class PointsRule(models.Model):
     """How many points an hour of one service type earns, from `effective_from` on. Editing a rule
@@ -124,7 +126,7 @@ class PublicHoliday(models.Model):
     """Days the night-or-holiday multiplier applies all day (China's holidays move every year)."""
 
     date = models.DateField(_("date"), unique=True)
-    name = models.CharField(_("name"), max_length=60)
+    name = NameField(_("name"), max_length=60)
 
     class Meta:
         ordering = ["date"]

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.text import text_visible
 from spreadsheets.resources.people import header_key
 
 # A preview lists at most this many problems (and says how many there are in all), and this many of
@@ -73,7 +74,8 @@ class Plan:
 
     def problem(self, row, column, message, value=None):
         """A problem of `row` (its number in the file) in `column`; `value`, the cell as written, is
-        quoted so the staff member finds it, unless the message already does."""
+        quoted so the staff member finds it, unless the message already does; invisible characters are
+        quoted by their code points, so a right-to-left override cannot turn the message around."""
         self.problem_count += 1
         if len(self.problems) < PROBLEMS_SHOWN:
             message = str(message)
@@ -82,7 +84,7 @@ class Plan:
                     "message": message,
                     "value": str(value)[:60],
                 }
-            self.problems.append(Problem(row, str(column), message))
+            self.problems.append(Problem(row, text_visible(column), text_visible(message)))
 
     def sample(self, row, key, changes=()):
         """Note a row that would be added (no `changes`) or changed, for the preview's first rows. `key`

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from core.bulk_insert import ids_reserve, rows_insert
+from core.text import email_validate
 from spreadsheets.imports.engine import ImportKind, duplicates_report, import_kind_register, matching
 from spreadsheets.resources.people import ContributorResource, OrganisationResource, RegionResource, VenueResource
 from volunteers.models import Contributor, Membership, Organisation, Region, User, Venue
@@ -168,9 +169,9 @@ class ContributorImport(ImportKind):
         except ValidationError as exc:
             plan.problem(row.number, self.header("phone"), " ".join(exc.messages), v["phone"])
             ok = False
-        v["user__email"] = User.objects.normalize_email(v["user__email"])
-        try:
+        try:  # the column's widget has normalised it (full-width characters, the domain's case)
             validate_email(v["user__email"])
+            email_validate(v["user__email"])
         except ValidationError:
             plan.problem(
                 row.number,

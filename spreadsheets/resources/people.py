@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from import_export import fields, resources, widgets
 
+from core.text import email_normalise, name_clean
 from volunteers.models import Contributor, Organisation, Region, Venue
 from volunteers.people.licences import licence_normalise
 
@@ -64,18 +65,37 @@ class TextWidget(widgets.Widget):
         super().__init__()
         self.max_length = max_length
 
+    def normalise(self, text):
+        """A non-empty cell's text as it is stored (raises ValidationError when it cannot be)."""
+        return text
+
     def clean(self, value, row=None, **kwargs):
         if value is None:
             return ""
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         text = str(value).strip()
+        text = self.normalise(text) if text else text
         if self.max_length and len(text) > self.max_length:
             raise ValidationError(_("At most %(n)s characters.") % {"n": self.max_length})
         return text
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else str(value)
+
+
+class NameWidget(TextWidget):
+    """A name: normalised and refused as on the site's forms (line breaks, invisible characters)."""
+
+    def normalise(self, text):
+        return name_clean(text)
+
+
+class EmailWidget(TextWidget):
+    """An email address, full-width characters read as ordinary ones, the domain in lower case."""
+
+    def normalise(self, text):
+        return email_normalise(text)
 
 
 class LicenceWidget(TextWidget):
@@ -240,7 +260,7 @@ REGION = ("行政区划代码", "所属区划代码")
 
 
 class OrganisationResource(SheetResource):
-    name = Column("name", _("Name"), TextWidget(120), required=True, aliases=("机构名称", "单位名称"))
+    name = Column("name", _("Name"), NameWidget(120), required=True, aliases=("机构名称", "单位名称"))
     kind = Column("kind", _("Kind"), ChoiceWidget(Organisation.Kind.choices), required=True, aliases=KIND)
     licence_number = Column(
         "licence_number",
@@ -261,7 +281,7 @@ class OrganisationResource(SheetResource):
 
 
 class ContributorResource(SheetResource):
-    legal_name = Column("legal_name", pgettext_lazy("person", "Name"), TextWidget(60), required=True)
+    legal_name = Column("legal_name", pgettext_lazy("person", "Name"), NameWidget(60), required=True)
     kind = Column("kind", _("Kind"), ChoiceWidget(Contributor.Kind.choices), required=True, aliases=KIND)
     licence_number = Column(
         "licence_number",
@@ -276,7 +296,7 @@ class ContributorResource(SheetResource):
         aliases=("所属机构执业证号", "执业机构许可证号", "所在律所执业许可证号"),
     )
     phone = Column("phone", _("Mobile phone"), TextWidget(30), required=True, aliases=("手机", "手机号", "联系电话"))
-    email = Column("user__email", _("Email"), TextWidget(254), required=True, aliases=("邮箱", "电子邮件", "e-mail"))
+    email = Column("user__email", _("Email"), EmailWidget(254), required=True, aliases=("邮箱", "电子邮件", "e-mail"))
     region = Column("region__code", _("Region code"), TextWidget(12), required=True, aliases=REGION)
 
     key = ("licence_number", "user__email")
@@ -287,7 +307,7 @@ class ContributorResource(SheetResource):
 
 class RegionResource(SheetResource):
     code = Column("code", _("Region code"), TextWidget(12), required=True)
-    name = Column("name", _("Name"), TextWidget(100), required=True)
+    name = Column("name", _("Name"), NameWidget(100), required=True)
     parent = Column("parent_code", _("Parent region code"), TextWidget(12))
     level = Column("level", _("Level"), ChoiceWidget([(str(v), label) for v, label in Region.Level.choices]))
 
@@ -298,7 +318,7 @@ class RegionResource(SheetResource):
 
 
 class VenueResource(SheetResource):
-    name = Column("name", _("Name"), TextWidget(120), required=True)
+    name = Column("name", _("Name"), NameWidget(120), required=True)
     kind = Column("kind", _("Kind"), ChoiceWidget(Venue.Kind.choices), required=True, aliases=KIND)
     region = Column("region__code", _("Region code"), TextWidget(12), required=True, aliases=REGION)
     address = Column("address", _("Address"), TextWidget(200), aliases=("地址",))

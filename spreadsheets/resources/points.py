@@ -12,7 +12,9 @@ from spreadsheets.resources.people import (
     Column,
     DateWidget,
     DecimalWidget,
+    EmailWidget,
     IntegerWidget,
+    NameWidget,
     SheetResource,
     TextWidget,
     header_key,
@@ -70,11 +72,12 @@ class HistoryResource(SheetResource):
     """Service records verified in earlier years (before this site), one per row with its source id."""
 
     import_ref = Column("import_ref", _("Source id"), TextWidget(80), required=True)
-    person = Column("person", _("Licence number or email"), TextWidget(254), required=True)
+    # Full-width characters read as ordinary ones, so an email typed on a Chinese keyboard finds its person.
+    person = Column("person", _("Licence number or email"), EmailWidget(254), required=True)
     legal_name = Column("contributor__legal_name", _("Name (for reading; not imported)"), TextWidget(60))
     service_type = Column("service_type", _("Service type"), TextWidget(120), required=True)
     region = Column("region__code", _("Region code"), TextWidget(12), required=True)
-    venue = Column("venue__name", _("Venue"), TextWidget(120))
+    venue = Column("venue__name", _("Venue"), NameWidget(120))
     date = Column("date", _("Date"), DateWidget(), required=True)
     hours = Column("hours", _("Hours"), QuarterHoursWidget(), required=True)
     people_served = Column("people_served", _("People served"), IntegerWidget())

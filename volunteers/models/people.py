@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from core.language import localized
+from core.text import NameField
 
 
 class UserManager(BaseUserManager):
@@ -36,6 +37,8 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField(_("email address"), unique=True)
+    first_name = NameField(_("first name"), max_length=150, blank=True)
+    last_name = NameField(_("last name"), max_length=150, blank=True)
 
     # The language emails are written in; follows the language switch of a signed-in person.
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
@@ -68,7 +71,7 @@ class Region(MP_Node):
         VILLAGE = 4, _("Village / community")
 
     code = models.CharField(_("region code"), max_length=12, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = NameField(_("name"), max_length=100)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
 
     class Meta:
@@ -89,8 +92,8 @@ class ServiceType(models.Model):
     """An entry of the service catalogue (服务产品目录); staff can add more."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=60)
-    name_en = models.CharField(_("name (English)"), max_length=80)
+    name_zh = NameField(_("name (Chinese)"), max_length=60)
+    name_en = NameField(_("name (English)"), max_length=80)
     sort_order = models.PositiveSmallIntegerField(default=100)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -112,7 +115,7 @@ class Venue(models.Model):
         COURT = "court", _("Court")
         DETENTION_CENTRE = "detention_centre", _("Detention centre")
 
-    name = models.CharField(_("name"), max_length=120)
+    name = NameField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="venues")
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -137,7 +140,7 @@ class Organisation(models.Model):
         FORENSIC_INSTITUTE = "forensic_institute", _("Forensic examination institute")
         SOCIAL_ORGANISATION = "social_organisation", _("Social organisation")
 
-    name = models.CharField(_("name"), max_length=120)
+    name = NameField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="organisations")
     licence_number = models.CharField(_("licence number"), max_length=30, unique=True)
@@ -175,7 +178,7 @@ class Contributor(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="contributor")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    legal_name = models.CharField(_("legal name"), max_length=60)
+    legal_name = NameField(_("legal name"), max_length=60)
     phone = models.CharField(_("mobile phone"), max_length=20)
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="contributors")
     specialities = models.ManyToManyField(ServiceType, verbose_name=_("specialities"), blank=True)
@@ -262,7 +265,7 @@ class StaffProfile(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_profile")
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="staff")
-    title = models.CharField(_("title"), max_length=60, blank=True)
+    title = NameField(_("title"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("bureau staff member")

@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.text import EmailFormField, NameFormField
 from volunteers.models import Contributor, Organisation, Region, ServiceType, Venue
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -30,7 +31,7 @@ def clean_mobile(value):
 
 class ProfileForm(forms.Form):
     kind = forms.ChoiceField(label=_("I serve as"), choices=Contributor.Kind.choices)
-    legal_name = forms.CharField(label=_("Legal name"), max_length=60)
+    legal_name = NameFormField(label=_("Legal name"), max_length=60)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20)
     region = RegionChoiceField(
         label=_("Region where you mainly serve"),
@@ -68,7 +69,7 @@ class ProfileForm(forms.Form):
 
 class ContributorStaffForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Contributor.Kind.choices)
-    legal_name = forms.CharField(label=_("Legal name"), max_length=60)
+    legal_name = NameFormField(label=_("Legal name"), max_length=60)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20)
     region = RegionChoiceField(label=_("Region"), queryset=Region.objects.none())
     licence_number = forms.CharField(label=_("Practice licence number"), max_length=40, required=False)
@@ -126,11 +127,11 @@ class RegionForm(forms.Form):
         regex=r"^\d{6,12}$",
         error_messages={"invalid": _("A region code has 6 to 12 digits.")},
     )
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = NameFormField(label=_("Name"), max_length=100)
 
 
 class AdminAddForm(forms.Form):
-    email = forms.EmailField(label=_("Email of the new administrator"))
+    email = EmailFormField(label=_("Email of the new administrator"))
 
 
 class DeclineForm(forms.Form):

@@ -55,11 +55,12 @@ class IndexPermissionTester(PagePermissionTester):
     it, but not edit, move, lock or unpublish the list itself."""
 
     def __init__(self, user, page):
+        from cms.permissions import EVERYTHING, NOTHING, editor_scope
+
         super().__init__(user, page)
-        if user.is_active and not user.is_superuser:
-            scope = staff_region(user)
-            if scope is None or not scope.is_root():
-                self.permissions &= {"add"}
+        scope = editor_scope(user)
+        if user.is_active and scope is not EVERYTHING and (scope is NOTHING or not scope.is_root()):
+            self.permissions &= {"add"}
 
 
 class OpportunityIndexPage(LocalizedContentMixin, Page):
@@ -125,15 +126,15 @@ class OpportunityPageForm(NamedPageForm):
 
 class RegionalPermissionTester(PagePermissionTester):
     """Bureau staff hold page permissions on the whole opportunity list (cms migration 0004);
-    on an opportunity outside their region's subtree they have none at all — no edit, publish,
-    lock, privacy, draft view or history."""
+    on an opportunity outside their region's subtree (`cms.permissions`) they have none at all —
+    no edit, publish, lock, privacy, draft view or history."""
 
     def __init__(self, user, page):
+        from cms.permissions import page_in_scope
+
         super().__init__(user, page)
-        if user.is_active and not user.is_superuser:
-            scope = staff_region(user)
-            if scope is None or not scope.contains(page.region):
-                self.permissions = set()
+        if user.is_active and not page_in_scope(user, page):
+            self.permissions = set()
 
 
 class OpportunityPage(LocalizedContentMixin, Page):

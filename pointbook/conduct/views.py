@@ -7,9 +7,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.http import form_add_errors
+from core.ratelimit import over_limit
 from pointbook.conduct import appeals
 from pointbook.conduct import selectors as conduct_selectors
 from pointbook.conduct import services as conduct
@@ -107,14 +109,36 @@ def rate(request, token):
     if rating.score is not None:
         return render(request, "pointbook/rate.html", {"state": "done", "rating": rating})
     form = RatingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            conduct.rating_submit(
-                token=token, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"], rater=request.user
+    if request.method == "POST":
+        # No account is needed: each address may send so many ratings (settings.PB_RATE_LIMITS).
+        wait = over_limit(request, "rating")
+        if wait is not None:
+            minutes = -(-wait // 60)
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many ratings from this connection. Try again in %(minutes)s minute; the link still works.",
+                    "Too many ratings from this connection. Try again in %(minutes)s minutes; the link still works.",
+                    minutes,
+                )
+                % {"minutes": minutes},
             )
-            return render(request, "pointbook/rate.html", {"state": "thanks"})
-        except ValidationError as exc:
-            form_add_errors(form, exc)
+            response = render(
+                request, "pointbook/rate.html", {"state": "open", "rating": rating, "form": form}, status=429
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        if form.is_valid():
+            try:
+                conduct.rating_submit(
+                    token=token,
+                    score=form.cleaned_data["score"],
+                    comment=form.cleaned_data["comment"],
+                    rater=request.user,
+                )
+                return render(request, "pointbook/rate.html", {"state": "thanks"})
+            except ValidationError as exc:
+                form_add_errors(form, exc)
     return render(request, "pointbook/rate.html", {"state": "open", "rating": rating, "form": form})
 
 

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "volunteers.people.middleware.ProfileCompletionMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "pointbook.conduct.sightings.DeviceCookieMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -282,6 +283,10 @@ PB_EVIDENCE_MAX_MB = env_int("PB_EVIDENCE_MAX_MB", 10)
 PB_EVIDENCE_MAX_FILES = env_int("PB_EVIDENCE_MAX_FILES", 5)
 # A public rating link works for this many days after the contributor first shows it.
 PB_RATING_LINK_DAYS = env_int("PB_RATING_LINK_DAYS", 30)
+# A good public rating's bonus: at most this many a person a year; and one sent from a browser or
+# address the contributor used signed in within this many days waits for staff to confirm it.
+PB_RATING_BONUSES_PER_YEAR = env_int("PB_RATING_BONUSES_PER_YEAR", 12)
+PB_RATING_SIGHTING_DAYS = env_int("PB_RATING_SIGHTING_DAYS", 180)
 # --- Public forms and look-ups (no account): at most this many requests per client address in the
 # window ("count/period", period s, m, h or d, e.g. "20/h" or "60/10m"); past it the request is refused
 # with a 429 and changes nothing. Objections count per notice.

@@ -1,4 +1,4 @@
-"""Appeals, public ratings."""
+"""Appeals, public ratings and the staff queue of their held bonuses."""
 
 from django.urls import path
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("rate/<str:token>/", views.rate, name="rate"),
     path("staff/appeals/", views.staff_appeals, name="staff_appeals"),
     path("staff/appeals/<int:pk>/", views.staff_appeal, name="staff_appeal"),
+    path("staff/ratings/", views.staff_ratings, name="staff_ratings"),
+    path("staff/ratings/<int:pk>/decide/", views.staff_rating_decide, name="staff_rating_decide"),
 ]

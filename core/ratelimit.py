@@ -59,9 +59,14 @@ def over_limit(request: HttpRequest, group: str, *, per: str = "") -> int | None
     return max(usage["time_left"], 1)
 
 
+def retry_minutes(retry_after: int) -> int:
+    """Seconds to wait as whole minutes, rounded up (what a person is told)."""
+    return -(-retry_after // 60)
+
+
 def too_many(request: HttpRequest, retry_after: int, template: str = "429.html", context=None) -> HttpResponse:
     """The answer to a request over its limit: `template` (a form page with the error on it, or the
     plain 429 page) with status 429 and Retry-After."""
-    response = render(request, template, {"retry_minutes": -(-retry_after // 60), **(context or {})}, status=429)
+    response = render(request, template, {"retry_minutes": retry_minutes(retry_after), **(context or {})}, status=429)
     response["Retry-After"] = str(retry_after)
     return response

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.http import form_add_errors, year_param
-from core.ratelimit import over_limit, too_many
+from core.ratelimit import over_limit, retry_minutes, too_many
 from pointbook.commendations import certificates
 from pointbook.commendations import services as commendations
 from pointbook.commendations.forms import AwardCategoryForm, NomineeAddForm, ObjectionForm, ReasonForm, ResolveForm
@@ -276,7 +276,7 @@ def notice(request, pk):
             messages.error(request, _("The public notice period is over; objections can no longer be lodged."))
         # The form needs no account: each address may send so many a notice (settings.PB_RATE_LIMITS).
         elif (wait := over_limit(request, "objection", per=str(category.pk))) is not None:
-            minutes = -(-wait // 60)
+            minutes = retry_minutes(wait)
             form.add_error(
                 None,
                 ngettext(

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.http import form_add_errors
-from core.ratelimit import over_limit
+from core.ratelimit import over_limit, retry_minutes
 from pointbook.conduct import appeals, sightings
 from pointbook.conduct import selectors as conduct_selectors
 from pointbook.conduct import services as conduct
@@ -115,7 +115,7 @@ def rate(request, token):
         # No account is needed: each address may send so many ratings (settings.PB_RATE_LIMITS).
         wait = over_limit(request, "rating")
         if wait is not None:
-            minutes = -(-wait // 60)
+            minutes = retry_minutes(wait)
             form.add_error(
                 None,
                 ngettext(

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class PointbookConfig(AppConfig):
     name = "pointbook"
     verbose_name = _("Points")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from pointbook.conduct import sightings
+
+        # A sign-in notes the browser and address it came from (kept hashed): see pointbook/conduct/sightings.py.
+        user_logged_in.connect(sightings.on_login, dispatch_uid="pointbook.sighting_on_login")

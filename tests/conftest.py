@@ -12,7 +12,8 @@
 import types
 
 import pytest
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.test import Client
 
@@ -61,9 +62,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _fresh_cache(django_db_setup, django_db_blocker):
     """allauth's rate-limit counters live in the real shared cache (Redis in CI), which outlives a
-    test and even a run: start every test from an empty one."""
+    test and even a run, and the public forms' limiter counts in its own: start every test from
+    empty ones."""
     with django_db_blocker.unblock():  # the default cache is a database table
         cache.clear()
+    caches[settings.RATELIMIT_USE_CACHE].clear()
     yield
 
 

@@ -800,6 +800,35 @@ POINTBOOK_MATRIX = {
 }
 MATRIX.update(POINTBOOK_MATRIX)
 
+# Held rating bonuses (`_rating_extras`: "{held_rating_a}" / "{held_rating_b}" a good rating of each lawyer's
+# service in district A / B, its bonus held): staff of the region confirm or decline them.
+RATINGS = Redirect("/staff/ratings/")
+RATING_MATRIX = {
+    "staff_ratings": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_rating_decide": {
+        # A confirmed, B declined.
+        A: (
+            "POST",
+            ["{held_rating_a}"],
+            {"decision": "confirm"},
+            (LOGIN, NO_ROLE, NO_ROLE, NO_ROLE, RATINGS, 404, RATINGS),
+        ),
+        B: (
+            "POST",
+            ["{held_rating_b}"],
+            {"decision": "decline"},
+            (LOGIN, NO_ROLE, NO_ROLE, NO_ROLE, 404, RATINGS, RATINGS),
+        ),
+        "neither": (
+            "POST",
+            ["{held_rating_a}"],
+            {"decision": "maybe"},
+            (LOGIN, NO_ROLE, NO_ROLE, NO_ROLE, 404, 404, 404),
+        ),
+    },
+}
+MATRIX.update(RATING_MATRIX)
+
 # --- Recognition: standings, commendations, certificates, firm records, targets, reports ---
 # Ids from `_recognition_extras`: "{category_a}" / "{category_b}" a draft award of district A / B with the
 # lawyer / other lawyer drafted; "{notice_a}" / "{notice_b}" awards on public notice ("{notice_nomination_a}",
@@ -1370,6 +1399,32 @@ def _pointbook_extras(world, rota):
     return ids
 
 
+def _rating_extras(world, rota):
+    """A good rating of each lawyer's attendance (district A / B) sent from an address the lawyer used
+    signed in: its bonus is held for staff."""
+    from pointbook.conduct import services as conduct
+    from pointbook.conduct import sightings
+    from pointbook.ledger import services as points
+    from volunteers.rota import services as rota_services
+
+    ids = {}
+    for side, staff, district, person in (
+        ("a", world.staff_a, world.district_a, world.lawyer_contributor),
+        ("b", world.staff_b, world.district_b, world.other_lawyer_contributor),
+    ):
+        record = rota_services.attendance_mark(
+            actor=staff, scope=district, signup=getattr(rota, f"past_signup_{side}"), attended=True
+        )
+        points.record_approve(actor=staff, scope=district, record=record)
+        home = {("address", sightings._digest("address", f"198.51.100.{len(ids) + 1}"))}
+        sightings.sighting_note(user=person.user, seen=home)
+        link = conduct.rating_link(contributor=person, record=ServiceRecord.objects.get(pk=record.pk))
+        rating = conduct.rating_submit(token=link.token, score=5, seen=home)
+        assert rating.bonus == PublicRating.Bonus.HELD
+        ids[f"held_rating_{side}"] = rating.pk
+    return ids
+
+
 def _award(status, name, *, year, side, staff, district, person, points, hours, **dates):
     """An award category of `district` for `year` with `person` its one nominee."""
     category = AwardCategory.objects.create(
@@ -1536,6 +1591,9 @@ def _ids(request, world, name):
         ids.update(_rota_extras(world, rota))
         if name in POINTBOOK_MATRIX:
             ids.update(_pointbook_extras(world, rota))
+    if name in RATING_MATRIX:
+        rota = request.getfixturevalue("rota")
+        ids.update(_rating_extras(world, rota))
     if name in RECOGNITION_MATRIX:
         ids.update(_recognition_extras(world))
     if name in IMPORT_MATRIX or name in JOB_MATRIX:

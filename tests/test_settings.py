@@ -37,6 +37,8 @@ def _production_env(tmp_path, **values):
         EMAIL_HOST="smtp.example.cn",
         PB_VAR_DIR=str(tmp_path),
     )
+    # Several web processes share one limiter (settings.CACHES "ratelimit"); the checks do not connect.
+    env.setdefault("CACHE_URL", "redis://redis.internal:6379/1")
     for key, value in values.items():
         if value is None:
             env.pop(key, None)
@@ -70,6 +72,8 @@ def runs(tmp_path_factory):
         "clean": _Run(_production_env(tmp), *deploy),
         "short key": _Run(_production_env(tmp, SECRET_KEY="too-short"), *deploy),
         "bad boolean": _Run(_production_env(tmp, SECURE_SSL_REDIRECT="perhaps"), "check"),
+        "bad rate": _Run(_production_env(tmp, PB_RATE_VERIFY="lots"), "check"),
+        "no CACHE_URL": _Run(_production_env(tmp, CACHE_URL=None), *deploy),
         **{
             f"no {name}": _Run(_production_env(tmp, **{name: None}), *deploy)
             for name in ("SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST")
@@ -108,3 +112,17 @@ def test_a_short_secret_key_fails_the_deployment_checks(runs):
 
     assert result.returncode != 0
     assert "security.W009" in result.stdout + result.stderr
+
+
+def test_a_bad_rate_limit_in_the_environment_stops_start_up(runs):
+    result = runs["bad rate"]
+
+    assert result.returncode != 0
+    assert "PB_RATE_VERIFY" in result.stderr
+
+
+def test_without_a_shared_cache_the_deployment_checks_warn_that_limits_count_per_process(runs):
+    result = runs["no CACHE_URL"]
+
+    assert result.returncode != 0
+    assert "core.W001" in result.stdout + result.stderr

@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.settings.env import env_bool, env_int, env_list, env_str
+from config.settings.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PB_VAR_DIR", str(BASE_DIR / "var")))
@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "import_export",
+    "django_ratelimit",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "volunteers.people.middleware.ProfileCompletionMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "pointbook.conduct.sightings.DeviceCookieMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -119,11 +121,33 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: allauth's rate limits need one shared by every process, so never the per-process locmem.
+# "ratelimit" is the public forms' limiter (core/ratelimit.py): it counts with cache.add + cache.incr,
+# which must be atomic. Redis's are (SET NX, INCR); the database cache's incr is read-then-write, so
+# without Redis the limiter counts in local memory (atomic under its lock, but per process: `make run`
+# serves one; several web processes need CACHE_URL, and `check --deploy` says so).
 CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL},
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "pb-limit",
+        },
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "pb_cache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "pb_cache"},
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pb-limit"},
+    }
+RATELIMIT_USE_CACHE = "ratelimit"
+# Behind proxies, the address the outermost trusted one saw (TRUSTED_PROXY_COUNT), as for allauth's limits.
+RATELIMIT_IP_META_KEY = "core.ratelimit.client_ip"
+# django-ratelimit's cache checks know neither Django's own RedisCache (W001: "not officially
+# supported", yet its incr is Redis INCR) nor when local memory is enough (E003): core/checks.py
+# replaces both with checks that do (an error for a cache that does not count atomically, and a
+# deployment warning for per-process counting).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 AUTH_USER_MODEL = "volunteers.User"
 AUTHENTICATION_BACKENDS = [
@@ -266,6 +290,18 @@ PB_EVIDENCE_MAX_MB = env_int("PB_EVIDENCE_MAX_MB", 10)
 PB_EVIDENCE_MAX_FILES = env_int("PB_EVIDENCE_MAX_FILES", 5)
 # A public rating link works for this many days after the contributor first shows it.
 PB_RATING_LINK_DAYS = env_int("PB_RATING_LINK_DAYS", 30)
+# A good public rating's bonus: at most this many a person a year; and one sent from a browser or
+# address the contributor used signed in within this many days waits for staff to confirm it.
+PB_RATING_BONUSES_PER_YEAR = env_int("PB_RATING_BONUSES_PER_YEAR", 12)
+PB_RATING_SIGHTING_DAYS = env_int("PB_RATING_SIGHTING_DAYS", 180)
+# --- Public forms and look-ups (no account): at most this many requests per client address in the
+# window ("count/period", period s, m, h or d, e.g. "20/h" or "60/10m"); past it the request is refused
+# with a 429 and changes nothing. Objections count per notice.
+PB_RATE_LIMITS = {
+    "objection": env_rate("PB_RATE_OBJECTIONS", "20/h"),
+    "rating": env_rate("PB_RATE_RATINGS", "30/h"),
+    "verify": env_rate("PB_RATE_VERIFY", "120/h"),
+}
 # --- Background jobs (core.jobs). A running job beats every PB_JOB_HEARTBEAT_SECONDS; one with no beat
 # for PB_JOB_LEASE_SECONDS lost its worker and is taken over; a job queued (or stalled) this long
 # without being claimed is sent again by the sweeper (its message was lost, or its worker died).

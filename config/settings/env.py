@@ -1,6 +1,7 @@
 """Environment helpers that fail loudly on bad values (as healthchecks' envbool)."""
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -44,3 +45,14 @@ def env_list(name, default=()):
     if value is None or value.strip() == "":
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+_RATE = re.compile(r"[1-9][0-9]*/(?:[1-9][0-9]*)?[smhd]")
+
+
+def env_rate(name, default):
+    """A request limit as django-ratelimit reads it: "count/period", e.g. "20/h" or "60/10m"."""
+    value = env_str(name, default).strip()
+    if not _RATE.fullmatch(value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate (use count/period: 20/h, 60/10m, 5/m).")
+    return value

@@ -3,10 +3,8 @@ the public notice page where anyone can object; certificates as PDF for their ho
 
 import re
 
-from allauth.core.internal.httpkit import get_client_ip
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -14,9 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.http import form_add_errors, year_param
+from core.ratelimit import over_limit, retry_minutes, too_many
 from pointbook.commendations import certificates
 from pointbook.commendations import services as commendations
 from pointbook.commendations.forms import AwardCategoryForm, NomineeAddForm, ObjectionForm, ReasonForm, ResolveForm
@@ -26,9 +26,6 @@ from volunteers.people.views import staff_required
 
 # Nominees a page, on the staff page and the public notice.
 LIST_PAGE = 50
-# Objections to one notice from one address: at most this many an hour (the form needs no account).
-# The address is allauth's (ALLAUTH_TRUSTED_PROXY_COUNT behind a proxy), as for its login limits.
-OBJECTIONS_PER_HOUR = 20
 
 
 def _posted_id(request, name):
@@ -273,12 +270,22 @@ def notice(request, pk):
     chosen = listed.filter(pk=chosen_id).first() if chosen_id else None
     if chosen is not None:
         chosen.public_name = commendations.public_name(chosen)
+    wait = None
     if request.method == "POST":
-        key = f"objection-rate:{category.pk}:{get_client_ip(request)}"
         if not is_open:
             messages.error(request, _("The public notice period is over; objections can no longer be lodged."))
-        elif cache.get(key, 0) >= OBJECTIONS_PER_HOUR:
-            form.add_error(None, _("Too many objections from this connection. Try again in an hour."))
+        # The form needs no account: each address may send so many a notice (settings.PB_RATE_LIMITS).
+        elif (wait := over_limit(request, "objection", per=str(category.pk))) is not None:
+            minutes = retry_minutes(wait)
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many objections from this connection. Try again in %(minutes)s minute.",
+                    "Too many objections from this connection. Try again in %(minutes)s minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
         elif form.is_valid():
             try:
                 commendations.objection_lodge(
@@ -291,13 +298,12 @@ def notice(request, pk):
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
-                cache.set(key, cache.get(key, 0) + 1, 3600)
                 messages.success(
                     request,
                     _("Your objection has been received. Bureau staff will look into it before the award is approved."),
                 )
                 return redirect(reverse("notice", args=[category.pk]))
-    return render(
+    response = render(
         request,
         "pointbook/notice.html",
         {
@@ -309,11 +315,19 @@ def notice(request, pk):
             "is_open": is_open,
             "objections_open": category.objections.filter(status=Objection.Status.OPEN).count(),
         },
+        status=200 if wait is None else 429,
     )
+    if wait is not None:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 def certificate_verify(request, code):
-    """Where a certificate's or statement's QR code leads: genuine or not, revoked or not."""
+    """Where a certificate's or statement's QR code leads: genuine or not, revoked or not. Look-ups are
+    limited per address (settings.PB_RATE_LIMITS), so codes cannot be tried by the thousand."""
+    wait = over_limit(request, "verify")
+    if wait is not None:
+        return too_many(request, wait)
     certificate = certificates.certificate_by_code(code)
     if certificate is None:
         return render(request, "pointbook/certificate_verify.html", {"certificate": None}, status=404)

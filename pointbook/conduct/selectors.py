@@ -61,3 +61,12 @@ def rating_by_token(token: str) -> PublicRating | None:
     return (
         PublicRating.objects.select_related("record__contributor", "record__service_type").filter(token=token).first()
     )
+
+
+def rating_bonuses_held(region: Region) -> QuerySet[PublicRating]:
+    """Good ratings whose bonus waits for staff of `region`'s subtree (where the service was), oldest first."""
+    return (
+        PublicRating.objects.filter(bonus=PublicRating.Bonus.HELD, record__region__path__startswith=region.path)
+        .select_related("record__contributor", "record__service_type", "record__region")
+        .order_by("rated_at", "id")
+    )

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit
+from pointbook.conduct import sightings
 from pointbook.ledger.rules import (
     ATTENDANCE_CORRECTED,
     award_proposal,
@@ -27,13 +28,13 @@ from pointbook.ledger.rules import (
 )
 from pointbook.ledger.services import EARNED_SOURCES, _require_scope, entry_post, entry_reverse
 from pointbook.models import Complaint, ConductRule, LedgerEntry, PublicRating
-from volunteers.models import ServiceRecord, Signup
+from volunteers.models import Contributor, ServiceRecord, Signup
 from volunteers.people.duties import refuse_own
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from volunteers.models import Contributor, Region, User, Venue
+    from volunteers.models import Region, User, Venue
 
 
 def _service_points(
@@ -252,17 +253,56 @@ def rating_link(*, contributor: Contributor, record: ServiceRecord, now: datetim
 GOOD_SCORE, POOR_SCORE = 4, 2
 
 
+def _rating_bonuses_in(contributor_id: int, year: int) -> int:
+    """Rating bonuses the person holds for `year` (reversed ones aside): what the yearly cap counts."""
+    return LedgerEntry.objects.filter(
+        contributor_id=contributor_id,
+        source=LedgerEntry.Source.RATING,
+        kind=LedgerEntry.Kind.BONUS,
+        effective_date__year=year,
+        reversed_by__isnull=True,
+    ).count()
+
+
+def _rating_bonus_post(rating: PublicRating, *, actor: User | None = None) -> tuple[str, LedgerEntry | None]:
+    """Post the good rating's bonus (dated the day it was rated, under the rule in force that day)
+    unless the person already has PB_RATING_BONUSES_PER_YEAR of that year. Returns (CAPPED, None) or
+    (POSTED, the entry, or None when the rule gives nothing). One key per rating: posting twice is one
+    entry."""
+    record = rating.record
+    day = timezone.localdate(rating.rated_at)
+    # The person's row first: two ratings at once must not both find room under the cap.
+    Contributor.objects.select_for_update().filter(pk=record.contributor_id).first()
+    if _rating_bonuses_in(record.contributor_id, day.year) >= settings.PB_RATING_BONUSES_PER_YEAR:
+        return PublicRating.Bonus.CAPPED, None
+    base = LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=record.pk).values_list("points", flat=True)
+    return PublicRating.Bonus.POSTED, _conduct_post(
+        event=ConductRule.Event.GOOD_RATING,
+        contributor=record.contributor,
+        source=LedgerEntry.Source.RATING,
+        source_id=rating.pk,
+        key=f"rating:{rating.pk}",
+        day=day,
+        base_points=sum(base, Decimal(0)),
+        about=record.date.isoformat(),
+        actor=actor,
+    )
+
+
 def rating_submit(
     *,
     token: str,
     score: int,
     comment: str = "",
     rater: User | AnonymousUser | None = None,
+    seen: Collection[tuple[str, str]] = (),
     now: datetime | None = None,
 ) -> PublicRating:
-    """Someone served rates once through the link. A good rating posts the bonus rule's entry; a poor
-    one flags the record for staff. An expired, unknown or used link is refused, and so is the
-    contributor rating their own service (`rater`, the signed-in user if any)."""
+    """Someone served rates once through the link. A poor rating flags the record for staff. A good
+    one earns the bonus rule's entry, unless the person has had the year's PB_RATING_BONUSES_PER_YEAR
+    (then none), and only once staff confirm it when it came from a browser or address the contributor
+    used signed in (`seen`: the rater's, from `sightings.marks`). An expired, unknown or used link is
+    refused, and so is the contributor rating their own service signed in (`rater`)."""
     now = now or timezone.now()
     if score not in range(1, 6):
         raise ValidationError({"score": _("Choose from one to five stars.")})
@@ -280,23 +320,68 @@ def rating_submit(
         if rater is not None and rater.is_authenticated and rating.record.contributor.user_id == rater.pk:
             raise ValidationError(_("You cannot rate your own service; show the link to the person you served."))
         rating.score, rating.comment, rating.rated_at = score, comment.strip()[:500], now
-        rating.save(update_fields=["score", "comment", "rated_at"])
         record = rating.record
-        if score >= GOOD_SCORE:
-            base = LedgerEntry.objects.filter(source__in=EARNED_SOURCES, source_id=record.pk).values_list(
-                "points", flat=True
-            )
-            _conduct_post(
-                event=ConductRule.Event.GOOD_RATING,
-                contributor=record.contributor,
-                source=LedgerEntry.Source.RATING,
-                source_id=rating.pk,
-                key=f"rating:{rating.pk}",
-                day=timezone.localdate(now),
-                base_points=sum(base, Decimal(0)),
-                about=record.date.isoformat(),
-            )
-        elif score <= POOR_SCORE:
+        if score >= GOOD_SCORE and conduct_rule_in_force(ConductRule.Event.GOOD_RATING, timezone.localdate(now)):
+            rating.held_because = sightings.seen_as(record.contributor.user_id, seen, now=now)
+            if rating.held_because:
+                rating.bonus = PublicRating.Bonus.HELD
+                audit(actor=None, action="rating_bonus_hold", obj=rating, because=rating.held_because)
+            else:
+                rating.bonus, entry = _rating_bonus_post(rating)
+                audit(actor=None, action="rating_bonus_post", obj=rating, bonus=rating.bonus, entry=entry and entry.pk)
+        rating.save(update_fields=["score", "comment", "rated_at", "bonus", "held_because"])
+        if score <= POOR_SCORE:
             # Kept as data, not words: staff read it in their own language.
             ServiceRecord.objects.filter(pk=record.pk).update(flagged=True, flag_reason=f"rating:{score}")
+    return rating
+
+
+def _held_rating(scope: Region | None, rating: PublicRating) -> PublicRating:
+    rating = (
+        PublicRating.objects.select_for_update(of=("self",))
+        .select_related("record__contributor", "record__region")
+        .get(pk=rating.pk)
+    )
+    _require_scope(scope, rating.record)
+    return rating
+
+
+@transaction.atomic
+def rating_bonus_confirm(
+    *, actor: User, scope: Region | None, rating: PublicRating, now: datetime | None = None
+) -> LedgerEntry | None:
+    """Staff confirm a held rating bonus: it is posted as it would have been (the rating's day, its
+    rule, within that year's cap: past it, none). Confirming again posts nothing more. Nobody confirms
+    a bonus for themself."""
+    now = now or timezone.now()
+    rating = _held_rating(scope, rating)
+    refuse_own(actor, rating.record.contributor)
+    if rating.bonus == PublicRating.Bonus.CONFIRMED:
+        return LedgerEntry.objects.filter(idempotency_key=f"rating:{rating.pk}").first()
+    if rating.bonus != PublicRating.Bonus.HELD:
+        raise ValidationError(_("This rating's bonus is not waiting for a decision."))
+    outcome, entry = _rating_bonus_post(rating, actor=actor)
+    rating.bonus = PublicRating.Bonus.CAPPED if outcome == PublicRating.Bonus.CAPPED else PublicRating.Bonus.CONFIRMED
+    rating.bonus_decided_by, rating.bonus_decided_at = actor, now
+    rating.save(update_fields=["bonus", "bonus_decided_by", "bonus_decided_at"])
+    audit(actor=actor, action="rating_bonus_confirm", obj=rating, bonus=rating.bonus, entry=entry and entry.pk)
+    return entry
+
+
+@transaction.atomic
+def rating_bonus_decline(
+    *, actor: User, scope: Region | None, rating: PublicRating, now: datetime | None = None
+) -> PublicRating:
+    """Staff decline a held rating bonus (the rating itself stays). Nobody declines their own."""
+    now = now or timezone.now()
+    rating = _held_rating(scope, rating)
+    refuse_own(actor, rating.record.contributor)
+    if rating.bonus == PublicRating.Bonus.DECLINED:
+        return rating
+    if rating.bonus != PublicRating.Bonus.HELD:
+        raise ValidationError(_("This rating's bonus is not waiting for a decision."))
+    rating.bonus = PublicRating.Bonus.DECLINED
+    rating.bonus_decided_by, rating.bonus_decided_at = actor, now
+    rating.save(update_fields=["bonus", "bonus_decided_by", "bonus_decided_at"])
+    audit(actor=actor, action="rating_bonus_decline", obj=rating, because=rating.held_because)
     return rating

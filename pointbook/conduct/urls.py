@@ -1,4 +1,4 @@
-"""Appeals, public ratings."""
+"""Appeals, public ratings and the staff queue of their held bonuses."""
 
 from django.urls import path
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("staff/appeals/", views.staff_appeals, name="staff_appeals"),
     path("staff/appeals/<int:pk>/", views.staff_appeal, name="staff_appeal"),
     path("staff/rules/adjustments/", views.staff_adjustment_rules, name="staff_adjustment_rules"),
+    path("staff/ratings/", views.staff_ratings, name="staff_ratings"),
+    path("staff/ratings/<int:pk>/decide/", views.staff_rating_decide, name="staff_rating_decide"),
 ]

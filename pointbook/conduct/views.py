@@ -1,22 +1,25 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.http import form_add_errors
-from pointbook.conduct import appeals
+from core.ratelimit import over_limit, retry_minutes
+from pointbook.conduct import appeals, sightings
 from pointbook.conduct import selectors as conduct_selectors
 from pointbook.conduct import services as conduct
 from pointbook.conduct.forms import AdjustForm, AdjustmentPolicyForm, MessageForm, RatingForm
 from pointbook.ledger import selectors
 from pointbook.ledger.views import PAGE_SIZE, contributor_or_redirect
-from pointbook.models import AdjustmentPolicy, Appeal, LedgerEntry
+from pointbook.models import AdjustmentPolicy, Appeal, LedgerEntry, PublicRating
 from volunteers.models import ServiceRecord
 from volunteers.people.duties import is_own
 from volunteers.people.selectors import completed_contributor
@@ -32,6 +35,7 @@ def rating_link(request, pk):
         raise Http404
     try:
         conduct.rating_link(contributor=contributor, record=record)
+        sightings.note_signed_in(request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(reverse("my_record", args=[pk]) + "#rating")
@@ -108,14 +112,37 @@ def rate(request, token):
     if rating.score is not None:
         return render(request, "pointbook/rate.html", {"state": "done", "rating": rating})
     form = RatingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            conduct.rating_submit(
-                token=token, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"], rater=request.user
+    if request.method == "POST":
+        # No account is needed: each address may send so many ratings (settings.PB_RATE_LIMITS).
+        wait = over_limit(request, "rating")
+        if wait is not None:
+            minutes = retry_minutes(wait)
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many ratings from this connection. Try again in %(minutes)s minute; the link still works.",
+                    "Too many ratings from this connection. Try again in %(minutes)s minutes; the link still works.",
+                    minutes,
+                )
+                % {"minutes": minutes},
             )
-            return render(request, "pointbook/rate.html", {"state": "thanks"})
-        except ValidationError as exc:
-            form_add_errors(form, exc)
+            response = render(
+                request, "pointbook/rate.html", {"state": "open", "rating": rating, "form": form}, status=429
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        if form.is_valid():
+            try:
+                conduct.rating_submit(
+                    token=token,
+                    score=form.cleaned_data["score"],
+                    comment=form.cleaned_data["comment"],
+                    rater=request.user,
+                    seen=sightings.marks(request),
+                )
+                return render(request, "pointbook/rate.html", {"state": "thanks"})
+            except ValidationError as exc:
+                form_add_errors(form, exc)
     return render(request, "pointbook/rate.html", {"state": "open", "rating": rating, "form": form})
 
 
@@ -220,3 +247,41 @@ def staff_adjustment_rules(request, scope):
         "volunteers/staff/form.html",
         {"scope": scope, "form": form, "title": _("Adjustment rules"), "back": "staff_appeals"},
     )
+
+
+@staff_required
+def staff_ratings(request, scope):
+    """Good ratings whose bonus waits: sent from the contributor's own browser or network address."""
+    page = Paginator(conduct_selectors.rating_bonuses_held(scope), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pointbook/staff_ratings.html",
+        {"scope": scope, "page": page, "cap": settings.PB_RATING_BONUSES_PER_YEAR},
+    )
+
+
+@login_required
+@require_POST
+@staff_required
+def staff_rating_decide(request, scope, pk):
+    """Confirm (the bonus is posted) or decline a held rating bonus; a rating outside the region is a 404."""
+    rating = get_object_or_404(PublicRating.objects.filter(record__region__path__startswith=scope.path), pk=pk)
+    decision = request.POST.get("decision")
+    if decision not in ("confirm", "decline"):
+        raise Http404
+    try:
+        if decision == "confirm":
+            entry = conduct.rating_bonus_confirm(actor=request.user, scope=scope, rating=rating)
+            rating.refresh_from_db()
+            if rating.bonus == PublicRating.Bonus.CAPPED:
+                messages.warning(request, _("Confirmed, but no bonus: the person has had this year's rating bonuses."))
+            elif entry is not None:
+                messages.success(request, _("Confirmed: the bonus is posted."))
+            else:
+                messages.success(request, _("Confirmed."))
+        else:
+            conduct.rating_bonus_decline(actor=request.user, scope=scope, rating=rating)
+            messages.success(request, _("Declined: the rating stays, without a bonus."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("staff_ratings")

@@ -3,6 +3,7 @@ records; the public rating page."""
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +23,7 @@ from core.http import form_add_errors, year_param
 from pointbook.commendations import selectors as commendation_selectors
 from pointbook.conduct import selectors as conduct_selectors
 from pointbook.conduct import services as conduct
+from pointbook.conduct import sightings
 from pointbook.ledger import rescore, selectors, services
 from pointbook.ledger.forms import ConductRuleForm, PointsRuleForm, RescoreForm
 from pointbook.standings import services as standings
@@ -88,6 +90,8 @@ def my_record(request, pk):
     if rating is not None and rating.score is None and rating.expires_at > timezone.now():
         rating_url = request.build_absolute_uri(reverse("rate", args=[rating.token]))
         qr = _qr_svg(rating_url)
+        # Where the link is shown from: a rating sent from here is checked by staff.
+        sightings.note_signed_in(request)
     return render(
         request,
         "pointbook/my_record.html",
@@ -97,6 +101,7 @@ def my_record(request, pk):
             "evidence": list(record.evidence.all()),
             "rating": rating,
             "rating_url": rating_url,
+            "rating_cap": settings.PB_RATING_BONUSES_PER_YEAR,
             "qr": qr,
             "open_appeal": conduct_selectors.open_appeal_ids(contributor).get(("record", record.pk)),
             "can_amend": record.is_logged

@@ -10,7 +10,7 @@ from pointbook.models.commendations import (
     Nomination,
     Objection,
 )
-from pointbook.models.conduct import AdjustmentPolicy, Appeal, AppealMessage, Complaint, PublicRating
+from pointbook.models.conduct import AdjustmentPolicy, Appeal, AppealMessage, Complaint, PublicRating, Sighting
 from pointbook.models.ledger import LedgerEntry, LedgerTotal
 from pointbook.models.reports import RecognitionReport
 from pointbook.models.rules import ConductRule, PointsRule, PublicHoliday
@@ -33,6 +33,7 @@ __all__ = [
     "PublicHoliday",
     "PublicRating",
     "RecognitionReport",
+    "Sighting",
     "Standing",
     "StandingsSnapshot",
     "Target",

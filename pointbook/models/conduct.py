@@ -129,9 +129,41 @@ class AppealMessage(models.Model):
         return f"{self.appeal} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
 
+class Sighting(models.Model):
+    """A browser (its device cookie) or a network address someone used signed in, kept only as a keyed
+    hash (never the address itself). A good rating sent from one the contributor used may be the
+    contributor rating themself: its bonus waits for staff."""
+
+    class Kind(models.TextChoices):
+        DEVICE = "device", _("the contributor's own browser")
+        ADDRESS = "address", _("a network address the contributor used")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    digest = models.CharField(max_length=64)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "digest"], name="sighting_once")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind}"
+
+
 class PublicRating(models.Model):
     """The link a contributor shows the person served (no account needed). The token is random and
-    unguessable; the link expires; the first rating is the only one."""
+    unguessable; the link expires; the first rating is the only one. A good rating's bonus is posted at
+    once, or held for staff when it came from the contributor's own browser or network address; none
+    is given past the year's cap."""
+
+    class Bonus(models.TextChoices):
+        NONE = "", _("No bonus")
+        POSTED = "posted", _("Bonus posted")
+        HELD = "held", _("Bonus waiting for staff")
+        CONFIRMED = "confirmed", _("Bonus confirmed by staff")
+        DECLINED = "declined", _("Bonus declined by staff")
+        CAPPED = "capped", _("No bonus: the year's rating bonuses are used up")
 
     record = models.OneToOneField("volunteers.ServiceRecord", on_delete=models.PROTECT, related_name="rating")
     token = models.CharField(max_length=32, unique=True)
@@ -140,14 +172,26 @@ class PublicRating(models.Model):
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    bonus = models.CharField(_("bonus"), max_length=10, choices=Bonus.choices, blank=True, default=Bonus.NONE)
+    # Why a bonus was held: the Sighting kind the rating matched.
+    held_because = models.CharField(max_length=8, choices=Sighting.Kind.choices, blank=True)
+    bonus_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    bonus_decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("public rating")
         verbose_name_plural = _("public ratings")
+        indexes = [
+            # The staff queue: the few held bonuses, found without reading every rating.
+            models.Index(fields=["rated_at"], condition=Q(bonus="held"), name="rating_bonus_held_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5), name="rating_one_to_five"
-            )
+            ),
+            models.CheckConstraint(condition=~Q(bonus="held") | ~Q(held_because=""), name="rating_held_bonus_says_why"),
         ]
 
     def __str__(self):

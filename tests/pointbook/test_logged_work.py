@@ -616,3 +616,123 @@ def test_approving_logged_work_for_special_groups_applies_the_special_group_mult
     record.refresh_from_db()
     assert record.status == ServiceRecord.Status.APPROVED and record.decided_by == world.staff_a
     assert services.ledger_verify() == []
+
+
+# --- the same form sent twice ----------------------------------------------------------------------
+
+
+def _token(page):
+    """The one-time token of the form on `page`."""
+    return re.search(r'name="submission" value="([^"]+)"', page.content.decode()).group(1)
+
+
+@pytest.mark.django_db
+def test_the_same_form_sent_twice_logs_the_work_once_and_the_second_sending_finds_it(world, client_for):
+    client = client_for("lawyer")
+    token = _token(client.get("/my/records/new/"))
+    assert len(token) >= 32
+
+    first = client.post("/my/records/new/", _form(world, files=[_pdf()], submission=token))
+    again = client.post("/my/records/new/", _form(world, files=[_pdf()], submission=token))
+
+    record = ServiceRecord.objects.get()
+    assert first["Location"] == again["Location"] == f"/my/records/{record.pk}/"
+    assert record.evidence.count() == 1
+    page = client.get(again["Location"])
+    assert _shown(
+        page, "This form had already been sent: the work is logged once, here. To log other work, start a new form."
+    ) in _messages(page)
+    assert AuditEntry.objects.filter(action="record_log").count() == 1
+
+
+@pytest.mark.django_db
+def test_two_forms_with_the_same_work_log_two_records(world, client_for):
+    client = client_for("lawyer")
+    tokens = [_token(client.get("/my/records/new/")) for _ in range(2)]
+    assert tokens[0] != tokens[1]
+
+    for token in tokens:
+        assert client.post("/my/records/new/", _form(world, files=[_pdf()], submission=token)).status_code == 302
+
+    assert ServiceRecord.objects.filter(contributor=world.lawyer_contributor).count() == 2
+    # Another person's form with the same token is theirs: it is not mistaken for the lawyer's.
+    other = client_for("other_lawyer")
+    response = other.post(
+        "/my/records/new/", _form(world, files=[_pdf()], region=world.district_b.pk, venue="", submission=tokens[0])
+    )
+    assert response.status_code == 302
+    assert ServiceRecord.objects.filter(contributor=world.other_lawyer_contributor).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_form_refused_for_an_error_can_be_corrected_and_sent_with_its_token(world, client_for):
+    client = client_for("lawyer")
+    token = _token(client.get("/my/records/new/"))
+    refused = client.post("/my/records/new/", _form(world, submission=token))  # no evidence
+    assert refused.status_code == 200 and _token(refused) == token and not ServiceRecord.objects.exists()
+
+    assert client.post("/my/records/new/", _form(world, files=[_pdf()], submission=token)).status_code == 302
+    assert ServiceRecord.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_form_sent_from_two_tabs_at_once_logs_the_work_once(world):
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    token = "tab-" + "x" * 28
+    senders = 6
+    barrier = threading.Barrier(senders)
+    locations, lock = [], threading.Lock()
+
+    def send():
+        client = Client()
+        client.force_login(world.lawyer)
+        try:
+            barrier.wait()
+            response = client.post("/my/records/new/", _form(world, files=[_pdf()], submission=token))
+            outcome = response.get("Location", response.status_code)
+        except Exception as exc:  # noqa: BLE001 — any other outcome is what the test must catch
+            outcome = f"error: {exc!r}"
+        finally:
+            connection.close()
+        with lock:
+            locations.append(outcome)
+
+    threads = [threading.Thread(target=send) for _ in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    record = ServiceRecord.objects.get()
+    assert locations == [f"/my/records/{record.pk}/"] * senders
+    assert record.submission == token and EvidenceFile.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_record_of_one_submission(world):
+    from django.db import IntegrityError, transaction
+
+    record = _log(world, files=[_pdf()])
+    ServiceRecord.objects.filter(pk=record.pk).update(submission="y" * 32)
+    twin = _log(world, files=[_pdf()])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ServiceRecord.objects.filter(pk=twin.pk).update(submission="y" * 32)
+    with pytest.raises(records.AlreadyLogged) as already:
+        records.record_log(
+            actor=world.lawyer,
+            contributor=world.lawyer_contributor,
+            service_type=ServiceType.objects.get(code="consultation"),
+            date=_day(),
+            start_time=NIGHTLESS,
+            hours="1",
+            region=world.district_a,
+            description="再次提交",
+            files=[_pdf()],
+            submission="y" * 32,
+        )
+    assert already.value.record == record
+    assert ServiceRecord.objects.count() == 2

@@ -63,6 +63,9 @@ class ServiceRecord(models.Model):
     # A poor public rating puts the record in front of staff.
     flagged = models.BooleanField(_("flagged for review"), default=False)
     flag_reason = models.CharField(_("why flagged"), max_length=300, blank=True)
+    # Logged work: the one-time token of the form it was sent with. The same form sent twice (a double
+    # tap, a resend from the back button) finds this record instead of making a second one.
+    submission = models.CharField(max_length=43, null=True, blank=True, editable=False)
 
     # Statuses that still wait for a decision by staff.
     WAITING = (Status.VERIFIED_ATTENDANCE, Status.SUBMITTED)
@@ -84,6 +87,11 @@ class ServiceRecord(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(ended_at__gt=models.F("started_at")), name="record_ends_after_start"),
             models.CheckConstraint(condition=Q(hours__gt=0) & Q(hours__lte=24), name="record_hours_in_day"),
+            models.UniqueConstraint(
+                fields=["contributor", "submission"],
+                condition=Q(submission__isnull=False),
+                name="record_one_per_submission",
+            ),
         ]
 
     def __str__(self):

@@ -1,4 +1,6 @@
 import datetime
+import re
+import secrets
 from decimal import Decimal
 
 from django import forms
@@ -24,8 +26,15 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
+def new_submission_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class LogWorkForm(forms.Form):
-    """Other pro-bono work, logged by the contributor with evidence."""
+    """Other pro-bono work, logged by the contributor with evidence. Each form shown carries a one-time
+    token (`submission`): sending the same form twice logs the work once."""
+
+    submission = forms.CharField(required=False, max_length=43, widget=forms.HiddenInput, initial=new_submission_token)
 
     service_type = forms.ModelChoiceField(label=_("Service type"), queryset=ServiceType.objects.filter(is_active=True))
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -62,6 +71,11 @@ class LogWorkForm(forms.Form):
         required=False,
         help_text=_("PDF, JPEG or PNG, at most 10 MB each: a sign-in sheet, photos, the agreement reached."),
     )
+
+    def clean_submission(self):
+        # Anything but a token we could have made is no token: the work is logged, without the guard.
+        value = self.cleaned_data["submission"]
+        return value if re.fullmatch(r"[A-Za-z0-9_-]{16,43}", value) else ""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

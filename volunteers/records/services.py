@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,15 @@ if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
     from volunteers.models import Region, ServiceType, User, Venue
+
+
+class AlreadyLogged(Exception):  # noqa: N818 — an outcome, not a failure: the work is logged, once
+    """The form was sent before (same one-time token): `record` is what that first sending made."""
+
+    def __init__(self, record: ServiceRecord):
+        super().__init__(record.pk)
+        self.record = record
+
 
 QUARTER = Decimal("0.25")
 # How far back work can be logged; older history comes in through the import.
@@ -185,11 +194,19 @@ def record_log(
     venue: Venue | None = None,
     description: str = "",
     files: Iterable[UploadedFile] = (),
+    submission: str = "",
     now: datetime | None = None,
 ) -> ServiceRecord:
-    """A contributor logs pro-bono work; it waits for staff of its region."""
+    """A contributor logs pro-bono work; it waits for staff of its region. `submission` is the form's
+    one-time token: sent again, the form finds the record it made (AlreadyLogged), not a second one;
+    two forms with the same content make two records (two similar pieces of work)."""
     now = now or timezone.now()
+    # The person's row lock puts their sendings in a line: the second sending of a form sees the first.
     Contributor.objects.select_for_update().filter(pk=contributor.pk).first()
+    if submission:
+        earlier = ServiceRecord.objects.filter(contributor=contributor, submission=submission).first()
+        if earlier is not None:
+            raise AlreadyLogged(earlier)
     hours, started_at, checked = _clean(
         contributor=contributor,
         record=None,
@@ -205,23 +222,32 @@ def record_log(
         files=list(files),
         now=now,
     )
-    record = ServiceRecord.objects.create(
-        contributor=contributor,
-        service_type=service_type,
-        venue=venue,
-        region=region,
-        date=date,
-        started_at=started_at,
-        ended_at=started_at + timedelta(hours=float(hours)),
-        hours=hours,
-        status=ServiceRecord.Status.SUBMITTED,
-        people_served=people_served,
-        special_groups=list(special_groups),
-        description=description.strip(),
-        created_at=now,
-        updated_at=now,
-        updated_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            record = ServiceRecord.objects.create(
+                contributor=contributor,
+                service_type=service_type,
+                venue=venue,
+                region=region,
+                date=date,
+                started_at=started_at,
+                ended_at=started_at + timedelta(hours=float(hours)),
+                hours=hours,
+                status=ServiceRecord.Status.SUBMITTED,
+                people_served=people_served,
+                special_groups=list(special_groups),
+                description=description.strip(),
+                created_at=now,
+                updated_at=now,
+                updated_by=actor,
+                submission=submission or None,
+            )
+    except IntegrityError:
+        # The constraint behind the lock: a sending that got past it finds the first one all the same.
+        earlier = ServiceRecord.objects.filter(contributor=contributor, submission=submission).first()
+        if not submission or earlier is None:
+            raise
+        raise AlreadyLogged(earlier) from None
     _store(record, checked, actor, now)
     audit(actor=actor, action="record_log", obj=record, hours=str(hours), files=len(checked))
     return record

@@ -36,7 +36,13 @@ def _save(request, contributor, record=None):
         files = form.cleaned_data["files"]
         try:
             if record is None:
-                record = records.record_log(actor=request.user, contributor=contributor, files=files, **values)
+                record = records.record_log(
+                    actor=request.user,
+                    contributor=contributor,
+                    files=files,
+                    submission=form.cleaned_data["submission"],
+                    **values,
+                )
                 messages.success(request, _("Logged. Bureau staff of the region will review it."))
             else:
                 remove = [int(v) for v in request.POST.getlist("remove") if v.isdigit()]
@@ -45,6 +51,14 @@ def _save(request, contributor, record=None):
                 )
                 messages.success(request, _("Saved and sent for review again."))
             return form, redirect("my_record", pk=record.pk)
+        except records.AlreadyLogged as already:
+            messages.info(
+                request,
+                _(
+                    "This form had already been sent: the work is logged once, here. To log other work, start a new form."
+                ),
+            )
+            return form, redirect("my_record", pk=already.record.pk)
         except ValidationError as exc:
             form_add_errors(form, exc)
     return form, None

@@ -13,6 +13,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from pointbook.reports.data import column_labels, total_labels
+from pointbook.standings.as_of import as_of_text
 from pointbook.spreadsheets import safe_cell
 from volunteers.people.selectors import bureau_name
 
@@ -57,6 +58,7 @@ def render(figures):
         [_("Until (not included)"), figures.end.isoformat()],
         [_("Issued by"), bureau_name()],
         [_("Made"), timezone.localtime().strftime("%Y-%m-%d %H:%M")],
+        [_("Figures as of"), as_of_text(figures.as_of)],
         [],
     ):
         summary.append([safe_cell(v) for v in row])

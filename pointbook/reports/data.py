@@ -256,8 +256,10 @@ def _figures(region, *, kind, year, month, snapshot):
     )
 
     # 7. Top contributors by points in the period (real names: the report is for staff). A year's are the
-    # standings' own rows, in the board's order (ties by hours, then who got there first), numbered within
-    # the region: for the city that is the overall board, for a district its district board.
+    # standings' own rows, in the board's order (ties by hours, then who got there first), each with their
+    # place on a board the standings page shows: the city's report the overall board, a district's (and a
+    # township's) the district board.
+    ranked_by = "rank" if region.level < Region.Level.DISTRICT else "district_rank"
     if figures.annual:
         rows = (
             Standing.objects.filter(
@@ -273,6 +275,7 @@ def _figures(region, *, kind, year, month, snapshot):
                 "contributor__region__name",
                 "points",
                 "hours",
+                place=F(ranked_by),
             )[:TOP_CONTRIBUTORS]
         )
     else:
@@ -284,7 +287,7 @@ def _figures(region, *, kind, year, month, snapshot):
     figures.top_contributors = _frame(
         [
             (
-                i,
+                r.get("place", i),
                 r["contributor__legal_name"],
                 str(labels.get(r["contributor__kind"], "")),
                 r["contributor__region__name"],
@@ -308,7 +311,8 @@ def _figures(region, *, kind, year, month, snapshot):
         )
     )
     if figures.annual:
-        # The year's: the standings' organisations board (members: everyone who belonged any day of it).
+        # The year's: the region's rows of the standings' organisations board, with their place on it
+        # (members: everyone who belonged any day of the year, as the board counts them).
         rows = (
             Standing.objects.filter(
                 snapshot=snapshot,
@@ -316,7 +320,7 @@ def _figures(region, *, kind, year, month, snapshot):
                 organisation__region__path__startswith=region.path,
             )
             .order_by("rank")
-            .values("organisation__name", "members", "points", "hours")[:TOP_ORGANISATIONS]
+            .values("organisation__name", "members", "points", "hours", place=F("rank"))[:TOP_ORGANISATIONS]
         )
     else:
         rows = (
@@ -329,7 +333,7 @@ def _figures(region, *, kind, year, month, snapshot):
     figures.top_organisations = _frame(
         [
             (
-                i,
+                r.get("place", i),
                 r.get("organisation__name") or r.get("contributor__memberships__organisation__name"),
                 r["members"],
                 cents(r["points"]),

@@ -281,7 +281,8 @@ def test_after_a_build_the_report_and_the_standings_page_show_the_same_rank_poin
     region = getattr(world, where)
     board = "" if where == "city" else f"district|{world.district_a.pk}"
     standings_refresh(YEAR)
-    post(world.lawyer_contributor, day(11, 20), "30", "300", service_type=year_of.consult)
+    # Before she joined firm A (1 March): hers, not the firm's, so the firm stays second to firm B.
+    post(world.lawyer_contributor, day(2, 20), "30", "300", service_type=year_of.consult)
     client = client_for("city_staff")
     before, _as_of = standings_rows(client, board)
     assert ("李明", Decimal("49.00")) in [(name, points) for _rank, name, points in before]  # not yet counted
@@ -295,9 +296,11 @@ def test_after_a_build_the_report_and_the_standings_page_show_the_same_rank_poin
     in_report = [(r[0], r[1], cents(r[4])) for r in rows(book[zh("Top contributors")])]
     assert page[0] == (1, "李明", Decimal("349.00")) == in_report[0]
     assert in_report == page  # every person's place and points
+    # Organisations: their place on the organisations board (the only one), whichever region reports.
     firms = [(r[0], r[1], cents(r[3])) for r in rows(book[zh("Top organisations")])]
     firm_page, _ = standings_rows(client, "organisation|")
-    assert firms and firms == [row for row in firm_page if row[1] in {f for _r, f, _p in firms}]
+    assert (2, "河南新华律师事务所", Decimal("19.00")) in firms
+    assert firms == [row for row in firm_page if row[1] in {f for _r, f, _p in firms}]
 
     counted = report.counted_at
     assert counted == StandingsSnapshot.objects.get(year=YEAR, is_current=True).computed_at

@@ -13,8 +13,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from pointbook.reports.data import column_labels, total_labels
-from pointbook.standings.as_of import as_of_text
 from pointbook.spreadsheets import safe_cell
+from pointbook.standings.as_of import as_of_text
 from volunteers.people.selectors import bureau_name
 
 # Characters a sheet title may not hold.

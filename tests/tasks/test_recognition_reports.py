@@ -36,9 +36,9 @@ from pointbook.models import AwardCategory, LedgerEntry, Nomination, Recognition
 from pointbook.reports import build, charts, xlsx
 from pointbook.reports import services as reports
 from pointbook.reports.data import report_figures
+from pointbook.spreadsheets import safe_cell
 from pointbook.standings.as_of import as_of_text
 from pointbook.standings.services import standings_refresh
-from pointbook.spreadsheets import safe_cell
 from tasks import reports as jobs
 from tests.factories import ContributorFactory, MembershipFactory, OrganisationFactory
 from tests.support.i18n import zh

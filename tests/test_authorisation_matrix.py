@@ -967,10 +967,18 @@ RECOGNITION_MATRIX = {
     "staff_commendation_act": {
         A: ("POST", ["{category_a}", "draft"], {}, (LOGIN, 403, 403, 403, COMMENDATION_A, 404, COMMENDATION_A)),
         B: ("POST", ["{category_b}", "draft"], {}, (LOGIN, 403, 403, 403, 404, COMMENDATION_B, COMMENDATION_B)),
-        "A added": (
+        # Applicant A has no hours on the standings: refused with the rules failed (the page again, 200)
+        # unless a reason to set them aside is given.
+        "A added against the rules": (
             "POST",
             ["{category_a}", "add"],
             {"who": "{applicant_a_licence}", "reason": "社区推荐"},
+            (LOGIN, 403, 403, 403, Unchanged(200), 404, Unchanged(200)),
+        ),
+        "A added, rules set aside": (
+            "POST",
+            ["{category_a}", "add"],
+            {"who": "{applicant_a_licence}", "reason": "社区推荐", "override_reason": "抗洪期间连续值守"},
             (LOGIN, 403, 403, 403, COMMENDATION_A, 404, COMMENDATION_A),
         ),
         # Only people of the award's region are nominated: told so.
@@ -978,7 +986,7 @@ RECOGNITION_MATRIX = {
             "POST",
             ["{category_a}", "add"],
             {"who": "{applicant_b_licence}", "reason": "推荐"},
-            (LOGIN, 403, 403, 403, Unchanged(COMMENDATION_A), 404, Unchanged(COMMENDATION_A)),
+            (LOGIN, 403, 403, 403, Unchanged(200), 404, Unchanged(200)),
         ),
         "A removed": (
             "POST",

@@ -20,6 +20,7 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 from core.language import in_english
 from core.pdf import cjk_font
 from pointbook.commendations.certificates import verify_url
+from pointbook.standings.as_of import as_of_text
 
 BRAND = colors.HexColor("#b3261e")
 LINE = colors.HexColor("#c9ced6")
@@ -221,7 +222,8 @@ def statement_pdf(certificate, record):
     heading.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, 0), 0)]))
 
     rank = (
-        _("%(rank)s of %(of)s organisations") % {"rank": record.rank.rank, "of": record.rank.of}
+        _("%(rank)s of %(of)s organisations, as of %(when)s")
+        % {"rank": record.rank.rank, "of": record.rank.of, "when": as_of_text(record.rank.computed_at)}
         if record.rank
         else _("Not ranked yet")
     )

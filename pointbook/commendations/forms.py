@@ -50,6 +50,16 @@ class AwardCategoryForm(forms.ModelForm):
 class NomineeAddForm(forms.Form):
     who = forms.CharField(label=_("Practice licence number or mobile (organisations: licence number)"), max_length=40)
     reason = forms.CharField(label=_("Why they are added"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+    override_reason = forms.CharField(
+        label=_("Reason for setting the award's rules aside"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Only for someone who does not meet the award's rules: you are told which ones. Kept with the "
+            "nominee and in the audit log; never shown on the public notice."
+        ),
+    )
 
 
 class ReasonForm(forms.Form):

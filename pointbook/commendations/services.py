@@ -34,7 +34,7 @@ from pointbook.models import (
     PublicHoliday,
     Standing,
 )
-from pointbook.standings.services import masked_name
+from pointbook.standings.services import masked_name, snapshot_of
 from volunteers.models import Contributor, Membership, Organisation, Region
 from volunteers.people.duties import refuse_own
 
@@ -241,6 +241,7 @@ def nominees_draft(*, category_id: int, actor: User) -> int:
         raise ValidationError(
             _("There are no standings for %(year)s yet. Recompute the standings first.") % {"year": category.year}
         )
+    counted_at = getattr(snapshot_of(category.year), "computed_at", None)
     category.nominations.filter(drafted=True, changed_by__isnull=True).delete()
     kept = set(category.nominations.values_list("contributor_id", "organisation_id"))
     new = [
@@ -253,6 +254,7 @@ def nominees_draft(*, category_id: int, actor: User) -> int:
             hours=hours,
             district_id=district,
             drafted=True,
+            counted_at=counted_at,
         )
         for person, org, rank, points, hours, district in _candidates(category)
         if (person, org) not in kept
@@ -291,6 +293,76 @@ def _figures(
     return row.rank, row.points, row.hours, None
 
 
+def rule_text(category: AwardCategory, rule: str) -> str:
+    """One of the award's rules, as staff read it when a nominee fails it (in the active language)."""
+    year = category.year
+    texts = {
+        "hours": lambda: _("verified service hours in %(year)s (none on that year's standings)") % {"year": year},
+        "points": lambda: _("at least %(points)s points in %(year)s") % {"points": category.min_points, "year": year},
+        "stars": lambda: (
+            _("%(stars)s stars: %(hours)s verified hours by the end of %(year)s")
+            % {"stars": category.min_stars, "hours": STAR_HOURS[(category.min_stars or 1) - 1], "year": year}
+        ),
+        "complaint": lambda: _("no upheld complaint in %(year)s") % {"year": year},
+        "verified": lambda: _("profile verified by the bureau"),
+        "good_standing": lambda: (
+            _("organisation in good standing")
+            if category.for_organisations
+            else _("member of an organisation in good standing")
+        ),
+    }
+    return texts[rule]() if rule in texts else rule
+
+
+def nominee_rules_failed(
+    category: AwardCategory,
+    *,
+    hours: Decimal | int,
+    points: Decimal | int,
+    contributor: Contributor | None = None,
+    organisation: Organisation | None = None,
+) -> list[str]:
+    """The award's rules the nominee does not meet, as codes for `rule_text`, checked as drafting checks
+    them: the year's hours and points as the standings counted them (`hours`, `points`: the nominee's row),
+    lifetime hours for a star level, and the eligibility rules the award has switched on."""
+    year = category.year
+    failed = []
+    if not hours or hours <= 0:
+        failed.append("hours")
+    if category.basis == Basis.POINTS_AT_LEAST and points < (category.min_points or 0):
+        failed.append("points")
+    if organisation is not None:
+        if category.firm_in_good_standing and not organisation.good_standing:
+            failed.append("good_standing")
+        return failed
+    person: Contributor = contributor  # type: ignore[assignment]  # one of the two is given
+    if category.basis == Basis.STAR_LEVEL:
+        lifetime = LedgerEntry.objects.filter(contributor=person, effective_date__lte=date(year, 12, 31)).aggregate(
+            h=Sum("hours")
+        )["h"] or Decimal(0)
+        if lifetime < STAR_HOURS[(category.min_stars or 1) - 1]:
+            failed.append("stars")
+    if category.no_upheld_complaint and Complaint.objects.filter(contributor=person, date__year=year).exists():
+        failed.append("complaint")
+    if category.profile_verified and person.verified_at is None:
+        failed.append("verified")
+    if category.firm_in_good_standing:
+        day = min(date(year, 12, 31), timezone.localdate())
+        good = (
+            Membership.objects.filter(
+                contributor=person,
+                status__in=[Membership.Status.ACTIVE, Membership.Status.ENDED],
+                started_on__lte=day,
+                organisation__good_standing=True,
+            )
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+            .exists()
+        )
+        if not good:
+            failed.append("good_standing")
+    return failed
+
+
 @transaction.atomic
 def nomination_add(
     *,
@@ -299,7 +371,11 @@ def nomination_add(
     reason: str,
     contributor: Contributor | None = None,
     organisation: Organisation | None = None,
+    override_reason: str = "",
 ) -> Nomination:
+    """Staff add a nominee by hand, with the reason. Someone the award's rules exclude (as drafting would
+    have) is refused with the rules they fail, unless staff also give `override_reason`: then they are
+    added, the rules and that reason kept on the nomination and in the audit row (never on the notice)."""
     category = _locked(category_id, Status.DRAFT)
     reason = _reason(reason)
     if (contributor is None) == (organisation is None) or (organisation is None) == category.for_organisations:
@@ -317,6 +393,24 @@ def nomination_add(
     nomination = category.nominations.filter(contributor=contributor, organisation=organisation).first()
     if nomination is not None and nomination.status == Nomination.Status.NOMINATED:
         raise ValidationError(_("Already nominated."))
+    failed = nominee_rules_failed(
+        category, hours=hours, points=points, contributor=contributor, organisation=organisation
+    )
+    override_reason = (override_reason or "").strip() if failed else ""
+    if failed and not override_reason:
+        name = organisation.name if organisation is not None else contributor.legal_name  # type: ignore[union-attr]
+        raise ValidationError(
+            {
+                "override_reason": [
+                    _(
+                        "%(name)s does not meet these rules of the award. To add them anyway, give the reason "
+                        "for setting the rules aside; it is kept with the nominee and in the audit log."
+                    )
+                    % {"name": name},
+                    *[rule_text(category, rule) for rule in failed],
+                ]
+            }
+        )
     if nomination is None:
         nomination = Nomination(category=category, contributor=contributor, organisation=organisation, drafted=False)
     nomination.status, nomination.reason, nomination.changed_by, nomination.changed_at = (
@@ -326,8 +420,17 @@ def nomination_add(
         timezone.now(),
     )
     nomination.rank, nomination.points, nomination.hours, nomination.district_id = rank, points, hours, district
+    nomination.counted_at = getattr(snapshot_of(category.year), "computed_at", None)
+    nomination.rules_failed, nomination.override_reason = failed, override_reason
     nomination.save()
-    audit(actor=actor, action="nomination.add", obj=nomination, reason=reason)
+    audit(
+        actor=actor,
+        action="nomination.add",
+        obj=nomination,
+        reason=reason,
+        rules_failed=failed,
+        override_reason=override_reason,
+    )
     return nomination
 
 
@@ -354,21 +457,23 @@ def _remove(nomination: Nomination, *, actor: User, reason: str) -> Nomination:
 # --- Public notice and objections --------------------------------------------------------------------------
 
 
-def working_days_after(start: date, days: int) -> date:
-    """The last day of a notice of `days` working days starting on `start` (weekends and public
-    holidays don't count)."""
+def notice_period(posted_on: date, days: int) -> tuple[date, date]:
+    """(first day, last day) of a public notice of `days` working days posted on `posted_on`. The day it
+    is posted does not count: the period starts on the next working day, so a notice posted on a Friday
+    or over the weekend starts on Monday. Working days are Monday to Friday less the public holidays staff
+    keep (`PublicHoliday`); weekend days worked in lieu (调休) are not modelled, so they never count."""
     holidays = set(
-        PublicHoliday.objects.filter(date__gte=start, date__lte=start + timedelta(days=days * 3 + 30)).values_list(
-            "date", flat=True
-        )
+        PublicHoliday.objects.filter(
+            date__gt=posted_on, date__lte=posted_on + timedelta(days=days * 3 + 30)
+        ).values_list("date", flat=True)
     )
-    day, counted = start, 0
-    while True:
-        if day.weekday() < 5 and day not in holidays:
-            counted += 1
-            if counted == days:
-                return day
+    working: list[date] = []
+    day = posted_on
+    while len(working) < days:
         day += timedelta(days=1)
+        if day.weekday() < 5 and day not in holidays:
+            working.append(day)
+    return working[0], working[-1]
 
 
 @transaction.atomic
@@ -376,22 +481,21 @@ def notice_publish(*, category_id: int, actor: User) -> AwardCategory:
     category = _locked(category_id, Status.DRAFT)
     if not category.nominations.filter(status=Nomination.Status.NOMINATED).exists():
         raise ValidationError(_("There is nobody on the list. Draft the nominees first."))
-    today = timezone.localdate()
-    category.status, category.notice_starts_on = Status.NOTICE, today
-    category.notice_ends_on = working_days_after(today, category.notice_working_days)
+    category.status = Status.NOTICE
+    category.notice_starts_on, category.notice_ends_on = notice_period(
+        timezone.localdate(), category.notice_working_days
+    )
     category.save(update_fields=["status", "notice_starts_on", "notice_ends_on"])
     audit(actor=actor, action="award_category.notice", obj=category, until=category.notice_ends_on.isoformat())
     return category
 
 
 def notice_is_open(category: AwardCategory, today: date | None = None) -> bool:
+    """Objections are taken from the day the notice is posted (before its counted period starts: that
+    only gives the public more time) to the last day of its period."""
     today = today or timezone.localdate()
     # notice_publish sets the notice's start and end together.
-    return (
-        category.status == Status.NOTICE
-        and category.notice_starts_on is not None
-        and category.notice_starts_on <= today <= category.notice_ends_on  # type: ignore[operator]
-    )
+    return category.status == Status.NOTICE and category.notice_ends_on is not None and today <= category.notice_ends_on
 
 
 @transaction.atomic
@@ -535,7 +639,7 @@ def public_name(nomination: Nomination) -> str:
 def notices_open(today: date | None = None) -> QuerySet[AwardCategory]:
     today = today or timezone.localdate()
     return (
-        AwardCategory.objects.filter(status=Status.NOTICE, notice_starts_on__lte=today, notice_ends_on__gte=today)
+        AwardCategory.objects.filter(status=Status.NOTICE, notice_ends_on__gte=today)
         .select_related("region")
         .order_by("notice_ends_on", "id")
     )

@@ -66,10 +66,16 @@ def staff_commendations(request, scope):
 
 @staff_required
 def staff_commendation(request, scope, pk):
-    category = _category_in_scope(scope, pk)
+    return _commendation_page(request, scope, _category_in_scope(scope, pk))
+
+
+def _commendation_page(request, scope, category, *, add_form=None):
+    """The award's staff page; `add_form`: the add-a-nominee form as posted, with its errors."""
     page = Paginator(commendations.nominees(category, Nomination.Status.NOMINATED), LIST_PAGE).get_page(
         request.GET.get("page")
     )
+    for nomination in page:
+        nomination.rules_text = [commendations.rule_text(category, rule) for rule in nomination.rules_failed]
     objections = list(
         category.objections.select_related("nomination__contributor", "nomination__organisation", "resolved_by")
     )
@@ -84,7 +90,8 @@ def staff_commendation(request, scope, pk):
             "removed": list(commendations.nominees(category, Nomination.Status.REMOVED)),
             "objections": objections,
             "open_objections": sum(o.status == Objection.Status.OPEN for o in objections),
-            "add_form": NomineeAddForm(),
+            "add_form": add_form or NomineeAddForm(),
+            "counted_at": _counted_at(category),
             "reason_form": ReasonForm(),
             "resolve_form": ResolveForm(),
             "notice_open": commendations.notice_is_open(category),
@@ -98,20 +105,45 @@ def _act_draft(request, category):
     messages.success(request, _("%(n)s nominees drafted from the standings.") % {"n": count})
 
 
-def _act_add(request, category):
-    form = NomineeAddForm(request.POST)
-    if not form.is_valid():
-        raise ValidationError(_("Give the licence number (or mobile) and the reason."))
-    who = commendations.nominee_lookup(category, form.cleaned_data["who"])
-    if who is None:
-        raise ValidationError(
-            _("Nobody in %(region)s has that licence number or mobile.") % {"region": category.region.name}
-        )
-    kind = "organisation" if category.for_organisations else "contributor"
-    commendations.nomination_add(
-        category_id=category.pk, actor=request.user, reason=form.cleaned_data["reason"], **{kind: who}
+def _counted_at(category):
+    """When the listed nominees' ranks, points and hours were counted: the latest of their standings."""
+    return (
+        category.nominations.filter(status=Nomination.Status.NOMINATED)
+        .exclude(counted_at=None)
+        .order_by("-counted_at")
+        .values_list("counted_at", flat=True)
+        .first()
     )
-    messages.success(request, _("Added to the list."))
+
+
+def _add(request, scope, category):
+    """Add a nominee by hand. A refusal (someone the award's rules exclude, and no reason to set them
+    aside) shows the page again with what was typed and the rules they fail."""
+    form = NomineeAddForm(request.POST)
+    if form.is_valid():
+        who = commendations.nominee_lookup(category, form.cleaned_data["who"])
+        try:
+            if who is None:
+                raise ValidationError(
+                    {
+                        "who": _("Nobody in %(region)s has that licence number or mobile.")
+                        % {"region": category.region.name}
+                    }
+                )
+            kind = "organisation" if category.for_organisations else "contributor"
+            commendations.nomination_add(
+                category_id=category.pk,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                override_reason=form.cleaned_data["override_reason"],
+                **{kind: who},
+            )
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Added to the list."))
+            return redirect("staff_commendation", category.pk)
+    return _commendation_page(request, scope, category, add_form=form)
 
 
 def _act_remove(request, category):
@@ -156,7 +188,6 @@ def _act_approve(request, category):
 # The steps of `staff_commendation_act`, by the action in its URL.
 _ACTS = {
     "draft": _act_draft,
-    "add": _act_add,
     "remove": _act_remove,
     "notice": _act_notice,
     "resolve": _act_resolve,
@@ -170,6 +201,8 @@ _ACTS = {
 def staff_commendation_act(request, scope, pk, action):
     """One POST per step: draft, add, remove, notice, resolve, approve."""
     category = _category_in_scope(scope, pk)
+    if action == "add":
+        return _add(request, scope, category)
     back = redirect("staff_commendation", category.pk)
     act = _ACTS.get(action)
     if act is None:
@@ -313,6 +346,7 @@ def notice(request, pk):
             "chosen": chosen,
             "form": form,
             "is_open": is_open,
+            "counted_at": _counted_at(category),
             "objections_open": category.objections.filter(status=Objection.Status.OPEN).count(),
         },
         status=200 if wait is None else 429,

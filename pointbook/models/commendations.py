@@ -96,6 +96,12 @@ class Nomination(models.Model):
     hours = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     district = models.ForeignKey("volunteers.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # When `rank`, `points` and `hours` were counted: the standings snapshot they were read from.
+    counted_at = models.DateTimeField(_("figures as of"), null=True, blank=True)
+    # Added by hand although the award's rules exclude them: the rules they failed (as staff were shown
+    # them) and why staff set them aside. Staff-only: never on the public notice or the honour roll.
+    rules_failed = models.JSONField(_("rules not met"), default=list, blank=True)
+    override_reason = models.CharField(_("reason for setting the rules aside"), max_length=300, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

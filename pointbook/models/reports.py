@@ -28,6 +28,9 @@ class RecognitionReport(Job):
     month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
     pdf = models.FileField(storage=evidence_storage, upload_to="reports/%Y/", blank=True, max_length=200)
     xlsx = models.FileField(storage=evidence_storage, upload_to="reports/%Y/", blank=True, max_length=200)
+    # When its figures were counted: the standings snapshot the build refreshed (every sum in the files
+    # counts the ledger up to that snapshot's watermark), so the page, the PDF and the sheet say one "as of".
+    counted_at = models.DateTimeField(_("figures as of"), null=True, blank=True)
 
     TASK = "report"
 

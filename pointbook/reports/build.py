@@ -1,4 +1,5 @@
-"""Building a recognition report: figures → charts → PDF and XLSX → private storage → email.
+"""Building a recognition report: fresh standings → figures → charts → PDF and XLSX → private storage
+→ email.
 
 `report_render` is the rendering shared by the Celery job and the `recognition_report` command.
 `report_build` is the job's service: it claims the report's job (`core.jobs.job_claim`), so two
@@ -35,7 +36,13 @@ class LostClaim(Exception):
 
 
 def report_render(*, region, kind, year, month=None, formats=FORMATS, language=None, progress=None):
-    """{format: bytes} of the report, labels in `language` (the site's default when None)."""
+    """{format: bytes} of the report, labels in `language` (the site's default when None). The
+    standings of `year` are refreshed first and the report counted as of them (`report_figures`)."""
+    return _render(region, kind, year, month, formats, language, progress)[0]
+
+
+def _render(region, kind, year, month, formats, language, progress):
+    """({format: bytes}, the time its figures were counted)."""
     progress = progress or (lambda percent: None)
     out = {}
     with translation.override(language or settings.LANGUAGE_CODE):
@@ -49,7 +56,7 @@ def report_render(*, region, kind, year, month=None, formats=FORMATS, language=N
         if "xlsx" in formats:
             out["xlsx"] = xlsx.render(figures)
             progress(90)
-    return out
+    return out, figures.as_of
 
 
 def file_stem(report):
@@ -78,14 +85,7 @@ def _build_claimed(report_id, attempt):
     saved = []
     try:
         language = report.requested_by.language if report.requested_by else settings.LANGUAGE_CODE
-        files = report_render(
-            region=report.region,
-            kind=report.kind,
-            year=report.year,
-            month=report.month,
-            language=language,
-            progress=progress,
-        )
+        files, counted_at = _render(report.region, report.kind, report.year, report.month, FORMATS, language, progress)
         stem = file_stem(report)
         for fmt in FORMATS:
             field = getattr(report, fmt)
@@ -94,7 +94,9 @@ def _build_claimed(report_id, attempt):
         with transaction.atomic():
             if not job_finish(report_id, attempt):
                 raise LostClaim
-            RecognitionReport.objects.filter(pk=report_id).update(pdf=report.pdf.name, xlsx=report.xlsx.name)
+            RecognitionReport.objects.filter(pk=report_id).update(
+                pdf=report.pdf.name, xlsx=report.xlsx.name, counted_at=counted_at
+            )
     except LostClaim:
         _delete(report, saved)
         log.warning("report %s: another delivery took it over; this one stops", report_id)
@@ -106,7 +108,7 @@ def _build_claimed(report_id, attempt):
         with transaction.atomic():
             if not job_finish(report_id, attempt, failed=True, error=message):
                 return None
-            RecognitionReport.objects.filter(pk=report_id).update(pdf="", xlsx="")
+            RecognitionReport.objects.filter(pk=report_id).update(pdf="", xlsx="", counted_at=None)
         audit(actor=None, action="report.fail", obj=report, error=message)
         report_email(report_id)
         return Status.FAILED

@@ -8,10 +8,17 @@ Who is counted: contributors whose home region (Contributor.region) is in the re
 subtree, with all their ledger entries dated (effective_date) in the period. Organisations are those
 in the subtree, with the points their members earned on the days they were members (half-open
 membership dates, as `selectors.member_records`). Labels are in the active language.
+
+One truth with the standings: a report counts the ledger as of one standings snapshot of its year
+(by default a fresh one, refreshed as the build starts). Every sum stops at that snapshot's watermark
+(the last entry it counted), and an annual report's top contributors and organisations are the
+snapshot's own rows, in its order, so a person's points and place in the report are the ones
+/standings/ shows for the same "as of" (`ReportFigures.as_of`). All of it is read in one database
+snapshot, so a refresh that replaces the standings snapshot meanwhile changes nothing read here.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from django.db.models import Count, F, Q, Sum, TextField
@@ -21,7 +28,8 @@ from django.utils.translation import pgettext
 
 from core.language import localized
 from pointbook.ledger.rules import cents
-from pointbook.models import AwardCategory, LedgerEntry, Nomination, RecognitionReport
+from pointbook.models import AwardCategory, LedgerEntry, Nomination, RecognitionReport, Standing, StandingsSnapshot
+from pointbook.standings.services import one_snapshot, snapshot_of, standings_refresh
 from volunteers.models import Contributor, Membership, Region, ServiceRecord, SpecialGroup
 
 TOP_CONTRIBUTORS = 20
@@ -47,6 +55,8 @@ class ReportFigures:
     top_contributors: pd.DataFrame = None  # rank, name, kind, region, points, hours
     top_organisations: pd.DataFrame = None  # rank, name, members, points, hours
     honourees: pd.DataFrame = None  # award, name, district, points, hours
+    as_of: datetime | None = None  # when the figures were counted (their standings snapshot's time)
+    watermark: int = 0  # the last ledger entry counted
 
     @property
     def annual(self):
@@ -105,11 +115,35 @@ def _service_type_name(row):
     return localized(zh, en)
 
 
-def report_figures(region, *, kind, year, month=None):
-    """The report's figures: totals and the breakdowns, each from one aggregate query."""
+def report_figures(region, *, kind, year, month=None, snapshot=None):
+    """The report's figures as of the standings snapshot `snapshot` of `year` (None: refresh the
+    standings now and use the new one): totals and the breakdowns, each from one aggregate query, all
+    read in one database snapshot."""
+    if snapshot is None:
+        snapshot = standings_refresh(year)
+    with one_snapshot():
+        # A refresh may have replaced (and deleted) it since: the one that did counted more of the ledger.
+        snapshot = StandingsSnapshot.objects.filter(pk=snapshot.pk).first() or snapshot_of(year)
+        if snapshot is None:
+            raise RuntimeError(f"no standings snapshot of {year} to count the report from")
+        return _figures(region, kind=kind, year=year, month=month, snapshot=snapshot)
+
+
+def _figures(region, *, kind, year, month, snapshot):
     start, end = report_period(kind, year, month)
-    figures = ReportFigures(region=region, kind=kind, year=year, month=month, start=start, end=end)
-    entries = LedgerEntry.objects.filter(
+    figures = ReportFigures(
+        region=region,
+        kind=kind,
+        year=year,
+        month=month,
+        start=start,
+        end=end,
+        as_of=snapshot.computed_at,
+        watermark=snapshot.watermark,
+    )
+    # Only what the snapshot counted: an entry posted since is in the next report, as on the standings.
+    ledger = LedgerEntry.objects.filter(id__lte=snapshot.watermark)
+    entries = ledger.filter(
         contributor__region__path__startswith=region.path, effective_date__gte=start, effective_date__lt=end
     ).order_by()
     sums = {"points": Sum("points"), "hours": Sum("hours")}
@@ -221,16 +255,39 @@ def report_figures(region, *, kind, year, month=None):
         ["group", "records", "people_served"],
     )
 
-    # 7. Top contributors by points in the period (real names: the report is for staff).
-    rows = (
-        entries.values("contributor", "contributor__legal_name", "contributor__kind", "contributor__region__name")
-        .annotate(**sums)
-        .order_by("-points", "contributor")[:TOP_CONTRIBUTORS]
-    )
+    # 7. Top contributors by points in the period (real names: the report is for staff). A year's are the
+    # standings' own rows, in the board's order (ties by hours, then who got there first), each with their
+    # place on a board the standings page shows: the city's report the overall board, a district's (and a
+    # township's) the district board.
+    ranked_by = "rank" if region.level < Region.Level.DISTRICT else "district_rank"
+    if figures.annual:
+        rows = (
+            Standing.objects.filter(
+                snapshot=snapshot,
+                scope=Standing.Scope.OVERALL,
+                contributor__region__path__startswith=region.path,
+            )
+            .order_by("rank")
+            .values(
+                "contributor",
+                "contributor__legal_name",
+                "contributor__kind",
+                "contributor__region__name",
+                "points",
+                "hours",
+                place=F(ranked_by),
+            )[:TOP_CONTRIBUTORS]
+        )
+    else:
+        rows = (
+            entries.values("contributor", "contributor__legal_name", "contributor__kind", "contributor__region__name")
+            .annotate(**sums)
+            .order_by("-points", "contributor")[:TOP_CONTRIBUTORS]
+        )
     figures.top_contributors = _frame(
         [
             (
-                i,
+                r.get("place", i),
                 r["contributor__legal_name"],
                 str(labels.get(r["contributor__kind"], "")),
                 r["contributor__region__name"],
@@ -253,16 +310,35 @@ def report_figures(region, *, kind, year, month=None):
             | Q(contributor__memberships__ended_on__gt=F("effective_date"))
         )
     )
-    rows = (
-        LedgerEntry.objects.filter(effective_date__gte=start, effective_date__lt=end)
-        .filter(belonged)
-        .values("contributor__memberships__organisation", "contributor__memberships__organisation__name")
-        .annotate(**sums, members=Count("contributor", distinct=True))
-        .order_by("-points", "contributor__memberships__organisation")[:TOP_ORGANISATIONS]
-    )
+    if figures.annual:
+        # The year's: the region's rows of the standings' organisations board, with their place on it
+        # (members: everyone who belonged any day of the year, as the board counts them).
+        rows = (
+            Standing.objects.filter(
+                snapshot=snapshot,
+                scope=Standing.Scope.ORGANISATION,
+                organisation__region__path__startswith=region.path,
+            )
+            .order_by("rank")
+            .values("organisation__name", "members", "points", "hours", place=F("rank"))[:TOP_ORGANISATIONS]
+        )
+    else:
+        rows = (
+            ledger.filter(effective_date__gte=start, effective_date__lt=end)
+            .filter(belonged)
+            .values("contributor__memberships__organisation", "contributor__memberships__organisation__name")
+            .annotate(**sums, members=Count("contributor", distinct=True))
+            .order_by("-points", "contributor__memberships__organisation")[:TOP_ORGANISATIONS]
+        )
     figures.top_organisations = _frame(
         [
-            (i, r["contributor__memberships__organisation__name"], r["members"], cents(r["points"]), cents(r["hours"]))
+            (
+                r.get("place", i),
+                r.get("organisation__name") or r.get("contributor__memberships__organisation__name"),
+                r["members"],
+                cents(r["points"]),
+                cents(r["hours"]),
+            )
             for i, r in enumerate(rows, 1)
         ],
         ["rank", "name", "members", "points", "hours"],

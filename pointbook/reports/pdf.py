@@ -18,6 +18,7 @@ from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate
 from core.pdf import cjk_font
 from pointbook.reports.charts import DPI
 from pointbook.reports.data import column_labels, total_labels
+from pointbook.standings.as_of import as_of_text
 from volunteers.people.selectors import bureau_name
 
 WIDTH = A4[0] - 36 * mm
@@ -101,10 +102,15 @@ def render(figures, charts):
             styles["small"],
         ),
         Paragraph(
+            escape(_("As of %(when)s") % {"when": as_of_text(figures.as_of)}),
+            styles["body"],
+        ),
+        Paragraph(
             escape(
                 _(
                     "Contributors whose home region is in %(region)s and below, and every ledger entry "
-                    "dated in the period. Each figure is a sum of ledger entries."
+                    "dated in the period and posted before that time. Each figure is a sum of ledger "
+                    "entries; ranks and points of the year are those of the standings as of the same time."
                 )
                 % {"region": region.name}
             ),

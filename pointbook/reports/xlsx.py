@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from pointbook.reports.data import column_labels, total_labels
 from pointbook.spreadsheets import safe_cell
+from pointbook.standings.as_of import as_of_text
 from volunteers.people.selectors import bureau_name
 
 # Characters a sheet title may not hold.
@@ -57,6 +58,7 @@ def render(figures):
         [_("Until (not included)"), figures.end.isoformat()],
         [_("Issued by"), bureau_name()],
         [_("Made"), timezone.localtime().strftime("%Y-%m-%d %H:%M")],
+        [_("Figures as of"), as_of_text(figures.as_of)],
         [],
     ):
         summary.append([safe_cell(v) for v in row])

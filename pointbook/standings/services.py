@@ -110,7 +110,7 @@ def _frame(rows: Sequence[Sequence[Any]], columns: list[str]) -> pd.DataFrame:
 
 
 @contextmanager
-def _one_snapshot() -> Iterator[None]:
+def one_snapshot() -> Iterator[None]:
     """Reads that all see the database as of one moment: a REPEATABLE READ transaction on PostgreSQL
     (READ COMMITTED would give each statement its own); on SQLite any read transaction is one. Inside
     a caller's transaction, that one."""
@@ -203,7 +203,7 @@ def _read(year: int) -> tuple[int, pd.DataFrame, pd.DataFrame, dict[int, int], d
     """What the boards of `year` are computed from, read in one snapshot: (the highest entry id
     counted, the totals per person and service type, each contributor's facts, {person: organisation}
     for members all year, {organisation: members}, the split of the others' year by organisation)."""
-    with _one_snapshot():
+    with one_snapshot():
         watermark = LedgerEntry.objects.aggregate(m=Max("id"))["m"] or 0
         totals = _totals(year)
         facts = _facts()
@@ -438,11 +438,15 @@ def _insert(rows: list[tuple[Any, ...]]) -> None:
 
 
 def standings_refresh(year: int) -> StandingsSnapshot:
-    """Recompute `year`'s standings from the ledger and make them current. Safe to run twice at once."""
+    """Recompute `year`'s standings from the ledger and make them current. Safe to run twice at once.
+
+    The snapshot is stamped with the moment before the ledger is read, so its "as of" is a promise:
+    every entry posted before then is counted."""
+    counted_at = timezone.now()
     boards, sizes, watermark = standings_compute(year)
     with transaction.atomic():
         snapshot = StandingsSnapshot.objects.create(
-            year=year, watermark=watermark, contributors=len(boards["people"]), sizes=sizes
+            year=year, computed_at=counted_at, watermark=watermark, contributors=len(boards["people"]), sizes=sizes
         )
         _insert(_rows(snapshot.pk, boards))
     return _swap_in(snapshot)
@@ -669,14 +673,24 @@ def board_label(
 
 def ranks_of(contributor: Contributor, year: int) -> list[dict[str, Any]]:
     """The contributor's rank in every board they are on: [{scope, scope_key, label, rank, out_of,
-    points, hours}]. Three queries whatever the size of the boards."""
+    points, hours, as_of}] (as_of: when the snapshot counted them). Three queries whatever the size of
+    the boards."""
     from volunteers.models import ServiceType
 
     stored = list(
         _current(year)
         .filter(contributor=contributor, scope=Scope.OVERALL)
         .values(
-            "rank", "points", "hours", "district_id", "district_rank", "kind", "kind_rank", "types", "snapshot__sizes"
+            "rank",
+            "points",
+            "hours",
+            "district_id",
+            "district_rank",
+            "kind",
+            "kind_rank",
+            "types",
+            "snapshot__sizes",
+            "snapshot__computed_at",
         )
     )
     rows = []
@@ -702,6 +716,7 @@ def ranks_of(contributor: Contributor, year: int) -> list[dict[str, Any]]:
                     "out_of": sizes.get(scope, {}).get(key),
                     "points": points,
                     "hours": hours,
+                    "as_of": row["snapshot__computed_at"],
                 }
             )
     order = [Scope.OVERALL, Scope.DISTRICT, Scope.KIND, Scope.SERVICE_TYPE]

@@ -30,6 +30,7 @@ from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from cms.models import HonourRollPage
+from pointbook.commendations import services as commendations
 from pointbook.models import AwardCategory, Certificate, LedgerEntry, Nomination, Objection
 from pointbook.standings.services import standings_refresh
 from tests.e2e.phones import Phone, Shots
@@ -229,8 +230,9 @@ def test_staff_put_an_award_on_notice_the_public_objects_staff_approve_and_a_cer
     desk.check("on-notice")
     category.refresh_from_db()
     today = timezone.localdate()
-    assert category.status == AwardCategory.Status.NOTICE and category.notice_starts_on == today
-    assert (category.notice_ends_on - today).days >= 4  # five working days, today included
+    # The day it is posted does not count: five working days from the next one.
+    assert category.status == AwardCategory.Status.NOTICE and category.notice_starts_on > today
+    assert (category.notice_starts_on, category.notice_ends_on) == commendations.notice_period(today, 5)
     expect(desk.messages).to_contain_text(tr("On public notice until %(day)s.", day=category.notice_ends_on))
     expect(page.locator("#approve")).to_have_count(0)  # not before the notice ends
     expect(page.locator("#nominees input[name=reason]")).to_have_count(0)  # the list is fixed now
@@ -245,6 +247,7 @@ def test_staff_put_an_award_on_notice_the_public_objects_staff_approve_and_a_cer
     expect(link).to_contain_text(AWARD_ZH)
     visitor.submit(link)
     visitor.check("notice")
+    expect(visitor.page.locator("#notice-period")).to_contain_text(category.notice_starts_on.isoformat())
     expect(visitor.page.locator("#notice-period")).to_contain_text(category.notice_ends_on.isoformat())
     public = visitor.page.locator("#notice-nominees tbody tr")
     expect(public).to_have_count(4)

@@ -7,12 +7,20 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cms.models import HonourRollPage
 from pointbook.commendations import services as commendations
 from pointbook.commendations.certificates import certificate_revoke
-from pointbook.models import AwardCategory, Certificate, Complaint, Nomination, Objection, PublicHoliday
+from pointbook.models import (
+    AwardCategory,
+    Certificate,
+    Complaint,
+    Nomination,
+    Objection,
+    PublicHoliday,
+    StandingsSnapshot,
+)
 from pointbook.standings.services import standings_refresh
 from tests.factories import ContributorFactory
 from tests.pointbook.test_standings import entry
@@ -172,6 +180,157 @@ def test_staff_add_and_remove_with_a_reason_and_a_redraft_keeps_their_changes(st
     assert AuditEntry.objects.filter(action="nomination.remove", object_id=str(lawyer.pk)).exists()
 
 
+@pytest.fixture
+def newcomer(standings):
+    """Registered in district A last week: no verified hours, profile not yet verified, and a complaint
+    upheld this year."""
+    person = ContributorFactory(legal_name="钱新", region=standings.village_a, verified_at=None)
+    Complaint.objects.create(
+        contributor=person,
+        region=standings.district_a,
+        date=datetime.date(YEAR, 1, 5),
+        reason="未按时到岗",
+        upheld_by=standings.staff_a,
+    )
+    return person
+
+
+RULES_FAILED = [
+    f"verified service hours in {YEAR} (none on that year's standings)",
+    f"no upheld complaint in {YEAR}",
+    "profile verified by the bureau",
+]
+
+
+@pytest.mark.django_db
+def test_adding_someone_the_rules_exclude_is_refused_with_the_rules_they_fail(standings, newcomer):
+    w = standings
+    category = make_category(w, top_n=1)
+    for override in ("", "   "):
+        with pytest.raises(ValidationError) as caught:
+            commendations.nomination_add(
+                category_id=category.pk,
+                actor=w.city_staff,
+                contributor=newcomer,
+                reason="社区推荐",
+                override_reason=override,
+            )
+        errors = caught.value.message_dict["override_reason"]
+        assert "钱新 does not meet these rules" in errors[0] and errors[1:] == RULES_FAILED
+    assert not category.nominations.exists()
+    assert not AuditEntry.objects.filter(action="nomination.add").exists()
+
+
+@pytest.mark.django_db
+def test_with_a_reason_to_set_the_rules_aside_they_are_added_and_the_audit_row_keeps_both(standings, newcomer):
+    w = standings
+    category = make_category(w, top_n=1)
+    nomination = commendations.nomination_add(
+        category_id=category.pk,
+        actor=w.city_staff,
+        contributor=newcomer,
+        reason="社区推荐",
+        override_reason="抗洪期间连续值守，经局务会研究同意",
+    )
+    nomination.refresh_from_db()
+    assert nomination.status == Nomination.Status.NOMINATED and not nomination.drafted
+    assert nomination.rules_failed == ["hours", "complaint", "verified"]
+    assert nomination.override_reason == "抗洪期间连续值守，经局务会研究同意"
+    row = AuditEntry.objects.get(action="nomination.add", object_id=str(nomination.pk))
+    assert row.actor == w.city_staff
+    assert row.data == {
+        "reason": "社区推荐",
+        "rules_failed": ["hours", "complaint", "verified"],
+        "override_reason": "抗洪期间连续值守，经局务会研究同意",
+    }
+
+
+@pytest.mark.django_db
+def test_someone_who_meets_the_rules_is_added_with_no_override(standings):
+    w = standings
+    category = make_category(w, top_n=1)
+    nomination = commendations.nomination_add(
+        category_id=category.pk, actor=w.city_staff, contributor=w.third_a, reason="长期驻村服务", override_reason="x"
+    )
+    assert (nomination.rules_failed, nomination.override_reason) == ([], "")
+    assert (nomination.points, nomination.hours) == (Decimal("40.00"), Decimal("4.00"))
+    assert nomination.counted_at == StandingsSnapshot.objects.get(year=YEAR, is_current=True).computed_at
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "award, failed",
+    [
+        (dict(basis=AwardCategory.Basis.POINTS_AT_LEAST, top_n=None, min_points=Decimal("50")), "at least 50"),
+        (dict(basis=AwardCategory.Basis.STAR_LEVEL, top_n=None, min_stars=1), "1 stars: 100 verified hours"),
+        (dict(firm_in_good_standing=True), "member of an organisation in good standing"),
+    ],
+)
+def test_each_rule_of_the_award_is_checked_for_a_hand_added_nominee(standings, award, failed):
+    """周敏 (40 points, 4 hours, verified, in no firm) fails the threshold, the star level, good standing."""
+    category = make_category(standings, **award)
+    with pytest.raises(ValidationError) as caught:
+        commendations.nomination_add(
+            category_id=category.pk, actor=standings.city_staff, contributor=standings.third_a, reason="推荐"
+        )
+    rules = caught.value.message_dict["override_reason"][1:]
+    assert len(rules) == 1 and failed in rules[0]
+
+
+@pytest.mark.django_db
+def test_an_organisation_not_in_good_standing_needs_a_reason_too(standings):
+    w = standings
+    w.firm_b.good_standing = False
+    w.firm_b.save()
+    category = make_category(
+        w,
+        name_zh="优秀律师事务所",
+        name_en="Outstanding firm",
+        basis=AwardCategory.Basis.TOP_FIRMS,
+        top_n=1,
+        firm_in_good_standing=True,
+    )
+    with pytest.raises(ValidationError, match="organisation in good standing"):
+        commendations.nomination_add(category_id=category.pk, actor=w.city_staff, organisation=w.firm_b, reason="推荐")
+    nomination = commendations.nomination_add(
+        category_id=category.pk, actor=w.city_staff, organisation=w.firm_b, reason="推荐", override_reason="整改已完成"
+    )
+    assert nomination.rules_failed == ["good_standing"]
+
+
+@pytest.mark.django_db
+def test_staff_see_the_failing_rules_on_the_page_and_the_public_notice_shows_nothing_of_the_override(
+    standings, newcomer, client_for, client
+):
+    w = standings
+    category = make_category(w, top_n=1)
+    commendations.nominees_draft(category_id=category.pk, actor=w.city_staff)
+    staff = client_for("city_staff")
+    url = reverse("staff_commendation_act", args=[category.pk, "add"])
+    typed = {"who": newcomer.licence_number, "reason": "社区推荐"}
+    refused = staff.post(url, typed)
+    html = refused.content.decode()
+    assert refused.status_code == 200
+    with translation.override("zh-hans"):  # the rules, in the page's language
+        assert all(commendations.rule_text(category, rule) in html for rule in ("hours", "complaint", "verified"))
+    assert newcomer.licence_number in html and "社区推荐" in html  # what was typed is kept
+    assert not category.nominations.filter(contributor=newcomer).exists()
+
+    added = staff.post(url, {**typed, "override_reason": "抗洪期间连续值守"})
+    assert added.status_code == 302
+    page = staff.get(reverse("staff_commendation", args=[category.pk])).content.decode()
+    nomination = category.nominations.get(contributor=newcomer)
+    assert f'data-override="{nomination.pk}"' in page and "抗洪期间连续值守" in page
+
+    commendations.notice_publish(category_id=category.pk, actor=w.city_staff)
+    notice = client.get(reverse("notice", args=[category.pk])).content.decode()
+    assert "钱新" in notice and nomination.hours == 0
+    for hidden in ("抗洪期间连续值守", "社区推荐", "data-override"):
+        assert hidden not in notice
+    with translation.override("zh-hans"):
+        assert not any(commendations.rule_text(category, r) in notice for r in ("hours", "complaint", "verified"))
+
+
 @pytest.mark.django_db
 def test_nobody_from_outside_the_region_can_be_added(standings):
     w = standings
@@ -186,11 +345,51 @@ def test_nobody_from_outside_the_region_can_be_added(standings):
 
 
 @pytest.mark.django_db
-def test_the_notice_lasts_five_working_days_skipping_weekends_and_holidays(standings):
-    friday = datetime.date(2031, 2, 28)
-    PublicHoliday.objects.get_or_create(date=datetime.date(2031, 3, 4), defaults={"name": "调休"})
-    # Fri 28 Feb, Mon 3, (Tue 4 a holiday), Wed 5, Thu 6, Fri 7 March.
-    assert commendations.working_days_after(friday, 5) == datetime.date(2031, 3, 7)
+@pytest.mark.parametrize(
+    "posted, start, end",
+    [
+        # Posted on a Friday: the period starts on Monday and runs to Friday.
+        (datetime.date(2031, 2, 14), datetime.date(2031, 2, 17), datetime.date(2031, 2, 21)),
+        # Posted on a Saturday or a Sunday: the same Monday, the same Friday.
+        (datetime.date(2031, 2, 15), datetime.date(2031, 2, 17), datetime.date(2031, 2, 21)),
+        (datetime.date(2031, 2, 16), datetime.date(2031, 2, 17), datetime.date(2031, 2, 21)),
+        # Posted on a Monday: Tuesday to the next Monday; the posting day is never one of the five.
+        (datetime.date(2031, 2, 17), datetime.date(2031, 2, 18), datetime.date(2031, 2, 24)),
+        # Posted on Friday 28 February before Monday 3 March, a holiday, and Tuesday 4, a holiday:
+        # Wednesday 5 to Tuesday 11.
+        (datetime.date(2031, 2, 28), datetime.date(2031, 3, 5), datetime.date(2031, 3, 11)),
+    ],
+)
+def test_the_notice_period_starts_on_the_next_working_day_after_posting(standings, posted, start, end):
+    for holiday in (datetime.date(2031, 3, 3), datetime.date(2031, 3, 4)):
+        PublicHoliday.objects.get_or_create(date=holiday, defaults={"name": "清明节"})
+    assert commendations.notice_period(posted, 5) == (start, end)
+
+
+@pytest.mark.django_db
+def test_a_notice_posted_on_friday_shows_its_monday_to_friday_period_and_takes_objections_at_once(
+    standings, client, monkeypatch
+):
+    w = standings
+    category = make_category(w)
+    commendations.nominees_draft(category_id=category.pk, actor=w.city_staff)
+    friday = datetime.date(2031, 2, 14)
+    monkeypatch.setattr(commendations.timezone, "localdate", lambda *a: friday)
+    category = commendations.notice_publish(category_id=category.pk, actor=w.city_staff)
+    assert (category.notice_starts_on, category.notice_ends_on) == (
+        datetime.date(2031, 2, 17),
+        datetime.date(2031, 2, 21),
+    )
+    html = client.get(reverse("notice", args=[category.pk])).content.decode()
+    assert "2031-02-17" in html and "2031-02-21" in html and 'id="objection-form"' in html
+    listing = client.get(reverse("notices")).content.decode()
+    assert "2031-02-17" in listing and "2031-02-21" in listing
+    # Approval waits for the end of Friday the 21st.
+    monkeypatch.setattr(commendations.timezone, "localdate", lambda *a: datetime.date(2031, 2, 21))
+    assert commendations.notice_is_open(category)
+    with pytest.raises(ValidationError, match="2031-02-21"):
+        commendations.category_approve(category_id=category.pk, actor=w.city_staff)
+    assert not commendations.notice_is_open(category, today=datetime.date(2031, 2, 22))
 
 
 @pytest.mark.django_db

@@ -579,3 +579,49 @@ def test_the_standings_export_lists_everyone_on_a_service_type_board(world, monk
     service_type = _two_on_one_service_type_board_of_one_stored_row(world, monkeypatch)
     by_type = [row for row in StandingExport().rows(world.city, YEAR) if row[0] == str(service_type)]
     assert [(row[1], row[2]) for row in by_type] == [(1, "王芳"), (2, "李明")]
+
+
+# --- "As of": every ranking says when it was counted ---------------------------------------------------------
+
+
+def test_as_of_is_the_minute_in_the_active_time_zone_with_its_offset():
+    from pointbook.standings.as_of import as_of_text
+
+    when = datetime.datetime(2025, 3, 1, 13, 15, 40, tzinfo=datetime.UTC)
+    with timezone.override("Asia/Shanghai"):
+        assert as_of_text(when) == "2025-03-01 21:15 (UTC+8)"
+    with timezone.override("Asia/Kolkata"):
+        assert as_of_text(when) == "2025-03-01 18:45 (UTC+5:30)"
+    with timezone.override("America/New_York"):
+        assert as_of_text(when) == "2025-03-01 08:15 (UTC-5)"
+    assert as_of_text(None) == ""
+
+
+@pytest.mark.django_db
+def test_a_snapshot_is_stamped_before_it_reads_so_everything_posted_before_its_as_of_is_counted(world):
+    posted = entry(world.lawyer_contributor, 10, hours=1)
+    snapshot = standings_refresh(YEAR)
+    assert posted.created_at <= snapshot.computed_at <= timezone.now()
+    assert snapshot.watermark >= posted.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language, words", [("zh-hans", "截至"), ("en", "As of")])
+def test_the_standings_my_points_and_the_firm_record_say_as_of_in_the_viewers_language(
+    ranked, client_for, language, words
+):
+    from pointbook.standings.as_of import as_of_text
+
+    snapshot = StandingsSnapshot.objects.get(year=YEAR, is_current=True)
+    as_of = as_of_text(snapshot.computed_at)
+    assert as_of.endswith("(UTC+8)")  # the city's clock (TIME_ZONE)
+    lawyer = client_for("lawyer")
+    lawyer.cookies["pb_language"] = language
+    html = lawyer.get(reverse("leaderboards")).content.decode()
+    assert f"{words} {as_of}" in html
+    my_points = lawyer.get(reverse("my_points")).content.decode()
+    assert 'id="ranks-as-of"' in my_points and as_of in my_points
+    admin = client_for("firm_admin")
+    admin.cookies["pb_language"] = language
+    record = admin.get(reverse("firm_record", args=[ranked.firm_a.pk])).content.decode()
+    assert 'id="rank-as-of"' in record and as_of in record

@@ -32,11 +32,13 @@ from pypdf import PdfReader
 from core import jobs as jobs_module
 from core.jobs import job_lease
 from pointbook.ledger.rules import CENT
-from pointbook.models import AwardCategory, LedgerEntry, Nomination, RecognitionReport
+from pointbook.models import AwardCategory, LedgerEntry, Nomination, RecognitionReport, StandingsSnapshot
 from pointbook.reports import build, charts, xlsx
 from pointbook.reports import services as reports
 from pointbook.reports.data import report_figures
 from pointbook.spreadsheets import safe_cell
+from pointbook.standings.as_of import as_of_text
+from pointbook.standings.services import standings_refresh
 from tasks import reports as jobs
 from tests.factories import ContributorFactory, MembershipFactory, OrganisationFactory
 from tests.support.i18n import zh
@@ -239,15 +241,87 @@ def test_honourees_are_the_approved_awards_of_the_region_and_above(world, year_o
 
 def test_the_figures_take_the_same_few_queries_however_large_the_ledger(world, year_of):
     def count():
+        snapshot = standings_refresh(YEAR)  # what a build does first; its queries are the standings'
         with CaptureQueriesContext(connection) as ctx:
-            report_figures(world.city, kind=ANNUAL, year=YEAR)
+            report_figures(world.city, kind=ANNUAL, year=YEAR, snapshot=snapshot)
         return len(ctx.captured_queries)
 
     small = count()
     people = [ContributorFactory(region=r) for r in (world.village_a, world.township_b, world.city) for _ in range(5)]
     for i, person in enumerate(people * 20):
         post(person, day(1 + i % 12, 1 + i % 28), "1", str(1 + i % 7), service_type=year_of.hotline)
-    assert count() == small <= 12
+    assert count() == small <= 13  # a dozen sums and the snapshot row
+
+
+# --- one truth with the standings -------------------------------------------------------------------
+
+
+def standings_rows(client, board=""):
+    """[(rank, name, points)] of the /standings/ table of YEAR, as a visitor reads it, and its "as of"."""
+    html = client.get(reverse("leaderboards"), {"year": YEAR, "board": board}).content.decode()
+    table = html.split('id="leaderboard"', 1)[1].split("</table>", 1)[0]
+    cells = re.findall(
+        r'<td data-label="[^"]*">(\d+)</td>\s*<td data-label="[^"]*">([^<(]+?)\s*(?:\([^)]*\))?</td>\s*'
+        r'<td data-label="[^"]*">([\d.,-]+)</td>',
+        table,
+    )
+    as_of = re.search(r'id="as-of"><strong>[^<]*?(\d{4}-\d\d-\d\d \d\d:\d\d \(UTC[^)]*\))', html)
+    return [(int(rank), name.strip(), cents(points.replace(",", ""))) for rank, name, points in cells], (
+        as_of.group(1) if as_of else None
+    )
+
+
+@pytest.mark.parametrize("where", ["city", "district_a"])
+def test_after_a_build_the_report_and_the_standings_page_show_the_same_rank_points_and_as_of(
+    world, year_of, client_for, clean_reports, where
+):
+    """The tester's evening: the standings were counted before 李明's last entry, so the page showed her
+    behind while "My points" had her ahead. Building the report recounts them: afterwards the report's
+    place and points for each person are the page's, and both say the same "as of"."""
+    region = getattr(world, where)
+    board = "" if where == "city" else f"district|{world.district_a.pk}"
+    standings_refresh(YEAR)
+    # Before she joined firm A (1 March): hers, not the firm's, so the firm stays second to firm B.
+    post(world.lawyer_contributor, day(2, 20), "30", "300", service_type=year_of.consult)
+    client = client_for("city_staff")
+    before, _as_of = standings_rows(client, board)
+    assert ("李明", Decimal("49.00")) in [(name, points) for _rank, name, points in before]  # not yet counted
+
+    report = reports.report_request(region=region, kind=ANNUAL, year=YEAR, actor=world.city_staff)
+    assert jobs.report_build_task.apply(args=[report.pk]).get() == RecognitionReport.Status.DONE
+    report.refresh_from_db()
+
+    page, page_as_of = standings_rows(client, board)
+    book = load_workbook(report.xlsx.open("rb"))
+    in_report = [(r[0], r[1], cents(r[4])) for r in rows(book[zh("Top contributors")])]
+    assert page[0] == (1, "李明", Decimal("349.00")) == in_report[0]
+    assert in_report == page  # every person's place and points
+    # Organisations: their place on the organisations board (the only one), whichever region reports.
+    firms = [(r[0], r[1], cents(r[3])) for r in rows(book[zh("Top organisations")])]
+    firm_page, _ = standings_rows(client, "organisation|")
+    assert (2, "河南新华律师事务所", Decimal("19.00")) in firms
+    assert firms == [row for row in firm_page if row[1] in {f for _r, f, _p in firms}]
+
+    counted = report.counted_at
+    assert counted == StandingsSnapshot.objects.get(year=YEAR, is_current=True).computed_at
+    as_of = as_of_text(counted)
+    assert page_as_of == as_of == summary(book)[zh("Figures as of")]
+    assert as_of in pdf_text(report.pdf.open("rb").read())
+    report_page = client.get(reverse("staff_report", args=[report.pk])).content.decode()
+    assert re.search(r'id="report-as-of">\s*' + re.escape(escape(as_of)), report_page)
+
+
+def test_a_report_counts_only_what_its_standings_snapshot_counted(world, year_of):
+    """An entry posted after the snapshot is in neither the standings nor the report made from it."""
+    snapshot = standings_refresh(YEAR)
+    post(world.lawyer_contributor, day(11, 20), "30", "300", service_type=year_of.consult)
+    figures = report_figures(world.district_a, kind=ANNUAL, year=YEAR, snapshot=snapshot)
+    assert figures.totals["points"] == Decimal("109.00") and figures.totals["entries"] == 4
+    assert figures.top_contributors["points"].tolist() == [Decimal("60.00"), Decimal("49.00")]
+    assert figures.as_of == snapshot.computed_at and figures.watermark == snapshot.watermark
+    # A monthly digest counts up to its snapshot too.
+    november = report_figures(world.district_a, kind=MONTHLY, year=YEAR, month=11, snapshot=snapshot)
+    assert november.totals["points"] == 0 and november.top_contributors.empty
 
 
 # --- the PDF and the charts ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.settings.env import env_bool, env_int, env_list, env_str
+from config.settings.env import env_bool, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PB_VAR_DIR", str(BASE_DIR / "var")))
@@ -178,9 +178,11 @@ LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAIL_SITE_NAME = "公共法律服务公益积分"
-WAGTAILADMIN_BASE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
-# Links in emails and calendar entries.
-PB_SITE_URL = WAGTAILADMIN_BASE_URL
+# The site's public address: every absolute link (the QR codes on certificates and statements, emails,
+# calendar entries and feeds, rating links) is built on it by core.http.absolute_url, never on the host a
+# request came in on. `make run` sets it from PORT; production refuses to start without it.
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 

@@ -1,6 +1,7 @@
 """Environment helpers that fail loudly on bad values (as healthchecks' envbool)."""
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -44,3 +45,20 @@ def env_list(name, default=()):
     if value is None or value.strip() == "":
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_url(name, default=None, *, required=False):
+    """An http(s) origin such as https://probono.example.gov.cn or http://127.0.0.1:8001 (a trailing
+    slash is dropped): no path, query or fragment, since paths are joined onto it."""
+    value = env_str(name, default, required=required)
+    if value is None:
+        return None
+    value = value.strip().rstrip("/")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 -- raises ValueError on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
+        raise ImproperlyConfigured(f"{name}={value!r} is not an http(s) address like https://example.cn[:port].")
+    return value

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 from config.settings.env import env_bool, env_int, env_list, env_str, env_url
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstLocaleMiddleware",
@@ -64,6 +66,36 @@ MIDDLEWARE = [
     "volunteers.people.middleware.ProfileCompletionMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
+
+# --- Content-Security-Policy (django-csp 4): this origin only, no inline script or style (the site's
+# behaviours are static/js/site.js, its styles static/css/site.css), no plugins, no framing by others.
+# Images may be data: URIs (Wagtail's image previews, the browser's own icons). A template that truly
+# needs an inline <script> gives it nonce="{{ request.csp_nonce }}". The Wagtail editor needs a little
+# more: CSP_CMS_ADMIN below.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
+# The Wagtail editor (/cms-admin/, bureau staff only) under the same policy except inline script and
+# style, which its page editor cannot do without: Wagtail's date and time widgets and inline panels write
+# inline <script>s from widget templates that never see the request (so cannot carry a nonce), its
+# JavaScript re-runs the inline scripts of the panels it inserts and injects <style> elements (Wagtail's
+# open "CSP compatibility issues", wagtail/wagtail#1288). Still this origin only: nothing from elsewhere
+# can be loaded, framed or posted to. Applied by config/middleware.py; never add a nonce here, since a
+# nonce makes browsers ignore 'unsafe-inline'.
+CSP_CMS_ADMIN_PREFIX = "/cms-admin/"
+CSP_CMS_ADMIN = {"script-src": [SELF, UNSAFE_INLINE], "style-src": [SELF, UNSAFE_INLINE]}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -185,6 +217,8 @@ SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# No avatars from gravatar.com: a government site loads nothing from other origins (see the CSP above).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static_collected"

@@ -1,6 +1,6 @@
 """HTTP helpers every app's views use: the site's absolute address of a path, a page of a list, a
-service's errors on a form, a safe ?next=, a ?year= that never fails. (The staff decorator lives with the staff profiles it reads:
-`volunteers.people.views.staff_required`.)"""
+service's errors on a form, a safe ?next=, a ?year= that never fails. (The staff decorator lives with
+the staff profiles it reads: `volunteers.people.views.staff_required`.)"""
 
 import re
 from typing import Any

@@ -28,8 +28,10 @@ db: deps
 	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo --scale $(SCALE) --if-empty
 
+# QR codes, emails and calendar links lead to this server unless SITE_URL names another address.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 run: db
-	$(PY) manage.py rundev --port $(PORT)
+	SITE_URL=$(SITE_URL) $(PY) manage.py rundev --port $(PORT)
 
 test: dev-deps
 	$(PY) -m pytest

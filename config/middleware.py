@@ -1,3 +1,4 @@
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -23,3 +24,14 @@ class ChineseFirstLocaleMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's header (settings.CONTENT_SECURITY_POLICY) on every response, with the Wagtail editor's
+    directives (settings.CSP_CMS_ADMIN) replacing the site's under settings.CSP_CMS_ADMIN_PREFIX."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        if not report_only and request.path_info.startswith(settings.CSP_CMS_ADMIN_PREFIX):
+            parts.replace = {**settings.CSP_CMS_ADMIN, **(parts.replace or {})}
+        return parts

@@ -1,11 +1,12 @@
-"""HTTP helpers every app's views use: a page of a list, a service's errors on a form, a safe
-?next=, a ?year= that never fails. (The staff decorator lives with the staff profiles it reads:
-`volunteers.people.views.staff_required`.)"""
+"""HTTP helpers every app's views use: the site's absolute address of a path, a page of a list, a
+service's errors on a form, a safe ?next=, a ?year= that never fails. (The staff decorator lives with
+the staff profiles it reads: `volunteers.people.views.staff_required`.)"""
 
 import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
@@ -14,6 +15,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 PAGE_SIZE = 50
 FIRST_YEAR = 2000
+
+
+def absolute_url(path: str) -> str:
+    """`path` on the site's public address (settings.SITE_URL): what QR codes, emails, calendar entries
+    and feed links carry. Never the request's host: a document printed today must lead to the site, not to
+    whatever address (or port) the request that made it happened to use."""
+    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
 def page_of(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> Page:

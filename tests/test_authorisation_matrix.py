@@ -19,8 +19,9 @@ Cells:
 Methods: "GET" a page; "POST" a POST-only endpoint; "FORM" a POST to a page that also answers GET
 (a staff form), with data that would be accepted from someone allowed.
 
-For GET pages every refused cell is also tried with a POST, which must be refused the same way
-and change nothing. For POST-only endpoints a GET is 405 (login redirect for anonymous), and
+A GET never changes the database, whoever sends it (a link may be followed by anything: a prefetch,
+a crawler). For GET pages every refused cell is also tried with a POST, which must be refused the
+same way and change nothing. For POST-only endpoints a GET is 405 (login redirect for anonymous), and
 every refused POST changes nothing.
 
 Ids: "{firm_a}" is world.firm_a's id (tests/conftest.py), "{shift_a}" the rota fixture's, and so
@@ -120,6 +121,7 @@ def staff_in_b(ok):
 
 
 MY_SHIFTS = Redirect("/my/shifts/")
+FIRM_A_RECORD = Redirect("/org/{firm_a}/record/")
 # Someone without a contributor profile (firm admin, bureau staff) is sent to fill one in; nothing is taken.
 NOT_A_CONTRIBUTOR = Unchanged(PROFILE_FORM)
 CONTRIBUTORS_ONLY = (
@@ -927,9 +929,16 @@ RECOGNITION_MATRIX = {
         A: ("GET", ["{firm_a}"], None, (LOGIN, 403, 403, 200, 403, 403, 403)),
         B: ("GET", ["{firm_b}"], None, (LOGIN, 403, 403, 404, 403, 403, 403)),
     },
+    # The statement of this year's figures was issued (`_recognition_extras`); last year's no longer
+    # certifies firm A's figures: a page saying so (404). A download never issues one: the POST does.
     "firm_record_pdf": {
-        A: ("GET", ["{firm_a}"], None, (LOGIN, 403, 403, 200, 403, 403, 403)),
+        A: ("GET", ["{firm_a}", "?year={this_year}"], None, (LOGIN, 403, 403, 200, 403, 403, 403)),
+        "A, outdated": ("GET", ["{firm_a}", "?year={last_year}"], None, (LOGIN, 403, 403, 404, 403, 403, 403)),
         B: ("GET", ["{firm_b}"], None, (LOGIN, 403, 403, 404, 403, 403, 403)),
+    },
+    "firm_statement_issue": {
+        A: ("POST", ["{firm_a}", "?year={last_year}"], {}, (LOGIN, 403, 403, FIRM_A_RECORD, 403, 403, 403)),
+        B: ("POST", ["{firm_b}", "?year={last_year}"], {}, (LOGIN, 403, 403, 404, 403, 403, 403)),
     },
     # --- bureau staff ---
     "standings_refresh": {
@@ -1465,6 +1474,7 @@ def _recognition_extras(world):
 
     from pointbook.commendations import certificates
     from pointbook.commendations import services as commendations
+    from pointbook.firm_record.services import statement_issue
 
     today = timezone.localdate()
     year = today.year
@@ -1581,6 +1591,7 @@ def _recognition_extras(world):
             organisation=firm,
         )
         ids.update({f"statement_{side}": statement.pk, f"statement_{side}_number": statement.number})
+    statement_issue(organisation=world.firm_a, year=year, actor=world.firm_admin)
     ids.update(
         loose_certificate=loose.pk,
         loose_certificate_code=loose.code,
@@ -1686,6 +1697,7 @@ def _check(client, method, url, payload, user_name, cell, ids, before):
             assert _snapshot() == before, f"a refused POST to {url} changed the database"
     elif method == "GET":
         _assert_response(client.get(url), cell, ids, url)
+        assert _snapshot() == before, f"a GET of {url} changed the database"
         if refused:
             _assert_response(client.post(url, {}), cell, ids, url)
             assert _snapshot() == before, f"a refused POST to {url} changed the database"

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Anything the production settings read; the test decides each of them.
 _SETTINGS_ENV = (
     "SECRET_KEY",
+    "SITE_URL",
     "ALLOWED_HOSTS",
     "CSRF_TRUSTED_ORIGINS",
     "EMAIL_HOST",
@@ -33,6 +34,7 @@ def _production_env(tmp_path, **values):
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY=secrets.token_urlsafe(64),
+        SITE_URL="https://probono.example.cn",
         ALLOWED_HOSTS="probono.example.cn",
         EMAIL_HOST="smtp.example.cn",
         PB_VAR_DIR=str(tmp_path),
@@ -74,9 +76,11 @@ def runs(tmp_path_factory):
         "bad boolean": _Run(_production_env(tmp, SECURE_SSL_REDIRECT="perhaps"), "check"),
         "bad rate": _Run(_production_env(tmp, PB_RATE_VERIFY="lots"), "check"),
         "no CACHE_URL": _Run(_production_env(tmp, CACHE_URL=None), *deploy),
+        "site url with a path": _Run(_production_env(tmp, SITE_URL="https://probono.example.cn/app"), "check"),
+        "site url without a scheme": _Run(_production_env(tmp, SITE_URL="probono.example.cn"), "check"),
         **{
             f"no {name}": _Run(_production_env(tmp, **{name: None}), *deploy)
-            for name in ("SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST")
+            for name in ("SECRET_KEY", "SITE_URL", "ALLOWED_HOSTS", "EMAIL_HOST")
         },
     }
     return {name: run.result() for name, run in started.items()}
@@ -92,7 +96,7 @@ def test_production_settings_pass_the_deployment_checks_without_warnings(tmp_pat
     assert "no issues" in output
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "SITE_URL", "ALLOWED_HOSTS", "EMAIL_HOST"])
 def test_production_refuses_to_start_without_a_required_value(runs, missing):
     result = runs[f"no {missing}"]
 
@@ -105,6 +109,15 @@ def test_a_bad_boolean_in_the_environment_stops_start_up(runs):
 
     assert result.returncode != 0
     assert "SECURE_SSL_REDIRECT" in result.stderr
+
+
+@pytest.mark.parametrize("run", ["site url with a path", "site url without a scheme"])
+def test_a_site_url_that_is_not_an_address_stops_start_up(runs, run):
+    """Paths are joined onto SITE_URL: anything but scheme://host[:port] would print broken QR codes."""
+    result = runs[run]
+
+    assert result.returncode != 0
+    assert "SITE_URL" in result.stderr
 
 
 def test_a_short_secret_key_fails_the_deployment_checks(runs):

@@ -3,9 +3,10 @@
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
-from config.settings.env import env_bool, env_int, env_list, env_rate, env_str
+from config.settings.env import env_bool, env_int, env_list, env_rate, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PB_VAR_DIR", str(BASE_DIR / "var")))
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstLocaleMiddleware",
@@ -66,6 +68,36 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "pointbook.conduct.sightings.DeviceCookieMiddleware",
 ]
+
+# --- Content-Security-Policy (django-csp 4): this origin only, no inline script or style (the site's
+# behaviours are static/js/site.js, its styles static/css/site.css), no plugins, no framing by others.
+# Images may be data: URIs (Wagtail's image previews, the browser's own icons). A template that truly
+# needs an inline <script> gives it nonce="{{ request.csp_nonce }}". The Wagtail editor needs a little
+# more: CSP_CMS_ADMIN below.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
+# The Wagtail editor (/cms-admin/, bureau staff only) under the same policy except inline script and
+# style, which its page editor cannot do without: Wagtail's date and time widgets and inline panels write
+# inline <script>s from widget templates that never see the request (so cannot carry a nonce), its
+# JavaScript re-runs the inline scripts of the panels it inserts and injects <style> elements (Wagtail's
+# open "CSP compatibility issues", wagtail/wagtail#1288). Still this origin only: nothing from elsewhere
+# can be loaded, framed or posted to. Applied by config/middleware.py; never add a nonce here, since a
+# nonce makes browsers ignore 'unsafe-inline'.
+CSP_CMS_ADMIN_PREFIX = "/cms-admin/"
+CSP_CMS_ADMIN = {"script-src": [SELF, UNSAFE_INLINE], "style-src": [SELF, UNSAFE_INLINE]}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -209,11 +241,15 @@ LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAIL_SITE_NAME = "公共法律服务公益积分"
-WAGTAILADMIN_BASE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
-# Links in emails and calendar entries.
-PB_SITE_URL = WAGTAILADMIN_BASE_URL
+# The site's public address: every absolute link (the QR codes on certificates and statements, emails,
+# calendar entries and feeds, rating links) is built on it by core.http.absolute_url, never on the host a
+# request came in on. `make run` sets it from PORT; production refuses to start without it.
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# No avatars from gravatar.com: a government site loads nothing from other origins (see the CSP above).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static_collected"

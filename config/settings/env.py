@@ -2,6 +2,7 @@
 
 import os
 import re
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -55,4 +56,21 @@ def env_rate(name, default):
     value = env_str(name, default).strip()
     if not _RATE.fullmatch(value):
         raise ImproperlyConfigured(f"{name}={value!r} is not a rate (use count/period: 20/h, 60/10m, 5/m).")
+    return value
+
+
+def env_url(name, default=None, *, required=False):
+    """An http(s) origin such as https://probono.example.gov.cn or http://127.0.0.1:8001 (a trailing
+    slash is dropped): no path, query or fragment, since paths are joined onto it."""
+    value = env_str(name, default, required=required)
+    if value is None:
+        return None
+    value = value.strip().rstrip("/")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 -- raises ValueError on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
+        raise ImproperlyConfigured(f"{name}={value!r} is not an http(s) address like https://example.cn[:port].")
     return value

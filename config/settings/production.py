@@ -1,11 +1,14 @@
 """Production: every secret from the environment; missing ones stop the process at start-up."""
 
-from config.settings.env import env_bool, env_int, env_list, env_str
+from config.settings.env import env_bool, env_int, env_list, env_str, env_url
 
 from .base import *  # noqa: F403
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY", required=True)
+# Printed in every QR code and email: a default (127.0.0.1) would make them all lead nowhere.
+SITE_URL = env_url("SITE_URL", required=True)
+WAGTAILADMIN_BASE_URL = SITE_URL
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     from django.core.exceptions import ImproperlyConfigured

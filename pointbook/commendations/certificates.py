@@ -4,7 +4,6 @@ number printed on the document is for people to quote."""
 
 import secrets
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit
+from core.http import absolute_url
 from pointbook.models import Certificate
 from pointbook.standings.services import masked_name
 from volunteers.people.duties import refuse_own
@@ -122,4 +122,4 @@ def public_holder_name(certificate):
 
 def verify_url(certificate):
     """The absolute address the QR code carries."""
-    return settings.PB_SITE_URL.rstrip("/") + reverse("certificate_verify", args=[certificate.code])
+    return absolute_url(reverse("certificate_verify", args=[certificate.code]))

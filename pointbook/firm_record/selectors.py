@@ -17,13 +17,11 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils.translation import gettext_lazy as _
 
 from core.language import localized
-from pointbook.commendations.certificates import certificate_issue
 from pointbook.ledger.rules import cents, stars_for
 from pointbook.models import Certificate, LedgerEntry, Standing
 from volunteers.models import Contributor, Membership, Organisation
@@ -31,13 +29,8 @@ from volunteers.models import Contributor, Membership, Organisation
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-    from volunteers.models import User
-
 # The yearly guideline of pro-bono hours per member (the Ministry of Justice's 50 hours a year).
 GUIDELINE_HOURS = Decimal(50)
-
-STATEMENT_TITLE_ZH = "年度公益法律服务记录"
-STATEMENT_TITLE_EN = "Public-service record"
 
 # Ledger entries not tied to a service type: conduct bonuses and penalties, appeal adjustments.
 OTHER_TYPE = _("Other (bonuses, penalties, adjustments)")
@@ -286,37 +279,25 @@ def firm_record(organisation: Organisation, year: int) -> FirmRecord:
     )
 
 
-# --- firm services ------------------------------------------------------------------------------------------
+# --- the statement ---------------------------------------------------------------------------------------------
 
 
-def statement_for(organisation: Organisation, year: int, record: FirmRecord, actor: User | None) -> Certificate:
-    """The statement certifying `record`: the latest unrevoked statement of the organisation and year
-    when it still says the same (name, hours and points), otherwise a newly issued one. The
-    organisation's row is locked so two downloads at once issue one statement, not two."""
-    with transaction.atomic():
-        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
-        latest = (
-            Certificate.objects.filter(
-                kind=Certificate.Kind.STATEMENT, organisation=organisation, year=year, revoked_at__isnull=True
-            )
-            .order_by("-issued_at", "-id")
-            .first()
+def statement_latest(organisation: Organisation, year: int) -> Certificate | None:
+    """The organisation's newest unrevoked statement of `year`, whatever it says."""
+    return (
+        Certificate.objects.filter(
+            kind=Certificate.Kind.STATEMENT, organisation=organisation, year=year, revoked_at__isnull=True
         )
-        if (
-            latest is not None
-            and cents(latest.hours) == record.hours
-            and cents(latest.points) == record.points
-            and latest.holder_name == organisation.name
-        ):
-            return latest
-        return certificate_issue(
-            kind=Certificate.Kind.STATEMENT,
-            organisation=organisation,
-            holder_name=organisation.name,
-            title_zh=STATEMENT_TITLE_ZH,
-            title_en=STATEMENT_TITLE_EN,
-            year=year,
-            hours=record.hours,
-            points=record.points,
-            actor=actor,
-        )
+        .order_by("-issued_at", "-id")
+        .first()
+    )
+
+
+def statement_certifies(statement: Certificate | None, record: FirmRecord) -> bool:
+    """Whether `statement` still says what `record` says: the organisation's name, hours and points."""
+    return (
+        statement is not None
+        and cents(statement.hours) == record.hours
+        and cents(statement.points) == record.points
+        and statement.holder_name == record.organisation.name
+    )

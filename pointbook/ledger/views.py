@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.audit import audit
-from core.http import form_add_errors, year_param
+from core.http import absolute_url, form_add_errors, year_param
 from pointbook.commendations import selectors as commendation_selectors
 from pointbook.conduct import selectors as conduct_selectors
 from pointbook.conduct import services as conduct
@@ -88,7 +88,7 @@ def my_record(request, pk):
     rating = getattr(record, "rating", None)
     rating_url = qr = None
     if rating is not None and rating.score is None and rating.expires_at > timezone.now():
-        rating_url = request.build_absolute_uri(reverse("rate", args=[rating.token]))
+        rating_url = absolute_url(reverse("rate", args=[rating.token]))
         qr = _qr_svg(rating_url)
         # Where the link is shown from: a rating sent from here is checked by staff.
         sightings.note_signed_in(request)

@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.audit import audit
+from core.http import absolute_url
 from core.jobs import job_beat, job_claim, job_finish, job_heartbeat
 from pointbook.models import RecognitionReport
 from pointbook.reports import charts, pdf, xlsx
@@ -139,7 +140,7 @@ def report_email(report_id):
     """Tell who asked that the report is ready (or failed), in their language, with the page's link.
     The report is on the page whatever happens to the email, so a mail failure is logged, not raised."""
     report = RecognitionReport.objects.select_related("region", "requested_by").get(pk=report_id)
-    url = settings.PB_SITE_URL.rstrip("/") + reverse("staff_report", args=[report.pk])
+    url = absolute_url(reverse("staff_report", args=[report.pk]))
     sent = 0
     for user in _recipients(report):
         with translation.override(user.language or settings.LANGUAGE_CODE):

@@ -39,6 +39,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from core.audit import audit
+from core.http import absolute_url
 from core.jobs import job_beat, job_claim, job_enqueue, job_finish, job_heartbeat
 from pointbook.models import LedgerEntry, Standing
 from pointbook.spreadsheets import safe_cell
@@ -655,7 +656,7 @@ def export_email(job_id: int) -> int:
     user: User = job.requested_by  # type: ignore[assignment]
     if not (user.is_active and user.email):
         return 0
-    url = settings.PB_SITE_URL.rstrip("/") + reverse("staff_export", args=[job.pk])
+    url = absolute_url(reverse("staff_export", args=[job.pk]))
     with translation.override(user.language or settings.LANGUAGE_CODE):
         dataset = DATASETS.get(job.dataset)
         what = str(dataset.label) if dataset else job.dataset

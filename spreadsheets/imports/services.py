@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.audit import audit
+from core.http import absolute_url
 from core.jobs import job_beat, job_claim, job_enqueue, job_finish, job_heartbeat
 from spreadsheets.imports.engine import KINDS, import_apply, import_check
 from spreadsheets.upload import SheetError, sheet_read
@@ -215,7 +216,7 @@ def import_email(job_id: int) -> int:
     user: User = job.requested_by  # type: ignore[assignment]
     if not (user.is_active and user.email):
         return 0
-    url = settings.PB_SITE_URL.rstrip("/") + reverse("staff_import", args=[job.pk])
+    url = absolute_url(reverse("staff_import", args=[job.pk]))
     with translation.override(user.language or settings.LANGUAGE_CODE):
         what = str(KINDS[job.kind].label) if job.kind in KINDS else job.kind
         if job.status == ImportJob.Status.DONE:

@@ -1,5 +1,6 @@
 """`make run`'s process (manage.py rundev) serves the site and stops everything it started when it
-is stopped — Ctrl-C, `kill` or a closed terminal — leaving no worker or server behind."""
+is stopped — Ctrl-C, `kill` or a closed terminal — leaving no worker or server behind; the links it
+prints in QR codes and emails lead to the port it serves on."""
 
 import os
 import signal
@@ -44,7 +45,7 @@ def dev_env(tmp_path_factory):
         "PB_VAR_DIR": str(tmp_path_factory.mktemp("rundev")),
         "DJANGO_SETTINGS_MODULE": "config.settings.dev",
     }
-    for name in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"):  # never CI's servers
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "SITE_URL"):  # never CI's servers
         env.pop(name, None)
     for command in (["migrate", "-v0"], ["createcachetable"]):
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
@@ -76,6 +77,11 @@ def test_stopping_rundev_stops_the_server_and_the_worker(dev_env, signum):
                 time.sleep(0.5)
         children = _children(proc.pid)
         assert len(children) == 2, children  # the web server and the Celery worker (with beat)
+        # Both build links (the server QR codes, the worker emails): on this port, not the default 8000.
+        for pid in children:
+            assert f"SITE_URL=http://127.0.0.1:{port}".encode() in Path(f"/proc/{pid}/environ").read_bytes().split(
+                b"\0"
+            )
         proc.send_signal(signum)
         assert proc.wait(timeout=30) == 0
         deadline = time.monotonic() + 10
@@ -85,3 +91,20 @@ def test_stopping_rundev_stops_the_server_and_the_worker(dev_env, signum):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(
+    "environment, expected",
+    [
+        ({}, "SITE_URL=http://127.0.0.1:8123 "),
+        ({"SITE_URL": "https://pb.example.cn"}, "SITE_URL=https://pb.example.cn "),
+    ],
+)
+def test_make_run_links_to_its_own_port_unless_site_url_is_set(environment, expected):
+    env = {key: value for key, value in os.environ.items() if key != "SITE_URL"} | environment
+    out = subprocess.run(
+        ["make", "--dry-run", "--always-make", "run", "PORT=8123"], cwd=ROOT, env=env, capture_output=True, text=True
+    ).stdout
+    command = next(line for line in out.splitlines() if "manage.py rundev" in line)
+    assert command.startswith(expected), command
+    assert "--port 8123" in command

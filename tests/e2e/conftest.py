@@ -23,6 +23,13 @@ PHONE = {"width": 390, "height": 844}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 
 
+@pytest.fixture(autouse=True)
+def _links_lead_to_the_live_server(request, settings):
+    """QR codes, emails and feed links are built on SITE_URL: in a journey, the live server's address."""
+    if "live_server" in request.fixturenames:
+        settings.SITE_URL = request.getfixturevalue("live_server").url
+
+
 @pytest.fixture
 def artifacts_dir():
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -10,8 +10,8 @@
    person.
 2. Standings: a lawyer reads on My points where she stands in each board she is on, opens the
    standings, finds her own row highlighted and switches to her district's board.
-3. A firm admin opens the firm's public-service record from the organisation page and downloads the
-   XLSX record and the PDF statement; both open and name the firm.
+3. A firm admin opens the firm's public-service record from the organisation page, downloads the
+   XLSX record, issues the PDF statement and downloads it; both open and name the firm.
 
 Each person uses their own browser context (their own session) at 390×844 in headless Chromium;
 every page is checked for server errors, <html lang="zh-hans"> and horizontal overflow, and
@@ -496,13 +496,19 @@ def test_firm_admin_downloads_the_public_service_record_as_xlsx_and_pdf(
     }
     assert w.firm_a.name in values and "李明" in values, values
 
+    # No statement yet: the admin issues it (a POST), then downloads it.
+    expect(page.locator("#download-pdf")).to_have_count(0)
+    admin.submit(page.locator("#issue-statement"))
+    admin.check("statement-issued")
+    statement = Certificate.objects.get(kind=Certificate.Kind.STATEMENT, organisation=w.firm_a)
+    expect(page.locator("#statement-current")).to_contain_text(statement.number)
     with page.expect_download() as downloaded:
         page.locator("#download-pdf").click()
     pdf = downloaded.value
     assert pdf.suggested_filename.endswith(".pdf"), pdf.suggested_filename
     text = "".join(p.extract_text() for p in pdf_of(pdf).pages)
     assert w.firm_a.name in text and "李明" in text, text
-    statement = Certificate.objects.get(kind=Certificate.Kind.STATEMENT, organisation=w.firm_a)
+    assert Certificate.objects.filter(kind=Certificate.Kind.STATEMENT).count() == 1, "the download issued another"
     assert statement.number in text and statement.points == Decimal("80")
 
     # The statement's QR code leads to the verification page: genuine.

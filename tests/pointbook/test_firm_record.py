@@ -21,7 +21,8 @@ from pypdf import PdfReader
 
 from pointbook.commendations.certificates import certificate_issue, certificate_revoke, verify_url
 from pointbook.commendations.documents import certificate_pdf
-from pointbook.firm_record.selectors import GUIDELINE_HOURS, firm_record, statement_for
+from pointbook.firm_record.selectors import GUIDELINE_HOURS, firm_record
+from pointbook.firm_record.services import statement_issue
 from pointbook.models import Certificate, LedgerEntry, Standing, StandingsSnapshot
 from pointbook.spreadsheets import safe_cell
 from tests.factories import ContributorFactory, MembershipFactory, UserFactory
@@ -38,6 +39,11 @@ def day(month, dom):
 
 def url(name, organisation, year=YEAR):
     return f"{reverse(name, args=[organisation.pk])}?year={year}"
+
+
+def issue(client, organisation, year=YEAR):
+    """The firm admin presses "Issue the PDF statement" on the record page."""
+    return client.post(reverse("firm_statement_issue", args=[organisation.pk]) + f"?year={year}")
 
 
 def pdf_text(content):
@@ -229,8 +235,10 @@ def test_firm_admin_sees_the_page_with_rank_and_below_guideline_members(world, f
     marked = {name for below, name in rows if below}
     assert marked == {"陈静", "周伟"}
     assert "王芳" not in page  # firm B's member
-    assert f'href="{url("firm_record_pdf", world.firm_a)}"' in page
     assert f'href="{url("firm_record_xlsx", world.firm_a)}"' in page
+    # No statement yet: the button that issues one (a POST), no download link.
+    assert f'action="{url("firm_statement_issue", world.firm_a)}"' in page
+    assert 'id="statement-none"' in page and 'id="download-pdf"' not in page
 
     # A year with no snapshot: not ranked yet.
     response = client_for("firm_admin").get(url("firm_record", world.firm_a, YEAR - 1))
@@ -240,9 +248,12 @@ def test_firm_admin_sees_the_page_with_rank_and_below_guideline_members(world, f
 
 @pytest.mark.parametrize("year", ["abc", "1999", "99999", "²⁰²⁴", "２０２４", "-1", ""])
 def test_a_bad_year_shows_the_current_year(world, client_for, year):
-    for name in ("firm_record", "firm_record_xlsx", "firm_record_pdf"):
+    for name in ("firm_record", "firm_record_xlsx"):
         response = client_for("firm_admin").get(f"{reverse(name, args=[world.firm_a.pk])}?year={year}")
         assert response.status_code == 200, name
+    # No statement of this year: the page saying so, for the current year.
+    response = client_for("firm_admin").get(f"{reverse('firm_record_pdf', args=[world.firm_a.pk])}?year={year}")
+    assert response.status_code == 404 and f"?year={timezone.localdate().year}" in response.content.decode()
     page = client_for("firm_admin").get(f"{reverse('firm_record', args=[world.firm_a.pk])}?year={year}")
     assert f'<option value="{timezone.localdate().year}" selected>' in page.content.decode()
 
@@ -301,6 +312,8 @@ def test_safe_cell():
 
 def test_pdf_statement_names_the_firm_and_its_members_and_verifies(world, firm, client_for):
     client = client_for("firm_admin")
+    issued = issue(client, world.firm_a)
+    assert issued.status_code == 302 and issued["Location"] == url("firm_record", world.firm_a) + "#statement"
     response = client.get(url("firm_record_pdf", world.firm_a))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -332,38 +345,81 @@ def test_pdf_statement_names_the_firm_and_its_members_and_verifies(world, firm, 
 def test_pdf_statement_follows_the_language(world, firm, client_for):
     client = client_for("firm_admin")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    issue(client, world.firm_a)
     response = client.get(url("firm_record_pdf", world.firm_a))
     text = pdf_text(response.content)
     assert "Public-service record" in text and "Members" in text and "李明" in text
 
 
-def test_downloading_twice_reuses_the_statement_until_the_figures_change(world, firm, client_for):
+def test_downloading_never_issues_a_statement_and_issuing_twice_reuses_it_until_the_figures_change(
+    world, firm, client_for
+):
     client = client_for("firm_admin")
-    client.get(url("firm_record_pdf", world.firm_a))
-    client.get(url("firm_record_pdf", world.firm_a))
     statements = Certificate.objects.filter(kind=Certificate.Kind.STATEMENT, organisation=world.firm_a)
+    # A download (a link anything may follow: a prefetch, a crawler) before any statement: a page saying
+    # so with the button, and nothing issued.
+    missing = client.get(url("firm_record_pdf", world.firm_a))
+    assert missing.status_code == 404
+    assert 'id="statement-none"' in missing.content.decode() and 'id="issue-statement"' in missing.content.decode()
+    assert not statements.exists() and not AuditEntry.objects.filter(action="certificate.issue").exists()
+
+    first_press = issue(client, world.firm_a)
+    second_press = issue(client, world.firm_a)
     assert statements.count() == 1
     first = statements.get()
-    assert first.number in pdf_text(client.get(url("firm_record_pdf", world.firm_a)).content)
+    page = client.get(second_press["Location"]).content.decode()
+    assert (
+        escape(
+            _t(first_press, "Statement %(number)s already certifies these figures; nothing new was issued.")
+            % {"number": first.number}
+        )
+        in page
+    )
+    assert 'id="statement-current"' in page and first.number in page
+    for _ in range(2):
+        assert first.number in pdf_text(client.get(url("firm_record_pdf", world.firm_a)).content)
+    assert statements.count() == 1
 
+    # New figures: the old statement is not handed out for them (its number certifies the old ones).
     post(firm.lawyer, day(12, 1), "2", "20", service_type=firm.consult)
-    text = pdf_text(client.get(url("firm_record_pdf", world.firm_a)).content)
+    outdated = client.get(url("firm_record_pdf", world.firm_a))
+    assert outdated.status_code == 404 and 'id="statement-outdated"' in outdated.content.decode()
+    assert first.number in outdated.content.decode() and statements.count() == 1
+    issue(client, world.firm_a)
     assert statements.count() == 2
     second = statements.exclude(pk=first.pk).get()
-    assert second.number in text and first.number not in text
     assert second.hours == Decimal("80.00")
+    text = pdf_text(client.get(url("firm_record_pdf", world.firm_a)).content)
+    assert second.number in text and first.number not in text
 
     # A revoked statement is never handed out again.
     certificate_revoke(certificate_id=second.pk, actor=world.staff_a, reason="测试")
-    client.get(url("firm_record_pdf", world.firm_a))
+    assert client.get(url("firm_record_pdf", world.firm_a)).status_code == 404
+    issue(client, world.firm_a)
     assert statements.count() == 3
+
+
+def test_a_statement_is_issued_only_with_the_page_s_csrf_token(world, firm):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.firm_admin)
+    assert issue(client, world.firm_a).status_code == 403
+    assert not Certificate.objects.exists()
+    page = client.get(url("firm_record", world.firm_a)).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = client.post(
+        reverse("firm_statement_issue", args=[world.firm_a.pk]) + f"?year={YEAR}", {"csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    assert Certificate.objects.filter(kind=Certificate.Kind.STATEMENT, organisation=world.firm_a).count() == 1
 
 
 def test_staff_find_a_statement_by_number_and_revoke_it_with_a_reason(world, firm, client_for):
     """Staff of the firm's district find the statement, revoke it; its QR link then says revoked and the
     firm's next download issues a new statement."""
     admin = client_for("firm_admin")
-    admin.get(url("firm_record_pdf", world.firm_a))
+    issue(admin, world.firm_a)
     statement = Certificate.objects.get(kind=Certificate.Kind.STATEMENT, organisation=world.firm_a)
     staff = client_for("staff_a")
     listing = staff.get(reverse("staff_statements"), {"q": statement.number}).content.decode()
@@ -385,7 +441,7 @@ def test_staff_find_a_statement_by_number_and_revoke_it_with_a_reason(world, fir
     ).exists()
     verify = admin.get(reverse("certificate_verify", args=[statement.code])).content.decode()
     assert 'id="verify-revoked"' in verify and "统计有误" in verify
-    admin.get(url("firm_record_pdf", world.firm_a))
+    issue(admin, world.firm_a)
     assert (
         Certificate.objects.filter(
             kind=Certificate.Kind.STATEMENT, organisation=world.firm_a, revoked_at__isnull=True
@@ -395,7 +451,7 @@ def test_staff_find_a_statement_by_number_and_revoke_it_with_a_reason(world, fir
 
 
 def test_staff_of_another_district_can_neither_see_nor_revoke_a_statement(world, firm, client_for):
-    client_for("firm_admin").get(url("firm_record_pdf", world.firm_a))
+    issue(client_for("firm_admin"), world.firm_a)
     statement = Certificate.objects.get(kind=Certificate.Kind.STATEMENT, organisation=world.firm_a)
     other = client_for("staff_b")
     assert statement.number not in other.get(reverse("staff_statements")).content.decode()
@@ -408,12 +464,17 @@ def test_staff_of_another_district_can_neither_see_nor_revoke_a_statement(world,
     assert client_for("firm_admin").get(reverse("staff_statements")).status_code in (302, 403)
 
 
-def test_statement_for_reuses_only_the_same_figures(world, firm):
-    record = firm_record(world.firm_a, YEAR)
-    first = statement_for(world.firm_a, YEAR, record, world.firm_admin)
-    assert statement_for(world.firm_a, YEAR, record, world.firm_admin) == first
-    assert statement_for(world.firm_a, YEAR - 1, firm_record(world.firm_a, YEAR - 1), world.firm_admin) != first
-    assert statement_for(world.firm_b, YEAR, firm_record(world.firm_b, YEAR), None).organisation == world.firm_b
+def test_statement_issue_reuses_only_the_same_figures(world, firm):
+    first, issued = statement_issue(organisation=world.firm_a, year=YEAR, actor=world.firm_admin)
+    assert issued and (first.hours, first.points) == (Decimal("78.00"), Decimal("865.00"))
+    assert statement_issue(organisation=world.firm_a, year=YEAR, actor=world.firm_admin) == (first, False)
+    assert statement_issue(organisation=world.firm_a, year=YEAR - 1, actor=world.firm_admin)[0] != first
+    assert statement_issue(organisation=world.firm_b, year=YEAR, actor=None)[0].organisation == world.firm_b
+    # Renamed: the statement names the firm, so the old one no longer certifies it.
+    world.firm_a.name += "（更名）"
+    world.firm_a.save()
+    renamed, issued = statement_issue(organisation=world.firm_a, year=YEAR, actor=world.firm_admin)
+    assert issued and renamed.holder_name == world.firm_a.name and renamed != first
 
 
 @pytest.mark.parametrize("name", ["firm_record", "firm_record_xlsx", "firm_record_pdf"])
@@ -432,9 +493,15 @@ def test_another_firms_admin_gets_404_and_a_non_admin_403(world, firm, client_fo
     anonymous = client_for("anonymous").get(url(name, world.firm_a))
     assert anonymous.status_code == 302 and "login" in anonymous["Location"]
     assert client_for("firm_admin").get(f"/org/{world.firm_a.pk + 1000}/record/").status_code == 404
-    # Refused requests issue nothing.
+    # Refused presses of "Issue" issue nothing.
+    assert issue(other, world.firm_a).status_code == 404
+    assert issue(client_for("firm_admin"), world.firm_b).status_code == 404
+    assert issue(client_for("lawyer"), world.firm_a).status_code == 403
+    assert issue(client_for("city_staff"), world.firm_a).status_code == 403
     assert not Certificate.objects.exists()
 
+    if name == "firm_record_pdf":
+        issue(other, world.firm_b)
     mine = other.get(url(name, world.firm_b))
     assert mine.status_code == 200
     if name == "firm_record_pdf":
@@ -493,6 +560,7 @@ def test_the_page_runs_a_constant_number_of_queries(world, firm, client_for):
     assert len(firm_record(world.firm_a, YEAR).members) == 28
 
     # The statement's members table runs over to another page, its header repeated.
+    issue(client, world.firm_a)
     reader = PdfReader(io.BytesIO(client.get(url("firm_record_pdf", world.firm_a)).content))
     assert len(reader.pages) >= 2
     last = firm_record(world.firm_a, YEAR).members[-1].legal_name

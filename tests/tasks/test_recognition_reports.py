@@ -470,7 +470,7 @@ def test_the_email_goes_to_the_requester_in_their_language_with_the_page_link(wo
     [message] = mail.outbox
     assert message.to == ["staff.a@example.cn"]
     assert message.subject == f"Ready: Monthly digest {YEAR}-03, 新华区"
-    assert settings.PB_SITE_URL.rstrip("/") + f"/staff/reports/{report.pk}/" in message.body
+    assert settings.SITE_URL + f"/staff/reports/{report.pk}/" in message.body
 
 
 def test_asking_twice_while_building_makes_one_report_and_bad_periods_are_refused(world, staff_a):

@@ -1,9 +1,13 @@
 """iCalendar (RFC 5545) for confirmed shifts: the private feed and the email attachment."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
+
+from core.http import absolute_url
 
 
 def opportunity_title(page):
@@ -20,7 +24,7 @@ def calendar_for_signups(signups, *, name=None):
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name or _("My shifts"))
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
-    host = settings.PB_SITE_URL.split("://", 1)[-1].split("/", 1)[0]
+    host = urlsplit(settings.SITE_URL).netloc
     for signup in signups:
         shift = signup.shift
         event = Event()
@@ -30,7 +34,7 @@ def calendar_for_signups(signups, *, name=None):
         event.add("dtend", shift.ends_at)
         event.add("summary", f"{shift.service_type} · {opportunity_title(shift.opportunity)}")
         event.add("location", ", ".join(part for part in (shift.venue.name, shift.venue.address) if part))
-        event.add("url", f"{settings.PB_SITE_URL}{shift.opportunity.url or ''}")
+        event.add("url", absolute_url(shift.opportunity.url or "/"))
         # Same UID as the confirmation: an updated or cancelled copy replaces the one imported.
         held = shift.status == shift.Status.SCHEDULED and signup.status == signup.Status.CONFIRMED
         event.add("status", "CONFIRMED" if held else "CANCELLED")

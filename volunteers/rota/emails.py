@@ -7,8 +7,10 @@ a worker sends it (`signup_email_send`) once that commits.
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
+from core.http import absolute_url
 from core.jobs import job_enqueue
 from volunteers.people.selectors import bureau_name
 from volunteers.rota.calendar import calendar_for_signups, opportunity_title
@@ -36,7 +38,7 @@ def signup_email_send(kind, signup_id):
             "shift": signup.shift,
             "person": signup.contributor,
             "title": opportunity_title(signup.shift.opportunity),
-            "site_url": settings.PB_SITE_URL,
+            "my_shifts_url": absolute_url(reverse("my_shifts")),
             "bureau": bureau_name(),
         }
         subject = " ".join(render_to_string(f"volunteers/email/{kind}_subject.txt", context).split())

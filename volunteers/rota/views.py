@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core.http import form_add_errors, page_of, safe_next
+from core.http import absolute_url, form_add_errors, page_of, safe_next
 from volunteers.models import RotaPolicy, Shift, Signup
 from volunteers.people import selectors
 from volunteers.people.forms import form_errors_text
@@ -134,7 +134,7 @@ def my_shifts(request):
     now = timezone.now()
     lists = rota_selectors.my_shifts(contributor, now=now)
     feed = (
-        request.build_absolute_uri(reverse("calendar_feed", args=[contributor.calendar_token]))
+        absolute_url(reverse("calendar_feed", args=[contributor.calendar_token]))
         if contributor.calendar_token
         else None
     )

@@ -21,7 +21,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, port, host, **options):
         url = f"http://{host}:{port}/"
+        # The server and the worker (which sends the emails) build links on SITE_URL: without one, this
+        # server's own address, so QR codes and emails lead here and not to a default port.
+        local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        os.environ.setdefault("SITE_URL", f"http://{local}:{port}")
         self.stdout.write(self.style.SUCCESS(f"\nServing {url}  (Ctrl-C stops the site, worker and scheduler)"))
+        self.stdout.write(f"Links in QR codes and emails: {os.environ['SITE_URL']}")
         self.stdout.write(f"Broker: {settings.CELERY_BROKER_URL}   Database: {settings.DATABASES['default']['ENGINE']}")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, role in DEMO_ACCOUNTS:

@@ -19,6 +19,7 @@ from pointbook.conduct import sightings
 from pointbook.ledger import services as points
 from pointbook.models import ConductRule, LedgerEntry, PointsRule, PublicRating, Sighting
 from tests.factories import PASSWORD, ShiftFactory, StaffProfileFactory
+from tests.support.i18n import zh
 from volunteers.models import AuditEntry, ServiceRecord, ServiceType, Signup
 from volunteers.rota import services as rota_services
 
@@ -305,5 +306,6 @@ def test_nobody_confirms_a_rating_bonus_for_themself(world, rota, bonus_rule, cl
 
     held.refresh_from_db()
     assert held.bonus == "held" and not _bonuses(world.lawyer_contributor).exists()
-    assert "您不能对本人的工作作出决定" in response.content.decode()
+    refusal = zh("You cannot decide on your own work: another member of staff has to make this decision.")
+    assert "自己" in refusal and refusal in response.content.decode()
     assert not AuditEntry.objects.filter(action="rating_bonus_confirm").exists()

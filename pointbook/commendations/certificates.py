@@ -73,7 +73,9 @@ def certificate_revoke(*, certificate_id, actor, reason):
     if not reason:
         raise ValidationError({"reason": _("Give the reason for revoking.")})
     certificate = (
-        Certificate.objects.select_for_update().select_related("contributor", "organisation").get(pk=certificate_id)
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("contributor", "organisation")
+        .get(pk=certificate_id)
     )
     if certificate.revoked_at is not None:
         return certificate

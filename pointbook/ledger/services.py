@@ -250,6 +250,36 @@ def _approval_key(record: ServiceRecord) -> str:
     return approval_keys([record.pk])[record.pk]
 
 
+# What a rule version's audit row leaves out: the rest is what staff set.
+_RULE_NOT_AUDITED = ("id", "created_by", "created_at")
+
+
+@transaction.atomic
+def rule_version_save(*, actor: User, version: PointsRule | ConductRule) -> PointsRule | ConductRule:
+    """Save a new version of a points rule or of a penalty or bonus rule (unsaved: the staff form's
+    instance), with its audit row. One version a day per rule: another from the same date is refused.
+    Approvals from its date on use it; re-scoring applies it to records approved before."""
+    version.created_by = actor
+    try:
+        with transaction.atomic():
+            version.save(force_insert=True)
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"effective_from": _("A version from this date exists already; choose another date.")}
+        ) from exc
+    audit(
+        actor=actor,
+        action="rule_version_add",
+        obj=version,
+        **{
+            field.attname: str(getattr(version, field.attname))
+            for field in version._meta.concrete_fields
+            if field.name not in _RULE_NOT_AUDITED
+        },
+    )
+    return version
+
+
 def _require_scope(scope: Region | None, record: ServiceRecord) -> None:
     if scope is not None and not scope.contains(record.region):
         raise ValidationError(_("This record is outside your region."))

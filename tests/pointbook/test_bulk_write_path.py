@@ -23,12 +23,12 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pointbook.ledger import services
+from pointbook.ledger import bulk, services
 from pointbook.ledger.bulk import records_approve_bulk
 from pointbook.ledger.services import IdempotencyConflict, Posting, entries_post, entry_post
 from pointbook.models import LedgerEntry, PointsRule, PublicHoliday
 from tests.factories import VenueFactory
-from volunteers.models import ServiceRecord, ServiceType
+from volunteers.models import AuditEntry, ServiceRecord, ServiceType
 
 # PB_BULK_EXAMPLES=500 explores further (minutes); the default keeps the file well under a minute.
 EXAMPLES = settings(
@@ -332,3 +332,52 @@ def test_writers_posting_the_same_keys_at_once_make_one_entry_per_key(world):
     by_key = dict(LedgerEntry.objects.values_list("idempotency_key", "pk"))
     assert set(outcomes) == {tuple(by_key[p.idempotency_key] for p in postings)}
     assert services.ledger_verify() == []
+
+
+# --- each batch with its audit row ---------------------------------------------------------------
+
+
+def _waiting_records(world, count):
+    """`count` waiting 1-hour hotline records on one day, the two lawyers' in turn (no cap reached)."""
+    places = _places(world)
+    spec = {"type": 0, "day": 0, "start": 8, "hours": HOURS[0], "rural": False, "special": False}
+    return [_make(places, {**spec, "person": n % 2}) for n in range(count)]
+
+
+@pytest.mark.django_db
+def test_each_batch_is_approved_with_one_audit_row_naming_its_records_and_entries(world):
+    records = _waiting_records(world, 3)
+    assert records_approve_bulk(actor=world.city_staff, records=records, batch_size=2) == (3, 0, [])
+    rows = list(AuditEntry.objects.filter(action="records_approve_bulk").order_by("id"))
+    entries = list(LedgerEntry.objects.order_by("id").values_list("pk", flat=True))
+    assert [(r.actor, r.object_id) for r in rows] == [
+        (world.city_staff, str(records[0].pk)),
+        (world.city_staff, str(records[2].pk)),
+    ]
+    assert [(r.data["records"], r.data["first"], r.data["last"]) for r in rows] == [
+        (2, records[0].pk, records[1].pk),
+        (1, records[2].pk, records[2].pk),
+    ]
+    assert [(r.data["first_entry"], r.data["last_entry"]) for r in rows] == [
+        (entries[0], entries[1]),
+        (entries[2], entries[2]),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_audit_row_fails_approves_nothing_of_that_batch(world, monkeypatch):
+    records = _waiting_records(world, 3)
+    real = bulk.audit
+
+    def audit(**kwargs):
+        row = real(**kwargs)
+        if kwargs["first"] == records[2].pk:  # the second batch
+            raise RuntimeError("audit refused")
+        return row
+
+    monkeypatch.setattr(bulk, "audit", audit)
+    with pytest.raises(RuntimeError):
+        records_approve_bulk(actor=world.city_staff, records=records, batch_size=2)
+    statuses = dict(ServiceRecord.objects.filter(pk__in=[r.pk for r in records]).values_list("pk", "status"))
+    assert statuses == {records[0].pk: "approved", records[1].pk: "approved", records[2].pk: "submitted"}
+    assert sorted(LedgerEntry.objects.values_list("source_id", flat=True)) == [records[0].pk, records[1].pk]

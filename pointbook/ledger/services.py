@@ -129,16 +129,9 @@ class Posting:
     service_type_id: int | None = None
     reverses_id: int | None = None
 
-    def same(self) -> tuple[Any, ...]:
-        """The `_SAME` values, points checked as `entry_post` checks them."""
-        return (
-            self.contributor_id,
-            _points_checked(self.points),
-            self.kind,
-            self.source,
-            self.source_id,
-            self.reverses_id,
-        )
+    def same(self, points: Decimal) -> tuple[Any, ...]:
+        """The `_SAME` values, with `points` as checked."""
+        return (self.contributor_id, points, self.kind, self.source, self.source_id, self.reverses_id)
 
 
 # What `entries_post` writes of a posting besides its id, conduct rule and reversal (the order of the
@@ -183,27 +176,26 @@ def entries_post(
     """Post many entries as `entry_post` posts one: the same checks (no zero points), the same
     explanations (stored in the default language), the same idempotency (a key posted before with the
     same content gives back that entry, with other content raises IdempotencyConflict; a key twice in
-    `postings` likewise). The new entries go in with one set-based insert. Returns each posting's entry
-    id, in order. Like `entry_post`, it takes no lock: the caller holds the people's locks its postings
-    need (caps, keys counted from the ledger)."""
+    `postings` likewise). The new entries go in with one set-based insert; keys posted before are found
+    when it meets them. Returns each posting's entry id, in order. Like `entry_post`, it takes no lock:
+    the caller holds the people's locks its postings need (caps, keys counted from the ledger)."""
     postings = list(postings)
-    wanted = [posting.same() for posting in postings]
+    if not postings:
+        return []
+    points = [_points_checked(posting.points) for posting in postings]
     now = now or timezone.now()
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     first: dict[str, int] = {}  # each key's first posting
     for i, posting in enumerate(postings):
         j = first.setdefault(posting.idempotency_key, i)
         if j != i:
-            _replay_check(posting.idempotency_key, wanted[j], wanted[i])
+            _replay_check(posting.idempotency_key, postings[j].same(points[j]), posting.same(points[i]))
     texts: dict[tuple[str, str], str] = {}  # most explanations repeat: the same rule, hours and factors
+    posted: dict[str, int] = {}  # keys found posted before, and their entries
     with transaction.atomic():
         while True:
-            ids = {}
-            for key, (pk, same) in _posted_under(first).items():
-                _replay_check(key, same, wanted[first[key]])
-                ids[key] = pk
-            new = [i for key, i in first.items() if key not in ids]
-            rows = []
+            new = [i for key, i in first.items() if key not in posted]
+            ids, rows = dict(posted), []
             with translation.override("zh-hans"):  # stored text in the default language; pages re-explain
                 for pk, i in zip(ids_reserve(LedgerEntry, len(new)) if new else (), new, strict=True):
                     p = postings[i]
@@ -214,20 +206,28 @@ def entries_post(
                     ids[p.idempotency_key] = pk
                     # fmt: off
                     rows.append((
-                        pk, p.contributor_id, wanted[i][1], p.hours, p.kind, p.source, p.source_id, p.rule_id,
+                        pk, p.contributor_id, points[i], p.hours, p.kind, p.source, p.source_id, p.rule_id,
                         p.service_type_id, text, p.breakdown, p.idempotency_key, p.effective_date, actor_id, now,
                         p.conduct_rule_id, p.reverses_id,
                     ))
                     # fmt: on
+            if not rows:
+                break
             try:
                 with transaction.atomic():
                     rows_insert(LedgerEntry, _INSERT_COLUMNS, rows)
                 break
             except IntegrityError:
-                # Another writer posted some of these keys first (or a reversal target is taken):
-                # compare with what it posted, as `entry_post` does, and insert the rest again.
-                if not _posted_under([postings[i].idempotency_key for i in new]):
+                # Some keys were posted before (a replay) or by another writer meanwhile (or a reversal
+                # target is taken): compare with what was posted, as `entry_post` does, and insert the
+                # rest again. Looking keys up only now keeps the usual case, all new, to one statement.
+                found = _posted_under([postings[i].idempotency_key for i in new])
+                if not found:
                     raise
+                for key, (pk, same) in found.items():
+                    i = first[key]
+                    _replay_check(key, same, postings[i].same(points[i]))
+                    posted[key] = pk
     return [ids[posting.idempotency_key] for posting in postings]
 
 

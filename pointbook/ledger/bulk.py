@@ -1,5 +1,5 @@
-"""Approving many records at once (the demo's three years, a history import, the staff queue's "approve
-all"): `services.record_approve` for thousands of records, in batches, through the ledger's
+"""Approving many records at once (the demo's three years, a history import): what
+`services.record_approve` does, for thousands of records, in batches, through the ledger's
 many-entries write path `services.entries_post`. The same rules, the same caps (`award_proposal` over
 `services.earned_so_far`), the same keys (`services.approval_keys`) and the same explanations as
 approving each record on its own; `tests/pointbook/test_bulk_write_path.py` holds them equal.
@@ -139,7 +139,7 @@ def _approve_batch(
             records,
             rules=rules,
             holidays=holidays,
-            earned=earned_so_far({r.contributor_id for r in records}),
+            earned=earned_so_far((r.contributor_id, r.service_type_id, r.date) for r in records),
             keys=approval_keys([r.pk for r in records]),
         )
         entries = entries_post(postings, actor=actor, now=now)
@@ -201,7 +201,7 @@ def records_add_approved(
                 batch,
                 rules=rules,
                 holidays=holidays,
-                earned=earned_so_far({r.contributor_id for r in batch}),
+                earned=earned_so_far((r.contributor_id, r.service_type_id, r.date) for r in batch),
                 keys=approval_keys([r.pk for r in batch]),
             )
             capped, no_rule_ids = set(capped), {r.pk for r in no_rule}

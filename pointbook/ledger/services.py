@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, DecimalField, F, Func, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -313,32 +313,41 @@ class Earned:
         self.year[(contributor_id, service_type_id, day.year)] += points
 
 
-def earned_so_far(
-    contributor_ids: Collection[int], *, service_type_id: int | None = None, year: int | None = None
-) -> Earned:
-    """What these people hold, from the ledger (one query, by person, service type and day; a year is
-    the sum of its days, exact to the cent on every database)."""
-    entries = LedgerEntry.objects.filter(contributor_id__in=contributor_ids, source__in=EARNED_SOURCES)
-    if service_type_id is not None:
-        entries = entries.filter(service_type_id=service_type_id)
-    if year is not None:
-        entries = entries.filter(effective_date__year=year)
+def earned_so_far(keys: Iterable[tuple[int, int, date]]) -> Earned:
+    """What people hold on each (person, service type, day) of `keys` and in that day's year, from the
+    ledger: two grouped queries however many keys (a batch of approvals asks for all its records')."""
+    keys = set(keys)
     earned = Earned()
+    if not keys:
+        return earned
+    days, years = {day for _p, _t, day in keys}, {day.year for _p, _t, day in keys}
+    entries = LedgerEntry.objects.filter(
+        contributor_id__in={person for person, _t, _d in keys},
+        service_type_id__in={type_id for _p, type_id, _d in keys},
+        source__in=EARNED_SOURCES,
+    ).order_by()
+    # To the cent: SQLite sums decimals as floats.
     for person, type_id, day, total in (
-        entries.order_by()
+        entries.filter(effective_date__in=days)
         .values("contributor_id", "service_type_id", "effective_date")
         .annotate(s=Sum("points"))
         .values_list("contributor_id", "service_type_id", "effective_date", "s")
     ):
-        # To the cent: SQLite sums decimals as floats.
-        earned.add(person, type_id, day, Decimal(total).quantize(CENT))
+        earned.day[(person, type_id, day)] = Decimal(total).quantize(CENT)
+    for person, type_id, year, total in (
+        entries.filter(effective_date__gte=date(min(years), 1, 1), effective_date__lt=date(max(years) + 1, 1, 1))
+        .annotate(y=ExtractYear("effective_date"))
+        .values("contributor_id", "service_type_id", "y")
+        .annotate(s=Sum("points"))
+        .values_list("contributor_id", "service_type_id", "y", "s")
+    ):
+        earned.year[(person, type_id, year)] = Decimal(total).quantize(CENT)
     return earned
 
 
 def earned_before(contributor_id: int, service_type_id: int, day: date) -> tuple[Decimal, Decimal]:
     """(points that day, points that year) the person holds in this service type: what caps count."""
-    earned = earned_so_far([contributor_id], service_type_id=service_type_id, year=day.year)
-    return earned.before(contributor_id, service_type_id, day)
+    return earned_so_far([(contributor_id, service_type_id, day)]).before(contributor_id, service_type_id, day)
 
 
 def _decide(record: ServiceRecord, status: str, actor: User, now: datetime, reason: str = "") -> None:

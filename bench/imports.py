@@ -228,8 +228,9 @@ def _engine_timer(kind_code):
             "records_add_approved",
             "apply: records and entries (records_add_approved)",
         )
-        timer.wrap(pointbook.ledger.bulk, "rows_insert", "apply:   records and entries inserted (rows_insert)")
-        timer.wrap(pointbook.ledger.bulk, "_earned", "apply:   caps read from the ledger (_earned)")
+        timer.wrap(pointbook.ledger.bulk, "rows_insert", "apply:   records inserted (rows_insert)")
+        timer.wrap(pointbook.ledger.bulk, "entries_post", "apply:   entries posted (entries_post)")
+        timer.wrap(pointbook.ledger.bulk, "earned_so_far", "apply:   caps read from the ledger (earned_so_far)")
     else:
         timer.wrap(kind, "_join", "apply: memberships (_join)")
     return timer

@@ -3,7 +3,7 @@
 In one run, on a `small` demo in its own SQLite file (built once under /tmp/pb-bench):
 
 1. posting: N waiting records approved by `pointbook.ledger.bulk.records_approve_bulk` (rules, caps, keys,
-   one `rows_insert` per batch), side by side with Django's `bulk_create` of the same entry rows and
+   one `services.entries_post` per batch), side by side with Django's `bulk_create` of the same entry rows and
    a bare `rows_insert` of them (INSERTs of many rows each: the ledger has a trigger) — the floor any
    posting path sits on. Each is rolled back after.
 2. verifying: `ledger_verify` over the ledger of the `large` demo when bench/pages.py has built it

@@ -51,7 +51,13 @@ def rows_insert(model, columns, rows, *, batch_size=5000):
     names = ", ".join(f'"{field.column}"' for field in fields)
     converters = [(i, convert) for i, convert in enumerate(map(_converter, fields)) if convert is not None]
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+        # The driver's own cursor raises the driver's errors: wrapped, a broken constraint is Django's
+        # IntegrityError as from any other query.
+        with (
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
+        ):
             for row in _prepared(rows, converters) if converters else rows:
                 copy.write_row(row)
         return

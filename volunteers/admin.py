@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
@@ -17,6 +19,7 @@ from volunteers.models import (
     User,
     Venue,
 )
+from volunteers.rota.services import SHIFT_FIELDS
 
 
 @admin.register(User)
@@ -118,6 +121,19 @@ class ShiftAdmin(admin.ModelAdmin):
     list_display = ["starts_at", "ends_at", "venue", "service_type", "capacity", "status"]
     list_filter = ["status", "service_type"]
     raw_id_fields = ["opportunity", "venue"]
+    # Places, times, venue and status change only through the rota's services, on the staff page of
+    # the shift: more places go to the waiting list first, fewer move people's seats, new times are
+    # announced, a cancelled shift releases everyone (an edit here would do none of that).
+    SERVICE_FIELDS = (*SHIFT_FIELDS, "status", "cancelled_at", "cancel_reason")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.SERVICE_FIELDS, "staff_page"] if obj is not None else []
+
+    @admin.display(description=_("Places, times, venue, cancelling"))
+    def staff_page(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("staff_shift_edit", args=[obj.pk]), _("Change them on the staff page")
+        )
 
 
 @admin.register(Signup)

@@ -111,8 +111,9 @@ def _standing(source: str, source_id: OuterRef) -> QuerySet[LedgerEntry]:
 
 def conduct_sweep(*, since_days: int = 60, now: datetime | None = None) -> tuple[int, int]:
     """Post the penalty for each no-show and late cancellation of the last `since_days` that has none,
-    and reverse the penalty of a no-show later corrected to attended. Safe to run twice at once:
-    every posting has a key derived from the sign-up. Returns (posted, reversed)."""
+    and reverse the penalty of a no-show later corrected to attended, each entry with its audit row in
+    one transaction. Safe to run twice at once: every posting has a key derived from the sign-up.
+    Returns (posted, reversed)."""
     now = now or timezone.now()
     since = now - timedelta(days=since_days)
     posted = reversed_ = 0
@@ -143,16 +144,19 @@ def conduct_sweep(*, since_days: int = 60, now: datetime | None = None) -> tuple
                 source=source, source_id=signup.pk, kind=LedgerEntry.Kind.PENALTY, reversed_by__isnull=False
             ).count()
             day = timezone.localdate(signup.shift.starts_at)
-            entry = _conduct_post(
-                event=event,
-                contributor=signup.contributor,
-                source=source,
-                source_id=signup.pk,
-                key=f"{source}:{signup.pk}:{earlier + 1}",
-                day=day,
-                base_points=_shift_points(signup),
-                about=day.isoformat(),
-            )
+            with transaction.atomic():  # each penalty with its audit row
+                entry = _conduct_post(
+                    event=event,
+                    contributor=signup.contributor,
+                    source=source,
+                    source_id=signup.pk,
+                    key=f"{source}:{signup.pk}:{earlier + 1}",
+                    day=day,
+                    base_points=_shift_points(signup),
+                    about=day.isoformat(),
+                )
+                if entry is not None:
+                    audit(actor=None, action="conduct_penalty", obj=entry, signup=signup.pk, event=event)
             posted += entry is not None
     # A no-show corrected to attended no longer owes its penalty.
     corrected = Signup.objects.filter(pk=OuterRef("source_id")).exclude(attendance=Signup.Attendance.NO_SHOW)
@@ -164,7 +168,9 @@ def conduct_sweep(*, since_days: int = 60, now: datetime | None = None) -> tuple
         .select_related("contributor")
     )
     for entry in stale.iterator(chunk_size=500):
-        entry_reverse(actor=None, entry=entry, reason=ATTENDANCE_CORRECTED)
+        with transaction.atomic():
+            reversal = entry_reverse(actor=None, entry=entry, reason=ATTENDANCE_CORRECTED)
+            audit(actor=None, action="conduct_penalty_reverse", obj=reversal, reverses=entry.pk, signup=entry.source_id)
         reversed_ += 1
     return posted, reversed_
 
@@ -333,6 +339,7 @@ def rating_submit(
         if score <= POOR_SCORE:
             # Kept as data, not words: staff read it in their own language.
             ServiceRecord.objects.filter(pk=record.pk).update(flagged=True, flag_reason=f"rating:{score}")
+            audit(actor=rater, action="record_flag", obj=record, reason=f"rating:{score}", rating=rating.pk)
     return rating
 
 

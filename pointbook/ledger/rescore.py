@@ -142,20 +142,22 @@ def rescore_summary(*, service_type_id, from_date, show=100):
 
 def rescore_apply(*, actor, service_type_id, from_date):
     """Post an adjustment for each change, one person at a time under their lock (so approvals in
-    between are counted, not overwritten, and a second run finds nothing left to change). Returns
-    the number of entries posted."""
+    between are counted, not overwritten, and a second run finds nothing left to change), each
+    person's adjustments with their audit row in one transaction. Returns the number of entries
+    posted."""
     posted = 0
     people = sorted({c.contributor_id for c in rescore_plan(service_type_id=service_type_id, from_date=from_date)})
     for contributor_id in people:
         with transaction.atomic():
             contributor = Contributor.objects.select_for_update().get(pk=contributor_id)
+            entries = []
             for change in rescore_plan(
                 service_type_id=service_type_id, from_date=from_date, contributor_id=contributor_id
             ):
                 # The n-th re-scoring of the record: a retried job (after a rollback) or a second
                 # confirm meets the same n, while a rule that goes up, down and up again gets new keys.
                 done = LedgerEntry.objects.filter(source=LedgerEntry.Source.RESCORE, source_id=change.record_id).count()
-                entry_post(
+                entry = entry_post(
                     contributor=contributor,
                     points=change.delta,
                     kind=LedgerEntry.Kind.ADJUSTMENT,
@@ -173,10 +175,17 @@ def rescore_apply(*, actor, service_type_id, from_date):
                     service_type_id=service_type_id,
                     actor=actor,
                 )
-                posted += 1
-    if posted:
-        rule = PointsRule.objects.filter(service_type_id=service_type_id).order_by("-effective_from").first()
-        audit(actor=actor, action="rescore_apply", obj=rule, from_date=from_date.isoformat(), entries=posted)
+                entries.append(entry.pk)
+            if entries:
+                audit(
+                    actor=actor,
+                    action="rescore_apply",
+                    obj=contributor,
+                    service_type=service_type_id,
+                    from_date=from_date.isoformat(),
+                    entries=entries,
+                )
+            posted += len(entries)
     return posted
 
 

@@ -1,20 +1,24 @@
-"""Every write to points. `entry_post` is the one way an entry is made; approvals and reversals go
-through it in the same transaction as the decision they record."""
+"""Every write to points. `entry_post` is the one way an entry is made, and `entries_post` the same for
+many at once (bulk approval, a history import); approvals and reversals go through them in the same
+transaction as the decision they record."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import DecimalField, F, Func, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DecimalField, F, Func, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.audit import audit
+from core.bulk_insert import ids_reserve, rows_insert
 from pointbook.ledger import trigger_sql
 from pointbook.ledger.rules import CENT, award_proposal, explain, rule_in_force
 from pointbook.models import LedgerEntry
@@ -23,7 +27,7 @@ from volunteers.models import Contributor, ServiceRecord
 from volunteers.people.duties import refuse_own
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable
 
     from django.contrib.auth.models import AnonymousUser
 
@@ -37,6 +41,20 @@ class IdempotencyConflict(Exception):
 
 # What must match for a replay with the same key to be "the same posting".
 _SAME = ("contributor_id", "points", "kind", "source", "source_id", "reverses_id")
+
+
+def _points_checked(points: Decimal | int | str) -> Decimal:
+    points = Decimal(points).quantize(CENT)
+    if points == 0:
+        raise ValueError("a ledger entry never carries zero points")
+    return points
+
+
+def _replay_check(key: str, existing: Iterable[Any], wanted: Iterable[Any]) -> None:
+    """A key posted before: the same posting (the `_SAME` values, in order) is a replay, anything else
+    a conflict."""
+    if tuple(existing) != tuple(wanted):
+        raise IdempotencyConflict(key)
 
 
 def entry_post(
@@ -58,17 +76,8 @@ def entry_post(
 ) -> LedgerEntry:
     """Post one entry, or return the entry already posted under `idempotency_key` if it is the same
     posting; the same key with different content raises IdempotencyConflict."""
-    points = Decimal(points).quantize(Decimal("0.01"))
-    if points == 0:
-        raise ValueError("a ledger entry never carries zero points")
-    wanted = {
-        "contributor_id": contributor.pk,
-        "points": points,
-        "kind": kind,
-        "source": source,
-        "source_id": source_id,
-        "reverses_id": reverses.pk if reverses else None,
-    }
+    points = _points_checked(points)
+    wanted = (contributor.pk, points, kind, source, source_id, reverses.pk if reverses else None)
     with transaction.atomic():
         existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
@@ -98,17 +107,178 @@ def entry_post(
                 existing = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
                 if existing is None:
                     raise
-    if any(getattr(existing, name) != value for name, value in wanted.items()):
-        raise IdempotencyConflict(idempotency_key)
+    _replay_check(idempotency_key, (getattr(existing, name) for name in _SAME), wanted)
     return existing
 
 
+@dataclass(slots=True)
+class Posting:
+    """One entry for `entries_post`: what `entry_post` takes, by ids (a caller posting thousands holds
+    no model objects)."""
+
+    contributor_id: int
+    points: Decimal
+    kind: str
+    source: str
+    source_id: int
+    idempotency_key: str
+    breakdown: dict[str, Any]
+    effective_date: date
+    hours: Decimal | None = None
+    rule_id: int | None = None
+    conduct_rule_id: int | None = None
+    service_type_id: int | None = None
+    reverses_id: int | None = None
+
+    def same(self, points: Decimal) -> tuple[Any, ...]:
+        """The `_SAME` values, with `points` as checked."""
+        return (self.contributor_id, points, self.kind, self.source, self.source_id, self.reverses_id)
+
+
+# What `entries_post` writes of a posting besides its id, conduct rule and reversal (the order of the
+# rows `core.bulk_insert.rows_insert` takes; the benchmarks build rows of it too).
+ENTRY_COLUMNS = (
+    "contributor_id",
+    "points",
+    "hours",
+    "kind",
+    "source",
+    "source_id",
+    "rule_id",
+    "service_type_id",
+    "explanation",
+    "breakdown",
+    "idempotency_key",
+    "effective_date",
+    "actor_id",
+    "created_at",
+)
+_INSERT_COLUMNS = ("id", *ENTRY_COLUMNS, "conduct_rule_id", "reverses_id")
+_KEYS_PER_QUERY = 2000
+
+
+def _posted_under(keys: Collection[str]) -> dict[str, tuple[int, tuple[Any, ...]]]:
+    """{key: (entry id, its `_SAME` values)} of the keys already posted."""
+    keys, found = list(keys), {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        rows = LedgerEntry.objects.filter(idempotency_key__in=keys[start : start + _KEYS_PER_QUERY]).values_list(
+            "idempotency_key", "pk", *_SAME
+        )
+        found.update((key, (pk, tuple(same))) for key, pk, *same in rows)
+    return found
+
+
+def entries_post(
+    postings: Iterable[Posting],
+    *,
+    actor: User | AnonymousUser | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Post many entries as `entry_post` posts one: the same checks (no zero points), the same
+    explanations (stored in the default language), the same idempotency (a key posted before with the
+    same content gives back that entry, with other content raises IdempotencyConflict; a key twice in
+    `postings` likewise). The new entries go in with one set-based insert; keys posted before are found
+    when it meets them. Returns each posting's entry id, in order. Like `entry_post`, it takes no lock:
+    the caller holds the people's locks its postings need (caps, keys counted from the ledger)."""
+    postings = list(postings)
+    if not postings:
+        return []
+    points = [_points_checked(posting.points) for posting in postings]
+    now = now or timezone.now()
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    first: dict[str, int] = {}  # each key's first posting
+    for i, posting in enumerate(postings):
+        j = first.setdefault(posting.idempotency_key, i)
+        if j != i:
+            _replay_check(posting.idempotency_key, postings[j].same(points[j]), posting.same(points[i]))
+    texts: dict[tuple[str, str], str] = {}  # most explanations repeat: the same rule, hours and factors
+    posted: dict[str, int] = {}  # keys found posted before, and their entries
+    with transaction.atomic():
+        while True:
+            new = [i for key, i in first.items() if key not in posted]
+            ids, rows = dict(posted), []
+            with translation.override("zh-hans"):  # stored text in the default language; pages re-explain
+                for pk, i in zip(ids_reserve(LedgerEntry, len(new)) if new else (), new, strict=True):
+                    p = postings[i]
+                    text_key = (p.kind, repr(p.breakdown))
+                    text = texts.get(text_key)
+                    if text is None:
+                        text = texts[text_key] = explain(p.kind, p.breakdown)[:300]
+                    ids[p.idempotency_key] = pk
+                    # fmt: off
+                    rows.append((
+                        pk, p.contributor_id, points[i], p.hours, p.kind, p.source, p.source_id, p.rule_id,
+                        p.service_type_id, text, p.breakdown, p.idempotency_key, p.effective_date, actor_id, now,
+                        p.conduct_rule_id, p.reverses_id,
+                    ))
+                    # fmt: on
+            if not rows:
+                break
+            try:
+                with transaction.atomic():
+                    rows_insert(LedgerEntry, _INSERT_COLUMNS, rows)
+                break
+            except IntegrityError:
+                # Some keys were posted before (a replay) or by another writer meanwhile (or a reversal
+                # target is taken): compare with what was posted, as `entry_post` does, and insert the
+                # rest again. Looking keys up only now keeps the usual case, all new, to one statement.
+                found = _posted_under([postings[i].idempotency_key for i in new])
+                if not found:
+                    raise
+                for key, (pk, same) in found.items():
+                    i = first[key]
+                    _replay_check(key, same, postings[i].same(points[i]))
+                    posted[key] = pk
+    return [ids[posting.idempotency_key] for posting in postings]
+
+
+def approval_keys(record_ids: Collection[int]) -> dict[int, str]:
+    """{record id: the idempotency key of its next award}, in one query. A record approved, un-approved
+    and approved again gets a new award each time it is approved: the n-th award's key ends in n."""
+    earlier = dict(
+        LedgerEntry.objects.filter(
+            source=LedgerEntry.Source.SERVICE_RECORD, source_id__in=record_ids, kind=LedgerEntry.Kind.AWARD
+        )
+        .order_by()
+        .values("source_id")
+        .annotate(n=Count("id"))
+        .values_list("source_id", "n")
+    )
+    return {pk: f"record:{pk}:award:{earlier.get(pk, 0) + 1}" for pk in record_ids}
+
+
 def _approval_key(record: ServiceRecord) -> str:
-    # A record approved, un-approved and approved again gets a new award each time it is approved.
-    earlier = LedgerEntry.objects.filter(
-        source=LedgerEntry.Source.SERVICE_RECORD, source_id=record.pk, kind=LedgerEntry.Kind.AWARD
-    ).count()
-    return f"record:{record.pk}:award:{earlier + 1}"
+    return approval_keys([record.pk])[record.pk]
+
+
+# What a rule version's audit row leaves out: the rest is what staff set.
+_RULE_NOT_AUDITED = ("id", "created_by", "created_at")
+
+
+@transaction.atomic
+def rule_version_save(*, actor: User, version: PointsRule | ConductRule) -> PointsRule | ConductRule:
+    """Save a new version of a points rule or of a penalty or bonus rule (unsaved: the staff form's
+    instance), with its audit row. One version a day per rule: another from the same date is refused.
+    Approvals from its date on use it; re-scoring applies it to records approved before."""
+    version.created_by = actor
+    try:
+        with transaction.atomic():
+            version.save(force_insert=True)
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"effective_from": _("A version from this date exists already; choose another date.")}
+        ) from exc
+    audit(
+        actor=actor,
+        action="rule_version_add",
+        obj=version,
+        **{
+            field.attname: str(getattr(version, field.attname))
+            for field in version._meta.concrete_fields
+            if field.name not in _RULE_NOT_AUDITED
+        },
+    )
+    return version
 
 
 def _require_scope(scope: Region | None, record: ServiceRecord) -> None:
@@ -124,15 +294,61 @@ HALF_CENT = Decimal("0.005")
 EARNED_SOURCES = (LedgerEntry.Source.SERVICE_RECORD, LedgerEntry.Source.RESCORE)
 
 
+class Earned:
+    """Points people hold in a service type (awards, their reversals, re-scoring) per day and per
+    year: what the caps count. An approval of many records adds each award as it goes, so the next
+    record's caps count it as if it had been approved on its own."""
+
+    __slots__ = ("day", "year")
+
+    def __init__(self) -> None:
+        self.day: defaultdict[tuple[int, int | None, date], Decimal] = defaultdict(Decimal)
+        self.year: defaultdict[tuple[int, int | None, int], Decimal] = defaultdict(Decimal)
+
+    def before(self, contributor_id: int, service_type_id: int | None, day: date) -> tuple[Decimal, Decimal]:
+        """(points that day, points that year) the person holds in this service type."""
+        return self.day[(contributor_id, service_type_id, day)], self.year[(contributor_id, service_type_id, day.year)]
+
+    def add(self, contributor_id: int, service_type_id: int | None, day: date, points: Decimal) -> None:
+        self.day[(contributor_id, service_type_id, day)] += points
+        self.year[(contributor_id, service_type_id, day.year)] += points
+
+
+def earned_so_far(keys: Iterable[tuple[int, int, date]]) -> Earned:
+    """What people hold on each (person, service type, day) of `keys` and in that day's year, from the
+    ledger: two grouped queries however many keys (a batch of approvals asks for all its records')."""
+    keys = set(keys)
+    earned = Earned()
+    if not keys:
+        return earned
+    days, years = {day for _p, _t, day in keys}, {day.year for _p, _t, day in keys}
+    entries = LedgerEntry.objects.filter(
+        contributor_id__in={person for person, _t, _d in keys},
+        service_type_id__in={type_id for _p, type_id, _d in keys},
+        source__in=EARNED_SOURCES,
+    ).order_by()
+    # To the cent: SQLite sums decimals as floats.
+    for person, type_id, day, total in (
+        entries.filter(effective_date__in=days)
+        .values("contributor_id", "service_type_id", "effective_date")
+        .annotate(s=Sum("points"))
+        .values_list("contributor_id", "service_type_id", "effective_date", "s")
+    ):
+        earned.day[(person, type_id, day)] = Decimal(total).quantize(CENT)
+    for person, type_id, year, total in (
+        entries.filter(effective_date__gte=date(min(years), 1, 1), effective_date__lt=date(max(years) + 1, 1, 1))
+        .annotate(y=ExtractYear("effective_date"))
+        .values("contributor_id", "service_type_id", "y")
+        .annotate(s=Sum("points"))
+        .values_list("contributor_id", "service_type_id", "y", "s")
+    ):
+        earned.year[(person, type_id, year)] = Decimal(total).quantize(CENT)
+    return earned
+
+
 def earned_before(contributor_id: int, service_type_id: int, day: date) -> tuple[Decimal, Decimal]:
     """(points that day, points that year) the person holds in this service type: what caps count."""
-    totals = LedgerEntry.objects.filter(
-        contributor_id=contributor_id,
-        service_type_id=service_type_id,
-        source__in=EARNED_SOURCES,
-        effective_date__year=day.year,
-    ).aggregate(day=Sum("points", filter=Q(effective_date=day)), year=Sum("points"))
-    return (Decimal(totals["day"] or 0).quantize(CENT), Decimal(totals["year"] or 0).quantize(CENT))
+    return earned_so_far([(contributor_id, service_type_id, day)]).before(contributor_id, service_type_id, day)
 
 
 def _decide(record: ServiceRecord, status: str, actor: User, now: datetime, reason: str = "") -> None:

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core.audit import audit
 from core.http import absolute_url, form_add_errors, year_param
 from pointbook.commendations import selectors as commendation_selectors
 from pointbook.conduct import selectors as conduct_selectors
@@ -244,18 +242,9 @@ def staff_rules(request, scope):
 
 def _save_version(request, form, *, ok):
     try:
-        with transaction.atomic():
-            version = form.save(commit=False)
-            version.created_by = request.user
-            version.save()
-            audit(
-                actor=request.user,
-                action="rule_version_add",
-                obj=version,
-                **{name: str(form.cleaned_data[name]) for name in form.cleaned_data},
-            )
-    except IntegrityError:
-        form.add_error("effective_from", _("A version from this date exists already; choose another date."))
+        services.rule_version_save(actor=request.user, version=form.save(commit=False))
+    except ValidationError as exc:
+        form_add_errors(form, exc)
         return False
     messages.success(request, ok)
     return True

@@ -4,8 +4,9 @@
 `report_render` is the rendering shared by the Celery job and the `recognition_report` command.
 `report_build` is the job's service: it claims the report's job (`core.jobs.job_claim`), so two
 deliveries build it once; records progress (and a heartbeat) as steps finish; saves both files and
-marks it done in one transaction that checks it still owns the job, or marks it failed and keeps no
-file. A build whose worker died is taken over after the lease by the delivery the sweeper sends.
+marks it done, with its audit row, in one transaction that checks it still owns the job, or marks it
+failed (audited the same way) and keeps no file. A build whose worker died is taken over after the
+lease by the delivery the sweeper sends.
 """
 
 import logging
@@ -98,6 +99,7 @@ def _build_claimed(report_id, attempt):
             RecognitionReport.objects.filter(pk=report_id).update(
                 pdf=report.pdf.name, xlsx=report.xlsx.name, counted_at=counted_at
             )
+            audit(actor=None, action="report.done", obj=report, pdf=report.pdf.name, xlsx=report.xlsx.name)
     except LostClaim:
         _delete(report, saved)
         log.warning("report %s: another delivery took it over; this one stops", report_id)
@@ -110,10 +112,9 @@ def _build_claimed(report_id, attempt):
             if not job_finish(report_id, attempt, failed=True, error=message):
                 return None
             RecognitionReport.objects.filter(pk=report_id).update(pdf="", xlsx="", counted_at=None)
-        audit(actor=None, action="report.fail", obj=report, error=message)
+            audit(actor=None, action="report.fail", obj=report, error=message)
         report_email(report_id)
         return Status.FAILED
-    audit(actor=None, action="report.done", obj=report, pdf=report.pdf.name, xlsx=report.xlsx.name)
     report_email(report_id)
     return Status.DONE
 

@@ -65,9 +65,22 @@ def _fresh_cache(django_db_setup, django_db_blocker):
     test and even a run, and the public forms' limiter counts in its own: start every test from
     empty ones."""
     with django_db_blocker.unblock():  # the default cache is a database table
-        cache.clear()
-    caches[settings.RATELIMIT_USE_CACHE].clear()
+        _clear(cache)
+    _clear(caches[settings.RATELIMIT_USE_CACHE])
     yield
+
+
+def _clear(a_cache):
+    """Empty this test process's keys only: xdist workers share one Redis (each with its own key
+    prefix, config/settings/test.py), and Redis's clear() would empty the other workers' too."""
+    from django.core.cache.backends.redis import RedisCache
+
+    if isinstance(a_cache, RedisCache):
+        client = a_cache._cache.get_client(write=True)
+        for key in client.scan_iter(match=f"{a_cache.key_prefix}:*"):
+            client.delete(key)
+    else:
+        a_cache.clear()
 
 
 @pytest.fixture

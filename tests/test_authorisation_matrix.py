@@ -2120,8 +2120,9 @@ def _own_work_world(request, world, side):
 
     from pointbook.commendations import services as commendations
 
-    ids = _ids(request, world, "staff_record_decide")
-    ids.update(_recognition_extras(world))
+    # The recognition rows' "approved_a" is an award; here it is the approved record of the points rows.
+    ids = _recognition_extras(world)
+    ids.update(_ids(request, world, "staff_record_decide"))
     person = world.lawyer_contributor if side == "a" else world.other_lawyer_contributor
     region = world.district_a if side == "a" else world.city
     StaffProfile.objects.create(user=person.user, region=region)

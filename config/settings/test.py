@@ -1,3 +1,4 @@
+import os
 import tempfile
 from pathlib import Path
 
@@ -23,6 +24,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": _queue_dir,
         "control_folder": tempfile.mkdtemp(prefix="pb-test-control-"),
     }
+
+# xdist workers share one Redis when CACHE_URL is set: each counts under its own key prefix.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+for _cache in CACHES.values():  # noqa: F405
+    _cache["KEY_PREFIX"] = f"{_cache.get('KEY_PREFIX', 'pb')}-{_worker}"
 
 # Static files are served by the test server itself; whitenoise is for production.
 MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405

@@ -159,9 +159,10 @@ _KEYS_PER_QUERY = 2000
 
 def _posted_under(keys: Collection[str]) -> dict[str, tuple[int, tuple[Any, ...]]]:
     """{key: (entry id, its `_SAME` values)} of the keys already posted."""
-    keys, found = list(keys), {}
-    for start in range(0, len(keys), _KEYS_PER_QUERY):
-        rows = LedgerEntry.objects.filter(idempotency_key__in=keys[start : start + _KEYS_PER_QUERY]).values_list(
+    wanted: list[str] = list(keys)
+    found: dict[str, tuple[int, tuple[Any, ...]]] = {}
+    for start in range(0, len(wanted), _KEYS_PER_QUERY):
+        rows = LedgerEntry.objects.filter(idempotency_key__in=wanted[start : start + _KEYS_PER_QUERY]).values_list(
             "idempotency_key", "pk", *_SAME
         )
         found.update((key, (pk, tuple(same))) for key, pk, *same in rows)

@@ -1,11 +1,23 @@
-"""Rows every app writes: the audit trail and background jobs."""
+"""Rows every app writes: the audit trail and background jobs; the base of a city-wide rules row."""
 
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class SingleRow(models.Model):
+    """City-wide rules kept in one row (pk 1, held by a check constraint on each subclass)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def current(cls) -> Self:
+        policy, _created = cls._default_manager.get_or_create(pk=1)
+        return policy
 
 
 class AuditEntry(models.Model):

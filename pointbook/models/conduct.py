@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import SingleRow
 from pointbook.models.ledger import LedgerEntry
 
 
@@ -88,7 +89,7 @@ class Appeal(models.Model):
         return f"{self.contributor} {self.get_status_display()}"
 
 
-class AdjustmentPolicy(models.Model):
+class AdjustmentPolicy(SingleRow):
     """The city's four-eyes rule for manual entries (one row): an adjustment larger than this, either
     way, is proposed by one member of staff and posted only when a second one approves it."""
 
@@ -108,11 +109,6 @@ class AdjustmentPolicy(models.Model):
 
     def __str__(self):
         return str(_("adjustment rules"))
-
-    @classmethod
-    def current(cls):
-        policy, _created = cls.objects.get_or_create(pk=1)
-        return policy
 
 
 class AppealMessage(models.Model):

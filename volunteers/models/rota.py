@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import SingleRow
 from volunteers.models.people import Contributor, ServiceType, User, Venue
 
 
@@ -132,7 +133,7 @@ class Signup(models.Model):
         return f"{self.contributor} → {self.shift}"
 
 
-class RotaPolicy(models.Model):
+class RotaPolicy(SingleRow):
     """City-wide rota rules that bureau staff adjust (one row)."""
 
     max_hours_per_day = models.PositiveSmallIntegerField(_("most shift hours per person per day"), default=10)
@@ -158,8 +159,3 @@ class RotaPolicy(models.Model):
 
     def __str__(self):
         return str(_("rota rules"))
-
-    @classmethod
-    def current(cls):
-        policy, _created = cls.objects.get_or_create(pk=1)
-        return policy

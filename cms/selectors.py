@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.models import Locale
 
 from volunteers.models import Region, ServiceType, Shift
@@ -35,8 +36,12 @@ class OpportunityFilterForm(forms.Form):
     region = forms.ModelChoiceField(
         label=_("Region"), required=False, queryset=Region.objects.filter(depth__lte=3).order_by("path")
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=pgettext_lazy("date range", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=pgettext_lazy("date range", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     free = forms.BooleanField(label=_("Has free places"), required=False)
     qualified = forms.BooleanField(label=_("I am qualified"), required=False)
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import SingleRow
 from pointbook.models.ledger import LedgerEntry
@@ -165,7 +166,7 @@ class PublicRating(models.Model):
     token = models.CharField(max_length=32, unique=True)
     expires_at = models.DateTimeField()
     score = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
-    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    comment = models.CharField(pgettext_lazy("rating", "comment"), max_length=500, blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     bonus = models.CharField(_("bonus"), max_length=10, choices=Bonus.choices, blank=True, default=Bonus.NONE)

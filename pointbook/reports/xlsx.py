@@ -8,6 +8,7 @@ import io
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -54,7 +55,7 @@ def render(figures):
         [_("Report"), title],
         [_("Region"), region.name],
         [_("Region code"), region.code],
-        [_("From"), figures.start.isoformat()],
+        [pgettext_lazy("date range", "From"), figures.start.isoformat()],
         [_("Until (not included)"), figures.end.isoformat()],
         [_("Issued by"), bureau_name()],
         [_("Made"), timezone.localtime().strftime("%Y-%m-%d %H:%M")],

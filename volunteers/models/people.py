@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from treebeard.mp_tree import MP_Node
 
 from core.language import localized
@@ -265,7 +266,7 @@ class StaffProfile(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_profile")
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="staff")
-    title = NameField(_("title"), max_length=60, blank=True)
+    title = NameField(pgettext_lazy("job title", "title"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("bureau staff member")

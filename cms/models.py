@@ -1,5 +1,8 @@
+import html
+
 from django import forms
 from django.db import models
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -21,6 +24,10 @@ class LocalizedContentMixin:
         context = super().get_context(request, *args, **kwargs)
         context["content"] = self.localized.specific
         return context
+
+    def card_summary(self) -> str:
+        """The introduction as plain text for a card linking here (rich-text ones are stored as HTML)."""
+        return html.unescape(strip_tags(str(getattr(self, "intro", "") or ""))).strip()
 
 
 class HomePage(LocalizedContentMixin, Page):

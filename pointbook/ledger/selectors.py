@@ -57,8 +57,9 @@ def points_summary(contributor: Contributor, *, year: int | None = None) -> dict
 
 
 def entries_for(contributor: Contributor) -> QuerySet[LedgerEntry]:
-    """Newest first; each gets `.text`, its explanation in the reader's language (from its data)."""
-    return LedgerEntry.objects.filter(contributor=contributor).order_by("-created_at", "-id")
+    """Latest service date first (the date the page shows), then the latest posted; each gets `.text`,
+    its explanation in the reader's language (from its data)."""
+    return LedgerEntry.objects.filter(contributor=contributor).order_by("-effective_date", "-created_at", "-id")
 
 
 def explain_page(entries: _Entries) -> _Entries:

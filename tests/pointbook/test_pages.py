@@ -101,6 +101,8 @@ def test_my_points_shows_the_years_and_lifetime_points_verified_hours_stars_and_
     }
     # 150 verified hours: one star of five, a quarter of the way from 100 to 300.
     assert '<span class="stars"' in body and "★☆☆☆☆" in body
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        assert f'<strong id="star-words">{ngettext("%(n)s star", "%(n)s stars", 1) % {"n": 1}}</strong>' in body
     assert '<progress max="100" value="25">' in body
     assert _t(response, "%(left)s more verified hours to the next star (at %(at)s hours).", left="150", at=300) in body
 
@@ -122,6 +124,7 @@ def test_my_points_at_the_highest_star_and_with_nothing_yet(world, client_for):
     response = client_for("lawyer").get("/my/points/")
     assert response.status_code == 200
     assert "☆☆☆☆☆" in response.content.decode()
+    assert _t(response, "No star yet") in response.content.decode()
     assert _entries(response) == []
     assert (
         _t(response, "No points yet. Approved service records appear here with how their points were worked out.")
@@ -318,6 +321,18 @@ def test_rejecting_needs_a_reason(world, queue, client_for):
     )
     assert not LedgerEntry.objects.filter(source_id=queue.old_a.pk, source=LedgerEntry.Source.SERVICE_RECORD).exists()
     assert queue.old_a.pk not in _listed(rejected)
+
+
+def test_my_points_lists_entries_by_service_date_whenever_they_were_approved(world, client_for):
+    """A record approved late (an old clinic, a history import) sits at its own date, not on top."""
+    today = timezone.localdate()
+    days = [today - datetime.timedelta(days=n) for n in (3, 40, 10)]
+    for n, day in enumerate(days):
+        _post(world.lawyer_contributor, f"late-{n}", 5, day=day, text=f"{day}的奖励")
+
+    rows = _entries(client_for("lawyer").get("/my/points/"))
+
+    assert [row[0] for row in rows] == [d.isoformat() for d in sorted(days, reverse=True)]
 
 
 def test_withdrawing_an_approval_posts_a_reversal_and_my_points_nets_to_zero(world, rota, client_for):

@@ -1,7 +1,14 @@
+import logging
+
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.views import defaults
+
+logger = logging.getLogger("django.request")
 
 
 class ChineseFirstLocaleMiddleware:
@@ -35,3 +42,30 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if not report_only and request.path_info.startswith(settings.CSP_CMS_ADMIN_PREFIX):
             parts.replace = {**settings.CSP_CMS_ADMIN, **(parts.replace or {})}
         return parts
+
+
+class SiteErrorPagesMiddleware:
+    """Development (DEBUG) shows the site's own 404, 403 and 500 pages, in the visitor's language and
+    phone-sized, as production does, so `make run` shows what visitors will see. A 500's traceback still
+    goes to the console; DEBUG_PAGES=1 brings back Django's technical pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404):
+            return defaults.page_not_found(request, exception)
+        if isinstance(exception, PermissionDenied):
+            return defaults.permission_denied(request, exception)
+        if isinstance(exception, (BadRequest, SuspiciousOperation)):
+            return None  # Django's own 400 handling
+        logger.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=exception,
+            extra={"status_code": 500, "request": request},
+        )
+        return defaults.server_error(request)

@@ -263,7 +263,9 @@ class ContributorImport(ImportKind):
         return contributor, None
 
     def check(self, plan, rows, *, scope):
-        rows = [row for row in rows if self._clean(plan, row)]
+        # Every problem of a row is reported, not only its first: a row whose cells are wrong is still
+        # checked against the people, organisations and regions it names, and written only if all hold.
+        cleaned = {row.number: self._clean(plan, row) for row in rows}
         rows = duplicates_report(plan, rows, lambda r: r.values["licence_number"], self.header("licence_number"))
         rows = duplicates_report(plan, rows, lambda r: r.values["user__email"].lower(), self.header("user__email"))
         regions = scope_regions(scope)
@@ -275,10 +277,11 @@ class ContributorImport(ImportKind):
             v = row.values
             email = v["user__email"]
             user = users.get(email.lower())
+            ok = cleaned[row.number]
             contributor, problem = self._person(v, user, by_licence, scope=scope, email_h=email_h, licence_h=licence_h)
             if problem is not None:
                 plan.problem(row.number, *problem)
-                continue
+                ok = False
             region = region_of(plan, row, regions, region_h, v["region__code"])
             organisation = None
             if v["organisation_licence"]:
@@ -290,8 +293,8 @@ class ContributorImport(ImportKind):
                         _("There is no organisation with licence number %(number)s in your area.")
                         % {"number": v["organisation_licence"]},
                     )
-                    continue
-            if region is None:
+                    ok = False
+            if not ok or region is None:
                 continue
             values = {
                 "legal_name": v["legal_name"],

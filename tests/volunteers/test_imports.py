@@ -127,6 +127,25 @@ def test_problems_are_in_chinese_by_default(world, client_for):
     assert "律师" in problem.message  # lists the kinds, in Chinese
 
 
+def test_every_problem_of_a_row_is_shown_not_only_the_first(world, client_for, english):
+    client = client_for("staff_a")
+    client.cookies["pb_language"] = "en"
+    rows = roster_rows(world, 2)
+    # Row 3: a bad mobile number, a firm that does not exist, and a region code that does not exist.
+    rows[1] = rows[1].replace(",139", ",12345").replace(world.firm_a.licence_number, "99999999999999999")
+    rows[1] = rows[1].replace(world.district_a.code, "999999")
+    before = Contributor.objects.count()
+
+    plan = upload(client, "contributors", csv_file(roster(world, rows))).context["plan"]
+
+    assert sorted((p.row, p.column) for p in plan.problems) == [
+        (3, "Mobile phone"),
+        (3, "Organisation licence number"),
+        (3, "Region code"),
+    ]
+    assert Contributor.objects.count() == before
+
+
 def test_duplicates_within_the_file_are_refused(world, client_for):
     client = client_for("staff_a")
     rows = roster_rows(world, 2)

@@ -90,6 +90,7 @@ def test_a_series_never_creates_shifts_in_the_past(world, rota):
         last_day=today + datetime.timedelta(days=1),
         weekdays=list(range(7)),
         times=[(T(9), T(10)), (T(14), T(15))],
+        signup_hours_before=1,
         now=noon,
     )
 
@@ -110,6 +111,26 @@ def test_a_series_never_creates_shifts_in_the_past(world, rota):
             now=noon,
         )
     assert Shift.objects.count() == before
+
+
+def test_a_series_made_late_in_the_evening_leaves_out_shifts_whose_sign_up_has_closed(world, rota):
+    today = timezone.localdate()
+    evening = timezone.make_aware(datetime.datetime.combine(today, T(22, 30)))
+    tomorrow = today + datetime.timedelta(days=1)
+
+    shifts = _series(
+        world,
+        rota,
+        first_day=tomorrow,
+        last_day=tomorrow,
+        weekdays=list(range(7)),
+        times=[(T(9), T(12)), (T(14), T(17))],
+        signup_hours_before=12,  # 09:00's sign-up closed at 21:00 tonight; 14:00's closes at 02:00
+        now=evening,
+    )
+
+    assert [_local(s)[:2] for s in shifts] == [(tomorrow, T(14))]
+    assert all(s.signup_deadline > evening for s in shifts)
 
 
 def test_a_series_larger_than_the_limit_is_refused_whole(world, rota, settings):

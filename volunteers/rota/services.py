@@ -428,7 +428,9 @@ def shift_series_create(
         for s, e in series_starts(
             first_day=first_day, last_day=last_day, weekdays=weekdays, every_weeks=every_weeks, times=times
         )
-        if s > now
+        # A shift whose sign-up would already be closed (a series made late in the evening for a
+        # morning shift) could never be filled: it is left out like a past one.
+        if s - timedelta(hours=signup_hours_before) > now
     ]
     if not moments:
         raise ValidationError(_("These dates and weekdays give no upcoming shift."))

@@ -33,8 +33,9 @@ SITE_URL ?= http://127.0.0.1:$(PORT)
 run: db
 	SITE_URL=$(SITE_URL) $(PY) manage.py rundev --port $(PORT)
 
+# Every test, browser journeys and real Celery workers included, a pytest-xdist worker per core.
 test: dev-deps
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 # The inner loop: in parallel (pytest-xdist, a worker a core) without the browser journeys and the
 # tests that start a real Celery worker (`make test` runs everything). On SQLite it skips the

@@ -67,7 +67,8 @@ def period_chart(figures):
     _style(hours_ax, title, ylabel=_("Verified hours"))
     hours_ax.spines[["right"]].set_visible(True)
     handles = ax.get_legend_handles_labels()[0] + hours_ax.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, prop=font(), loc="upper left", frameon=False)
+    # Below the plot, outside it: inside, it sat over the first months' bars.
+    fig.legend(handles=handles, prop=font(), loc="outside lower center", ncols=2, frameon=False)
     return _png(fig)
 
 

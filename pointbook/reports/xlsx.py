@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -38,6 +39,33 @@ def _sheet(book, title, frame, columns):
                 cell.number_format = "#,##0.00"
     sheet.freeze_panes = "A2"
     return sheet
+
+
+def _period_chart(sheet, rows, title):
+    """Points as bars and verified hours as a line on a second axis, by month (or day), beside the table."""
+    bars = BarChart()
+    bars.title, bars.y_axis.title = str(title), str(_("Points"))
+    bars.add_data(Reference(sheet, min_col=2, min_row=1, max_row=rows + 1), titles_from_data=True)
+    bars.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=rows + 1))
+    hours = LineChart()
+    hours.add_data(Reference(sheet, min_col=3, min_row=1, max_row=rows + 1), titles_from_data=True)
+    hours.y_axis.axId, hours.y_axis.title, hours.y_axis.crosses = 200, str(_("Verified hours")), "max"
+    bars += hours
+    bars.legend.position = "b"  # under the plot: never over the bars
+    bars.width, bars.height = 18, 8
+    sheet.add_chart(bars, "G2")
+
+
+def _bar_chart(sheet, rows, title, value_column):
+    """One bar per row of the sheet (its first column), beside the table."""
+    if rows == 0:
+        return
+    chart = BarChart()
+    chart.type, chart.title, chart.legend = "bar", str(title), None
+    chart.add_data(Reference(sheet, min_col=value_column, min_row=1, max_row=rows + 1), titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=rows + 1))
+    chart.width, chart.height = 16, max(6, 0.6 * rows + 2)
+    sheet.add_chart(chart, "H2")
 
 
 def render(figures):
@@ -70,14 +98,25 @@ def render(figures):
     for cell in summary["A"]:
         cell.font = Font(bold=True)
 
-    _sheet(
+    period = _sheet(
         book,
         _("By month") if figures.annual else _("By day"),
         figures.by_period,
         [figures.period_column, "points", "hours", "entries"],
     )
-    _sheet(book, _("By service type"), figures.by_service_type, ["service_type", "points", "hours", "entries"])
-    _sheet(book, _("By district"), figures.by_district, ["district", "code", "contributors", "points", "hours"])
+    _period_chart(
+        period,
+        len(figures.by_period),
+        _("Points and hours by month") if figures.annual else _("Points and hours by day"),
+    )
+    by_type = _sheet(
+        book, _("By service type"), figures.by_service_type, ["service_type", "points", "hours", "entries"]
+    )
+    _bar_chart(by_type, len(figures.by_service_type), _("Points by service type"), 2)
+    by_district = _sheet(
+        book, _("By district"), figures.by_district, ["district", "code", "contributors", "points", "hours"]
+    )
+    _bar_chart(by_district, len(figures.by_district), _("Points by district"), 4)
     _sheet(book, _("By contributor kind"), figures.by_kind, ["kind", "contributors", "points", "hours"])
     _sheet(book, _("Special groups served"), figures.special_groups, ["group", "records", "people_served"])
     _sheet(book, _("Top contributors"), figures.top_contributors, ["rank", "name", "kind", "region", "points", "hours"])

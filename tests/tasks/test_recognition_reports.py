@@ -12,6 +12,7 @@ import subprocess
 import sys
 import uuid
 import warnings
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -176,6 +177,22 @@ def test_the_spreadsheet_figures_are_the_ledger_sums_of_the_district_and_nothing
 
     text = repr([list(s.iter_rows(values_only=True)) for s in book.worksheets])
     assert "卫东区" not in text and "王芳" not in text and "河南卫东律师事务所" not in text
+
+
+def test_the_spreadsheet_draws_its_charts_beside_the_tables(world, year_of):
+    content = build.report_render(region=world.district_a, kind=ANNUAL, year=YEAR, formats=("xlsx",), language="en")[
+        "xlsx"
+    ]
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        charts = {
+            name: package.read(name).decode() for name in package.namelist() if name.startswith("xl/charts/chart")
+        }
+    # By month (bars + hours line, legend below), by service type, by district; each reads its own sheet.
+    assert len(charts) == 3
+    text = " ".join(charts.values())
+    for sheet in ("By month", "By service type", "By district"):
+        assert f"'{sheet}'!" in text
+    assert "<lineChart>" in text and '<legendPos val="b" />' in text
 
 
 def test_the_city_report_rolls_each_contributor_up_to_their_district(world, year_of):

@@ -11,12 +11,13 @@ from wagtail.models import Page, PagePermissionTester
 from wagtail.search import index
 
 from cms.blocks import BodyBlock
+from cms.slugs import ReadableSlugMixin
 from core.text import NameField, name_clean
 from volunteers.models import Contributor, Region, Venue
 from volunteers.people.selectors import staff_region
 
 
-class LocalizedContentMixin:
+class LocalizedContentMixin(ReadableSlugMixin):
     """Pages are routed in the default (Chinese) tree; their text is shown from the translation
     in the visitor's language when one exists (Wagtail's `localized`)."""
 

@@ -12,7 +12,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -483,7 +482,7 @@ def test_the_pages_run_the_same_number_of_queries_however_many_certificates(hour
             contributor=hours.lawyer_contributor,
             actor=hours.lawyer,
             starts_on=start,
-            ends_on=day + datetime.timedelta(days=3),
+            ends_on=day + datetime.timedelta(days=28),
         )
         if month % 2:
             services.hours_issue(request_id=request.pk, actor=hours.staff_a)

@@ -23,6 +23,8 @@ from volunteers.people.duties import refuse_own
 from volunteers.people.identity import contributor_number, id_number_masked
 
 if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
     from volunteers.models import Region, User
 
 TITLE_ZH = "志愿服务记录证明"
@@ -167,15 +169,15 @@ SEAL_MIN_SIDE = 100
 _SEAL_KINDS = ((b"\x89PNG\r\n\x1a\n", "PNG", "png"), (b"\xff\xd8\xff", "JPEG", "jpg"))
 
 
-def seal_check(upload) -> str:
+def seal_check(upload: UploadedFile) -> str:
     """The seal's extension ("png" or "jpg"), or a clear refusal: the type is read from the content,
     and the image must open, be roughly square and of a printable size."""
     from PIL import Image
 
-    name = upload.name
-    if upload.size == 0:
+    name, size = upload.name, upload.size or 0
+    if size == 0:
         raise ValidationError({"seal": _("%(name)s is empty.") % {"name": name}})
-    if upload.size > SEAL_MAX_BYTES:
+    if size > SEAL_MAX_BYTES:
         raise ValidationError(
             {"seal": _("%(name)s is larger than 1 MB: a seal image needs far less.") % {"name": name}}
         )
@@ -229,7 +231,7 @@ def settings_save(
     handling_officer: str,
     contact: str,
     auto_issue: bool,
-    seal=None,
+    seal: UploadedFile | None = None,
 ) -> HoursCertificateConfig:
     """Save `region`'s own settings (made on first save). A new seal is checked first; the old file is
     kept, since certificates issued under it still print it."""

@@ -54,6 +54,8 @@ from pointbook.models import (
     Certificate,
     Complaint,
     ConductRule,
+    HoursCertificate,
+    HoursCertificateConfig,
     LedgerEntry,
     Nomination,
     Objection,
@@ -1221,6 +1223,106 @@ JOB_MATRIX = {
 }
 MATRIX.update(JOB_MATRIX)
 
+# Hours certificates (`_hours_extras`): the city signs requests off by hand, with a seal; each lawyer has an
+# ID on file, hours last year, an issued certificate of last year ("{hours_issued_a}", its Certificate
+# "{hours_certificate_a}" with code "{hours_code_a}") and a request for its first half waiting
+# ("{hours_pending_a}"); likewise "_b" for the other lawyer in district B.
+MY_HOURS = Redirect("/my/hours-certificates/")
+STAFF_HOURS = Redirect("/staff/hours-certificates/")
+HOURS_SETTINGS = Redirect("/staff/hours-certificates/settings/")
+HOURS_SETTINGS_FORM = {
+    "bureau_name": "新华区司法局",
+    "person_in_charge": "陈志强",
+    "handling_officer": "",
+    "contact": "0375-2612348",
+}
+HOURS_MATRIX = {
+    "my_hours_certificates": {
+        "-": ("GET", [], None, (LOGIN, 200, 200, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM)),
+        "asked": (
+            "FORM",
+            [],
+            {"year": "{last_year}"},
+            (LOGIN, MY_HOURS, MY_HOURS, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR, NOT_A_CONTRIBUTOR),
+        ),
+        "already waiting": (
+            "FORM",
+            [],
+            {"year": "range", "starts_on": "{hours_pending_from}", "ends_on": "{hours_pending_to}"},
+            (
+                LOGIN,
+                Unchanged(200),
+                Unchanged(200),
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+                NOT_A_CONTRIBUTOR,
+            ),
+        ),
+    },
+    "my_hours_certificate_pdf": {
+        A: ("GET", ["{hours_issued_a}"], None, LAWYERS_CERTIFICATE),
+        B: ("GET", ["{hours_issued_b}"], None, OTHER_LAWYERS_CERTIFICATE),
+        "waiting": ("GET", ["{hours_pending_a}"], None, (LOGIN, 404, 404, 404, 404, 404, 404)),
+    },
+    "staff_hours_certificates": {
+        "-": ("GET", [], None, STAFF_ONLY),
+        "search": ("GET", ["?q={hours_number_a}"], None, STAFF_ONLY),
+    },
+    "staff_hours_certificate_settings": {
+        "-": ("GET", [], None, STAFF_ONLY),
+        # Each member of staff saves their own region's (the city's for city staff).
+        "saved": (
+            "FORM",
+            [],
+            HOURS_SETTINGS_FORM,
+            (LOGIN, 403, 403, 403, HOURS_SETTINGS, HOURS_SETTINGS, HOURS_SETTINGS),
+        ),
+        "no bureau": (
+            "FORM",
+            [],
+            {**HOURS_SETTINGS_FORM, "bureau_name": " "},
+            (LOGIN, 403, 403, 403, Unchanged(200), Unchanged(200), Unchanged(200)),
+        ),
+    },
+    # The city's seal: districts without their own use it.
+    "staff_hours_certificate_seal": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_hours_certificate_pdf": {
+        A: ("GET", ["{hours_issued_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{hours_issued_b}"], None, STAFF_IN_B),
+        "waiting": ("GET", ["{hours_pending_a}"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+    "staff_hours_certificate_act": {
+        A: ("POST", ["{hours_pending_a}", "issue"], {}, staff_in_a(STAFF_HOURS)),
+        B: ("POST", ["{hours_pending_b}", "issue"], {}, staff_in_b(STAFF_HOURS)),
+        "A declined": ("POST", ["{hours_pending_a}", "decline"], {"reason": "记录复核中"}, staff_in_a(STAFF_HOURS)),
+        "A declined without a reason": (
+            "POST",
+            ["{hours_pending_a}", "decline"],
+            {"reason": " "},
+            staff_in_a(Unchanged(STAFF_HOURS)),
+        ),
+        "A already issued": ("POST", ["{hours_issued_a}", "issue"], {}, staff_in_a(Unchanged(STAFF_HOURS))),
+        "unknown action": ("POST", ["{hours_pending_a}", "approve"], {}, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+}
+MATRIX.update(HOURS_MATRIX)
+# Hours certificates through the certificates' own pages: verified by anyone, revoked by the area's staff.
+MATRIX["certificate_verify"]["hours of A"] = ("GET", ["{hours_code_a}"], None, PUBLIC)
+MATRIX["staff_certificate_revoke"]["hours of A"] = (
+    "POST",
+    ["{hours_certificate_a}"],
+    {"reason": "服务记录经复核不实"},
+    staff_in_a(STAFF_HOURS),
+)
+MATRIX["staff_certificate_revoke"]["hours of B"] = (
+    "POST",
+    ["{hours_certificate_b}"],
+    {"reason": "服务记录经复核不实"},
+    staff_in_b(STAFF_HOURS),
+)
+HOURS_ROWS = set(HOURS_MATRIX) | {"certificate_verify", "staff_certificate_revoke"}
+
 
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).
 _WATCHED = {
@@ -1257,6 +1359,8 @@ _WATCHED = {
         Target,
         RecognitionReport,
         ImportJob,
+        HoursCertificate,
+        HoursCertificateConfig,
     )
 }
 _WATCHED[get_user_model()] = ["id", "email", "password", "is_active", "is_staff", "is_superuser"]
@@ -1312,14 +1416,14 @@ def _rota_extras(world, rota):
     return ids
 
 
-def _png():
+def _png(side=4):
     """A small, valid PNG: evidence is checked by its content."""
     import io
 
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG")
+    Image.new("RGB", (side, side), "white").save(buffer, format="PNG")
     return buffer.getvalue()
 
 
@@ -1601,6 +1705,72 @@ def _recognition_extras(world):
     return ids
 
 
+def _hours_extras(world):
+    """The hours certificates the rows name (see HOURS_MATRIX)."""
+    import datetime
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pointbook.hours_certificates import services as hours
+    from pointbook.ledger.services import entry_post
+    from volunteers.models import ServiceType
+    from volunteers.people.identity import contributor_identity_set
+
+    year = datetime.date.today().year - 1
+    hotline = ServiceType.objects.get(code="hotline_12348")
+    hours.settings_save(
+        region=world.city,
+        actor=world.city_staff,
+        bureau_name="平顶山市司法局",
+        person_in_charge="张建国",
+        handling_officer="刘敏",
+        contact="0375-12348",
+        auto_issue=False,
+        seal=SimpleUploadedFile("seal.png", _png(120), content_type="image/png"),
+    )
+    ids = {"hours_pending_from": f"{year}-01-01", "hours_pending_to": f"{year}-06-30", "last_year": year}
+    for side, person in (("a", world.lawyer_contributor), ("b", world.other_lawyer_contributor)):
+        contributor_identity_set(
+            contributor=person, actor=person.user, id_type="resident_id", id_number="11010519491231002X"
+        )
+        entry_post(
+            contributor=person,
+            points=Decimal(30),
+            kind=LedgerEntry.Kind.AWARD,
+            source=LedgerEntry.Source.SERVICE_RECORD,
+            source_id=900_000 + person.pk,
+            idempotency_key=f"matrix-hours-{side}",
+            breakdown={},
+            effective_date=datetime.date(year, 2, 1),
+            hours=Decimal(3),
+            service_type_id=hotline.pk,
+        )
+        issued = hours.hours_request(
+            contributor=person,
+            actor=person.user,
+            starts_on=datetime.date(year, 1, 1),
+            ends_on=datetime.date(year, 12, 31),
+        )
+        issued = hours.hours_issue(request_id=issued.pk, actor=world.city_staff)
+        pending = hours.hours_request(
+            contributor=person,
+            actor=person.user,
+            starts_on=datetime.date(year, 1, 1),
+            ends_on=datetime.date(year, 6, 30),
+        )
+        ids.update(
+            {
+                f"hours_issued_{side}": issued.pk,
+                f"hours_certificate_{side}": issued.certificate.pk,
+                f"hours_code_{side}": issued.certificate.code,
+                f"hours_number_{side}": issued.certificate.number,
+                f"hours_pending_{side}": pending.pk,
+            }
+        )
+    return ids
+
+
 def _ids(request, world, name):
     """The ids the rows name; the rota (Wagtail pages, shifts) is only built for its own rows."""
     ids = {key: getattr(value, "pk", None) for key, value in vars(world).items()}
@@ -1615,6 +1785,8 @@ def _ids(request, world, name):
         ids.update(_rating_extras(world, rota))
     if name in RECOGNITION_MATRIX:
         ids.update(_recognition_extras(world))
+    if name in HOURS_ROWS:
+        ids.update(_hours_extras(world))
     if name in IMPORT_MATRIX or name in JOB_MATRIX:
         for side, staff, region in (("a", world.staff_a, world.district_a), ("b", world.staff_b, world.district_b)):
             ids[f"import_{side}"] = ImportJob.objects.create(
@@ -2109,6 +2281,13 @@ OWN_WORK = {
     ),
     "approve an award I am nominated in": ("staff_commendation_act", ["{ended_%s}", "approve"], {}),
     "revoke my certificate": ("staff_certificate_revoke", ["{certificate_%s}"], {"reason": "撤销"}),
+    "sign off my hours certificate": ("staff_hours_certificate_act", ["{hours_pending_%s}", "issue"], {}),
+    "decline my hours certificate": (
+        "staff_hours_certificate_act",
+        ["{hours_pending_%s}", "decline"],
+        {"reason": "不"},
+    ),
+    "revoke my hours certificate": ("staff_certificate_revoke", ["{hours_certificate_%s}"], {"reason": "撤销"}),
 }
 
 
@@ -2123,6 +2302,7 @@ def _own_work_world(request, world, side):
     # The recognition rows' "approved_a" is an award; here it is the approved record of the points rows.
     ids = _recognition_extras(world)
     ids.update(_ids(request, world, "staff_record_decide"))
+    ids.update(_hours_extras(world))
     person = world.lawyer_contributor if side == "a" else world.other_lawyer_contributor
     region = world.district_a if side == "a" else world.city
     StaffProfile.objects.create(user=person.user, region=region)

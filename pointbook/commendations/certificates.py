@@ -1,5 +1,5 @@
-"""Issuing, revoking and verifying documents the public can check by QR code: award certificates and
-firm public-service statements. The code in the QR link is random (cannot be guessed or derived); the
+"""Issuing, revoking and verifying documents the public can check by QR code: award certificates,
+firm public-service statements and hours certificates (pointbook.hours_certificates). The code in the QR link is random (cannot be guessed or derived); the
 number printed on the document is for people to quote."""
 
 import secrets
@@ -18,7 +18,7 @@ from pointbook.standings.services import masked_name
 from volunteers.people.duties import refuse_own
 from volunteers.people.selectors import bureau_name
 
-PREFIX = {Certificate.Kind.AWARD: "ZS", Certificate.Kind.STATEMENT: "SM"}
+PREFIX = {Certificate.Kind.AWARD: "ZS", Certificate.Kind.STATEMENT: "SM", Certificate.Kind.HOURS: "JL"}
 
 
 def issuer_name():
@@ -39,10 +39,12 @@ def certificate_issue(
     contributor=None,
     organisation=None,
     nomination=None,
+    issuer=None,
 ):
-    """A new certificate numbered `ZS2026-000123` (award) or `SM2026-000124` (statement). Nobody
-    issues an award certificate to themselves; a statement records figures and decides nothing."""
-    if kind == Certificate.Kind.AWARD:
+    """A new certificate numbered `ZS2026-000123` (award), `SM2026-000124` (statement) or `JL2026-000125`
+    (hours). Nobody issues an award or hours certificate to themselves; a statement records figures and
+    decides nothing. `issuer`: the issuing bureau, when not the site's (a region's hours settings)."""
+    if kind in (Certificate.Kind.AWARD, Certificate.Kind.HOURS):
         refuse_own(actor, contributor, organisation)
     code = secrets.token_urlsafe(24)
     certificate = Certificate.objects.create(
@@ -55,7 +57,7 @@ def certificate_issue(
         year=year,
         hours=hours,
         points=points,
-        issuer=issuer_name(),
+        issuer=issuer or issuer_name(),
         contributor=contributor,
         organisation=organisation,
         nomination=nomination,
@@ -87,11 +89,12 @@ def certificate_revoke(*, certificate_id, actor, reason):
 
 
 def certificates_for_staff(scope):
-    """The certificates a staff member of `scope` may see and revoke: awards of their area's categories
-    and statements of their area's organisations."""
+    """The certificates a staff member of `scope` may see and revoke: awards of their area's categories,
+    statements of their area's organisations, hours certificates of people asking in their area."""
     return Certificate.objects.filter(
         Q(kind=Certificate.Kind.AWARD, nomination__category__region__path__startswith=scope.path)
         | Q(kind=Certificate.Kind.STATEMENT, organisation__region__path__startswith=scope.path)
+        | Q(kind=Certificate.Kind.HOURS, hours_detail__region__path__startswith=scope.path)
     )
 
 
@@ -111,7 +114,7 @@ def statements_for_staff(scope, *, q=""):
 
 
 def certificate_by_code(code):
-    return Certificate.objects.select_related("contributor").filter(code=code).first() if code else None
+    return Certificate.objects.select_related("contributor", "hours_detail").filter(code=code).first() if code else None
 
 
 def public_holder_name(certificate):

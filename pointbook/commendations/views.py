@@ -231,6 +231,8 @@ def staff_certificate_revoke(request, scope, pk):
         messages.success(request, _("Certificate %(number)s revoked.") % {"number": certificate.number})
     if certificate.kind == Certificate.Kind.STATEMENT:
         return redirect(f"{reverse('staff_statements')}?q={certificate.number}")
+    if certificate.kind == Certificate.Kind.HOURS:
+        return redirect(f"{reverse('staff_hours_certificates')}?q={certificate.number}")
     return redirect("staff_commendation", certificate.nomination.category_id)
 
 

@@ -11,6 +11,7 @@ from pointbook.models.commendations import (
     Objection,
 )
 from pointbook.models.conduct import AdjustmentPolicy, Appeal, AppealMessage, Complaint, PublicRating, Sighting
+from pointbook.models.hours_certificates import HoursCertificate, HoursCertificateConfig
 from pointbook.models.ledger import LedgerEntry, LedgerTotal
 from pointbook.models.reports import RecognitionReport
 from pointbook.models.rules import ConductRule, PointsRule, PublicHoliday
@@ -25,6 +26,8 @@ __all__ = [
     "Certificate",
     "Complaint",
     "ConductRule",
+    "HoursCertificate",
+    "HoursCertificateConfig",
     "LedgerEntry",
     "LedgerTotal",
     "Nomination",

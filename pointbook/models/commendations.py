@@ -160,6 +160,7 @@ class Certificate(models.Model):
     class Kind(models.TextChoices):
         AWARD = "award", _("Award certificate")
         STATEMENT = "statement", _("Public-service statement")
+        HOURS = "hours", _("Volunteer service record certificate")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     number = models.CharField(_("certificate number"), max_length=40, unique=True)

@@ -177,6 +177,15 @@ class Contributor(models.Model):
     # Kinds that hold a practice licence (执业证), and so must give its number.
     LICENSED_KINDS = {Kind.LAWYER, Kind.GRASSROOTS_WORKER, Kind.NOTARY, Kind.FORENSIC_EXAMINER}
 
+    class IdType(models.TextChoices):
+        """Identity documents a volunteer-service record may name (志愿服务记录证明)."""
+
+        RESIDENT_ID = "resident_id", _("Resident identity card")
+        RESIDENCE_PERMIT = "residence_permit", _("Residence permit for Hong Kong, Macao and Taiwan residents")
+        MAINLAND_TRAVEL_PERMIT = "travel_permit", _("Mainland travel permit for Hong Kong, Macao or Taiwan residents")
+        PASSPORT = "passport", _("Passport")
+        FOREIGN_PERMANENT_RESIDENT = "foreign_pr", _("Foreign permanent resident ID card")
+
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="contributor")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     legal_name = NameField(_("legal name"), max_length=60)
@@ -192,6 +201,9 @@ class Contributor(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Secret of the private calendar feed; replacing it revokes the old address.
     calendar_token = models.CharField(max_length=43, null=True, blank=True, unique=True)
+    # For hours certificates; shown masked everywhere but the form where the person types it.
+    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
+    id_number = models.CharField(_("ID number"), max_length=30, blank=True)
 
     class Meta:
         ordering = ["legal_name"]

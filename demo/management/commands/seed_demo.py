@@ -4,6 +4,7 @@ from django.db import connection
 from cms.honours import honour_roll_publish
 from cms.models import HonourRollPage
 from demo import people as people_demo
+from demo.hours_certificates import demo_hours_certificates, demo_hours_certificates_reset
 from demo.pages import demo_opportunities, demo_opportunities_reset, demo_pages
 from demo.points import demo_points
 from demo.recognition import demo_recognition, demo_recognition_reset
@@ -30,6 +31,7 @@ class Command(BaseCommand):
                 raise CommandError("This database already has demo data. Use --reset to rebuild it.")
             for page in HonourRollPage.objects.all():
                 page.delete()
+            demo_hours_certificates_reset()
             demo_recognition_reset()
             ledger_wipe()
             people_demo.demo_rota_reset()
@@ -43,6 +45,7 @@ class Command(BaseCommand):
         counts.update(demo_recognition(User.objects.get(email="staff.city@demo.cn")))
         for category in AwardCategory.objects.filter(status=AwardCategory.Status.APPROVED):
             honour_roll_publish(category.pk)
+        counts.update(demo_hours_certificates())
         # Fresh statistics: without them SQLite's planner can pick a region index over a partial one
         # (the staff queue's flagged records took 2 s instead of 7 ms on the large demo).
         with connection.cursor() as cursor:

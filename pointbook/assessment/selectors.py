@@ -171,7 +171,8 @@ def _lines(batch: list[tuple[int, str | None, str, str]], year: int) -> list[Ass
         .values_list("contributor_id", "organisation_id", "organisation__name", "started_on", "ended_on")
     )
     for contributor_id, org_id, org_name, started, ended in memberships:
-        periods[contributor_id].append((org_id, org_name, started, ended))
+        if started is not None:  # always: confirmed memberships have a first day (a constraint)
+            periods[contributor_id].append((org_id, org_name, started, ended))
     for contributor_id, spans in periods.items():
         firm = _firm(spans, year)
         if firm is not None:

@@ -4,6 +4,7 @@ from django.db import connection
 from cms.honours import honour_roll_publish
 from cms.models import HonourRollPage
 from demo import people as people_demo
+from demo.assessment import demo_assessment
 from demo.pages import demo_opportunities, demo_opportunities_reset, demo_pages
 from demo.points import demo_points
 from demo.recognition import demo_recognition, demo_recognition_reset
@@ -41,6 +42,7 @@ class Command(BaseCommand):
         counts.update(demo_points(scale))
         counts.update(demo_targets())
         counts.update(demo_recognition(User.objects.get(email="staff.city@demo.cn")))
+        counts.update(demo_assessment())
         for category in AwardCategory.objects.filter(status=AwardCategory.Status.APPROVED):
             honour_roll_publish(category.pk)
         # Fresh statistics: without them SQLite's planner can pick a region index over a partial one

@@ -113,6 +113,7 @@ class ExportDataset:
     chunk_size = CHUNK
     listed = True  # offered on the staff export page (False: started from a page of its own)
     for_organisations = False  # a firm admin may export it for their organisation
+    page = "staff_export"  # the staff page of one export (its email links there)
 
     def headers(self) -> list[str]:
         raise NotImplementedError
@@ -476,6 +477,7 @@ class AssessmentExport(ExportDataset):
     year = REQUIRED
     listed = False
     for_organisations = True
+    page = "staff_assessment_job"
 
     def headers(self) -> list[str]:
         return [
@@ -745,7 +747,8 @@ def export_email(job_id: int) -> int:
         # A firm admin's export: its page is in the firm's area, not the staff area.
         url = absolute_url(reverse("firm_assessment_job", args=[job.organisation.pk, job.pk]))
     else:
-        url = absolute_url(reverse("staff_export", args=[job.pk]))
+        dataset_page = DATASETS[job.dataset].page if job.dataset in DATASETS else "staff_export"
+        url = absolute_url(reverse(dataset_page, args=[job.pk]))
     with translation.override(user.language or settings.LANGUAGE_CODE):
         dataset = DATASETS.get(job.dataset)
         what = str(dataset.label) if dataset else job.dataset

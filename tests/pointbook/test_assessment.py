@@ -416,3 +416,18 @@ def test_the_pages_read_a_fixed_number_of_queries_as_builds_grow(
     with CaptureQueriesContext(connection) as six:
         assert client.get(reverse("staff_assessment")).status_code == 200
     assert len(six) == len(one)
+
+
+def test_staff_are_emailed_a_link_to_the_reports_page(
+    world, year_of, client_for, settings, django_capture_on_commit_callbacks
+):
+    settings.PB_EXPORT_INLINE_ROWS = 0
+    client_for("staff_a").post(
+        reverse("staff_assessment"), {"year": YEAR, "format": "csv", "region": world.district_a.pk}
+    )
+    job = ExportJob.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert export_run(job.pk) == "done"
+    (email,) = mail.outbox
+    assert email.to == [world.staff_a.email]
+    assert reverse("staff_assessment_job", args=[job.pk]) in email.body

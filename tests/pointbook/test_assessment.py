@@ -431,3 +431,19 @@ def test_staff_are_emailed_a_link_to_the_reports_page(
     (email,) = mail.outbox
     assert email.to == [world.staff_a.email]
     assert reverse("staff_assessment_job", args=[job.pk]) in email.body
+
+
+def test_the_demo_has_last_year_worth_reporting():
+    """The small demo's report of last year: people above and below the guideline, commendations and
+    upheld complaints; the demo firm admin's firm has both sides of the guideline."""
+    from django.core.management import call_command
+
+    from volunteers.models import Region, User
+
+    call_command("seed_demo", scale="small")
+    lines = list(assessment_lines(YEAR, region=Region.get_first_root_node()))
+    assert any(line.guideline_met for line in lines) and not all(line.guideline_met for line in lines)
+    assert any(line.commendations for line in lines) and any(line.complaints for line in lines)
+    firm = User.objects.get(email="firm.admin@demo.cn").administered_organisations.get()
+    met = {line.guideline_met for line in assessment_lines(YEAR, organisation=firm)}
+    assert met == {True, False}

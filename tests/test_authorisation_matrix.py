@@ -1322,6 +1322,49 @@ MATRIX["staff_certificate_revoke"]["hours of B"] = (
     staff_in_b(STAFF_HOURS),
 )
 HOURS_ROWS = set(HOURS_MATRIX) | {"certificate_verify", "staff_certificate_revoke"}
+# The annual assessment report: staff build it for a region of their subtree and see their area's
+# builds; a firm admin builds their organisation's and sees only its builds (`_assessment_extras`).
+FIRM_A_ONLY = (LOGIN, 403, 403, 200, 403, 403, 403)
+FIRM_B_ONLY = (LOGIN, 403, 403, 404, 403, 403, 403)
+ASSESSMENT_FORM = {"year": "{assessment_year}", "format": "csv"}
+NEW_STAFF_ASSESSMENT = Redirect("/staff/assessment/*")
+ASSESSMENT_MATRIX = {
+    "staff_assessment": {
+        "-": ("GET", [], None, STAFF_ONLY),
+        "built for A": (
+            "FORM",
+            [],
+            {**ASSESSMENT_FORM, "region": "{district_a}"},
+            (LOGIN, 403, 403, 403, NEW_STAFF_ASSESSMENT, Unchanged(200), NEW_STAFF_ASSESSMENT),
+        ),
+    },
+    "staff_assessment_job": {
+        A: ("GET", ["{assessment_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{assessment_b}"], None, STAFF_IN_B),
+        "unknown": ("GET", ["999999999"], None, (LOGIN, 403, 403, 403, 404, 404, 404)),
+    },
+    "firm_assessment": {
+        A: ("GET", ["{firm_a}"], None, FIRM_A_ONLY),
+        B: ("GET", ["{firm_b}"], None, FIRM_B_ONLY),
+        "built for A": (
+            "FORM",
+            ["{firm_a}"],
+            ASSESSMENT_FORM,
+            (LOGIN, 403, 403, Redirect("/org/{firm_a}/assessment/*"), 403, 403, 403),
+        ),
+        "built for B": ("FORM", ["{firm_b}"], ASSESSMENT_FORM, FIRM_B_ONLY),
+    },
+    **{
+        name: {
+            A: ("GET", ["{firm_a}", "{firm_assessment_a}"], None, FIRM_A_ONLY),
+            B: ("GET", ["{firm_b}", "{firm_assessment_b}"], None, FIRM_B_ONLY),
+            "B's under A": ("GET", ["{firm_a}", "{firm_assessment_b}"], None, (LOGIN, 403, 403, 404, 403, 403, 403)),
+            "staff build": ("GET", ["{firm_a}", "{assessment_a}"], None, (LOGIN, 403, 403, 404, 403, 403, 403)),
+        }
+        for name in ("firm_assessment_job", "firm_assessment_progress", "firm_assessment_file")
+    },
+}
+MATRIX.update(ASSESSMENT_MATRIX)
 
 
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).
@@ -1361,6 +1404,7 @@ _WATCHED = {
         ImportJob,
         HoursCertificate,
         HoursCertificateConfig,
+        ExportJob,
     )
 }
 _WATCHED[get_user_model()] = ["id", "email", "password", "is_active", "is_staff", "is_superuser"]
@@ -1814,6 +1858,43 @@ def _ids(request, world, name):
             job.file.save(f"regions-{side}.csv", ContentFile(b"\xef\xbb\xbfcode,name\r\n"), save=False)
             job.save()
             ids[f"export_{side}"] = job.pk
+    if name in ASSESSMENT_MATRIX:
+        ids.update(_assessment_extras(world))
+    return ids
+
+
+def _assessment_extras(world):
+    """Last year's work of each lawyer (so each district and firm has a report to build), and a finished
+    build of each district (by its staff) and of each firm."""
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.support.ledger import post
+
+    year = timezone.localdate().year - 1
+    ids = {"assessment_year": str(year)}
+    for person in (world.lawyer_contributor, world.other_lawyer_contributor):
+        post(person, datetime.date(year, 6, 1), "3", "30")
+    for key, staff, region, organisation in (
+        ("assessment_a", world.staff_a, world.district_a, None),
+        ("assessment_b", world.staff_b, world.district_b, None),
+        ("firm_assessment_a", world.firm_admin, world.district_a, world.firm_a),
+        ("firm_assessment_b", world.staff_b, world.district_b, world.firm_b),
+    ):
+        job = ExportJob(
+            dataset="assessment",
+            format=ExportJob.Format.CSV,
+            year=year,
+            region=region,
+            organisation=organisation,
+            requested_by=staff,
+            status=ExportJob.Status.DONE,
+            rows=1,
+        )
+        job.file.save(f"{key}.csv", ContentFile(b"\xef\xbb\xbf\xe6\x89\xa7\r\n"), save=False)
+        job.save()
+        ids[key] = job.pk
     return ids
 
 

@@ -41,6 +41,9 @@ from openpyxl.styles import Font
 from core.audit import audit
 from core.http import absolute_url
 from core.jobs import job_beat, job_claim, job_enqueue, job_finish, job_heartbeat
+from pointbook.assessment import selectors as assessment
+from pointbook.assessment.selectors import AssessmentLine
+from pointbook.firm_record.selectors import GUIDELINE_HOURS
 from pointbook.models import LedgerEntry, Standing
 from pointbook.spreadsheets import safe_cell
 from pointbook.standings import services as standings
@@ -108,6 +111,9 @@ class ExportDataset:
     order = 100
     year: str | None = None  # None: no year; OPTIONAL: all years when empty; REQUIRED
     chunk_size = CHUNK
+    listed = True  # offered on the staff export page (False: started from a page of its own)
+    for_organisations = False  # a firm admin may export it for their organisation
+    page = "staff_export"  # the staff page of one export (its email links there)
 
     def headers(self) -> list[str]:
         raise NotImplementedError
@@ -131,6 +137,12 @@ class ExportDataset:
         context = self.prepare(scope, year)
         for values in self.queryset(scope, year).iterator(chunk_size=self.chunk_size):
             yield self.row(values, context)
+
+    def organisation_count(self, organisation: Organisation, year: int | None) -> int:
+        raise NotImplementedError  # only datasets `for_organisations`
+
+    def organisation_rows(self, organisation: Organisation, year: int | None) -> Iterator[list[Any]]:
+        raise NotImplementedError
 
 
 class ResourceDataset(ExportDataset):
@@ -454,6 +466,63 @@ class StandingExport(ExportDataset):
             ]
 
 
+@dataset_register
+class AssessmentExport(ExportDataset):
+    """The annual assessment report (pointbook.assessment): one row per licensed practitioner of the
+    region or the firm, with the year's figures. Started from its own page, by staff or a firm admin."""
+
+    code = "assessment"
+    label = gettext_lazy("Annual assessment report")
+    order = 80
+    year = REQUIRED
+    listed = False
+    for_organisations = True
+    page = "staff_assessment_job"
+
+    def headers(self) -> list[str]:
+        return [
+            pgettext("assessment", "Licence number"),
+            pgettext("assessment", "Name"),
+            pgettext("assessment", "Kind"),
+            pgettext("assessment", "Firm"),
+            pgettext("assessment", "Verified hours in the year"),
+            pgettext("assessment", "Points earned in the year"),
+            pgettext("assessment", "Met the %(hours)s-hour guideline") % {"hours": f"{GUIDELINE_HOURS:g}"},
+            pgettext("assessment", "Commendations"),
+            pgettext("assessment", "Upheld complaints"),
+        ]
+
+    def _row(self, line: AssessmentLine, yes: str, no: str) -> list[Any]:
+        return [
+            line.licence_number,
+            line.name,
+            line.kind_label,
+            line.firm_name,
+            line.hours,
+            line.points,
+            yes if line.guideline_met else no,
+            "; ".join(line.commendation_titles),
+            line.complaints,
+        ]
+
+    def _rows(self, lines: Iterable[AssessmentLine]) -> Iterator[list[Any]]:
+        yes, no = _("Yes"), _("No")
+        for line in lines:
+            yield self._row(line, yes, no)
+
+    def count(self, scope: Region, year: int | None) -> int:
+        return assessment.assessment_count(year or 0, region=scope)
+
+    def rows(self, scope: Region, year: int | None) -> Iterator[list[Any]]:
+        return self._rows(assessment.assessment_lines(year or 0, region=scope))
+
+    def organisation_count(self, organisation: Organisation, year: int | None) -> int:
+        return assessment.assessment_count(year or 0, organisation=organisation)
+
+    def organisation_rows(self, organisation: Organisation, year: int | None) -> Iterator[list[Any]]:
+        return self._rows(assessment.assessment_lines(year or 0, organisation=organisation))
+
+
 def dataset_or_none(code: str) -> ExportDataset | None:
     return DATASETS.get(code)
 
@@ -541,10 +610,11 @@ def export_write(
     year: int | None,
     *,
     on_rows: Callable[[int], None] | None = None,
+    organisation: Organisation | None = None,
 ) -> int:
-    """Write the dataset's rows for `scope` (and `year`) as `fmt` into the binary `handle`; the number of
-    rows. `on_rows(n)` is called after every chunk of rows."""
-    rows = dataset.rows(scope, year)
+    """Write the dataset's rows for `scope` (and `year`), or for `organisation` when given, as `fmt` into
+    the binary `handle`; the number of rows. `on_rows(n)` is called after every chunk of rows."""
+    rows = dataset.rows(scope, year) if organisation is None else dataset.organisation_rows(organisation, year)
     if on_rows is not None:
         rows = _counting(rows, on_rows)
     if fmt == "csv":
@@ -567,7 +637,8 @@ def _counting(rows: Iterable[list[Any]], on_rows: Callable[[int], None]) -> Iter
 def export_filename(job: ExportJob) -> str:
     stamp = timezone.localtime(job.created_at).strftime("%Y%m%d-%H%M")
     year = f"-{job.year}" if job.year else ""
-    return f"{job.dataset}-{job.region.code}{year}-{stamp}.{job.format}"
+    where = job.organisation.licence_number if job.organisation is not None else job.region.code
+    return f"{job.dataset}-{where}{year}-{stamp}.{job.format}"
 
 
 def export_start(
@@ -578,15 +649,19 @@ def export_start(
     fmt: str,
     year: int | None = None,
     language: str | None = None,
+    organisation: Organisation | None = None,
 ) -> ExportJob:
-    """Start exporting `dataset` of `scope` as `fmt`: written now when it has at most
+    """Start exporting `dataset` of `scope` (or of `organisation`, for a dataset `for_organisations`; the
+    scope is then the organisation's region) as `fmt`: written now when it has at most
     settings.PB_EXPORT_INLINE_ROWS rows, otherwise queued for a Celery job. The ExportJob."""
     chosen = DATASETS[dataset]
     if chosen.year is None:
         year = None
-    if fmt not in CONTENT_TYPES:
+    if fmt not in CONTENT_TYPES or (organisation is not None and not chosen.for_organisations):
         raise ValueError(fmt)
-    total = chosen.count(scope, year)
+    if organisation is not None:
+        scope = organisation.region
+    total = chosen.count(scope, year) if organisation is None else chosen.organisation_count(organisation, year)
     inline = total <= settings.PB_EXPORT_INLINE_ROWS
     with transaction.atomic():
         job = ExportJob(
@@ -594,6 +669,7 @@ def export_start(
             format=fmt,
             year=year,
             region=scope,
+            organisation=organisation,
             requested_by=actor,
             rows=total,
             language=language or translation.get_language() or settings.LANGUAGE_CODE,
@@ -602,7 +678,16 @@ def export_start(
             job.save()
         else:
             job_enqueue(job)
-        audit(actor=actor, action="export_start", obj=job, dataset=dataset, format=fmt, year=year, rows=total)
+        audit(
+            actor=actor,
+            action="export_start",
+            obj=job,
+            dataset=dataset,
+            format=fmt,
+            year=year,
+            rows=total,
+            organisation=organisation.pk if organisation else None,
+        )
     if inline:
         export_run(job.pk, notify=False)
         job.refresh_from_db()
@@ -620,7 +705,7 @@ def export_run(job_id: int, *, notify: bool = True) -> str | None:
 
 
 def _export_claimed(job_id: int, attempt: int, *, notify: bool) -> str | None:
-    job = ExportJob.objects.select_related("region").get(pk=job_id)
+    job = ExportJob.objects.select_related("region", "organisation").get(pk=job_id)
     try:
         dataset = DATASETS[job.dataset]
         with translation.override(job.language):
@@ -630,7 +715,9 @@ def _export_claimed(job_id: int, attempt: int, *, notify: bool) -> str | None:
                 job_beat(job_id, attempt, min(99, n * 100 // total))
 
             with tempfile.TemporaryFile() as handle:
-                rows = export_write(handle, dataset, job.format, job.region, job.year, on_rows=on_rows)
+                rows = export_write(
+                    handle, dataset, job.format, job.region, job.year, on_rows=on_rows, organisation=job.organisation
+                )
                 handle.seek(0)
                 job.file.save(export_filename(job), File(handle), save=False)
         with transaction.atomic():
@@ -651,17 +738,32 @@ def _export_claimed(job_id: int, attempt: int, *, notify: bool) -> str | None:
 
 def export_email(job_id: int) -> int:
     """Tell the staff member, in their language, that a queued export is ready (or failed)."""
-    job = ExportJob.objects.select_related("requested_by", "region").get(pk=job_id)
+    job = ExportJob.objects.select_related("requested_by", "region", "organisation").get(pk=job_id)
     # An export always has its requester (export_start sets it); the column is nullable for plain jobs.
     user: User = job.requested_by  # type: ignore[assignment]
     if not (user.is_active and user.email):
         return 0
-    url = absolute_url(reverse("staff_export", args=[job.pk]))
+    if job.organisation is not None:
+        # A firm admin's export: its page is in the firm's area, not the staff area.
+        url = absolute_url(reverse("firm_assessment_job", args=[job.organisation.pk, job.pk]))
+    else:
+        dataset_page = DATASETS[job.dataset].page if job.dataset in DATASETS else "staff_export"
+        url = absolute_url(reverse(dataset_page, args=[job.pk]))
     with translation.override(user.language or settings.LANGUAGE_CODE):
         dataset = DATASETS.get(job.dataset)
         what = str(dataset.label) if dataset else job.dataset
-        facts = {"what": what, "region": job.region.name, "rows": job.rows, "url": url, "bureau": bureau_name()}
-        if job.status == ExportJob.Status.DONE:
+        where = job.organisation.name if job.organisation is not None else job.region.name
+        facts = {"what": what, "region": where, "rows": job.rows, "url": url, "bureau": bureau_name()}
+        if job.organisation is not None and job.status == ExportJob.Status.DONE:
+            subject = _("Export ready: %(what)s, %(region)s") % facts
+            body = (
+                _(
+                    "The export of %(what)s for %(region)s (%(rows)s rows) is ready. Download it here (sign in "
+                    "as the organisation's administrator):\n\n%(url)s\n\n— %(bureau)s\n"
+                )
+                % facts
+            )
+        elif job.status == ExportJob.Status.DONE:
             subject = _("Export ready: %(what)s, %(region)s") % facts
             body = (
                 _(

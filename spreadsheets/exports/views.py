@@ -37,7 +37,7 @@ class ExportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["dataset"].choices = [(d.code, d.label) for d in exports.export_datasets()]
+        self.fields["dataset"].choices = [(d.code, d.label) for d in exports.export_datasets() if d.listed]
         this_year = timezone.localdate().year
         self.fields["year"].validators.append(MaxValueValidator(this_year))
         self.fields["year"].widget.attrs.update({"min": FIRST_YEAR, "max": this_year})

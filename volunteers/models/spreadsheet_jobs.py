@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Job
-from volunteers.models.people import Region
+from volunteers.models.people import Organisation, Region
 from volunteers.models.records import evidence_storage
 
 
@@ -58,6 +58,11 @@ class ExportJob(Job):
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     language = models.CharField(max_length=10, default="zh-hans")  # of the headers and labels
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    # Set for a dataset a firm admin exports of their organisation (the annual assessment report); the
+    # region is then the organisation's.
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     rows = models.PositiveIntegerField(default=0)
     file = models.FileField(storage=evidence_storage, upload_to="exports/%Y/%m/", max_length=200, blank=True)
 

@@ -4,6 +4,7 @@ from django.db import connection
 from cms.honours import honour_roll_publish
 from cms.models import HonourRollPage
 from demo import people as people_demo
+from demo.assessment import demo_assessment
 from demo.hours_certificates import demo_hours_certificates, demo_hours_certificates_reset
 from demo.pages import demo_opportunities, demo_opportunities_reset, demo_pages
 from demo.points import demo_points
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         counts.update(demo_points(scale))
         counts.update(demo_targets())
         counts.update(demo_recognition(User.objects.get(email="staff.city@demo.cn")))
+        counts.update(demo_assessment())
         for category in AwardCategory.objects.filter(status=AwardCategory.Status.APPROVED):
             honour_roll_publish(category.pk)
         counts.update(demo_hours_certificates())

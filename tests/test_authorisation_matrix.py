@@ -1266,7 +1266,12 @@ HANDOVER_MATRIX = {
             {},
             (LOGIN, 403, 403, CONSENTS_A, 403, 403, 403),
         ),
-        "other firm's member": ("POST", ["{firm_a}", "{consent_b}", "approve"], {}, (LOGIN, 403, 403, 404, 403, 403, 403)),
+        "other firm's member": (
+            "POST",
+            ["{firm_a}", "{consent_b}", "approve"],
+            {},
+            (LOGIN, 403, 403, 404, 403, 403, 403),
+        ),
         "other firm": ("POST", ["{firm_b}", "{consent_b}", "approve"], {}, (LOGIN, 403, 403, 404, 403, 403, 403)),
     },
 }

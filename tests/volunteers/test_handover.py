@@ -215,9 +215,7 @@ def test_an_offer_nobody_took_expires_at_the_start_and_the_giver_keeps_the_place
         assert translation.gettext(expired) != expired and translation.gettext(expired) in message.body
 
 
-def test_both_people_get_an_email_and_a_calendar_update(
-    world, seat, queued_emails, django_capture_on_commit_callbacks
-):
+def test_both_people_get_an_email_and_a_calendar_update(world, seat, queued_emails, django_capture_on_commit_callbacks):
     shift, held, colleague = seat
     colleague.user.language = "en"
     colleague.user.save(update_fields=["language"])

@@ -65,9 +65,7 @@ def signup_email_send(kind, signup_id):
 def handover_email(kind, handover, contributor_id):
     """Queue an email to one of the people a hand-over is offered to (they may hold no sign-up)."""
     assert kind == "handover_offered", kind
-    job_enqueue(
-        task="signup_email", args={"kind": kind, "handover_id": handover.pk, "contributor_id": contributor_id}
-    )
+    job_enqueue(task="signup_email", args={"kind": kind, "handover_id": handover.pk, "contributor_id": contributor_id})
 
 
 def handover_email_send(kind, handover_id, contributor_id):

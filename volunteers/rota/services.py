@@ -32,7 +32,7 @@ from volunteers.rota import emails as notifications
 if TYPE_CHECKING:
     from wagtail.models import Page
 
-    from volunteers.models import Region, ServiceType, User, Venue
+    from volunteers.models import Organisation, Region, ServiceType, User, Venue
 
 logger = logging.getLogger(__name__)
 
@@ -135,16 +135,16 @@ def _check_further_rules(*, contributor: Contributor, shift: Shift, now: datetim
     """The opportunity's rules beyond a kind; each refusal names its rule."""
     today = timezone.localtime(now).date()
     years = shift.min_years_in_practice
-    if years and (
-        contributor.licensed_on is None or contributor.licensed_on > eligibility.years_before(today, years)
-    ):
+    if years and (contributor.licensed_on is None or contributor.licensed_on > eligibility.years_before(today, years)):
         message = ngettext(
             "Needs at least %(years)s year in practice, counted from the licence date.",
             "Needs at least %(years)s years in practice, counted from the licence date.",
             years,
         ) % {"years": years}
         if contributor.licensed_on is None:
-            message += " " + _("Your licence date is not on record: ask the bureau to add it from the licence register.")
+            message += " " + _(
+                "Your licence date is not on record: ask the bureau to add it from the licence register."
+            )
         raise SignupRefused("min_years", message)
     years = shift.no_complaint_years
     if years:
@@ -412,6 +412,45 @@ def handover_may_accept(handover: Handover, contributor: Contributor) -> bool:
     return handover.shift.signups.filter(contributor=contributor, status=Signup.Status.WAITING).exists()
 
 
+def _handover_audience(
+    contributor: Contributor, shift: Shift, audience: str, colleague: Contributor | None
+) -> tuple[Contributor | None, Organisation | None]:
+    """The named colleague or the firm a hand-over goes to, or a refusal saying why it cannot."""
+    if audience == Handover.Audience.COLLEAGUE:
+        if colleague is None or not colleague.is_complete:
+            raise SignupRefused("no_colleague", _("Name a colleague who has a completed profile on this site."))
+        if colleague.pk == contributor.pk:
+            raise SignupRefused("self", _("You cannot hand a shift over to yourself."))
+        return colleague, None
+    if audience == Handover.Audience.FIRM:
+        organisation = eligibility.current_firm(contributor)
+        if organisation is None:
+            raise SignupRefused("no_firm", _("You are not a confirmed member of a firm."))
+        return None, organisation
+    if audience == Handover.Audience.WAITLIST:
+        if not _queue_ahead(shift).exists():
+            raise SignupRefused("nobody_waiting", _("Nobody is on this shift's waiting list."))
+        return None, None
+    raise SignupRefused("audience", _("Choose who to offer the shift to."))
+
+
+def _check_colleague(colleague: Contributor, shift: Shift, *, now: datetime) -> None:
+    """Tell the giver now, not never, that the named colleague cannot take it (checked again on accepting)."""
+    theirs = _open_signup(shift, colleague)
+    if theirs is not None and theirs.status in Signup.HOLDS_SEAT:
+        raise SignupRefused(
+            "has_place", _("%(name)s already has a place on this shift.") % {"name": colleague.legal_name}
+        )
+    try:
+        _check_may_take(contributor=colleague, shift=shift, now=now, policy=RotaPolicy.current(), deadline=False)
+    except SignupRefused as refusal:
+        raise SignupRefused(
+            refusal.code,
+            _("%(name)s cannot take this shift: %(reason)s")
+            % {"name": colleague.legal_name, "reason": refusal.message},
+        ) from None
+
+
 def handover_offer(
     *,
     contributor: Contributor,
@@ -431,23 +470,7 @@ def handover_offer(
             raise SignupRefused("not_confirmed", _("Only a confirmed place can be handed over."))
         if now >= shift.starts_at:
             raise SignupRefused("started", _("This shift has already started."))
-        organisation = None
-        if audience == Handover.Audience.COLLEAGUE:
-            if colleague is None or not colleague.is_complete:
-                raise SignupRefused("no_colleague", _("Name a colleague who has a completed profile on this site."))
-            if colleague.pk == contributor.pk:
-                raise SignupRefused("self", _("You cannot hand a shift over to yourself."))
-        elif audience == Handover.Audience.FIRM:
-            organisation = eligibility.current_firm(contributor)
-            if organisation is None:
-                raise SignupRefused("no_firm", _("You are not a confirmed member of a firm."))
-            colleague = None
-        elif audience == Handover.Audience.WAITLIST:
-            if not _queue_ahead(shift).exists():
-                raise SignupRefused("nobody_waiting", _("Nobody is on this shift's waiting list."))
-            colleague = None
-        else:
-            raise SignupRefused("audience", _("Choose who to offer the shift to."))
+        colleague, organisation = _handover_audience(contributor, shift, audience, colleague)
         current = signup.handovers.filter(status=Handover.Status.OFFERED).first()
         if current is not None:
             if (current.audience, current.colleague_id) == (audience, colleague and colleague.pk):
@@ -456,22 +479,7 @@ def handover_offer(
                 "already_offered", _("This shift is already offered to someone; withdraw that offer first.")
             )
         if colleague is not None:
-            # Told now rather than when the colleague tries: the same rules are checked again then.
-            theirs = _open_signup(shift, colleague)
-            if theirs is not None and theirs.status in Signup.HOLDS_SEAT:
-                raise SignupRefused(
-                    "has_place", _("%(name)s already has a place on this shift.") % {"name": colleague.legal_name}
-                )
-            try:
-                _check_may_take(
-                    contributor=colleague, shift=shift, now=now, policy=RotaPolicy.current(), deadline=False
-                )
-            except SignupRefused as refusal:
-                raise SignupRefused(
-                    refusal.code,
-                    _("%(name)s cannot take this shift: %(reason)s")
-                    % {"name": colleague.legal_name, "reason": refusal.message},
-                ) from None
+            _check_colleague(colleague, shift, now=now)
         handover = Handover.objects.create(
             signup=signup,
             shift=shift,
@@ -512,9 +520,9 @@ def _handover_audience_ids(handover: Handover) -> list[int]:
             ]
         )
     return list(
-        _queue_ahead(handover.shift).order_by("created_at", "id").values_list("contributor_id", flat=True)[
-            :HANDOVER_EMAILS_MAX
-        ]
+        _queue_ahead(handover.shift)
+        .order_by("created_at", "id")
+        .values_list("contributor_id", flat=True)[:HANDOVER_EMAILS_MAX]
     )
 
 

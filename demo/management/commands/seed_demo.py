@@ -4,6 +4,7 @@ from django.db import connection
 from cms.honours import honour_roll_publish
 from cms.models import HonourRollPage
 from demo import people as people_demo
+from demo.handover import demo_handover
 from demo.pages import demo_opportunities, demo_opportunities_reset, demo_pages
 from demo.points import demo_points
 from demo.recognition import demo_recognition, demo_recognition_reset
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         counts = people_demo.demo_build(scale)
         counts["pages"] = demo_pages()
         counts.update(demo_opportunities(scale))
+        counts.update(demo_handover())
         counts.update(demo_points(scale))
         counts.update(demo_targets())
         counts.update(demo_recognition(User.objects.get(email="staff.city@demo.cn")))

@@ -513,6 +513,7 @@ def _handover_audience_ids(handover: Handover) -> list[int]:
     if handover.audience == Handover.Audience.FIRM:
         from volunteers.models import Membership
 
+        assert handover.organisation_id is not None  # a firm hand-over names its firm (a constraint)
         people = Membership.objects.filter(organisation_id=handover.organisation_id, status=Membership.Status.ACTIVE)
         return list(
             people.exclude(contributor_id=handover.giver_id).values_list("contributor_id", flat=True)[

@@ -1230,49 +1230,42 @@ HANDOVER_MATRIX = {
     # Only the holder hands their own place over.
     "handover_new": {
         A: ("GET", ["{signup_a}"], None, (LOGIN, 200, 404, 404, 404, 404, 404)),
+        B: ("GET", ["{signup_b}"], None, (LOGIN, 404, 200, 404, 404, 404, 404)),
         "offered": ("FORM", ["{signup_a}"], HANDOVER_FORM, (LOGIN, MY_SHIFTS, 404, 404, 404, 404, 404)),
     },
     "handover_withdraw": {
-        "other lawyer's": ("POST", ["{handover_to_lawyer}"], {}, (LOGIN, 404, MY_SHIFTS, 404, 404, 404, 404)),
+        A: ("POST", ["{handover_by_lawyer}"], {}, (LOGIN, MY_SHIFTS, 404, 404, 404, 404, 404)),
+        B: ("POST", ["{handover_to_lawyer}"], {}, (LOGIN, 404, MY_SHIFTS, 404, 404, 404, 404)),
     },
-    # Named offer: only the colleague named; firm offer: only the firm's members; never the giver.
+    # A: offered to the lawyer by name; B: offered to firm B. Never the giver, another firm, a stranger.
     "handover_detail": {
-        "named": ("GET", ["{handover_to_lawyer}"], None, (LOGIN, 200, 404, 404, 404, 404, 404)),
-        "firm B": ("GET", ["{handover_firm_b}"], None, (LOGIN, 404, 200, 404, 404, 404, 404)),
+        A: ("GET", ["{handover_to_lawyer}"], None, (LOGIN, 200, 404, 404, 404, 404, 404)),
+        B: ("GET", ["{handover_firm_b}"], None, (LOGIN, 404, 200, 404, 404, 404, 404)),
+        "own firm's, given by the lawyer": (
+            "GET",
+            ["{handover_by_lawyer}"],
+            None,
+            (LOGIN, 404, 404, 404, 404, 404, 404),
+        ),
     },
     "handover_accept": {
-        "named": ("POST", ["{handover_to_lawyer}"], {}, (LOGIN, MY_SHIFTS, 404, 404, 404, 404, 404)),
-        "firm B": (
-            "POST",
-            ["{handover_firm_b}"],
-            {},
-            (LOGIN, 404, MY_SHIFTS, 404, 404, 404, 404),
-        ),
+        A: ("POST", ["{handover_to_lawyer}"], {}, (LOGIN, MY_SHIFTS, 404, 404, 404, 404, 404)),
+        B: ("POST", ["{handover_firm_b}"], {}, (LOGIN, 404, MY_SHIFTS, 404, 404, 404, 404)),
     },
     "org_consents": {
         A: ("GET", ["{firm_a}"], None, (LOGIN, 403, 403, 200, 403, 403, 403)),
         B: ("GET", ["{firm_b}"], None, (LOGIN, 403, 403, 404, 403, 403, 403)),
     },
     "org_consent_decide": {
-        "approve": (
-            "POST",
-            ["{firm_a}", "{consent_a}", "approve"],
-            {},
-            (LOGIN, 403, 403, CONSENTS_A, 403, 403, 403),
-        ),
-        "decline": (
-            "POST",
-            ["{firm_a}", "{consent_a}", "decline"],
-            {},
-            (LOGIN, 403, 403, CONSENTS_A, 403, 403, 403),
-        ),
+        A: ("POST", ["{firm_a}", "{consent_a}", "approve"], {}, (LOGIN, 403, 403, CONSENTS_A, 403, 403, 403)),
+        B: ("POST", ["{firm_b}", "{consent_b}", "approve"], {}, (LOGIN, 403, 403, 404, 403, 403, 403)),
+        "decline": ("POST", ["{firm_a}", "{consent_a}", "decline"], {}, (LOGIN, 403, 403, CONSENTS_A, 403, 403, 403)),
         "other firm's member": (
             "POST",
             ["{firm_a}", "{consent_b}", "approve"],
             {},
             (LOGIN, 403, 403, 404, 403, 403, 403),
         ),
-        "other firm": ("POST", ["{firm_b}", "{consent_b}", "approve"], {}, (LOGIN, 403, 403, 404, 403, 403, 403)),
     },
 }
 MATRIX.update(HANDOVER_MATRIX)
@@ -1280,8 +1273,8 @@ MATRIX.update(HANDOVER_MATRIX)
 
 def _handover_extras(world):
     """For the hand-over rows: a colleague of the lawyer in firm A, an offer by the other lawyer
-    naming the lawyer, an offer to firm B by a member of firm B, and a sign-up of each lawyer
-    waiting for their firm's consent."""
+    naming the lawyer, an offer to firm B by a member of firm B, the lawyer's offer to firm A, and a
+    sign-up of each lawyer waiting for their firm's consent."""
     import datetime
 
     from django.utils import timezone
@@ -1296,11 +1289,19 @@ def _handover_extras(world):
     member_b = ContributorFactory(region=world.district_b)
     MembershipFactory(contributor=member_b, organisation=world.firm_b)
     x = {}
-    for key, giver, audience, colleague_, days in (
-        ("handover_to_lawyer", world.other_lawyer_contributor, "colleague", world.lawyer_contributor, 15),
-        ("handover_firm_b", member_b, "firm", None, 17),
+    for key, giver, audience, colleague_, days, venue in (
+        (
+            "handover_to_lawyer",
+            world.other_lawyer_contributor,
+            "colleague",
+            world.lawyer_contributor,
+            15,
+            world.venue_b,
+        ),
+        ("handover_firm_b", member_b, "firm", None, 17, world.venue_b),
+        ("handover_by_lawyer", world.lawyer_contributor, "firm", None, 21, world.venue_a),
     ):
-        shift = ShiftFactory(venue=world.venue_b, starts_at=now + days * day)
+        shift = ShiftFactory(venue=venue, starts_at=now + days * day)
         held = rota_services.signup_create(contributor=giver, shift=shift)
         x[key] = rota_services.handover_offer(contributor=giver, signup=held, audience=audience, colleague=colleague_)
     for side, person, venue in (

@@ -149,3 +149,44 @@ def test_a_lawyer_hands_her_hotline_shift_to_a_colleague_who_accepts_from_the_em
     assert str(giver_event["STATUS"]) == "CANCELLED"
     (taker_event,) = Calendar.from_ical(by_person[TAKER_EMAIL].attachments[0][1]).walk("VEVENT")
     assert str(taker_event["STATUS"]) == "CONFIRMED" and taker_event.decoded("dtstart") == shift.starts_at
+
+
+def test_the_firm_admin_consents_to_a_members_hotline_sign_up_on_a_phone(
+    live_server, chromium, artifacts_dir, mailoutbox, eager_celery
+):
+    """The hotline needs the firm's consent: 李明's sign-up waits, holding its seat, until the firm's
+    administrator consents from the queue on the organisation's page."""
+    district = RegionFactory(parent=RegionFactory(code="410400", name="平顶山市"), code="410402", name="新华区")
+    venue = VenueFactory(name="12348热线平台", kind="hotline_seat", region=district)
+    firm = OrganisationFactory(name="河南新华律师事务所", region=district)
+    admin = UserFactory(email="wang.jianguo@xinhua-law.example.cn")
+    firm.admins.add(admin)
+    hotline = opportunity_create(venue=venue, service_type="hotline_12348", title=HOTLINE_TITLE, slug="hotline-12348")
+    shift = ShiftFactory(opportunity=hotline, venue=venue, capacity=1, firm_consent=True)
+    giver = ContributorFactory(user=UserFactory(email=GIVER_EMAIL), legal_name="李明", region=district)
+    MembershipFactory(contributor=giver, organisation=firm)
+    signup = rota.signup_create(contributor=giver, shift=shift)
+    assert signup.status == Signup.Status.PENDING_CONSENT
+
+    shots = Shots(artifacts_dir, "consent")
+    her = Phone.open(chromium, live_server.url, shots, "lawyer")
+    her.log_in(GIVER_EMAIL)
+    her.go("/my/shifts/")
+    her.check("my-shifts-pending")
+    expect(her.page.locator(f"tr[data-signup='{signup.pk}']")).to_contain_text(tr("Waiting for your firm's consent"))
+
+    boss = Phone.open(chromium, live_server.url, shots, "admin")
+    boss.log_in(admin.email)
+    boss.go(f"/org/{firm.pk}/members/")
+    boss.submit(boss.page.locator("#consents-link"))
+    boss.check("queue")
+    row = boss.page.locator(f"#consents tr[data-signup='{signup.pk}']")
+    expect(row).to_contain_text("李明")
+    mailoutbox.clear()
+    boss.submit(row.locator("form[action$='/approve/'] button"))
+    boss.check("consented")
+    expect(boss.messages).to_contain_text(tr("%(name)s's sign-up is confirmed.", name="李明"))
+    signup.refresh_from_db()
+    assert signup.status == Signup.Status.CONFIRMED
+    (confirmation,) = [m for m in mailoutbox if m.to == [GIVER_EMAIL]]
+    assert confirmation.attachments, "the confirmation carries the calendar event"

@@ -42,9 +42,9 @@ def test_an_unknown_colleague_email_is_refused_in_the_form_and_nothing_is_offere
 
 
 def test_a_refusal_names_the_rule_the_colleague_fails(world, client_for, colleague):
-    held = _held(world.lawyer_contributor, 5, min_years_in_practice=2)
     world.lawyer_contributor.licensed_on = timezone.localdate() - 5 * 365 * DAY
     world.lawyer_contributor.save()
+    held = _held(world.lawyer_contributor, 5, min_years_in_practice=2)
     response = client_for("lawyer").post(
         f"/my/shifts/{held.pk}/handover/", {"audience": "colleague", "colleague_email": colleague.user.email}
     )

@@ -112,3 +112,13 @@ def test_the_firm_admin_consents_from_the_queue(world, client_for):
     assert response.status_code == 302
     signup.refresh_from_db()
     assert signup.status == Signup.Status.CONFIRMED
+
+
+def test_the_waiting_list_taker_still_sees_the_offer_they_accepted(world, client_for):
+    held = _held(world.other_lawyer_contributor, 5, capacity=1)
+    rota.signup_join_waitlist(contributor=world.lawyer_contributor, shift=held.shift)
+    handover = rota.handover_offer(contributor=world.other_lawyer_contributor, signup=held, audience="waitlist")
+    client = client_for("lawyer")
+    assert client.post(f"/handovers/{handover.pk}/accept/").status_code == 302
+    page = client.get(f"/handovers/{handover.pk}/")
+    assert page.status_code == 200 and "您已接受此班次" in page.content.decode()

@@ -199,6 +199,7 @@ def handovers_offered_to(contributor: Contributor) -> QuerySet[Handover]:
             Q(audience=Handover.Audience.COLLEAGUE, colleague=contributor)
             | Q(Exists(firm), audience=Handover.Audience.FIRM)
             | Q(Exists(waiting), audience=Handover.Audience.WAITLIST)
+            | Q(taker=contributor)  # once taken from the waiting list, no longer waiting, still theirs
         )
         .exclude(giver=contributor)
         .select_related("giver", "shift__venue", "shift__service_type", "shift__opportunity")

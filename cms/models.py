@@ -164,6 +164,18 @@ class OpportunityPage(LocalizedContentMixin, Page):
         help_text=_("New shifts start with this venue."),
     )
     eligible_kinds = models.JSONField(_("who may take it"), default=list, blank=True)
+    # More than a kind (e.g. the Chongqing 12348 rota): copied onto the shifts with the kinds.
+    min_years_in_practice = models.PositiveSmallIntegerField(
+        _("minimum years in practice"), default=0, help_text=_("Counted from the licence date; 0 for no minimum.")
+    )
+    no_complaint_years = models.PositiveSmallIntegerField(
+        _("no upheld complaint for (years)"), default=0, help_text=_("0 for no such rule.")
+    )
+    firm_consent = models.BooleanField(
+        _("needs the firm's consent"),
+        default=False,
+        help_text=_("A sign-up waits until an administrator of the person's firm approves it."),
+    )
     summary = models.CharField(_("summary"), max_length=250, blank=True)
     description = RichTextField(_("description"), blank=True)
     contact_name = NameField(_("contact person"), max_length=60, blank=True)
@@ -175,6 +187,10 @@ class OpportunityPage(LocalizedContentMixin, Page):
         FieldPanel("summary"),
         FieldRowPanel([FieldPanel("service_type"), FieldPanel("region"), FieldPanel("venue")]),
         FieldPanel("eligible_kinds"),
+        MultiFieldPanel(
+            [FieldPanel("min_years_in_practice"), FieldPanel("no_complaint_years"), FieldPanel("firm_consent")],
+            heading=_("Further requirements"),
+        ),
         FieldPanel("description"),
         MultiFieldPanel(
             [FieldPanel("contact_name"), FieldPanel("contact_phone"), FieldPanel("contact_email")], heading=_("Contact")

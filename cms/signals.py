@@ -4,10 +4,13 @@ from wagtail.signals import page_published
 
 
 def sync_shifts(sender, instance, **kwargs):
-    from volunteers.rota.services import opportunity_shifts_sync
+    from volunteers.rota.services import opportunity_rules, opportunity_shifts_sync
 
     opportunity_shifts_sync(
-        opportunity_id=instance.pk, service_type=instance.service_type_id, eligible_kinds=instance.eligible_kinds
+        opportunity_id=instance.pk,
+        service_type=instance.service_type_id,
+        eligible_kinds=instance.eligible_kinds,
+        **opportunity_rules(instance),
     )
 
 

@@ -65,6 +65,7 @@ def staff_opportunity_shifts(request, scope, pk):
                 opportunity=opportunity,
                 service_type=opportunity.service_type,
                 eligible_kinds=opportunity.eligible_kinds,
+                **rota.opportunity_rules(opportunity),
                 **data,
             )
         except ValidationError as exc:

@@ -143,7 +143,10 @@ def demo_reset():
 
 @transaction.atomic
 def demo_rota_reset():
+    from volunteers.models import Handover
+
     ServiceRecord.objects.all().delete()
+    Handover.objects.all().delete()
     Signup.objects.all().delete()
     Shift.objects.all().delete()
 

@@ -7,10 +7,16 @@ from tasks.runner import job_run
 
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=60)
 def send_signup_email(self, job_id):
-    """One email about one sign-up (confirmation, cancellation, offer, shift cancelled)."""
-    from volunteers.rota.emails import signup_email_send
+    """One email about one sign-up (confirmation, cancellation, offer, shift cancelled), or one
+    hand-over offer to one of the people it is offered to."""
+    from volunteers.rota.emails import handover_email_send, signup_email_send
 
-    return job_run(self, job_id, lambda job: bool(signup_email_send(job.args["kind"], job.args["signup_id"])))
+    def send(job):
+        if "handover_id" in job.args:
+            return bool(handover_email_send(job.args["kind"], job.args["handover_id"], job.args["contributor_id"]))
+        return bool(signup_email_send(job.args["kind"], job.args["signup_id"]))
+
+    return job_run(self, job_id, send)
 
 
 @shared_task(acks_late=True)
@@ -23,7 +29,8 @@ def send_due_reminders():
 
 @shared_task(acks_late=True)
 def expire_offers():
-    """Pass places whose waiting-list offer ran out to the next in line."""
-    from volunteers.rota.services import offers_expire
+    """Pass places whose waiting-list offer ran out to the next in line; close hand-overs nobody
+    took before the start, and release places whose firm did not consent in time."""
+    from volunteers.rota.services import consents_expire, handovers_expire, offers_expire
 
-    return offers_expire()
+    return offers_expire() + handovers_expire() + consents_expire()

@@ -73,6 +73,7 @@ from volunteers.models import (
     Contributor,
     EvidenceFile,
     ExportJob,
+    Handover,
     ImportJob,
     Membership,
     Organisation,
@@ -1367,6 +1368,96 @@ ASSESSMENT_MATRIX = {
 MATRIX.update(ASSESSMENT_MATRIX)
 
 
+# --- Shift hand-overs and the firm's consent (extras from `_handover_extras`) ---
+HANDOVER_FORM = {"audience": "colleague", "colleague_email": "colleague.a@example.cn"}
+CONSENTS_A = Redirect("/org/{firm_a}/consents/")
+HANDOVER_MATRIX = {
+    # Only the holder hands their own place over.
+    "handover_new": {
+        A: ("GET", ["{signup_a}"], None, (LOGIN, 200, 404, 404, 404, 404, 404)),
+        B: ("GET", ["{signup_b}"], None, (LOGIN, 404, 200, 404, 404, 404, 404)),
+        "offered": ("FORM", ["{signup_a}"], HANDOVER_FORM, (LOGIN, MY_SHIFTS, 404, 404, 404, 404, 404)),
+    },
+    "handover_withdraw": {
+        A: ("POST", ["{handover_by_lawyer}"], {}, (LOGIN, MY_SHIFTS, 404, 404, 404, 404, 404)),
+        B: ("POST", ["{handover_to_lawyer}"], {}, (LOGIN, 404, MY_SHIFTS, 404, 404, 404, 404)),
+    },
+    # A: offered to the lawyer by name; B: offered to firm B. Never the giver, another firm, a stranger.
+    "handover_detail": {
+        A: ("GET", ["{handover_to_lawyer}"], None, (LOGIN, 200, 404, 404, 404, 404, 404)),
+        B: ("GET", ["{handover_firm_b}"], None, (LOGIN, 404, 200, 404, 404, 404, 404)),
+        "own firm's, given by the lawyer": (
+            "GET",
+            ["{handover_by_lawyer}"],
+            None,
+            (LOGIN, 404, 404, 404, 404, 404, 404),
+        ),
+    },
+    "handover_accept": {
+        A: ("POST", ["{handover_to_lawyer}"], {}, (LOGIN, MY_SHIFTS, 404, 404, 404, 404, 404)),
+        B: ("POST", ["{handover_firm_b}"], {}, (LOGIN, 404, MY_SHIFTS, 404, 404, 404, 404)),
+    },
+    "org_consents": {
+        A: ("GET", ["{firm_a}"], None, (LOGIN, 403, 403, 200, 403, 403, 403)),
+        B: ("GET", ["{firm_b}"], None, (LOGIN, 403, 403, 404, 403, 403, 403)),
+    },
+    "org_consent_decide": {
+        A: ("POST", ["{firm_a}", "{consent_a}", "approve"], {}, (LOGIN, 403, 403, CONSENTS_A, 403, 403, 403)),
+        B: ("POST", ["{firm_b}", "{consent_b}", "approve"], {}, (LOGIN, 403, 403, 404, 403, 403, 403)),
+        "decline": ("POST", ["{firm_a}", "{consent_a}", "decline"], {}, (LOGIN, 403, 403, CONSENTS_A, 403, 403, 403)),
+        "other firm's member": (
+            "POST",
+            ["{firm_a}", "{consent_b}", "approve"],
+            {},
+            (LOGIN, 403, 403, 404, 403, 403, 403),
+        ),
+    },
+}
+MATRIX.update(HANDOVER_MATRIX)
+
+
+def _handover_extras(world):
+    """For the hand-over rows: a colleague of the lawyer in firm A, an offer by the other lawyer
+    naming the lawyer, an offer to firm B by a member of firm B, the lawyer's offer to firm A, and a
+    sign-up of each lawyer waiting for their firm's consent."""
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.factories import ContributorFactory, MembershipFactory, ShiftFactory, UserFactory
+    from volunteers.rota import services as rota_services
+
+    now = timezone.now().replace(microsecond=0)
+    day = datetime.timedelta(days=1)
+    colleague = ContributorFactory(user=UserFactory(email="colleague.a@example.cn"), region=world.district_a)
+    MembershipFactory(contributor=colleague, organisation=world.firm_a)
+    member_b = ContributorFactory(region=world.district_b)
+    MembershipFactory(contributor=member_b, organisation=world.firm_b)
+    x = {}
+    for key, giver, audience, colleague_, days, venue in (
+        (
+            "handover_to_lawyer",
+            world.other_lawyer_contributor,
+            "colleague",
+            world.lawyer_contributor,
+            15,
+            world.venue_b,
+        ),
+        ("handover_firm_b", member_b, "firm", None, 17, world.venue_b),
+        ("handover_by_lawyer", world.lawyer_contributor, "firm", None, 21, world.venue_a),
+    ):
+        shift = ShiftFactory(venue=venue, starts_at=now + days * day)
+        held = rota_services.signup_create(contributor=giver, shift=shift)
+        x[key] = rota_services.handover_offer(contributor=giver, signup=held, audience=audience, colleague=colleague_)
+    for side, person, venue in (
+        ("a", world.lawyer_contributor, world.venue_a),
+        ("b", world.other_lawyer_contributor, world.venue_b),
+    ):
+        shift = ShiftFactory(venue=venue, starts_at=now + 19 * day, firm_consent=True)
+        x[f"consent_{side}"] = rota_services.signup_create(contributor=person, shift=shift)
+    return {key: value.pk for key, value in x.items()}
+
+
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).
 _WATCHED = {
     model: [f.attname for f in model._meta.concrete_fields]
@@ -1381,6 +1472,7 @@ _WATCHED = {
         AuditEntry,
         Shift,
         Signup,
+        Handover,
         ServiceRecord,
         EvidenceFile,
         RotaPolicy,
@@ -1818,7 +1910,9 @@ def _hours_extras(world):
 def _ids(request, world, name):
     """The ids the rows name; the rota (Wagtail pages, shifts) is only built for its own rows."""
     ids = {key: getattr(value, "pk", None) for key, value in vars(world).items()}
-    if name in ROTA_MATRIX or name in POINTBOOK_MATRIX:
+    if name in HANDOVER_MATRIX:
+        ids.update(_handover_extras(world))
+    if name in ROTA_MATRIX or name in POINTBOOK_MATRIX or name in HANDOVER_MATRIX:
         rota = request.getfixturevalue("rota")
         ids.update({key: value.pk for key, value in vars(rota).items()})
         ids.update(_rota_extras(world, rota))

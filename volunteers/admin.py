@@ -19,7 +19,7 @@ from volunteers.models import (
     User,
     Venue,
 )
-from volunteers.rota.services import SHIFT_FIELDS
+from volunteers.rota.services import OPPORTUNITY_RULES, SHIFT_FIELDS
 
 
 @admin.register(User)
@@ -124,7 +124,8 @@ class ShiftAdmin(admin.ModelAdmin):
     # Places, times, venue and status change only through the rota's services, on the staff page of
     # the shift: more places go to the waiting list first, fewer move people's seats, new times are
     # announced, a cancelled shift releases everyone (an edit here would do none of that).
-    SERVICE_FIELDS = (*SHIFT_FIELDS, "status", "cancelled_at", "cancel_reason")
+    # The further requirements come from the opportunity page (copied on publish), as its editors set them.
+    SERVICE_FIELDS = (*SHIFT_FIELDS, *OPPORTUNITY_RULES, "status", "cancelled_at", "cancel_reason")
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.SERVICE_FIELDS, "staff_page"] if obj is not None else []

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 
 from pointbook.ledger.selectors import explain_page
-from pointbook.models import Appeal, AppealMessage, PublicRating
+from pointbook.models import Appeal, AppealMessage, Complaint, PublicRating
 
 if TYPE_CHECKING:
     from volunteers.models import Contributor, Region
@@ -69,4 +70,15 @@ def rating_bonuses_held(region: Region) -> QuerySet[PublicRating]:
         PublicRating.objects.filter(bonus=PublicRating.Bonus.HELD, record__region__path__startswith=region.path)
         .select_related("record__contributor", "record__service_type", "record__region")
         .order_by("rated_at", "id")
+    )
+
+
+def last_upheld_complaint(contributor: Contributor, since: date) -> date | None:
+    """The date of the person's latest upheld complaint on or after `since` (the rota's
+    no-complaint rule reads it through `volunteers.rota.eligibility`)."""
+    return (
+        Complaint.objects.filter(contributor=contributor, date__gte=since)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
     )

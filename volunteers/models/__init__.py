@@ -19,7 +19,7 @@ from volunteers.models.records import (
     _PrivateStorage,
     evidence_storage,
 )
-from volunteers.models.rota import RotaPolicy, Shift, Signup
+from volunteers.models.rota import Handover, RotaPolicy, Shift, Signup
 from volunteers.models.spreadsheet_jobs import ExportJob, ImportJob
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "Contributor",
     "EvidenceFile",
     "ExportJob",
+    "Handover",
     "ImportJob",
     "Membership",
     "Organisation",

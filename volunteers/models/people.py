@@ -193,6 +193,8 @@ class Contributor(models.Model):
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="contributors")
     specialities = models.ManyToManyField(ServiceType, verbose_name=_("specialities"), blank=True)
     licence_number = models.CharField(_("practice licence number"), max_length=30, null=True, blank=True)
+    # From the licence register (staff keep it): rotas can ask for years in practice.
+    licensed_on = models.DateField(_("in practice since"), null=True, blank=True)
     profile_completed_at = models.DateTimeField(null=True, blank=True)
     # Bureau staff have checked the profile against the licence register; commendations can require it.
     verified_at = models.DateTimeField(_("profile verified"), null=True, blank=True)

@@ -26,6 +26,10 @@ class Shift(models.Model):
     venue = models.ForeignKey(Venue, verbose_name=_("venue"), on_delete=models.PROTECT, related_name="shifts")
     # Contributor kinds that may take the shift; empty means anyone with a completed profile.
     eligible_kinds = models.JSONField(_("who may take it"), default=list, blank=True)
+    # More than a kind (copied from the opportunity, like the kinds): 0 / False means no such rule.
+    min_years_in_practice = models.PositiveSmallIntegerField(_("minimum years in practice"), default=0)
+    no_complaint_years = models.PositiveSmallIntegerField(_("no upheld complaint for (years)"), default=0)
+    firm_consent = models.BooleanField(_("needs the firm's consent"), default=False)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveSmallIntegerField(_("places"))
@@ -71,18 +75,22 @@ class Signup(models.Model):
         OFFER_EXPIRED = "offer_expired", _("Offer expired")
         CANCELLED = "cancelled", _("Cancelled")
         LATE_CANCELLED = "late_cancelled", _("Cancelled late")
+        PENDING_CONSENT = "pending_consent", _("Waiting for the firm's consent")
+        CONSENT_DECLINED = "consent_declined", _("The firm did not consent")
+        HANDED_OVER = "handed_over", _("Handed over")
 
     class Attendance(models.TextChoices):
         UNMARKED = "", _("Not marked")
         ATTENDED = "attended", _("Attended")
         NO_SHOW = "no_show", _("No-show")
 
-    OPEN = (Status.CONFIRMED, Status.WAITING, Status.OFFERED)
-    HOLDS_SEAT = (Status.CONFIRMED, Status.OFFERED)
+    # A sign-up waiting for the firm's consent holds its seat, so consent never finds the shift full.
+    OPEN = (Status.CONFIRMED, Status.WAITING, Status.OFFERED, Status.PENDING_CONSENT)
+    HOLDS_SEAT = (Status.CONFIRMED, Status.OFFERED, Status.PENDING_CONSENT)
 
     shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="signups")
     contributor = models.ForeignKey(Contributor, on_delete=models.PROTECT, related_name="signups")
-    status = models.CharField(_("status"), max_length=15, choices=Status.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     seat = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -109,28 +117,89 @@ class Signup(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["shift", "contributor"],
-                condition=Q(status__in=["confirmed", "waiting", "offered"]),
+                condition=Q(status__in=["confirmed", "waiting", "offered", "pending_consent"]),
                 name="signup_one_open_per_person",
             ),
             models.UniqueConstraint(
                 fields=["shift", "seat"],
-                condition=Q(status__in=["confirmed", "offered"]),
+                condition=Q(status__in=["confirmed", "offered", "pending_consent"]),
                 name="signup_one_person_per_seat",
             ),
             models.CheckConstraint(
                 # seat IS NOT NULL spelled out: a CHECK that evaluates to NULL passes.
-                condition=(Q(status__in=["confirmed", "offered"]) & Q(seat__isnull=False) & Q(seat__gte=1))
-                | (~Q(status__in=["confirmed", "offered"]) & Q(seat__isnull=True)),
+                condition=(
+                    Q(status__in=["confirmed", "offered", "pending_consent"]) & Q(seat__isnull=False) & Q(seat__gte=1)
+                )
+                | (~Q(status__in=["confirmed", "offered", "pending_consent"]) & Q(seat__isnull=True)),
                 name="signup_seat_only_when_held",
             ),
             models.CheckConstraint(
-                condition=~Q(status="offered") | Q(offer_expires_at__isnull=False),
+                condition=~Q(status__in=["offered", "pending_consent"]) | Q(offer_expires_at__isnull=False),
                 name="signup_offer_has_deadline",
             ),
         ]
 
     def __str__(self):
         return f"{self.contributor} → {self.shift}"
+
+
+class Handover(models.Model):
+    """A confirmed place its holder offers to someone else: a named colleague, the members of the
+    holder's firm, or the people on the shift's waiting list. The first of them to accept takes the
+    seat (`handover_accept`, under the shift lock); until then the holder keeps the place and the
+    obligation to serve."""
+
+    class Audience(models.TextChoices):
+        COLLEAGUE = "colleague", _("A named colleague")
+        FIRM = "firm", _("My firm's members")
+        WAITLIST = "waitlist", _("The waiting list")
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", _("Offered")
+        ACCEPTED = "accepted", _("Accepted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
+
+    signup = models.ForeignKey(Signup, on_delete=models.PROTECT, related_name="handovers")
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="handovers")
+    giver = models.ForeignKey(Contributor, on_delete=models.PROTECT, related_name="handovers_given")
+    audience = models.CharField(_("offered to"), max_length=10, choices=Audience.choices)
+    colleague = models.ForeignKey(
+        Contributor, null=True, blank=True, on_delete=models.PROTECT, related_name="handovers_offered"
+    )
+    organisation = models.ForeignKey(
+        "volunteers.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OFFERED)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("open until"))
+    closed_at = models.DateTimeField(null=True, blank=True)
+    taker = models.ForeignKey(Contributor, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    taken_signup = models.OneToOneField(
+        Signup, null=True, blank=True, on_delete=models.PROTECT, related_name="handed_from"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("hand-over")
+        verbose_name_plural = _("hand-overs")
+        indexes = [models.Index(fields=["status", "expires_at"], name="handover_open_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["signup"], condition=Q(status="offered"), name="handover_one_open"),
+            models.CheckConstraint(
+                condition=(Q(audience="colleague") & Q(colleague__isnull=False))
+                | (Q(audience="firm") & Q(organisation__isnull=False))
+                | Q(audience="waitlist"),
+                name="handover_names_its_audience",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="accepted") | (Q(taker__isnull=False) & Q(taken_signup__isnull=False)),
+                name="handover_accepted_has_taker",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.giver} → {self.get_audience_display()} ({self.shift})"
 
 
 class RotaPolicy(SingleRow):

@@ -73,6 +73,12 @@ class ContributorStaffForm(forms.Form):
     phone = forms.CharField(label=_("Mobile phone"), max_length=20)
     region = RegionChoiceField(label=_("Region"), queryset=Region.objects.none())
     licence_number = forms.CharField(label=_("Practice licence number"), max_length=40, required=False)
+    licensed_on = forms.DateField(
+        label=_("In practice since"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The licence date in the register; rotas can ask for years in practice."),
+    )
     verified = forms.BooleanField(
         label=_("Profile verified against the licence register"),
         required=False,

@@ -115,6 +115,7 @@ def contributor_update(
     region: Region,
     licence_number: str | None = "",
     verified: bool | None = None,
+    licensed_on: date | None = None,
 ) -> Contributor:
     """Staff correct a contributor's profile (within their region: the view checks scope)."""
     number = _check_licence(kind=kind, licence_number=licence_number)
@@ -124,8 +125,10 @@ def contributor_update(
         "phone": contributor.phone,
         "region": contributor.region.code,
         "licence_number": contributor.licence_number,
+        "licensed_on": str(contributor.licensed_on or ""),
     }
     contributor.kind = kind
+    contributor.licensed_on = licensed_on
     contributor.legal_name = legal_name.strip()
     contributor.phone = phone
     contributor.region = region
@@ -145,6 +148,7 @@ def contributor_update(
             "phone": phone,
             "region": region.code,
             "licence_number": number,
+            "licensed_on": str(licensed_on or ""),
             "verified": contributor.verified_at is not None,
         },
     )

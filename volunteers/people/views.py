@@ -484,6 +484,7 @@ def staff_person_edit(request, scope, pk):
         "phone": contributor.phone,
         "region": contributor.region_id,
         "licence_number": contributor.licence_number or "",
+        "licensed_on": contributor.licensed_on,
         "verified": contributor.verified_at is not None,
     }
     form = ContributorStaffForm(request.POST or None, initial=initial, scope=scope)

@@ -15,7 +15,18 @@ from core.jobs import job_enqueue
 from volunteers.people.selectors import bureau_name
 from volunteers.rota.calendar import calendar_for_signups, opportunity_title
 
-KINDS = ("confirmed", "cancelled", "offered", "shift_cancelled", "shift_changed", "reminder")
+KINDS = (
+    "confirmed",
+    "cancelled",
+    "offered",
+    "shift_cancelled",
+    "shift_changed",
+    "reminder",
+    "handed_over",
+    "handover_expired",
+    "consent_requested",
+    "consent_declined",
+)
 
 
 def signup_email(kind, signup):
@@ -44,7 +55,40 @@ def signup_email_send(kind, signup_id):
         subject = " ".join(render_to_string(f"volunteers/email/{kind}_subject.txt", context).split())
         body = render_to_string(f"volunteers/email/{kind}_body.txt", context)
         message = EmailMessage(subject, body, to=[user.email])
-        if kind in ("confirmed", "shift_changed", "cancelled", "shift_cancelled"):
+        # The giver's copy of a handed-over shift is CANCELLED (same UID), so their calendar drops it.
+        if kind in ("confirmed", "shift_changed", "cancelled", "shift_cancelled", "handed_over", "consent_declined"):
             message.attach("shift.ics", calendar_for_signups([signup]), "text/calendar; charset=utf-8")
+        message.send()
+    return message
+
+
+def handover_email(kind, handover, contributor_id):
+    """Queue an email to one of the people a hand-over is offered to (they may hold no sign-up)."""
+    assert kind == "handover_offered", kind
+    job_enqueue(task="signup_email", args={"kind": kind, "handover_id": handover.pk, "contributor_id": contributor_id})
+
+
+def handover_email_send(kind, handover_id, contributor_id):
+    """Render and send one hand-over offer now, in the recipient's language, with the link to it."""
+    from volunteers.models import Contributor, Handover
+
+    handover = Handover.objects.select_related(
+        "giver", "shift__venue", "shift__service_type", "shift__opportunity"
+    ).get(pk=handover_id)
+    person = Contributor.objects.select_related("user").get(pk=contributor_id)
+    with translation.override(person.user.language or settings.LANGUAGE_CODE):
+        context = {
+            "handover": handover,
+            "shift": handover.shift,
+            "person": person,
+            "giver": handover.giver,
+            "title": opportunity_title(handover.shift.opportunity),
+            "offer_url": absolute_url(reverse("handover_detail", args=[handover.pk])),
+            "my_shifts_url": absolute_url(reverse("my_shifts")),
+            "bureau": bureau_name(),
+        }
+        subject = " ".join(render_to_string(f"volunteers/email/{kind}_subject.txt", context).split())
+        body = render_to_string(f"volunteers/email/{kind}_body.txt", context)
+        message = EmailMessage(subject, body, to=[person.user.email])
         message.send()
     return message

@@ -140,3 +140,40 @@ class RotaPolicyForm(forms.ModelForm):
         if cleaned.get("no_show_window_days") is not None and cleaned["no_show_window_days"] < 1:
             self.add_error("no_show_window_days", _("At least one day."))
         return cleaned
+
+
+class HandoverForm(forms.Form):
+    """Who to offer one's shift to; a named colleague is found by the email they sign in with."""
+
+    audience = forms.ChoiceField(
+        label=_("Offer it to"),
+        choices=[
+            ("colleague", _("A named colleague")),
+            ("firm", _("The members of my firm")),
+            ("waitlist", _("The people on the waiting list")),
+        ],
+        widget=forms.RadioSelect,
+        initial="colleague",
+    )
+    colleague_email = forms.EmailField(
+        label=_("Colleague's email address"),
+        required=False,
+        help_text=_("The address your colleague signs in with."),
+    )
+
+    def clean(self):
+        from volunteers.models import Contributor
+
+        cleaned = super().clean()
+        cleaned["colleague"] = None
+        if cleaned.get("audience") == "colleague":
+            email = cleaned.get("colleague_email")
+            if not email:
+                if "colleague_email" not in self.errors:
+                    self.add_error("colleague_email", _("Enter your colleague's email address."))
+                return cleaned
+            colleague = Contributor.objects.filter(user__email__iexact=email, user__is_active=True).first()
+            if colleague is None or not colleague.is_complete:
+                self.add_error("colleague_email", _("Nobody with a completed profile signs in with this address."))
+            cleaned["colleague"] = colleague
+        return cleaned

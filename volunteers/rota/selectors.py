@@ -4,11 +4,11 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from volunteers.models import Contributor, Region, Shift, Signup
+from volunteers.models import Contributor, Handover, Membership, Organisation, Region, Shift, Signup
 from volunteers.people.selectors import HOTLINE, in_region
 
 if TYPE_CHECKING:
@@ -89,7 +89,9 @@ def my_shifts(contributor: Contributor, *, now: datetime) -> dict[str, Any]:
     return {
         "offers": list(mine.filter(status=Signup.Status.OFFERED, shift__ends_at__gt=now).order_by("offer_expires_at")),
         "upcoming": list(
-            mine.filter(status=Signup.Status.CONFIRMED, shift__ends_at__gt=now).order_by("shift__starts_at")
+            mine.filter(
+                status__in=(Signup.Status.CONFIRMED, Signup.Status.PENDING_CONSENT), shift__ends_at__gt=now
+            ).order_by("shift__starts_at")
         ),
         "waiting": list(
             mine.filter(status=Signup.Status.WAITING, shift__ends_at__gt=now)
@@ -183,3 +185,53 @@ def hotline_days_uncovered(region: Region, *, now: datetime, days: int) -> list[
         .iterator()
     }
     return [today + timedelta(days=n) for n in range(days) if today + timedelta(days=n) not in covered]
+
+
+def handovers_offered_to(contributor: Contributor) -> QuerySet[Handover]:
+    """Hand-overs offered to the person, whatever their state (for the offer page): by name, to
+    their current firm, or to a waiting list they are on; never their own."""
+    firm = Membership.objects.filter(
+        contributor=contributor, status=Membership.Status.ACTIVE, organisation=OuterRef("organisation")
+    )
+    waiting = Signup.objects.filter(shift=OuterRef("shift"), contributor=contributor, status=Signup.Status.WAITING)
+    return (
+        Handover.objects.filter(
+            Q(audience=Handover.Audience.COLLEAGUE, colleague=contributor)
+            | Q(Exists(firm), audience=Handover.Audience.FIRM)
+            | Q(Exists(waiting), audience=Handover.Audience.WAITLIST)
+            | Q(taker=contributor)  # once taken from the waiting list, no longer waiting, still theirs
+        )
+        .exclude(giver=contributor)
+        .select_related("giver", "shift__venue", "shift__service_type", "shift__opportunity")
+    )
+
+
+def handovers_open_for(contributor: Contributor, *, now: datetime) -> list[Handover]:
+    """Open hand-overs the person may accept (My shifts' "offered to you"), soonest first."""
+    return list(
+        handovers_offered_to(contributor)
+        .filter(status=Handover.Status.OFFERED, expires_at__gt=now)
+        .order_by("shift__starts_at", "id")[:50]
+    )
+
+
+def handovers_open_by_signup(signup_ids: Iterable[int]) -> dict[int, Handover]:
+    """{sign-up id: its open hand-over} for the giver's rows on My shifts."""
+    return {
+        h.signup_id: h
+        for h in Handover.objects.filter(signup_id__in=list(signup_ids), status=Handover.Status.OFFERED).select_related(
+            "colleague"
+        )
+    }
+
+
+def consents_pending(organisation: Organisation) -> QuerySet[Signup]:
+    """Sign-ups of the organisation's current members waiting for its consent, soonest shift first."""
+    members = Membership.objects.filter(organisation=organisation, status=Membership.Status.ACTIVE).values(
+        "contributor_id"
+    )
+    return (
+        Signup.objects.filter(status=Signup.Status.PENDING_CONSENT, contributor_id__in=members)
+        .select_related("contributor__user", "shift__venue", "shift__opportunity", "shift__service_type")
+        .order_by("shift__starts_at", "id")
+    )

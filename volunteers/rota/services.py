@@ -24,14 +24,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from core.audit import audit
-from volunteers.models import Contributor, RotaPolicy, ServiceRecord, Shift, Signup
+from volunteers.models import Contributor, Handover, RotaPolicy, ServiceRecord, Shift, Signup
 from volunteers.people.duties import refuse_own
+from volunteers.rota import eligibility
 from volunteers.rota import emails as notifications
 
 if TYPE_CHECKING:
     from wagtail.models import Page
 
-    from volunteers.models import Region, ServiceType, User, Venue
+    from volunteers.models import Organisation, Region, ServiceType, User, Venue
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ def _check_may_take(
     if shift.eligible_kinds and contributor.kind not in shift.eligible_kinds:
         kinds = kinds_text(shift.eligible_kinds)
         raise SignupRefused("not_qualified", _("Only these may take this shift: %(kinds)s.") % {"kinds": kinds})
+    _check_further_rules(contributor=contributor, shift=shift, now=now)
     if policy.no_show_limit and no_shows_recent(contributor, policy=policy, now=now) >= policy.no_show_limit:
         raise SignupRefused(
             "blocked",
@@ -127,6 +129,67 @@ def _check_may_take(
             "fatigue_week",
             _("That would be more than %(hours)s hours of shifts in one week.") % {"hours": policy.max_hours_per_week},
         )
+
+
+def _check_further_rules(*, contributor: Contributor, shift: Shift, now: datetime) -> None:
+    """The opportunity's rules beyond a kind; each refusal names its rule."""
+    today = timezone.localtime(now).date()
+    years = shift.min_years_in_practice
+    if years and (contributor.licensed_on is None or contributor.licensed_on > eligibility.years_before(today, years)):
+        message = ngettext(
+            "Needs at least %(years)s year in practice, counted from the licence date.",
+            "Needs at least %(years)s years in practice, counted from the licence date.",
+            years,
+        ) % {"years": years}
+        if contributor.licensed_on is None:
+            message += " " + _(
+                "Your licence date is not on record: ask the bureau to add it from the licence register."
+            )
+        raise SignupRefused("min_years", message)
+    years = shift.no_complaint_years
+    if years:
+        try:
+            upheld = eligibility.last_upheld_complaint(contributor, eligibility.years_before(today, years))
+        except eligibility.NoComplaintsSource:
+            upheld = today
+        if upheld is not None:
+            raise SignupRefused(
+                "complaint",
+                ngettext(
+                    "Needs no upheld complaint in the last %(years)s year; one was upheld on %(date)s.",
+                    "Needs no upheld complaint in the last %(years)s years; one was upheld on %(date)s.",
+                    years,
+                )
+                % {"years": years, "date": upheld.isoformat()},
+            )
+    if shift.firm_consent and eligibility.current_firm(contributor) is None:
+        raise SignupRefused(
+            "no_firm",
+            _("Needs the consent of your firm: you must first be a confirmed member of one (see your profile)."),
+        )
+
+
+def consent_deadline(shift: Shift, *, now: datetime) -> datetime:
+    """How long the firm has to consent: until sign-up closes, or until the start when that has
+    passed (a place handed over or offered late)."""
+    return shift.signup_deadline if shift.signup_deadline > now else shift.starts_at
+
+
+def _hold(signup: Signup, *, shift: Shift, seat: int | None, now: datetime) -> None:
+    """Give `signup` the seat: confirmed, or held waiting for the firm's consent when the shift
+    asks for it (the caller saves)."""
+    signup.seat = seat
+    if shift.firm_consent:
+        signup.status = Signup.Status.PENDING_CONSENT
+        signup.offer_expires_at = consent_deadline(shift, now=now)
+    else:
+        signup.status = Signup.Status.CONFIRMED
+
+
+def _held_email(signup: Signup) -> None:
+    notifications.signup_email(
+        "consent_requested" if signup.status == Signup.Status.PENDING_CONSENT else "confirmed", signup
+    )
 
 
 def _lock(shift: Shift) -> Shift:
@@ -177,7 +240,7 @@ def signup_create(*, contributor: Contributor, shift: Shift, now: datetime | Non
 
 def _signup_take(*, contributor: Contributor, shift: Shift, existing: Signup | None, now: datetime) -> Signup:
     """signup_create's work, under the shift lock."""
-    if existing is not None and existing.status == Signup.Status.CONFIRMED:
+    if existing is not None and existing.status in (Signup.Status.CONFIRMED, Signup.Status.PENDING_CONSENT):
         return existing
     policy = RotaPolicy.current()
     _check_may_take(contributor=contributor, shift=shift, now=now, policy=policy)
@@ -186,19 +249,14 @@ def _signup_take(*, contributor: Contributor, shift: Shift, existing: Signup | N
         raise ShiftFull()
     try:
         with transaction.atomic():
-            if existing is not None:  # first in the queue and a place is free
-                existing.status, existing.seat = Signup.Status.CONFIRMED, seat
-                existing.save(update_fields=["status", "seat"])
-                signup = existing
-            else:
-                signup = Signup.objects.create(
-                    shift=shift, contributor=contributor, seat=seat, status=Signup.Status.CONFIRMED, created_at=now
-                )
+            signup = existing or Signup(shift=shift, contributor=contributor, created_at=now)
+            _hold(signup, shift=shift, seat=seat, now=now)  # existing: first in the queue and a place is free
+            signup.save()
     except IntegrityError:
         # Only reachable if something wrote without the lock: the database kept the seat unique.
         raise ShiftFull() from None
-    audit(actor=contributor.user, action="signup_create", obj=signup, shift=shift.pk, seat=seat)
-    notifications.signup_email("confirmed", signup)
+    audit(actor=contributor.user, action="signup_create", obj=signup, shift=shift.pk, seat=seat, status=signup.status)
+    _held_email(signup)
     return signup
 
 
@@ -267,16 +325,16 @@ def signup_offer_accept(*, contributor: Contributor, signup: Signup, now: dateti
         _lock_person(contributor)
         shift = _lock(signup.shift)
         signup = Signup.objects.get(pk=signup.pk, contributor=contributor)
-        if signup.status == Signup.Status.CONFIRMED:
+        if signup.status in (Signup.Status.CONFIRMED, Signup.Status.PENDING_CONSENT):
             return signup
         if signup.status != Signup.Status.OFFERED:
             raise SignupRefused("no_offer", _("There is no open offer for this shift."))
         if now < signup.offer_expires_at:  # type: ignore[operator]  # an offer always has its expiry
             _check_may_take(contributor=contributor, shift=shift, now=now, policy=RotaPolicy.current(), deadline=False)
-            signup.status = Signup.Status.CONFIRMED
-            signup.save(update_fields=["status"])
+            _hold(signup, shift=shift, seat=signup.seat, now=now)
+            signup.save(update_fields=["status", "offer_expires_at"])
             audit(actor=contributor.user, action="signup_offer_accept", obj=signup, seat=signup.seat)
-            notifications.signup_email("confirmed", signup)
+            _held_email(signup)
             return signup
         expired_at = signup.offer_expires_at
         _offer_expire(shift, signup, now=now)
@@ -326,6 +384,8 @@ def signup_cancel(*, contributor: Contributor, signup: Signup, now: datetime | N
         )
     held = signup.status in Signup.HOLDS_SEAT
     late = signup.status == Signup.Status.CONFIRMED and now > shift.cancel_deadline
+    # Giving the place up ends any hand-over of it: there is nothing left to hand over.
+    signup.handovers.filter(status=Handover.Status.OFFERED).update(status=Handover.Status.WITHDRAWN, closed_at=now)
     signup.status = Signup.Status.LATE_CANCELLED if late else Signup.Status.CANCELLED
     signup.seat = None
     signup.cancelled_at = now
@@ -335,6 +395,282 @@ def signup_cancel(*, contributor: Contributor, signup: Signup, now: datetime | N
     if held:
         _offer_next(shift, now=now)
     return signup
+
+
+# --- Hand-overs and the firm's consent ------------------------------------------------------------
+
+
+def handover_may_accept(handover: Handover, contributor: Contributor) -> bool:
+    """Whether the hand-over is offered to `contributor` (not whether the rules let them take it)."""
+    if contributor.pk == handover.giver_id:
+        return False
+    if handover.audience == Handover.Audience.COLLEAGUE:
+        return handover.colleague_id == contributor.pk
+    if handover.audience == Handover.Audience.FIRM:
+        firm = eligibility.current_firm(contributor)
+        return firm is not None and firm.pk == handover.organisation_id
+    return handover.shift.signups.filter(contributor=contributor, status=Signup.Status.WAITING).exists()
+
+
+def _handover_audience(
+    contributor: Contributor, shift: Shift, audience: str, colleague: Contributor | None
+) -> tuple[Contributor | None, Organisation | None]:
+    """The named colleague or the firm a hand-over goes to, or a refusal saying why it cannot."""
+    if audience == Handover.Audience.COLLEAGUE:
+        if colleague is None or not colleague.is_complete:
+            raise SignupRefused("no_colleague", _("Name a colleague who has a completed profile on this site."))
+        if colleague.pk == contributor.pk:
+            raise SignupRefused("self", _("You cannot hand a shift over to yourself."))
+        return colleague, None
+    if audience == Handover.Audience.FIRM:
+        organisation = eligibility.current_firm(contributor)
+        if organisation is None:
+            raise SignupRefused("no_firm", _("You are not a confirmed member of a firm."))
+        return None, organisation
+    if audience == Handover.Audience.WAITLIST:
+        if not _queue_ahead(shift).exists():
+            raise SignupRefused("nobody_waiting", _("Nobody is on this shift's waiting list."))
+        return None, None
+    raise SignupRefused("audience", _("Choose who to offer the shift to."))
+
+
+def _check_colleague(colleague: Contributor, shift: Shift, *, now: datetime) -> None:
+    """Tell the giver now, not never, that the named colleague cannot take it (checked again on accepting)."""
+    theirs = _open_signup(shift, colleague)
+    if theirs is not None and theirs.status in Signup.HOLDS_SEAT:
+        raise SignupRefused(
+            "has_place", _("%(name)s already has a place on this shift.") % {"name": colleague.legal_name}
+        )
+    try:
+        _check_may_take(contributor=colleague, shift=shift, now=now, policy=RotaPolicy.current(), deadline=False)
+    except SignupRefused as refusal:
+        raise SignupRefused(
+            refusal.code,
+            _("%(name)s cannot take this shift: %(reason)s")
+            % {"name": colleague.legal_name, "reason": refusal.message},
+        ) from None
+
+
+def handover_offer(
+    *,
+    contributor: Contributor,
+    signup: Signup,
+    audience: str,
+    colleague: Contributor | None = None,
+    now: datetime | None = None,
+) -> Handover:
+    """Offer one's confirmed place to a named colleague, to one's firm or to the waiting list. The
+    giver keeps the place (and the duty to serve) until someone accepts; the offer closes when the
+    shift starts. Asking again for the same people returns the open offer."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        shift = _lock(signup.shift)
+        signup = Signup.objects.get(pk=signup.pk, contributor=contributor)
+        if signup.status != Signup.Status.CONFIRMED:
+            raise SignupRefused("not_confirmed", _("Only a confirmed place can be handed over."))
+        if now >= shift.starts_at:
+            raise SignupRefused("started", _("This shift has already started."))
+        colleague, organisation = _handover_audience(contributor, shift, audience, colleague)
+        current = signup.handovers.filter(status=Handover.Status.OFFERED).first()
+        if current is not None:
+            if (current.audience, current.colleague_id) == (audience, colleague and colleague.pk):
+                return current  # a double click
+            raise SignupRefused(
+                "already_offered", _("This shift is already offered to someone; withdraw that offer first.")
+            )
+        if colleague is not None:
+            _check_colleague(colleague, shift, now=now)
+        handover = Handover.objects.create(
+            signup=signup,
+            shift=shift,
+            giver=contributor,
+            audience=audience,
+            colleague=colleague,
+            organisation=organisation,
+            created_at=now,
+            expires_at=shift.starts_at,
+        )
+        audit(
+            actor=contributor.user,
+            action="handover_offer",
+            obj=handover,
+            signup=signup.pk,
+            audience=audience,
+            colleague=colleague.pk if colleague else None,
+            after_cancel_deadline=now > shift.cancel_deadline,
+        )
+        for person_id in _handover_audience_ids(handover):
+            notifications.handover_email("handover_offered", handover, person_id)
+    return handover
+
+
+HANDOVER_EMAILS_MAX = 200  # a large firm is told in one go; more people than this is not a hand-over
+
+
+def _handover_audience_ids(handover: Handover) -> list[int]:
+    if handover.audience == Handover.Audience.COLLEAGUE:
+        return [handover.colleague_id]  # type: ignore[list-item]  # a colleague hand-over names one
+    if handover.audience == Handover.Audience.FIRM:
+        from volunteers.models import Membership
+
+        assert handover.organisation_id is not None  # a firm hand-over names its firm (a constraint)
+        people = Membership.objects.filter(organisation_id=handover.organisation_id, status=Membership.Status.ACTIVE)
+        return list(
+            people.exclude(contributor_id=handover.giver_id).values_list("contributor_id", flat=True)[
+                :HANDOVER_EMAILS_MAX
+            ]
+        )
+    return list(
+        _queue_ahead(handover.shift)
+        .order_by("created_at", "id")
+        .values_list("contributor_id", flat=True)[:HANDOVER_EMAILS_MAX]
+    )
+
+
+def handover_accept(*, contributor: Contributor, handover: Handover, now: datetime | None = None) -> Signup:
+    """Take a place offered by its holder. Under the person's and the shift's locks, as a sign-up:
+    the first to accept moves the seat (the giver's sign-up ends as handed over, in the same
+    transaction, so the seat never has two holders or none); everyone after is told it is taken.
+    Every sign-up rule is checked for the taker except the sign-up deadline (no new place is made).
+    A shift that needs the firm's consent holds the seat for the taker until their firm decides."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_person(contributor)
+        shift = _lock(handover.shift)
+        handover = Handover.objects.select_related("signup", "giver__user").get(pk=handover.pk)
+        handover.shift = shift
+        if handover.status == Handover.Status.ACCEPTED:
+            if handover.taker_id == contributor.pk:
+                return handover.taken_signup  # type: ignore[return-value]  # an accepted hand-over has it
+            raise SignupRefused("taken", _("Someone else has already taken this shift."))
+        if handover.status == Handover.Status.WITHDRAWN:
+            raise SignupRefused("withdrawn", _("The offer was withdrawn."))
+        if not handover_may_accept(handover, contributor):
+            raise SignupRefused("not_for_you", _("This shift is not offered to you."))
+        if handover.status == Handover.Status.EXPIRED or now >= handover.expires_at:
+            raise SignupRefused(
+                "expired", _("This offer closed on %(when)s.") % {"when": when_text(handover.expires_at)}
+            )
+        given = handover.signup
+        if given.status != Signup.Status.CONFIRMED:  # the lock keeps this from happening; never two holders
+            raise SignupRefused("withdrawn", _("The offer was withdrawn."))
+        existing = _open_signup(shift, contributor)
+        if existing is not None and existing.status != Signup.Status.WAITING:
+            raise SignupRefused("has_place", _("You already have a place on this shift."))
+        _check_may_take(contributor=contributor, shift=shift, now=now, policy=RotaPolicy.current(), deadline=False)
+        seat = given.seat
+        given.status, given.seat, given.cancelled_at = Signup.Status.HANDED_OVER, None, now
+        given.save(update_fields=["status", "seat", "cancelled_at"])
+        taken = existing or Signup(shift=shift, contributor=contributor, created_at=now)
+        _hold(taken, shift=shift, seat=seat, now=now)
+        taken.save()
+        handover.status, handover.closed_at = Handover.Status.ACCEPTED, now
+        handover.taker, handover.taken_signup = contributor, taken
+        handover.save(update_fields=["status", "closed_at", "taker", "taken_signup"])
+        audit(
+            actor=contributor.user,
+            action="handover_accept",
+            obj=handover,
+            seat=seat,
+            given=given.pk,
+            taken=taken.pk,
+            status=taken.status,
+            # Recorded, not penalised: the place stays filled, so it is never a late cancellation.
+            after_cancel_deadline=now > shift.cancel_deadline,
+        )
+        notifications.signup_email("handed_over", given)
+        _held_email(taken)
+    return taken
+
+
+@transaction.atomic
+def handover_withdraw(*, contributor: Contributor, handover: Handover, now: datetime | None = None) -> Handover:
+    """The giver takes an open offer back (and keeps the place)."""
+    now = now or timezone.now()
+    _lock(handover.shift)
+    handover = Handover.objects.get(pk=handover.pk, giver=contributor)
+    if handover.status != Handover.Status.OFFERED:
+        raise SignupRefused("closed", _("This offer is no longer open."))
+    handover.status, handover.closed_at = Handover.Status.WITHDRAWN, now
+    handover.save(update_fields=["status", "closed_at"])
+    audit(actor=contributor.user, action="handover_withdraw", obj=handover)
+    return handover
+
+
+def handovers_expire(*, now: datetime | None = None) -> int:
+    """Close hand-overs nobody accepted before the shift started; the giver keeps the place and is
+    told so. Safe to run twice: each is re-read under its shift's lock."""
+    now = now or timezone.now()
+    expired = 0
+    due = Handover.objects.filter(status=Handover.Status.OFFERED, expires_at__lte=now)
+    for handover_id, shift_id in list(due.values_list("id", "shift_id")):
+        with transaction.atomic():
+            Shift.objects.select_for_update().get(pk=shift_id)
+            handover = Handover.objects.filter(
+                pk=handover_id, status=Handover.Status.OFFERED, expires_at__lte=now
+            ).first()
+            if handover is None:
+                continue
+            handover.status, handover.closed_at = Handover.Status.EXPIRED, now
+            handover.save(update_fields=["status", "closed_at"])
+            audit(actor=None, action="handover_expire", obj=handover)
+            notifications.signup_email("handover_expired", handover.signup)
+            expired += 1
+    return expired
+
+
+def consent_decide(*, actor: User, signup: Signup, approve: bool, now: datetime | None = None) -> Signup:
+    """An administrator of the person's firm approves or declines a sign-up that needs the firm's
+    consent. Nobody consents to their own sign-up. Declined, the seat goes to the waiting list."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        shift = _lock(signup.shift)
+        signup = Signup.objects.select_related("contributor").get(pk=signup.pk)
+        firm = eligibility.current_firm(signup.contributor)
+        if firm is None or not firm.admins.filter(pk=actor.pk).exists():
+            raise ValidationError(_("Only an administrator of the person's firm can decide."))
+        refuse_own(
+            actor,
+            signup.contributor,
+            message=_("You cannot consent to your own sign-up: another administrator of your firm has to."),
+        )
+        if signup.status != Signup.Status.PENDING_CONSENT:
+            raise ValidationError(_("This sign-up is no longer waiting for consent."))
+        if now >= shift.starts_at:
+            raise ValidationError(_("This shift has already started."))
+        if approve:
+            signup.status = Signup.Status.CONFIRMED
+            signup.save(update_fields=["status"])
+        else:
+            signup.status, signup.seat, signup.cancelled_at = Signup.Status.CONSENT_DECLINED, None, now
+            signup.save(update_fields=["status", "seat", "cancelled_at"])
+        audit(actor=actor, action="consent_approve" if approve else "consent_decline", obj=signup, firm=firm.pk)
+        notifications.signup_email("confirmed" if approve else "consent_declined", signup)
+        if not approve:
+            _offer_next(shift, now=now)
+    return signup
+
+
+def consents_expire(*, now: datetime | None = None) -> int:
+    """Release seats whose firm did not consent in time, to the waiting list. Safe to run twice."""
+    now = now or timezone.now()
+    expired = 0
+    due = Signup.objects.filter(status=Signup.Status.PENDING_CONSENT, offer_expires_at__lte=now)
+    for signup_id, shift_id in list(due.values_list("id", "shift_id")):
+        with transaction.atomic():
+            shift = Shift.objects.select_for_update().get(pk=shift_id)
+            signup = Signup.objects.filter(
+                pk=signup_id, status=Signup.Status.PENDING_CONSENT, offer_expires_at__lte=now
+            ).first()
+            if signup is None:
+                continue
+            signup.status, signup.seat, signup.cancelled_at = Signup.Status.CONSENT_DECLINED, None, now
+            signup.save(update_fields=["status", "seat", "cancelled_at"])
+            audit(actor=None, action="consent_lapse", obj=signup)
+            notifications.signup_email("consent_declined", signup)
+            _offer_next(shift, now=now)
+            expired += 1
+    return expired
 
 
 # --- Staff: shifts and series ---------------------------------------------------------------------
@@ -416,6 +752,7 @@ def shift_series_create(
     signup_hours_before: float,
     cancel_hours_before: float,
     now: datetime | None = None,
+    **rules: Any,
 ) -> list[Shift]:
     """Create a series of shifts in one go (e.g. the hotline every weekday 09:00–12:00 and
     14:00–17:30 for a quarter). Returns the shifts; all or none are created."""
@@ -459,6 +796,7 @@ def shift_series_create(
                 venue=venue,
                 series=series,
                 **fields,
+                **{name: value for name, value in rules.items() if name in OPPORTUNITY_RULES},
             )
         )
     Shift.objects.bulk_create(shifts)
@@ -521,6 +859,7 @@ def shift_update(
         for signup in held.filter(status=Signup.Status.CONFIRMED):
             notifications.signup_email("shift_changed", signup)
         held.update(reminder_claimed_at=None, reminder_sent_at=None)
+        shift.handovers.filter(status=Handover.Status.OFFERED).update(expires_at=shift.starts_at)
     _offer_next(shift, now=now)
     return shift
 
@@ -543,20 +882,36 @@ def shift_cancel(*, actor: User, scope: Region | None, shift: Shift, reason: str
     for signup in released:
         signup.status, signup.seat, signup.cancelled_at = Signup.Status.CANCELLED, None, now
     Signup.objects.bulk_update(released, ["status", "seat", "cancelled_at"])
+    shift.handovers.filter(status=Handover.Status.OFFERED).update(status=Handover.Status.WITHDRAWN, closed_at=now)
     audit(actor=actor, action="shift_cancel", obj=shift, reason=shift.cancel_reason, released=len(released))
     for signup in released:
         notifications.signup_email("shift_cancelled", signup)
     return shift
 
 
+OPPORTUNITY_RULES = ("min_years_in_practice", "no_complaint_years", "firm_consent")
+
+
+def opportunity_rules(opportunity: Any) -> dict[str, Any]:
+    """The opportunity page's further requirements, as shift fields."""
+    return {name: getattr(opportunity, name) for name in OPPORTUNITY_RULES}
+
+
 def opportunity_shifts_sync(
-    *, opportunity_id: int, service_type: ServiceType, eligible_kinds: Iterable[str], now: datetime | None = None
+    *,
+    opportunity_id: int,
+    service_type: ServiceType,
+    eligible_kinds: Iterable[str],
+    now: datetime | None = None,
+    **rules: Any,
 ) -> int:
-    """Copy what signing up checks (service type, who may take it) from a just-published
-    opportunity page to its shifts that have not started."""
+    """Copy what signing up checks (service type, who may take it, the further requirements) from a
+    just-published opportunity page to its shifts that have not started. People already holding a
+    place keep it."""
     now = now or timezone.now()
+    assert set(rules) <= set(OPPORTUNITY_RULES), rules
     return Shift.objects.filter(opportunity_id=opportunity_id, starts_at__gt=now).update(
-        service_type=service_type, eligible_kinds=list(eligible_kinds)
+        service_type=service_type, eligible_kinds=list(eligible_kinds), **rules
     )
 
 

@@ -13,13 +13,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.http import absolute_url, form_add_errors, page_of, safe_next
-from volunteers.models import RotaPolicy, Shift, Signup
+from volunteers.models import Handover, RotaPolicy, Shift, Signup
 from volunteers.people import selectors
 from volunteers.people.forms import form_errors_text
 from volunteers.people.views import staff_required, to_profile_form
 from volunteers.rota import selectors as rota_selectors
 from volunteers.rota import services as rota
-from volunteers.rota.forms import AttendanceForm, ReasonForm, RotaPolicyForm, ShiftForm
+from volunteers.rota.forms import AttendanceForm, HandoverForm, ReasonForm, RotaPolicyForm, ShiftForm
 
 MAX_SHIFTS_AT_ONCE = 60
 
@@ -139,11 +139,15 @@ def my_shifts(request):
         else None
     )
     past = page_of(request, lists["past"])
+    handing = rota_selectors.handovers_open_by_signup(s.pk for s in lists["upcoming"])
+    for s in lists["upcoming"]:
+        s.open_handover = handing.get(s.pk)
     return render(
         request,
         "volunteers/my_shifts.html",
         {
             **lists,
+            "handovers_for_me": rota_selectors.handovers_open_for(contributor, now=now),
             "past": past,
             "page": past,
             "now": now,
@@ -181,6 +185,131 @@ def calendar_feed(request, token):
     response["Content-Disposition"] = 'inline; filename="shifts.ics"'
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+# --- Hand-overs and the firm's consent ------------------------------------------------------------
+
+
+@login_required
+def handover_new(request, pk):
+    """The giver offers their confirmed place to a colleague, their firm or the waiting list."""
+    contributor, signup = _own_signup(request, pk)
+    if signup.status != Signup.Status.CONFIRMED or signup.shift.starts_at <= timezone.now():
+        messages.error(request, _("Only a confirmed place on a shift to come can be handed over."))
+        return redirect("my_shifts")
+    form = HandoverForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rota.handover_offer(
+                contributor=contributor,
+                signup=signup,
+                audience=form.cleaned_data["audience"],
+                colleague=form.cleaned_data["colleague"],
+            )
+        except rota.SignupRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Offered. The place stays yours, and so does the duty to serve, until someone accepts; "
+                    "we will email you when they do."
+                ),
+            )
+            return redirect("my_shifts")
+    return render(
+        request,
+        "volunteers/handover_new.html",
+        {"form": form, "signup": signup, "shift": signup.shift, "late": timezone.now() > signup.shift.cancel_deadline},
+    )
+
+
+@login_required
+@require_POST
+def handover_withdraw(request, pk):
+    contributor = selectors.completed_contributor(request.user)
+    if contributor is None:
+        raise Http404
+    handover = get_object_or_404(Handover, pk=pk, giver=contributor)
+    try:
+        rota.handover_withdraw(contributor=contributor, handover=handover)
+    except rota.SignupRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Offer withdrawn. The place is still yours."))
+    return redirect("my_shifts")
+
+
+def _offered_to_me_or_404(request, pk):
+    contributor = selectors.completed_contributor(request.user)
+    if contributor is None:
+        raise Http404
+    return contributor, get_object_or_404(rota_selectors.handovers_offered_to(contributor), pk=pk)
+
+
+@login_required
+def handover_detail(request, pk):
+    """The offer as its recipient sees it (from the email link or My shifts)."""
+    contributor, handover = _offered_to_me_or_404(request, pk)
+    return render(
+        request,
+        "volunteers/handover_detail.html",
+        {
+            "handover": handover,
+            "shift": handover.shift,
+            "open": handover.status == Handover.Status.OFFERED and timezone.now() < handover.expires_at,
+            "mine": handover.taker_id == contributor.pk,
+        },
+    )
+
+
+@login_required
+@require_POST
+def handover_accept(request, pk):
+    contributor, handover = _offered_to_me_or_404(request, pk)
+    try:
+        taken = rota.handover_accept(contributor=contributor, handover=handover)
+    except rota.SignupRefused as refusal:
+        messages.error(request, refusal.message)
+        return redirect("handover_detail", pk=handover.pk)
+    if taken.status == Signup.Status.PENDING_CONSENT:
+        messages.success(
+            request, _("The place is held for you until your firm consents; we will email you its answer.")
+        )
+    else:
+        messages.success(request, _("The shift is yours. A confirmation email is on its way."))
+    return redirect("my_shifts")
+
+
+@login_required
+def org_consents(request, pk):
+    """The firm administrator's queue of members' sign-ups waiting for the firm's consent."""
+    organisation = selectors.organisation_for_admin_or_404(request.user, pk)
+    pending = page_of(request, rota_selectors.consents_pending(organisation))
+    return render(
+        request, "volunteers/org_consents.html", {"organisation": organisation, "pending": pending, "page": pending}
+    )
+
+
+@login_required
+@require_POST
+def org_consent_decide(request, pk, signup_pk, action):
+    organisation = selectors.organisation_for_admin_or_404(request.user, pk)
+    if action not in ("approve", "decline"):
+        raise Http404
+    signup = get_object_or_404(rota_selectors.consents_pending(organisation), pk=signup_pk)
+    try:
+        rota.consent_decide(actor=request.user, signup=signup, approve=action == "approve")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        name = signup.contributor.legal_name
+        messages.success(
+            request,
+            (_("%(name)s's sign-up is confirmed.") if action == "approve" else _("%(name)s's sign-up was declined."))
+            % {"name": name},
+        )
+    return redirect("org_consents", pk=organisation.pk)
 
 
 # --- Staff ----------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from cms.honours import honour_roll_publish
 from cms.models import HonourRollPage
 from demo import people as people_demo
 from demo.assessment import demo_assessment
+from demo.handover import demo_handover
 from demo.hours_certificates import demo_hours_certificates, demo_hours_certificates_reset
 from demo.pages import demo_opportunities, demo_opportunities_reset, demo_pages
 from demo.points import demo_points
@@ -41,6 +42,7 @@ class Command(BaseCommand):
         counts = people_demo.demo_build(scale)
         counts["pages"] = demo_pages()
         counts.update(demo_opportunities(scale))
+        counts.update(demo_handover())
         counts.update(demo_points(scale))
         counts.update(demo_targets())
         counts.update(demo_recognition(User.objects.get(email="staff.city@demo.cn")))

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('volunteers', '0015_record_submission_token'),
+        ('volunteers', '0016_contributor_identity_document'),
     ]
 
     operations = [

@@ -51,29 +51,35 @@ def hours_certificate_pdf(item):
         canvas.rect(10 * mm, 10 * mm, width - 20 * mm, height - 20 * mm)
         font = cjk_font()
         right = width - 24 * mm
-        lines = [
-            (13, certificate.issuer),
-            (10, _("Person in charge: %(name)s") % {"name": item.person_in_charge or "—"}),
-            (10, _("Handling officer: %(name)s") % {"name": item.handling_officer or "—"}),
-            (10, _("Contact: %(contact)s") % {"contact": item.contact or "—"}),
-            (11, date_text(certificate.issued_at)),
-        ]
-        y = FOOT - 22 * mm
-        for size, text in lines:
-            canvas.setFont(font, size)
-            canvas.drawRightString(right, y, text)
-            y -= size * 1.9
-        qr = qr_image(url, QR_SIDE)
-        qr.drawOn(canvas, 24 * mm, FOOT - 62 * mm)
-        canvas.setFont(font, 8)
-        canvas.drawString(24 * mm, FOOT - 66 * mm, _("Scan to verify"))
-        canvas.setFont(font, 6.5)
-        canvas.drawString(24 * mm, FOOT - 70 * mm, url)
+        left = 24 * mm
+        # The officers on one line, clear of the seal.
+        canvas.setFont(font, 10)
+        canvas.drawString(
+            left,
+            FOOT - 12 * mm,
+            "    ".join(
+                (
+                    _("Person in charge: %(name)s") % {"name": item.person_in_charge or "—"},
+                    _("Handling officer: %(name)s") % {"name": item.handling_officer or "—"},
+                    _("Contact: %(contact)s") % {"contact": item.contact or "—"},
+                )
+            ),
+        )
+        # The bureau's name and the date under its seal, as a stamp is put.
+        canvas.setFont(font, 14)
+        canvas.drawRightString(right, FOOT - 38 * mm, certificate.issuer)
+        canvas.setFont(font, 12)
+        canvas.drawRightString(right, FOOT - 47 * mm, date_text(certificate.issued_at))
         if seal is not None:
-            # Over the bureau's name and the date, as a stamp is.
             canvas.drawImage(
-                seal, right - 55 * mm, FOOT - 62 * mm, SEAL_SIDE, SEAL_SIDE, mask="auto", preserveAspectRatio=True
+                seal, right - 45 * mm, FOOT - 62 * mm, SEAL_SIDE, SEAL_SIDE, mask="auto", preserveAspectRatio=True
             )
+        qr = qr_image(url, QR_SIDE)
+        qr.drawOn(canvas, left, FOOT - 62 * mm)
+        canvas.setFont(font, 8)
+        canvas.drawString(left, FOOT - 66 * mm, _("Scan to verify"))
+        canvas.setFont(font, 6.5)
+        canvas.drawString(left, FOOT - 70 * mm, url)
         if certificate.revoked_at:
             canvas.setFont(font, 44)
             canvas.setFillColor(colors.Color(0.7, 0.1, 0.1, alpha=0.35))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from core.models import AuditEntry
 from pointbook.ledger import services as ledger
 from pointbook.models import LedgerEntry
-from tests.volunteers.service_requests_support import close, png, register
+from tests.volunteers.service_requests_support import close, register
 from volunteers.models import (
     RequestEvent,
     RequestPolicy,
@@ -49,7 +49,12 @@ def test_a_villager_registers_a_request_without_an_account_and_follows_it(world,
     response = client.post(reverse("request_new"), _form(world))
     made = ServiceRequest.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("request_status", args=[made.follow_token])
-    assert (made.state, made.queue_region, made.assignee, made.channel) == (State.QUEUED, world.district_a, None, "public")
+    assert (made.state, made.queue_region, made.assignee, made.channel) == (
+        State.QUEUED,
+        world.district_a,
+        None,
+        "public",
+    )
     assert made.phone == "13912345678" and made.special_groups == ["elderly"]
     assert made.reference.startswith("GD-") and len(made.reference) == 12
     page = client.get(response["Location"]).content.decode()
@@ -110,7 +115,9 @@ def test_the_follow_page_is_throttled(world, client, settings):
 def test_staff_of_the_region_dispatch_and_the_lawyer_accepts(world):
     req = register(world)
     with pytest.raises(ValidationError):
-        svc.request_dispatch(actor=world.staff_b, scope=world.district_b, request=req, contributor=world.lawyer_contributor)
+        svc.request_dispatch(
+            actor=world.staff_b, scope=world.district_b, request=req, contributor=world.lawyer_contributor
+        )
     svc.request_dispatch(actor=world.staff_a, scope=world.district_a, request=req, contributor=world.lawyer_contributor)
     req.refresh_from_db()
     assert (req.state, req.owner) == (State.DISPATCHED, world.lawyer_contributor)
@@ -161,7 +168,9 @@ def test_staff_cannot_dispatch_a_request_to_themselves(world):
     req = register(world)
     assert world.lawyer_contributor not in selectors.suggestions(req, actor=world.lawyer)
     with pytest.raises(ValidationError, match="yourself|自己"):
-        svc.request_dispatch(actor=world.lawyer, scope=world.district_a, request=req, contributor=world.lawyer_contributor)
+        svc.request_dispatch(
+            actor=world.lawyer, scope=world.district_a, request=req, contributor=world.lawyer_contributor
+        )
     assert ServiceRequest.objects.get().state == State.QUEUED
 
 
@@ -300,11 +309,11 @@ def test_overdue_requests_are_counted_for_staff_of_the_region(world):
 
 
 def test_monthly_figures_per_district(world):
-    now = timezone.now()
+    today = timezone.localdate()
     req = close(world.lawyer_contributor, _accepted(world))
     svc.request_rate(token=req.rating_token, score=5)
     register(world, region=world.village_b)
-    rows = {r["region"].name: r for r in selectors.monthly_figures(world.city, now.date().replace(day=1), now.date())}
+    rows = {r["region"].name: r for r in selectors.monthly_figures(world.city, today.replace(day=1), today)}
     a, b = rows["新华区"], rows["卫东区"]
     assert (a["received"], a["finished"], a["on_time"], a["satisfaction"]) == (1, 1, 1, Decimal("100.0"))
     assert (b["received"], b["finished"], b["satisfaction"]) == (1, 0, None)

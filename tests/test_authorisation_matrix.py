@@ -75,8 +75,11 @@ from volunteers.models import (
     Membership,
     Organisation,
     Region,
+    RequestEvent,
+    RequestPolicy,
     RotaPolicy,
     ServiceRecord,
+    ServiceRequest,
     Shift,
     Signup,
     StaffProfile,
@@ -1222,6 +1225,125 @@ JOB_MATRIX = {
 MATRIX.update(JOB_MATRIX)
 
 
+# Service requests: the public form, follow page and rating link are open to all (throttled); a
+# contributor sees the requests assigned to them; staff those of people in their area.
+MY_REQUEST_A = Redirect("/my/requests/{dispatched_a}/")
+REQUEST_MATRIX = {
+    "request_new": {"-": ("GET", [], None, PUBLIC)},
+    "request_follow": {"-": ("GET", [], None, PUBLIC)},
+    "request_status": {
+        A: ("GET", ["{dispatched_a_follow}"], None, PUBLIC),
+        "unknown": ("GET", ["not-a-token"], None, (404,) * 7),
+    },
+    "request_rate": {
+        A: ("GET", ["{closed_a_rating}"], None, PUBLIC),
+        "not finished": ("GET", ["{dispatched_a_rating}"], None, (404,) * 7),
+    },
+    "my_requests": {"-": ("GET", [], None, (LOGIN, 200, 200, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM))},
+    "my_request": {
+        A: ("GET", ["{dispatched_a}"], None, (LOGIN, 200, 404, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM)),
+        B: ("GET", ["{dispatched_b}"], None, (LOGIN, 404, 200, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM)),
+    },
+    "my_request_act": {
+        A: ("POST", ["{dispatched_a}", "accept"], {}, (LOGIN, MY_REQUEST_A, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        B: (
+            "POST",
+            ["{dispatched_b}", "accept"],
+            {},
+            (LOGIN, 404, Redirect("/my/requests/{dispatched_b}/"), NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE),
+        ),
+        # Declining needs a reason: told so, nothing changes.
+        "no reason": (
+            "POST",
+            ["{dispatched_a}", "decline"],
+            {"reason": " "},
+            (LOGIN, Unchanged(MY_REQUEST_A), 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE),
+        ),
+        "unknown action": ("POST", ["{dispatched_a}", "approve"], {}, (LOGIN, 404, 404, 404, 404, 404, 404)),
+    },
+    "staff_requests": {
+        "-": ("GET", [], None, STAFF_ONLY),
+        "overdue": ("GET", ["?overdue=1&state=all"], None, STAFF_ONLY),
+    },
+    "staff_request_new": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_request_rules": {"-": ("GET", [], None, (LOGIN, 403, 403, 403, 403, 403, 200))},
+    "staff_request": {
+        A: ("GET", ["{queued_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{queued_b}"], None, STAFF_IN_B),
+    },
+    "staff_request_act": {
+        A: (
+            "POST",
+            ["{queued_a}", "publish"],
+            {},
+            (
+                LOGIN,
+                403,
+                403,
+                403,
+                Redirect("/staff/requests/{queued_a}/"),
+                404,
+                Redirect("/staff/requests/{queued_a}/"),
+            ),
+        ),
+        B: (
+            "POST",
+            ["{queued_b}", "publish"],
+            {},
+            (
+                LOGIN,
+                403,
+                403,
+                403,
+                404,
+                Redirect("/staff/requests/{queued_b}/"),
+                Redirect("/staff/requests/{queued_b}/"),
+            ),
+        ),
+        # Staff cannot dispatch to someone who is not a contributor, nor review an open request.
+        "refused": (
+            "POST",
+            ["{queued_a}", "review"],
+            {"score": "5"},
+            (
+                LOGIN,
+                403,
+                403,
+                403,
+                Unchanged(Redirect("/staff/requests/{queued_a}/")),
+                404,
+                Unchanged(Redirect("/staff/requests/{queued_a}/")),
+            ),
+        ),
+    },
+}
+MATRIX.update(REQUEST_MATRIX)
+
+
+def _request_extras(world):
+    """A request waiting in each district's queue, one dispatched to each lawyer, one finished in A."""
+    from tests.volunteers.service_requests_support import close, register
+    from volunteers.service_requests import services as svc
+
+    ids = {}
+    RequestPolicy.current()
+    for side, village, person in (
+        ("a", world.village_a, world.lawyer_contributor),
+        ("b", world.village_b, world.other_lawyer_contributor),
+    ):
+        ids[f"queued_{side}"] = register(world, region=village).pk
+        sent = register(world, region=village)
+        svc.request_dispatch(actor=world.city_staff, scope=world.city, request=sent, contributor=person)
+        ids[f"dispatched_{side}"] = sent.pk
+        ids[f"dispatched_{side}_follow"] = sent.follow_token
+        ids[f"dispatched_{side}_rating"] = sent.rating_token
+    done = register(world)
+    svc.request_dispatch(actor=world.city_staff, scope=world.city, request=done, contributor=world.lawyer_contributor)
+    svc.request_accept(contributor=world.lawyer_contributor, request=done)
+    ids["closed_a_rating"] = close(world.lawyer_contributor, done).rating_token
+    return ids
+
+
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).
 _WATCHED = {
     model: [f.attname for f in model._meta.concrete_fields]
@@ -1257,6 +1379,9 @@ _WATCHED = {
         Target,
         RecognitionReport,
         ImportJob,
+        ServiceRequest,
+        RequestEvent,
+        RequestPolicy,
     )
 }
 _WATCHED[get_user_model()] = ["id", "email", "password", "is_active", "is_staff", "is_superuser"]
@@ -1615,6 +1740,8 @@ def _ids(request, world, name):
         ids.update(_rating_extras(world, rota))
     if name in RECOGNITION_MATRIX:
         ids.update(_recognition_extras(world))
+    if name in REQUEST_MATRIX:
+        ids.update(_request_extras(world))
     if name in IMPORT_MATRIX or name in JOB_MATRIX:
         for side, staff, region in (("a", world.staff_a, world.district_a), ("b", world.staff_b, world.district_b)):
             ids[f"import_{side}"] = ImportJob.objects.create(

@@ -219,8 +219,8 @@ def my_request(request, pk):
     return render(request, "service_requests/my_request.html", context)
 
 
-@require_POST
 @login_required
+@require_POST
 def my_request_act(request, pk, action):
     contributor = people.completed_contributor(request.user)
     if contributor is None or action not in ("accept", "decline", "progress", "claim"):
@@ -316,6 +316,7 @@ def staff_request(request, scope, pk):
     return render(request, "service_requests/staff_request.html", context)
 
 
+@login_required
 @require_POST
 @staff_required
 def staff_request_act(request, scope, pk, action):

@@ -319,6 +319,22 @@ def test_monthly_figures_per_district(world):
     assert (b["received"], b["finished"], b["satisfaction"]) == (1, 0, None)
 
 
+def test_an_escalation_run_cut_short_is_finished_by_the_next_run_once(world):
+    from tasks.service_requests import escalate_requests
+
+    past = timezone.now() - datetime.timedelta(days=10)
+    made = [register(world, now=past) for _ in range(3)]
+    # A worker that died after the first request: that one is escalated (its own transaction).
+    assert svc.requests_escalate(limit=1) == 1
+    # The beat's next run (the real task) does the rest, and nothing twice.
+    assert escalate_requests.apply().get() == 2
+    assert escalate_requests.apply().get() == 0
+    for req in made:
+        req.refresh_from_db()
+        assert (req.escalations, req.owner) == (1, world.city)
+        assert AuditEntry.objects.filter(action="request_escalated", object_id=str(req.pk)).count() == 1
+
+
 def _escalate_at_once(world):
     now = timezone.now()
     req = register(world, now=now - datetime.timedelta(days=10))

@@ -362,3 +362,15 @@ def _escalate_at_once(world):
 @pytest.mark.django_db(transaction=True)
 def test_two_escalation_jobs_at_once_escalate_each_request_once(world):
     _escalate_at_once(world)
+
+
+def test_the_front_page_counts_overdue_requests_for_staff_and_offers_the_form_to_the_public(
+    world, home_page, client_for
+):
+    register(world, now=timezone.now() - datetime.timedelta(days=3))
+    register(world, region=world.village_b, now=timezone.now() - datetime.timedelta(days=3))
+    page = client_for("staff_a").get("/").content.decode()
+    assert 'id="requests-overdue"' in page and "1件超时工单" in page
+    assert "2件超时工单" in client_for("city_staff").get("/").content.decode()
+    public = client_for("anonymous").get("/").content.decode()
+    assert 'id="ask-for-help"' in public and "超时" not in public

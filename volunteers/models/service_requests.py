@@ -68,7 +68,7 @@ class ServiceRequest(models.Model):
         PUBLISHED = "published", _("Open for qualified contributors to take")
         DISPATCHED = "dispatched", _("Dispatched, waiting for acceptance")
         ACCEPTED = "accepted", _("Accepted, in progress")
-        CLOSED = "closed", _("Finished")
+        CLOSED = "closed", _("Service finished")
 
     class Channel(models.TextChoices):
         PUBLIC = "public", _("Public form")
@@ -199,7 +199,7 @@ class RequestEvent(models.Model):
         DECLINED = "declined", _("Declined")
         ESCALATED = "escalated", _("Escalated")
         PROGRESS = "progress", _("Progress")
-        CLOSED = "closed", _("Finished")
+        CLOSED = "closed", _("Service finished")
         RATED = "rated", _("Rated")
         REVIEWED = "reviewed", _("Reviewed by staff")
         REOPENED = "reopened", _("Reopened")

@@ -67,7 +67,8 @@ def requests_of(contributor: Contributor) -> QuerySet[ServiceRequest]:
 
 def kinds_types(kind: str) -> tuple[list[int], list[int]]:
     """(service types whose requests only some kinds may take and `kind` may, those it may not)."""
-    allowed, refused = [], []
+    allowed: list[int] = []
+    refused: list[int] = []
     for type_id, kinds in RequestTerms.objects.values_list("service_type_id", "eligible_kinds"):
         if kinds:
             (allowed if kind in kinds else refused).append(type_id)

@@ -78,7 +78,15 @@ def district_of(region: Region) -> Region:
     return Region.objects.filter(path__in=steps, level=Region.Level.DISTRICT).first() or region
 
 
-def _event(request: ServiceRequest, kind: str, actor, *, contributor=None, note: str = "", now: datetime) -> None:
+def _event(
+    request: ServiceRequest,
+    kind: str,
+    actor: User | AnonymousUser | None,
+    *,
+    contributor: Contributor | None = None,
+    note: str = "",
+    now: datetime,
+) -> None:
     RequestEvent.objects.create(
         request=request,
         kind=kind,
@@ -391,11 +399,11 @@ def request_close(
         record = request.record
         if record is None:
             try:
-                record = records.record_log(**values, submission=submission)  # type: ignore[arg-type]
+                record = records.record_log(**values, submission=submission)
             except records.AlreadyLogged as already:
                 record = already.record
         elif record.status in (ServiceRecord.Status.SUBMITTED, ServiceRecord.Status.REJECTED):
-            record = records.record_amend(**values, record=record)  # type: ignore[arg-type]
+            record = records.record_amend(**values, record=record)
         request.record, request.state, request.closed_at = record, State.CLOSED, now
         request.outcome, request.self_score = outcome.strip(), self_score
         request.evaluation = evaluation_combined(request)

@@ -84,7 +84,9 @@ def _count(client, url):
 def test_request_pages_keep_a_constant_number_of_queries(world, client_for, who, url):
     waiting = register(world)
     done = register(world)
-    svc.request_dispatch(actor=world.staff_a, scope=world.district_a, request=done, contributor=world.lawyer_contributor)
+    svc.request_dispatch(
+        actor=world.staff_a, scope=world.district_a, request=done, contributor=world.lawyer_contributor
+    )
     svc.request_accept(contributor=world.lawyer_contributor, request=done)
     close(world.lawyer_contributor, done)
     if url.startswith("request:"):

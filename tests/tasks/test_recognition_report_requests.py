@@ -18,7 +18,9 @@ def test_the_report_counts_requests_per_district(world):
     today = timezone.localdate()
     now = timezone.now()
     done = register(world, now=now)
-    svc.request_dispatch(actor=world.staff_a, scope=world.district_a, request=done, contributor=world.lawyer_contributor)
+    svc.request_dispatch(
+        actor=world.staff_a, scope=world.district_a, request=done, contributor=world.lawyer_contributor
+    )
     svc.request_accept(contributor=world.lawyer_contributor, request=done)
     close(world.lawyer_contributor, done)
     svc.request_rate(token=done.rating_token, score=5)

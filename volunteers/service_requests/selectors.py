@@ -7,7 +7,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from volunteers.models import Contributor, Region, RequestEvent, RequestTerms, ServiceRequest
@@ -136,33 +137,47 @@ def suggestions(request: ServiceRequest, *, actor: User, now: datetime | None = 
 
 def monthly_figures(scope: Region, first: date, last: date) -> list[dict[str, Any]]:
     """Per district (or the scope itself when it is one) for requests registered from `first` to `last`:
-    received, finished, finished on time, rated, satisfied and the satisfaction rate (%)."""
+    received, finished, finished on time, rated, satisfied and the satisfaction rate (%). One query."""
     tz = timezone.get_current_timezone()
     start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
     end = datetime.combine(last, datetime.max.time(), tzinfo=tz)
     level = max(scope.level, Region.Level.DISTRICT)
-    units = list(scope.subtree().filter(level=level).order_by("path"))
-    rows = []
-    base = ServiceRequest.objects.filter(created_at__gte=start, created_at__lte=end)
-    step_len = level * Region.steplen
-    figures: dict[str, dict[str, int]] = {}
-    for row in (
-        in_region(base, scope)
-        .values("region__path")
+    base = ServiceRequest.objects.filter(
+        created_at__gte=start, created_at__lte=end, region__path__startswith=OuterRef("path")
+    )
+    measures = {
+        "received": Q(),
+        "finished": Q(state=State.CLOSED),
+        "on_time": Q(state=State.CLOSED, closed_at__lte=F("finish_due_at")),
+        "rated": Q(public_score__isnull=False),
+        "satisfied": Q(public_score__gte=SATISFIED),
+    }
+    units = (
+        scope.subtree()
+        .filter(level=level)
+        .order_by("path")
         .annotate(
-            received=Count("pk"),
-            finished=Count("pk", filter=Q(state=State.CLOSED)),
-            on_time=Count("pk", filter=Q(state=State.CLOSED, closed_at__lte=F("finish_due_at"))),
-            rated=Count("pk", filter=Q(public_score__isnull=False)),
-            satisfied=Count("pk", filter=Q(public_score__gte=SATISFIED)),
+            **{
+                name: Coalesce(
+                    Subquery(
+                        base.filter(condition)
+                        .order_by()
+                        .annotate(one=Value(1))
+                        .values("one")
+                        .annotate(n=Count("pk"))
+                        .values("n")[:1],
+                        output_field=IntegerField(),
+                    ),
+                    0,
+                )
+                for name, condition in measures.items()
+            }
         )
-    ):
-        unit = row["region__path"][:step_len]
-        acc = figures.setdefault(unit, {"received": 0, "finished": 0, "on_time": 0, "rated": 0, "satisfied": 0})
-        for key in acc:
-            acc[key] += row[key]
+    )
+    rows = []
     for unit in units:
-        f = figures.get(unit.path, {"received": 0, "finished": 0, "on_time": 0, "rated": 0, "satisfied": 0})
-        rate = (Decimal(f["satisfied"] * 100) / f["rated"]).quantize(Decimal("0.1")) if f["rated"] else None
-        rows.append({"region": unit, **f, "satisfaction": rate})
+        figures = {name: getattr(unit, name) for name in measures}
+        rated = figures["rated"]
+        rate = (Decimal(figures["satisfied"] * 100) / rated).quantize(Decimal("0.1")) if rated else None
+        rows.append({"region": unit, **figures, "satisfaction": rate})
     return rows

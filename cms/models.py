@@ -44,6 +44,16 @@ class HomePage(LocalizedContentMixin, Page):
     class Meta:
         verbose_name = _("home page")
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        # Staff see how many service requests of their area are past their time limit.
+        from volunteers.people.selectors import staff_region
+        from volunteers.service_requests.selectors import overdue_count
+
+        scope = staff_region(request.user)
+        context["requests_overdue"] = overdue_count(scope) if scope is not None else None
+        return context
+
 
 class StandardPage(LocalizedContentMixin, Page):
     intro = models.CharField(_("summary"), max_length=250, blank=True)

@@ -7,7 +7,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = Celery("probono")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.imports = ["tasks.housekeeping", "tasks.notifications"]
+app.conf.imports = ["tasks.housekeeping", "tasks.notifications", "tasks.service_requests"]
 
 # The one beat schedule.
 app.conf.beat_schedule = {
@@ -42,6 +42,10 @@ app.conf.beat_schedule = {
     "clear-pending-imports": {
         "task": "tasks.imports.clear_pending_imports",
         "schedule": crontab(hour=3, minute=37),
+    },
+    "escalate-service-requests": {
+        "task": "tasks.service_requests.escalate_requests",
+        "schedule": crontab(minute="*/10"),
     },
     "clear-expired-sessions": {
         "task": "tasks.housekeeping.clear_expired_sessions",

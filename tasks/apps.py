@@ -9,7 +9,7 @@ class TasksConfig(AppConfig):
         # Register the tasks with the Celery app in every process (web too), and tell core.jobs how a
         # job row reaches them once its transaction commits.
         from core.jobs import dispatcher_set
-        from tasks import housekeeping  # noqa: F401
+        from tasks import housekeeping, service_requests  # noqa: F401
         from tasks.dispatch import dispatch
 
         dispatcher_set(dispatch)

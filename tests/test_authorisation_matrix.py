@@ -78,8 +78,11 @@ from volunteers.models import (
     Membership,
     Organisation,
     Region,
+    RequestEvent,
+    RequestPolicy,
     RotaPolicy,
     ServiceRecord,
+    ServiceRequest,
     Shift,
     Signup,
     StaffProfile,
@@ -1458,6 +1461,125 @@ def _handover_extras(world):
     return {key: value.pk for key, value in x.items()}
 
 
+# Service requests: the public form, follow page and rating link are open to all (throttled); a
+# contributor sees the requests assigned to them; staff those of people in their area.
+MY_REQUEST_A = Redirect("/my/requests/{dispatched_a}/")
+REQUEST_MATRIX = {
+    "request_new": {"-": ("GET", [], None, PUBLIC)},
+    "request_follow": {"-": ("GET", [], None, PUBLIC)},
+    "request_status": {
+        A: ("GET", ["{dispatched_a_follow}"], None, PUBLIC),
+        "unknown": ("GET", ["not-a-token"], None, (404,) * 7),
+    },
+    "request_rate": {
+        A: ("GET", ["{closed_a_rating}"], None, PUBLIC),
+        "not finished": ("GET", ["{dispatched_a_rating}"], None, (404,) * 7),
+    },
+    "my_requests": {"-": ("GET", [], None, (LOGIN, 200, 200, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM))},
+    "my_request": {
+        A: ("GET", ["{dispatched_a}"], None, (LOGIN, 200, 404, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM)),
+        B: ("GET", ["{dispatched_b}"], None, (LOGIN, 404, 200, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM, PROFILE_FORM)),
+    },
+    "my_request_act": {
+        A: ("POST", ["{dispatched_a}", "accept"], {}, (LOGIN, MY_REQUEST_A, 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE)),
+        B: (
+            "POST",
+            ["{dispatched_b}", "accept"],
+            {},
+            (LOGIN, 404, Redirect("/my/requests/{dispatched_b}/"), NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE),
+        ),
+        # Declining needs a reason: told so, nothing changes.
+        "no reason": (
+            "POST",
+            ["{dispatched_a}", "decline"],
+            {"reason": " "},
+            (LOGIN, Unchanged(MY_REQUEST_A), 404, NO_ROLE, NO_ROLE, NO_ROLE, NO_ROLE),
+        ),
+        "unknown action": ("POST", ["{dispatched_a}", "approve"], {}, (LOGIN, 404, 404, 404, 404, 404, 404)),
+    },
+    "staff_requests": {
+        "-": ("GET", [], None, STAFF_ONLY),
+        "overdue": ("GET", ["?overdue=1&state=all"], None, STAFF_ONLY),
+    },
+    "staff_request_new": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_request_rules": {"-": ("GET", [], None, (LOGIN, 403, 403, 403, 403, 403, 200))},
+    "staff_request": {
+        A: ("GET", ["{queued_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{queued_b}"], None, STAFF_IN_B),
+    },
+    "staff_request_act": {
+        A: (
+            "POST",
+            ["{queued_a}", "publish"],
+            {},
+            (
+                LOGIN,
+                403,
+                403,
+                403,
+                Redirect("/staff/requests/{queued_a}/"),
+                404,
+                Redirect("/staff/requests/{queued_a}/"),
+            ),
+        ),
+        B: (
+            "POST",
+            ["{queued_b}", "publish"],
+            {},
+            (
+                LOGIN,
+                403,
+                403,
+                403,
+                404,
+                Redirect("/staff/requests/{queued_b}/"),
+                Redirect("/staff/requests/{queued_b}/"),
+            ),
+        ),
+        # Staff cannot dispatch to someone who is not a contributor, nor review an open request.
+        "refused": (
+            "POST",
+            ["{queued_a}", "review"],
+            {"score": "5"},
+            (
+                LOGIN,
+                403,
+                403,
+                403,
+                Unchanged(Redirect("/staff/requests/{queued_a}/")),
+                404,
+                Unchanged(Redirect("/staff/requests/{queued_a}/")),
+            ),
+        ),
+    },
+}
+MATRIX.update(REQUEST_MATRIX)
+
+
+def _request_extras(world):
+    """A request waiting in each district's queue, one dispatched to each lawyer, one finished in A."""
+    from tests.volunteers.service_requests_support import close, register
+    from volunteers.service_requests import services as svc
+
+    ids = {}
+    RequestPolicy.current()
+    for side, village, person in (
+        ("a", world.village_a, world.lawyer_contributor),
+        ("b", world.village_b, world.other_lawyer_contributor),
+    ):
+        ids[f"queued_{side}"] = register(world, region=village).pk
+        sent = register(world, region=village)
+        svc.request_dispatch(actor=world.city_staff, scope=world.city, request=sent, contributor=person)
+        ids[f"dispatched_{side}"] = sent.pk
+        ids[f"dispatched_{side}_follow"] = sent.follow_token
+        ids[f"dispatched_{side}_rating"] = sent.rating_token
+    done = register(world)
+    svc.request_dispatch(actor=world.city_staff, scope=world.city, request=done, contributor=world.lawyer_contributor)
+    svc.request_accept(contributor=world.lawyer_contributor, request=done)
+    ids["closed_a_rating"] = close(world.lawyer_contributor, done).rating_token
+    return ids
+
+
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).
 _WATCHED = {
     model: [f.attname for f in model._meta.concrete_fields]
@@ -1497,6 +1619,9 @@ _WATCHED = {
         HoursCertificate,
         HoursCertificateConfig,
         ExportJob,
+        ServiceRequest,
+        RequestEvent,
+        RequestPolicy,
     )
 }
 _WATCHED[get_user_model()] = ["id", "email", "password", "is_active", "is_staff", "is_superuser"]
@@ -1907,6 +2032,43 @@ def _hours_extras(world):
     return ids
 
 
+def _import_extras(world):
+    ids = {}
+    for side, staff, region in (("a", world.staff_a, world.district_a), ("b", world.staff_b, world.district_b)):
+        ids[f"import_{side}"] = ImportJob.objects.create(
+            kind="contributors",
+            file=f"imports/roster-{side}.csv",
+            original_name=f"roster-{side}.csv",
+            region=region,
+            requested_by=staff,
+            status=ImportJob.Status.DONE,
+            rows=1,
+            created=1,
+        ).pk
+    return ids
+
+
+def _plain_job_extras(world):
+    return {"plain_job_a": Job.objects.create(task="rescore", requested_by=world.staff_a).pk}
+
+
+def _export_extras(world):
+    ids = {}
+    for side, staff, region in (("a", world.staff_a, world.district_a), ("b", world.staff_b, world.district_b)):
+        job = ExportJob(
+            dataset="regions",
+            format=ExportJob.Format.CSV,
+            region=region,
+            requested_by=staff,
+            status=ExportJob.Status.DONE,
+            rows=1,
+        )
+        job.file.save(f"regions-{side}.csv", ContentFile(b"\xef\xbb\xbfcode,name\r\n"), save=False)
+        job.save()
+        ids[f"export_{side}"] = job.pk
+    return ids
+
+
 def _ids(request, world, name):
     """The ids the rows name; the rota (Wagtail pages, shifts) is only built for its own rows."""
     ids = {key: getattr(value, "pk", None) for key, value in vars(world).items()}
@@ -1919,41 +2081,19 @@ def _ids(request, world, name):
         if name in POINTBOOK_MATRIX:
             ids.update(_pointbook_extras(world, rota))
     if name in RATING_MATRIX:
-        rota = request.getfixturevalue("rota")
-        ids.update(_rating_extras(world, rota))
-    if name in RECOGNITION_MATRIX:
-        ids.update(_recognition_extras(world))
-    if name in HOURS_ROWS:
-        ids.update(_hours_extras(world))
-    if name in IMPORT_MATRIX or name in JOB_MATRIX:
-        for side, staff, region in (("a", world.staff_a, world.district_a), ("b", world.staff_b, world.district_b)):
-            ids[f"import_{side}"] = ImportJob.objects.create(
-                kind="contributors",
-                file=f"imports/roster-{side}.csv",
-                original_name=f"roster-{side}.csv",
-                region=region,
-                requested_by=staff,
-                status=ImportJob.Status.DONE,
-                rows=1,
-                created=1,
-            ).pk
-    if name in JOB_MATRIX:
-        ids["plain_job_a"] = Job.objects.create(task="rescore", requested_by=world.staff_a).pk
-    if name in EXPORT_MATRIX or name in JOB_MATRIX:
-        for side, staff, region in (("a", world.staff_a, world.district_a), ("b", world.staff_b, world.district_b)):
-            job = ExportJob(
-                dataset="regions",
-                format=ExportJob.Format.CSV,
-                region=region,
-                requested_by=staff,
-                status=ExportJob.Status.DONE,
-                rows=1,
-            )
-            job.file.save(f"regions-{side}.csv", ContentFile(b"\xef\xbb\xbfcode,name\r\n"), save=False)
-            job.save()
-            ids[f"export_{side}"] = job.pk
-    if name in ASSESSMENT_MATRIX:
-        ids.update(_assessment_extras(world))
+        ids.update(_rating_extras(world, request.getfixturevalue("rota")))
+    # The extra objects each group of rows names, made only for those rows.
+    for groups, make in (
+        ((RECOGNITION_MATRIX,), _recognition_extras),
+        ((HOURS_ROWS,), _hours_extras),
+        ((REQUEST_MATRIX,), _request_extras),
+        ((IMPORT_MATRIX, JOB_MATRIX), _import_extras),
+        ((JOB_MATRIX,), _plain_job_extras),
+        ((EXPORT_MATRIX, JOB_MATRIX), _export_extras),
+        ((ASSESSMENT_MATRIX,), _assessment_extras),
+    ):
+        if any(name in group for group in groups):
+            ids.update(make(world))
     return ids
 
 

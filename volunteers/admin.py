@@ -12,6 +12,7 @@ from volunteers.models import (
     Membership,
     Organisation,
     Region,
+    RequestTerms,
     ServiceType,
     Shift,
     Signup,
@@ -46,6 +47,13 @@ class RegionAdmin(TreeAdmin):
 @admin.register(ServiceType)
 class ServiceTypeAdmin(admin.ModelAdmin):
     list_display = ["code", "name_zh", "name_en", "sort_order", "is_active"]
+
+
+@admin.register(RequestTerms)
+class RequestTermsAdmin(admin.ModelAdmin):
+    """Per service type: who may take its requests and their time limits (the superuser keeps them)."""
+
+    list_display = ["service_type", "eligible_kinds", "accept_hours", "finish_days"]
 
 
 @admin.register(Venue)

@@ -337,6 +337,8 @@ PB_RATE_LIMITS = {
     "objection": env_rate("PB_RATE_OBJECTIONS", "20/h"),
     "rating": env_rate("PB_RATE_RATINGS", "30/h"),
     "verify": env_rate("PB_RATE_VERIFY", "120/h"),
+    "service_request": env_rate("PB_RATE_SERVICE_REQUESTS", "10/h"),
+    "request_follow": env_rate("PB_RATE_REQUEST_FOLLOW", "30/h"),
 }
 # --- Background jobs (core.jobs). A running job beats every PB_JOB_HEARTBEAT_SECONDS; one with no beat
 # for PB_JOB_LEASE_SECONDS lost its worker and is taken over; a job queued (or stalled) this long

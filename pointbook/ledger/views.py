@@ -1,8 +1,6 @@
 """Contributors' points, records and appeals; firm admins' read-only view of their members'
 records; the public rating page."""
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,12 +10,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.http import absolute_url, form_add_errors, year_param
+from core.qr import qr_svg
 from pointbook.commendations import selectors as commendation_selectors
 from pointbook.conduct import selectors as conduct_selectors
 from pointbook.conduct import services as conduct
@@ -70,11 +68,6 @@ def my_records(request):
     return render(request, "pointbook/my_records.html", {"page": page})
 
 
-def _qr_svg(url):
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    return mark_safe(image.to_string(encoding="unicode"))  # made here from our own URL, not user input
-
-
 @login_required
 def my_record(request, pk):
     contributor, away = contributor_or_redirect(request, reverse("my_record", args=[pk]))
@@ -87,7 +80,7 @@ def my_record(request, pk):
     rating_url = qr = None
     if rating is not None and rating.score is None and rating.expires_at > timezone.now():
         rating_url = absolute_url(reverse("rate", args=[rating.token]))
-        qr = _qr_svg(rating_url)
+        qr = qr_svg(rating_url)
         # Where the link is shown from: a rating sent from here is checked by staff.
         sightings.note_signed_in(request)
     return render(

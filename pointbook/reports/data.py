@@ -18,7 +18,7 @@ snapshot, so a refresh that replaces the standings snapshot meanwhile changes no
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from django.db.models import Count, F, Q, Sum, TextField
@@ -31,6 +31,7 @@ from pointbook.ledger.rules import cents
 from pointbook.models import AwardCategory, LedgerEntry, Nomination, RecognitionReport, Standing, StandingsSnapshot
 from pointbook.standings.services import one_snapshot, snapshot_of, standings_refresh
 from volunteers.models import Contributor, Membership, Region, ServiceRecord, SpecialGroup
+from volunteers.service_requests import selectors as request_selectors
 
 TOP_CONTRIBUTORS = 20
 TOP_ORGANISATIONS = 10
@@ -55,6 +56,8 @@ class ReportFigures:
     top_contributors: pd.DataFrame = None  # rank, name, kind, region, points, hours
     top_organisations: pd.DataFrame = None  # rank, name, members, points, hours
     honourees: pd.DataFrame = None  # award, name, district, points, hours
+    # Service requests registered in the period: district, code, received, finished, on_time, satisfaction
+    service_requests: pd.DataFrame = None
     as_of: datetime | None = None  # when the figures were counted (their standings snapshot's time)
     watermark: int = 0  # the last ledger entry counted
 
@@ -94,6 +97,10 @@ def column_labels():
         "hours": _("Verified hours"),
         "entries": _("Ledger entries"),
         "award": pgettext("commendation", "Award"),
+        "received": _("Requests received"),
+        "finished": _("Finished"),
+        "on_time": _("Finished on time"),
+        "satisfaction": _("Satisfaction (%)"),
     }
 
 
@@ -385,6 +392,16 @@ def _figures(region, *, kind, year, month, snapshot):
         )
     else:
         figures.honourees = _frame([], ["award", "name", "district", "points", "hours"])
+
+    # 10. Service requests registered in the period, per district: what the seeds ask to report
+    # (received, finished, finished on time, satisfaction rate of the public ratings).
+    figures.service_requests = _frame(
+        [
+            (r["region"].name, r["region"].code, r["received"], r["finished"], r["on_time"], r["satisfaction"] or "—")
+            for r in request_selectors.monthly_figures(region, start, end - timedelta(days=1))
+        ],
+        ["district", "code", "received", "finished", "on_time", "satisfaction"],
+    )
 
     figures.totals = {
         "points": cents(totals["points"]),

@@ -78,6 +78,9 @@ def _chart(png):
     return Image(io.BytesIO(png), width=width, height=width * h / w, hAlign="LEFT")
 
 
+REQUEST_COLUMNS = ["district", "code", "received", "finished", "on_time", "satisfaction"]
+
+
 def render(figures, charts):
     """PDF bytes of the report."""
     styles = _styles()
@@ -147,6 +150,7 @@ def render(figures, charts):
     ]
     if figures.annual:
         sections.append((_("Honourees"), None, figures.honourees, ["award", "name", "district", "points", "hours"]))
+    sections.append((_("Service requests"), None, figures.service_requests, REQUEST_COLUMNS))
     for heading, chart, frame, columns in sections:
         parts = [Paragraph(escape(heading), styles["h2"])]
         if chart:

@@ -123,6 +123,12 @@ def render(figures):
     _sheet(book, _("Top organisations"), figures.top_organisations, ["rank", "name", "members", "points", "hours"])
     if figures.annual:
         _sheet(book, _("Honourees"), figures.honourees, ["award", "name", "district", "points", "hours"])
+    _sheet(
+        book,
+        _("Service requests"),
+        figures.service_requests,
+        ["district", "code", "received", "finished", "on_time", "satisfaction"],
+    )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -20,6 +20,7 @@ from volunteers.models.records import (
     evidence_storage,
 )
 from volunteers.models.rota import Handover, RotaPolicy, Shift, Signup
+from volunteers.models.service_requests import RequestEvent, RequestPolicy, RequestTerms, ServiceRequest
 from volunteers.models.spreadsheet_jobs import ExportJob, ImportJob
 
 __all__ = [
@@ -32,8 +33,12 @@ __all__ = [
     "Membership",
     "Organisation",
     "Region",
+    "RequestEvent",
+    "RequestPolicy",
+    "RequestTerms",
     "RotaPolicy",
     "ServiceRecord",
+    "ServiceRequest",
     "ServiceType",
     "Shift",
     "Signup",

@@ -30,6 +30,7 @@ from volunteers.people.forms import (
     VenueForm,
 )
 from volunteers.rota import selectors as rota_selectors
+from volunteers.service_requests import selectors as request_selectors
 
 # --- The contributor's own profile --------------------------------------------------------------
 
@@ -270,6 +271,7 @@ def staff_dashboard(request, scope):
                 "venues": selectors.venues_for_staff(scope).count(),
                 "organisations": selectors.organisations_for_staff(scope).count(),
                 "contributors": selectors.contributors_for_staff(scope).count(),
+                "requests_overdue": request_selectors.overdue_count(scope, now=now),
             },
         },
     )

@@ -10,6 +10,7 @@ from demo.hours_certificates import demo_hours_certificates, demo_hours_certific
 from demo.pages import demo_opportunities, demo_opportunities_reset, demo_pages
 from demo.points import demo_points
 from demo.recognition import demo_recognition, demo_recognition_reset
+from demo.service_requests import demo_service_requests, demo_service_requests_reset
 from demo.targets import demo_targets
 from pointbook.ledger.maintenance import ledger_wipe
 from pointbook.models import AwardCategory
@@ -35,6 +36,7 @@ class Command(BaseCommand):
                 page.delete()
             demo_hours_certificates_reset()
             demo_recognition_reset()
+            demo_service_requests_reset()
             ledger_wipe()
             people_demo.demo_rota_reset()
             demo_opportunities_reset()
@@ -45,6 +47,7 @@ class Command(BaseCommand):
         counts.update(demo_handover())
         counts.update(demo_points(scale))
         counts.update(demo_targets())
+        counts.update(demo_service_requests(scale))
         counts.update(demo_recognition(User.objects.get(email="staff.city@demo.cn")))
         counts.update(demo_assessment())
         for category in AwardCategory.objects.filter(status=AwardCategory.Status.APPROVED):

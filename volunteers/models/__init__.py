@@ -20,7 +20,7 @@ from volunteers.models.records import (
     evidence_storage,
 )
 from volunteers.models.rota import RotaPolicy, Shift, Signup
-from volunteers.models.spreadsheet_jobs import ExportJob, ImportJob
+from volunteers.models.spreadsheet_jobs import ExportJob, ImportJob, Invitation
 
 __all__ = [
     "AuditEntry",
@@ -28,6 +28,7 @@ __all__ = [
     "EvidenceFile",
     "ExportJob",
     "ImportJob",
+    "Invitation",
     "Membership",
     "Organisation",
     "Region",

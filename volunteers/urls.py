@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("volunteers.people.urls")),
     path("", include("volunteers.rota.urls")),
     path("", include("volunteers.records.urls")),
+    path("", include("volunteers.account.urls")),
 ]

@@ -1221,6 +1221,12 @@ JOB_MATRIX = {
 }
 MATRIX.update(JOB_MATRIX)
 
+# The one account page: anyone signed in sees their own account.
+ACCOUNT_MATRIX = {
+    "account_overview": {"-": ("GET", [], None, LOGGED_IN)},
+}
+MATRIX.update(ACCOUNT_MATRIX)
+
 
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).
 _WATCHED = {

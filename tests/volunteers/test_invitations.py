@@ -70,7 +70,7 @@ def test_invited_people_get_one_email_set_a_password_and_are_signed_in(
     user = User.objects.get(email="qian0@example.cn")
     assert user.has_usable_password() and user.check_password("Lüshi-2025-safe")
     assert EmailAddress.objects.get(user=user).verified
-    assert invitee.get(reverse("account_home")).status_code == 200  # signed in
+    assert invitee.get(reverse("account_overview")).status_code == 200  # signed in
     assert int(invitee.session["_auth_user_id"]) == user.pk
 
     # The link works once.

@@ -172,11 +172,13 @@ def test_lawyer_signs_up_and_is_confirmed_by_her_firm(live_server, phone, artifa
     assert len(mailoutbox) == 1, [m.subject for m in mailoutbox]
     message = mailoutbox[0]
     assert message.to == [NEW_EMAIL]
-    assert tr("Please Confirm Your Email Address") in message.subject
+    assert message.subject == tr(
+        "%(site_name)s: confirm your email address", site_name=tr("Public legal service pro-bono points")
+    )
     links = re.findall(r"https?://\S+/accounts/confirm-email/[^/\s]+/", message.body)
     assert links, message.body
     page.goto(links[0])
-    journey.check("confirm-email", strings=["Confirm Email Address"])
+    journey.check("confirm-email", strings=["Confirm your email address"])
     expect(page.locator("main")).to_contain_text(NEW_EMAIL)
     journey.button("Confirm", within=page.locator("main")).click()
 

@@ -65,7 +65,9 @@ def test_invited_people_get_one_email_set_a_password_and_are_signed_in(
     invitee = Client()
     form_page = invitee.get(link, follow=True)
     assert form_page.status_code == 200 and "password1" in form_page.content.decode()
-    done = invitee.post(form_page.redirect_chain[-1][0], {"password1": "Lüshi-2025-safe", "password2": "Lüshi-2025-safe"})
+    done = invitee.post(
+        form_page.redirect_chain[-1][0], {"password1": "Lüshi-2025-safe", "password2": "Lüshi-2025-safe"}
+    )
     assert done.status_code == 302
     user = User.objects.get(email="qian0@example.cn")
     assert user.has_usable_password() and user.check_password("Lüshi-2025-safe")
@@ -93,7 +95,9 @@ def test_without_the_tick_nobody_is_emailed(world, client_for, eager_celery, dja
 
 
 @pytest.mark.django_db
-def test_a_person_is_invited_once_even_by_a_second_job(world, client_for, eager_celery, django_capture_on_commit_callbacks):
+def test_a_person_is_invited_once_even_by_a_second_job(
+    world, client_for, eager_celery, django_capture_on_commit_callbacks
+):
     mail.outbox.clear()
     _client, job, _response = import_roster(world, client_for, django_capture_on_commit_callbacks, invite=True, count=1)
     assert len(mail.outbox) == 1
@@ -104,9 +108,13 @@ def test_a_person_is_invited_once_even_by_a_second_job(world, client_for, eager_
 
 
 @pytest.mark.django_db
-def test_the_invitation_is_in_english_for_an_english_account(world, client_for, eager_celery, django_capture_on_commit_callbacks):
+def test_the_invitation_is_in_english_for_an_english_account(
+    world, client_for, eager_celery, django_capture_on_commit_callbacks
+):
     mail.outbox.clear()
-    _client, job, _response = import_roster(world, client_for, django_capture_on_commit_callbacks, invite=False, count=1)
+    _client, job, _response = import_roster(
+        world, client_for, django_capture_on_commit_callbacks, invite=False, count=1
+    )
     user = User.objects.get(email="qian0@example.cn")
     user.language = "en"
     user.save(update_fields=["language"])

@@ -96,7 +96,7 @@ def test_staff_invite_an_imported_roster_and_an_invitee_sets_her_password(live_s
     her.submit(main.locator("#account-email a"))
     her.check("email-page")
     mail.outbox.clear()
-    her.page.locator("main input[name=email]").fill("wu.ting@home.example.cn")
+    her.page.locator("main #id_email").fill("wu.ting@home.example.cn")
     her.submit(her.page.locator("main button[name=action_add]"))
     [confirmation] = mail.outbox
     assert confirmation.subject == "公共法律服务公益积分：请确认您的电子邮箱"

@@ -68,7 +68,7 @@ def test_invited_people_get_one_email_set_a_password_and_are_signed_in(
     done = invitee.post(
         form_page.redirect_chain[-1][0], {"password1": "Lüshi-2025-safe", "password2": "Lüshi-2025-safe"}
     )
-    assert done.status_code == 302
+    assert done.status_code == 302, done
     user = User.objects.get(email="qian0@example.cn")
     assert user.has_usable_password() and user.check_password("Lüshi-2025-safe")
     assert EmailAddress.objects.get(user=user).verified

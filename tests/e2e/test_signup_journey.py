@@ -160,11 +160,9 @@ def test_lawyer_signs_up_and_is_confirmed_by_her_firm(live_server, phone, artifa
     page.locator("input[name=password2]").fill(NEW_PASSWORD)
     journey.button("Sign Up", within=page.locator("main")).click()
     page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
-    journey.check("verification-sent", strings=["Verify Your Email Address"])
+    journey.check("verification-sent", strings=["Check your email"])
     journey.see(
-        "We have sent an email to you for verification. Follow the link provided to finalize the signup "
-        "process. If you do not see the verification email in your main inbox, check your spam folder. "
-        "Please contact us if you do not receive the verification email within a few minutes.",
+        "We have emailed you a link. Open it to confirm your email address and finish signing up.",
         within=page.locator("main"),
     )
 

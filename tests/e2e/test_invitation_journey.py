@@ -92,6 +92,15 @@ def test_staff_invite_an_imported_roster_and_an_invitee_sets_her_password(live_s
     expect(main.locator("#mfa-state")).to_have_text("未开启")
     expect(main.locator("#account-language button[value=en]")).to_have_count(1)
 
+    # === The password and two-factor pages it links to.
+    her.submit(main.locator("#account-password a"))
+    her.check("password-change")
+    her.go("/account/")
+    her.submit(her.page.locator("main #account-mfa a"))
+    her.check("mfa")
+    her.go("/account/")
+    main = her.page.locator("main")
+
     # === A second address, confirmed on the confirm page. ==========================================
     her.submit(main.locator("#account-email a"))
     her.check("email-page")

@@ -76,6 +76,7 @@ def test_staff_invite_an_imported_roster_and_an_invitee_sets_her_password(live_s
     her.page.locator("input[name=password2]").fill(PASSWORD)
     her.submit(her.page.locator("main button[type=submit]"))
     her.check("signed-in")
+    expect(her.messages).to_contain_text("密码已保存。")
     expect(her.page.locator("header.site form[action='/accounts/logout/']")).to_have_count(1)
     user = User.objects.get(email=PEOPLE[0][3])
     assert user.check_password(PASSWORD)

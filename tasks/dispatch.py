@@ -14,10 +14,11 @@ TASKS = {
     "standings_refresh": recognition.refresh_standings_job,
     "honour_roll": recognition.publish_honour_roll,
     "signup_email": notifications.send_signup_email,
+    "invitations_send": notifications.send_invitations,
 }
 
 # Jobs with no table of their own: once finished, housekeeping may delete them after a while.
-PLAIN = ("rescore", "standings_refresh", "honour_roll", "signup_email")
+PLAIN = ("rescore", "standings_refresh", "honour_roll", "signup_email", "invitations_send")
 
 
 def dispatch(job_id: int, task: str) -> None:

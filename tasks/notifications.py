@@ -34,3 +34,11 @@ def expire_offers():
     from volunteers.rota.services import consents_expire, handovers_expire, offers_expire
 
     return offers_expire() + handovers_expire() + consents_expire()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=60)
+def send_invitations(self, job_id):
+    """The invitations of one import's new people; a rerun sends only those not sent yet."""
+    from volunteers.invitations.services import invitations_send
+
+    return job_run(self, job_id, lambda job: invitations_send(job.args["import_job_id"]))

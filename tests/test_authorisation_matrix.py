@@ -1580,6 +1580,13 @@ def _request_extras(world):
     return ids
 
 
+# The one account page: anyone signed in sees their own account.
+ACCOUNT_MATRIX = {
+    "account_overview": {"-": ("GET", [], None, LOGGED_IN)},
+}
+MATRIX.update(ACCOUNT_MATRIX)
+
+
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).
 _WATCHED = {
     model: [f.attname for f in model._meta.concrete_fields]

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("volunteers.rota.urls")),
     path("", include("volunteers.records.urls")),
     path("", include("volunteers.service_requests.urls")),
+    path("", include("volunteers.account.urls")),
 ]

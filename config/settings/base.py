@@ -204,6 +204,8 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Setting a password from an emailed link (a reset, or an import's invitation) signs the person in.
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
@@ -241,6 +243,8 @@ LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAIL_SITE_NAME = "公共法律服务公益积分"
+# The product's name in emails and account pages, in the reader's language.
+PB_SITE_NAME = _("Public legal service pro-bono points")
 # The site's public address: every absolute link (the QR codes on certificates and statements, emails,
 # calendar entries and feeds, rating links) is built on it by core.http.absolute_url, never on the host a
 # request came in on. `make run` sets it from PORT; production refuses to start without it.

@@ -118,6 +118,7 @@ class ImportKind:
     help_text = ""
     order = 100
     resource_class = None
+    invites = False  # whether the people it creates can be emailed an invitation (plan.work["new_users"])
 
     def check(self, plan, rows, *, scope):
         """Add problems and fill `plan.work` / counts. Must not write anything."""

@@ -152,6 +152,7 @@ class ContributorImport(ImportKind):
     )
     order = 20
     resource_class = ContributorResource
+    invites = True
 
     def _clean(self, plan, row):
         v = row.values
@@ -327,6 +328,7 @@ class ContributorImport(ImportKind):
             if user is None
         ]
         objects_insert(User, new_users)
+        plan.work["new_users"] = new_users  # whom an invitation may go to (the import's `invite`)
         objects_insert(
             EmailAddress,
             [EmailAddress(user=user, email=user.email, primary=True, verified=False) for user in new_users],

@@ -24,6 +24,7 @@ from core.http import absolute_url
 from core.jobs import job_beat, job_claim, job_enqueue, job_finish, job_heartbeat
 from spreadsheets.imports.engine import KINDS, import_apply, import_check
 from spreadsheets.upload import SheetError, sheet_read
+from volunteers.invitations.services import invitations_create
 from volunteers.models import ImportJob, evidence_storage
 from volunteers.people.selectors import bureau_name
 
@@ -114,9 +115,10 @@ def import_preview(
 
 
 def import_confirm(
-    *, actor: User, scope: Region, kind: str, token: str, original_name: str
+    *, actor: User, scope: Region, kind: str, token: str, original_name: str, invite: bool = False
 ) -> tuple[ImportJob | None, Plan]:
     """Check the kept file again (the data may have changed since the preview) and start the import.
+    `invite`: email the people it creates an invitation to set their password (rosters only).
     Returns (job, plan); job is None when the file now has problems."""
     claimed = pending_claim(token)
     storage = evidence_storage()
@@ -126,7 +128,12 @@ def import_confirm(
             return None, plan
         with transaction.atomic():
             job = ImportJob(
-                kind=kind, original_name=original_name[:200], region=scope, requested_by=actor, rows=plan.rows
+                kind=kind,
+                original_name=original_name[:200],
+                region=scope,
+                requested_by=actor,
+                rows=plan.rows,
+                invite=invite and KINDS[kind].invites,
             )
             with storage.open(claimed, "rb") as handle:
                 job.file.save(token, ContentFile(handle.read()), save=False)
@@ -134,7 +141,15 @@ def import_confirm(
                 job_enqueue(job)  # a worker imports it once this commits
             else:
                 job.save()
-            audit(actor=actor, action="import_start", obj=job, kind=kind, rows=plan.rows, file=job.original_name)
+            audit(
+                actor=actor,
+                action="import_start",
+                obj=job,
+                kind=kind,
+                rows=plan.rows,
+                file=job.original_name,
+                invite=job.invite,
+            )
     finally:
         storage.delete(claimed)
     if plan.rows <= settings.PB_IMPORT_INLINE_ROWS:
@@ -171,6 +186,8 @@ def _import_claimed(job_id: int, attempt: int, *, plan: Plan | None, notify: boo
                 import_apply(plan, actor=job.requested_by, now=now)
                 _finish(job, attempt, plan, ImportJob.Status.DONE)
                 audit(actor=job.requested_by, action="import_done", obj=job, kind=job.kind, **plan.summary())
+                if job.invite:
+                    invitations_create(job, plan.work.get("new_users", []))
         else:
             _finish(job, attempt, plan, ImportJob.Status.FAILED)
     except _LostClaim:

@@ -92,7 +92,12 @@ def staff_import_confirm(request, scope):
     name = request.POST.get("name", "")[:200] or "upload"
     try:
         job, plan = import_confirm(
-            actor=request.user, scope=scope, kind=kind.code, token=request.POST.get("token", ""), original_name=name
+            actor=request.user,
+            scope=scope,
+            kind=kind.code,
+            token=request.POST.get("token", ""),
+            original_name=name,
+            invite=request.POST.get("invite") == "1",
         )
     except SheetError as exc:
         form = ImportForm(initial={"kind": kind.code})

@@ -21,7 +21,7 @@ from volunteers.models.records import (
 )
 from volunteers.models.rota import Handover, RotaPolicy, Shift, Signup
 from volunteers.models.service_requests import RequestEvent, RequestPolicy, RequestTerms, ServiceRequest
-from volunteers.models.spreadsheet_jobs import ExportJob, ImportJob
+from volunteers.models.spreadsheet_jobs import ExportJob, ImportJob, Invitation
 
 __all__ = [
     "AuditEntry",
@@ -30,6 +30,7 @@ __all__ = [
     "ExportJob",
     "Handover",
     "ImportJob",
+    "Invitation",
     "Membership",
     "Organisation",
     "Region",

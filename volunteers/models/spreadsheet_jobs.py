@@ -29,6 +29,9 @@ class ImportJob(Job):
     unchanged = models.PositiveIntegerField(default=0)
     problem_count = models.PositiveIntegerField(default=0)
     problems = models.JSONField(default=list, blank=True)  # the first ones: {row, column, message}
+    # The staff member chose at confirm to email the new people an invitation (set a password).
+    invite = models.BooleanField(_("invite the new people"), default=False)
+    invited = models.PositiveIntegerField(default=0)
 
     TASK = "import"
 
@@ -73,3 +76,19 @@ class ExportJob(Job):
 
     def __str__(self):
         return f"{self.dataset}.{self.format} ({self.get_status_display()})"
+
+
+class Invitation(models.Model):
+    """An email inviting a person an import created to set their password: at most one per person,
+    sent once (`sent_at` is set by the one delivery that sends it)."""
+
+    user = models.OneToOneField("volunteers.User", on_delete=models.CASCADE, related_name="invitation")
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(
+        "volunteers.User", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.user_id} ({self.job_id})"

@@ -1,7 +1,21 @@
+from types import SimpleNamespace
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
+from allauth.account.signals import password_reset
+from django.conf import settings
+from django.dispatch import receiver
 from django.urls import reverse
 
+from core.http import absolute_url
 from core.text import email_validate
+
+
+def site_context() -> dict[str, Any]:
+    """How emails and account pages name the site: the product's name (translated when the email or page
+    is rendered) and its public address, never the request's host (there is no django.contrib.sites)."""
+    return {"site_name": settings.PB_SITE_NAME, "site_url": absolute_url("/")}
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -13,3 +27,19 @@ class AccountAdapter(DefaultAccountAdapter):
         # Django's check lets a zero-width space through in the domain; an account must not hold one.
         email_validate(email)
         return super().clean_email(email)
+
+    def send_mail(self, template_prefix, email, context):
+        site = site_context()
+        # allauth's own templates (those we do not override) read current_site.name / .domain.
+        context = {**context, **site, "current_site": SimpleNamespace(name=site["site_name"], domain=site["site_url"])}
+        return super().send_mail(template_prefix, email, context)
+
+
+@receiver(password_reset)
+def _reset_link_proves_the_address(sender, request, user, **kwargs):
+    """A reset link only goes to one of the account's addresses: when it has just one (as everyone an
+    import created, invited by such a link), following the link proves they own it."""
+    addresses = list(EmailAddress.objects.filter(user=user)[:2])
+    if len(addresses) == 1 and not addresses[0].verified:
+        addresses[0].verified = True
+        addresses[0].save(update_fields=["verified"])

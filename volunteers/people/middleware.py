@@ -6,7 +6,7 @@ from django.urls import reverse
 from volunteers.people.selectors import user_roles
 
 # Paths a signed-in person may open before finishing their profile.
-_OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/media/", "/favicon.ico")
+_OPEN_PREFIXES = ("/accounts/", "/account/", "/i18n/", "/static/", "/media/", "/favicon.ico")
 
 
 class ProfileCompletionMiddleware:

@@ -88,6 +88,10 @@ class OpportunityIndexPage(LocalizedContentMixin, Page):
     def get_workflow(self):
         return review_workflow()
 
+    @property
+    def has_workflow(self):
+        return review_workflow() is not None
+
     def get_context(self, request, *args, **kwargs):
         from cms.selectors import opportunity_list
 
@@ -199,6 +203,10 @@ class OpportunityPage(LocalizedContentMixin, Page):
     def get_workflow(self):
         return review_workflow()
 
+    @property
+    def has_workflow(self):
+        return review_workflow() is not None
+
     def get_context(self, request, *args, **kwargs):
         from cms.selectors import opportunity_detail
 
@@ -255,7 +263,9 @@ def review_workflow():
     from wagtail.models import WorkflowPage
 
     assignment = (
-        WorkflowPage.objects.filter(page__content_type__app_label="cms", page__content_type__model="opportunityindexpage")
+        WorkflowPage.objects.filter(
+            page__content_type__app_label="cms", page__content_type__model="opportunityindexpage"
+        )
         .select_related("workflow")
         .first()
     )
@@ -330,9 +340,7 @@ class RegionalReviewTask(Task):
         scope = editor_scope(user)
         if not user.is_active or scope is NOTHING:
             return TaskState.objects.none()
-        states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS).exclude(
-            workflow_state__requested_by=user
-        )
+        states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS).exclude(workflow_state__requested_by=user)
         states = states.exclude(revision__user=user)
         if scope is EVERYTHING:
             return states

@@ -1,5 +1,6 @@
 from django import forms
 from django.db import models
+from django.utils.translation import gettext as wagtail_gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -317,10 +318,11 @@ class RegionalReviewTask(Task):
     def get_actions(self, obj, user):
         if not self._may_review(obj, user):
             return []
+        # Wagtail's own words for these actions, translated by Wagtail's catalogue (not ours).
         return [
-            ("reject", _("Request changes"), True),
-            ("approve", _("Approve"), False),
-            ("approve", _("Approve with comment"), True),
+            ("reject", wagtail_gettext("Request changes"), True),
+            ("approve", wagtail_gettext("Approve"), False),
+            ("approve", wagtail_gettext("Approve with comment"), True),
         ]
 
     def on_action(self, task_state, user, action_name, **kwargs):

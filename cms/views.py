@@ -2,6 +2,7 @@
 with the series form. Shifts themselves are edited by `volunteers` views."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -57,8 +58,9 @@ def staff_opportunities(request, scope):
     )
 
 
-@staff_required
+@login_required
 @require_POST
+@staff_required
 def staff_opportunity_review(request, scope):
     """The city's switch for review before publishing (city staff only)."""
     if not may_switch_review(request.user):

@@ -126,3 +126,8 @@ def test_no_avatar_or_anything_else_comes_from_gravatar(world, client_for, scree
     client = client_for("staff_a")
     for url in screens:
         assert "gravatar" not in _body(client.get(url)).lower(), url
+
+
+def test_the_editors_javascript_strings_are_in_chinese_too(world, client_for):
+    catalogue = client_for("staff_a").get("/cms-admin/jsi18n/").content.decode()
+    assert "\\u8f93\\u5165\\u5185\\u5bb9" in catalogue or "输入内容" in catalogue  # the rich-text placeholder

@@ -149,9 +149,28 @@ class RegionalPermissionTester(PagePermissionTester):
         super().__init__(user, page)
         if user.is_active and not page_in_scope(user, page):
             self.permissions = set()
-        elif review_required(user):
-            # Under review, an opportunity goes live only through a reviewer's approval.
+        elif review_required(user) and "publish" in self.permissions:
+            # Under review, an opportunity goes live only through a reviewer's approval; taking one
+            # down (unpublish, delete) stays with its region's staff.
             self.permissions.discard("publish")
+            self._withdraws = True
+
+    _withdraws = False
+
+    def _as_publisher(self, check):
+        if not self._withdraws:
+            return check()
+        self.permissions.add("publish")
+        try:
+            return check()
+        finally:
+            self.permissions.discard("publish")
+
+    def can_unpublish(self):
+        return self._as_publisher(super().can_unpublish)
+
+    def can_delete(self, ignore_bulk=False):
+        return self._as_publisher(lambda: super(RegionalPermissionTester, self).can_delete(ignore_bulk))
 
 
 class OpportunityPage(LocalizedContentMixin, Page):

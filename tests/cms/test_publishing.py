@@ -206,3 +206,16 @@ def test_only_city_staff_switch_review_and_the_page_says_which_way_it_is(world, 
     city.post("/staff/opportunities/review/", {"review": "on"})
     assert review_workflow() is not None
     assert Page.objects.get(pk=OpportunityIndexPage.objects.get().pk).specific.has_workflow
+
+
+def test_with_review_on_region_staff_still_take_their_opportunities_down(world, client_for):
+    live_a = opportunity_create(venue=world.venue_a, slug="live-a")
+    live_b = opportunity_create(venue=world.venue_b, slug="live-b")
+    _review_on(world)
+    client_for("staff_a").post(f"/cms-admin/pages/{live_b.pk}/unpublish/", {})
+    assert _fresh(live_b).live  # another district's
+    client_for("staff_a").post(f"/cms-admin/pages/{live_a.pk}/unpublish/", {})
+    assert not _fresh(live_a).live
+    # ...but publishing it again is a reviewer's decision.
+    client_for("staff_a").post(f"/cms-admin/bulk/wagtailcore/page/publish/?id={live_a.pk}", {})
+    assert not _fresh(live_a).live

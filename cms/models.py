@@ -3,11 +3,12 @@ import html
 from django import forms
 from django.db import models
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as wagtail_gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page, PagePermissionTester
+from wagtail.models import Page, PagePermissionTester, Task, TaskState
 from wagtail.search import index
 
 from cms.blocks import BodyBlock
@@ -77,8 +78,14 @@ class IndexPermissionTester(PagePermissionTester):
 
         super().__init__(user, page)
         scope = editor_scope(user)
+        self._may_publish_new = "publish" in self.permissions and not review_required(user)
         if user.is_active and scope is not EVERYTHING and (scope is NOTHING or not scope.is_root()):
             self.permissions &= {"add"}
+
+    def can_publish_subpage(self):
+        # A new opportunity is published by its author when the city does not ask for review; the
+        # form offers only regions in the author's own subtree.
+        return self.user.is_active and (self.user.is_superuser or self._may_publish_new) and super().can_add_subpage()
 
 
 class OpportunityIndexPage(LocalizedContentMixin, Page):
@@ -96,6 +103,13 @@ class OpportunityIndexPage(LocalizedContentMixin, Page):
 
     def permissions_for_user(self, user):
         return IndexPermissionTester(user, self)
+
+    def get_workflow(self):
+        return review_workflow()
+
+    @property
+    def has_workflow(self):
+        return review_workflow() is not None
 
     def get_context(self, request, *args, **kwargs):
         from cms.selectors import opportunity_list
@@ -153,6 +167,28 @@ class RegionalPermissionTester(PagePermissionTester):
         super().__init__(user, page)
         if user.is_active and not page_in_scope(user, page):
             self.permissions = set()
+        elif review_required(user) and "publish" in self.permissions:
+            # Under review, an opportunity goes live only through a reviewer's approval; taking one
+            # down (unpublish, delete) stays with its region's staff.
+            self.permissions.discard("publish")
+            self._withdraws = True
+
+    _withdraws = False
+
+    def _as_publisher(self, check):
+        if not self._withdraws:
+            return check()
+        self.permissions.add("publish")
+        try:
+            return check()
+        finally:
+            self.permissions.discard("publish")
+
+    def can_unpublish(self):
+        return self._as_publisher(super().can_unpublish)
+
+    def can_delete(self, ignore_bulk=False):
+        return self._as_publisher(lambda: super(RegionalPermissionTester, self).can_delete(ignore_bulk))
 
 
 class OpportunityPage(LocalizedContentMixin, Page):
@@ -218,6 +254,13 @@ class OpportunityPage(LocalizedContentMixin, Page):
     def permissions_for_user(self, user):
         return RegionalPermissionTester(user, self)
 
+    def get_workflow(self):
+        return review_workflow()
+
+    @property
+    def has_workflow(self):
+        return review_workflow() is not None
+
     def get_context(self, request, *args, **kwargs):
         from cms.selectors import opportunity_detail
 
@@ -261,3 +304,115 @@ class HonourRollPage(LocalizedContentMixin, Page):
             certificate.public_name = public_name(certificate.nomination)
         context["honourees"] = rows
         return context
+
+
+# --- Review before publishing (see docs/subsystems/publishing.md) --------------------------------
+
+
+def review_workflow():
+    """The workflow opportunities go through: the one assigned to the opportunity list (cms migration
+    0007, "Bureau review"), when the city has switched it on (made it active); otherwise none.
+    Wagtail's own "Moderators approval" on the root page never applies to opportunities: its
+    moderators group has nobody from the bureau in it."""
+    from wagtail.models import WorkflowPage
+
+    assignment = (
+        WorkflowPage.objects.filter(
+            page__content_type__app_label="cms", page__content_type__model="opportunityindexpage"
+        )
+        .select_related("workflow")
+        .first()
+    )
+    return assignment.workflow if assignment is not None and assignment.workflow.active else None
+
+
+_REVIEW_CACHE = "_cms_review_required"
+
+
+def review_required(user) -> bool:
+    """Whether opportunities need a reviewer's approval (kept on the user object for the request: the
+    admin builds a permission tester per listed page). The superuser publishes regardless."""
+    if user.is_superuser:
+        return False
+    if not hasattr(user, _REVIEW_CACHE):
+        setattr(user, _REVIEW_CACHE, review_workflow() is not None)
+    return getattr(user, _REVIEW_CACHE)
+
+
+class RegionalReviewTask(Task):
+    """Approval by the bureau staff of the page's region: staff whose region's subtree holds the
+    opportunity (its district's staff, the city's staff) — never the person who submitted it or
+    wrote the revision under review (nobody decides on their own work)."""
+
+    class Meta:
+        verbose_name = _("Review by the region's staff")
+        verbose_name_plural = _("Reviews by the region's staff")
+
+    @classmethod
+    def get_description(cls):
+        return _("Bureau staff whose region holds the opportunity approve it; never its own author.")
+
+    def _may_review(self, obj, user) -> bool:
+        from cms.permissions import NOTHING, editor_scope, page_in_scope
+
+        if not user.is_active or editor_scope(user) is NOTHING or not page_in_scope(user, obj):
+            return False
+        return not _is_own_submission(obj, user)
+
+    def user_can_access_editor(self, obj, user):
+        return self._may_review(obj, user)
+
+    def locked_for_user(self, obj, user):
+        return not self._may_review(obj, user)
+
+    def user_can_lock(self, obj, user):
+        return self._may_review(obj, user)
+
+    def get_actions(self, obj, user):
+        if not self._may_review(obj, user):
+            return []
+        # Wagtail's own words for these actions, translated by Wagtail's catalogue (not ours).
+        return [
+            ("reject", wagtail_gettext("Request changes"), True),
+            ("approve", wagtail_gettext("Approve"), False),
+            ("approve", wagtail_gettext("Approve with comment"), True),
+        ]
+
+    def on_action(self, task_state, user, action_name, **kwargs):
+        from django.core.exceptions import PermissionDenied
+
+        # Wagtail's workflow view checks get_actions already; this holds for any other caller too.
+        if not self._may_review(task_state.workflow_state.content_object, user):
+            raise PermissionDenied
+        return super().on_action(task_state, user, action_name, **kwargs)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        from django.db.models import CharField
+        from django.db.models.functions import Cast
+
+        from cms.permissions import EVERYTHING, NOTHING, editor_scope
+
+        scope = editor_scope(user)
+        if not user.is_active or scope is NOTHING:
+            return TaskState.objects.none()
+        states = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS).exclude(workflow_state__requested_by=user)
+        states = states.exclude(revision__user=user)
+        if scope is EVERYTHING:
+            return states
+        in_scope = (
+            OpportunityPage.objects.filter(region__path__startswith=scope.path)
+            .annotate(key=Cast("pk", CharField()))
+            .values("key")
+        )
+        return states.filter(workflow_state__object_id__in=in_scope)
+
+
+def _is_own_submission(page, user) -> bool:
+    state = page.current_workflow_state
+    if state is None:
+        return False
+    if state.requested_by_id == user.pk:
+        return True
+    task_state = state.current_task_state
+    revision = task_state.revision if task_state is not None else None
+    return revision is not None and revision.user_id == user.pk

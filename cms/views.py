@@ -2,15 +2,19 @@
 with the series form. Shifts themselves are edited by `volunteers` views."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from wagtail.models import Locale
 
-from cms.models import OpportunityPage
+from cms.models import OpportunityPage, review_workflow
+from cms.publishing import may_switch_review, opportunity_review_set
 from core.http import form_add_errors
 from volunteers.people.views import staff_required
 from volunteers.rota import selectors as rota_selectors
@@ -48,8 +52,29 @@ def staff_opportunities(request, scope):
             "scope": scope,
             "q": q,
             "page": Paginator(pages, PAGE_SIZE).get_page(request.GET.get("page")),
+            "review_on": review_workflow() is not None,
+            "may_switch_review": may_switch_review(request.user),
         },
     )
+
+
+@login_required
+@require_POST
+@staff_required
+def staff_opportunity_review(request, scope):
+    """The city's switch for review before publishing (city staff only)."""
+    if not may_switch_review(request.user):
+        raise PermissionDenied
+    choice = request.POST.get("review")
+    if choice not in ("on", "off"):
+        messages.error(request, _("Choose whether opportunities need review."))
+        return redirect("staff_opportunities")
+    opportunity_review_set(actor=request.user, on=choice == "on")
+    if choice == "on":
+        messages.success(request, _("From now on, opportunities go live once another member of staff approves them."))
+    else:
+        messages.success(request, _("From now on, staff publish the opportunities of their region themselves."))
+    return redirect("staff_opportunities")
 
 
 @staff_required

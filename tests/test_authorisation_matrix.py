@@ -1585,6 +1585,19 @@ ACCOUNT_MATRIX = {
     "account_overview": {"-": ("GET", [], None, LOGGED_IN)},
 }
 MATRIX.update(ACCOUNT_MATRIX)
+# Review before publishing opportunities: the city's switch (cms.views.staff_opportunity_review).
+PUBLISHING_MATRIX = {
+    "staff_opportunity_review": {
+        "on": ("POST", [], {"review": "on"}, (LOGIN, 403, 403, 403, 403, 403, Redirect("/staff/opportunities/"))),
+        "bad choice": (
+            "POST",
+            [],
+            {"review": "maybe"},
+            (LOGIN, 403, 403, 403, 403, 403, Unchanged(Redirect("/staff/opportunities/"))),
+        ),
+    },
+}
+MATRIX.update(PUBLISHING_MATRIX)
 
 
 # What a refused POST must leave untouched (logging in sets User.last_login, so not that).

@@ -233,7 +233,8 @@ WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 # --- Language: Simplified Chinese first, English complete.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale_wagtail: Wagtail's strings its own zh_Hans catalogue lacks (hand-kept; ours come first).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_wagtail"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -254,6 +255,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # No avatars from gravatar.com: a government site loads nothing from other origins (see the CSP above).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# An approved review publishes what was approved (cms.workflow_finish; docs/subsystems/publishing.md).
+WAGTAIL_FINISH_WORKFLOW_ACTION = "cms.workflow_finish.publish_approved"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static_collected"

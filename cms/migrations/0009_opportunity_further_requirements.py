@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cms', '0006_name_fields_refuse_invisible_characters'),
+        ('cms', '0008_bureau_review_workflow'),
     ]
 
     operations = [

@@ -237,8 +237,18 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Logins, fitted to a bureau where a whole office signs in from behind one NAT address: failed logins
+# count per account *and* address together (volunteers/people/adapters.py makes allauth's "key" both), so
+# a colleague's typos or a stranger elsewhere never lock anyone else out; generous ceilings per address
+# (all attempts, failures) and a per-account backstop against guessing from many addresses.
+PB_RATE_LOGINS_PER_ADDRESS = env_rate("PB_RATE_LOGINS_PER_ADDRESS", "300/m")
+PB_RATE_LOGIN_FAILURES_PER_ADDRESS = env_rate("PB_RATE_LOGIN_FAILURES_PER_ADDRESS", "60/m")
+PB_RATE_LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env_rate("PB_RATE_LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", "5/5m")
+PB_RATE_LOGIN_FAILURES_PER_ACCOUNT = env_rate("PB_RATE_LOGIN_FAILURES_PER_ACCOUNT", "50/h")
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login": f"{PB_RATE_LOGINS_PER_ADDRESS}/ip",
+    "login_failed": f"{PB_RATE_LOGIN_FAILURES_PER_ADDRESS}/ip,{PB_RATE_LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS}/key",
+    "login_failed_account": f"{PB_RATE_LOGIN_FAILURES_PER_ACCOUNT}/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",

@@ -73,11 +73,18 @@ def readiness(*, now: datetime | None = None) -> tuple[bool, dict[str, str]]:
             log.warning("readyz: %s unavailable: %r", name, exc)
             checks[name] = f"unavailable: {type(exc).__name__}"
     if settings.PB_HEARTBEAT_STALE_SECONDS:
-        if checks["database"] != "ok":
-            checks["beat"] = "unknown"
+        try:
+            seen = heartbeats().get(BEAT) if checks["database"] == "ok" else None
+        except Exception as exc:  # noqa: BLE001 -- as above
+            log.warning("readyz: beat's heartbeat unreadable: %r", exc)
+            checks["beat"] = f"unknown: {type(exc).__name__}"
         else:
-            seen = heartbeats().get(BEAT)
-            checks["beat"] = "never seen" if seen is None else ("ok" if now - seen <= stale_after() else "stale")
+            if checks["database"] != "ok":
+                checks["beat"] = "unknown"
+            elif seen is None:
+                checks["beat"] = "never seen"
+            else:
+                checks["beat"] = "ok" if now - seen <= stale_after() else "stale"
     return all(value == "ok" for value in checks.values()), checks
 
 

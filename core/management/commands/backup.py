@@ -22,4 +22,6 @@ class Command(BaseCommand):
             size = backup(target)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(f"Backed up the {connection.vendor} database to {target} ({size:,} bytes)."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Backed up the {connection.vendor} database to {target} ({size:,} bytes).")
+        )

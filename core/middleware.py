@@ -6,6 +6,8 @@ import re
 import time
 import uuid
 
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from core import health
@@ -51,24 +53,28 @@ class RequestLogMiddleware:
         sent = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = sent if _REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = current.set((request_id, request))
+        # Cleared when the response is finished (request_finished), not here: Django logs a 4xx or 5xx
+        # only after every middleware has returned, and that line needs the id too.
+        current.set((request_id, request))
         started = time.monotonic()
-        try:
-            response = self.get_response(request)
-            response["X-Request-ID"] = request_id
-            log.info(
-                "%s %s %s",
-                request.method,
-                request.path,
-                response.status_code,
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round((time.monotonic() - started) * 1000, 1),
-                    "user_id": request_user_id(request),
-                },
-            )
-            return response
-        finally:
-            current.reset(token)
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                "user_id": request_user_id(request),
+            },
+        )
+        return response
+
+
+@receiver(request_finished)
+def _request_context_clear(**kwargs) -> None:
+    current.set(None)

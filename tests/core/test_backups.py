@@ -105,10 +105,11 @@ def test_django_own_loaddata_would_double_the_totals_and_ledger_verify_rebuilds_
 
 def _verify_elsewhere(**env):
     """`manage.py ledger_verify` in a process of its own, on another database."""
+    args = env.pop("_args", [])
     run_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", **env}
     run_env.pop("PB_TEST_DB_DIR", None)
     return subprocess.run(
-        [sys.executable, "manage.py", "ledger_verify", *env.pop("_args", [])],
+        [sys.executable, "manage.py", "ledger_verify", *args],
         cwd=ROOT,
         env=run_env,
         capture_output=True,

@@ -66,11 +66,12 @@ def test_readyz_can_leave_beat_out(client, settings):
 
 
 @pytest.mark.django_db
-def test_readyz_fails_fast_when_the_broker_is_away(client, settings):
+def test_readyz_fails_fast_when_the_broker_is_away(client, settings, monkeypatch):
     heartbeat_stamp(BEAT)
     settings.PB_READYZ_BROKER_TIMEOUT = 1
     saved = current_app.conf.broker_url, current_app.conf.broker_transport_options
-    # A Redis port where nothing listens.
+    # A Redis port where nothing listens (Celery reads CELERY_BROKER_URL from the environment first).
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     current_app.conf.broker_url, current_app.conf.broker_transport_options = "redis://127.0.0.1:1/0", {}
     try:
         started = time.monotonic()

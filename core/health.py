@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Min
 from django.utils import timezone
+from kombu import Connection
 
 from core.models import Heartbeat, Job
 
@@ -53,10 +54,10 @@ def _check_cache() -> None:
 
 
 def _check_broker() -> None:
-    from celery import current_app as app  # the project's one Celery app (config/celery.py)
-
+    # The broker Celery uses (settings.CELERY_BROKER_URL), reached through kombu as Celery would.
     timeout = settings.PB_READYZ_BROKER_TIMEOUT
-    with app.connection_for_write(connect_timeout=timeout) as conn:
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    with Connection(settings.CELERY_BROKER_URL, transport_options=options, connect_timeout=timeout) as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
 
 

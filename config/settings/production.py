@@ -42,7 +42,8 @@ if env_str("PB_LOG_FORMAT") is None:
     LOGGING["handlers"]["console"]["formatter"] = "json"  # noqa: F405
 
 # Errors to an error tracker when a DSN is given: unhandled exceptions and ERROR log lines, with the
-# request id as a tag. No personal data is sent (send_default_pii off): user ids only.
+# request id as a tag and the user's id. What else is collected is sentry-sdk's default (its
+# data_collection option); no tracing.
 SENTRY_DSN = env_str("SENTRY_DSN")
 if SENTRY_DSN:
     import sentry_sdk
@@ -52,7 +53,6 @@ if SENTRY_DSN:
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         environment=env_str("SENTRY_ENVIRONMENT", "production"),
-        send_default_pii=False,
         traces_sample_rate=0,
         before_send=sentry_before_send,
     )

@@ -119,7 +119,7 @@ def _verify_elsewhere(**env):
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite online backup")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_backup_copies_sqlite_while_entries_are_being_posted(world, tmp_path):
     _ledger(world)
     stop, started = threading.Event(), threading.Barrier(2)
@@ -223,7 +223,7 @@ def _restored_totals(name):
 
 @pg_only
 @pytest.mark.skipif(shutil.which("pg_restore") is None, reason="the PostgreSQL client is not installed")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_pg_dump_and_pg_restore_round_trip(world, tmp_path, restore_db):
     _ledger(world)
     before = [tuple(row) for row in _totals()]
@@ -241,7 +241,7 @@ def test_pg_dump_and_pg_restore_round_trip(world, tmp_path, restore_db):
 
 @pg_only
 @pytest.mark.skipif(shutil.which("pg_restore") is None, reason="the PostgreSQL client is not installed")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_data_only_restore_with_triggers_disabled_keeps_the_totals(world, tmp_path, restore_db):
     _ledger(world)
     before = [tuple(row) for row in _totals()]
@@ -259,7 +259,7 @@ def test_a_data_only_restore_with_triggers_disabled_keeps_the_totals(world, tmp_
 
 @pg_only
 @pytest.mark.skipif(shutil.which("pg_restore") is None, reason="the PostgreSQL client is not installed")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_data_only_restore_needs_the_triggers_disabled(world, tmp_path, restore_db):
     """Without --disable-triggers a data-only restore fails: tables are loaded before the tables their
     foreign keys point at, and the ledger's totals trigger cannot even find its table (pg_restore empties

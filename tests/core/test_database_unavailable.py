@@ -170,7 +170,7 @@ def _url():
 
 
 @pg_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_restarted_database_costs_no_error(tmp_path):
     """Pooled connections are checked before a request reuses them (CONN_HEALTH_CHECKS): when the server
     drops every connection (a restart), the next request opens a new one instead of failing."""
@@ -192,7 +192,7 @@ def test_a_restarted_database_costs_no_error(tmp_path):
 
 
 @pg_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_statement_stuck_on_a_lock_is_cancelled_and_answered_with_a_503(tmp_path):
     server = Gunicorn(tmp_path, DATABASE_URL=_url(), PB_DB_STATEMENT_TIMEOUT="1")
     params = connection.settings_dict

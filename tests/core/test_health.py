@@ -92,7 +92,7 @@ def test_probes_answer_any_host_over_plain_http(client, settings):
     assert client.get("/", HTTP_HOST="10.1.2.3:8000").status_code == 400
 
 
-@pytest.mark.django_db(transaction=True)  # beat closes its connection after each stamp
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # beat closes its connection after each stamp
 def test_beat_stamps_its_heartbeat_as_it_ticks(tmp_path):
     scheduler = HeartbeatScheduler(app=current_app, schedule_filename=str(tmp_path / "schedule"), lazy=True)
     scheduler.setup_schedule()

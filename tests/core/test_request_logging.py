@@ -58,3 +58,30 @@ def test_a_page_replaces_a_request_id_that_does_not_look_like_one(db, client, se
     response = client.get("/no-such-page-at-all/", HTTP_X_REQUEST_ID=sent)
     assert response["X-Request-ID"] != sent
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_production_sends_errors_to_sentry_only_when_a_dsn_is_set(tmp_path):
+    """sentry-sdk starts with the production settings when SENTRY_DSN is set, and not otherwise."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from tests.test_settings import _production_env
+
+    code = "import sentry_sdk; print(sentry_sdk.get_client().is_active())"
+
+    def active(**env):
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+            cwd=settings.BASE_DIR,
+            env=_production_env(tmp_path, **env),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip().splitlines()[-1]
+
+    assert active(SENTRY_DSN="https://0123456789abcdef@errors.example.cn/7") == "True"
+    assert active(SENTRY_DSN=None) == "False"

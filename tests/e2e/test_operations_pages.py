@@ -14,7 +14,7 @@ from core.models import Job
 from tests.e2e.conftest import PHONE
 from tests.e2e.phones import Phone, Shots
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_staff_see_that_beat_stopped_and_emails_wait_on_a_phone(chromium, live_server, artifacts_dir, world):

@@ -8,6 +8,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 app = Celery("probono")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.imports = ["tasks.housekeeping", "tasks.notifications", "tasks.service_requests"]
+# Beat stamps a heartbeat as it ticks (tasks/beat.py): /readyz and the staff overview read it.
+app.conf.beat_scheduler = "tasks.beat:HeartbeatScheduler"
 
 # The one beat schedule.
 app.conf.beat_schedule = {
@@ -30,6 +32,12 @@ app.conf.beat_schedule = {
     "monthly-digests": {
         "task": "tasks.reports.monthly_digests",
         "schedule": crontab(hour=6, minute=7),
+    },
+    "worker-heartbeat": {
+        "task": "tasks.housekeeping.worker_heartbeat",
+        "schedule": 60.0,
+        # A heartbeat late by more than a minute says nothing new: it is not kept waiting in the queue.
+        "options": {"expires": 60},
     },
     "sweep-jobs": {
         "task": "tasks.housekeeping.sweep_jobs",

@@ -50,3 +50,6 @@ urlpatterns = [
     path("", include("spreadsheets.urls")),
     path("", include(wagtail_urls)),
 ]
+
+# A 503 page (both languages, Retry-After) while the database is away; Django's 500 otherwise.
+handler500 = "core.db.server_error"

@@ -77,6 +77,8 @@ class Job(models.Model):
             # The sweeper's two questions: queued for long, running without a heartbeat.
             models.Index(fields=["status", "queued_at"], name="job_status_queued_idx"),
             models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat_idx"),
+            # The staff overview's question: how long has the oldest open job (or email) waited.
+            models.Index(fields=["status", "task", "created_at"], name="job_status_task_created_idx"),
         ]
 
     TASK = ""  # the task name of a table extending this one
@@ -101,3 +103,15 @@ class Job(models.Model):
     def retrying(self) -> bool:
         """Queued again after a delivery that did not finish (a worker died, or an error to retry)."""
         return self.status == self.Status.QUEUED and self.attempts > 0
+
+
+class Heartbeat(models.Model):
+    """When a background process last showed it was alive: "beat" (stamped by the scheduler itself each
+    tick, tasks/beat.py) and "worker" (stamped by a task beat sends every minute, so by a worker that
+    took it). Read by /readyz and the staff overview; one row each, written at most once a minute."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.seen_at:%Y-%m-%d %H:%M:%S}"

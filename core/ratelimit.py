@@ -35,7 +35,8 @@ def client_ip(request: HttpRequest) -> str:
     return "0.0.0.0"
 
 
-def _address_key(request: HttpRequest) -> str:
+def address_key(request: HttpRequest) -> str:
+    """The client address as limits count it: an IPv6 /64 is one address."""
     address = ipaddress.ip_address(client_ip(request))
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/{_IPV6_PREFIX}", strict=False).network_address)
@@ -50,7 +51,7 @@ def over_limit(request: HttpRequest, group: str, *, per: str = "") -> int | None
     usage = get_usage(
         request,
         group=f"pb:{group}",
-        key=lambda _group, request: f"{_address_key(request)}|{per}",
+        key=lambda _group, request: f"{address_key(request)}|{per}",
         rate=settings.PB_RATE_LIMITS[group],
         increment=True,
     )

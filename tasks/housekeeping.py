@@ -28,3 +28,11 @@ def clear_finished_jobs():
     from tasks.dispatch import PLAIN
 
     return jobs_clear_finished(tasks=list(PLAIN), older_than=timedelta(days=30))
+
+
+@shared_task(acks_late=True)
+def worker_heartbeat():
+    """Sent by beat every minute: a worker that runs it shows that workers take work (core.health)."""
+    from core.health import WORKER, heartbeat_stamp
+
+    heartbeat_stamp(WORKER)

@@ -1,5 +1,6 @@
 """Settings shared by every environment. dev/test/production import and adjust these."""
 
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -53,6 +54,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes first: answered without sessions or the host check (core/middleware.py).
+    "core.middleware.HealthCheckMiddleware",
+    # The request id and timing on every log line (core/logging.py).
+    "core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -129,9 +134,37 @@ TEMPLATES = [
 ]
 
 # --- Database: SQLite by default, anything dj-database-url understands when DATABASE_URL is set.
+# A database that is away or frozen must fail a request in seconds, not hold every web worker until
+# gunicorn kills it: PostgreSQL gets a connect timeout, TCP keepalives (a server host that vanished is
+# noticed while waiting for an answer) and a statement timeout; pooled connections are checked before
+# each request reuses them (CONN_HEALTH_CHECKS: a restarted server costs no 500s). Web processes
+# (config/wsgi.py sets PB_PROCESS=web) cancel statements after PB_DB_STATEMENT_TIMEOUT seconds; workers,
+# beat and management commands (reports, imports, migrations) after PB_DB_STATEMENT_TIMEOUT_BACKGROUND
+# (0: never). What the visitor sees meanwhile: core/db.py (503, both languages, Retry-After).
+PB_PROCESS = env_str("PB_PROCESS", "background")
+PB_DB_CONNECT_TIMEOUT = env_int("PB_DB_CONNECT_TIMEOUT", 5)
+PB_DB_STATEMENT_TIMEOUT = env_int(
+    "PB_DB_STATEMENT_TIMEOUT" if PB_PROCESS == "web" else "PB_DB_STATEMENT_TIMEOUT_BACKGROUND",
+    30 if PB_PROCESS == "web" else 0,
+)
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    }
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {
+                "connect_timeout": PB_DB_CONNECT_TIMEOUT,
+                "keepalives": 1,
+                "keepalives_idle": 30,
+                "keepalives_interval": 10,
+                "keepalives_count": 3,
+                "options": f"-c statement_timeout={PB_DB_STATEMENT_TIMEOUT * 1000}",
+            }
+        )
 else:
     DATABASES = {
         "default": {
@@ -140,7 +173,7 @@ else:
             # WAL + busy timeout + IMMEDIATE so the web process and the Celery worker can share the
             # file: writers queue for the lock at BEGIN instead of failing with "database is locked".
             "OPTIONS": {
-                "timeout": 20,
+                "timeout": env_int("PB_SQLITE_BUSY_TIMEOUT", 20),
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
                 # REPLACE deletes the old row; with recursive triggers the ledger guard sees that delete.
@@ -206,8 +239,18 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # Setting a password from an emailed link (a reset, or an import's invitation) signs the person in.
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+# Logins, fitted to a bureau where a whole office signs in from behind one NAT address: failed logins
+# count per account *and* address together (volunteers/people/adapters.py makes allauth's "key" both), so
+# a colleague's typos or a stranger elsewhere never lock anyone else out; generous ceilings per address
+# (all attempts, failures) and a per-account backstop against guessing from many addresses.
+PB_RATE_LOGINS_PER_ADDRESS = env_rate("PB_RATE_LOGINS_PER_ADDRESS", "300/m")
+PB_RATE_LOGIN_FAILURES_PER_ADDRESS = env_rate("PB_RATE_LOGIN_FAILURES_PER_ADDRESS", "60/m")
+PB_RATE_LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env_rate("PB_RATE_LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", "5/5m")
+PB_RATE_LOGIN_FAILURES_PER_ACCOUNT = env_rate("PB_RATE_LOGIN_FAILURES_PER_ACCOUNT", "50/h")
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login": f"{PB_RATE_LOGINS_PER_ADDRESS}/ip",
+    "login_failed": f"{PB_RATE_LOGIN_FAILURES_PER_ADDRESS}/ip,{PB_RATE_LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS}/key",
+    "login_failed_account": f"{PB_RATE_LOGIN_FAILURES_PER_ACCOUNT}/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -307,12 +350,41 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The issuing bureau on certificates, statements, reports and emails; empty: the city's name + 司法局.
 PB_BUREAU_NAME = env_str("PB_BUREAU_NAME", "")
 
+# --- Logging: to standard output, as plain text (PB_LOG_FORMAT=text, the default outside production)
+# or one JSON object a line (json: production's default); every line carries the request id and user id
+# of the request that wrote it, and each request logs one line with its status and duration
+# (core/logging.py, core.middleware.RequestLogMiddleware). Server errors are also mailed to ADMINS
+# (PB_ADMINS: "Name <a@b.cn>, c@d.cn") and, when SENTRY_DSN is set, sent to Sentry (production.py).
+PB_LOG_FORMAT = env_str("PB_LOG_FORMAT", "text")
+ADMINS = [(name or address, address) for name, address in map(parseaddr, env_list("PB_ADMINS")) if address]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_context": {"()": "core.logging.RequestContextFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "skip_unavailable": {"()": "core.logging.SkipUnavailable"},
+    },
+    "formatters": {
+        "json": {"()": "core.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": "json" if PB_LOG_FORMAT == "json" else "text",
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "skip_unavailable"],
+        },
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
+        # Replaces Django's own "django" logger (its console only under DEBUG, its unfiltered mail).
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "django.db.backends": {"level": "WARNING"},
         # Wagtail logs every page edit and background index task at INFO; keep the console readable.
         "wagtail": {"level": "WARNING"},
@@ -355,6 +427,12 @@ PB_JOB_LEASE_SECONDS = env_int("PB_JOB_LEASE_SECONDS", 120)
 PB_JOB_RESEND_SECONDS = env_int("PB_JOB_RESEND_SECONDS", 180)
 # The Celery queue jobs are sent to; empty: Celery's default (a test gives its worker a queue of its own).
 PB_JOB_QUEUE = env_str("PB_JOB_QUEUE", "")
+# --- Health (core/health.py). Beat and the workers count as stopped when not seen for this long
+# (/readyz fails on a stopped beat; 0: /readyz does not look at beat); the staff overview also warns
+# when a job has waited this long without a worker taking it. /readyz gives the broker this long.
+PB_HEARTBEAT_STALE_SECONDS = env_int("PB_HEARTBEAT_STALE_SECONDS", 300)
+PB_QUEUE_STALE_SECONDS = env_int("PB_QUEUE_STALE_SECONDS", 600)
+PB_READYZ_BROKER_TIMEOUT = env_int("PB_READYZ_BROKER_TIMEOUT", 2)
 # --- Import and export. An uploaded spreadsheet is at most this many MiB (and its XLSX parts at most
 # PB_IMPORT_MAX_UNZIPPED_MB once unpacked) and this many data rows; files with more rows than
 # PB_IMPORT_INLINE_ROWS are checked and imported by a Celery job instead of in the request.

@@ -36,3 +36,23 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+
+# JSON lines unless PB_LOG_FORMAT says otherwise (base.py reads it before the handlers are built).
+if env_str("PB_LOG_FORMAT") is None:
+    LOGGING["handlers"]["console"]["formatter"] = "json"  # noqa: F405
+
+# Errors to an error tracker when a DSN is given: unhandled exceptions and ERROR log lines, with the
+# request id as a tag and the user's id. What else is collected is sentry-sdk's default (its
+# data_collection option); no tracing.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    from core.logging import sentry_before_send
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=0,
+        before_send=sentry_before_send,
+    )

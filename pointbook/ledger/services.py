@@ -568,6 +568,21 @@ def ledger_verify() -> list[str]:
     return problems + totals_check() + standings_check()
 
 
+def totals_rebuild() -> int:
+    """Sum the kept totals (`LedgerTotal`) again from the entries, replacing what the table holds: after a
+    restore that loaded totals and entries both (the insert trigger adds the entries on top of the loaded
+    totals), or one that loaded entries with the trigger switched off. Derived data only: no entry is
+    touched. On PostgreSQL the ledger is locked against inserts meanwhile. Returns the number of totals."""
+    year = trigger_sql.YEAR[connection.vendor].format(date="effective_date")
+    rows = trigger_sql.SUMMED.format(year=year, source=trigger_sql.LEDGER)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {trigger_sql.LEDGER} IN SHARE MODE")
+        cursor.execute(f"DELETE FROM {trigger_sql.TOTALS}")
+        cursor.execute(f"INSERT INTO {trigger_sql.TOTALS} ({trigger_sql.COLUMNS}) {rows}")
+        return cursor.rowcount
+
+
 def totals_check() -> list[str]:
     """The totals the database keeps per contributor, year and service type (`LedgerTotal`, what the
     standings read) must equal the ledger summed the same way: points and hours to the cent, the

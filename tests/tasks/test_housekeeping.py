@@ -53,3 +53,17 @@ def test_a_real_worker_runs_the_job_from_the_broker():
         while Session.objects.count() > 1 and time.monotonic() < deadline:
             time.sleep(0.2)
     assert Session.objects.count() == 1
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_worker_stamps_the_workers_heartbeat():
+    from core.health import WORKER, heartbeats
+    from tasks.housekeeping import worker_heartbeat
+
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        worker_heartbeat.delay()
+        deadline = time.monotonic() + 30
+        while WORKER not in heartbeats() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert timezone.now() - heartbeats()[WORKER] < timedelta(minutes=1)

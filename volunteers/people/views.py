@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from core.health import queue_state
 from core.http import form_add_errors, page_of, safe_next
 from volunteers.models import Contributor, Membership, Organisation, Region, Shift, Venue
 from volunteers.people import selectors, services
@@ -273,6 +274,8 @@ def staff_dashboard(request, scope):
                 "contributors": selectors.contributors_for_staff(scope).count(),
                 "requests_overdue": request_selectors.overdue_count(scope, now=now),
             },
+            # The whole site's background work (not a region's): emails and reports wait on it.
+            "queue": queue_state(now=now),
         },
     )
 

@@ -2557,6 +2557,8 @@ def _opportunity_form(page, **changes):
             "contact_name": "",
             "contact_phone": "",
             "contact_email": "",
+            "min_years_in_practice": page.min_years_in_practice,
+            "no_complaint_years": page.no_complaint_years,
             "comments": inline_formset([]),
             **changes,
         }

@@ -3,6 +3,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.text import NameFormField
 from volunteers.models import Contributor
@@ -15,8 +16,12 @@ class HoursRequestForm(forms.Form):
     (or to replace it)."""
 
     year = forms.ChoiceField(label=_("Period"))
-    starts_on = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(
+        label=pgettext_lazy("date range", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=pgettext_lazy("date range", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     id_type = forms.ChoiceField(
         label=_("Identity document"), choices=[("", "—")] + Contributor.IdType.choices, required=False
     )

@@ -36,6 +36,8 @@ def _new_opportunity(world, *, side="a", title="新华区村居法律顾问驻�
             "contact_name": "",
             "contact_phone": "",
             "contact_email": "",
+            "min_years_in_practice": 0,
+            "no_complaint_years": 0,
             "comments": inline_formset([]),
             action: action,
         }

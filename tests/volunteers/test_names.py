@@ -197,6 +197,8 @@ def _page_form(page, **changes):
             contact_name="",
             contact_phone="",
             contact_email="",
+            min_years_in_practice=page.min_years_in_practice,
+            no_complaint_years=page.no_complaint_years,
         )
     return nested_form_data({**fields, **changes})
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import SingleRow
 from core.text import NameField
@@ -125,7 +126,7 @@ class ServiceRequest(models.Model):
     # Evaluation: self (at closing), public (rating link), third party (staff review of a sample).
     self_score = models.PositiveSmallIntegerField(_("self-evaluation"), null=True, blank=True)
     public_score = models.PositiveSmallIntegerField(_("rating by the person served"), null=True, blank=True)
-    public_comment = models.CharField(_("comment"), max_length=500, blank=True)
+    public_comment = models.CharField(pgettext_lazy("rating", "comment"), max_length=500, blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
     review_score = models.PositiveSmallIntegerField(_("review by staff"), null=True, blank=True)
     review_note = models.CharField(_("review note"), max_length=500, blank=True)

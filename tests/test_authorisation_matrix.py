@@ -1503,6 +1503,16 @@ REQUEST_MATRIX = {
     },
     "staff_request_new": {"-": ("GET", [], None, STAFF_ONLY)},
     "staff_request_rules": {"-": ("GET", [], None, (LOGIN, 403, 403, 403, 403, 403, 200))},
+    "staff_request_terms": {
+        "-": ("GET", ["hotline_12348"], None, (LOGIN, 403, 403, 403, 403, 403, 200)),
+        "saved": (
+            "FORM",
+            ["hotline_12348"],
+            {"accept_hours": "6", "finish_days": "7"},
+            (LOGIN, 403, 403, 403, 403, 403, Redirect("/staff/requests/rules/")),
+        ),
+        "no such type": ("GET", ["no-such-type"], None, (LOGIN, 403, 403, 403, 403, 403, 404)),
+    },
     "staff_request": {
         A: ("GET", ["{queued_a}"], None, STAFF_IN_A),
         B: ("GET", ["{queued_b}"], None, STAFF_IN_B),

@@ -374,3 +374,36 @@ def test_the_front_page_counts_overdue_requests_for_staff_and_offers_the_form_to
     assert "2件超时工单" in client_for("city_staff").get("/").content.decode()
     public = client_for("anonymous").get("/").content.decode()
     assert 'id="ask-for-help"' in public and "超时" not in public
+
+
+def test_city_staff_set_a_service_types_time_limits_and_who_may_take_it(world, client_for):
+    hotline = ServiceType.objects.get(code="hotline_12348")
+    city = client_for("city_staff")
+    page = city.get(reverse("staff_request_rules")).content.decode()
+    assert reverse("staff_request_terms", args=[hotline.code]) in page
+
+    # Bad input: nothing changes, the form says why.
+    refused = city.post(reverse("staff_request_terms", args=[hotline.code]), {"accept_hours": "0", "finish_days": "5"})
+    assert refused.status_code == 200 and refused.context["form"].errors["accept_hours"]
+    assert not RequestTerms.objects.filter(service_type=hotline).exists()
+
+    saved = city.post(
+        reverse("staff_request_terms", args=[hotline.code]),
+        {"accept_hours": "4", "finish_days": "3", "eligible_kinds": ["lawyer"]},
+    )
+    assert saved.status_code == 302
+    terms = RequestTerms.objects.get(service_type=hotline)
+    assert (terms.accept_hours, terms.finish_days, terms.eligible_kinds) == (4, 3, ["lawyer"])
+    entry = AuditEntry.objects.get(action="request_terms_update")
+    assert entry.actor == world.city_staff and entry.data["after"]["accept_hours"] == 4
+    listed = city.get(reverse("staff_request_rules")).content.decode()
+    assert '<td data-label="接单时限（小时）">4</td>' in listed
+
+    # District staff may not change the city's rules.
+    assert (
+        client_for("staff_a")
+        .post(reverse("staff_request_terms", args=[hotline.code]), {"accept_hours": "1", "finish_days": "1"})
+        .status_code
+        == 403
+    )
+    assert RequestTerms.objects.get(service_type=hotline).accept_hours == 4

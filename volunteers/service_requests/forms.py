@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from volunteers.models import Region, ServiceRequest, ServiceType, SpecialGroup
+from volunteers.models import Contributor, Region, ServiceRequest, ServiceType, SpecialGroup
 from volunteers.people.forms import RegionChoiceField
 from volunteers.records.forms import MultipleFileField, new_submission_token
 
@@ -122,6 +122,18 @@ class ReviewForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class TermsForm(forms.Form):
+    accept_hours = forms.IntegerField(label=_("Accept within (hours)"), min_value=1, max_value=720)
+    finish_days = forms.IntegerField(label=_("Finish within (days)"), min_value=1, max_value=365)
+    eligible_kinds = forms.MultipleChoiceField(
+        label=_("Who may take these requests"),
+        choices=Contributor.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: anyone with a completed profile."),
+    )
 
 
 class PolicyForm(forms.Form):

@@ -11,8 +11,9 @@ from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from volunteers.models import Contributor, Region, RequestEvent, RequestTerms, ServiceRequest
+from volunteers.models import Contributor, Region, RequestEvent, RequestTerms, ServiceRequest, ServiceType
 from volunteers.people.selectors import in_region
+from volunteers.rota.services import kinds_text
 from volunteers.service_requests.services import SATISFIED
 
 if TYPE_CHECKING:
@@ -181,3 +182,14 @@ def monthly_figures(scope: Region, first: date, last: date) -> list[dict[str, An
         rate = (Decimal(figures["satisfied"] * 100) / rated).quantize(Decimal("0.1")) if rated else None
         rows.append({"region": unit, **figures, "satisfaction": rate})
     return rows
+
+
+def service_types_with_terms() -> list[ServiceType]:
+    """Active service types, each with its request terms (or none: the defaults apply), in one query."""
+    types = list(
+        ServiceType.objects.filter(is_active=True).select_related("request_terms").order_by("sort_order", "code")
+    )
+    for service_type in types:
+        terms = getattr(service_type, "request_terms", None)
+        service_type.kinds = kinds_text(terms.eligible_kinds) if terms else ""  # type: ignore[attr-defined]
+    return types

@@ -528,6 +528,24 @@ def requests_escalate(*, now: datetime | None = None, limit: int = 1000) -> int:
 
 
 @transaction.atomic
+def request_terms_update(
+    *, actor: User, service_type: ServiceType, accept_hours: int, finish_days: int, eligible_kinds: list[str]
+) -> RequestTerms:
+    """The city's time limits (and who may take requests) for one service type; audited with before/after."""
+    terms, _created = RequestTerms.objects.get_or_create(service_type=service_type)
+    before = {
+        "accept_hours": terms.accept_hours,
+        "finish_days": terms.finish_days,
+        "eligible_kinds": terms.eligible_kinds,
+    }
+    terms.accept_hours, terms.finish_days, terms.eligible_kinds = accept_hours, finish_days, list(eligible_kinds)
+    terms.full_clean()
+    terms.save()
+    after = {"accept_hours": accept_hours, "finish_days": finish_days, "eligible_kinds": list(eligible_kinds)}
+    audit(actor=actor, action="request_terms_update", obj=terms, before=before, after=after)
+    return terms
+
+
 def request_policy_update(*, actor: User, escalate_hours: int) -> RequestPolicy:
     policy = RequestPolicy.current()
     before = policy.escalate_hours

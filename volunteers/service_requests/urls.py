@@ -15,6 +15,7 @@ urlpatterns = [
     path("staff/requests/", views.staff_requests, name="staff_requests"),
     path("staff/requests/new/", views.staff_request_new, name="staff_request_new"),
     path("staff/requests/rules/", views.staff_request_rules, name="staff_request_rules"),
+    path("staff/requests/rules/<slug:code>/", views.staff_request_terms, name="staff_request_terms"),
     path("staff/requests/<int:pk>/", views.staff_request, name="staff_request"),
     path("staff/requests/<int:pk>/<str:action>/", views.staff_request_act, name="staff_request_act"),
 ]

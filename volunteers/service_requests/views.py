@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from core.http import absolute_url, form_add_errors, page_of
 from core.qr import qr_svg
 from core.ratelimit import over_limit, retry_minutes
-from volunteers.models import Contributor, RequestPolicy, ServiceRequest
+from volunteers.models import Contributor, RequestPolicy, RequestTerms, ServiceRequest, ServiceType
 from volunteers.people import selectors as people
 from volunteers.people.views import staff_required, to_profile_form
 from volunteers.service_requests import selectors
@@ -31,6 +31,7 @@ from volunteers.service_requests.forms import (
     ReasonForm,
     RequestForm,
     ReviewForm,
+    TermsForm,
 )
 
 FIELDS = ("name", "phone", "region", "service_type", "description", "urgency", "special_groups")
@@ -361,6 +362,35 @@ def staff_request_rules(request, scope):
         return redirect("staff_request_rules")
     return render(
         request,
+        "service_requests/staff_rules.html",
+        {
+            "scope": scope,
+            "form": form,
+            "types": selectors.service_types_with_terms(),
+            "defaults": (RequestTerms.DEFAULT_ACCEPT_HOURS, RequestTerms.DEFAULT_FINISH_DAYS),
+        },
+    )
+
+
+@staff_required
+def staff_request_terms(request, scope, code):
+    """One service type's time limits and who may take its requests (city staff)."""
+    if not scope.is_root():
+        raise PermissionDenied
+    service_type = get_object_or_404(ServiceType, code=code)
+    terms = getattr(service_type, "request_terms", None) or RequestTerms(service_type=service_type)
+    initial = {
+        "accept_hours": terms.accept_hours,
+        "finish_days": terms.finish_days,
+        "eligible_kinds": terms.eligible_kinds,
+    }
+    form = TermsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        svc.request_terms_update(actor=request.user, service_type=service_type, **form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return redirect("staff_request_rules")
+    return render(
+        request,
         "volunteers/staff/form.html",
-        {"scope": scope, "form": form, "title": _("Service request rules"), "back": "staff_requests"},
+        {"scope": scope, "form": form, "title": str(service_type), "back": "staff_request_rules"},
     )

@@ -188,7 +188,8 @@ def _candidates(category: AwardCategory) -> list[Candidate]:
         # A star-level award always has its level (_category_check); the column is nullable for the others.
         needed = STAR_HOURS[category.min_stars - 1]  # type: ignore[operator]
         lifetime = (
-            LedgerEntry.objects.filter(
+            LedgerEntry.objects.earned()
+            .filter(
                 contributor__region__path__startswith=region.path, effective_date__lte=date(category.year, 12, 31)
             )
             .values("contributor_id")
@@ -337,7 +338,7 @@ def nominee_rules_failed(
         return failed
     person: Contributor = contributor  # type: ignore[assignment]  # one of the two is given
     if category.basis == Basis.STAR_LEVEL:
-        lifetime = LedgerEntry.objects.filter(contributor=person, effective_date__lte=date(year, 12, 31)).aggregate(
+        lifetime = LedgerEntry.objects.earned().filter(contributor=person, effective_date__lte=date(year, 12, 31)).aggregate(
             h=Sum("hours")
         )["h"] or Decimal(0)
         if lifetime < STAR_HOURS[(category.min_stars or 1) - 1]:

@@ -32,7 +32,7 @@ _Entries = TypeVar("_Entries", bound=Iterable[LedgerEntry])
 def points_summary(contributor: Contributor, *, year: int | None = None) -> dict[str, Any]:
     """Balance for the year and lifetime, verified hours, stars and progress: one query."""
     year = year or timezone.localdate().year
-    totals = LedgerEntry.objects.filter(contributor=contributor).aggregate(
+    totals = LedgerEntry.objects.earned().filter(contributor=contributor).aggregate(
         lifetime=Sum("points"),
         year=Sum("points", filter=Q(effective_date__year=year)),
         all_hours=Sum("hours"),
@@ -57,8 +57,9 @@ def points_summary(contributor: Contributor, *, year: int | None = None) -> dict
 
 
 def entries_for(contributor: Contributor) -> QuerySet[LedgerEntry]:
-    """Newest first; each gets `.text`, its explanation in the reader's language (from its data)."""
-    return LedgerEntry.objects.filter(contributor=contributor).order_by("-created_at", "-id")
+    """Earned entries, newest first (spending is on My rewards); each gets `.text`, its explanation in
+    the reader's language (from its data)."""
+    return LedgerEntry.objects.earned().filter(contributor=contributor).order_by("-created_at", "-id")
 
 
 def explain_page(entries: _Entries) -> _Entries:

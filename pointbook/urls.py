@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("pointbook.firm_record.urls")),
     path("", include("pointbook.reports.urls")),
     path("", include("pointbook.targets.urls")),
+    path("", include("pointbook.incentives.urls")),
 ]

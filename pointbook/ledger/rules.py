@@ -164,7 +164,10 @@ def _spending_text(kind: str, breakdown: dict[str, Any]) -> str:
             "rejected": _("not granted"),
             "expired": _("not collected in time"),
         }
-        return _("Refund for “%(reward)s”: %(why)s") % {"reward": reward, "why": reasons.get(breakdown.get("why", ""), "")}
+        return _("Refund for “%(reward)s”: %(why)s") % {
+            "reward": reward,
+            "why": reasons.get(breakdown.get("why", ""), ""),
+        }
     return _("Points earned up to %(date)s expired unspent") % {"date": breakdown.get("through", "")}
 
 

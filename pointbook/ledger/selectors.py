@@ -32,11 +32,15 @@ _Entries = TypeVar("_Entries", bound=Iterable[LedgerEntry])
 def points_summary(contributor: Contributor, *, year: int | None = None) -> dict[str, Any]:
     """Balance for the year and lifetime, verified hours, stars and progress: one query."""
     year = year or timezone.localdate().year
-    totals = LedgerEntry.objects.earned().filter(contributor=contributor).aggregate(
-        lifetime=Sum("points"),
-        year=Sum("points", filter=Q(effective_date__year=year)),
-        all_hours=Sum("hours"),
-        year_hours=Sum("hours", filter=Q(effective_date__year=year)),
+    totals = (
+        LedgerEntry.objects.earned()
+        .filter(contributor=contributor)
+        .aggregate(
+            lifetime=Sum("points"),
+            year=Sum("points", filter=Q(effective_date__year=year)),
+            all_hours=Sum("hours"),
+            year_hours=Sum("hours", filter=Q(effective_date__year=year)),
+        )
     )
     totals = {name: cents(value) for name, value in totals.items()}
     hours = totals["all_hours"]

@@ -185,19 +185,19 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='reward',
-            constraint=models.CheckConstraint(condition=models.Q(('cost__gte', 0)), name='reward_cost_not_negative'),
+            constraint=models.CheckConstraint(condition=models.Q(('cost__gte', 0)), name='reward_cost_not_negative', violation_error_message='The cost cannot be negative.'),
         ),
         migrations.AddConstraint(
             model_name='reward',
-            constraint=models.CheckConstraint(condition=models.Q(('stock__isnull', True), ('stock__gte', 0), _connector='OR'), name='reward_stock_not_negative'),
+            constraint=models.CheckConstraint(condition=models.Q(('stock__isnull', True), ('stock__gte', 0), _connector='OR'), name='reward_stock_not_negative', violation_error_message='The stock cannot be negative.'),
         ),
         migrations.AddConstraint(
             model_name='reward',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'material'), ('stock__isnull', False)), models.Q(('kind', 'policy'), ('stock__isnull', True)), _connector='OR'), name='reward_stock_only_material'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'material'), ('stock__isnull', False)), models.Q(('kind', 'policy'), ('stock__isnull', True)), _connector='OR'), name='reward_stock_only_material', violation_error_message='A material reward needs its stock; policy support has none.'),
         ),
         migrations.AddConstraint(
             model_name='reward',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'policy'), ('cost__gt', 0), _connector='OR'), name='reward_material_costs_points'),
+            constraint=models.CheckConstraint(condition=models.Q(('kind', 'policy'), ('cost__gt', 0), _connector='OR'), name='reward_material_costs_points', violation_error_message='A material reward costs points.'),
         ),
         migrations.AddIndex(
             model_name='redemption',

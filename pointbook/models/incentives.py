@@ -139,13 +139,26 @@ class Reward(models.Model):
         verbose_name = _("reward")
         verbose_name_plural = _("rewards")
         constraints = [
-            models.CheckConstraint(condition=Q(cost__gte=0), name="reward_cost_not_negative"),
-            models.CheckConstraint(condition=Q(stock__isnull=True) | Q(stock__gte=0), name="reward_stock_not_negative"),
+            models.CheckConstraint(
+                condition=Q(cost__gte=0),
+                name="reward_cost_not_negative",
+                violation_error_message=_("The cost cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(stock__isnull=True) | Q(stock__gte=0),
+                name="reward_stock_not_negative",
+                violation_error_message=_("The stock cannot be negative."),
+            ),
             models.CheckConstraint(
                 condition=Q(kind="material", stock__isnull=False) | Q(kind="policy", stock__isnull=True),
                 name="reward_stock_only_material",
+                violation_error_message=_("A material reward needs its stock; policy support has none."),
             ),
-            models.CheckConstraint(condition=Q(kind="policy") | Q(cost__gt=0), name="reward_material_costs_points"),
+            models.CheckConstraint(
+                condition=Q(kind="policy") | Q(cost__gt=0),
+                name="reward_material_costs_points",
+                violation_error_message=_("A material reward costs points."),
+            ),
         ]
 
     def __str__(self) -> str:

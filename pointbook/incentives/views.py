@@ -128,8 +128,9 @@ def staff_reward_edit(request, scope, pk=None):
     )
 
 
-@staff_required
+@login_required
 @require_POST
+@staff_required
 def staff_reward_qualify(request, scope, pk):
     reward = get_in_scope_or_404(Reward.objects.select_related("region"), scope, pk)
     try:
@@ -158,8 +159,9 @@ def staff_redemptions(request, scope):
     )
 
 
-@staff_required
+@login_required
 @require_POST
+@staff_required
 def staff_redemption_decide(request, scope, pk, action):
     if action not in ("approve", "reject"):
         raise Http404

@@ -302,7 +302,7 @@ def code_problem(redemption: Redemption | None, now: datetime) -> str:
     if redemption is None:
         return _("No reward of your area has this code. Check the letters and digits and try again.")
     if redemption.status == Status.FULFILLED:
-        when = timezone.localtime(redemption.handed_over_at).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
+        when = timezone.localtime(redemption.handed_over_at).strftime("%Y-%m-%d %H:%M")
         return _("Already handed over (%(when)s).") % {"when": when}
     if redemption.status == Status.PENDING:
         return _("This request still waits for a staff decision.")

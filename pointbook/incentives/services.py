@@ -290,8 +290,11 @@ def redemption_decide(*, actor: User, scope: Region, redemption_id: int, approve
 
 
 def redemption_by_code(scope: Region, code: str) -> Redemption | None:
+    """A request by its code, for staff of the reward's area or of the area of its pick-up venue (a
+    city-wide reward is collected at a district's centre and handed over by that district's staff)."""
     return (
-        Redemption.objects.filter(code=code_normalise(code), reward__region__path__startswith=scope.path)
+        Redemption.objects.filter(code=code_normalise(code))
+        .filter(Q(reward__region__path__startswith=scope.path) | Q(reward__venue__region__path__startswith=scope.path))
         .select_related("reward", "reward__venue", "contributor")
         .first()
     )

@@ -237,9 +237,11 @@ def _give_back(
     redemption.save(update_fields=["status", "closed_at", "decided_at", "decided_by", "reason"])
 
 
-def redemption_cancel(*, user: User, contributor: Contributor, redemption_id: int) -> Redemption:
+def redemption_cancel(
+    *, user: User, contributor: Contributor, redemption_id: int, now: datetime | None = None
+) -> Redemption:
     """The person withdraws a request not yet handed over or granted: points and stock come back."""
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         if not Redemption.objects.filter(pk=redemption_id, contributor=contributor).exists():
             raise ValidationError(_("This request is not yours."))
@@ -254,10 +256,18 @@ def redemption_cancel(*, user: User, contributor: Contributor, redemption_id: in
     return redemption
 
 
-def redemption_decide(*, actor: User, scope: Region, redemption_id: int, approve: bool, reason: str = "") -> Redemption:
+def redemption_decide(
+    *,
+    actor: User,
+    scope: Region,
+    redemption_id: int,
+    approve: bool,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Redemption:
     """Staff approve (a material reward becomes ready to collect; policy support is granted) or
     refuse (points and stock come back) a request waiting for them. Not their own."""
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         if not Redemption.objects.filter(pk=redemption_id, reward__region__path__startswith=scope.path).exists():
             raise ValidationError(_("No such request in your area."))
@@ -318,9 +328,9 @@ def code_problem(redemption: Redemption | None, now: datetime) -> str:
     return ""
 
 
-def redemption_hand_over(*, actor: User, scope: Region, code: str) -> Redemption:
+def redemption_hand_over(*, actor: User, scope: Region, code: str, now: datetime | None = None) -> Redemption:
     """At the venue: staff enter (or scan) the person's code and hand the reward over. Not their own."""
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         found = redemption_by_code(scope, code)
         if found is None:

@@ -92,6 +92,14 @@ def test_a_lawyer_with_two_stars_redeems_a_training_place_and_staff_hand_it_over
     staff = Phone.open(chromium, live_server.url, shots, "staff")
     counter = staff.page
     staff.log_in(world.staff_a.email)
+    staff.nav("/staff/")
+    staff.submit(counter.locator("nav.subnav a[href='/staff/rewards/']"))
+    staff.check("catalogue")
+    staff.submit(counter.locator("#rewards a", has_text=TRAINING))
+    staff.check("catalogue-editor")
+    expect(counter.locator("#id_title_zh")).to_have_value(TRAINING)
+    staff.go("/staff/rewards/requests/")
+    staff.check("queue")
     staff.go("/staff/rewards/pickup/")
     staff.check("pickup-empty")
     counter.locator("#id_code").fill("ABCD2345")
@@ -120,3 +128,13 @@ def test_a_lawyer_with_two_stars_redeems_a_training_place_and_staff_hand_it_over
     expect(page.locator("#spendable strong")).to_have_text("700")
     expect(page.locator(".reward", has_text=TRAINING)).to_contain_text(tr("limit reached this year"))
     assert points_summary(lawyer) == earned_before  # spending never lowers earned points
+
+    # The same page in English, on the same phone.
+    her.submit(page.locator("form.lang-switch button[value=en]"))
+    page.screenshot(path=shots.path("lawyer-my-rewards-english"), full_page=True)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text("My rewards")
+    expect(page.locator(".reward", has_text="Practice skills training place")).to_contain_text(
+        "limit reached this year"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

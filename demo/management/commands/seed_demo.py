@@ -7,6 +7,7 @@ from demo import people as people_demo
 from demo.pages import demo_opportunities, demo_opportunities_reset, demo_pages
 from demo.points import demo_points
 from demo.recognition import demo_recognition, demo_recognition_reset
+from demo.rewards import demo_rewards, demo_rewards_reset
 from demo.targets import demo_targets
 from pointbook.ledger.maintenance import ledger_wipe
 from pointbook.models import AwardCategory
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             for page in HonourRollPage.objects.all():
                 page.delete()
             demo_recognition_reset()
+            demo_rewards_reset()
             ledger_wipe()
             people_demo.demo_rota_reset()
             demo_opportunities_reset()
@@ -40,6 +42,7 @@ class Command(BaseCommand):
         counts.update(demo_opportunities(scale))
         counts.update(demo_points(scale))
         counts.update(demo_targets())
+        counts.update(demo_rewards(scale))
         counts.update(demo_recognition(User.objects.get(email="staff.city@demo.cn")))
         for category in AwardCategory.objects.filter(status=AwardCategory.Status.APPROVED):
             honour_roll_publish(category.pk)

@@ -93,7 +93,7 @@ def test_a_lawyer_with_two_stars_redeems_a_training_place_and_staff_hand_it_over
     counter = staff.page
     staff.log_in(world.staff_a.email)
     staff.nav("/staff/")
-    staff.submit(counter.locator("nav.subnav a[href='/staff/rewards/']"))
+    staff.submit(counter.locator("a.tile[href='/staff/rewards/']"))
     staff.check("catalogue")
     staff.submit(counter.locator("#rewards a", has_text=TRAINING))
     staff.check("catalogue-editor")

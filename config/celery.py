@@ -25,6 +25,10 @@ app.conf.beat_schedule = {
         "task": "tasks.points.post_conduct_penalties",
         "schedule": crontab(minute="*/10"),
     },
+    "rewards-daily": {
+        "task": "tasks.points.rewards_daily",
+        "schedule": crontab(hour=1, minute=17),
+    },
     "refresh-standings": {
         "task": "tasks.recognition.refresh_standings",
         "schedule": crontab(hour=2, minute=7),

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("pointbook.reports.urls")),
     path("", include("pointbook.targets.urls")),
     path("", include("pointbook.hours_certificates.urls")),
+    path("", include("pointbook.incentives.urls")),
 ]

@@ -25,6 +25,15 @@ def rescore_apply_task(self, job_id):
     return job_run(self, job_id, work)
 
 
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=3)
+def rewards_daily():
+    """Uncollected rewards back to stock (refunded), then unspent points past their expiry date.
+    Safe twice: each posting is keyed and worked out again under the person's wallet lock."""
+    from pointbook.incentives.services import rewards_daily as run
+
+    return run()
+
+
 @shared_task(acks_late=True)
 def post_conduct_penalties():
     """Price the no-shows and late cancellations that have no penalty yet; undo corrected ones."""

@@ -86,7 +86,7 @@ def test_runtime_code_never_imports_a_migration():
 def test_the_ledger_sql_is_what_the_migrations_installed():
     """The ledger package keeps the current trigger SQL; the migrations keep frozen copies. They agree."""
     append_only = import_module("pointbook.migrations.0002_ledger_append_only")
-    totals = import_module("pointbook.migrations.0009_ledger_totals")
+    totals = import_module("pointbook.migrations.0016_incentives")  # the totals trigger as recreated there
     assert (trigger_sql.APPEND_ONLY_SQLITE, trigger_sql.APPEND_ONLY_POSTGRES) == (
         append_only.SQLITE,
         append_only.POSTGRES,

@@ -62,6 +62,11 @@ from pointbook.models import (
     PointsRule,
     PublicRating,
     RecognitionReport,
+    Redemption,
+    Reward,
+    RewardQualification,
+    RewardsPolicy,
+    RewardsWallet,
     Standing,
     StandingsSnapshot,
     Target,
@@ -1657,6 +1662,212 @@ _WATCHED = {
 _WATCHED[get_user_model()] = ["id", "email", "password", "is_active", "is_staff", "is_superuser"]
 
 
+# --- Incentives: rewards, requests, the pick-up counter, the city's spending rules ---
+# Ids from `_incentives_extras`: "{reward_a}" / "{reward_b}" a material reward of district A / B (no
+# approval needed), "{policy_a}" / "{policy_b}" policy support, "{ready_a}" / "{ready_b}" each lawyer's
+# request ready to collect (code "{ready_a_code}"), "{pending_a}" / "{pending_b}" each lawyer's request
+# waiting for staff.
+MY_REWARDS = Redirect("/my/rewards/")
+REWARD_FORM = {
+    "kind": "material",
+    "title_zh": "法律实务培训名额",
+    "title_en": "Training place",
+    "region": "{district_a}",
+    "cost": "50",
+    "stock": "3",
+    "venue": "{venue_a}",
+    "min_stars": "0",
+    "min_year_hours": "0",
+    "valid_from": "2026-01-01",
+    "is_published": "on",
+}
+INCENTIVES_MATRIX = {
+    "my_rewards": {"-": ("GET", [], None, (LOGIN, 200, 200, *[PROFILE_FORM] * 4))},
+    "reward_request": {
+        A: (
+            "POST",
+            ["{reward_a}"],
+            {},
+            (LOGIN, Redirect("/my/rewards/requests/*"), Unchanged(MY_REWARDS), *[NOT_A_CONTRIBUTOR] * 4),
+        ),
+        B: (
+            "POST",
+            ["{reward_b}"],
+            {},
+            (LOGIN, Unchanged(MY_REWARDS), Redirect("/my/rewards/requests/*"), *[NOT_A_CONTRIBUTOR] * 4),
+        ),
+    },
+    "my_redemption": {
+        A: ("GET", ["{ready_a}"], None, (LOGIN, 200, 404, *[PROFILE_FORM] * 4)),
+        B: ("GET", ["{ready_b}"], None, (LOGIN, 404, 200, *[PROFILE_FORM] * 4)),
+    },
+    "my_redemption_cancel": {
+        A: (
+            "POST",
+            ["{ready_a}"],
+            {},
+            (LOGIN, Redirect("/my/rewards/requests/{ready_a}/"), 404, *[NOT_A_CONTRIBUTOR] * 4),
+        ),
+        B: (
+            "POST",
+            ["{ready_b}"],
+            {},
+            (LOGIN, 404, Redirect("/my/rewards/requests/{ready_b}/"), *[NOT_A_CONTRIBUTOR] * 4),
+        ),
+    },
+    "staff_rewards": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_reward_new": {
+        "-": ("GET", [], None, STAFF_ONLY),
+        # A region outside staff B's area is not among their choices: the form comes back.
+        "saved": (
+            "FORM",
+            [],
+            REWARD_FORM,
+            (LOGIN, 403, 403, 403, Redirect("/staff/rewards/"), Unchanged(200), Redirect("/staff/rewards/")),
+        ),
+        "no venue": ("FORM", [], {**REWARD_FORM, "venue": ""}, (LOGIN, 403, 403, 403, *[Unchanged(200)] * 3)),
+    },
+    "staff_reward_edit": {
+        A: ("GET", ["{reward_a}"], None, STAFF_IN_A),
+        B: ("GET", ["{reward_b}"], None, STAFF_IN_B),
+    },
+    "staff_reward_qualify": {
+        A: (
+            "POST",
+            ["{policy_a}"],
+            {},
+            (
+                LOGIN,
+                *[NO_ROLE] * 3,
+                Redirect("/staff/rewards/{policy_a}/"),
+                404,
+                Redirect("/staff/rewards/{policy_a}/"),
+            ),
+        ),
+        B: (
+            "POST",
+            ["{policy_b}"],
+            {},
+            (
+                LOGIN,
+                *[NO_ROLE] * 3,
+                404,
+                Redirect("/staff/rewards/{policy_b}/"),
+                Redirect("/staff/rewards/{policy_b}/"),
+            ),
+        ),
+    },
+    "staff_redemptions": {"-": ("GET", [], None, STAFF_ONLY)},
+    "staff_redemption_decide": {
+        A: (
+            "POST",
+            ["{pending_a}", "approve"],
+            {},
+            (LOGIN, *[NO_ROLE] * 3, Redirect("/staff/rewards/requests/"), 404, Redirect("/staff/rewards/requests/")),
+        ),
+        B: (
+            "POST",
+            ["{pending_b}", "reject"],
+            {"reason": "名额已满"},
+            (LOGIN, *[NO_ROLE] * 3, 404, Redirect("/staff/rewards/requests/"), Redirect("/staff/rewards/requests/")),
+        ),
+        # Refusing needs a reason: told so, nothing changes.
+        "no reason": (
+            "POST",
+            ["{pending_a}", "reject"],
+            {},
+            (
+                LOGIN,
+                *[NO_ROLE] * 3,
+                Unchanged(Redirect("/staff/rewards/requests/")),
+                404,
+                Unchanged(Redirect("/staff/rewards/requests/")),
+            ),
+        ),
+        "unknown action": ("POST", ["{pending_a}", "delete"], {}, (LOGIN, *[NO_ROLE] * 3, 404, 404, 404)),
+    },
+    "staff_pickup": {
+        "-": ("GET", [], None, STAFF_ONLY),
+        "looked up": ("GET", ["?code={ready_a_code}"], None, STAFF_ONLY),
+        # Staff of B cannot see, let alone hand over, a code of district A.
+        "handed over": (
+            "FORM",
+            [],
+            {"code": "{ready_a_code}", "hand_over": "1"},
+            (
+                LOGIN,
+                403,
+                403,
+                403,
+                Redirect("/staff/rewards/pickup/"),
+                Unchanged(200),
+                Redirect("/staff/rewards/pickup/"),
+            ),
+        ),
+        "wrong code": (
+            "FORM",
+            [],
+            {"code": "WRONG123", "hand_over": "1"},
+            (LOGIN, 403, 403, 403, *[Unchanged(200)] * 3),
+        ),
+    },
+    "staff_rewards_rules": {
+        "-": ("GET", [], None, CITY_STAFF_ONLY),
+        "saved": (
+            "FORM",
+            [],
+            {"expiry": "years", "expiry_years": "3", "bonus_spendable": "on", "pickup_days": "14"},
+            city_staff_only(Redirect("/staff/rules/rewards/")),
+        ),
+        "no pick-up days": (
+            "FORM",
+            [],
+            {"expiry": "never", "expiry_years": "3", "pickup_days": "0"},
+            city_staff_only(Unchanged(200)),
+        ),
+    },
+}
+MATRIX.update(INCENTIVES_MATRIX)
+_WATCHED.update(
+    {
+        model: [f.attname for f in model._meta.concrete_fields]
+        for model in (Reward, Redemption, RewardsWallet, RewardsPolicy, RewardQualification)
+    }
+)
+
+
+def _incentives_extras(world):
+    from datetime import date
+
+    from pointbook.incentives import services as incentives
+    from tests.support.ledger import post
+
+    ids = {}
+    for side, region, venue, person in (
+        ("a", world.district_a, world.venue_a, world.lawyer_contributor),
+        ("b", world.district_b, world.venue_b, world.other_lawyer_contributor),
+    ):
+        post(person, date.today(), "10", "200")
+        common = {"region": region, "valid_from": date(2020, 1, 1), "title_en": "Reward"}
+        reward = Reward.objects.create(kind="material", title_zh="培训名额", cost=10, stock=5, venue=venue, **common)
+        approval = Reward.objects.create(
+            kind="material", title_zh="代金券", cost=10, stock=5, venue=venue, needs_approval=True, **common
+        )
+        policy = Reward.objects.create(kind="policy", title_zh="优先推荐", cost=0, needs_approval=True, **common)
+        ready = incentives.redemption_request(user=person.user, contributor=person, reward_id=reward.pk)
+        pending = incentives.redemption_request(user=person.user, contributor=person, reward_id=approval.pk)
+        ids.update(
+            {
+                f"reward_{side}": reward.pk,
+                f"policy_{side}": policy.pk,
+                f"ready_{side}": ready.pk,
+                f"ready_{side}_code": ready.code,
+                f"pending_{side}": pending.pk,
+            }
+        )
+    return ids
+
+
 def _rows():
     for name, variants in MATRIX.items():
         for variant, row in variants.items():
@@ -2115,6 +2326,7 @@ def _ids(request, world, name):
     # The extra objects each group of rows names, made only for those rows.
     for groups, make in (
         ((RECOGNITION_MATRIX,), _recognition_extras),
+        ((INCENTIVES_MATRIX,), _incentives_extras),
         ((HOURS_ROWS,), _hours_extras),
         ((REQUEST_MATRIX,), _request_extras),
         ((IMPORT_MATRIX, JOB_MATRIX), _import_extras),

@@ -188,9 +188,8 @@ def _candidates(category: AwardCategory) -> list[Candidate]:
         # A star-level award always has its level (_category_check); the column is nullable for the others.
         needed = STAR_HOURS[category.min_stars - 1]  # type: ignore[operator]
         lifetime = (
-            LedgerEntry.objects.filter(
-                contributor__region__path__startswith=region.path, effective_date__lte=date(category.year, 12, 31)
-            )
+            LedgerEntry.objects.earned()
+            .filter(contributor__region__path__startswith=region.path, effective_date__lte=date(category.year, 12, 31))
             .values("contributor_id")
             .annotate(h=Sum("hours"))
             .filter(h__gte=needed)
@@ -337,9 +336,9 @@ def nominee_rules_failed(
         return failed
     person: Contributor = contributor  # type: ignore[assignment]  # one of the two is given
     if category.basis == Basis.STAR_LEVEL:
-        lifetime = LedgerEntry.objects.filter(contributor=person, effective_date__lte=date(year, 12, 31)).aggregate(
-            h=Sum("hours")
-        )["h"] or Decimal(0)
+        lifetime = LedgerEntry.objects.earned().filter(
+            contributor=person, effective_date__lte=date(year, 12, 31)
+        ).aggregate(h=Sum("hours"))["h"] or Decimal(0)
         if lifetime < STAR_HOURS[(category.min_stars or 1) - 1]:
             failed.append("stars")
     if category.no_upheld_complaint and Complaint.objects.filter(contributor=person, date__year=year).exists():

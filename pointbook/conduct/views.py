@@ -50,7 +50,7 @@ def appeal_new(request):
     entry = record = None
     about = request.POST.get("entry") or request.GET.get("entry")
     if about and about.isdigit():
-        entry = LedgerEntry.objects.filter(contributor=contributor, pk=about).first()
+        entry = LedgerEntry.objects.earned().filter(contributor=contributor, pk=about).first()
         if entry is None:
             raise Http404
         selectors.explain_page([entry])

@@ -170,7 +170,8 @@ def firm_record(organisation: Organisation, year: int) -> FirmRecord:
         Q(ended_on__isnull=True) | Q(ended_on__gt=on_the_day)
     )
     counted = (
-        LedgerEntry.objects.filter(contributor_id__in=member_ids, effective_date__gte=first, effective_date__lte=last)
+        LedgerEntry.objects.earned()
+        .filter(contributor_id__in=member_ids, effective_date__gte=first, effective_date__lte=last)
         .filter(Exists(belonged))
         .order_by()
     )
@@ -182,7 +183,8 @@ def firm_record(organisation: Organisation, year: int) -> FirmRecord:
 
     # 3. Star level: the person's verified hours up to the end of the year (anywhere they served).
     lifetime = (
-        LedgerEntry.objects.filter(contributor_id__in=member_ids, effective_date__lte=last)
+        LedgerEntry.objects.earned()
+        .filter(contributor_id__in=member_ids, effective_date__lte=last)
         .order_by()
         .values("contributor_id")
         .annotate(h=Sum("hours"))

@@ -44,9 +44,21 @@ def ledger_guard_lifted(connection=None):
 
 def ledger_wipe():
     """Delete every entry and what points at entries or records (demo reset only)."""
-    from pointbook.models import Appeal, Complaint, LedgerEntry, LedgerTotal, PublicRating
+    from pointbook.models import (
+        Appeal,
+        Complaint,
+        LedgerEntry,
+        LedgerTotal,
+        PublicRating,
+        Redemption,
+        RewardQualification,
+        RewardsWallet,
+    )
 
     with transaction.atomic(), ledger_guard_lifted():
+        RewardQualification.objects.all().delete()
+        Redemption.objects.all().delete()  # their debits and refunds go with the entries
+        RewardsWallet.objects.all().delete()
         Appeal.objects.all().delete()
         Complaint.objects.all().delete()
         PublicRating.objects.all().delete()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.language import localized
 from pointbook.models import ConductRule, PointsRule, PublicHoliday
 
 if TYPE_CHECKING:
@@ -137,6 +138,8 @@ def explain(kind: str, breakdown: dict[str, Any]) -> str:
             "before": _number(breakdown["rescored_from"]),
             "after": _number(breakdown["rescored_to"]),
         }
+    if kind in ("spend", "refund", "expiry"):
+        return _spending_text(kind, breakdown)
     if "event" in breakdown:
         return _conduct_text(breakdown)
     if kind == "reversal":
@@ -148,6 +151,24 @@ def explain(kind: str, breakdown: dict[str, Any]) -> str:
             "reason": reason,
         }
     return breakdown.get("text", "")
+
+
+def _spending_text(kind: str, breakdown: dict[str, Any]) -> str:
+    """Spending entries (incentives): the reward's name in the reader's language, or the expiry."""
+    reward = localized(breakdown.get("reward_zh", ""), breakdown.get("reward_en", ""))
+    if kind == "spend":
+        return _("Spent on “%(reward)s”") % {"reward": reward}
+    if kind == "refund":
+        reasons = {
+            "cancelled": _("cancelled"),
+            "rejected": _("not granted"),
+            "expired": _("not collected in time"),
+        }
+        return _("Refund for “%(reward)s”: %(why)s") % {
+            "reward": reward,
+            "why": reasons.get(breakdown.get("why", ""), ""),
+        }
+    return _("Points earned up to %(date)s expired unspent") % {"date": breakdown.get("through", "")}
 
 
 def _cap_text(breakdown: dict[str, Any]) -> str:

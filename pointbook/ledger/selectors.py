@@ -32,11 +32,15 @@ _Entries = TypeVar("_Entries", bound=Iterable[LedgerEntry])
 def points_summary(contributor: Contributor, *, year: int | None = None) -> dict[str, Any]:
     """Balance for the year and lifetime, verified hours, stars and progress: one query."""
     year = year or timezone.localdate().year
-    totals = LedgerEntry.objects.filter(contributor=contributor).aggregate(
-        lifetime=Sum("points"),
-        year=Sum("points", filter=Q(effective_date__year=year)),
-        all_hours=Sum("hours"),
-        year_hours=Sum("hours", filter=Q(effective_date__year=year)),
+    totals = (
+        LedgerEntry.objects.earned()
+        .filter(contributor=contributor)
+        .aggregate(
+            lifetime=Sum("points"),
+            year=Sum("points", filter=Q(effective_date__year=year)),
+            all_hours=Sum("hours"),
+            year_hours=Sum("hours", filter=Q(effective_date__year=year)),
+        )
     )
     totals = {name: cents(value) for name, value in totals.items()}
     hours = totals["all_hours"]
@@ -57,9 +61,11 @@ def points_summary(contributor: Contributor, *, year: int | None = None) -> dict
 
 
 def entries_for(contributor: Contributor) -> QuerySet[LedgerEntry]:
-    """Latest service date first (the date the page shows), then the latest posted; each gets `.text`,
-    its explanation in the reader's language (from its data)."""
-    return LedgerEntry.objects.filter(contributor=contributor).order_by("-effective_date", "-created_at", "-id")
+    """Earned entries (spending is on My rewards), latest service date first (the date the page shows),
+    then the latest posted; each gets `.text`, its explanation in the reader's language (from its data)."""
+    return (
+        LedgerEntry.objects.earned().filter(contributor=contributor).order_by("-effective_date", "-created_at", "-id")
+    )
 
 
 def explain_page(entries: _Entries) -> _Entries:

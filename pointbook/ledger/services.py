@@ -565,7 +565,11 @@ def ledger_verify() -> list[str]:
                 if net_awards
                 else f"record {pk}: not approved but {net_points} net points"
             )
-    return problems + totals_check() + standings_check()
+    # Spending's own checks (balances, debits and refunds, stock); imported here because incentives
+    # posts through this module.
+    from pointbook.incentives.services import incentives_check
+
+    return problems + totals_check() + standings_check() + incentives_check()
 
 
 def totals_rebuild() -> int:
@@ -593,7 +597,7 @@ def totals_check() -> list[str]:
       SELECT k1, y, k3 FROM (
         SELECT contributor_id AS k1, {year} AS y, COALESCE(service_type_id, 0) AS k3, points AS p,
                COALESCE(hours, 0) AS h, 1 AS n, created_at AS entered, NULL AS kept, 0 AS rows_kept
-        FROM {trigger_sql.LEDGER}
+        FROM {trigger_sql.LEDGER} WHERE {trigger_sql.EARNED}
         UNION ALL
         SELECT contributor_id, year, service_type, -points, -hours, -entries, NULL, reached_at, 1 FROM {trigger_sql.TOTALS}
       ) both_sides GROUP BY k1, y, k3

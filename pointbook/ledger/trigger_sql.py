@@ -29,13 +29,15 @@ APPEND_ONLY_POSTGRES_DROP = [
 
 
 # --- The ledger summed per contributor, year and service type, kept by an insert trigger.
+# Spending, refunds and expiry (incentives) are not earned: the totals leave them out (migration 0015).
 TOTALS = "pointbook_ledgertotal"
 COLUMNS = "contributor_id, year, service_type, points, hours, entries, reached_at"
 # Each vendor's year of an entry's date (SQLite keeps dates as 'YYYY-MM-DD').
 YEAR = {"postgresql": "CAST(EXTRACT(YEAR FROM {date}) AS INTEGER)", "sqlite": "CAST(substr({date}, 1, 4) AS INTEGER)"}
+EARNED = "kind NOT IN ('spend', 'refund', 'expiry')"
 SUMMED = (
     "SELECT contributor_id, {year}, COALESCE(service_type_id, 0), SUM(points), SUM(COALESCE(hours, 0)), "
-    "COUNT(*), MAX(created_at) FROM {source} GROUP BY 1, 2, 3"
+    "COUNT(*), MAX(created_at) FROM {source} WHERE " + EARNED + " GROUP BY 1, 2, 3"
 )
 # Rows in key order, so two inserts touching the same totals lock them in the same order.
 ADD = (
@@ -67,7 +69,7 @@ TOTALS_POSTGRES_DROP = [
     "DROP FUNCTION IF EXISTS pointbook_ledger_total_add()",
 ]
 TOTALS_SQLITE = [
-    f"""CREATE TRIGGER ledger_total_add AFTER INSERT ON {LEDGER} BEGIN
+    f"""CREATE TRIGGER ledger_total_add AFTER INSERT ON {LEDGER} WHEN NEW.{EARNED} BEGIN
         INSERT INTO {TOTALS} ({COLUMNS}) VALUES (NEW.contributor_id,
             {YEAR["sqlite"].format(date="NEW.effective_date")}, COALESCE(NEW.service_type_id, 0), NEW.points,
             COALESCE(NEW.hours, 0), 1, NEW.created_at)

@@ -20,6 +20,7 @@ from pointbook.commendations import selectors as commendation_selectors
 from pointbook.conduct import selectors as conduct_selectors
 from pointbook.conduct import services as conduct
 from pointbook.conduct import sightings
+from pointbook.incentives import selectors as incentive_selectors
 from pointbook.ledger import rescore, selectors, services
 from pointbook.ledger.forms import ConductRuleForm, PointsRuleForm, RescoreForm
 from pointbook.standings import services as standings
@@ -55,6 +56,7 @@ def my_points(request):
             "entries": page,
             "ranks": standings.ranks_of(contributor, summary["year"]),
             "certificates": commendation_selectors.certificates_of(contributor),
+            "qualifications": incentive_selectors.qualifications_of(contributor),
         },
     )
 

@@ -12,7 +12,8 @@ from pointbook.models.commendations import (
 )
 from pointbook.models.conduct import AdjustmentPolicy, Appeal, AppealMessage, Complaint, PublicRating, Sighting
 from pointbook.models.hours_certificates import HoursCertificate, HoursCertificateConfig
-from pointbook.models.ledger import LedgerEntry, LedgerTotal
+from pointbook.models.incentives import Redemption, Reward, RewardQualification, RewardsPolicy, RewardsWallet
+from pointbook.models.ledger import SPENDING_KINDS, LedgerEntry, LedgerTotal
 from pointbook.models.reports import RecognitionReport
 from pointbook.models.rules import ConductRule, PointsRule, PublicHoliday
 from pointbook.models.standings import Standing, StandingsSnapshot
@@ -35,6 +36,12 @@ __all__ = [
     "PointsRule",
     "PublicHoliday",
     "PublicRating",
+    "Redemption",
+    "Reward",
+    "RewardQualification",
+    "RewardsPolicy",
+    "RewardsWallet",
+    "SPENDING_KINDS",
     "RecognitionReport",
     "Sighting",
     "Standing",

@@ -13,9 +13,25 @@ from django.utils.translation import gettext_lazy as _
 
 from pointbook.models.rules import ConductRule, PointsRule
 
+# The kinds that spend points (incentives). Every earned figure (totals, standings, stars, reports,
+# firm records, caps) leaves them out: `LedgerEntry.objects.earned()`, and the totals trigger.
+SPENDING_KINDS = ("spend", "refund", "expiry")
+
+
+class LedgerEntryQuerySet(models.QuerySet["LedgerEntry"]):
+    def earned(self) -> "LedgerEntryQuerySet":
+        """Entries that count as earned: everything but spending, refunds and expiry."""
+        return self.exclude(kind__in=SPENDING_KINDS)
+
+    def spending(self) -> "LedgerEntryQuerySet":
+        return self.filter(kind__in=SPENDING_KINDS)
+
 
 class LedgerEntry(models.Model):
-    """One change of a contributor's points, with where it came from and why, in words and as data."""
+    """One change of a contributor's points, with where it came from and why, in words and as data.
+
+    Earned entries (awards, bonuses, penalties, adjustments, reversals) make every figure of merit;
+    spending entries (spend, refund, expiry) move only the spendable balance (pointbook.incentives)."""
 
     class Kind(models.TextChoices):
         AWARD = "award", _("Award")
@@ -23,6 +39,10 @@ class LedgerEntry(models.Model):
         PENALTY = "penalty", _("Penalty")
         ADJUSTMENT = "adjustment", _("Adjustment")
         REVERSAL = "reversal", _("Reversal")
+        # Spending (incentives): they move the spendable balance only; earned figures never count them.
+        SPEND = "spend", _("Spent on a reward")
+        REFUND = "refund", _("Refund")
+        EXPIRY = "expiry", _("Expired")
 
     class Source(models.TextChoices):
         SERVICE_RECORD = "service_record", _("Service record")
@@ -32,6 +52,8 @@ class LedgerEntry(models.Model):
         RESCORE = "rescore", _("Re-scoring")
         LATE_CANCEL = "late_cancel", _("Late cancellation")
         COMPLAINT = "complaint", _("Upheld complaint")
+        REDEMPTION = "redemption", _("Reward request")
+        EXPIRY = "expiry", _("Points expiry")
 
     contributor = models.ForeignKey("volunteers.Contributor", on_delete=models.PROTECT, related_name="ledger_entries")
     points = models.DecimalField(_("points"), max_digits=10, decimal_places=2)
@@ -57,6 +79,8 @@ class LedgerEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = LedgerEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

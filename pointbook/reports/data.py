@@ -149,7 +149,7 @@ def _figures(region, *, kind, year, month, snapshot):
         watermark=snapshot.watermark,
     )
     # Only what the snapshot counted: an entry posted since is in the next report, as on the standings.
-    ledger = LedgerEntry.objects.filter(id__lte=snapshot.watermark)
+    ledger = LedgerEntry.objects.earned().filter(id__lte=snapshot.watermark)
     entries = ledger.filter(
         contributor__region__path__startswith=region.path, effective_date__gte=start, effective_date__lt=end
     ).order_by()

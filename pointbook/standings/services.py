@@ -68,6 +68,7 @@ JOIN {membership} m
   ON m.contributor_id = e.contributor_id AND m.status IN (%s, %s)
  AND m.started_on <= e.effective_date AND (m.ended_on IS NULL OR e.effective_date < m.ended_on)
 WHERE e.effective_date >= %s AND e.effective_date <= %s AND e.id <= %s AND e.contributor_id IN ({people})
+  AND e.kind NOT IN ('spend', 'refund', 'expiry')
 GROUP BY e.contributor_id, m.organisation_id
 """
 SPLIT_CHUNK = 2000
@@ -491,6 +492,7 @@ SELECT COUNT(*) FROM (
     SELECT {ledger_keys}, e.points AS p, 0 AS n
     FROM {entry} e {join}
     WHERE e.effective_date >= %s AND e.effective_date <= %s AND e.id <= %s {ledger_filter}
+      AND e.kind NOT IN ('spend', 'refund', 'expiry')
     UNION ALL
     SELECT {standing_keys}, -s.points, 1 FROM {stored} s
   ) both_sides GROUP BY k1, k2

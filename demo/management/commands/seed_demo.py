@@ -10,6 +10,7 @@ from demo.hours_certificates import demo_hours_certificates, demo_hours_certific
 from demo.pages import demo_opportunities, demo_opportunities_reset, demo_pages
 from demo.points import demo_points
 from demo.recognition import demo_recognition, demo_recognition_reset
+from demo.rewards import demo_rewards, demo_rewards_reset
 from demo.service_requests import demo_service_requests, demo_service_requests_reset
 from demo.targets import demo_targets
 from pointbook.ledger.maintenance import ledger_wipe
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             demo_hours_certificates_reset()
             demo_recognition_reset()
             demo_service_requests_reset()
+            demo_rewards_reset()
             ledger_wipe()
             people_demo.demo_rota_reset()
             demo_opportunities_reset()
@@ -48,6 +50,7 @@ class Command(BaseCommand):
         counts.update(demo_points(scale))
         counts.update(demo_targets())
         counts.update(demo_service_requests(scale))
+        counts.update(demo_rewards(scale))
         counts.update(demo_recognition(User.objects.get(email="staff.city@demo.cn")))
         counts.update(demo_assessment())
         for category in AwardCategory.objects.filter(status=AwardCategory.Status.APPROVED):

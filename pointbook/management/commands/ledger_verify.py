@@ -27,6 +27,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Ledger OK ({LedgerEntry.objects.count():,} entries): no zero entries, every reversal cancels its "
                 "entry exactly, every approved record has exactly one net award (none when a cap left it nothing), "
-                "records not approved hold no points, the totals kept per contributor, year and service type equal the entries, standings match the ledger."
+                "records not approved hold no points, the totals kept per contributor, year and service type equal the entries, standings match the ledger; spending: wallets match their entries, one debit per request "
+                "(one refund when given back), no stock or spendable balance below zero."
             )
         )

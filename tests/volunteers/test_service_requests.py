@@ -359,7 +359,7 @@ def _escalate_at_once(world):
     assert RequestEvent.objects.filter(request=req, kind="escalated").count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_escalation_jobs_at_once_escalate_each_request_once(world):
     _escalate_at_once(world)
 

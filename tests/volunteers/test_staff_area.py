@@ -168,6 +168,7 @@ def test_the_dashboard_counts_only_the_district(world, rota, as_staff_a):
         "contributors": 2,
         "upcoming_shifts": 1,
         "thin_shifts": 0,
+        "requests_overdue": 0,
     }
 
 

@@ -13,7 +13,7 @@ import types
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.management import call_command
 from django.test import Client
 
@@ -65,7 +65,7 @@ def _fresh_cache(django_db_setup, django_db_blocker):
     test and even a run, and the public forms' limiter counts in its own: start every test from
     empty ones."""
     with django_db_blocker.unblock():  # the default cache is a database table
-        _clear(cache)
+        _clear(caches["default"])  # the backend itself: `cache` is a proxy, never a RedisCache
     _clear(caches[settings.RATELIMIT_USE_CACHE])
     yield
 

@@ -106,7 +106,8 @@ def _apply(world, models, reqs, op, i, who, clock):
             m.state == "dispatched" and m.assignee == person.pk,
             lambda: svc.request_accept(contributor=person, request=req, now=clock),
         ),
-        "close": (m.state == "accepted" and m.assignee == person.pk, lambda: close(person, req, now=clock)),
+        # Closing again what one has just closed is a double submit: accepted, nothing changes.
+        "close": (m.state in ("accepted", "closed") and m.assignee == person.pk, lambda: close(person, req, now=clock)),
         "rate": (m.state == "closed" and not m.rated, lambda: svc.request_rate(token=req.rating_token, score=5)),
         "reopen": (
             m.state == "closed" and not m.approved,

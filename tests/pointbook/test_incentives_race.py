@@ -3,13 +3,11 @@ for a reward they can afford once, and 50 people's requests for the last 3 items
 balances and stock; everyone else is told why, nobody sees an error (the wallet row lock and the
 conditional stock update on PostgreSQL, IMMEDIATE transactions on SQLite)."""
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from pointbook.incentives import selectors
@@ -18,33 +16,19 @@ from pointbook.ledger.services import ledger_verify
 from pointbook.models import LedgerEntry, Redemption, Reward, RewardsWallet
 from tests.factories import ContributorFactory, RegionFactory, VenueFactory
 from tests.support.ledger import post
+from tests.support.race import at_once
 
 RACERS = 50
 
 
 def _race(reward, people):
-    barrier = threading.Barrier(len(people))
-    outcomes, lock = [], threading.Lock()
-
     def attempt(person):
         try:
-            barrier.wait()
-            result = incentives.redemption_request(user=person.user, contributor=person, reward_id=reward.pk).pk
+            return incentives.redemption_request(user=person.user, contributor=person, reward_id=reward.pk).pk
         except ValidationError:
-            result = "refused"
-        except Exception as exc:  # noqa: BLE001 — any other outcome is what the test must catch
-            result = f"error: {exc!r}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
+            return "refused"
 
-    threads = [threading.Thread(target=attempt, args=(p,)) for p in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    return outcomes
+    return at_once(attempt, people)
 
 
 def _reward(stock, cost):

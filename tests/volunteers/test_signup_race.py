@@ -3,13 +3,12 @@
 lets exactly as many in as there are places, and everyone else is told the shift is full."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from tests.factories import ContributorFactory, ShiftFactory
+from tests.support.race import at_once
 from volunteers.models import Signup
 from volunteers.rota import services as rota
 
@@ -18,28 +17,13 @@ ROUNDS = 4
 
 
 def _race(shift, people):
-    barrier = threading.Barrier(len(people))
-    outcomes, lock = [], threading.Lock()
-
     def attempt(person):
         try:
-            barrier.wait()
-            result = rota.signup_create(contributor=person, shift=shift).pk
+            return rota.signup_create(contributor=person, shift=shift).pk
         except rota.ShiftFull:
-            result = "full"
-        except Exception as exc:  # noqa: BLE001 — any other outcome is what the test must catch
-            result = f"error: {exc!r}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
+            return "full"
 
-    threads = [threading.Thread(target=attempt, args=(p,)) for p in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
+    return at_once(attempt, people, timeout=120)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
